@@ -1,0 +1,21 @@
+"""A custom image model, to prove the package works with one as well as with wagtailimages.Image."""
+
+from django.db import models
+from wagtail.images.models import AbstractImage, AbstractRendition, Image
+
+
+class CustomImage(AbstractImage):
+    credit = models.CharField(max_length=255, blank=True)
+
+    admin_form_fields = Image.admin_form_fields + ("credit",)
+
+
+class CustomRendition(AbstractRendition):
+    image = models.ForeignKey(CustomImage, on_delete=models.CASCADE, related_name="renditions")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=("image", "filter_spec", "focal_point_key"), name="testapp_unique_rendition"
+            )
+        ]

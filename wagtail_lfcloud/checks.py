@@ -1,0 +1,111 @@
+"""System checks. Ids are stable: ``wagtail_lfcloud.E0xx`` (errors) and ``W0xx`` (warnings).
+
+Each is listed with its fix in ``docs/reference/checks.md`` and has a test.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+
+from .conf import lfcloud_settings
+
+NAME_PARTS = {"sku", "period", "angle", "channel", "ext"}
+
+
+def _template_errors(setting: str, template, required: set[str]) -> list[Error]:
+    name = f"WAGTAIL_LFCLOUD_{setting}"
+    if not isinstance(template, str):
+        return [Error(f"{name} must be a string.", hint='e.g. "{sku}_{period}_{angle}.{ext}"', id="wagtail_lfcloud.E001")]
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
+    except ValueError as exc:
+        return [Error(f"{name} is not a valid template: {exc}.", id="wagtail_lfcloud.E001")]
+    unknown = set(fields) - NAME_PARTS
+    missing = required - set(fields)
+    errors = []
+    if unknown:
+        errors.append(
+            Error(
+                f"{name} uses unknown placeholders: {', '.join(sorted(unknown))}.",
+                hint=f"Use only {{{'}, {'.join(sorted(NAME_PARTS))}}}.",
+                id="wagtail_lfcloud.E001",
+            )
+        )
+    if missing:
+        errors.append(
+            Error(
+                f"{name} lacks the placeholders {', '.join(sorted(missing))}.",
+                hint="Files could not be matched to their product and angle without them.",
+                id="wagtail_lfcloud.E002",
+            )
+        )
+    if not errors and len(fields) != len(set(fields)):
+        errors.append(Error(f"{name} repeats a placeholder.", id="wagtail_lfcloud.E001"))
+    return errors
+
+
+@register(Tags.compatibility)
+def check_naming(app_configs=None, **kwargs):
+    errors = _template_errors("MASTER_NAME_TEMPLATE", lfcloud_settings.MASTER_NAME_TEMPLATE, {"sku", "angle", "ext"})
+    errors += _template_errors(
+        "EXPORT_NAME_TEMPLATE", lfcloud_settings.EXPORT_NAME_TEMPLATE, {"sku", "angle", "channel", "ext"}
+    )
+    angles = lfcloud_settings.ANGLES
+    bad = [a for a in angles if not isinstance(a, str) or not re.fullmatch(r"[a-z0-9-]{1,32}", a)] if isinstance(
+        angles, (list, tuple)
+    ) else [angles]
+    if not isinstance(angles, (list, tuple)) or not angles or bad:
+        errors.append(
+            Error(
+                "WAGTAIL_LFCLOUD_ANGLES must be a non-empty list of lower-case words (a-z, 0-9, hyphen; no underscore).",
+                hint=f"Offending values: {bad!r}" if bad else None,
+                id="wagtail_lfcloud.E003",
+            )
+        )
+    return errors
+
+
+@register(Tags.compatibility)
+def check_currencies(app_configs=None, **kwargs):
+    currencies = lfcloud_settings.CURRENCIES
+    errors = []
+    if not isinstance(currencies, (list, tuple)) or not all(
+        isinstance(c, str) and re.fullmatch(r"[A-Z]{3}", c) for c in currencies
+    ):
+        errors.append(
+            Error(
+                "WAGTAIL_LFCLOUD_CURRENCIES must be a list of ISO 4217 codes such as 'EUR'.",
+                id="wagtail_lfcloud.E004",
+            )
+        )
+    elif lfcloud_settings.DEFAULT_CURRENCY not in currencies:
+        errors.append(
+            Error(
+                f"WAGTAIL_LFCLOUD_DEFAULT_CURRENCY {lfcloud_settings.DEFAULT_CURRENCY!r} is not in WAGTAIL_LFCLOUD_CURRENCIES.",
+                id="wagtail_lfcloud.E005",
+            )
+        )
+    return errors
+
+
+@register(Tags.compatibility)
+def check_installed_apps(app_configs=None, **kwargs):
+    required = ["wagtail.images", "wagtail.snippets", "wagtail.documents", "modelcluster", "taggit"]
+    missing = [app for app in required if app not in settings.INSTALLED_APPS]
+    if missing:
+        return [
+            Error(
+                f"wagtail_lfcloud needs {', '.join(missing)} in INSTALLED_APPS.",
+                hint="See docs/installation.md.",
+                id="wagtail_lfcloud.E006",
+            )
+        ]
+    return []
+
+
+# Checks owned by other parts of the package register themselves on import.
+from .channels import checks as _channel_checks  # noqa: E402,F401

@@ -1,0 +1,83 @@
+"""Settings for wagtail-lfcloud, read on access.
+
+Every setting is ``WAGTAIL_LFCLOUD_<NAME>`` in the project's Django settings. Read them through
+:data:`lfcloud_settings` (``lfcloud_settings.ANGLES``), never at import time, so that tests and
+``override_settings`` see the current value. Each default is documented in
+``docs/reference/settings.md``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+PREFIX = "WAGTAIL_LFCLOUD_"
+
+DEFAULTS: dict[str, Any] = {
+    # --- catalog and naming -------------------------------------------------------------
+    #: Template for the file names of uploaded masters. Placeholders: sku, period, angle, ext.
+    "MASTER_NAME_TEMPLATE": "{sku}_{period}_{angle}.{ext}",
+    #: Template for exported channel files (downloads, bundles). Adds ``{channel}``.
+    "EXPORT_NAME_TEMPLATE": "{sku}_{period}_{angle}_{channel}.{ext}",
+    #: The angle vocabulary. Uploads naming another angle are refused.
+    "ANGLES": [
+        "front",
+        "back",
+        "side",
+        "left",
+        "right",
+        "top",
+        "bottom",
+        "detail",
+        "detail2",
+        "detail3",
+        "threequarter",
+        "packshot",
+        "lifestyle",
+        "model",
+        "flat",
+        "inside",
+    ],
+    #: Longest file name (in characters, extension included) accepted or produced.
+    "MAX_FILENAME_LENGTH": 100,
+    #: File extensions accepted for masters (lower case, no dot).
+    "UPLOAD_EXTENSIONS": ["jpg", "jpeg", "png", "tif", "tiff", "webp"],
+    #: Name of the top-level collection under which every brand's tree is created.
+    "ROOT_COLLECTION_NAME": "LF Cloud",
+    #: Names of the three stage collections inside a brand's tree.
+    "STAGE_COLLECTION_NAMES": {"raw": "Raw", "finals": "Finals", "archive": "Archive"},
+    # --- orders ---------------------------------------------------------------------------
+    #: ISO 4217 codes an order or invoice may use.
+    "CURRENCIES": ["EUR", "USD", "GBP", "CHF", "SEK", "DKK", "NOK", "PLN", "CAD", "AUD", "JPY"],
+    #: Currency preselected on new orders.
+    "DEFAULT_CURRENCY": "EUR",
+    # --- channels ---------------------------------------------------------------------------
+    #: Channel presets to add (key -> preset dict), override (built-in key -> dict of the
+    #: fields to change) or remove (built-in key -> None). See docs/reference/channels.md.
+    "CHANNELS": {},
+    #: Encoder effort for channel renditions made by the pipeline (not by Wagtail's own
+    #: get_rendition). A preset's "encoder" dict overrides these per channel.
+    "CHANNEL_ENCODER": {
+        "jpeg_progressive": False,
+        "jpeg_optimize": True,
+        "webp_method": 4,
+        "avif_speed": 8,
+        "png_optimize": True,
+    },
+    #: Threads the rendition pipeline encodes with (one per core is right).
+    "RENDITION_WORKERS": 2,
+}
+
+
+class LFCloudSettings:
+    """Attribute access to ``WAGTAIL_LFCLOUD_*`` settings with package defaults."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in DEFAULTS:
+            raise AttributeError(f"Unknown wagtail-lfcloud setting: {name}")
+        return getattr(settings, PREFIX + name, DEFAULTS[name])
+
+
+#: The one object through which the package reads its settings.
+lfcloud_settings = LFCloudSettings()

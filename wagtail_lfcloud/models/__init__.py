@@ -1,0 +1,51 @@
+"""Models of wagtail-lfcloud, one module per part of the domain."""
+
+from .assets import Asset, AssetComment, AssetVersion, ComplianceTask, VersionStatus
+from .catalog import Brand, Catalog, Product, Season
+from .channels import ChannelRendition
+from .delivery import DownloadBundle, WebhookDelivery, WebhookEndpoint
+from .library import BrandCollection, BrandRole, Role, Stage
+from .orders import (
+    Brief,
+    BriefReference,
+    Invoice,
+    InvoiceStatus,
+    MessageRead,
+    NotificationPreference,
+    Order,
+    OrderLine,
+    OrderMessage,
+    OrderStatus,
+    Payment,
+)
+
+__all__ = [
+    "Asset",
+    "AssetComment",
+    "AssetVersion",
+    "Brand",
+    "BrandCollection",
+    "BrandRole",
+    "Brief",
+    "BriefReference",
+    "Catalog",
+    "ChannelRendition",
+    "ComplianceTask",
+    "DownloadBundle",
+    "Invoice",
+    "InvoiceStatus",
+    "MessageRead",
+    "NotificationPreference",
+    "Order",
+    "OrderLine",
+    "OrderMessage",
+    "OrderStatus",
+    "Payment",
+    "Product",
+    "Role",
+    "Season",
+    "Stage",
+    "VersionStatus",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+]

@@ -1,0 +1,162 @@
+"""Assets (SKU x angle deliverables), their versions and the feedback on each version."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from modelcluster.models import ClusterableModel
+from wagtail.images import get_image_model_string
+from wagtail.models import DraftStateMixin, LockableMixin, RevisionMixin, Task, WorkflowMixin
+from wagtail.search import index
+
+
+class Asset(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, index.Indexed, ClusterableModel):
+    """One deliverable: a product photographed from one angle, for a set of channels.
+
+    The asset carries the workflow; each uploaded file is an :class:`AssetVersion`. Revisions of
+    the asset pin ``submitted_version``, so the approved revision says exactly which file was approved.
+    """
+
+    brand = models.ForeignKey("wagtail_lfcloud.Brand", on_delete=models.CASCADE, related_name="assets")
+    product = models.ForeignKey("wagtail_lfcloud.Product", on_delete=models.CASCADE, related_name="assets")
+    angle = models.CharField(_("angle"), max_length=32)
+    #: Channel preset keys this deliverable must be ready for.
+    channels = models.JSONField(_("channels"), default=list, blank=True)
+    #: The order that first asked for this deliverable (later orders may ask again).
+    order = models.ForeignKey(
+        "wagtail_lfcloud.Order", on_delete=models.SET_NULL, null=True, blank=True, related_name="assets"
+    )
+    #: The version under review; pinned in every revision.
+    submitted_version = models.ForeignKey(
+        "wagtail_lfcloud.AssetVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    instructions = models.TextField(_("instructions for the studio"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    search_fields = [
+        index.SearchField("angle"),
+        index.RelatedFields("product", [index.SearchField("sku"), index.SearchField("name")]),
+        index.FilterField("brand"),
+        index.FilterField("angle"),
+        index.FilterField("live"),
+    ]
+
+    class Meta:
+        ordering = ["product__sku", "angle"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "angle"], name="lfcloud_asset_unique_product_angle"),
+        ]
+        verbose_name = _("asset")
+        verbose_name_plural = _("assets")
+
+    def __str__(self) -> str:
+        return f"{self.product.sku} {self.angle}"
+
+
+class VersionStatus(models.TextChoices):
+    IN_REVIEW = "in_review", _("In review")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+    CURRENT = "current", _("Approved (current)")
+    SUPERSEDED = "superseded", _("Superseded")
+    REJECTED = "rejected", _("Rejected")
+
+
+class AssetVersion(models.Model):
+    """One uploaded file of an asset. Its image is never mutated once approved; old versions are kept."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    image = models.ForeignKey(get_image_model_string(), on_delete=models.PROTECT, related_name="lfcloud_versions")
+    status = models.CharField(
+        _("status"), max_length=32, choices=VersionStatus.choices, default=VersionStatus.IN_REVIEW, db_index=True
+    )
+    #: The period part of the uploaded name (``2025-10``).
+    period = models.CharField(_("period"), max_length=7, blank=True)
+    original_filename = models.CharField(_("uploaded as"), max_length=255)
+    #: SHA-1 of the uploaded bytes, to flag exact duplicates.
+    file_hash = models.CharField(max_length=40, db_index=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    #: The workflow task state whose approval made this version current (who and when live there).
+    approved_task_state = models.ForeignKey(
+        "wagtailcore.TaskState", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status_changed_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["asset", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["asset", "number"], name="lfcloud_version_unique_number"),
+            models.UniqueConstraint(
+                fields=["asset"], condition=Q(status="current"), name="lfcloud_version_one_current"
+            ),
+        ]
+        verbose_name = _("asset version")
+        verbose_name_plural = _("asset versions")
+
+    def __str__(self) -> str:
+        return f"{self.asset} v{self.number}"
+
+
+class AssetComment(models.Model):
+    """Feedback on one version, optionally pinned to a region given as fractions of the image."""
+
+    version = models.ForeignKey(AssetVersion, on_delete=models.CASCADE, related_name="comments")
+    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    text = models.TextField(_("comment"))
+    x = models.FloatField(null=True, blank=True)
+    y = models.FloatField(null=True, blank=True)
+    w = models.FloatField(null=True, blank=True)
+    h = models.FloatField(null=True, blank=True)
+    resolved = models.BooleanField(default=False)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(x__isnull=True, y__isnull=True, w__isnull=True, h__isnull=True)
+                    | Q(x__gte=0, y__gte=0, w__gt=0, h__gt=0, x__lte=1, y__lte=1, w__lte=1, h__lte=1)
+                ),
+                name="lfcloud_comment_region_in_image",
+            ),
+        ]
+        verbose_name = _("comment")
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+    @property
+    def region(self) -> tuple[float, float, float, float] | None:
+        if self.x is None:
+            return None
+        return (self.x, self.y, self.w, self.h)
+
+
+class ComplianceTask(Task):
+    """A workflow step that checks the submitted file against its channels' rules, with no person involved.
+
+    Passing approves the step; failing requests changes, with the reasons as the comment.
+    """
+
+    #: Treat warnings as failures.
+    strict = models.BooleanField(
+        _("fail on warnings"), default=False, help_text=_("Request changes on warnings too, not only on failures.")
+    )
+
+    admin_form_fields = Task.admin_form_fields + ["strict"]
+
+    class Meta:
+        verbose_name = _("channel compliance check")
+        verbose_name_plural = _("channel compliance checks")

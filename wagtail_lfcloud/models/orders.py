@@ -1,0 +1,205 @@
+"""Orders, their lines and briefs, the order thread, invoices and payments."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.fields import RichTextField
+from wagtail.images import get_image_model_string
+from wagtail.models import Orderable, RevisionMixin
+from wagtail.search import index
+
+ZERO = Decimal("0.00")
+
+
+class OrderStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    IN_PRODUCTION = "in_production", _("In production")
+    IN_REVIEW = "in_review", _("In review")
+    DELIVERED = "delivered", _("Delivered")
+    CLOSED = "closed", _("Closed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Order(index.Indexed, ClusterableModel):
+    """A brand's order for photography. Totals are computed from the lines, never typed in."""
+
+    brand = models.ForeignKey("wagtail_lfcloud.Brand", on_delete=models.PROTECT, related_name="orders")
+    number = models.CharField(_("order number"), max_length=32, unique=True, blank=True)
+    title = models.CharField(_("title"), max_length=255)
+    status = models.CharField(
+        _("status"), max_length=32, choices=OrderStatus.choices, default=OrderStatus.DRAFT, db_index=True
+    )
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3)
+    notes = models.TextField(_("notes"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    search_fields = [
+        index.SearchField("number"),
+        index.SearchField("title"),
+        index.FilterField("brand"),
+        index.FilterField("status"),
+    ]
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        permissions = [
+            ("transition_order", _("Can move orders through production statuses")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}".strip()
+
+
+class OrderLine(Orderable):
+    """What is ordered for one product: its angles and channel deliverables, at a unit price."""
+
+    order = ParentalKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey("wagtail_lfcloud.Product", on_delete=models.PROTECT, related_name="order_lines")
+    angles = models.JSONField(_("angles"), default=list)
+    channels = models.JSONField(_("channels"), default=list, blank=True)
+    unit_price = models.DecimalField(
+        _("unit price"), max_digits=12, decimal_places=2, default=ZERO, validators=[MinValueValidator(ZERO)]
+    )
+    quantity = models.PositiveIntegerField(_("quantity"), default=1, validators=[MinValueValidator(1)])
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("order line")
+
+    def __str__(self) -> str:
+        return f"{self.product} x{self.quantity}"
+
+
+class Brief(RevisionMixin, ClusterableModel):
+    """The instructions for an order's shoot, kept next to the order and revisioned."""
+
+    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="brief")
+    instructions = RichTextField(_("instructions"), blank=True)
+    guidelines = RichTextField(_("brand guidelines"), blank=True)
+    shoot_date = models.DateField(_("shoot date"), null=True, blank=True)
+    first_drafts_due = models.DateField(_("first drafts due"), null=True, blank=True)
+    finals_due = models.DateField(_("finals due"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("brief")
+        verbose_name_plural = _("briefs")
+
+    def __str__(self) -> str:
+        return f"Brief for {self.order}"
+
+
+class BriefReference(Orderable):
+    """A reference image or document attached to a brief."""
+
+    brief = ParentalKey(Brief, on_delete=models.CASCADE, related_name="references")
+    image = models.ForeignKey(get_image_model_string(), on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    document = models.ForeignKey(
+        "wagtaildocs.Document", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    caption = models.CharField(max_length=255, blank=True)
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("reference")
+
+
+class OrderMessage(models.Model):
+    """One message in the brand <-> studio thread on an order."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    body = models.TextField(_("message"))
+    attachment = models.FileField(_("attachment"), upload_to="lfcloud/messages/%Y/%m/", blank=True, max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("message")
+
+    def __str__(self) -> str:
+        return self.body[:60]
+
+
+class MessageRead(models.Model):
+    """That ``user`` has read ``message``."""
+
+    message = models.ForeignKey(OrderMessage, on_delete=models.CASCADE, related_name="reads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    read_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["message", "user"], name="lfcloud_messageread_unique")]
+
+
+class NotificationPreference(models.Model):
+    """A user's choice of which LF Cloud emails they receive (all on by default)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lfcloud_notifications")
+    on_message = models.BooleanField(_("new messages on my orders"), default=True)
+    on_upload = models.BooleanField(_("new uploads"), default=True)
+    on_changes_requested = models.BooleanField(_("changes requested"), default=True)
+    on_approved = models.BooleanField(_("approvals"), default=True)
+
+
+class InvoiceStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    ISSUED = "issued", _("Issued")
+    PAID = "paid", _("Paid")
+    VOID = "void", _("Void")
+
+
+class Invoice(index.Indexed, models.Model):
+    """An invoice for an order. Tax and total are derived from net amount and rate."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="invoices")
+    number = models.CharField(_("invoice number"), max_length=32, unique=True)
+    net_amount = models.DecimalField(
+        _("net amount"), max_digits=12, decimal_places=2, validators=[MinValueValidator(ZERO)]
+    )
+    tax_rate = models.DecimalField(
+        _("tax rate (%)"), max_digits=5, decimal_places=2, default=ZERO, validators=[MinValueValidator(ZERO)]
+    )
+    currency = models.CharField(_("currency"), max_length=3)
+    status = models.CharField(max_length=16, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT, db_index=True)
+    issued_on = models.DateField(null=True, blank=True)
+    due_on = models.DateField(null=True, blank=True)
+    paid_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    search_fields = [index.SearchField("number"), index.FilterField("status")]
+
+    class Meta:
+        ordering = ["-issued_on", "-pk"]
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Payment(models.Model):
+    """Money received against an invoice."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    amount = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
+    received_on = models.DateField()
+    method = models.CharField(max_length=64, blank=True)
+    reference = models.CharField(max_length=128, blank=True)
+
+    class Meta:
+        ordering = ["-received_on", "-pk"]
+        verbose_name = _("payment")

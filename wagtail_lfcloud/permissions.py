@@ -1,0 +1,120 @@
+"""Who may do what, for which brand.
+
+A user's roles come from their Django groups: each :class:`~wagtail_lfcloud.models.BrandRole`
+links one group to one brand and one role. Capabilities (``"view_drafts"``, ``"upload"``...) are
+granted to roles by :data:`CAPABILITIES`; every view, API endpoint and file URL of the package asks
+:func:`has_capability` or scopes its queryset with :func:`brands_with` before touching a brand's data.
+Superusers may do everything. Wagtail's native model and collection permissions sit on top of this
+(see ``docs/reference/roles.md`` for which rule is enforced where).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import QuerySet
+
+from .models import Brand, BrandRole, Role
+
+#: Capability -> roles that have it.
+CAPABILITIES: dict[str, frozenset[str]] = {
+    # The library
+    "view_finals": frozenset({Role.BRAND_ADMIN, Role.MARKETER, Role.APPROVER, Role.STUDIO}),
+    "view_drafts": frozenset({Role.BRAND_ADMIN, Role.APPROVER, Role.STUDIO}),
+    "upload": frozenset({Role.BRAND_ADMIN, Role.STUDIO}),
+    "review": frozenset({Role.BRAND_ADMIN, Role.APPROVER}),
+    "comment": frozenset({Role.BRAND_ADMIN, Role.APPROVER, Role.STUDIO}),
+    "download_originals": frozenset({Role.BRAND_ADMIN, Role.APPROVER, Role.STUDIO}),
+    "download_bundles": frozenset({Role.BRAND_ADMIN, Role.MARKETER, Role.APPROVER}),
+    # Orders and money
+    "view_orders": frozenset({Role.BRAND_ADMIN, Role.APPROVER, Role.STUDIO, Role.FINANCE}),
+    "manage_orders": frozenset({Role.BRAND_ADMIN}),
+    "produce_orders": frozenset({Role.BRAND_ADMIN, Role.STUDIO}),
+    "message_orders": frozenset({Role.BRAND_ADMIN, Role.APPROVER, Role.STUDIO}),
+    "view_briefs": frozenset({Role.BRAND_ADMIN, Role.APPROVER, Role.STUDIO}),
+    "view_invoices": frozenset({Role.BRAND_ADMIN, Role.FINANCE}),
+    "manage_invoices": frozenset({Role.BRAND_ADMIN, Role.FINANCE}),
+    # The brand itself
+    "view_catalog": frozenset({Role.BRAND_ADMIN, Role.MARKETER, Role.APPROVER, Role.STUDIO, Role.FINANCE}),
+    "manage_catalog": frozenset({Role.BRAND_ADMIN}),
+    "manage_roles": frozenset({Role.BRAND_ADMIN}),
+    "manage_webhooks": frozenset({Role.BRAND_ADMIN}),
+}
+
+_CACHE_ATTR = "_lfcloud_brand_roles"
+
+
+def brand_roles(user) -> dict[int, frozenset[str]]:
+    """``{brand_id: roles}`` for the user, read once per user object."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return {}
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    roles: dict[int, set[str]] = {}
+    for brand_id, role in BrandRole.objects.filter(group__user=user).values_list("brand_id", "role"):
+        roles.setdefault(brand_id, set()).add(role)
+    result = {brand_id: frozenset(r) for brand_id, r in roles.items()}
+    setattr(user, _CACHE_ATTR, result)
+    return result
+
+
+def forget_roles(user) -> None:
+    """Drop the per-object cache after changing a user's groups."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def _check(capability: str) -> frozenset[str]:
+    try:
+        return CAPABILITIES[capability]
+    except KeyError:
+        raise ValueError(f"Unknown capability {capability!r}") from None
+
+
+def has_capability(user, brand: Brand | int | None, capability: str) -> bool:
+    """Whether ``user`` may exercise ``capability`` on ``brand`` (a Brand or its pk)."""
+    allowed = _check(capability)
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    if brand is None:
+        return False
+    brand_id = brand if isinstance(brand, int) else brand.pk
+    return bool(brand_roles(user).get(brand_id, frozenset()) & allowed)
+
+
+def brand_ids_with(user, capability: str) -> set[int] | None:
+    """Brand ids where the user has the capability; ``None`` means every brand (superuser)."""
+    allowed = _check(capability)
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return set()
+    if user.is_superuser:
+        return None
+    return {brand_id for brand_id, roles in brand_roles(user).items() if roles & allowed}
+
+
+def brands_with(user, capability: str) -> QuerySet[Brand]:
+    """The brands on which the user has ``capability``."""
+    ids = brand_ids_with(user, capability)
+    qs = Brand.objects.all()
+    return qs if ids is None else qs.filter(pk__in=ids)
+
+
+def scope(queryset: QuerySet, user, capability: str, brand_path: str = "brand") -> QuerySet:
+    """Narrow ``queryset`` to rows of brands where ``user`` has ``capability``.
+
+    ``brand_path`` is the lookup from the queryset's model to the brand id's field owner,
+    e.g. ``"brand"``, ``"asset__brand"``, ``"order__brand"``.
+    """
+    ids = brand_ids_with(user, capability)
+    if ids is None:
+        return queryset
+    return queryset.filter(**{f"{brand_path}__in": ids})
+
+
+def capabilities_of(roles: Iterable[str]) -> set[str]:
+    """Every capability any of ``roles`` grants (for the role matrix in the admin and the docs)."""
+    roles = set(roles)
+    return {cap for cap, allowed in CAPABILITIES.items() if roles & allowed}

@@ -1,0 +1,30 @@
+"""Registrations only: the behaviour lives in the modules named here."""
+
+from django.urls import include, path
+from wagtail import hooks
+from wagtail.snippets.models import register_snippet
+
+from .viewsets import LFCloudViewSetGroup
+
+register_snippet(LFCloudViewSetGroup)
+
+
+@hooks.register("register_admin_urls")
+def register_admin_urls():
+    from . import admin_urls
+
+    return [path("lfcloud/", include(admin_urls, namespace="wagtail_lfcloud_admin"))]
+
+
+@hooks.register("register_image_operations")
+def register_image_operations():
+    from .channels.operations import get_image_operations
+
+    return get_image_operations()
+
+
+@hooks.register("register_log_actions")
+def register_log_actions(actions):
+    from .log_actions import register
+
+    register(actions)
