@@ -1,0 +1,205 @@
+"""Pixel measurements behind ``trimbg`` and the compliance checks (Pillow only, no numpy).
+
+All functions take an 8-bit RGB(A)/L Pillow image and return plain numbers, so they can be
+tested with tiny crafted images. The algorithms follow channel-specs.md §3.4.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from PIL import Image, ImageChops, ImageFilter, ImageStat
+
+
+def has_alpha(image: Image.Image) -> bool:
+    return image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
+        image.mode == "P" and "transparency" in image.info
+    )
+
+
+def flatten_on_white(image: Image.Image) -> Image.Image:
+    """8-bit RGB copy of ``image``, compositing any alpha on white (as JPEG output does)."""
+    if has_alpha(image):
+        rgba = image.convert("RGBA")
+        canvas = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        canvas.alpha_composite(rgba)
+        return canvas.convert("RGB")
+    if image.mode != "RGB":
+        return image.convert("RGB")
+    return image
+
+
+def channel_min(rgb: Image.Image) -> Image.Image:
+    r, g, b = rgb.split()
+    return ImageChops.darker(ImageChops.darker(r, g), b)
+
+
+def channel_max(rgb: Image.Image) -> Image.Image:
+    r, g, b = rgb.split()
+    return ImageChops.lighter(ImageChops.lighter(r, g), b)
+
+
+def _threshold(gray: Image.Image, above: int) -> Image.Image:
+    """Binary L mask: 255 where ``gray`` > ``above``."""
+    return gray.point([255 if v > above else 0 for v in range(256)])
+
+
+def _despeckle(mask: Image.Image) -> Image.Image:
+    # A 3x3 opening removes isolated noise pixels (JPEG speckle, dust) without moving edges.
+    return mask.filter(ImageFilter.MinFilter(3)).filter(ImageFilter.MaxFilter(3))
+
+
+def foreground_mask(
+    image: Image.Image, tolerance: int = 12, background: tuple[int, int, int] | None = None
+) -> Image.Image:
+    """Binary mask (mode L) of pixels that differ from the background by more than ``tolerance``.
+
+    With an alpha channel the alpha itself is the mask (a white product cut out on a
+    transparent background is still found). Otherwise the background colour defaults to the
+    top-left pixel, as Cloudinary/imgix trim do.
+    """
+    if has_alpha(image):
+        alpha = image.convert("RGBA").getchannel("A")
+        return _despeckle(_threshold(alpha, tolerance))
+    rgb = image.convert("RGB") if image.mode != "RGB" else image
+    if background is None:
+        background = rgb.getpixel((0, 0))
+    diff = ImageChops.difference(rgb, Image.new("RGB", rgb.size, tuple(background)))
+    return _despeckle(_threshold(channel_max(diff), tolerance))
+
+
+def foreground_bbox(
+    image: Image.Image, tolerance: int = 12, background: tuple[int, int, int] | None = None
+) -> tuple[int, int, int, int] | None:
+    """Bounding box ``(left, top, right, bottom)`` of the foreground, or None if there is none."""
+    return foreground_mask(image, tolerance, background).getbbox()
+
+
+@dataclass(frozen=True)
+class RingStats:
+    """Whiteness of the outer ring of an image (channel-specs.md §3.4 step 2)."""
+
+    width: int  #: ring width in pixels
+    white_share: float  #: share of ring pixels whose min(R,G,B) >= threshold
+    mean: float  #: mean of min(R,G,B) over the ring
+    exact_share: float  #: share of ring pixels exactly (255, 255, 255)
+    neutral_share: float  #: share of ring pixels with max-min channel spread <= 3
+    corners_white: tuple[float, float, float, float]  #: white share per corner patch (TL, TR, BL, BR)
+
+
+def ring_width(size: tuple[int, int]) -> int:
+    return max(2, round(0.01 * min(size)))
+
+
+def _ring_mask(size: tuple[int, int], r: int) -> Image.Image:
+    mask = Image.new("L", size, 255)
+    w, h = size
+    if w > 2 * r and h > 2 * r:
+        mask.paste(0, (r, r, w - r, h - r))
+    return mask
+
+
+def _share(hist: list[int], ok) -> float:
+    total = sum(hist)
+    if not total:
+        return 1.0
+    return sum(n for v, n in enumerate(hist) if ok(v)) / total
+
+
+def ring_stats(rgb: Image.Image, threshold: int) -> RingStats:
+    """Measure the border ring of an 8-bit RGB image against a whiteness ``threshold``."""
+    r = ring_width(rgb.size)
+    mask = _ring_mask(rgb.size, r)
+    mn = channel_min(rgb)
+    hist = mn.histogram(mask=mask)
+    total = sum(hist) or 1
+    mean = sum(v * n for v, n in enumerate(hist)) / total
+    spread = ImageChops.subtract(channel_max(rgb), mn).histogram(mask=mask)
+    w, h = rgb.size
+    p = max(r * 2, 4)
+    corners = []
+    for box in ((0, 0, p, p), (w - p, 0, w, p), (0, h - p, p, h), (w - p, h - p, w, h)):
+        corners.append(_share(mn.crop(box).histogram(), lambda v: v >= threshold))
+    return RingStats(
+        width=r,
+        white_share=_share(hist, lambda v: v >= threshold),
+        mean=mean,
+        exact_share=_share(hist, lambda v: v == 255),
+        neutral_share=_share(spread, lambda v: v <= 3),
+        corners_white=tuple(corners),
+    )
+
+
+def edges_touched(mask: Image.Image) -> dict[str, bool]:
+    """Which sides of the frame the foreground mask reaches (outermost pixel line)."""
+    w, h = mask.size
+    lines = {
+        "top": (0, 0, w, 1),
+        "bottom": (0, h - 1, w, h),
+        "left": (0, 0, 1, h),
+        "right": (w - 1, 0, w, h),
+    }
+    return {side: mask.crop(box).getbbox() is not None for side, box in lines.items()}
+
+
+def border_sides(rgb: Image.Image) -> list[str]:
+    """Sides that carry an added frame: a uniform strip unlike the pixels just inside it."""
+    w, h = rgb.size
+    k = max(2, round(0.005 * min(w, h)))
+    if w < 6 * k or h < 6 * k:
+        return []
+    strips = {
+        "top": ((0, 0, w, k), (0, k, w, 2 * k)),
+        "bottom": ((0, h - k, w, h), (0, h - 2 * k, w, h - k)),
+        "left": ((0, 0, k, h), (k, 0, 2 * k, h)),
+        "right": ((w - k, 0, w, h), (w - 2 * k, 0, w - k, h)),
+    }
+    sides = []
+    for side, (outer, inner) in strips.items():
+        o = ImageStat.Stat(rgb.crop(outer))
+        i = ImageStat.Stat(rgb.crop(inner))
+        uniform = max(o.stddev) < 2.0
+        differs = max(abs(a - b) for a, b in zip(o.mean, i.mean)) > 12
+        if uniform and differs:
+            sides.append(side)
+    return sides
+
+
+def chroma_share(rgb: Image.Image, limit: int = 8) -> float:
+    """Share of pixels whose channel spread exceeds ``limit`` (0 for a black-and-white image)."""
+    spread = ImageChops.subtract(channel_max(rgb), channel_min(rgb))
+    return 1.0 - _share(spread.histogram(), lambda v: v <= limit)
+
+
+_LAPLACIAN = ImageFilter.Kernel((3, 3), [0, 1, 0, 1, -4, 1, 0, 1, 0], scale=1, offset=128)
+
+
+def sharpness(rgb: Image.Image, region: tuple[int, int, int, int] | None = None) -> float:
+    """Variance of the Laplacian over ``region`` (the product), at a normalised size.
+
+    The image is first reduced to at most 1024 px on its longest side so the figure does not
+    depend on resolution; the threshold in the rules is therefore size-independent.
+    """
+    gray = rgb.convert("L")
+    if region:
+        gray = gray.crop(region)
+    longest = max(gray.size)
+    if longest > 1024:
+        factor = 1024 / longest
+        gray = gray.resize(
+            (max(1, round(gray.width * factor)), max(1, round(gray.height * factor))),
+            Image.Resampling.BOX,
+        )
+    if min(gray.size) < 3:
+        return 0.0
+    return float(ImageStat.Stat(gray.filter(_LAPLACIAN)).var[0])
+
+
+def reduced(rgb: Image.Image, longest: int = 1200) -> tuple[Image.Image, float]:
+    """A copy at most ``longest`` px on its longest side, and the factor applied."""
+    if max(rgb.size) <= longest:
+        return rgb, 1.0
+    factor = longest / max(rgb.size)
+    size = (max(1, math.floor(rgb.width * factor)), max(1, math.floor(rgb.height * factor)))
+    return rgb.resize(size, Image.Resampling.BOX), factor

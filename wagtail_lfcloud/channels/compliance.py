@@ -1,0 +1,491 @@
+"""Compliance checks: does a file meet a channel's rules?
+
+Public API::
+
+    report = check_file("SKU1_front_amazon.jpg", "amazon_main")   # an output file
+    report = check_source(image, "amazon_main")                    # a master vs source rules
+    report = check_rendition(rendition, "amazon_main")             # a Wagtail rendition
+    report.status            # "pass" | "warn" | "fail"
+    report.to_dict()         # JSON-ready, what ChannelRendition.compliance stores
+
+Every check yields a :class:`CheckResult` with a stable ``code`` (listed in
+``docs/reference/channels.md``). Files that cannot be read give a single ``readable`` failure
+instead of raising, so a batch of checks always completes.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field
+from typing import IO, Any
+
+from PIL import Image
+
+from . import analysis
+from .errors import ImageError
+from .imaging import (
+    FORMAT_EXTENSIONS,
+    apply_orientation,
+    icc_description,
+    is_srgb_description,
+    load_pixels,
+    open_image,
+    oriented_size,
+    read_bytes,
+    wagtail_format,
+)
+from .registry import ChannelPreset, get_preset
+from .rules import BACKGROUND_LEVELS, thresholds
+
+PASS, WARN, FAIL = "pass", "warn", "fail"
+_RANK = {PASS: 0, WARN: 1, FAIL: 2}
+
+#: Foreground tolerance for fill/edge measurement (channel-specs.md §3.4 step 3).
+FOREGROUND_TOLERANCE = 12
+
+GPS_IFD, EXIF_IFD = 0x8825, 0x8769
+SERIAL_TAGS = {0xA431: "BodySerialNumber", 0xA435: "LensSerialNumber", 0xC62F: "CameraSerialNumber"}
+MAKER_NOTE = 0x927C
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one check. ``measured`` and ``limit`` are JSON-serialisable."""
+
+    code: str
+    status: str  #: "pass", "warn" or "fail"
+    message: str
+    measured: Any = None
+    limit: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Report:
+    """All check results for one file against one channel."""
+
+    channel: str
+    name: str = ""
+    results: list[CheckResult] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return max((r.status for r in self.results), key=_RANK.__getitem__, default=PASS)
+
+    @property
+    def failures(self) -> list[CheckResult]:
+        return [r for r in self.results if r.status == FAIL]
+
+    @property
+    def warnings(self) -> list[CheckResult]:
+        return [r for r in self.results if r.status == WARN]
+
+    def __getitem__(self, code: str) -> CheckResult:
+        for result in self.results:
+            if result.code == code:
+                return result
+        raise KeyError(code)
+
+    def __contains__(self, code: str) -> bool:
+        return any(r.code == code for r in self.results)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "channel": self.channel,
+            "name": self.name,
+            "status": self.status,
+            "results": [r.to_dict() for r in self.results],
+        }
+
+
+def _worst(*statuses: str) -> str:
+    return max(statuses, key=_RANK.__getitem__)
+
+
+def _min_check(code, value, rule, label, unit="px") -> CheckResult:
+    t = thresholds(rule)
+    shown = f"{value:g}{unit}" if isinstance(value, (int, float)) else str(value)
+    if "fail" in t and value < t["fail"]:
+        return CheckResult(code, FAIL, f"{label} is {shown}, below the minimum of {t['fail']:g}{unit}", value, t)
+    if "warn" in t and value < t["warn"]:
+        return CheckResult(code, WARN, f"{label} is {shown}, below the recommended {t['warn']:g}{unit}", value, t)
+    return CheckResult(code, PASS, f"{label} is {shown}", value, t)
+
+
+def _max_check(code, value, rule, label, unit="px") -> CheckResult:
+    t = thresholds(rule)
+    shown = f"{value:g}{unit}"
+    if "fail" in t and value > t["fail"]:
+        return CheckResult(code, FAIL, f"{label} is {shown}, above the maximum of {t['fail']:g}{unit}", value, t)
+    if "warn" in t and value > t["warn"]:
+        return CheckResult(code, WARN, f"{label} is {shown}, above the recommended {t['warn']:g}{unit}", value, t)
+    return CheckResult(code, PASS, f"{label} is {shown}", value, t)
+
+
+# --- file-level facts ------------------------------------------------------------------------
+
+
+def _bit_depth(data: bytes, image: Image.Image) -> int:
+    if image.format == "PNG" and data[12:16] == b"IHDR":
+        return data[24]
+    if image.mode.startswith("I;16") or image.mode == "I":
+        return 16
+    return 1 if image.mode == "1" else 8
+
+
+def _privacy_findings(image: Image.Image) -> list[str]:
+    found = []
+    try:
+        exif = image.getexif()
+        if exif.get_ifd(GPS_IFD) or GPS_IFD in exif:
+            found.append("GPS location")
+        sub = exif.get_ifd(EXIF_IFD)
+        for tag, name in SERIAL_TAGS.items():
+            if tag in exif or tag in sub:
+                found.append(name)
+        if MAKER_NOTE in sub:
+            found.append("camera maker notes")
+    except Exception:  # noqa: BLE001 - malformed EXIF is still EXIF
+        if image.info.get("exif"):
+            found.append("unparseable EXIF block")
+    xmp = image.info.get("xmp") or image.info.get("XML:com.adobe.xmp") or b""
+    xmp = xmp.encode() if isinstance(xmp, str) else bytes(xmp)
+    if b"GPS" in xmp:
+        found.append("XMP GPS location")
+    if b"SerialNumber" in xmp:
+        found.append("XMP serial number")
+    return found
+
+
+def _file_checks(data: bytes, name: str, image: Image.Image, rules: dict) -> list[CheckResult]:
+    results = []
+    fmt = wagtail_format(image)
+    allowed = rules.get("formats")
+    if allowed:
+        status = PASS if fmt in allowed else FAIL
+        results.append(
+            CheckResult("format", status, f"the file is {fmt.upper()}" + (
+                "" if status == PASS else f"; accepted: {', '.join(a.upper() for a in allowed)}"
+            ), fmt, list(allowed))
+        )
+    ext = os.path.splitext(name)[1].lower().lstrip(".")
+    if ext:
+        matches = ext in FORMAT_EXTENSIONS.get(fmt, {fmt})
+        status = PASS if matches else rules.get("extension_matches", WARN)
+        results.append(
+            CheckResult(
+                "extension",
+                status,
+                f"the extension .{ext} matches the {fmt.upper()} content"
+                if matches
+                else f"the extension .{ext} does not match the real format ({fmt.upper()})",
+                ext,
+                fmt,
+            )
+        )
+    if "max_bytes" in rules:
+        results.append(_max_check("file_size", len(data), rules["max_bytes"], "the file size", " bytes"))
+
+    frames = getattr(image, "n_frames", 1)
+    animated = frames > 1 and fmt in ("gif", "png", "webp", "avif")
+    results.append(
+        CheckResult(
+            "animation",
+            rules.get("no_animation", WARN) if animated else PASS,
+            f"the image is animated ({frames} frames)" if animated else "a single frame",
+            frames,
+            1,
+        )
+    )
+    if "colour_mode" in rules:
+        depth = _bit_depth(data, image)
+        ok = image.mode in ("RGB", "RGBA") and depth == 8
+        results.append(
+            CheckResult(
+                "colour_mode",
+                PASS if ok else rules["colour_mode"],
+                f"{image.mode}, {depth}-bit" + ("" if ok else "; 8-bit RGB is required"),
+                {"mode": image.mode, "bits": depth},
+                {"mode": "RGB", "bits": 8},
+            )
+        )
+    if "srgb" in rules:
+        icc = image.info.get("icc_profile")
+        desc = icc_description(icc)
+        ok = image.mode != "CMYK" and (not icc or is_srgb_description(desc))
+        results.append(
+            CheckResult(
+                "srgb",
+                PASS if ok else rules["srgb"],
+                (f"ICC profile '{desc}'" if icc else "no ICC profile (assumed sRGB)")
+                + ("" if ok else "; sRGB is required"),
+                desc or None,
+                "sRGB",
+            )
+        )
+    if "no_alpha" in rules:
+        alpha = analysis.has_alpha(image)
+        results.append(
+            CheckResult("alpha", rules["no_alpha"] if alpha else PASS,
+                        "the image has an alpha channel" if alpha else "no alpha channel",
+                        alpha, False)
+        )
+    findings = _privacy_findings(image)
+    results.append(
+        CheckResult(
+            "privacy",
+            rules.get("privacy", WARN) if findings else PASS,
+            ("private metadata found: " + ", ".join(findings)) if findings else "no GPS or serials",
+            findings,
+            [],
+        )
+    )
+    return results
+
+
+def _dimension_checks(size: tuple[int, int], rules: dict, prefix: str = "") -> list[CheckResult]:
+    w, h = size
+    measures = {
+        "longest": (max(w, h), "the longest side"),
+        "shortest": (min(w, h), "the shortest side"),
+        "width": (w, "the width"),
+        "height": (h, "the height"),
+    }
+    results = []
+    who = "source " if prefix else ""
+    for what, (value, label) in measures.items():
+        if (rule := rules.get(f"{prefix}min_{what}")) is not None:
+            results.append(_min_check(f"{prefix}min_{what}", value, rule, who + label))
+        if not prefix and (rule := rules.get(f"max_{what}")) is not None:
+            results.append(_max_check(f"max_{what}", value, rule, label))
+    if not prefix and (rule := rules.get("max_megapixels")) is not None:
+        results.append(_max_check("max_megapixels", round(w * h / 1e6, 2), rule, "the pixel count", " MP"))
+    if not prefix and (rule := rules.get("aspect_ratio")):
+        ratio = w / h
+        target, tol = rule["ratio"], rule.get("tolerance", 0.01)
+        ok = abs(ratio / target - 1) <= tol
+        results.append(
+            CheckResult(
+                "aspect_ratio",
+                PASS if ok else rule.get("status", FAIL),
+                f"the aspect ratio is {ratio:.4f}" + ("" if ok else f", expected {target:.4f} ±{tol:.1%}"),
+                round(ratio, 4),
+                {"ratio": round(target, 4), "tolerance": tol},
+            )
+        )
+    return results
+
+
+# --- pixel checks --------------------------------------------------------------------------
+
+
+def normalised_rgb(image: Image.Image) -> Image.Image:
+    """First frame, EXIF-oriented, converted to sRGB and flattened on white (§3.4 step 1)."""
+    from .operations import to_srgb
+
+    if getattr(image, "n_frames", 1) > 1:
+        image.seek(0)
+    apply_orientation(image)
+    rgb, _notes = to_srgb(image)
+    return analysis.flatten_on_white(rgb)
+
+
+PIXEL_RULES = {"background", "min_fill", "max_fill", "edge_touch", "no_border", "no_grayscale", "sharpness"}
+
+
+def _pixel_checks(image: Image.Image, rules: dict) -> list[CheckResult]:
+    if not PIXEL_RULES & set(rules):
+        return []
+    rgb = normalised_rgb(image)
+    results = []
+    white_background = "background" in rules
+    if "background" in rules:
+        rule = rules["background"]
+        level, status = (rule["level"], rule.get("status", FAIL)) if isinstance(rule, dict) else (rule, FAIL)
+        threshold = BACKGROUND_LEVELS[level]
+        ring = analysis.ring_stats(rgb, threshold)
+        if level == "strict":
+            ok = ring.white_share >= 0.995 and ring.mean >= 254.5
+            limit = {"threshold": threshold, "share": 0.995, "mean": 254.5}
+        else:
+            ok = ring.white_share >= 0.98
+            limit = {"threshold": threshold, "share": 0.98}
+        measured = {
+            "share": round(ring.white_share, 4),
+            "mean": round(ring.mean, 2),
+            "exact": round(ring.exact_share, 4),
+            "neutral": round(ring.neutral_share, 4),
+            "corners": [round(c, 3) for c in ring.corners_white],
+        }
+        if ok:
+            message = (
+                "the background is pure white (255,255,255)"
+                if ring.exact_share == 1
+                else f"the background is white ({level}: {ring.white_share:.1%} of the border ring)"
+            )
+        else:
+            message = (
+                f"the background is not {'pure ' if level == 'strict' else ''}white: "
+                f"{ring.white_share:.1%} of the border ring has all channels >= {threshold}, "
+                f"mean {ring.mean:.1f}"
+            )
+        results.append(CheckResult("background", PASS if ok else status, message, measured, limit))
+
+    small, _factor = analysis.reduced(rgb)
+    background = (255, 255, 255) if white_background else None
+    mask = analysis.foreground_mask(small, FOREGROUND_TOLERANCE, background)
+    bbox = mask.getbbox()
+
+    if "min_fill" in rules or "max_fill" in rules:
+        if bbox is None:
+            results.append(CheckResult("fill", FAIL, "no product found on the background", 0.0, None))
+        else:
+            bw, bh = bbox[2] - bbox[0], bbox[3] - bbox[1]
+            fill = max(bw / small.width, bh / small.height)
+            area = bw * bh / (small.width * small.height)
+            measured = {"fill": round(fill, 4), "area": round(area, 4)}
+            result = None
+            if "min_fill" in rules:
+                t = thresholds(rules["min_fill"])
+                if "fail" in t and fill < t["fail"]:
+                    result = CheckResult("fill", FAIL, f"the product fills {fill:.1%} of the frame (longest side), below {t['fail']:.0%}", measured, t)
+                elif "warn" in t and fill < t["warn"]:
+                    result = CheckResult("fill", WARN, f"the product fills {fill:.1%} of the frame, below the recommended {t['warn']:.0%}", measured, t)
+            if result is None and "max_fill" in rules:
+                t = thresholds(rules["max_fill"])
+                for status in (FAIL, WARN):
+                    if status in t and fill > t[status]:
+                        result = CheckResult("fill", status, f"the product fills {fill:.1%} of the frame, above {t[status]:.0%}", measured, t)
+                        break
+            results.append(result or CheckResult("fill", PASS, f"the product fills {fill:.1%} of the frame (longest side)", measured, {k: rules[k] for k in ("min_fill", "max_fill") if k in rules}))
+
+    if "edge_touch" in rules:
+        touched = analysis.edges_touched(mask)
+        sides = [s for s, hit in touched.items() if hit]
+        cut = (touched["top"] and touched["bottom"]) or (touched["left"] and touched["right"])
+        if cut:
+            status, message = rules["edge_touch"], f"the product is cut off at the frame ({', '.join(sides)})"
+        elif sides:
+            status, message = WARN, f"the product touches the frame ({', '.join(sides)})"
+        else:
+            status, message = PASS, "the product is clear of the frame"
+        results.append(CheckResult("edge_touch", status, message, sides, []))
+
+    if "no_border" in rules:
+        sides = analysis.border_sides(rgb)
+        status = rules["no_border"] if len(sides) >= 3 else (WARN if len(sides) == 2 else PASS)
+        message = f"an added border/frame on {', '.join(sides)}" if sides else "no added border"
+        results.append(CheckResult("border", status, message, sides, []))
+
+    if "no_grayscale" in rules:
+        if image.mode in ("L", "LA", "1", "I", "I;16"):
+            results.append(CheckResult("grayscale", rules["no_grayscale"], f"a greyscale image ({image.mode}); colour is required", image.mode, "RGB"))
+        else:
+            share = analysis.chroma_share(small)
+            ok = share >= 0.001
+            results.append(CheckResult("grayscale", PASS if ok else rules["no_grayscale"], "a colour image" if ok else "the image looks black-and-white; colour is required", round(share, 4), 0.001))
+
+    if "sharpness" in rules:
+        region = None
+        if bbox is not None:
+            f = rgb.width / small.width
+            region = tuple(round(v * f) for v in bbox)
+        value = round(analysis.sharpness(rgb, region), 2)
+        t = thresholds(rules["sharpness"])
+        status = FAIL if "fail" in t and value < t["fail"] else WARN if "warn" in t and value < t["warn"] else PASS
+        results.append(CheckResult("sharpness", status, "the product looks sharp" if status == PASS else f"the product may be blurry (Laplacian variance {value:g})", value, t))
+    return results
+
+
+# --- entry points ----------------------------------------------------------------------------
+
+
+def _readable_failure(channel: str, name: str, error: ImageError) -> Report:
+    return Report(channel, name, [CheckResult("readable", FAIL, str(error), None, None)])
+
+
+def check_bytes(data: bytes, name: str, preset: ChannelPreset | str) -> Report:
+    """Check an output file's bytes against ``preset``'s output rules."""
+    preset = get_preset(preset) if isinstance(preset, str) else preset
+    rules = dict(preset.rules)
+    try:
+        image = open_image(data, name)
+        results = _file_checks(data, name, image, rules)
+        load_pixels(image, name)
+    except ImageError as e:
+        return _readable_failure(preset.key, name, e)
+    results += _dimension_checks(oriented_size(image), rules)
+    results += _pixel_checks(image, rules)
+    return Report(preset.key, name, results)
+
+
+def check_file(source: str | bytes | IO[bytes], channel_key: str) -> Report:
+    """Check a file (path, bytes or binary file object) against a channel's output rules."""
+    preset = get_preset(channel_key)
+    try:
+        data, name = read_bytes(source)
+    except OSError as e:
+        return Report(preset.key, str(source), [CheckResult("readable", FAIL, f"{source}: {e.strerror or e}")])
+    return check_bytes(data, os.path.basename(name), preset)
+
+
+def check_rendition(rendition, channel_key: str) -> Report:
+    """Check a Wagtail rendition's file against a channel's output rules."""
+    with rendition.open_file() as f:
+        data = f.read()
+    return check_bytes(data, os.path.basename(rendition.file.name), channel_key)
+
+
+def _image_bytes(source) -> tuple[bytes, str]:
+    if hasattr(source, "open_file") and hasattr(source, "file"):
+        with source.open_file() as f:
+            return f.read(), os.path.basename(source.file.name)
+    data, name = read_bytes(source)
+    return data, os.path.basename(name)
+
+
+def check_source(source, channel_key: str) -> Report:
+    """Check a master (an image model instance, a path, bytes or a file) against the
+    channel's *source* rules: minimum size and whether the output would be smaller than the
+    preset asks for (Wagtail never upscales)."""
+    preset = get_preset(channel_key)
+    rules = dict(preset.rules)
+    data, name = _image_bytes(source)
+    try:
+        image = open_image(data, name)
+    except ImageError as e:
+        return _readable_failure(preset.key, name, e)
+    size = oriented_size(image)
+    frames = getattr(image, "n_frames", 1)
+    results = [
+        CheckResult("readable", PASS, f"{wagtail_format(image).upper()} {size[0]}x{size[1]}", list(size), None),
+        CheckResult(
+            "animation",
+            WARN if frames > 1 else PASS,
+            f"animated ({frames} frames): only the first frame is used" if frames > 1 else "a single frame",
+            frames,
+            1,
+        ),
+    ]
+    results += _dimension_checks(size, rules, prefix="source_")
+    nominal = preset.nominal_size
+    if "upscale" in rules and nominal:
+        sw, sh = size
+        tw, th = nominal
+        fill_like = preset.spec.split("|")[0].startswith("fill-")
+        small = (sw < tw or sh < th) if fill_like else (sw < tw and sh < th)
+        results.append(
+            CheckResult(
+                "upscale",
+                rules["upscale"] if small else PASS,
+                f"the source ({sw}x{sh}) is smaller than the {tw}x{th} output; Wagtail will not "
+                "upscale it, so the output will be smaller"
+                if small
+                else f"the source covers the {tw}x{th} output",
+                [sw, sh],
+                [tw, th],
+            )
+        )
+    return Report(preset.key, name, results)

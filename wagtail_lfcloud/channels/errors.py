@@ -1,0 +1,51 @@
+"""Errors raised by channel presets, the rendition pipeline and compliance checks.
+
+Every error is a :class:`ChannelError`, so callers (views, tasks, commands) can catch one
+class and show ``str(error)``: each message says what was wrong with which file or preset.
+"""
+
+from __future__ import annotations
+
+
+class ChannelError(Exception):
+    """Base class of every error this package's channel code raises on purpose."""
+
+
+class UnknownChannelError(ChannelError, KeyError):
+    """A channel key names no preset (built-in or from ``WAGTAIL_LFCLOUD_CHANNELS``)."""
+
+    def __init__(self, key: str, known: list[str] | None = None):
+        self.key = key
+        hint = f" Known channels: {', '.join(sorted(known))}." if known else ""
+        super().__init__(f"Unknown channel {key!r}.{hint}")
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return self.args[0]
+
+
+class InvalidPresetError(ChannelError, ValueError):
+    """A preset definition is invalid (bad filter spec, unknown rule, missing format...)."""
+
+
+class ImageError(ChannelError):
+    """A source or output image cannot be processed. ``name`` is the file's name."""
+
+    def __init__(self, message: str, name: str = ""):
+        self.name = name
+        super().__init__(f"{name}: {message}" if name else message)
+
+
+class EmptyImageError(ImageError):
+    """The file has zero bytes."""
+
+
+class CorruptImageError(ImageError):
+    """The file is not a readable image, or its data is truncated or damaged."""
+
+
+class ImageTooLargeError(ImageError):
+    """The image has more pixels than allowed (a possible decompression bomb)."""
+
+
+class SourceMissingError(ImageError):
+    """The image's original file cannot be read from storage."""

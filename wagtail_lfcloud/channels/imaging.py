@@ -1,0 +1,154 @@
+"""Low-level Pillow helpers shared by the operations, the checks and the pipeline.
+
+Opening an untrusted file goes through :func:`open_image`, which turns Pillow's many failure
+modes (unknown format, truncated data, decompression bombs) into :mod:`.errors` classes.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from typing import IO
+
+from django.conf import settings
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+
+from .errors import CorruptImageError, EmptyImageError, ImageTooLargeError
+
+#: Pillow's ``Image.format`` -> Wagtail's format names (``IMAGE_FORMAT_EXTENSIONS`` keys).
+PIL_TO_WAGTAIL_FORMAT = {
+    "JPEG": "jpeg",
+    "MPO": "jpeg",
+    "PNG": "png",
+    "GIF": "gif",
+    "WEBP": "webp",
+    "AVIF": "avif",
+    "HEIF": "heic",
+    "BMP": "bmp",
+    "TIFF": "tiff",
+    "ICO": "ico",
+}
+
+#: File extensions that name each format (for the "extension lies" check).
+FORMAT_EXTENSIONS = {
+    "jpeg": {"jpg", "jpeg", "jpe", "jfif"},
+    "png": {"png"},
+    "gif": {"gif"},
+    "webp": {"webp"},
+    "avif": {"avif"},
+    "heic": {"heic", "heif"},
+    "bmp": {"bmp"},
+    "tiff": {"tif", "tiff"},
+    "ico": {"ico"},
+}
+
+ORIENTATION_TAG = 0x0112
+
+
+def max_image_pixels() -> int | None:
+    """The pixel limit Wagtail enforces on uploads (``WAGTAILIMAGES_MAX_IMAGE_PIXELS``)."""
+    return getattr(settings, "WAGTAILIMAGES_MAX_IMAGE_PIXELS", 128 * 1000000)
+
+
+def read_bytes(source: str | bytes | IO[bytes]) -> tuple[bytes, str]:
+    """Return ``(data, name)`` for a path, bytes or a binary file object."""
+    if isinstance(source, bytes):
+        return source, ""
+    if isinstance(source, str) or hasattr(source, "__fspath__"):
+        with open(source, "rb") as f:
+            return f.read(), str(source)
+    name = str(getattr(source, "name", "") or "")
+    if hasattr(source, "seek"):
+        source.seek(0)
+    return source.read(), name
+
+
+def open_image(data: bytes, name: str = "", *, load: bool = False) -> Image.Image:
+    """Open ``data`` with Pillow, raising a :class:`~.errors.ImageError` on bad input.
+
+    The pixel count is checked against both Pillow's bomb limit and
+    ``WAGTAILIMAGES_MAX_IMAGE_PIXELS`` *before* any pixel is decoded. With ``load=True`` the
+    pixels are decoded too, so truncated files fail here rather than later.
+    """
+    if not data:
+        raise EmptyImageError("the file is empty (0 bytes)", name)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+        raise ImageTooLargeError(f"too many pixels to decode safely ({e})", name) from e
+    except UnidentifiedImageError as e:
+        raise CorruptImageError("not a readable image (format not recognised)", name) from e
+    except (OSError, SyntaxError, ValueError) as e:
+        raise CorruptImageError(f"the image header is damaged ({e})", name) from e
+    limit = max_image_pixels()
+    if limit and image.width * image.height > limit:
+        raise ImageTooLargeError(
+            f"{image.width}x{image.height} is {image.width * image.height:,} pixels, more than "
+            f"WAGTAILIMAGES_MAX_IMAGE_PIXELS ({limit:,})",
+            name,
+        )
+    if load:
+        load_pixels(image, name)
+    return image
+
+
+def load_pixels(image: Image.Image, name: str = "") -> None:
+    """Decode ``image``'s pixels, turning truncation and decoder errors into ``CorruptImageError``."""
+    try:
+        image.load()
+    except (OSError, SyntaxError, ValueError, EOFError) as e:
+        raise CorruptImageError(f"the image data is truncated or damaged ({e})", name) from e
+
+
+def wagtail_format(image: Image.Image) -> str:
+    """Wagtail's name for the format Pillow detected from the file's bytes."""
+    return PIL_TO_WAGTAIL_FORMAT.get(image.format or "", (image.format or "").lower())
+
+
+def exif_orientation(image: Image.Image) -> int:
+    try:
+        return int(image.getexif().get(ORIENTATION_TAG, 1) or 1)
+    except Exception:  # noqa: BLE001 - a broken EXIF block must not stop rendering
+        return 1
+
+
+def oriented_size(image: Image.Image) -> tuple[int, int]:
+    """The size after EXIF orientation is applied (what Wagtail's ``auto_orient`` yields)."""
+    if exif_orientation(image) in (5, 6, 7, 8):
+        return image.height, image.width
+    return image.size
+
+
+def apply_orientation(image: Image.Image) -> Image.Image:
+    """Apply EXIF orientation in place when there is one; never copy otherwise."""
+    if exif_orientation(image) != 1:
+        ImageOps.exif_transpose(image, in_place=True)
+    return image
+
+
+_SRGB_PROFILE_BYTES: bytes | None = None
+
+
+def srgb_profile_bytes() -> bytes:
+    """A generic sRGB ICC profile to embed in converted outputs."""
+    global _SRGB_PROFILE_BYTES
+    if _SRGB_PROFILE_BYTES is None:
+        _SRGB_PROFILE_BYTES = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    return _SRGB_PROFILE_BYTES
+
+
+def icc_description(icc: bytes | None) -> str:
+    """The ICC profile's description, or '' when absent or unreadable."""
+    if not icc:
+        return ""
+    try:
+        return ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(io.BytesIO(icc))).strip()
+    except (ImageCms.PyCMSError, OSError, TypeError):
+        return "(unreadable profile)"
+
+
+def is_srgb_description(description: str) -> bool:
+    d = description.lower().replace(" ", "")
+    return "srgb" in d or "iec61966-2" in d or "iec61966-2.1" in d

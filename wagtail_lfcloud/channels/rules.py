@@ -1,0 +1,122 @@
+"""The vocabulary of compliance rules a preset may carry, and its validation.
+
+Rule values take one of these shapes:
+
+``min``/``max`` thresholds
+    a number (below/above it fails) or ``{"fail": x, "warn": y}`` (either key optional).
+``status`` rules
+    ``"fail"`` or ``"warn"``: the status a violation gets.
+``formats``
+    list of accepted output formats (Wagtail names: jpeg, png, gif, webp, avif, tiff, bmp, heic).
+``aspect_ratio``
+    ``{"ratio": w/h, "tolerance": 0.01, "status": "fail"}`` (relative tolerance).
+``background``
+    ``"strict"`` / ``"lenient"`` (fails), or ``{"level": ..., "status": "warn"}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+MIN, MAX, STATUS, FORMATS, RATIO, BACKGROUND = (
+    "min", "max", "status", "formats", "ratio", "background",
+)
+
+#: rule name -> (shape, applies to "output" or "source", one-line description)
+RULES: dict[str, tuple[str, str, str]] = {
+    "min_longest": (MIN, "output", "longest side in px"),
+    "min_shortest": (MIN, "output", "shortest side in px"),
+    "min_width": (MIN, "output", "width in px"),
+    "min_height": (MIN, "output", "height in px"),
+    "max_longest": (MAX, "output", "longest side in px"),
+    "max_width": (MAX, "output", "width in px"),
+    "max_height": (MAX, "output", "height in px"),
+    "max_megapixels": (MAX, "output", "megapixels"),
+    "max_bytes": (MAX, "output", "file size in bytes"),
+    "aspect_ratio": (RATIO, "output", "width / height"),
+    "formats": (FORMATS, "output", "accepted formats (by magic bytes)"),
+    "extension_matches": (STATUS, "output", "file extension names the real format"),
+    "colour_mode": (STATUS, "output", "8-bit RGB, no CMYK / greyscale / 16-bit"),
+    "srgb": (STATUS, "output", "ICC profile is sRGB (or absent)"),
+    "no_alpha": (STATUS, "output", "no alpha channel"),
+    "no_animation": (STATUS, "output", "a single frame"),
+    "privacy": (STATUS, "output", "no GPS, camera serial numbers or XMP location"),
+    "background": (BACKGROUND, "output", "border ring is white"),
+    "min_fill": (MIN, "output", "product's longest side / frame (0-1)"),
+    "max_fill": (MAX, "output", "product's longest side / frame (0-1)"),
+    "edge_touch": (STATUS, "output", "product not cut at the frame"),
+    "no_border": (STATUS, "output", "no added frame lines"),
+    "no_grayscale": (STATUS, "output", "a colour image"),
+    "sharpness": (MIN, "output", "variance of the Laplacian (blur warning)"),
+    "source_min_longest": (MIN, "source", "source longest side in px"),
+    "source_min_shortest": (MIN, "source", "source shortest side in px"),
+    "source_min_width": (MIN, "source", "source width in px"),
+    "source_min_height": (MIN, "source", "source height in px"),
+    "upscale": (STATUS, "source", "source at least as large as the preset's output"),
+}
+
+STATUSES = ("fail", "warn")
+BACKGROUND_LEVELS = {"strict": 253, "lenient": 240}
+KNOWN_FORMATS = {"jpeg", "png", "gif", "webp", "avif", "tiff", "bmp", "heic", "ico"}
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
+
+
+def validate_rules(rules: Any) -> list[str]:
+    """Human-readable problems with a preset's ``rules`` (empty when valid)."""
+    if not isinstance(rules, dict):
+        return ["'rules' must be a dict of rule name -> value"]
+    problems = []
+    for name, value in rules.items():
+        if name not in RULES:
+            problems.append(f"unknown rule {name!r} (known: {', '.join(sorted(RULES))})")
+            continue
+        shape = RULES[name][0]
+        if shape in (MIN, MAX):
+            if isinstance(value, dict):
+                if not value or set(value) - set(STATUSES):
+                    problems.append(f"rule {name!r}: use {{'fail': n, 'warn': n}}")
+                elif not all(_is_number(v) for v in value.values()):
+                    problems.append(f"rule {name!r}: thresholds must be non-negative numbers")
+            elif not _is_number(value):
+                problems.append(f"rule {name!r}: expected a number or {{'fail': n, 'warn': n}}")
+        elif shape == STATUS:
+            if value not in STATUSES:
+                problems.append(f"rule {name!r}: expected 'fail' or 'warn', got {value!r}")
+        elif shape == FORMATS:
+            if not isinstance(value, (list, tuple)) or not value or set(value) - KNOWN_FORMATS:
+                problems.append(
+                    f"rule {name!r}: expected a list of formats from {sorted(KNOWN_FORMATS)}"
+                )
+        elif shape == RATIO:
+            ok = (
+                isinstance(value, dict)
+                and _is_number(value.get("ratio"))
+                and value.get("ratio", 0) > 0
+                and _is_number(value.get("tolerance", 0.01))
+                and value.get("status", "fail") in STATUSES
+                and not set(value) - {"ratio", "tolerance", "status"}
+            )
+            if not ok:
+                problems.append(
+                    f"rule {name!r}: expected {{'ratio': w/h, 'tolerance': 0.01, 'status': 'fail'}}"
+                )
+        elif shape == BACKGROUND:
+            level, status = (
+                (value.get("level"), value.get("status", "fail"))
+                if isinstance(value, dict)
+                else (value, "fail")
+            )
+            if level not in BACKGROUND_LEVELS or status not in STATUSES:
+                problems.append(
+                    f"rule {name!r}: expected 'strict', 'lenient' or "
+                    "{'level': 'strict'|'lenient', 'status': 'fail'|'warn'}"
+                )
+    return problems
+
+
+def thresholds(value: Any) -> dict[str, float]:
+    """``{"fail": x, "warn": y}`` for a threshold rule value."""
+    return dict(value) if isinstance(value, dict) else {"fail": value}
