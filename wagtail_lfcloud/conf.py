@@ -67,6 +67,27 @@ DEFAULTS: dict[str, Any] = {
     },
     #: Threads the rendition pipeline encodes with (one per core is right).
     "RENDITION_WORKERS": 2,
+    # --- headless API, bundles, webhooks ------------------------------------------------------
+    #: Also mount the package's API router on Wagtail's v3 API (at ``lfcloud/``), in AppConfig.ready().
+    "MOUNT_ON_WAGTAIL_API": False,
+    #: Page size of API listings when the request gives no ``limit``.
+    "API_DEFAULT_PAGE_SIZE": 20,
+    #: Largest ``limit`` an API listing accepts; more is refused with a 400.
+    "API_MAX_PAGE_SIZE": 100,
+    #: ``Cache-Control: max-age`` (seconds) of the stable rendition URL's redirect.
+    "STABLE_URL_MAX_AGE": 60,
+    #: ``Retry-After`` (seconds) sent with a 202 while a missing rendition is being generated.
+    "STABLE_URL_RETRY_AFTER": 30,
+    #: Most files one download bundle may hold; more is refused.
+    "BUNDLE_MAX_FILES": 2000,
+    #: Bundles with more files than this are built by a background task instead of streamed.
+    "BUNDLE_ASYNC_THRESHOLD": 200,
+    #: Attempts per webhook delivery before it is marked failed.
+    "WEBHOOK_MAX_ATTEMPTS": 5,
+    #: Delay before the first retry (seconds); doubles after each failed attempt.
+    "WEBHOOK_BACKOFF_SECONDS": 30,
+    #: Seconds to wait for a webhook receiver to answer.
+    "WEBHOOK_TIMEOUT": 10,
 }
 
 
