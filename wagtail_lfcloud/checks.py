@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import string
 
-from django.conf import settings
+from django.apps import apps
 from django.core.checks import Error, Tags, Warning, register
 
 from .conf import lfcloud_settings
@@ -95,7 +95,7 @@ def check_currencies(app_configs=None, **kwargs):
 @register(Tags.compatibility)
 def check_installed_apps(app_configs=None, **kwargs):
     required = ["wagtail.images", "wagtail.snippets", "wagtail.documents", "modelcluster", "taggit"]
-    missing = [app for app in required if app not in settings.INSTALLED_APPS]
+    missing = [app for app in required if not apps.is_installed(app)]
     if missing:
         return [
             Error(
@@ -109,3 +109,4 @@ def check_installed_apps(app_configs=None, **kwargs):
 
 # Checks owned by other parts of the package register themselves on import.
 from .channels import checks as _channel_checks  # noqa: E402,F401
+from . import storage_checks as _storage_checks  # noqa: E402,F401

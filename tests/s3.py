@@ -1,0 +1,195 @@
+"""A real S3 endpoint for tests: moto's server in a subprocess, spoken to over HTTP.
+
+Use it from any test module::
+
+    from tests.s3 import s3_storages, moto_server  # noqa: F401  (pytest fixtures)
+
+    @pytest.mark.s3
+    def test_something(s3_storages):
+        ...  # default storage and the "renditions" storage are S3 buckets on the moto server
+
+Nothing is patched: django-storages and boto3 make real HTTP requests to ``127.0.0.1:<port>``.
+The server starts once per test session (on a free port) and stops when the session ends;
+each test gets its own pair of empty buckets.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass
+
+import pytest
+
+#: Fake credentials; moto accepts any.
+ACCESS_KEY = "lfcloud-test"
+SECRET_KEY = "lfcloud-test-secret"
+REGION = "eu-west-1"
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class MotoServer:
+    endpoint_url: str
+    process: subprocess.Popen
+
+    def client(self):
+        """A plain boto3 S3 client for arranging and inspecting buckets."""
+        import boto3
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint_url,
+            aws_access_key_id=ACCESS_KEY,
+            aws_secret_access_key=SECRET_KEY,
+            region_name=REGION,
+        )
+
+    def create_bucket(self, name: str) -> str:
+        self.client().create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+        return name
+
+    def keys(self, bucket: str) -> list[str]:
+        """Every object key in ``bucket``."""
+        paginator = self.client().get_paginator("list_objects_v2")
+        return sorted(obj["Key"] for page in paginator.paginate(Bucket=bucket) for obj in page.get("Contents", []))
+
+
+def start_moto_server(timeout: float = 30.0) -> MotoServer:
+    """Start ``python -m moto.server`` on a free port of 127.0.0.1 and wait until it answers."""
+    port = free_port()
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"moto_server exited with code {process.returncode} before answering")
+        try:
+            with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1):
+                return MotoServer(endpoint, process)
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            if time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(f"moto_server did not answer on {endpoint} within {timeout} s") from None
+            time.sleep(0.1)
+
+
+def stop_moto_server(server: MotoServer) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait()
+
+
+def s3_options(endpoint_url: str, bucket: str, **extra) -> dict:
+    """``OPTIONS`` for ``storages.backends.s3.S3Storage`` pointing at ``endpoint_url``."""
+    from botocore.config import Config
+
+    return {
+        "bucket_name": bucket,
+        "endpoint_url": endpoint_url,
+        "access_key": ACCESS_KEY,
+        "secret_key": SECRET_KEY,
+        "region_name": REGION,
+        "addressing_style": "path",
+        "signature_version": "s3v4",
+        "file_overwrite": False,
+        # One attempt and short timeouts: fault tests must fail fast, not back off for seconds.
+        "client_config": Config(
+            retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=2, read_timeout=10
+        ),
+        **extra,
+    }
+
+
+@pytest.fixture(scope="session")
+def moto_server():
+    """The session's moto S3 server (started on first use)."""
+    server = start_moto_server()
+    yield server
+    stop_moto_server(server)
+
+
+@dataclass
+class S3Buckets:
+    server: MotoServer
+    originals: str
+    renditions: str
+
+    def original_keys(self) -> list[str]:
+        return self.server.keys(self.originals)
+
+    def rendition_keys(self) -> list[str]:
+        return self.server.keys(self.renditions)
+
+
+def rendition_models():
+    """The rendition model of every image model in play (default and custom)."""
+    from django.apps import apps
+
+    return [m for m in apps.get_models() if m.__name__.endswith("Rendition") and hasattr(m, "filter_spec")]
+
+
+def s3_storages_settings(endpoint_url: str, originals: str, renditions: str, **originals_extra) -> dict:
+    """The ``STORAGES`` of docs/how-to/production.md, pointed at a test endpoint."""
+    return {
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": s3_options(
+                endpoint_url, originals, querystring_auth=True, querystring_expire=300, default_acl="private",
+                **originals_extra,
+            ),
+        },
+        "renditions": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": s3_options(endpoint_url, renditions, querystring_auth=False),
+        },
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+def use_rendition_storage(monkeypatch, alias: str = "renditions") -> None:
+    """Point the rendition models' file field at ``storages[alias]``.
+
+    Wagtail resolves ``WAGTAILIMAGES_RENDITION_STORAGE`` once, when the rendition model is
+    defined, so overriding the setting inside a test is not enough.
+    """
+    from django.core.files.storage import storages
+
+    for model in rendition_models():
+        monkeypatch.setattr(model._meta.get_field("file"), "storage", storages[alias])
+
+
+@pytest.fixture
+def s3_storages(moto_server, settings, monkeypatch) -> S3Buckets:
+    """Originals and renditions on two fresh S3 buckets of the moto server, as in production."""
+    suffix = uuid.uuid4().hex[:12]
+    buckets = S3Buckets(
+        moto_server,
+        moto_server.create_bucket(f"originals-{suffix}"),
+        moto_server.create_bucket(f"renditions-{suffix}"),
+    )
+    settings.STORAGES = s3_storages_settings(moto_server.endpoint_url, buckets.originals, buckets.renditions)
+    settings.WAGTAILIMAGES_RENDITION_STORAGE = "renditions"
+    use_rendition_storage(monkeypatch)
+    return buckets
