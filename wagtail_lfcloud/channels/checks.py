@@ -9,6 +9,7 @@
 ``wagtail_lfcloud.E106``           a preset's compliance rules are invalid
 ``wagtail_lfcloud.E107``           a preset's export_name uses unknown placeholders
 ``wagtail_lfcloud.E108``           encoder settings name unknown options
+``wagtail_lfcloud.E109``           a preset's spec is too long for Wagtail's rendition file names
 ``wagtail_lfcloud.W101``           ``None`` removes a channel that is not built in
 =================================  ==========================================================
 """
@@ -26,6 +27,7 @@ from .registry import (
     EXPORT_PLACEHOLDERS,
     KEY_RE,
     PRESET_FIELDS,
+    rendition_name_length,
     validate_output_pinning,
     validate_spec,
 )
@@ -60,6 +62,14 @@ def _preset_errors(key: str, data: Mapping, builtin: bool) -> list[Error]:
             errors.append(_error(105, problem,
                                  "Channel outputs must be reproducible: add e.g. "
                                  "'|format-jpeg|jpegquality-90' and put maxbytes last.", key))
+        max_length = _rendition_name_max_length()
+        if rendition_name_length(merged["spec"]) > max_length:
+            errors.append(_error(
+                109,
+                f"the spec is {len(merged['spec'])} characters; Wagtail writes it into rendition "
+                f"file names, which must fit {max_length} characters",
+                "Shorten it: drop redundant operations (bgcolor before pad/trim), use defaults "
+                "(trimbg, padsquare-88), or split the channel.", key))
     for problem in validate_rules(merged.get("rules", {})):
         errors.append(_error(106, problem, "See docs/reference/channels.md, 'Rules'.", key))
     pattern = merged.get("export_name")
@@ -77,6 +87,12 @@ def _preset_errors(key: str, data: Mapping, builtin: bool) -> list[Error]:
         errors.append(_error(108, f"encoder {encoder!r} is invalid",
                              f"Encoder options are {sorted(ENCODER_FIELDS)}.", key))
     return errors
+
+
+def _rendition_name_max_length() -> int:
+    from wagtail.images import get_image_model
+
+    return get_image_model().get_rendition_model()._meta.get_field("file").max_length or 100
 
 
 @register(Tags.compatibility)

@@ -1,5 +1,8 @@
 """Image operations Wagtail lacks, registered through ``register_image_operations``.
 
+Arguments are short on purpose: Wagtail puts the whole spec into each rendition's file name,
+which must fit the 100-character ``Rendition.file`` column (system check E109).
+
 All are ``FilterOperation``s: Wagtail folds every transform into one crop+resize before any
 filter runs, so these work on the already-resized image (see channel-specs.md §4.5).
 
@@ -8,10 +11,10 @@ filter runs, so these work on the already-resized image (see channel-specs.md §
                     L/P/1/16-bit/I;16 -> RGB or RGBA). Put it first among the filters.
 ``trimbg[-T[-HEX]]`` crop to the product: pixels differing from the background (default:
                     top-left pixel) by more than T (default 12); alpha is the mask if present.
-``padsquare[-HEX[-FILL[-SIZE]]]``
+``padsquare[-FILL[-HEX[-SIZE]]]``
                     centre the image on a square canvas of colour HEX (default ffffff) with
                     its longest side at FILL % (default 100) of the canvas.
-``padratio-WxH[-HEX[-FILL]]``
+``padratio-WxH[-FILL[-HEX]]``
                     the same for a W:H canvas. Both never upscale the product and never crop
                     it; the canvas is at most as large as the image entering the step (before
                     ``trimbg``), or at most WxH when W and H are real pixel sizes (>= 100).
@@ -225,9 +228,9 @@ def _ratio_bound(entering: tuple[int, int], ratio: float) -> tuple[int, int]:
 
 
 class PadSquareOperation(FilterOperation):
-    """``padsquare[-HEX[-FILL[-SIZE]]]``: pad onto a square canvas."""
+    """``padsquare[-FILL[-HEX[-SIZE]]]``: pad onto a square canvas."""
 
-    def construct(self, color: str = "ffffff", fill: str = "100", size: str | None = None):
+    def construct(self, fill: str = "100", color: str = "ffffff", size: str | None = None):
         self.color = parse_color_string(color)
         self.fill = _parse_fill(fill)
         self.size = int(size) if size else None
@@ -245,9 +248,9 @@ _SIZE_RE = re.compile(r"^(\d+)x(\d+)$")
 
 
 class PadRatioOperation(FilterOperation):
-    """``padratio-WxH[-HEX[-FILL]]``: pad onto a W:H canvas."""
+    """``padratio-WxH[-FILL[-HEX]]``: pad onto a W:H canvas."""
 
-    def construct(self, size: str, color: str = "ffffff", fill: str = "100"):
+    def construct(self, size: str, fill: str = "100", color: str = "ffffff"):
         match = _SIZE_RE.match(size)
         if not match:
             raise ValueError("padratio needs a ratio or size like 2x3 or 1000x1500")

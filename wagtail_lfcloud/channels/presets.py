@@ -8,6 +8,8 @@ Each preset is a plain dict (the same shape the setting accepts):
 
 ``label``        human name.
 ``spec``         Wagtail filter spec; must pin ``format-*`` and (for lossy formats) quality.
+                 Keep it short: Wagtail writes it into the rendition file name (E109).
+                 ``bgcolor`` is not needed: pad/trim treat alpha, JPEG output flattens on white.
 ``rules``        compliance rules, see ``docs/reference/channels.md`` (``compliance.RULES``).
 ``export_name``  file-name pattern for downloads, or None for ``EXPORT_NAME_TEMPLATE``.
 ``encoder``      encoder effort overrides (``encoders.EncoderOptions`` fields).
@@ -52,7 +54,7 @@ _SOCIAL_JPEG = {
 BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
     "amazon_main": {
         "label": "Amazon MAIN image",
-        "spec": "max-2000x2000|srgb|bgcolor-ffffff|trimbg-12|padsquare-ffffff-88|stripmeta"
+        "spec": "max-2000x2000|srgb|trimbg|padsquare-88|stripmeta"
         "|format-jpeg|jpegquality-90",
         "export_name": "{asin}.MAIN.{ext}",
         "encoder": MARKETPLACE,
@@ -77,7 +79,7 @@ BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
     },
     "amazon_additional": {
         "label": "Amazon additional image (PT01-PT08)",
-        "spec": "max-2000x2000|srgb|bgcolor-ffffff|stripmeta|format-jpeg|jpegquality-90",
+        "spec": "max-2000x2000|srgb|stripmeta|format-jpeg|jpegquality-90",
         "export_name": "{asin}.PT{n:02d}.{ext}",
         "encoder": MARKETPLACE,
         "rules": {
@@ -93,7 +95,7 @@ BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
     },
     "shopify_product": {
         "label": "Shopify product media",
-        "spec": "max-2048x2048|srgb|padsquare-ffffff-90|stripmeta|format-jpeg|jpegquality-85",
+        "spec": "max-2048x2048|srgb|padsquare-90|stripmeta|format-jpeg|jpegquality-85",
         "encoder": MARKETPLACE,
         "rules": {
             "max_megapixels": 20,
@@ -163,7 +165,7 @@ BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
     },
     "meta_catalog": {
         "label": "Meta (Facebook/Instagram) catalog image_link",
-        "spec": "max-1080x1080|srgb|bgcolor-ffffff|padsquare-ffffff-88|stripmeta"
+        "spec": "max-1080x1080|srgb|padsquare-88|stripmeta"
         "|format-jpeg|jpegquality-90",
         "encoder": MARKETPLACE,
         "rules": {
@@ -180,7 +182,7 @@ BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
     },
     "gmc_main": {
         "label": "Google Merchant Center image_link",
-        "spec": "max-1500x1500|srgb|bgcolor-ffffff|trimbg-12|padsquare-ffffff-85|stripmeta-keepai"
+        "spec": "max-1500x1500|srgb|trimbg|padsquare-85|stripmeta-keepai"
         "|format-jpeg|jpegquality-90",
         "encoder": MARKETPLACE,
         "rules": {
@@ -205,7 +207,7 @@ BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
     },
     "ebay_gallery": {
         "label": "eBay listing picture",
-        "spec": "max-1600x1600|srgb|bgcolor-ffffff|padsquare-ffffff-90|stripmeta"
+        "spec": "max-1600x1600|srgb|padsquare-90|stripmeta"
         "|format-jpeg|jpegquality-92",
         "encoder": MARKETPLACE,
         "rules": {
@@ -241,7 +243,7 @@ BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
     },
     "walmart_main": {
         "label": "Walmart Marketplace main image",
-        "spec": "max-2200x2200|srgb|bgcolor-ffffff|trimbg-12|padsquare-ffffff-88|stripmeta"
+        "spec": "max-2200x2200|srgb|trimbg|padsquare-88|stripmeta"
         "|format-jpeg|jpegquality-90|maxbytes-5m",
         "export_name": "{gtin}_{n}.{ext}",
         "encoder": MARKETPLACE,
@@ -263,7 +265,7 @@ BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
     },
     "zalando_packshot": {
         "label": "Zalando packshot (1:1.44)",
-        "spec": "max-1801x2600|srgb|bgcolor-ffffff|padratio-1801x2600-ffffff-90|stripmeta"
+        "spec": "max-1801x2600|srgb|padratio-1801x2600-90|stripmeta"
         "|format-jpeg|jpegquality-92",
         "encoder": MARKETPLACE,
         "rules": {
@@ -284,7 +286,7 @@ BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
     },
     "tiktok_main": {
         "label": "TikTok Shop main image",
-        "spec": "max-1600x1600|srgb|bgcolor-ffffff|trimbg-12|padsquare-ffffff-85|stripmeta"
+        "spec": "max-1600x1600|srgb|trimbg|padsquare-85|stripmeta"
         "|format-jpeg|jpegquality-90|maxbytes-5m",
         "encoder": MARKETPLACE,
         "rules": {
@@ -323,7 +325,7 @@ BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
     },
     "email_product": {
         "label": "Email product tile (shown 280 px wide, 2x)",
-        "spec": "max-560x560|srgb|padsquare-ffffff-90|stripmeta|format-jpeg|jpegquality-75"
+        "spec": "max-560x560|srgb|padsquare-90|stripmeta|format-jpeg|jpegquality-75"
         "|maxbytes-80k",
         "encoder": BROWSER,
         "rules": {

@@ -220,6 +220,19 @@ def validate_output_pinning(spec: str) -> list[str]:
     return problems
 
 
+def rendition_name_length(spec: str) -> int:
+    """Length of the file name Wagtail gives a rendition of ``spec`` once the master's name is
+    truncated away: "images/", the focal point key of ``fill`` specs, the spec, the extension.
+
+    Django can shorten a longer name only by cutting into the master's part, which long
+    specs have already emptied, so this must fit ``Rendition.file``'s max_length (100).
+    """
+    focal = 9 if any(p.startswith("fill-") for p in spec.split("|")) else 0
+    formats = [p.split("-")[1] for p in spec.split("|") if p.startswith("format-") and "-" in p]
+    ext = {"jpeg": ".jpg"}.get(formats[-1], "." + formats[-1]) if formats else ".avif"
+    return len("images/") + 1 + focal + len(spec) + len(ext)
+
+
 def validate_preset(key: Any, data: Any) -> list[str]:
     """Human-readable problems with one preset definition (empty when valid)."""
     if not isinstance(key, str) or not KEY_RE.match(key):

@@ -1,0 +1,430 @@
+"""The one-decode rendition pipeline.
+
+:func:`generate_renditions` produces ordinary Wagtail renditions (same ``filter_spec``,
+``focal_point_key``, file names and storage as ``image.get_rendition(spec)``), but decodes the
+master once, at the smallest JPEG DCT scale that still covers the largest output, and derives
+every output from that single decode. ``image.get_rendition(spec)`` afterwards finds them.
+
+:func:`build_channel_renditions` is what the approval task calls: it renders an
+``AssetVersion``'s channels, checks each output and records ``ChannelRendition`` rows.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+import math
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Q
+from PIL import Image
+from wagtail.images.models import IMAGE_FORMAT_EXTENSIONS, Filter, SourceImageIOError
+
+from .encoders import BUDGETABLE_FORMATS, EncoderOptions, encode, fit_budget, prepare_for_format
+from .errors import ChannelError, CorruptImageError, SourceMissingError
+from .imaging import (
+    apply_orientation,
+    exif_orientation,
+    load_pixels,
+    open_image,
+    oriented_size,
+    wagtail_format,
+)
+from .operations import NOTES, PIPELINE_FLAG
+from .registry import get_presets
+
+if TYPE_CHECKING:
+    from wagtail.images.models import AbstractImage, AbstractRendition
+
+logger = logging.getLogger(__name__)
+
+#: Encode the slowest formats first so the two workers finish together.
+_ENCODE_ORDER = {"avif": 0, "webp": 1, "png": 2, "heic": 2, "jpeg": 3, "gif": 4, "ico": 4}
+
+
+@dataclass
+class _Job:
+    """One output to render: its filter, the crop box in source pixels, the output size."""
+
+    filter: Filter
+    encoder: EncoderOptions
+    rect: tuple[float, float, float, float]
+    size: tuple[int, int]
+    focal_point_key: str
+    # Filled by the worker:
+    name: str = ""
+    width: int = 0
+    height: int = 0
+    bytes: int = 0
+    format: str = ""
+    notes: list[str] = field(default_factory=list)
+    fits_budget: bool | None = None
+
+
+@dataclass(frozen=True)
+class _Source:
+    data: bytes
+    name: str
+
+
+def _resolve(items: Iterable[str | Filter]) -> list[tuple[str, Filter, EncoderOptions]]:
+    """(key as given, Filter, encoder options) for channel keys, spec strings or Filters."""
+    from wagtail_lfcloud.conf import lfcloud_settings
+
+    presets = get_presets()
+    default_encoder = EncoderOptions.from_dict(lfcloud_settings.CHANNEL_ENCODER)
+    resolved = []
+    for item in items:
+        if isinstance(item, Filter):
+            resolved.append((item.spec, item, default_encoder))
+        elif item in presets:
+            preset = presets[item]
+            resolved.append((item, Filter(spec=preset.spec), preset.encoder))
+        else:
+            # Not a channel key: treat it as a filter spec, as image.get_renditions() would.
+            resolved.append((item, Filter(spec=item), default_encoder))
+    return resolved
+
+
+def generate_renditions(
+    image: AbstractImage, specs_or_channel_keys: Sequence[str | Filter]
+) -> dict[str, AbstractRendition]:
+    """Renditions of ``image`` for channel keys and/or filter specs, keyed as given.
+
+    Existing renditions are found first (prefetched, cache, then one query), exactly as
+    ``image.get_renditions`` finds them. Missing ones are generated from one decode of the
+    master and saved in one ``bulk_create``. Works with any Wagtail image model.
+
+    Raises a :class:`~.errors.ChannelError` subclass when the master is missing, empty,
+    corrupt or too large; in that case no file or row is left behind.
+    """
+    Rendition = image.get_rendition_model()
+    resolved = _resolve(specs_or_channel_keys)
+    filters: list[Filter] = []
+    encoders: dict[str, EncoderOptions] = {}
+    for _key, flt, enc in resolved:
+        flt = image.clean_filter_for_svg(flt)
+        if flt.spec not in encoders:
+            filters.append(flt)
+            encoders[flt.spec] = enc
+    found = image.find_existing_renditions(*filters)
+    missing = [f for f in filters if f not in found]
+    if missing:
+        if image.is_svg():
+            # Vector masters have no pixels to share; Wagtail's own path handles them.
+            found.update(image.create_renditions(*missing))
+        else:
+            for flt, rendition in _create(image, missing, encoders).items():
+                image._add_to_prefetched_renditions(rendition)
+                found[flt] = rendition
+    cache_additions = {
+        Rendition.construct_cache_key(image, flt.get_cache_key(image), flt.spec): rendition
+        for flt, rendition in found.items()
+        if not getattr(rendition, "_from_cache", False)
+    }
+    if cache_additions:
+        Rendition.cache_backend.set_many(cache_additions)
+    by_spec = {flt.spec: rendition for flt, rendition in found.items()}
+    return {
+        key: by_spec[image.clean_filter_for_svg(flt).spec] for key, flt, _enc in resolved
+    }
+
+
+# --- generation ---------------------------------------------------------------------------------
+
+
+def _read_source(image: AbstractImage) -> _Source:
+    try:
+        with image.open_file() as f:
+            data = f.read()
+    except (SourceImageIOError, OSError) as e:
+        raise SourceMissingError(f"the original file cannot be read ({e})", image.file.name) from e
+    return _Source(data, os.path.basename(image.file.name))
+
+
+def _plan(image: AbstractImage, filters: list[Filter], size: tuple[int, int],
+          encoders: dict[str, EncoderOptions]) -> list[_Job]:
+    jobs = []
+    for flt in filters:
+        # Wagtail's own transform: crops, focal points and closeness match get_rendition.
+        transform = flt.get_transform(image, size)
+        rect = transform.get_rect().round()
+        left, top, right, bottom = (
+            max(0, rect.left), max(0, rect.top), min(size[0], rect.right), min(size[1], rect.bottom)
+        )
+        if left >= right or top >= bottom:
+            raise CorruptImageError(f"invalid crop {tuple(rect)} for {flt.spec!r}", image.file.name)
+        jobs.append(_Job(flt, encoders[flt.spec], (left, top, right, bottom),
+                         tuple(transform.size), flt.get_cache_key(image)))
+    return jobs
+
+
+def _decode(source: _Source, jobs: list[_Job]) -> tuple[Image.Image, float, float, str]:
+    """Decode once at the smallest DCT scale covering every job; return (image, sx, sy, format)."""
+    pil = open_image(source.data, source.name)
+    original_format = wagtail_format(pil)
+    full_w, full_h = oriented_size(pil)
+    # The largest scale any output needs, relative to the full-size (oriented) master.
+    need = max(
+        max(job.size[0] / (job.rect[2] - job.rect[0]), job.size[1] / (job.rect[3] - job.rect[1]))
+        for job in jobs
+    )
+    if pil.format == "JPEG" and need < 1:
+        request = (math.ceil(pil.width * need), math.ceil(pil.height * need))
+        pil.draft(pil.mode, request)
+    load_pixels(pil, source.name)
+    if getattr(pil, "n_frames", 1) > 1:
+        pil.seek(0)  # Willow's Pillow plugin renders the first frame of an animation too
+    orientation = exif_orientation(pil)
+    apply_orientation(pil)
+    if pil.mode in ("1", "P"):
+        # As Willow's resize does: palettes and bilevel images resize badly.
+        pil = pil.convert("RGBA" if "transparency" in pil.info else "RGB")
+    sx, sy = pil.width / full_w, pil.height / full_h
+    logger.debug("Decoded %s at %dx%d (orientation %d) for %d outputs",
+                 source.name, pil.width, pil.height, orientation, len(jobs))
+    return pil, sx, sy, original_format
+
+
+def _output_format(env: dict[str, Any], original_format: str, willow) -> str:
+    # Mirrors wagtail.images.models.Filter.run.
+    if "output-format" in env:
+        return env["output-format"]
+    conversions = {"bmp": "png", "heic": "jpeg", "tiff": "png"}
+    if not willow.has_animation():
+        conversions["gif"] = "png"
+    conversions.update(getattr(settings, "WAGTAILIMAGES_FORMAT_CONVERSIONS", {}))
+    return conversions.get(original_format, original_format)
+
+
+def _default_quality(fmt: str, env: dict[str, Any]) -> int | None:
+    defaults = {"jpeg": 76, "webp": 80, "avif": 61, "heic": 80}
+    if fmt not in defaults:
+        return None
+    return int(env.get(f"{fmt}-quality",
+                       getattr(settings, f"WAGTAILIMAGES_{fmt.upper()}_QUALITY", defaults[fmt])))
+
+
+def _render(image: AbstractImage, src: Image.Image, sx: float, sy: float,
+            original_format: str, job: _Job) -> tuple[bytes, str]:
+    """Crop+resize one output from the shared decode, run the filter operations, encode it."""
+    from willow.plugins.pillow import PillowImage
+
+    left, top, right, bottom = job.rect
+    box = (left * sx, top * sy, right * sx, bottom * sy)
+    out = src.resize(job.size, Image.Resampling.LANCZOS, box=box)
+    willow = PillowImage(out)
+    env: dict[str, Any] = {"original-format": original_format, PIPELINE_FLAG: True}
+    for operation in job.filter.filter_operations:
+        willow = operation.run(willow, image, env) or willow
+    fmt = _output_format(env, original_format, willow)
+    pil = prepare_for_format(willow.get_pillow_image(), fmt)
+    quality = _default_quality(fmt, env)
+    lossless = "lossless" in env.get("output-format-options", ())
+    xmp = env.get("xmp")
+
+    def encode_at(q):
+        return encode(pil, fmt, q, job.encoder, lossless=lossless, xmp=xmp)
+
+    if "max-bytes" in env and fmt in BUDGETABLE_FORMATS and not lossless:
+        result = fit_budget(encode_at, quality, env["max-bytes"],
+                            min(env.get("max-bytes-min-quality", 50), quality))
+        data, job.fits_budget = result.data, result.fits
+        if not result.fits:
+            job.notes.append(f"over the {env['max-bytes']}-byte budget even at quality {result.quality}")
+    else:
+        data = encode_at(quality)
+        if "max-bytes" in env:
+            job.fits_budget = len(data) <= env["max-bytes"]
+    job.width, job.height = pil.size
+    job.bytes, job.format = len(data), fmt
+    job.notes += env.get(NOTES, [])
+    return data, fmt
+
+
+def _file_name(image: AbstractImage, job: _Job) -> str:
+    # Same naming as AbstractImage.generate_rendition_file.
+    stem = os.path.splitext(os.path.basename(image.file.name))[0]
+    extension = job.filter.spec.replace("|", ".") + IMAGE_FORMAT_EXTENSIONS[job.format]
+    if job.focal_point_key:
+        extension = job.focal_point_key + "." + extension
+    return stem[: (59 - len(extension))] + "." + extension
+
+
+def _create(image: AbstractImage, filters: list[Filter],
+            encoders: dict[str, EncoderOptions]) -> dict[Filter, AbstractRendition]:
+    from wagtail_lfcloud.conf import lfcloud_settings
+
+    Rendition = image.get_rendition_model()
+    file_field = Rendition._meta.get_field("file")
+    storage = file_field.storage
+    source = _read_source(image)
+    # Size check and orientation come from the header, before any pixel is decoded.
+    header = open_image(source.data, source.name)
+    jobs = _plan(image, filters, oriented_size(header), encoders)
+    del header
+    src, sx, sy, original_format = _decode(source, jobs)
+
+    saved: list[str] = []
+
+    def work(job: _Job) -> str:
+        data, _fmt = _render(image, src, sx, sy, original_format, job)
+        probe = Rendition(image=image, filter_spec=job.filter.spec,
+                          focal_point_key=job.focal_point_key)
+        name = file_field.generate_filename(probe, _file_name(image, job))
+        stored = storage.save(name, ContentFile(data), max_length=file_field.max_length)
+        saved.append(stored)
+        job.name = stored
+        return stored
+
+    workers = max(1, int(lfcloud_settings.RENDITION_WORKERS or 1))
+    ordered = sorted(jobs, key=lambda j: _ENCODE_ORDER.get(_guess_format(j.filter), 3))
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(work, job) for job in ordered]
+            for future in futures:
+                future.result()
+    except BaseException as e:
+        _delete(storage, saved)
+        if isinstance(e, ChannelError):
+            raise
+        if isinstance(e, (OSError, ValueError, SyntaxError)):
+            raise CorruptImageError(f"rendering failed ({e})", source.name) from e
+        raise
+    finally:
+        del src
+    return _save_rows(image, jobs, storage)
+
+
+def _guess_format(flt: Filter) -> str:
+    for part in flt.spec.split("|"):
+        if part.startswith("format-"):
+            return part.split("-")[1]
+    return "jpeg"
+
+
+def _delete(storage, names: Iterable[str]) -> None:
+    for name in names:
+        try:
+            storage.delete(name)
+        except Exception:  # noqa: BLE001 - cleanup must not hide the original error
+            logger.exception("Could not delete orphan rendition file %s", name)
+
+
+def _save_rows(image: AbstractImage, jobs: list[_Job], storage) -> dict[Filter, AbstractRendition]:
+    Rendition = image.get_rendition_model()
+    lookup = Q()
+    for job in jobs:
+        lookup |= Q(filter_spec=job.filter.spec, focal_point_key=job.focal_point_key)
+    rows = [
+        # width/height given, so Django does not decode the file again to measure it.
+        Rendition(image=image, filter_spec=job.filter.spec, focal_point_key=job.focal_point_key,
+                  file=job.name, width=job.width, height=job.height)
+        for job in jobs
+    ]
+    try:
+        with transaction.atomic():
+            # Rows created concurrently win; ours are skipped and their files removed below.
+            Rendition.objects.bulk_create(rows, ignore_conflicts=True)
+    except BaseException:
+        _delete(storage, [job.name for job in jobs])
+        raise
+    result: dict[Filter, AbstractRendition] = {}
+    by_spec = {job.filter.spec: job for job in jobs}
+    for rendition in image.renditions.filter(lookup):
+        job = by_spec[rendition.filter_spec]
+        rendition.image = image
+        result[job.filter] = rendition
+    orphans = [job.name for job in jobs if job.filter not in result or result[job.filter].file.name != job.name]
+    _delete(storage, orphans)
+    return result
+
+
+# --- channel deliverables ----------------------------------------------------------------------
+
+
+def build_channel_renditions(version, channel_keys: Iterable[str]) -> list:
+    """Render ``version.image`` for each channel, check each output, upsert ``ChannelRendition``s.
+
+    Returns the rows in ``channel_keys`` order. A master that cannot be rendered marks every
+    row ``failed`` with the reason in ``error`` instead of raising, so an approval task
+    always leaves a visible record.
+    """
+    from wagtail_lfcloud.models import ChannelRendition
+
+    from .compliance import check_bytes, check_source
+    from .registry import get_preset
+
+    keys = list(dict.fromkeys(channel_keys))
+    presets = {key: get_preset(key) for key in keys}
+    image = version.image
+    try:
+        renditions = generate_renditions(image, keys)
+        error = ""
+    except ChannelError as e:
+        renditions, error = {}, str(e)
+
+    rows = []
+    for key in keys:
+        preset = presets[key]
+        values: dict[str, Any] = {"filter_spec": preset.spec}
+        if key in renditions:
+            rendition = renditions[key]
+            with rendition.open_file() as f:
+                data = f.read()
+            output = check_bytes(data, os.path.basename(rendition.file.name), preset)
+            source = check_source(image, key)
+            results = [r.to_dict() for r in source.results if r.code != "readable"]
+            results += [r.to_dict() for r in output.results]
+            statuses = [r["status"] for r in results]
+            values.update(
+                width=rendition.width,
+                height=rendition.height,
+                file_size=len(data),
+                format=_format_of(rendition.file.name),
+                file_name=_export_name(version, preset),
+                compliance=results,
+                compliance_status="fail" if "fail" in statuses else "warn" if "warn" in statuses else "pass",
+                status=ChannelRendition.Status.READY,
+                error="",
+            )
+        else:
+            values.update(status=ChannelRendition.Status.FAILED, error=error,
+                          compliance=[], compliance_status="")
+        row, _created = ChannelRendition.objects.update_or_create(
+            version=version, channel=key, defaults=values
+        )
+        rows.append(row)
+    return rows
+
+
+def _format_of(name: str) -> str:
+    ext = os.path.splitext(name)[1].lower()
+    return {v: k for k, v in IMAGE_FORMAT_EXTENSIONS.items()}.get(ext, ext.lstrip("."))
+
+
+def _export_name(version, preset) -> str:
+    """The convention file name for a version's channel file (best effort on missing data)."""
+    values: dict[str, Any] = {}
+    asset = getattr(version, "asset", None)
+    product = getattr(asset, "product", None)
+    for attr in ("sku", "asin", "gtin"):
+        value = getattr(product, attr, None)
+        if value:
+            values[attr] = value
+    angle = getattr(asset, "angle", None)
+    if angle:
+        values["angle"] = angle
+    period = getattr(asset, "period", None) or getattr(getattr(product, "season", None), "code", None)
+    if period:
+        values["period"] = period
+    try:
+        return preset.export_filename(**values)
+    except ChannelError:
+        return f"{values.get('sku', 'image')}_{preset.key}.{preset.extension}"
