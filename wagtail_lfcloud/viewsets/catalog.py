@@ -9,6 +9,7 @@ from wagtail.admin.widgets import HeaderButton
 from wagtail.snippets.views.snippets import IndexView, SnippetViewSet
 
 from ..forms import BrandScopedForm
+from ..guards import BrandGuardedViewSetMixin
 from ..models import Brand, Catalog, Product, Season
 from ..permissions import brand_ids_with, scope
 
@@ -18,7 +19,7 @@ def scoped_panels(panels: list) -> ObjectList:
     return ObjectList(panels, base_form_class=BrandScopedForm)
 
 
-class BrandScopedViewSet(SnippetViewSet):
+class BrandScopedViewSet(BrandGuardedViewSetMixin, SnippetViewSet):
     """A snippet viewset whose listing only shows rows of brands the user may see.
 
     Object-level checks (edit, delete, inspect of another brand's row) are enforced by the
@@ -44,7 +45,6 @@ class BrandViewSet(BrandScopedViewSet):
     menu_order = 900
     brand_path = "pk"
     list_display = ["name", "slug", "contact_email", "created_at"]
-    search_fields = ["name"]
     list_export = ["name", "slug", "contact_email", "created_at"]
     export_filename = "brands"
     inspect_view_enabled = True
@@ -58,7 +58,6 @@ class CatalogViewSet(BrandScopedViewSet):
     menu_order = 910
     list_display = ["name", "brand", "slug"]
     list_filter = ["brand"]
-    search_fields = ["name"]
     list_export = ["brand", "name", "slug"]
     export_filename = "catalogs"
     edit_handler = scoped_panels([FieldPanel("brand"), FieldPanel("name"), FieldPanel("slug")])
@@ -71,7 +70,6 @@ class SeasonViewSet(BrandScopedViewSet):
     menu_order = 920
     list_display = ["code", "name", "brand", "starts_on", "ends_on"]
     list_filter = ["brand"]
-    search_fields = ["code", "name"]
     list_export = ["brand", "code", "name", "starts_on", "ends_on"]
     export_filename = "seasons"
     edit_handler = scoped_panels(
@@ -102,7 +100,6 @@ class ProductViewSet(BrandScopedViewSet):
     index_view_class = ProductIndexView
     list_display = ["sku", "name", "brand", "catalog", "season", "colour", "updated_at"]
     list_filter = ["brand", "catalog", "season"]
-    search_fields = ["sku", "name", "style"]
     list_export = ["brand", "sku", "name", "style", "colour", "catalog", "season", "asin", "gtin"]
     export_filename = "products"
     inspect_view_enabled = True
