@@ -14,3 +14,8 @@ class WagtailLFCloudAppConfig(AppConfig):
         from . import signal_handlers
 
         signal_handlers.connect()
+
+        # Before any wagtail_hooks module registers viewsets, so they find these policies.
+        from .policies import register_policies
+
+        register_policies()

@@ -61,8 +61,10 @@ def brand_roles(user) -> dict[int, frozenset[str]]:
 
 def forget_roles(user) -> None:
     """Drop the per-object cache after changing a user's groups."""
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
+    # The image policy caches rules derived from the roles on the same object.
+    for attr in (_CACHE_ATTR, "_lfcloud_image_rules"):
+        if hasattr(user, attr):
+            delattr(user, attr)
 
 
 def _check(capability: str) -> frozenset[str]:

@@ -1,0 +1,132 @@
+"""Object-level guards for the package's admin viewsets and snippet choosers.
+
+Wagtail 8's generic snippet views check *model* permissions (``change_product``) but fetch the
+object by pk from the default manager: edit, inspect, history, usage, revisions, preview, lock and
+workflow views never ask the permission policy about the object itself, and the snippet chooser
+lists every row. A user holding a role for brand A would therefore reach brand B's rows by
+changing the id in the URL. :class:`BrandGuardedViewSetMixin` closes that: every view of the
+viewset that takes a ``pk`` first asks the model's registered permission policy
+(:mod:`wagtail_lfcloud.policies`) whether the object is among those the user may act on, and
+answers 404 otherwise (a 404, not a 403, so ids of other brands' rows are not confirmed).
+"""
+
+from __future__ import annotations
+
+import functools
+
+from django.contrib.admin.utils import unquote
+from django.http import Http404
+from django.utils.translation import gettext as _
+from wagtail.admin.views.generic import history, lock, models as generic_models, preview, usage
+from wagtail.admin.views.generic import workflow as generic_workflow
+from wagtail.permissions import policy_registry
+from wagtail.snippets.views.chooser import (
+    ChooseResultsView,
+    ChooseView,
+    SnippetChooserViewSet,
+    SnippetChosenMultipleView,
+    SnippetChosenView,
+)
+
+#: (view base class, actions of which the user needs one on the object). First match wins.
+VIEW_ACTIONS: list[tuple[type, tuple[str, ...]]] = [
+    (generic_models.DeleteView, ("delete",)),
+    (generic_models.UnpublishView, ("publish",)),
+    (generic_models.RevisionsUnscheduleView, ("publish",)),
+    (lock.UnlockView, ("unlock",)),
+    (lock.LockView, ("lock",)),
+    (generic_workflow.WorkflowAction, ("change", "publish")),
+    (generic_workflow.CollectWorkflowActionData, ("change", "publish")),
+    (generic_workflow.ConfirmWorkflowCancellation, ("change", "publish")),
+    (generic_workflow.PreviewRevisionForTask, ("change", "publish")),
+    (generic_models.CopyViewMixin, ("add",)),
+    (generic_models.EditView, ("change",)),
+    (generic_models.RevisionsCompareView, ("change",)),
+    (preview.PreviewOnEdit, ("change",)),
+    (preview.PreviewRevision, ("change",)),
+    (usage.UsageView, ("change",)),
+    (generic_models.InspectView, ("view", "change")),
+    (history.HistoryView, ("view", "change")),
+]
+
+#: Actions for an object view not listed above.
+DEFAULT_ACTIONS = ("view", "change")
+
+VIEWING_ACTIONS = ["view", "change", "add", "delete", "publish"]
+
+
+def actions_for_view(view_class: type) -> tuple[str, ...]:
+    """The actions, any of which lets a user open ``view_class`` on an object."""
+    for base, actions in VIEW_ACTIONS:
+        if issubclass(view_class, base):
+            return actions
+    return DEFAULT_ACTIONS
+
+
+def user_may_reach(user, model, pk, actions) -> bool:
+    """Whether the object ``pk`` of ``model`` is among those ``user`` may do any of ``actions`` to."""
+    policy = policy_registry.get_by_type(model)
+    return policy.instances_user_has_any_permission_for(user, list(actions)).filter(pk=pk).exists()
+
+
+class _ScopedChooserMixin:
+    """Limits a snippet chooser's rows to those the user may view, per the model's policy."""
+
+    def _scoped(self):
+        policy = policy_registry.get_by_type(self.model_class)
+        return policy.instances_user_has_any_permission_for(self.request.user, VIEWING_ACTIONS)
+
+    def get_object_list(self):
+        return self._scoped()
+
+
+class ScopedChooseView(_ScopedChooserMixin, ChooseView):
+    pass
+
+
+class ScopedChooseResultsView(_ScopedChooserMixin, ChooseResultsView):
+    pass
+
+
+class ScopedChosenView(_ScopedChooserMixin, SnippetChosenView):
+    def get_object(self, pk):
+        return self._scoped().get(pk=pk)
+
+
+class ScopedChosenMultipleView(_ScopedChooserMixin, SnippetChosenMultipleView):
+    def get_objects(self, pks):
+        return self._scoped().filter(pk__in=pks)
+
+
+class ScopedSnippetChooserViewSet(SnippetChooserViewSet):
+    """A snippet chooser that only offers the rows the user's roles reach."""
+
+    choose_view_class = ScopedChooseView
+    choose_results_view_class = ScopedChooseResultsView
+    chosen_view_class = ScopedChosenView
+    chosen_multiple_view_class = ScopedChosenMultipleView
+
+
+class BrandGuardedViewSetMixin:
+    """Mix into a ``SnippetViewSet``/``ModelViewSet``: object views 404 on rows the user may not reach.
+
+    Put it first in the bases: ``class MyViewSet(BrandGuardedViewSetMixin, SnippetViewSet)``.
+    ``BrandScopedViewSet`` (``viewsets/catalog.py``) already does, so viewsets built on it are covered.
+    """
+
+    chooser_viewset_class = ScopedSnippetChooserViewSet
+
+    def construct_view(self, view_class, **kwargs):
+        view = super().construct_view(view_class, **kwargs)
+        actions = actions_for_view(view_class)
+        model = self.model
+
+        @functools.wraps(view)
+        def guarded(request, *args, **view_kwargs):
+            pk = view_kwargs.get("pk")
+            if pk is not None and not user_may_reach(request.user, model, unquote(str(pk)), actions):
+                raise Http404(_("No %(name)s found with that id.") % {"name": model._meta.verbose_name})
+            return view(request, *args, **view_kwargs)
+
+        guarded.lfcloud_guarded = True
+        return guarded

@@ -1,0 +1,225 @@
+"""Each brand's five role groups, with exactly the permissions their jobs need.
+
+For every brand, :func:`ensure_brand_roles` creates (or repairs) one Django group per
+:class:`~wagtail_lfcloud.models.Role`, named ``"<Brand>: <Role>"`` and linked by a
+:class:`~wagtail_lfcloud.models.BrandRole`, and gives it:
+
+- ``wagtailadmin.access_admin``;
+- the Django model permissions the role needs on the package's models, derived from
+  :data:`wagtail_lfcloud.policies.MODEL_ACCESS` and :data:`wagtail_lfcloud.permissions.CAPABILITIES`
+  (so the model permission and the brand capability never disagree);
+- Wagtail collection permissions on the brand's collection tree (:data:`COLLECTION_PERMISSIONS`).
+
+Running it again changes nothing; after someone edits a role group by hand, running it puts the
+group back to its defined state. Adding and removing people goes through :func:`assign_role` /
+:func:`remove_role`, which write ``wagtail_lfcloud.role_changed`` to the audit log.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from wagtail.log_actions import log
+from wagtail.models import GroupCollectionPermission
+
+from .library import ensure_brand_tree
+from .models import Brand, BrandRole, Role
+from .permissions import CAPABILITIES, forget_roles
+from .policies import ACTIONS, MODEL_ACCESS
+
+#: Role -> {stage of the brand tree ("" = the whole brand tree): image actions}.
+#: Permissions on a collection apply to all collections below it.
+COLLECTION_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    Role.BRAND_ADMIN: {"": ("add", "change", "choose")},
+    Role.STUDIO: {"raw": ("add", "change", "choose")},
+    Role.APPROVER: {"raw": ("change", "choose"), "finals": ("change", "choose")},
+    Role.MARKETER: {"finals": ("choose",)},
+    Role.FINANCE: {},
+}
+
+#: Permissions every role group gets, whatever the role.
+BASE_PERMISSIONS = [("wagtailadmin", "access_admin")]
+
+
+def group_name(brand: Brand, role: str) -> str:
+    """The group's display name, e.g. ``"Acme: Marketer"``."""
+    return f"{brand.name}: {Role(role).label}"[:150]
+
+
+def model_permissions_for(role: str) -> list[tuple[str, str]]:
+    """``(app_label, codename)`` of every model permission ``role`` gets on the package's models."""
+    perms = list(BASE_PERMISSIONS)
+    for model_name, access in MODEL_ACCESS.items():
+        for action in ACTIONS:
+            capabilities = access.actions.get(action, frozenset())
+            if any(role in CAPABILITIES[capability] for capability in capabilities):
+                perms.append(("wagtail_lfcloud", f"{action}_{model_name.lower()}"))
+    return perms
+
+
+def _permission_objects(pairs: list[tuple[str, str]]) -> list[Permission]:
+    # Permissions that do not exist (e.g. publish_* of a model that is not a snippet) are skipped.
+    wanted = set(pairs)
+    found = Permission.objects.filter(
+        content_type__app_label__in={app for app, _ in pairs}, codename__in={code for _, code in pairs}
+    ).select_related("content_type")
+    return [p for p in found if (p.content_type.app_label, p.codename) in wanted]
+
+
+def ensure_extra_permissions() -> None:
+    """Make sure ``publish_*``/``lock_*``/``unlock_*`` exist for the package's draft/lockable models.
+
+    Wagtail creates them after migrate, but only for models registered as snippets at that time;
+    role groups must get them even if the groups are set up first (approvers need ``publish_asset``).
+    """
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import DraftStateMixin, LockableMixin
+
+    from . import models
+
+    for model_name in MODEL_ACCESS:
+        model = getattr(models, model_name)
+        extra = (["publish"] if issubclass(model, DraftStateMixin) else []) + (
+            ["lock", "unlock"] if issubclass(model, LockableMixin) else []
+        )
+        if not extra:
+            continue
+        ct = ContentType.objects.get_for_model(model, for_concrete_model=False)
+        for action in extra:
+            Permission.objects.get_or_create(
+                content_type=ct,
+                codename=f"{action}_{model._meta.model_name}",
+                defaults={"name": f"Can {action} {model._meta.verbose_name_raw}"},
+            )
+
+
+def _image_permissions() -> dict[str, Permission]:
+    # Wagtail's image permissions are always wagtailimages.*_image, even with a custom image model.
+    perms = Permission.objects.filter(content_type__app_label="wagtailimages", content_type__model="image")
+    return {p.codename.rsplit("_", 1)[0]: p for p in perms}
+
+
+def _role_group(brand: Brand, role: str) -> Group:
+    link = BrandRole.objects.select_related("group").filter(brand=brand, role=role).first()
+    name = group_name(brand, role)
+    if link is not None:
+        group = link.group
+        if group.name != name and not Group.objects.filter(name=name).exists():
+            group.name = name
+            group.save(update_fields=["name"])
+        return group
+    # Adopt an unlinked group of the right name (e.g. left over by hand), otherwise create it.
+    group = Group.objects.filter(name=name, lfcloud_role__isnull=True).first() or Group.objects.create(
+        name=_free_name(name)
+    )
+    BrandRole.objects.create(brand=brand, role=role, group=group)
+    return group
+
+
+def _free_name(name: str) -> str:
+    candidate, n = name, 2
+    while Group.objects.filter(name=candidate).exists():
+        candidate = f"{name} ({n})"
+        n += 1
+    return candidate
+
+
+@transaction.atomic
+def ensure_brand_roles(brand: Brand) -> dict[str, Group]:
+    """Create or repair the brand's five role groups and their permissions. Returns ``{role: group}``."""
+    tree = ensure_brand_tree(brand)
+    ensure_extra_permissions()
+    image_perms = _image_permissions()
+    tree_ids = [c.pk for c in tree.values()]
+    groups = {}
+    for role in Role.values:
+        group = _role_group(brand, role)
+        group.permissions.set(_permission_objects(model_permissions_for(role)))
+        wanted = {
+            (tree[stage].pk, image_perms[action].pk)
+            for stage, actions in COLLECTION_PERMISSIONS[role].items()
+            for action in actions
+        }
+        existing = GroupCollectionPermission.objects.filter(group=group)
+        have = set(existing.values_list("collection_id", "permission_id"))
+        # Anything this group holds on the brand's tree but should not: remove.
+        for collection_id, permission_id in have - wanted:
+            if collection_id in tree_ids:
+                existing.filter(collection_id=collection_id, permission_id=permission_id).delete()
+        GroupCollectionPermission.objects.bulk_create(
+            [
+                GroupCollectionPermission(group=group, collection_id=c, permission_id=p)
+                for c, p in wanted - have
+            ]
+        )
+        groups[role] = group
+    return groups
+
+
+def ensure_all_roles() -> int:
+    """Run :func:`ensure_brand_roles` for every brand; returns how many brands were processed."""
+    count = 0
+    for brand in Brand.objects.all():
+        ensure_brand_roles(brand)
+        count += 1
+    return count
+
+
+def role_group(brand: Brand, role: str) -> Group:
+    """The group of ``brand`` x ``role`` (setting up the brand's roles first if needed)."""
+    link = BrandRole.objects.select_related("group").filter(brand=brand, role=role).first()
+    if link is not None:
+        return link.group
+    return ensure_brand_roles(brand)[role]
+
+
+def _log_change(brand: Brand, role: str, user, change: str, by) -> None:
+    log(
+        instance=brand,
+        action="wagtail_lfcloud.role_changed",
+        user=by,
+        data={
+            "brand": brand.slug,
+            "role": role,
+            "member": user.get_username(),
+            "member_id": user.pk,
+            "change": change,
+        },
+    )
+
+
+@transaction.atomic
+def assign_role(brand: Brand, role: str, user, by=None) -> bool:
+    """Give ``user`` the ``role`` on ``brand``; logs it. Returns False if they already had it."""
+    group = role_group(brand, role)
+    if user.groups.filter(pk=group.pk).exists():
+        return False
+    user.groups.add(group)
+    forget_roles(user)
+    _log_change(brand, role, user, "added", by)
+    return True
+
+
+@transaction.atomic
+def remove_role(brand: Brand, role: str, user, by=None) -> bool:
+    """Take ``role`` on ``brand`` away from ``user``; logs it. Returns False if they did not have it."""
+    group = role_group(brand, role)
+    if not user.groups.filter(pk=group.pk).exists():
+        return False
+    user.groups.remove(group)
+    forget_roles(user)
+    _log_change(brand, role, user, "removed", by)
+    return True
+
+
+def members(brand: Brand) -> dict[str, list]:
+    """``{role: [users]}`` for the brand, in role order (two queries)."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    links = dict(BrandRole.objects.filter(brand=brand).values_list("group_id", "role"))
+    result: dict[str, list] = {role: [] for role in Role.values}
+    through = User.groups.through.objects.filter(group_id__in=links.keys()).select_related("user")
+    for row in through.order_by("user__username"):
+        result[links[row.group_id]].append(row.user)
+    return result
