@@ -146,8 +146,9 @@ class S3Buckets:
 def rendition_models():
     """The rendition model of every image model in play (default and custom)."""
     from django.apps import apps
+    from wagtail.images.models import AbstractRendition
 
-    return [m for m in apps.get_models() if m.__name__.endswith("Rendition") and hasattr(m, "filter_spec")]
+    return [m for m in apps.get_models() if issubclass(m, AbstractRendition)]
 
 
 def s3_storages_settings(endpoint_url: str, originals: str, renditions: str, **originals_extra) -> dict:
