@@ -67,6 +67,9 @@ DEFAULTS: dict[str, Any] = {
     },
     #: Threads the rendition pipeline encodes with (one per core is right).
     "RENDITION_WORKERS": 2,
+    # --- access ------------------------------------------------------------------------------
+    #: Seconds a signed URL for an original (S3 storage) stays valid after the permission check.
+    "SIGNED_URL_EXPIRY": 300,
     # --- headless API, bundles, webhooks ------------------------------------------------------
     #: Also mount the package's API router on Wagtail's v3 API (at ``lfcloud/``), in AppConfig.ready().
     "MOUNT_ON_WAGTAIL_API": False,

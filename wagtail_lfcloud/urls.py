@@ -5,6 +5,10 @@ The headless API lives at ``api/`` below this mount.
 
 from django.urls import path
 
+from .views import files
+
 app_name = "wagtail_lfcloud"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("files/original/<int:version_id>/", files.original, name="original_file"),
+]

@@ -1,0 +1,77 @@
+"""Permission-checked access to original (master) files.
+
+Originals and drafts must never be reachable by a guessable public URL. This view is the one way
+the package hands out an original: it checks the ``download_originals`` capability on the
+version's brand, writes ``wagtail_lfcloud.original_downloaded`` to the audit log, then
+
+- with storage that signs URLs (django-storages S3 with ``querystring_auth``), redirects to a
+  signed URL valid for ``WAGTAIL_LFCLOUD_SIGNED_URL_EXPIRY`` seconds;
+- otherwise streams the file itself.
+
+Unknown versions and versions of brands the user has no role on both answer 404, so ids of
+other brands' files are not confirmed. Anonymous users are sent to the admin login.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from wagtail.log_actions import log
+
+from ..conf import lfcloud_settings
+from ..models import AssetVersion
+from ..permissions import has_capability
+
+
+def _signs_urls(storage) -> bool:
+    """Whether ``storage.url`` can make an expiring signed URL (django-storages S3 and alike)."""
+    if not getattr(storage, "querystring_auth", False):
+        return False
+    try:
+        return "expire" in inspect.signature(storage.url).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def signed_url(storage, name: str, filename: str) -> str:
+    """A short-lived signed URL that downloads ``name`` as ``filename``."""
+    return storage.url(
+        name,
+        parameters={"ResponseContentDisposition": f'attachment; filename="{filename}"'},
+        expire=lfcloud_settings.SIGNED_URL_EXPIRY,
+    )
+
+
+@never_cache
+@require_GET
+def original(request: HttpRequest, version_id: int) -> HttpResponse:
+    """Download the original file of one asset version (``/lfcloud/files/original/<version_id>/``)."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path(), reverse("wagtailadmin_login"))
+    version = AssetVersion.objects.select_related("asset", "image").filter(pk=version_id).first()
+    if version is None or not has_capability(request.user, version.asset.brand_id, "download_originals"):
+        raise Http404(_("No original file found with that id."))
+    image = version.image
+    filename = (version.original_filename or image.filename).replace('"', "")
+    storage = image.file.storage
+    log(
+        instance=version.asset,
+        action="wagtail_lfcloud.original_downloaded",
+        user=request.user,
+        data={"version": version.number, "version_id": version.pk, "filename": filename},
+    )
+    if _signs_urls(storage):
+        return HttpResponseRedirect(signed_url(storage, image.file.name, filename))
+    try:
+        handle = image.file.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("The original file is missing from storage.")) from None
+    response = FileResponse(handle, as_attachment=True, filename=filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
