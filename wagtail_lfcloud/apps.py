@@ -15,6 +15,11 @@ class WagtailLFCloudAppConfig(AppConfig):
 
         signal_handlers.connect()
 
+        # Opt-in (WAGTAIL_LFCLOUD_MOUNT_ON_WAGTAIL_API): Ninja only accepts routers before URLs are built.
+        from .api import mount_on_wagtail_api
+
+        mount_on_wagtail_api()
+
         # Before any wagtail_hooks module registers viewsets, so they find these policies.
         from .policies import register_policies
 

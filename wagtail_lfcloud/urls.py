@@ -5,10 +5,15 @@ The headless API lives at ``api/`` below this mount.
 
 from django.urls import path
 
+from .api import api
 from .views import files
 
 app_name = "wagtail_lfcloud"
 
+
+
 urlpatterns: list = [
+    # The headless API (namespace wagtail_lfcloud_api); see wagtail_lfcloud.api to mount it elsewhere.
+    path("api/", api.urls),
     path("files/original/<int:version_id>/", files.original, name="original_file"),
 ]

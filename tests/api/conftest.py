@@ -1,0 +1,88 @@
+"""Fixtures for the API tests: two brands, a user per role, tokens, approved and draft assets."""
+
+from __future__ import annotations
+
+import pytest
+from wagtail.models import APIToken
+
+from tests.factories import make_asset, make_brand, make_image, make_product, make_user
+from wagtail_lfcloud.channels.pipeline import build_channel_renditions
+from wagtail_lfcloud.models import AssetVersion, Role, VersionStatus
+
+API = "/lfcloud/api"
+ROLES = [Role.BRAND_ADMIN, Role.MARKETER, Role.APPROVER, Role.STUDIO, Role.FINANCE]
+
+
+def token_for(user) -> str:
+    return APIToken.create_token(user=user, name=f"{user.username} token")[1]
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+def approve(asset, number: int, color=(200, 30, 30), channels=("amazon_main",)) -> AssetVersion:
+    """Make version ``number`` the asset's current one (superseding the previous), with channel files."""
+    AssetVersion.objects.filter(asset=asset, status=VersionStatus.CURRENT).update(status=VersionStatus.SUPERSEDED)
+    version = AssetVersion.objects.create(
+        asset=asset, number=number, image=make_image(size=(48, 40), color=color), status=VersionStatus.CURRENT,
+        period="2026-01", original_filename=f"{asset.product.sku}_2026-01_{asset.angle}.png",
+    )
+    if channels:
+        build_channel_renditions(version, list(channels))
+    return version
+
+
+@pytest.fixture
+def brand(db):
+    return make_brand("Acme")
+
+
+@pytest.fixture
+def other_brand(db):
+    return make_brand("Globex")
+
+
+@pytest.fixture
+def users(brand, other_brand):
+    """One user per role on ``brand``, plus ``other`` (a marketer of ``other_brand`` only)."""
+    found = {role: make_user(f"acme_{role}", brand=brand, role=role) for role in ROLES}
+    found["other"] = make_user("globex_marketer", brand=other_brand, role=Role.MARKETER)
+    return found
+
+
+@pytest.fixture
+def tokens(users):
+    return {key: token_for(user) for key, user in users.items()}
+
+
+@pytest.fixture
+def product(brand):
+    return make_product(brand, sku="SKU12345", asin="B000TEST01", name="Runner")
+
+
+@pytest.fixture
+def approved_asset(product):
+    """An asset of ``product`` (front) whose v1 is approved with an amazon_main file."""
+    asset = make_asset(product, "front", channels=["amazon_main"])
+    approve(asset, 1)
+    return asset
+
+
+@pytest.fixture
+def draft_asset(product):
+    """An asset of ``product`` (back) with a version in review and nothing approved."""
+    asset = make_asset(product, "back", channels=["amazon_main"])
+    AssetVersion.objects.create(
+        asset=asset, number=1, image=make_image(size=(48, 40)), status=VersionStatus.IN_REVIEW,
+        original_filename="SKU12345_2026-01_back.png",
+    )
+    return asset
+
+
+@pytest.fixture
+def other_asset(other_brand):
+    """An approved asset of the other brand, which no Acme token may see."""
+    asset = make_asset(make_product(other_brand, sku="GLX-1", asin="B000GLOBEX"), "front", channels=["amazon_main"])
+    approve(asset, 1, color=(30, 30, 200))
+    return asset

@@ -1,0 +1,90 @@
+"""The headless API of wagtail-lfcloud: a django-ninja ``NinjaAPI`` with its own namespace.
+
+Mounted by ``wagtail_lfcloud.urls`` at ``api/`` (so ``/lfcloud/api/`` when the package's URLs are
+at ``/lfcloud/``). To mount it elsewhere::
+
+    from wagtail_lfcloud.api import api
+    urlpatterns = [path("headless/v1/", api.urls), ...]
+
+OpenAPI schema at ``<mount>/openapi.json``, interactive docs at ``<mount>/docs``. Every route needs
+``Authorization: Bearer <Wagtail API token>``; what a token sees follows its user's brand roles.
+See ``docs/reference/api.md``.
+"""
+
+from __future__ import annotations
+
+from django.urls import URLResolver, get_resolver, reverse
+from ninja import NinjaAPI, Swagger
+
+from .errors import register_error_handlers
+from .router import router
+
+__all__ = ["api", "router", "mount_on_wagtail_api"]
+
+def _qualified_namespace(namespace: str) -> str:
+    """``namespace`` with the namespaces it is nested in (``wagtail_lfcloud:wagtail_lfcloud_api``)."""
+
+    def walk(resolver: URLResolver, prefix: str) -> str | None:
+        for pattern in resolver.url_patterns:
+            if not isinstance(pattern, URLResolver):
+                continue
+            name = f"{prefix}{pattern.namespace}" if pattern.namespace else prefix.rstrip(":")
+            if pattern.namespace == namespace:
+                return name
+            found = walk(pattern, f"{name}:" if name else "")
+            if found:
+                return found
+        return None
+
+    return walk(get_resolver(), "") or namespace
+
+
+class LFCloudNinjaAPI(NinjaAPI):
+    """A NinjaAPI that still finds its own URLs when included inside another namespace.
+
+    Ninja reverses ``<urls_namespace>:api-root`` unqualified, which fails once the API sits in
+    ``wagtail_lfcloud.urls`` (namespace ``wagtail_lfcloud``).
+    """
+
+    def get_root_path(self, path_params):
+        return reverse(f"{_qualified_namespace(self.urls_namespace)}:api-root", kwargs=path_params)
+
+
+class _Docs(Swagger):
+    def get_openapi_url(self, api, path_params):
+        return reverse(f"{_qualified_namespace(api.urls_namespace)}:openapi-json", kwargs=path_params)
+
+
+#: The package's API. Its URL namespace is ``wagtail_lfcloud_api``.
+api = LFCloudNinjaAPI(
+    title="LF Cloud API",
+    version="1.0.0",
+    description=(
+        "Products, assets with their current approved version, channel renditions, the stable "
+        "rendition URL, orders, invoices and download bundles. Authenticate with "
+        "'Authorization: Bearer <Wagtail API token>'."
+    ),
+    urls_namespace="wagtail_lfcloud_api",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+    docs=_Docs(),
+)
+register_error_handlers(api)
+api.add_router("", router)
+
+
+def mount_on_wagtail_api(prefix: str = "/lfcloud/") -> bool:
+    """Also serve the routes under Wagtail's v3 API, when ``WAGTAIL_LFCLOUD_MOUNT_ON_WAGTAIL_API`` is true.
+
+    Call from ``AppConfig.ready()`` only: Ninja refuses new routers once ``api.urls`` has been
+    built. Returns whether the router was mounted. Errors on that mount are rendered by
+    Wagtail's handlers (``application/problem+json``).
+    """
+    from ..conf import lfcloud_settings
+
+    if not lfcloud_settings.MOUNT_ON_WAGTAIL_API:
+        return False
+    from wagtail.api.v3.api import api as wagtail_api
+
+    wagtail_api.add_router(prefix, router)
+    return True

@@ -1,0 +1,36 @@
+"""What a token may see: its user's brand roles (``wagtail_lfcloud.permissions``) applied to querysets."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from ..models import Brand
+from ..permissions import brand_ids_with, scope
+from .errors import ApiError
+
+
+def scoped(request: HttpRequest, queryset: QuerySet, capability: str, brand_path: str = "brand") -> QuerySet:
+    """``queryset`` narrowed to brands where the token's user has ``capability``."""
+    return scope(queryset, request.user, capability, brand_path)
+
+
+def require_any(request: HttpRequest, capability: str, what: str) -> None:
+    """Refuse with 403 when the token's user has ``capability`` on no brand at all."""
+    if brand_ids_with(request.user, capability) == set():
+        raise ApiError(403, "permission_denied", f"This token's user has no role that may {what} ({capability}).")
+
+
+def brand_filter(request: HttpRequest, slug: str | None, capability: str) -> Brand | None:
+    """The brand named by a ``brand=`` filter, if the user may use it; 404 otherwise.
+
+    Unknown brands and brands the user has no role on get the same answer, so a token cannot
+    probe which brands exist.
+    """
+    if slug is None:
+        return None
+    ids = brand_ids_with(request.user, capability)
+    brand = Brand.objects.filter(slug=slug).first()
+    if brand is None or (ids is not None and brand.pk not in ids):
+        raise ApiError(404, "unknown_brand", f"No brand {slug!r} that this token may access.")
+    return brand

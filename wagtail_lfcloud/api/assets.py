@@ -1,0 +1,201 @@
+"""``/assets`` and ``/versions/{id}/renditions``: approved files, and drafts for roles that may see them.
+
+A token whose user only has ``view_finals`` on a brand (a marketer) sees that brand's assets that
+have an approved version, with that version only; ``view_drafts`` (brand admin, approver, studio)
+adds assets still in production and every version of each.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.http import HttpRequest
+from django.urls import reverse
+from ninja import Query, Router
+
+from ..channels.registry import get_presets
+from ..models import Asset, AssetVersion, ChannelRendition, VersionStatus
+from ..permissions import brand_ids_with
+from .access import brand_filter, scoped
+from .errors import ERROR_RESPONSES, ApiError, not_found
+from .files import find_rendition_files
+from .responses import Page, conditional_json, latest, paginate
+from .schemas import AssetOut, VersionRenditionsOut
+
+router = Router(tags=["assets"])
+
+
+def _may_see_drafts(drafts: set[int] | None, brand_id: int) -> bool:
+    return drafts is None or brand_id in drafts
+
+
+def _visible_versions(drafts: set[int] | None):
+    qs = AssetVersion.objects.select_related("image").order_by("-number")
+    if drafts is None:
+        return qs
+    return qs.filter(Q(status=VersionStatus.CURRENT) | Q(asset__brand_id__in=drafts))
+
+
+def visible_assets(request: HttpRequest):
+    """Assets the token may see, with ``versions`` prefetched to the ones it may see."""
+    drafts = brand_ids_with(request.user, "view_drafts")
+    qs = scoped(request, Asset.objects.select_related("brand", "product"), "view_finals")
+    if drafts is not None:
+        has_current = AssetVersion.objects.filter(asset=OuterRef("pk"), status=VersionStatus.CURRENT)
+        qs = qs.filter(Q(brand_id__in=drafts) | Exists(has_current))
+    return qs.prefetch_related(Prefetch("versions", queryset=_visible_versions(drafts), to_attr="visible_versions"))
+
+
+def version_out(request: HttpRequest, version: AssetVersion) -> dict:
+    image = version.image
+    return {
+        "id": version.pk,
+        "number": version.number,
+        "status": version.status,
+        "period": version.period,
+        "width": getattr(image, "width", None),
+        "height": getattr(image, "height", None),
+        "uploaded_at": version.uploaded_at,
+        "status_changed_at": version.status_changed_at,
+        "renditions_url": request.build_absolute_uri(_renditions_path(request, version.pk)),
+    }
+
+
+def _renditions_path(request: HttpRequest, version_id: int) -> str:
+    # Works under the package's own API and under Wagtail's v3 API alike.
+    namespace = request.resolver_match.namespace if request.resolver_match else ""
+    return reverse(f"{namespace}:version_renditions" if namespace else "version_renditions", args=[version_id])
+
+
+def asset_out(request: HttpRequest, asset: Asset, drafts: set[int] | None) -> dict:
+    versions = asset.visible_versions
+    current = next((v for v in versions if v.status == VersionStatus.CURRENT), None)
+    return {
+        "id": asset.pk,
+        "brand": asset.brand.slug,
+        "product_id": asset.product_id,
+        "sku": asset.product.sku,
+        "angle": asset.angle,
+        "channels": list(asset.channels or []),
+        "updated_at": asset.updated_at,
+        "current_version": version_out(request, current) if current else None,
+        "versions": [version_out(request, v) for v in versions] if _may_see_drafts(drafts, asset.brand_id) else None,
+    }
+
+
+def _asset_changed(asset: Asset) -> dt.datetime:
+    return max([asset.updated_at, *(v.status_changed_at for v in asset.visible_versions)])
+
+
+@router.get(
+    "/assets",
+    response={200: Page[AssetOut], 304: None, **ERROR_RESPONSES},
+    summary="List assets with their approved version",
+    operation_id="list_assets",
+)
+def list_assets(
+    request: HttpRequest,
+    brand: str | None = Query(None, description="Brand slug."),
+    product: int | None = Query(None, description="Product id."),
+    sku: str | None = Query(None, description="Exact SKU (case-insensitive)."),
+    angle: str | None = Query(None),
+    approved: bool | None = Query(None, description="true: only assets with an approved version; false: only without."),
+    updated_since: dt.datetime | None = Query(
+        None, description="Only assets changed (or with a version changed) at or after this time."
+    ),
+    limit: int | None = Query(None),
+    offset: int = Query(0),
+):
+    """Assets of the brands the token may see, oldest change first."""
+    drafts = brand_ids_with(request.user, "view_drafts")
+    qs = visible_assets(request)
+    if (b := brand_filter(request, brand, "view_finals")) is not None:
+        qs = qs.filter(brand=b)
+    if product is not None:
+        qs = qs.filter(product_id=product)
+    if sku is not None:
+        qs = qs.filter(product__sku__iexact=sku)
+    if angle is not None:
+        qs = qs.filter(angle=angle)
+    if approved is not None:
+        current = AssetVersion.objects.filter(asset=OuterRef("pk"), status=VersionStatus.CURRENT)
+        qs = qs.filter(Exists(current)) if approved else qs.exclude(Exists(current))
+    if updated_since is not None:
+        if updated_since.tzinfo is None:
+            raise ApiError(400, "naive_datetime", "updated_since needs a time zone, e.g. 2026-01-31T12:00:00Z.")
+        changed = AssetVersion.objects.filter(asset=OuterRef("pk"), status_changed_at__gte=updated_since)
+        qs = qs.filter(Q(updated_at__gte=updated_since) | Exists(changed))
+    qs = qs.order_by("updated_at", "pk")
+    page, rows = paginate(request, qs, limit, offset, lambda rows: [asset_out(request, a, drafts) for a in rows])
+    return conditional_json(
+        request, page, schema=Page[AssetOut], last_modified=latest(_asset_changed(a) for a in rows)
+    )
+
+
+@router.get(
+    "/assets/{asset_id}",
+    response={200: AssetOut, 304: None, **ERROR_RESPONSES},
+    summary="One asset",
+    operation_id="get_asset",
+)
+def get_asset(request: HttpRequest, asset_id: int):
+    asset = visible_assets(request).filter(pk=asset_id).first()
+    if asset is None:
+        raise not_found(f"No asset {asset_id} that this token may see.")
+    drafts = brand_ids_with(request.user, "view_drafts")
+    return conditional_json(
+        request, asset_out(request, asset, drafts), schema=AssetOut, last_modified=_asset_changed(asset)
+    )
+
+
+def rendition_out(cr: ChannelRendition, rendition, labels: dict[str, str]) -> dict:
+    checks = list(cr.compliance or [])
+    return {
+        "channel": cr.channel,
+        "label": labels.get(cr.channel, cr.channel),
+        "status": cr.status if rendition is not None or cr.status != ChannelRendition.Status.READY else "pending",
+        "url": rendition.url if rendition is not None else None,
+        "width": cr.width,
+        "height": cr.height,
+        "bytes": cr.file_size,
+        "format": cr.format,
+        "file_name": cr.file_name,
+        "compliance": {
+            "status": cr.compliance_status,
+            "failures": sum(1 for c in checks if c.get("status") == "fail"),
+            "warnings": sum(1 for c in checks if c.get("status") == "warn"),
+            "checks": checks,
+        },
+        "updated_at": cr.updated_at,
+    }
+
+
+@router.get(
+    "/versions/{version_id}/renditions",
+    response={200: VersionRenditionsOut, 304: None, **ERROR_RESPONSES},
+    summary="A version's channel renditions",
+    operation_id="version_renditions",
+    url_name="version_renditions",
+)
+def version_renditions(request: HttpRequest, version_id: int):
+    """URL, size, bytes, format and compliance of each channel file of a version."""
+    drafts = brand_ids_with(request.user, "view_drafts")
+    versions = scoped(request, AssetVersion.objects.select_related("image"), "view_finals", "asset__brand")
+    if drafts is not None:
+        versions = versions.filter(Q(status=VersionStatus.CURRENT) | Q(asset__brand_id__in=drafts))
+    version = versions.filter(pk=version_id).first()
+    if version is None:
+        raise not_found(f"No version {version_id} that this token may see.")
+    rows = list(version.channel_renditions.order_by("channel"))
+    for row in rows:
+        row.version = version
+    files = find_rendition_files(rows)
+    labels = {key: preset.label for key, preset in get_presets().items()}
+    data = {
+        "asset_id": version.asset_id,
+        "version": version_out(request, version),
+        "renditions": [rendition_out(cr, files.get(cr.pk), labels) for cr in rows],
+    }
+    changed = latest([version.status_changed_at, *(cr.updated_at for cr in rows)])
+    return conditional_json(request, data, schema=VersionRenditionsOut, last_modified=changed)

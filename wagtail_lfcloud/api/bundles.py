@@ -1,0 +1,105 @@
+"""``/bundles``: download a channel's files of an order or a selection as a zip."""
+
+from __future__ import annotations
+
+from django.http import FileResponse, HttpRequest, StreamingHttpResponse
+from django.urls import reverse
+from ninja import Router
+
+from ..bundles import BundleError, iter_zip, plan_bundle, request_bundle
+from ..models import DownloadBundle
+from .access import scoped
+from .errors import ERROR_RESPONSES, ApiError, ErrorOut, not_found
+from .schemas import BundleIn, BundleOut
+
+router = Router(tags=["bundles"])
+
+ZIP_RESPONSE = {
+    "description": "The zip, streamed (bundles up to WAGTAIL_LFCLOUD_BUNDLE_ASYNC_THRESHOLD files).",
+    "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+}
+
+
+def _url(request: HttpRequest, name: str, bundle_id: int) -> str:
+    namespace = request.resolver_match.namespace if request.resolver_match else ""
+    return request.build_absolute_uri(reverse(f"{namespace}:{name}" if namespace else name, args=[bundle_id]))
+
+
+def bundle_out(request: HttpRequest, bundle: DownloadBundle) -> dict:
+    ready = bundle.status == DownloadBundle.Status.READY and bool(bundle.file)
+    return {
+        "id": bundle.pk,
+        "status": bundle.status,
+        "channel": bundle.channel,
+        "order": bundle.order_id,
+        "file_count": bundle.file_count,
+        "created_at": bundle.created_at,
+        "finished_at": bundle.finished_at,
+        "download_url": _url(request, "bundle_download", bundle.pk) if ready else None,
+        "error": bundle.error,
+    }
+
+
+def zip_response(plan) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(iter_zip(plan.files), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{plan.zip_name}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@router.post(
+    "/bundles",
+    response={202: BundleOut, 403: ErrorOut, **ERROR_RESPONSES},
+    summary="Download a bundle",
+    operation_id="create_bundle",
+    openapi_extra={"responses": {200: ZIP_RESPONSE}},
+)
+def create_bundle(request: HttpRequest, payload: BundleIn):
+    """Small bundles stream back at once as ``application/zip``; large ones answer ``202`` with the
+    bundle to poll at ``GET /bundles/{id}`` until its ``download_url`` is set."""
+    try:
+        plan = plan_bundle(request.user, payload.channel, order=payload.order, asset_ids=payload.assets)
+    except BundleError as exc:
+        raise ApiError(exc.status, exc.code, exc.message) from None
+    bundle = request_bundle(request.user, plan)
+    if bundle.status == DownloadBundle.Status.READY:
+        return zip_response(plan)
+    bundle.refresh_from_db()
+    return 202, bundle_out(request, bundle)
+
+
+def _bundles(request: HttpRequest):
+    return scoped(request, DownloadBundle.objects.all(), "download_bundles")
+
+
+@router.get(
+    "/bundles/{bundle_id}",
+    response={200: BundleOut, **ERROR_RESPONSES},
+    summary="A bundle's status",
+    operation_id="get_bundle",
+    url_name="bundle_detail",
+)
+def get_bundle(request: HttpRequest, bundle_id: int):
+    bundle = _bundles(request).filter(pk=bundle_id).first()
+    if bundle is None:
+        raise not_found(f"No bundle {bundle_id} that this token may download.")
+    return bundle_out(request, bundle)
+
+
+@router.get(
+    "/bundles/{bundle_id}/download",
+    response={**ERROR_RESPONSES, 409: ErrorOut},
+    summary="Download a built bundle",
+    operation_id="download_bundle",
+    url_name="bundle_download",
+    openapi_extra={"responses": {200: {**ZIP_RESPONSE, "description": "The zip built in the background."}}},
+)
+def download_bundle(request: HttpRequest, bundle_id: int):
+    bundle = _bundles(request).filter(pk=bundle_id).first()
+    if bundle is None:
+        raise not_found(f"No bundle {bundle_id} that this token may download.")
+    if bundle.status != DownloadBundle.Status.READY or not bundle.file:
+        raise ApiError(409, "bundle_not_ready", f"Bundle {bundle_id} is {bundle.status}"
+                       + (f": {bundle.error}" if bundle.error else "; poll GET /bundles/{id} until it is ready."))
+    return FileResponse(bundle.file.open("rb"), as_attachment=True, filename=bundle.file.name.rsplit("/", 1)[-1],
+                        content_type="application/zip")

@@ -1,0 +1,70 @@
+"""Finding the files behind channel renditions, in one query for a whole page, never generating them.
+
+A :class:`~wagtail_lfcloud.models.ChannelRendition` records a version's channel deliverable; its
+pixels are an ordinary Wagtail rendition found by ``(version.image, filter_spec)`` and the focal
+point key the filter gives that image. Rendering on a request path is not allowed, so a missing
+rendition is reported as missing and the caller enqueues its generation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from wagtail.images import get_image_model
+from wagtail.images.models import Filter
+
+if TYPE_CHECKING:
+    from wagtail.images.models import AbstractRendition
+
+    from ..models import ChannelRendition
+
+
+def find_rendition_files(channel_renditions: Iterable[ChannelRendition]) -> dict[int, AbstractRendition]:
+    """``{channel_rendition.pk: wagtail rendition}`` for the rows whose file exists.
+
+    Each row's ``version.image`` must already be loaded (``select_related("version__image")``).
+    One query whatever the number of rows.
+    """
+    rows = [cr for cr in channel_renditions if cr.filter_spec]
+    if not rows:
+        return {}
+    Rendition = get_image_model().get_rendition_model()
+    wanted: dict[tuple[int, str, str], int] = {}
+    for cr in rows:
+        image = cr.version.image
+        key = (image.pk, cr.filter_spec, Filter(spec=cr.filter_spec).get_cache_key(image))
+        wanted[key] = cr.pk
+    found: dict[int, AbstractRendition] = {}
+    candidates = Rendition.objects.filter(
+        image_id__in={k[0] for k in wanted}, filter_spec__in={k[1] for k in wanted}
+    )
+    for rendition in candidates:
+        pk = wanted.get((rendition.image_id, rendition.filter_spec, rendition.focal_point_key))
+        if pk is not None:
+            found[pk] = rendition
+    return found
+
+
+def render_missing(version_id: int, channel_keys: list[str]) -> list[int]:
+    """Render the channel files of a current version that have no file yet (background task body).
+
+    Returns the ``ChannelRendition`` ids made ready, and sends ``rendition_ready`` for each.
+    A version that is no longer current is skipped: its URL now points elsewhere.
+    """
+    from ..channels.pipeline import build_channel_renditions
+    from ..models import AssetVersion, ChannelRendition, VersionStatus
+    from ..signals import rendition_ready
+
+    version = (
+        AssetVersion.objects.select_related("image", "asset__product__season")
+        .filter(pk=version_id, status=VersionStatus.CURRENT)
+        .first()
+    )
+    if version is None:
+        return []
+    rows = build_channel_renditions(version, channel_keys)
+    ready = [row for row in rows if row.status == ChannelRendition.Status.READY]
+    for row in ready:
+        rendition_ready.send(sender=ChannelRendition, channel_rendition=row)
+    return [row.pk for row in ready]

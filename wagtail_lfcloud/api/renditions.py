@@ -1,0 +1,116 @@
+"""The stable rendition URL: ``/renditions/{brand}/{sku}/{angle}/{channel}``.
+
+It always answers with the *current approved* version's file for that channel, so a storefront
+that stores this URL serves v3 the moment v3 is approved, with no change on its side:
+
+* ``302`` to the rendition file, with a short ``Cache-Control: max-age`` so the next approval
+  shows up within that time;
+* ``202`` with ``Retry-After`` when the version is approved but that channel's file does not exist
+  yet: its generation is enqueued (never done on the request) and the client retries;
+* ``404`` while nothing is approved (or the brand, SKU or channel is unknown to the token);
+* ``409`` when generating the file failed (the error says why, e.g. a corrupt master).
+"""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from ninja import Router
+
+from ..channels.registry import get_presets
+from ..conf import lfcloud_settings
+from ..models import AssetVersion, ChannelRendition, VersionStatus
+from ..models.catalog import SKU_RE
+from .access import brand_filter
+from .errors import ERROR_RESPONSES, ApiError, ErrorOut
+from .files import find_rendition_files
+from .schemas import StableRenditionPending
+
+router = Router(tags=["renditions"])
+
+STABLE_RESPONSES = {
+    **ERROR_RESPONSES,
+    202: StableRenditionPending,
+    409: ErrorOut,
+}
+
+
+def _enqueue_once(version_id: int, channel: str, retry_after: int) -> None:
+    # Clients poll this URL; one enqueue per version x channel per Retry-After window is enough.
+    if cache.add(f"wagtail_lfcloud:render:{version_id}:{channel}", 1, timeout=max(retry_after, 1)):
+        from ..tasks import render_missing_channels
+
+        transaction.on_commit(lambda: render_missing_channels.enqueue(version_id, [channel]))
+
+
+@router.get(
+    "/renditions/{brand}/{sku}/{angle}/{channel}",
+    response=STABLE_RESPONSES,
+    summary="Stable URL of the current approved rendition",
+    operation_id="stable_rendition",
+    url_name="stable_rendition",
+    openapi_extra={
+        "responses": {
+            302: {
+                "description": "Redirect to the current approved file for the channel.",
+                "headers": {"Location": {"schema": {"type": "string"}}},
+            }
+        }
+    },
+)
+def stable_rendition(request: HttpRequest, brand: str, sku: str, angle: str, channel: str):
+    """Redirect to the current approved rendition of SKU x angle for a channel."""
+    presets = get_presets()
+    if channel not in presets:
+        raise ApiError(
+            404, "unknown_channel", f"Unknown channel {channel!r}. Known channels: {', '.join(sorted(presets))}."
+        )
+    if not SKU_RE.match(sku):
+        raise ApiError(
+            400, "invalid_sku", f"{sku!r} is not a SKU: SKUs are 1-64 ASCII letters, digits or hyphens."
+        )
+    brand_obj = brand_filter(request, brand, "view_finals")
+    version = (
+        AssetVersion.objects.select_related("image")
+        .filter(
+            asset__brand=brand_obj,
+            asset__product__sku__iexact=sku,
+            asset__angle=angle,
+            status=VersionStatus.CURRENT,
+        )
+        .first()
+    )
+    if version is None:
+        raise ApiError(404, "not_approved", f"Nothing is approved yet for {sku} {angle} of brand {brand!r}.")
+
+    row = ChannelRendition.objects.filter(version=version, channel=channel).first()
+    if row is not None and row.status == ChannelRendition.Status.FAILED:
+        raise ApiError(409, "rendition_failed", f"The {channel} file of {sku} {angle} v{version.number} "
+                       f"could not be made: {row.error or 'unknown error'}")
+    rendition = None
+    if row is not None and row.status == ChannelRendition.Status.READY:
+        row.version = version
+        rendition = find_rendition_files([row]).get(row.pk)
+
+    if rendition is None:
+        retry_after = int(lfcloud_settings.STABLE_URL_RETRY_AFTER)
+        _enqueue_once(version.pk, channel, retry_after)
+        response = HttpResponse(
+            StableRenditionPending(
+                status="pending",
+                detail=f"The {channel} file of {sku} {angle} v{version.number} is being generated; retry later.",
+                retry_after=retry_after,
+            ).model_dump_json(),
+            status=202,
+            content_type="application/json",
+        )
+        response["Retry-After"] = str(retry_after)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    response = HttpResponseRedirect(request.build_absolute_uri(rendition.url))
+    response["Cache-Control"] = f"private, max-age={int(lfcloud_settings.STABLE_URL_MAX_AGE)}"
+    response["Vary"] = "Authorization"
+    response["X-LFCloud-Version"] = str(version.number)
+    return response

@@ -1,0 +1,133 @@
+"""Response and request bodies of the API (what the OpenAPI schema documents)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ninja import Schema
+from pydantic import Field
+
+
+class ProductOut(Schema):
+    id: int
+    brand: str = Field(description="Brand slug.")
+    sku: str
+    name: str
+    style: str
+    colour: str
+    catalog: str | None = Field(description="Catalog slug.")
+    season: str | None = Field(description="Season code.")
+    asin: str
+    gtin: str
+    updated_at: dt.datetime
+
+
+class VersionOut(Schema):
+    id: int
+    number: int
+    status: str = Field(description="in_review, changes_requested, current, superseded or rejected.")
+    period: str
+    width: int | None
+    height: int | None
+    uploaded_at: dt.datetime
+    status_changed_at: dt.datetime
+    renditions_url: str = Field(description="Where this version's channel renditions are listed.")
+
+
+class AssetOut(Schema):
+    id: int
+    brand: str
+    product_id: int
+    sku: str
+    angle: str
+    channels: list[str]
+    updated_at: dt.datetime
+    current_version: VersionOut | None = Field(description="The approved version, or null while none is.")
+    versions: list[VersionOut] | None = Field(
+        description="Every version, newest first; only for tokens whose role may see drafts (view_drafts), else null."
+    )
+
+
+class ComplianceOut(Schema):
+    status: str = Field(description="pass, warn, fail, or empty while not checked.")
+    failures: int
+    warnings: int
+    checks: list[dict[str, Any]]
+
+
+class RenditionOut(Schema):
+    channel: str
+    label: str
+    status: str = Field(description="pending, ready or failed.")
+    url: str | None = Field(description="The rendition file's URL; null until it is ready.")
+    width: int | None
+    height: int | None
+    bytes: int | None
+    format: str
+    file_name: str = Field(description="Download name (naming convention or the channel's export pattern).")
+    compliance: ComplianceOut
+    updated_at: dt.datetime
+
+
+class VersionRenditionsOut(Schema):
+    asset_id: int
+    version: VersionOut
+    renditions: list[RenditionOut]
+
+
+class OrderOut(Schema):
+    id: int
+    number: str
+    brand: str
+    title: str
+    status: str
+    due_date: dt.date | None
+    currency: str
+    total: str = Field(description="Sum of unit price x quantity over the lines, as a decimal string.")
+    line_count: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class InvoiceOut(Schema):
+    id: int
+    number: str
+    brand: str
+    order_id: int
+    order_number: str
+    status: str
+    currency: str
+    net_amount: str
+    tax_rate: str
+    tax_amount: str
+    total: str
+    paid_amount: str
+    issued_on: dt.date | None
+    due_on: dt.date | None
+    paid_on: dt.date | None
+    created_at: dt.datetime
+
+
+class BundleIn(Schema):
+    channel: str = Field(description="Channel preset key, e.g. amazon_main.")
+    order: int | None = Field(None, description="Bundle every current file of this order...")
+    assets: list[int] | None = Field(None, description="...or of these assets (ids).")
+
+
+class BundleOut(Schema):
+    id: int
+    status: str = Field(description="pending, ready or failed.")
+    channel: str
+    order: int | None
+    file_count: int
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+    download_url: str | None = Field(description="Where to fetch the zip once ready.")
+    error: str
+
+
+class StableRenditionPending(Schema):
+    status: str = Field(description="Always 'pending'.")
+    detail: str
+    retry_after: int

@@ -1,0 +1,325 @@
+"""Download bundles: one channel's current approved files of an order or a selection, as a zip.
+
+The files are the Wagtail renditions behind ``ChannelRendition`` rows of each asset's *current*
+version, named by the channel's export pattern (Amazon ``ASIN.MAIN.jpg``, ``ASIN.PT01.jpg``...) or
+else by the naming convention (``naming.format_name`` with the version's period).
+
+* :func:`plan_bundle` checks the request (permission, channel, size) and lists the files, or
+  raises :class:`BundleError` saying what was wrong;
+* :func:`iter_zip` streams a zip of a plan chunk by chunk, never holding the archive in memory
+  (small bundles go straight into a ``StreamingHttpResponse``);
+* :func:`request_bundle` records the export (``DownloadBundle`` + audit log) and, above
+  ``WAGTAIL_LFCLOUD_BUNDLE_ASYNC_THRESHOLD`` files, enqueues :func:`build_bundle_file`, which
+  writes the zip into ``DownloadBundle.file`` through a spooled temporary file.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.core.files import File
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from wagtail.log_actions import log
+
+from .api.files import find_rendition_files
+from .channels.errors import ChannelError
+from .channels.registry import ChannelPreset, get_presets
+from .conf import lfcloud_settings
+from .models import Asset, AssetVersion, Brand, ChannelRendition, DownloadBundle, Order, VersionStatus
+from .naming import NamingError, format_name
+from .permissions import brand_ids_with
+
+logger = logging.getLogger(__name__)
+
+CHUNK_SIZE = 64 * 1024
+
+
+class BundleError(Exception):
+    """A bundle that cannot be made; ``status`` is the HTTP status that fits, ``code`` a stable id."""
+
+    def __init__(self, code: str, message: str, status: int = 400):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+@dataclass
+class BundleFile:
+    """One file of a bundle: its name in the zip and the rendition that holds its bytes."""
+
+    name: str
+    rendition: object
+    size: int | None = None
+
+
+@dataclass
+class BundlePlan:
+    brand: Brand
+    channel: str
+    order: Order | None
+    asset_ids: list[int]
+    files: list[BundleFile]
+    #: Approved assets whose file for the channel does not exist yet (generation was enqueued).
+    missing: list[int] = field(default_factory=list)
+    #: Assets with nothing approved, left out.
+    unapproved: list[int] = field(default_factory=list)
+
+    @property
+    def zip_name(self) -> str:
+        what = self.order.number if self.order and self.order.number else "selection"
+        return f"{self.brand.slug}_{what}_{self.channel}.zip"
+
+
+def _period(version: AssetVersion) -> str:
+    return version.period or version.uploaded_at.strftime("%Y-%m")
+
+
+def _angle_rank(angle: str) -> tuple[int, str]:
+    angles = list(lfcloud_settings.ANGLES)
+    return (angles.index(angle) if angle in angles else len(angles), angle)
+
+
+def file_name(preset: ChannelPreset, version: AssetVersion, n: int, ext: str) -> str:
+    """The name of ``version``'s file for ``preset`` in a bundle.
+
+    The channel's export pattern when it has one and the product has the values it needs
+    (an ASIN for Amazon), else the naming convention; ``n`` numbers the product's files (PT01...).
+    """
+    asset, product = version.asset, version.asset.product
+    period = _period(version)
+    if preset.export_name:
+        values = {"sku": product.sku, "angle": asset.angle, "period": period, "n": n, "ext": ext}
+        if product.asin:
+            values["asin"] = product.asin
+        if product.gtin:
+            values["gtin"] = product.gtin
+        try:
+            return preset.export_name.format(**{"channel": preset.key, **values})
+        except (KeyError, IndexError, ValueError):
+            pass  # e.g. no ASIN on the product: fall back to the convention
+    try:
+        return format_name(product.sku, asset.angle, ext, period=period, channel=preset.key)
+    except NamingError:
+        return f"{product.sku}_{period}_{asset.angle}_{preset.key}.{ext}"
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    if name not in taken:
+        taken.add(name)
+        return name
+    stem, ext = os.path.splitext(name)
+    i = 2
+    while f"{stem}-{i}{ext}" in taken:
+        i += 1
+    taken.add(f"{stem}-{i}{ext}")
+    return f"{stem}-{i}{ext}"
+
+
+def _resolve_assets(user, *, order: Order | int | None, asset_ids: list[int] | None):
+    allowed = brand_ids_with(user, "download_bundles")
+    if allowed == set():
+        raise BundleError("permission_denied", "You have no role that may download bundles (download_bundles).", 403)
+    if (order is None) == (not asset_ids):
+        raise BundleError("invalid_selection", "Give either an order or a non-empty list of asset ids, not both.")
+    if order is not None:
+        order_id = order.pk if isinstance(order, Order) else order
+        orders = Order.objects.select_related("brand").filter(pk=order_id)
+        if allowed is not None:
+            orders = orders.filter(brand_id__in=allowed)
+        order_obj = orders.first()
+        if order_obj is None:
+            raise BundleError("not_found", f"No order {order_id} that you may download.", 404)
+        assets = Asset.objects.filter(
+            Q(order=order_obj) | Q(product__order_lines__order=order_obj), brand=order_obj.brand
+        ).distinct()
+        return order_obj.brand, order_obj, list(assets.values_list("pk", flat=True))
+    ids = sorted({int(i) for i in asset_ids})
+    assets = Asset.objects.filter(pk__in=ids)
+    if allowed is not None:
+        assets = assets.filter(brand_id__in=allowed)
+    found = dict(assets.values_list("pk", "brand_id"))
+    unknown = [i for i in ids if i not in found]
+    if unknown:
+        shown = ", ".join(str(i) for i in unknown[:20])
+        raise BundleError("not_found", f"No assets you may download with ids: {shown}.", 404)
+    if len(set(found.values())) > 1:
+        raise BundleError("several_brands", "A bundle holds one brand's assets; select assets of one brand.")
+    brand = Brand.objects.get(pk=next(iter(found.values())))
+    return brand, None, ids
+
+
+def plan_bundle(user, channel: str, *, order: Order | int | None = None, asset_ids: list[int] | None = None,
+                enqueue_missing: bool = True) -> BundlePlan:
+    """What a bundle of ``channel`` files for ``order`` or ``asset_ids`` would hold, for ``user``.
+
+    Raises :class:`BundleError` for an unknown channel, an order or asset the user may not
+    download, an empty bundle or one over ``WAGTAIL_LFCLOUD_BUNDLE_MAX_FILES``. Approved files not
+    rendered yet are left out and (with ``enqueue_missing``) their generation is enqueued.
+    """
+    presets = get_presets()
+    if channel not in presets:
+        raise BundleError("unknown_channel", f"Unknown channel {channel!r}. Known channels: {', '.join(sorted(presets))}.")
+    preset = presets[channel]
+    brand, order_obj, ids = _resolve_assets(user, order=order, asset_ids=asset_ids)
+
+    maximum = int(lfcloud_settings.BUNDLE_MAX_FILES)
+    versions = list(
+        AssetVersion.objects.filter(asset_id__in=ids, status=VersionStatus.CURRENT)
+        .select_related("image", "asset__product")
+        .order_by("asset__product__sku", "asset__angle", "pk")
+    )
+    if len(versions) > maximum:
+        raise BundleError("too_many_files", f"This bundle would hold {len(versions)} files; the most is {maximum}. "
+                          "Select fewer assets or split the order.")
+    approved = {v.asset_id for v in versions}
+    rows = {
+        cr.version_id: cr
+        for cr in ChannelRendition.objects.filter(
+            version__in=versions, channel=channel, status=ChannelRendition.Status.READY
+        )
+    }
+    by_version = {v.pk: v for v in versions}
+    for cr in rows.values():
+        cr.version = by_version[cr.version_id]
+    found = find_rendition_files(rows.values())
+
+    files: list[BundleFile] = []
+    missing: list[AssetVersion] = []
+    taken: set[str] = set()
+    numbers: dict[int, int] = {}
+    for version in sorted(versions, key=lambda v: (v.asset.product.sku, _angle_rank(v.asset.angle))):
+        cr = rows.get(version.pk)
+        rendition = found.get(cr.pk) if cr else None
+        if rendition is None:
+            missing.append(version)
+            continue
+        n = numbers[version.asset.product_id] = numbers.get(version.asset.product_id, 0) + 1
+        ext = preset.extension or os.path.splitext(rendition.file.name)[1].lstrip(".")
+        name = _unique(file_name(preset, version, n, ext), taken)
+        files.append(BundleFile(name=name, rendition=rendition, size=cr.file_size))
+
+    if enqueue_missing and missing:
+        from .tasks import render_missing_channels
+
+        ids_to_render = [v.pk for v in missing]
+        transaction.on_commit(lambda: [render_missing_channels.enqueue(pk, [channel]) for pk in ids_to_render])
+    plan = BundlePlan(brand=brand, channel=channel, order=order_obj, asset_ids=ids, files=files,
+                      missing=[v.asset_id for v in missing], unapproved=[i for i in ids if i not in approved])
+    if not files:
+        reasons = []
+        if plan.unapproved:
+            reasons.append(f"{len(plan.unapproved)} asset(s) have no approved version")
+        if plan.missing:
+            reasons.append(f"{len(plan.missing)} approved file(s) for {channel} are still being generated; "
+                           "try again in a minute")
+        detail = "; ".join(reasons) or "the selection is empty"
+        raise BundleError("empty_bundle", f"This bundle would hold no files: {detail}.")
+    return plan
+
+
+class _Sink:
+    """A write-only, unseekable file: zipfile writes into it, :func:`iter_zip` drains it."""
+
+    def __init__(self) -> None:
+        self._chunks: list[bytes] = []
+
+    def write(self, data) -> int:
+        self._chunks.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def drain(self) -> bytes:
+        data = b"".join(self._chunks)
+        self._chunks.clear()
+        return data
+
+
+def iter_zip(files: list[BundleFile], chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
+    """The zip of ``files``, chunk by chunk; at most about one chunk of each file is in memory.
+
+    Files are stored, not deflated: channel outputs are JPEG/WebP/AVIF, already compressed.
+    """
+    sink = _Sink()
+    now = timezone.localtime().timetuple()[:6]
+    with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for item in files:
+            info = zipfile.ZipInfo(item.name, date_time=now)
+            info.compress_type = zipfile.ZIP_STORED
+            storage = item.rendition.file.storage
+            with storage.open(item.rendition.file.name, "rb") as source, archive.open(info, "w", force_zip64=True) as target:
+                while chunk := source.read(chunk_size):
+                    target.write(chunk)
+                    if data := sink.drain():
+                        yield data
+            if data := sink.drain():
+                yield data
+    if data := sink.drain():
+        yield data
+
+
+def request_bundle(user, plan: BundlePlan) -> DownloadBundle:
+    """Record the export and log it; above the async threshold, enqueue building the zip.
+
+    The returned bundle is ``ready`` when the caller is to stream ``plan`` itself, ``pending``
+    when a task builds it into ``DownloadBundle.file``.
+    """
+    background = len(plan.files) > int(lfcloud_settings.BUNDLE_ASYNC_THRESHOLD)
+    with transaction.atomic():
+        bundle = DownloadBundle.objects.create(
+            brand=plan.brand,
+            order=plan.order,
+            channel=plan.channel,
+            asset_ids=[] if plan.order else plan.asset_ids,
+            requested_by=user,
+            status=DownloadBundle.Status.PENDING if background else DownloadBundle.Status.READY,
+            file_count=len(plan.files),
+            finished_at=None if background else timezone.now(),
+        )
+        log(bundle, "wagtail_lfcloud.bundle_exported", user=user, data={
+            "channel": plan.channel,
+            "order": plan.order.number if plan.order else None,
+            "assets": len(plan.asset_ids),
+            "files": len(plan.files),
+            "background": background,
+        })
+        if background:
+            from .tasks import build_download_bundle
+
+            transaction.on_commit(lambda: build_download_bundle.enqueue(bundle.pk))
+    return bundle
+
+
+def build_bundle_file(bundle_id: int) -> str:
+    """Build a pending bundle's zip into its ``file`` (task body). Returns the new status."""
+    bundle = DownloadBundle.objects.select_related("requested_by", "order").get(pk=bundle_id)
+    if bundle.status != DownloadBundle.Status.PENDING:
+        return bundle.status
+    try:
+        plan = plan_bundle(bundle.requested_by, bundle.channel, order=bundle.order,
+                           asset_ids=bundle.asset_ids or None, enqueue_missing=False)
+        with tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024) as spool:
+            for chunk in iter_zip(plan.files):
+                spool.write(chunk)
+            spool.seek(0)
+            bundle.file.save(plan.zip_name, File(spool), save=False)
+        bundle.file_count = len(plan.files)
+        bundle.status = DownloadBundle.Status.READY
+        bundle.error = ""
+    except (BundleError, ChannelError, OSError) as exc:
+        logger.warning("Bundle %s failed: %s", bundle_id, exc)
+        bundle.status = DownloadBundle.Status.FAILED
+        bundle.error = getattr(exc, "message", None) or str(exc)
+    bundle.finished_at = timezone.now()
+    bundle.save(update_fields=["file", "file_count", "status", "error", "finished_at"])
+    return bundle.status
+
