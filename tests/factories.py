@@ -111,7 +111,17 @@ def make_image(collection: Collection | None = None, size: tuple[int, int] = (64
 
 
 def role_group(brand: Brand, role: str) -> Group:
-    """The Django group of ``brand`` x ``role`` (created with the role's permissions on first use)."""
+    """The Django group of ``brand`` x ``role`` (created with the role's permissions on first use).
+
+    Uses ``wagtail_lfcloud.roles`` when present (the real groups and permissions); the fallback
+    below only keeps the factories usable without it.
+    """
+    try:
+        from wagtail_lfcloud.roles import role_group as real_role_group
+    except ImportError:
+        real_role_group = None
+    if real_role_group is not None:
+        return real_role_group(brand, role)
     existing = BrandRole.objects.select_related("group").filter(brand=brand, role=role).first()
     if existing is not None:
         return existing.group
@@ -133,4 +143,6 @@ def make_user(username: str | None = None, brand: Brand | None = None, role: str
         user = User.objects.create_user(username=username, password=password, **kwargs)
     if brand is not None and role is not None:
         user.groups.add(role_group(brand, role))
+        if hasattr(user, "_lfcloud_brand_roles"):
+            del user._lfcloud_brand_roles
     return user

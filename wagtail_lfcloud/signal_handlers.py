@@ -37,3 +37,21 @@ def connect() -> None:
     post_save.connect(_brand_roles, sender=Brand, dispatch_uid="lfcloud_brand_roles")
     post_save.connect(_catalog_or_season_saved, sender=Catalog, dispatch_uid="lfcloud_catalog_rename")
     post_save.connect(_catalog_or_season_saved, sender=Season, dispatch_uid="lfcloud_season_rename")
+    # Assets: what workflow approval / rejection does to versions; the default workflow.
+    from django.db.models.signals import post_migrate
+    from wagtail.signals import workflow_approved, workflow_rejected
+
+    from . import workflows
+    from .models import BrandRole
+
+    workflow_approved.connect(workflows.on_workflow_approved, dispatch_uid="lfcloud_workflow_approved")
+    workflow_rejected.connect(workflows.on_workflow_rejected, dispatch_uid="lfcloud_workflow_rejected")
+    post_save.connect(workflows.on_brand_role_saved, sender=BrandRole, dispatch_uid="lfcloud_approver_group")
+    post_migrate.connect(workflows.on_post_migrate, dispatch_uid="lfcloud_default_workflow")
+    # Index versions' references to their images, so Wagtail's image delete views see them and
+    # refuse to delete an image a version still uses ("... prevent it from being deleted").
+    from wagtail.models import ReferenceIndex
+
+    from .models import AssetVersion
+
+    ReferenceIndex.register_model(AssetVersion)

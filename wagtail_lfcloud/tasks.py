@@ -34,3 +34,40 @@ def deliver_webhook(delivery_id: int) -> str:
     from .webhooks import deliver
 
     return deliver(delivery_id)
+
+
+# --- assets: previews on upload, channel sets on approval (uploads.py, workflows.py) ----------
+
+#: Renditions the admin shows for every version (listing thumbnails, review and compare views).
+PREVIEW_SPECS = ("max-165x165", "max-800x600")
+
+
+@task()
+def generate_version_previews(version_id: int) -> list[str]:
+    """Make the admin's thumbnail and review renditions of a freshly uploaded version."""
+    from .models import AssetVersion
+
+    version = AssetVersion.objects.select_related("image").filter(pk=version_id).first()
+    if version is None:
+        return []
+    return sorted(r.file.name for r in version.image.get_renditions(*PREVIEW_SPECS).values())
+
+
+@task()
+def build_channel_renditions_task(version_id: int, channel_keys: list[str]) -> list[int]:
+    """Build the channel set of an approved version; returns the ``ChannelRendition`` pks."""
+    from .models import AssetVersion, VersionStatus
+
+    version = AssetVersion.objects.select_related("image", "asset__product").filter(pk=version_id).first()
+    if version is None or version.status != VersionStatus.CURRENT:
+        # Superseded before the task ran: its channel set is not wanted any more.
+        return []
+    from .channels.pipeline import build_channel_renditions
+
+    rows = build_channel_renditions(version, channel_keys)
+    from .signals import rendition_ready
+
+    for row in rows:
+        if row.status == row.Status.READY:
+            rendition_ready.send(sender=type(row), channel_rendition=row)
+    return [row.pk for row in rows]

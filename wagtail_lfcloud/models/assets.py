@@ -4,12 +4,28 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 from modelcluster.models import ClusterableModel
 from wagtail.images import get_image_model_string
-from wagtail.models import DraftStateMixin, LockableMixin, RevisionMixin, Task, WorkflowMixin
+from wagtail.models import DraftStateMixin, LockableMixin, RevisionMixin, Task, TaskState, WorkflowMixin
 from wagtail.search import index
+
+
+class AssetQuerySet(models.QuerySet):
+    def with_current(self) -> AssetQuerySet:
+        """Prefetch each asset's current version and its image (read with ``asset.current_version``)."""
+        return self.prefetch_related(
+            Prefetch(
+                "versions",
+                queryset=AssetVersion.objects.filter(status=VersionStatus.CURRENT).select_related("image"),
+                to_attr="_prefetched_current",
+            )
+        )
+
+    def with_current_only(self) -> AssetQuerySet:
+        """Only assets that have an approved current version (what marketers may see)."""
+        return self.filter(versions__status=VersionStatus.CURRENT)
 
 
 class Asset(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, index.Indexed, ClusterableModel):
@@ -36,6 +52,8 @@ class Asset(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, index.
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
+    objects = AssetQuerySet.as_manager()
+
     search_fields = [
         index.SearchField("angle"),
         index.RelatedFields("product", [index.SearchField("sku"), index.SearchField("name")]),
@@ -54,6 +72,18 @@ class Asset(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, index.
 
     def __str__(self) -> str:
         return f"{self.product.sku} {self.angle}"
+
+    @property
+    def current_version(self) -> AssetVersion | None:
+        """The approved version everything should use, or None while nothing is approved yet."""
+        if hasattr(self, "_prefetched_current"):
+            return self._prefetched_current[0] if self._prefetched_current else None
+        return self.versions.filter(status=VersionStatus.CURRENT).select_related("image").first()
+
+    @property
+    def latest_version(self) -> AssetVersion | None:
+        """The most recently uploaded version, whatever its status."""
+        return self.versions.order_by("-number").first()
 
 
 class VersionStatus(models.TextChoices):
@@ -101,6 +131,15 @@ class AssetVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.asset} v{self.number}"
+
+    @property
+    def approved_by(self):
+        """The user whose approval made this version current (None if not approved or approved by no one)."""
+        return self.approved_task_state.finished_by if self.approved_task_state_id else None
+
+    @property
+    def approved_at(self):
+        return self.approved_task_state.finished_at if self.approved_task_state_id else None
 
 
 class AssetComment(models.Model):
@@ -156,6 +195,26 @@ class ComplianceTask(Task):
     )
 
     admin_form_fields = Task.admin_form_fields + ["strict"]
+
+    def start(self, workflow_state, user=None):
+        task_state = super().start(workflow_state, user=user)
+        # The check runs at once and finishes its own step; WorkflowState.update() then moves
+        # on (pass) or marks the workflow as needing changes (fail).
+        from ..workflows import run_compliance_check
+
+        run_compliance_check(self, task_state)
+        return task_state
+
+    def get_actions(self, obj, user):
+        # Nobody acts on this step: the check decides.
+        return []
+
+    def get_task_states_user_can_moderate(self, user, **kwargs):
+        return TaskState.objects.none()
+
+    @classmethod
+    def get_description(cls):
+        return _("Checks the submitted file against the rules of the asset's channels, with no person involved")
 
     class Meta:
         verbose_name = _("channel compliance check")

@@ -7,13 +7,20 @@ Each part of the package defines its viewsets in its own module here and lists t
 from django.utils.translation import gettext_lazy as _
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
+from .assets import AssetViewSet
 from .catalog import BrandViewSet, CatalogViewSet, ProductViewSet, SeasonViewSet
+from .orders import BriefViewSet, InvoiceViewSet, OrderViewSet, PaymentViewSet
 
 ITEMS = [
     BrandViewSet,
     CatalogViewSet,
     SeasonViewSet,
     ProductViewSet,
+    OrderViewSet,
+    BriefViewSet,
+    InvoiceViewSet,
+    PaymentViewSet,
+    AssetViewSet,
 ]
 
 

@@ -1,0 +1,40 @@
+import pytest
+
+from tests.factories import make_asset, make_brand, make_product, make_user
+from wagtail_lfcloud.workflows import ensure_default_workflow
+
+
+@pytest.fixture
+def brand(db):
+    return make_brand("Acme")
+
+
+@pytest.fixture
+def workflow(db, brand):
+    # Created by post_migrate in a migrated database; flushes (transactional tests) remove it.
+    return ensure_default_workflow()
+
+
+@pytest.fixture
+def product(brand):
+    return make_product(brand, "SKU12345")
+
+
+@pytest.fixture
+def asset(product, workflow):
+    return make_asset(product, "front")
+
+
+@pytest.fixture
+def studio(brand):
+    return make_user("studio", brand=brand, role="studio")
+
+
+@pytest.fixture
+def approver(brand):
+    return make_user("approver", brand=brand, role="approver")
+
+
+@pytest.fixture
+def marketer(brand):
+    return make_user("marketer", brand=brand, role="marketer")

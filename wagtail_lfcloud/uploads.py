@@ -1,0 +1,244 @@
+"""Uploading a file as the next version of its asset.
+
+:func:`upload_version` is the one way files enter review, used by the admin upload screens and
+anything else (an API, a hot folder). It either creates everything (image, version, revision,
+workflow) or nothing: every refusal raises :class:`UploadRefused` with a message the uploader can
+act on, before anything is written, and a failure after the file was stored deletes the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+from PIL import Image as PILImage
+from wagtail.images import get_image_model
+from wagtail.images.fields import WagtailImageField
+from wagtail.log_actions import log
+
+from . import signals
+from .library import collection_for_product
+from .models import Asset, AssetVersion, Brand, Product, VersionStatus
+from .naming import NamingError, parse_name
+from .permissions import has_capability
+
+logger = logging.getLogger(__name__)
+
+
+class UploadRefused(ValueError):
+    """The file was not accepted. ``str(error)`` says why; ``code`` is stable for programs.
+
+    Codes: ``permission``, ``name``, ``sku``, ``not_ordered``, ``too_large``, ``not_image``,
+    ``corrupt``, ``duplicate``.
+    """
+
+    def __init__(self, code: str, message: str):
+        self.code = code
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    """What an accepted upload became."""
+
+    version: AssetVersion
+    asset: Asset
+    #: The version's status right after submission: ``in_review``, or ``changes_requested`` when
+    #: the automatic compliance check already sent it back.
+    status: str
+    #: What the uploader should read (e.g. the compliance check's reasons).
+    message: str
+
+
+def _max_upload_size() -> int | None:
+    return getattr(settings, "WAGTAILIMAGES_MAX_UPLOAD_SIZE", 10 * 1024 * 1024)
+
+
+def _sha1(file) -> str:
+    digest = hashlib.sha1()
+    file.seek(0)
+    for chunk in iter(lambda: file.read(1024 * 1024), b""):
+        digest.update(chunk)
+    file.seek(0)
+    return digest.hexdigest()
+
+
+def _check_decodes(file, name: str) -> None:
+    """Refuse files whose pixels cannot be decoded (truncated or damaged), not only a bad header."""
+    file.seek(0)
+    try:
+        with PILImage.open(file) as image:
+            # JPEGs decode at 1/8 scale: enough to reach the end of the data, far less memory.
+            image.draft("RGB", (max(1, image.width // 8), max(1, image.height // 8)))
+            image.load()
+    except (OSError, SyntaxError, ValueError, PILImage.DecompressionBombError) as exc:
+        raise UploadRefused(
+            "corrupt", _("%(name)s could not be read as an image: it looks damaged or incomplete (%(error)s).")
+            % {"name": name, "error": exc}
+        ) from exc
+    finally:
+        file.seek(0)
+
+
+def _validate_image(file, name: str) -> None:
+    size = getattr(file, "size", None)
+    limit = _max_upload_size()
+    if limit is not None and size is not None and size > limit:
+        raise UploadRefused(
+            "too_large", _("%(name)s is %(size)s; the largest file accepted is %(limit)s.")
+            % {"name": name, "size": filesizeformat(size), "limit": filesizeformat(limit)}
+        )
+    file.name = name
+    try:
+        WagtailImageField().clean(file)
+    except ValidationError as exc:
+        code = exc.error_list[0].code if exc.error_list else ""
+        reason = " ".join(exc.messages)
+        if code == "file_too_large":
+            raise UploadRefused("too_large", f"{name}: {reason}") from exc
+        raise UploadRefused("not_image", _("%(name)s is not an image we can accept: %(reason)s")
+                            % {"name": name, "reason": reason}) from exc
+    _check_decodes(file, name)
+
+
+def resolve_asset(name: str, brand: Brand) -> tuple[Asset, str]:
+    """The asset a file name is for, and the name's period. Raises :class:`UploadRefused`."""
+    try:
+        parsed = parse_name(name)
+    except NamingError as exc:
+        raise UploadRefused("name", str(exc)) from exc
+    product = Product.objects.filter(brand=brand, sku__iexact=parsed.sku).first()
+    if product is None:
+        # Same words whether or not another brand has this SKU: nothing about other brands leaks.
+        raise UploadRefused(
+            "sku", _("%(brand)s has no product with SKU %(sku)s. Check the SKU in the file name, or upload it "
+                     "under the brand it belongs to.") % {"brand": brand.name, "sku": parsed.sku}
+        )
+    asset = Asset.objects.filter(product=product, angle=parsed.angle).first()
+    if asset is None:
+        ordered = list(Asset.objects.filter(product=product).order_by("angle").values_list("angle", flat=True))
+        raise UploadRefused(
+            "not_ordered",
+            _("The angle %(angle)s was not ordered for %(sku)s (ordered: %(ordered)s).")
+            % {"angle": parsed.angle, "sku": product.sku, "ordered": ", ".join(ordered) or _("nothing yet")},
+        )
+    return asset, parsed.period
+
+
+def _duplicate_message(duplicate: AssetVersion, name: str) -> str:
+    return _("%(name)s is identical to version %(number)s of %(asset)s (uploaded as %(original)s); "
+             "nothing was uploaded.") % {
+        "name": name, "number": duplicate.number, "asset": duplicate.asset, "original": duplicate.original_filename,
+    }
+
+
+def upload_version(file, *, brand: Brand, user, filename: str | None = None) -> UploadResult:
+    """Store ``file`` as the next version of the asset its name points to and submit it for review.
+
+    ``file`` is an uploaded file (or any Django ``File``); ``filename`` overrides its name (e.g. the
+    name inside a dropped folder). The name follows the naming convention
+    (``SKU12345_2025-10_front.jpg``): the SKU must be a product of ``brand`` and the angle must have
+    been ordered. Raises :class:`UploadRefused`, with nothing created, for: no "upload" capability on
+    the brand, a bad name, an unknown SKU, an angle not ordered, a file over
+    ``WAGTAILIMAGES_MAX_UPLOAD_SIZE``, a non-image, a damaged image, or an exact duplicate of an
+    existing version of the asset.
+
+    The new version is numbered under a row lock on the asset (concurrent uploads get distinct
+    numbers), any review still open on an older version is cancelled (that version is superseded,
+    kept), and the asset's workflow is started for the new version. ``signals.version_uploaded`` is
+    sent once the transaction commits.
+    """
+    name = os.path.basename(filename or getattr(file, "name", "") or "")
+    if not has_capability(user, brand, "upload"):
+        raise UploadRefused("permission", _("You may not upload files for %(brand)s.") % {"brand": brand.name})
+    asset, period = resolve_asset(name, brand)
+    _validate_image(file, name)
+    file_hash = _sha1(file)
+
+    Image = get_image_model()
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            asset = Asset.objects.select_for_update().select_related("product__brand").get(pk=asset.pk)
+            duplicate = asset.versions.filter(file_hash=file_hash).first()
+            if duplicate is not None:
+                raise UploadRefused("duplicate", _duplicate_message(duplicate, name))
+            number = (asset.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+
+            image = Image(
+                title=f"{asset.product.sku} {asset.angle} v{number}",
+                collection=collection_for_product(asset.product, "raw"),
+                uploaded_by_user=user,
+            )
+            file.seek(0)
+            image.file.save(name, file, save=False)
+            stored.append(image.file.name)
+            image._set_image_file_metadata()
+            image.save()
+
+            from .workflows import close_open_review
+
+            close_open_review(asset, user=user)
+            version = AssetVersion.objects.create(
+                asset=asset,
+                number=number,
+                image=image,
+                status=VersionStatus.IN_REVIEW,
+                period=period,
+                original_filename=name,
+                file_hash=file_hash,
+                uploaded_by=user,
+            )
+            asset.submitted_version = version
+            asset.save(update_fields=["submitted_version", "updated_at"])
+            asset.save_revision(user=user, log_action=True, clean=False)
+            log(asset, "wagtail_lfcloud.version_uploaded", user=user,
+                data={"version": number, "version_id": version.pk, "file": name})
+            workflow = asset.get_workflow()
+            if workflow is not None:
+                workflow.start(asset, user)
+            else:
+                logger.warning("No workflow is assigned to assets; %s v%s waits without review.", asset, number)
+
+            version.refresh_from_db()
+            version_id = version.pk
+            transaction.on_commit(lambda: _after_upload(version_id, user))
+    except BaseException:
+        # The file reached storage before the database failed (or refused): don't leave it behind.
+        for stored_name in stored:
+            try:
+                Image._meta.get_field("file").storage.delete(stored_name)
+            except Exception:  # noqa: BLE001
+                logger.exception("Could not delete %s after a failed upload", stored_name)
+        raise
+
+    return UploadResult(version=version, asset=asset, status=version.status, message=_result_message(version))
+
+
+def _result_message(version: AssetVersion) -> str:
+    if version.status == VersionStatus.CHANGES_REQUESTED:
+        from wagtail.models import TaskState
+
+        state = TaskState.objects.for_instance(version.asset).filter(status=TaskState.STATUS_REJECTED).order_by(
+            "-finished_at", "-pk"
+        ).first()
+        reasons = state.comment if state else ""
+        return _("Uploaded as version %(n)s, but the channel compliance check requested changes: %(reasons)s") % {
+            "n": version.number, "reasons": reasons}
+    return _("Uploaded as version %(n)s of %(asset)s and sent for review.") % {"n": version.number, "asset": version.asset}
+
+
+def _after_upload(version_id: int, user) -> None:
+    from .tasks import generate_version_previews
+
+    generate_version_previews.enqueue(version_id)
+    version = AssetVersion.objects.select_related("asset").get(pk=version_id)
+    signals.version_uploaded.send(sender=AssetVersion, version=version, user=user)

@@ -1,0 +1,148 @@
+"""The Assets snippet: its listing, edit form and the workflow action that approves versions."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Max, Q
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin import messages
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.widgets import HeaderButton
+from wagtail.models import TaskState
+from wagtail.snippets.views.snippets import IndexView, SnippetViewSet, WorkflowActionView
+
+from ..forms import BrandScopedForm
+from ..models import Asset, VersionStatus
+from ..permissions import brand_ids_with, has_capability
+from ..workflows import version_for_task_state
+
+
+class AssetForm(BrandScopedForm):
+    brand_capability = "manage_orders"
+
+
+def scope_assets(queryset, user):
+    """Assets the user may see: every asset of brands where they see drafts, and only assets with
+    an approved current version where they see finals only (marketers)."""
+    drafts = brand_ids_with(user, "view_drafts")
+    if drafts is None:
+        return queryset
+    finals = brand_ids_with(user, "view_finals") or set()
+    finals_only = finals - drafts
+    return queryset.filter(
+        Q(brand_id__in=drafts)
+        | Q(brand_id__in=finals_only, pk__in=Asset.objects.with_current_only().values("pk"))
+    )
+
+
+def _current(asset: Asset) -> str:
+    version = asset.current_version
+    return f"v{version.number}" if version else "—"
+
+
+def _in_review(asset: Asset) -> str:
+    version = asset.submitted_version
+    if version is None or version.status not in (VersionStatus.IN_REVIEW, VersionStatus.CHANGES_REQUESTED):
+        return "—"
+    return f"v{version.number} ({version.get_status_display()})"
+
+
+def _links(asset: Asset) -> str:
+    return format_html(
+        '<a href="{}">{}</a> · <a href="{}">{}</a>',
+        reverse("wagtail_lfcloud_admin:asset_review", args=[asset.pk]),
+        gettext("Review"),
+        reverse("wagtail_lfcloud_admin:asset_versions", args=[asset.pk]),
+        gettext("Versions"),
+    )
+
+
+class AssetIndexView(IndexView):
+    @property
+    def header_buttons(self):
+        buttons = list(super().header_buttons)
+        if brand_ids_with(self.request.user, "upload") != set():
+            buttons.append(
+                HeaderButton(_("Upload files"), url=reverse("wagtail_lfcloud_admin:upload"), icon_name="upload")
+            )
+        return buttons
+
+
+class AssetWorkflowActionView(WorkflowActionView):
+    """Wagtail's workflow action, made safe for concurrent reviewers and uploads.
+
+    The asset row is locked first (the same order as uploads take), then the task state is read
+    again: a second approval of the same step, or an approval of a version that a newer upload has
+    replaced, is refused with a message instead of acting on stale data.
+    """
+
+    def check_action(self):
+        if not has_capability(self.request.user, self.object.brand_id, "review"):
+            raise PermissionDenied
+        return super().check_action()
+
+    def _refuse(self, request, message):
+        messages.error(request, message)
+        if request.headers.get("x-requested-with") == "XMLHttpRequest":
+            return self.render_modal_json(request, {"step": "success", "redirect": self.redirect_url})
+        return redirect(self.redirect_url)
+
+    def post(self, request, *args, **kwargs):
+        with transaction.atomic():
+            asset = Asset.objects.select_for_update().get(pk=self.object.pk)
+            fresh = TaskState.objects.filter(pk=self.task_state.pk).first()
+            if fresh is None or fresh.status != TaskState.STATUS_IN_PROGRESS:
+                return self._refuse(request, gettext(
+                    "This review step was already completed (by someone else, or in another window); "
+                    "nothing was changed."
+                ))
+            version = version_for_task_state(fresh)
+            latest = asset.versions.aggregate(n=Max("number"))["n"]
+            if version is not None and version.number != latest:
+                return self._refuse(request, gettext(
+                    "Version %(n)s is no longer the latest upload (version %(latest)s is); review that one instead."
+                ) % {"n": version.number, "latest": latest})
+            self.task_state = fresh.specific
+            return super().post(request, *args, **kwargs)
+
+
+class AssetViewSet(SnippetViewSet):
+    model = Asset
+    icon = "image"
+    menu_label = _("Assets")
+    menu_order = 940
+    index_view_class = AssetIndexView
+    workflow_action_view_class = AssetWorkflowActionView
+    list_display = [
+        Column("product", label=_("Product"), accessor=lambda a: a.product.sku),
+        "angle",
+        "brand",
+        Column("current", label=_("Current"), accessor=_current),
+        Column("in_review", label=_("In review"), accessor=_in_review),
+        Column("links", label=_("Review"), accessor=_links),
+        "updated_at",
+    ]
+    list_filter = ["brand", "angle", "live"]
+    search_fields = ["angle"]
+    list_export = ["brand", "product", "angle", "channels", "updated_at"]
+    export_filename = "assets"
+    inspect_view_enabled = True
+    edit_handler = ObjectList(
+        [
+            FieldRowPanel([FieldPanel("brand"), FieldPanel("product")]),
+            FieldRowPanel([FieldPanel("angle"), FieldPanel("order")]),
+            FieldPanel("channels"),
+            FieldPanel("instructions"),
+        ],
+        base_form_class=AssetForm,
+    )
+
+    def get_queryset(self, request):
+        queryset = Asset.objects.select_related("product", "brand", "submitted_version").with_current()
+        return scope_assets(queryset, request.user)

@@ -1,0 +1,306 @@
+"""Approval of asset versions through Wagtail workflows.
+
+The default workflow, "LF Cloud asset review", has two steps:
+
+1. ``ComplianceTask`` ("Channel compliance"): checks the submitted file against the source
+   rules of every channel the asset is for, at once and with no person involved. Passing approves
+   the step; failing requests changes with the reasons as the comment.
+2. ``GroupApprovalTask`` ("Brand approval"): the brand's approvers approve or request changes
+   (Wagtail's built-in reject with a comment).
+
+What happens to the versions is decided here, in handlers of Wagtail's workflow signals:
+
+* approved -> :func:`apply_approval`: the approved revision's ``submitted_version`` becomes current
+  (only if it is still the latest upload), earlier versions are superseded and archived, the image
+  moves to the brand's finals, channel renditions are built in the background;
+* rejected -> :func:`apply_changes_requested`: the version is marked ``changes_requested``.
+
+Every change to an asset's versions happens under a row lock on the asset, in one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+from wagtail.log_actions import log
+from wagtail.models import GroupApprovalTask, Task, TaskState, Workflow, WorkflowContentType, WorkflowState, WorkflowTask
+
+from . import signals
+from .models import Asset, AssetVersion, BrandRole, ComplianceTask, Role, VersionStatus
+
+logger = logging.getLogger(__name__)
+
+#: Names of the default workflow and its tasks (found by name, so an admin may rename copies).
+DEFAULT_WORKFLOW_NAME = "LF Cloud asset review"
+COMPLIANCE_TASK_NAME = "Channel compliance"
+APPROVAL_TASK_NAME = "Brand approval"
+FALLBACK_APPROVER_GROUP = "Moderators"
+
+
+# --- the default workflow ------------------------------------------------------------------------
+
+
+def _approver_groups() -> list[Group]:
+    groups = list(Group.objects.filter(lfcloud_role__role=Role.APPROVER).order_by("name"))
+    if not groups:
+        groups = [Group.objects.get_or_create(name=FALLBACK_APPROVER_GROUP)[0]]
+    return groups
+
+
+@transaction.atomic
+def ensure_default_workflow() -> Workflow:
+    """Create the default asset workflow if missing and assign it to Asset if Asset has none.
+
+    Idempotent: an existing workflow of that name is reused as the admin left it (its tasks and
+    groups are not touched), and an existing assignment of another workflow to Asset is kept.
+    """
+    workflow = Workflow.objects.filter(name=DEFAULT_WORKFLOW_NAME).first()
+    if workflow is None:
+        workflow = Workflow.objects.create(name=DEFAULT_WORKFLOW_NAME, active=True)
+        compliance = ComplianceTask.objects.create(name=COMPLIANCE_TASK_NAME)
+        approval = GroupApprovalTask.objects.create(name=APPROVAL_TASK_NAME)
+        approval.groups.set(_approver_groups())
+        WorkflowTask.objects.create(workflow=workflow, task=compliance, sort_order=0)
+        WorkflowTask.objects.create(workflow=workflow, task=approval, sort_order=1)
+    content_type = ContentType.objects.get_for_model(Asset)
+    if not WorkflowContentType.objects.filter(content_type=content_type).exists():
+        WorkflowContentType.objects.create(content_type=content_type, workflow=workflow)
+    return workflow
+
+
+def add_approver_group(group: Group) -> None:
+    """Let a brand's new approver group act on the default workflow's approval step.
+
+    Brand scoping still applies: approving needs the "review" capability on the asset's brand.
+    """
+    workflow = Workflow.objects.filter(name=DEFAULT_WORKFLOW_NAME).first()
+    if workflow is None:
+        return
+    for task in workflow.tasks.filter(active=True):
+        task = task.specific
+        if isinstance(task, GroupApprovalTask):
+            task.groups.add(group)
+
+
+# --- the compliance step --------------------------------------------------------------------------
+
+
+def version_for_task_state(task_state: TaskState) -> AssetVersion | None:
+    """The version a task state is about: the ``submitted_version`` pinned in its revision."""
+    revision = task_state.revision
+    version_id = revision.content.get("submitted_version") if revision else None
+    if not version_id:
+        return None
+    return AssetVersion.objects.select_related("image", "asset").filter(pk=version_id).first()
+
+
+def compliance_problems(version: AssetVersion, channels: list[str], *, strict: bool = False) -> list[str]:
+    """What is wrong with ``version``'s file for ``channels`` (empty when it passes)."""
+    from .channels.compliance import check_source
+    from .channels.errors import UnknownChannelError
+
+    problems = []
+    for key in channels:
+        try:
+            report = check_source(version.image, key)
+        except UnknownChannelError:
+            problems.append(_("%(channel)s: no such channel preset.") % {"channel": key})
+            continue
+        bad = report.failures + (report.warnings if strict else [])
+        problems.extend(f"{key}: {result.message}" for result in bad)
+    return problems
+
+
+def run_compliance_check(task: ComplianceTask, task_state: TaskState) -> None:
+    """Finish ``task_state`` at once: approve when the file meets every channel's source rules."""
+    version = version_for_task_state(task_state)
+    if version is None:
+        task_state.reject(user=None, update=False, comment=_("No uploaded version was submitted for review."))
+        return
+    channels = list(version.asset.channels or [])
+    problems = compliance_problems(version, channels, strict=task.strict)
+    if problems:
+        task_state.reject(user=None, update=False, comment="\n".join(problems))
+    elif channels:
+        task_state.approve(
+            user=None, update=False, comment=_("Meets the rules of: %(channels)s.") % {"channels": ", ".join(channels)}
+        )
+    else:
+        task_state.approve(user=None, update=False, comment=_("No channels to check."))
+
+
+# --- what approval and rejection do to versions --------------------------------------------------
+
+
+def _asset_of(workflow_state: WorkflowState) -> Asset | None:
+    if workflow_state.base_content_type_id != ContentType.objects.get_for_model(Asset).pk:
+        return None
+    return Asset.objects.filter(pk=workflow_state.object_id).first()
+
+
+def _final_task_state(workflow_state: WorkflowState) -> TaskState | None:
+    return workflow_state.current_task_state or (
+        workflow_state.task_states.order_by("-finished_at", "-pk").first()
+    )
+
+
+def _move(image, collection) -> None:
+    if image.collection_id != collection.pk:
+        image.collection = collection
+        image.save(update_fields=["collection"])
+
+
+@transaction.atomic
+def apply_approval(workflow_state: WorkflowState, user=None) -> AssetVersion | None:
+    """Make the approved version current. Returns it, or None if it was not made current.
+
+    A version that is no longer the latest upload is not made current: the approval is recorded
+    on it (``approved_task_state``, audit log ``wagtail_lfcloud.stale_approval``) and the newer
+    version stays in review. Approving a version that is already current changes nothing, so two
+    approvals at once leave exactly one current version.
+    """
+    from .library import collection_for_product
+
+    asset = _asset_of(workflow_state)
+    if asset is None:
+        return None
+    task_state = _final_task_state(workflow_state)
+    version = version_for_task_state(task_state) if task_state else None
+    if version is None or version.asset_id != asset.pk:
+        return None
+    # Serialise with uploads and other approvals of this asset.
+    asset = Asset.objects.select_for_update().select_related("product__brand").get(pk=asset.pk)
+    version.refresh_from_db()
+    if version.status == VersionStatus.CURRENT:
+        return None
+    latest = asset.versions.aggregate(n=Max("number"))["n"]
+    if version.number != latest:
+        version.approved_task_state = task_state
+        if version.status in (VersionStatus.IN_REVIEW, VersionStatus.CHANGES_REQUESTED):
+            version.status = VersionStatus.SUPERSEDED
+        version.save(update_fields=["approved_task_state", "status", "status_changed_at"])
+        log(asset, "wagtail_lfcloud.stale_approval", user=user,
+            data={"version": version.number, "latest": latest, "version_id": version.pk})
+        return None
+
+    previous = asset.versions.filter(status=VersionStatus.CURRENT).select_related("image").first()
+    archive = collection_for_product(asset.product, "archive")
+    older = asset.versions.exclude(pk=version.pk).filter(
+        status__in=[VersionStatus.CURRENT, VersionStatus.IN_REVIEW, VersionStatus.CHANGES_REQUESTED]
+    ).select_related("image")
+    for old in older:
+        old.status = VersionStatus.SUPERSEDED
+        old.save(update_fields=["status", "status_changed_at"])
+        _move(old.image, archive)
+    version.status = VersionStatus.CURRENT
+    version.approved_task_state = task_state
+    version.save(update_fields=["status", "approved_task_state", "status_changed_at"])
+    _move(version.image, collection_for_product(asset.product, "finals"))
+
+    log(asset, "wagtail_lfcloud.version_approved", user=user, data={
+        "version": version.number,
+        "version_id": version.pk,
+        "previous": previous.number if previous else None,
+        "task_state_id": task_state.pk,
+    })
+    if previous is not None:
+        log(asset, "wagtail_lfcloud.version_superseded", user=user,
+            data={"version": previous.number, "version_id": previous.pk, "by": version.number})
+
+    version_id, previous_id, channels = version.pk, previous.pk if previous else None, list(asset.channels or [])
+
+    def after_commit():
+        from .tasks import build_channel_renditions_task
+
+        if channels:
+            build_channel_renditions_task.enqueue(version_id, channels)
+        approved = AssetVersion.objects.select_related("asset").get(pk=version_id)
+        signals.asset_approved.send(
+            sender=Asset,
+            asset=approved.asset,
+            version=approved,
+            previous=AssetVersion.objects.filter(pk=previous_id).first() if previous_id else None,
+            user=user,
+        )
+
+    transaction.on_commit(after_commit)
+    return version
+
+
+@transaction.atomic
+def apply_changes_requested(workflow_state: WorkflowState, user=None) -> AssetVersion | None:
+    """Mark the rejected version ``changes_requested`` (if it is still in review)."""
+    asset = _asset_of(workflow_state)
+    if asset is None:
+        return None
+    task_state = _final_task_state(workflow_state)
+    version = version_for_task_state(task_state) if task_state else None
+    if version is None or version.asset_id != asset.pk:
+        return None
+    Asset.objects.select_for_update().filter(pk=asset.pk).first()
+    version.refresh_from_db()
+    if version.status != VersionStatus.IN_REVIEW:
+        return None
+    version.status = VersionStatus.CHANGES_REQUESTED
+    version.save(update_fields=["status", "status_changed_at"])
+    comment = task_state.comment or ""
+    log(asset, "wagtail_lfcloud.changes_requested", user=user,
+        data={"version": version.number, "version_id": version.pk, "comment": comment,
+              "task": task_state.task.name})
+    version_id = version.pk
+
+    def after_commit():
+        signals.changes_requested.send(
+            sender=AssetVersion, version=AssetVersion.objects.get(pk=version_id), user=user, comment=comment
+        )
+
+    transaction.on_commit(after_commit)
+    return version
+
+
+def close_open_review(asset: Asset, user=None) -> None:
+    """Cancel the asset's unfinished workflow before a newer version is submitted.
+
+    Called by the upload service with the asset row already locked. The version that was in
+    review is superseded by the new upload (kept, one click away); it can no longer be approved.
+    """
+    state = asset.current_workflow_state
+    if state is not None and state.status in (WorkflowState.STATUS_IN_PROGRESS, WorkflowState.STATUS_NEEDS_CHANGES):
+        state.cancel(user=user)
+    for old in asset.versions.filter(status__in=[VersionStatus.IN_REVIEW, VersionStatus.CHANGES_REQUESTED]):
+        old.status = VersionStatus.SUPERSEDED
+        old.save(update_fields=["status", "status_changed_at"])
+
+
+# --- signal handlers (connected in signal_handlers.connect) --------------------------------------
+
+
+def on_workflow_approved(sender, instance: WorkflowState, user=None, **kwargs) -> None:
+    apply_approval(instance, user=user)
+
+
+def on_workflow_rejected(sender, instance: WorkflowState, user=None, **kwargs) -> None:
+    apply_changes_requested(instance, user=user)
+
+
+def on_brand_role_saved(sender, instance: BrandRole, created: bool, raw: bool = False, **kwargs) -> None:
+    if created and not raw and instance.role == Role.APPROVER:
+        add_approver_group(instance.group)
+
+
+def on_post_migrate(sender, **kwargs) -> None:
+    if getattr(sender, "label", None) != "wagtail_lfcloud":
+        return
+    try:
+        ensure_default_workflow()
+    except Exception:  # noqa: BLE001 - a setup convenience must never break migrate
+        logger.exception("Could not create the default LF Cloud asset workflow")
+
+
+def task_is_compliance(task: Task) -> bool:
+    return isinstance(task.specific, ComplianceTask)
