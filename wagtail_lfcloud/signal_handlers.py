@@ -55,3 +55,8 @@ def connect() -> None:
     from .models import AssetVersion
 
     ReferenceIndex.register_model(AssetVersion)
+
+    # Signed webhooks for asset.approved, rendition.ready and order.status_changed.
+    from . import webhooks
+
+    webhooks.connect()
