@@ -1,0 +1,167 @@
+"""Files of versions are never lost by deleting or archiving; only ``lfcloud_purge`` removes them, logged."""
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.management import CommandError, call_command
+from django.db.models import ProtectedError
+from django.urls import reverse
+from django.utils import timezone
+from wagtail.images import get_image_model
+from wagtail.models import ModelLogEntry
+
+from tests.factories import make_image, make_user
+from wagtail_lfcloud.models import AssetVersion, VersionStatus
+
+from .helpers import add_version, make_versioned_asset, original_files, stored
+
+pytestmark = pytest.mark.django_db
+
+
+def age(version: AssetVersion, days: int) -> None:
+    AssetVersion.objects.filter(pk=version.pk).update(status_changed_at=timezone.now() - timedelta(days=days))
+
+
+def purge(*args) -> str:
+    out = io.StringIO()
+    call_command("lfcloud_purge", *args, stdout=out)
+    return out.getvalue()
+
+
+# --- deleting images through Wagtail --------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [VersionStatus.CURRENT, VersionStatus.SUPERSEDED, VersionStatus.REJECTED])
+def test_wagtail_image_delete_view_refuses_an_image_a_version_uses(client, status):
+    _asset, (version,) = make_versioned_asset(status)
+    image = version.image
+    client.force_login(make_user(superuser=True))
+    url = reverse("wagtailimages:delete", args=[image.pk])
+
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "prevent it from being deleted" in page.content.decode()
+
+    assert 'type="submit"' not in page.content.decode().split("prevent it from being deleted")[1]
+
+    # A forged POST is refused too (Wagtail answers PermissionDenied with a redirect and a message).
+    response = client.post(url)
+    assert response.status_code in (302, 403)
+    assert get_image_model().objects.filter(pk=image.pk).exists()
+    assert stored(image.file.name)
+
+
+def test_wagtail_bulk_delete_refuses_images_a_version_uses(client):
+    _asset, (version,) = make_versioned_asset(VersionStatus.CURRENT)
+    free = make_image()
+    client.force_login(make_user(superuser=True))
+    Image = get_image_model()
+    url = reverse(
+        "wagtail_bulk_action", args=(Image._meta.app_label, Image._meta.model_name, "delete")
+    ) + f"?id={version.image_id}&id={free.pk}"
+    page = client.get(url)
+    assert "prevent" in page.content.decode()
+    client.post(url)
+    assert Image.objects.filter(pk=version.image_id).exists()
+    assert stored(version.image.file.name)
+
+
+def test_deleting_a_versioned_image_in_code_is_refused():
+    _asset, (version,) = make_versioned_asset(VersionStatus.SUPERSEDED)
+    with pytest.raises(ProtectedError):
+        version.image.delete()
+    assert stored(version.image.file.name)
+
+
+def test_unused_images_can_still_be_deleted(client):
+    image = make_image()
+    client.force_login(make_user(superuser=True))
+    client.post(reverse("wagtailimages:delete", args=[image.pk]))
+    assert not get_image_model().objects.filter(pk=image.pk).exists()
+
+
+# --- lfcloud_purge ------------------------------------------------------------------------------
+
+
+def test_purge_needs_something_to_do():
+    with pytest.raises(CommandError, match="Nothing to do"):
+        purge()
+
+
+def test_dry_run_lists_old_rejected_versions_and_deletes_nothing():
+    asset, (old, recent, current) = make_versioned_asset(
+        VersionStatus.REJECTED, VersionStatus.REJECTED, VersionStatus.CURRENT
+    )
+    age(old, 40)
+    age(recent, 5)
+    out = purge("--rejected-older-than", "30", "--dry-run")
+    assert f"Would delete version {asset} v1 ({old.image.file.name})" in out
+    assert "v2" not in out and "v3" not in out
+    assert "Would delete 1 rejected version(s)." in out
+    assert AssetVersion.objects.count() == 3
+    assert stored(old.image.file.name)
+    assert not ModelLogEntry.objects.filter(action="wagtail_lfcloud.purged").exists()
+
+
+def test_purge_removes_old_rejected_versions_with_their_files_and_logs_it(django_capture_on_commit_callbacks):
+    asset, (old, superseded, current) = make_versioned_asset(
+        VersionStatus.REJECTED, VersionStatus.SUPERSEDED, VersionStatus.CURRENT
+    )
+    for version in (old, superseded, current):
+        age(version, 400)
+    old.image.get_rendition("fill-8x8")
+    name = old.image.file.name
+    with django_capture_on_commit_callbacks(execute=True):
+        out = purge("--rejected-older-than", "30")
+    assert "Deleted 1 rejected version(s)." in out
+    assert list(asset.versions.values_list("number", flat=True)) == [3, 2]
+    assert not get_image_model().objects.filter(pk=old.image_id).exists()
+    assert not stored(name)
+    # Superseded and current files stay, whatever their age.
+    assert stored(superseded.image.file.name) and stored(current.image.file.name)
+    entry = ModelLogEntry.objects.get(action="wagtail_lfcloud.purged")
+    assert entry.object_id == str(asset.pk)
+    assert entry.data["version"] == 1
+    assert entry.data["file"] == name
+    assert entry.data["file_deleted"] is True
+
+
+def test_purge_keeps_an_image_another_version_still_uses(django_capture_on_commit_callbacks):
+    asset, (old, current) = make_versioned_asset(VersionStatus.REJECTED, VersionStatus.CURRENT)
+    # A re-upload of the same file on another asset reuses the image.
+    other, _ = make_versioned_asset()
+    AssetVersion.objects.create(asset=other, number=1, image=old.image, status=VersionStatus.CURRENT)
+    age(old, 90)
+    with django_capture_on_commit_callbacks(execute=True):
+        out = purge("--rejected-older-than", "30")
+    assert "Kept the image of" in out
+    assert not AssetVersion.objects.filter(pk=old.pk).exists()
+    assert stored(old.image.file.name)
+
+
+def test_purge_orphan_files_only_when_old_enough(settings):
+    make_versioned_asset(VersionStatus.CURRENT)
+    kept = set(original_files())
+    stray = default_storage.save("original_images/stray.png", ContentFile(b"x"))
+    # A fresh file may be an upload in progress.
+    assert "Would delete 0 orphan file(s)." in purge("--orphans", "--dry-run")
+    out = purge("--orphans", "--orphans-older-than", "0", "--dry-run")
+    assert f"Would delete orphan file {stray}" in out
+    assert stored(stray)
+
+    out = purge("--orphans", "--orphans-older-than", "0")
+    assert f"Deleted orphan file {stray}" in out
+    assert not stored(stray)
+    assert original_files() == kept
+    entry = ModelLogEntry.objects.get(action="wagtail_lfcloud.purged")
+    assert entry.data == {"orphan_files": [stray]}
+
+
+def test_purge_never_touches_files_of_images(settings):
+    image = make_image()
+    out = purge("--orphans", "--orphans-older-than", "0")
+    assert "Deleted 0 orphan file(s)." in out
+    assert stored(image.file.name)

@@ -1,0 +1,144 @@
+"""Permanent removal, the only way files of versions ever leave storage (``manage.py lfcloud_purge``).
+
+Nothing else in the package deletes a version's file: images of versions are protected in the
+database (``on_delete=PROTECT``) and Wagtail's delete views refuse them. Purging is explicit,
+can be previewed (``dry_run=True`` returns the plan and changes nothing), and every removal is
+recorded in the audit log as ``wagtail_lfcloud.purged``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.core.files.storage import Storage
+from django.db import transaction
+from django.db.models import ProtectedError
+from django.utils import timezone
+from wagtail.images import get_image_model
+from wagtail.log_actions import log
+from wagtail.models import Collection
+
+from .fsck import ORIGINALS_FOLDER, walk
+from .models import AssetVersion, VersionStatus
+
+logger = logging.getLogger(__name__)
+
+PURGED = "wagtail_lfcloud.purged"
+
+
+@dataclass
+class PurgeResult:
+    #: ``(version pk, "SKU angle vN", file name)`` of each version removed (or to remove, on a dry run).
+    versions: list[tuple[int, str, str]] = field(default_factory=list)
+    #: Names of unreferenced files removed (or to remove).
+    files: list[str] = field(default_factory=list)
+    #: Versions whose image is still used elsewhere: the version row went, the image and file stayed.
+    kept_images: list[str] = field(default_factory=list)
+
+
+def rejected_versions(older_than: timedelta):
+    """Rejected versions whose rejection is older than ``older_than``."""
+    cutoff = timezone.now() - older_than
+    return (
+        AssetVersion.objects.filter(status=VersionStatus.REJECTED, status_changed_at__lt=cutoff)
+        .select_related("asset__product", "image")
+        .order_by("pk")
+    )
+
+
+def purge_rejected_versions(older_than: timedelta, *, dry_run: bool = False, user=None) -> PurgeResult:
+    """Delete rejected versions older than ``older_than``, with their comments, channel renditions,
+    image row and file (the image only if no other version uses it).
+
+    Each version is removed in its own transaction and re-read under a lock first, so a version
+    that changed status meanwhile is left alone.
+    """
+    result = PurgeResult()
+    for version in rejected_versions(older_than):
+        label = str(version)
+        if dry_run:
+            result.versions.append((version.pk, label, version.image.file.name))
+            continue
+        with transaction.atomic():
+            locked = (
+                AssetVersion.objects.select_for_update()
+                .filter(pk=version.pk, status=VersionStatus.REJECTED)
+                .select_related("image")
+                .first()
+            )
+            if locked is None:
+                continue
+            image = locked.image
+            file_name = image.file.name
+            asset = version.asset
+            locked.delete()
+            image_deleted = False
+            if not AssetVersion.objects.filter(image=image).exists():
+                try:
+                    # Wagtail deletes the file and the renditions' files once this commits.
+                    with transaction.atomic():
+                        image.delete()
+                    image_deleted = True
+                except ProtectedError:
+                    pass
+            if not image_deleted:
+                result.kept_images.append(label)
+            log(
+                asset,
+                PURGED,
+                user=user,
+                data={
+                    "version": locked.number,
+                    "file": file_name,
+                    "image": image.pk if not image_deleted else None,
+                    "file_deleted": image_deleted,
+                    "reason": f"rejected more than {older_than.days} days ago",
+                },
+            )
+        result.versions.append((version.pk, label, file_name))
+        logger.info("Purged %s (%s)", label, file_name)
+    return result
+
+
+def orphan_files(storage: Storage, min_age: timedelta) -> list[str]:
+    """Files under the originals folder that no image references and that are older than ``min_age``.
+
+    The age guard keeps files of uploads still in flight (stored, row not yet committed).
+    """
+    referenced = set(get_image_model().objects.values_list("file", flat=True))
+    cutoff = timezone.now() - min_age
+    found = []
+    for name in walk(storage, ORIGINALS_FOLDER):
+        if name in referenced:
+            continue
+        try:
+            modified = storage.get_modified_time(name)
+        except (NotImplementedError, OSError):
+            continue
+        if modified < cutoff:
+            found.append(name)
+    return sorted(found)
+
+
+def purge_orphan_files(min_age: timedelta, *, dry_run: bool = False, user=None) -> PurgeResult:
+    """Delete unreferenced original files older than ``min_age`` from the image storage."""
+    storage = get_image_model()._meta.get_field("file").storage
+    result = PurgeResult(files=orphan_files(storage, min_age))
+    if dry_run or not result.files:
+        return result
+    # Re-check each name right before deleting: an image row may have appeared since the listing.
+    Image = get_image_model()
+    deleted = []
+    for name in result.files:
+        if Image.objects.filter(file=name).exists():
+            continue
+        storage.delete(name)
+        deleted.append(name)
+        logger.info("Purged orphan file %s", name)
+    result.files = deleted
+    if deleted:
+        # Orphans belong to no asset; the entry goes on the root collection, visible in the site history.
+        log(Collection.get_first_root_node(), PURGED, user=user, data={"orphan_files": deleted})
+    return result
