@@ -50,6 +50,17 @@ def _despeckle(mask: Image.Image) -> Image.Image:
     return mask.filter(ImageFilter.MinFilter(3)).filter(ImageFilter.MaxFilter(3))
 
 
+def _difference_map(image: Image.Image, background: tuple[int, int, int] | None) -> Image.Image:
+    """Per-pixel distance (mode L) from the background; alpha itself when there is one."""
+    if has_alpha(image):
+        return image.convert("RGBA").getchannel("A")
+    rgb = image.convert("RGB") if image.mode != "RGB" else image
+    if background is None:
+        background = rgb.getpixel((0, 0))
+    diff = ImageChops.difference(rgb, Image.new("RGB", rgb.size, tuple(background)))
+    return channel_max(diff)
+
+
 def foreground_mask(
     image: Image.Image, tolerance: int = 12, background: tuple[int, int, int] | None = None
 ) -> Image.Image:
@@ -57,23 +68,45 @@ def foreground_mask(
 
     With an alpha channel the alpha itself is the mask (a white product cut out on a
     transparent background is still found). Otherwise the background colour defaults to the
-    top-left pixel, as Cloudinary/imgix trim do.
+    top-left pixel, as Cloudinary/imgix trim do. Isolated specks are removed.
     """
-    if has_alpha(image):
-        alpha = image.convert("RGBA").getchannel("A")
-        return _despeckle(_threshold(alpha, tolerance))
-    rgb = image.convert("RGB") if image.mode != "RGB" else image
-    if background is None:
-        background = rgb.getpixel((0, 0))
-    diff = ImageChops.difference(rgb, Image.new("RGB", rgb.size, tuple(background)))
-    return _despeckle(_threshold(channel_max(diff), tolerance))
+    return _despeckle(_threshold(_difference_map(image, background), tolerance))
+
+
+#: Longest side of the coarse pass in :func:`foreground_bbox`.
+COARSE_SIDE = 400
 
 
 def foreground_bbox(
     image: Image.Image, tolerance: int = 12, background: tuple[int, int, int] | None = None
 ) -> tuple[int, int, int, int] | None:
-    """Bounding box ``(left, top, right, bottom)`` of the foreground, or None if there is none."""
-    return foreground_mask(image, tolerance, background).getbbox()
+    """Bounding box ``(left, top, right, bottom)`` of the foreground, or None if there is none.
+
+    Two passes keep this fast on large outputs: block averages on a reduced copy find the
+    product's region (dust averages away), then the exact edge is found at full resolution
+    inside that region, widened by one block.
+    """
+    distance = _difference_map(image, background)
+    factor = max(1, math.ceil(max(distance.size) / COARSE_SIDE))
+    if factor == 1:
+        return _despeckle(_threshold(distance, tolerance)).getbbox()
+    # Averaging factor x factor blocks dilutes an isolated speck below the threshold while a
+    # product, even a thin strap, keeps its blocks above it. No opening here: it would cut
+    # thin protrusions off the region, and trimming must never crop the product.
+    coarse = distance.reduce(factor)
+    box = _threshold(coarse, max(1, tolerance // 3)).getbbox()
+    if box is None:
+        return None
+    region = (
+        max(0, (box[0] - 1) * factor),
+        max(0, (box[1] - 1) * factor),
+        min(distance.width, (box[2] + 1) * factor),
+        min(distance.height, (box[3] + 1) * factor),
+    )
+    inner = _threshold(distance.crop(region), tolerance).getbbox()
+    if inner is None:
+        return None
+    return (region[0] + inner[0], region[1] + inner[1], region[0] + inner[2], region[1] + inner[3])
 
 
 @dataclass(frozen=True)
@@ -143,26 +176,51 @@ def edges_touched(mask: Image.Image) -> dict[str, bool]:
     return {side: mask.crop(box).getbbox() is not None for side, box in lines.items()}
 
 
-def border_sides(rgb: Image.Image) -> list[str]:
-    """Sides that carry an added frame: a uniform strip unlike the pixels just inside it."""
+def _uniform_run(rgb: Image.Image, side: str, limit: int) -> tuple[int, tuple[float, ...]]:
+    """How many 1-px lines from ``side`` inwards are uniform and alike, and their colour."""
     w, h = rgb.size
-    k = max(2, round(0.005 * min(w, h)))
-    if w < 6 * k or h < 6 * k:
+
+    def line(i: int) -> Image.Image:
+        return {
+            "top": lambda: rgb.crop((0, i, w, i + 1)),
+            "bottom": lambda: rgb.crop((0, h - 1 - i, w, h - i)),
+            "left": lambda: rgb.crop((i, 0, i + 1, h)),
+            "right": lambda: rgb.crop((w - 1 - i, 0, w - i, h)),
+        }[side]()
+
+    first = ImageStat.Stat(line(0))
+    if max(first.stddev) >= 2.0:
+        return 0, tuple(first.mean)
+    run = 1
+    while run <= limit:
+        stat = ImageStat.Stat(line(run))
+        if max(stat.stddev) >= 2.0 or max(abs(a - b) for a, b in zip(stat.mean, first.mean)) > 12:
+            break
+        run += 1
+    return run, tuple(first.mean)
+
+
+def border_sides(rgb: Image.Image) -> list[str]:
+    """Sides that carry an added frame (channel-specs.md §3.4 step 7).
+
+    A frame is a thin run (at most 4 % of the side) of uniform lines of one colour, ending
+    where the picture starts. Near-white runs on a white packshot are the background, not a
+    frame, so they only count when they are at most 1 % thick.
+    """
+    w, h = rgb.size
+    if min(w, h) < 20:
         return []
-    strips = {
-        "top": ((0, 0, w, k), (0, k, w, 2 * k)),
-        "bottom": ((0, h - k, w, h), (0, h - 2 * k, w, h - k)),
-        "left": ((0, 0, k, h), (k, 0, 2 * k, h)),
-        "right": ((w - k, 0, w, h), (w - 2 * k, 0, w - k, h)),
-    }
     sides = []
-    for side, (outer, inner) in strips.items():
-        o = ImageStat.Stat(rgb.crop(outer))
-        i = ImageStat.Stat(rgb.crop(inner))
-        uniform = max(o.stddev) < 2.0
-        differs = max(abs(a - b) for a, b in zip(o.mean, i.mean)) > 12
-        if uniform and differs:
-            sides.append(side)
+    for side in ("top", "bottom", "left", "right"):
+        dim = h if side in ("top", "bottom") else w
+        limit = max(1, round(0.04 * dim))
+        run, colour = _uniform_run(rgb, side, limit)
+        if not 1 <= run <= limit:
+            continue
+        near_white = min(colour) >= 240
+        if near_white and run > max(1, round(0.01 * dim)):
+            continue
+        sides.append(side)
     return sides
 
 

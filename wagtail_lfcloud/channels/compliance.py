@@ -333,7 +333,7 @@ def _pixel_checks(image: Image.Image, rules: dict) -> list[CheckResult]:
             )
         results.append(CheckResult("background", PASS if ok else status, message, measured, limit))
 
-    small, _factor = analysis.reduced(rgb)
+    small, _factor = analysis.reduced(rgb, 800)
     background = (255, 255, 255) if white_background else None
     mask = analysis.foreground_mask(small, FOREGROUND_TOLERANCE, background)
     bbox = mask.getbbox()
@@ -374,7 +374,7 @@ def _pixel_checks(image: Image.Image, rules: dict) -> list[CheckResult]:
         results.append(CheckResult("edge_touch", status, message, sides, []))
 
     if "no_border" in rules:
-        sides = analysis.border_sides(rgb)
+        sides = analysis.border_sides(small)
         status = rules["no_border"] if len(sides) >= 3 else (WARN if len(sides) == 2 else PASS)
         message = f"an added border/frame on {', '.join(sides)}" if sides else "no added border"
         results.append(CheckResult("border", status, message, sides, []))
