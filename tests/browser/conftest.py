@@ -1,0 +1,194 @@
+"""Real-browser fixtures: the example site in a subprocess, and Debian's Chromium driven by Playwright.
+
+The site gets a fresh SQLite database and MEDIA_ROOT in a temporary directory, is migrated, loaded
+with ``lfcloud_demo`` and served by ``runserver`` on a free port of 127.0.0.1. Chromium is the
+system one (``/usr/bin/chromium``, or ``LFCLOUD_CHROMIUM``): Playwright's own browser downloads are
+never used. Without Chromium the browser tests skip locally and fail in CI (``CI=true``), so a CI
+image that lost its browser cannot pass silently.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE_SITE = ROOT / "example_site"
+CHROMIUM = os.environ.get("LFCLOUD_CHROMIUM", "/usr/bin/chromium")
+PASSWORD = "lfcloud-demo"
+#: Where each step's screenshot goes; the tutorial (docs/tutorial/first-steps.md) shows them.
+SCREENSHOTS = ROOT / "docs" / "img" / "tutorial"
+VIEWPORT = {"width": 1280, "height": 800}
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _missing(reason: str) -> None:
+    """Skip locally, fail in CI: a browser test that cannot run must not look green there."""
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"{reason} (CI=true: browser tests must run in CI)", pytrace=False)
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class ExampleSite:
+    """The running example site: its URL, environment and a way to run ``manage.py`` against it."""
+
+    url: str
+    env: dict[str, str]
+    media_root: Path
+    log: Path
+    process: subprocess.Popen = field(repr=False)
+
+    def manage(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess:
+        """Run ``manage.py`` with the site's database and media; raise with its output if it fails."""
+        result = subprocess.run(
+            [sys.executable, str(EXAMPLE_SITE / "manage.py"), *args],
+            env=self.env, cwd=EXAMPLE_SITE, capture_output=True, text=True, timeout=300, input=input,
+        )
+        if result.returncode != 0:
+            raise AssertionError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+        return result
+
+    def shell(self, code: str) -> str:
+        """Run Python ``code`` in ``manage.py shell`` against the site's database; return its stdout."""
+        return self.manage("shell", "-c", code).stdout.strip()
+
+
+def _wait_until_answering(url: str, process: subprocess.Popen, log: Path, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the example site exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(url + "/admin/login/", timeout=5) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"the example site did not answer within {timeout:.0f} s:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="session")
+def example_site() -> Iterator[ExampleSite]:
+    """The example site with demo data, served on a free port for the whole browser session."""
+    workdir = Path(tempfile.mkdtemp(prefix="lfcloud-browser-"))
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        key: value for key, value in os.environ.items()
+        if key not in ("LFCLOUD_TEST_DB", "LFCLOUD_TEST_IMAGE_MODEL", "LFCLOUD_TEST_DATABASE_URL")
+    }
+    env.update({
+        "DJANGO_SETTINGS_MODULE": "example.settings",
+        "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
+        "MEDIA_ROOT": str(workdir / "media"),
+        "WAGTAILADMIN_BASE_URL": url,
+        "DJANGO_DEBUG": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONUNBUFFERED": "1",
+    })
+    log = workdir / "runserver.log"
+    site = ExampleSite(url=url, env=env, media_root=workdir / "media", log=log, process=None)  # type: ignore[arg-type]
+    site.manage("migrate", "--no-input", "-v0")
+    site.manage("lfcloud_demo")
+    with log.open("w") as out:
+        # --noreload: one process to stop; threads so two people's pages can load at once.
+        process = subprocess.Popen(
+            [sys.executable, str(EXAMPLE_SITE / "manage.py"), "runserver", "--noreload", f"127.0.0.1:{port}"],
+            env=env, cwd=EXAMPLE_SITE, stdout=out, stderr=subprocess.STDOUT,
+        )
+    site.process = process
+    try:
+        _wait_until_answering(url, process, log)
+        yield site
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    """Debian's Chromium, headless, launched by Playwright with a fresh, empty profile."""
+    if not os.path.exists(CHROMIUM):
+        _missing(f"{CHROMIUM} is missing: install Debian's chromium package (apt-get install -y chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("playwright is not installed: pip install -e '.[test]'")
+    profile = Path(tempfile.mkdtemp(prefix="lfcloud-chromium-"))
+    with sync_playwright() as playwright:
+        # Playwright refuses --user-data-dir in args for launch(); it creates its own empty profile
+        # per launch. Pointing TMPDIR at our own directory keeps that profile out of shared /tmp and
+        # lets us remove it afterwards.
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+            env={**os.environ, "TMPDIR": str(profile)},
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture
+def login(example_site, chromium):
+    """``login(username)`` opens a new browser window (its own cookies) logged into the admin."""
+    contexts = []
+
+    def open_as(username: str):
+        context = chromium.new_context(viewport=VIEWPORT, base_url=example_site.url, accept_downloads=True)
+        context.set_default_timeout(30_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto("/admin/login/")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(lambda url: "/admin/login/" not in url)
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    """Save the page as ``docs/img/tutorial/<name>.png`` (viewport only, to keep the PNGs small)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    return path
