@@ -5,10 +5,21 @@ Each part of the package adds its patterns here.
 
 from django.urls import path
 
+from .views import assets as asset_views
 from .views import catalog
+from .views import library as library_views
+from .views import uploads as upload_views
 
 app_name = "wagtail_lfcloud_admin"
 
 urlpatterns = [
     path("products/import/", catalog.ProductImportView.as_view(), name="product_import"),
+    path("upload/", upload_views.UploadView.as_view(), name="upload"),
+    path("upload/file/", upload_views.UploadFileView.as_view(), name="upload_file"),
+    path("assets/<int:pk>/review/", asset_views.AssetReviewView.as_view(), name="asset_review"),
+    path("assets/<int:pk>/versions/", asset_views.VersionHistoryView.as_view(), name="asset_versions"),
+    path("assets/<int:pk>/compare/", asset_views.CompareView.as_view(), name="asset_compare"),
+    path("assets/<int:pk>/versions/<int:version_pk>/comments/", asset_views.AddCommentView.as_view(), name="asset_comment"),
+    path("comments/<int:pk>/resolve/", asset_views.ResolveCommentView.as_view(), name="comment_resolve"),
+    path("library/", library_views.LibraryView.as_view(), name="library"),
 ]

@@ -19,6 +19,7 @@ LOG_ACTIONS: dict[str, str] = {
     "wagtail_lfcloud.comment_added": _("Comment added to a version"),
     "wagtail_lfcloud.comment_resolved": _("Comment resolved"),
     "wagtail_lfcloud.comment_reopened": _("Comment reopened"),
+    "wagtail_lfcloud.bundle_exported": _("Download bundle exported"),
 }
 
 

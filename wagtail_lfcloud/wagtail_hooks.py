@@ -28,3 +28,10 @@ def register_log_actions(actions):
     from .log_actions import register
 
     register(actions)
+
+
+@hooks.register("register_admin_menu_item")
+def register_library_menu_item():
+    from .views.library import library_menu_item
+
+    return library_menu_item()

@@ -9,6 +9,7 @@ from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
 from .assets import AssetViewSet
 from .catalog import BrandViewSet, CatalogViewSet, ProductViewSet, SeasonViewSet
+from .delivery import DownloadBundleViewSet, WebhookDeliveryViewSet, WebhookEndpointViewSet
 from .orders import BriefViewSet, InvoiceViewSet, OrderViewSet, PaymentViewSet
 
 ITEMS = [
@@ -21,6 +22,9 @@ ITEMS = [
     InvoiceViewSet,
     PaymentViewSet,
     AssetViewSet,
+    DownloadBundleViewSet,
+    WebhookEndpointViewSet,
+    WebhookDeliveryViewSet,
 ]
 
 

@@ -1,0 +1,160 @@
+"""Admin screens to download a bundle of an order or of a selection of assets, and to fetch built ones."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import FormView, TemplateView
+from wagtail.admin import messages
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from ..bundles import BundleError, iter_zip, plan_bundle, request_bundle
+from ..channels.registry import get_presets
+from ..models import Asset, DownloadBundle, Order
+from ..permissions import brand_ids_with, has_capability, scope
+
+
+class BundleForm(forms.Form):
+    channel = forms.ChoiceField(label=_("Channel"), help_text=_("Files are named by this channel's export pattern."))
+
+    def __init__(self, *args, preferred: list[str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        presets = get_presets()
+        first = [key for key in preferred or [] if key in presets]
+        rest = [key for key in presets if key not in first]
+        self.fields["channel"].choices = [(key, f"{presets[key].label} ({key})") for key in first + rest]
+
+
+class BundleRequestView(WagtailAdminTemplateMixin, FormView):
+    """Choose a channel, then download the zip (or wait for a large one to be built)."""
+
+    template_name = "wagtail_lfcloud/bundles/create.html"
+    form_class = BundleForm
+    page_title = _("Download bundle")
+    header_icon = "download"
+
+    def dispatch(self, request, *args, **kwargs):
+        if brand_ids_with(request.user, "download_bundles") == set():
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def selection(self) -> dict:
+        """``{"order": ...}`` or ``{"asset_ids": [...]}`` for :func:`plan_bundle`."""
+        raise NotImplementedError
+
+    def preferred_channels(self) -> list[str]:
+        return []
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "preferred": self.preferred_channels()}
+
+    def form_valid(self, form):
+        try:
+            plan = plan_bundle(self.request.user, form.cleaned_data["channel"], **self.selection())
+        except BundleError as exc:
+            form.add_error(None, exc.message)
+            return self.form_invalid(form)
+        bundle = request_bundle(self.request.user, plan)
+        if bundle.status == DownloadBundle.Status.READY:
+            response = StreamingHttpResponse(iter_zip(plan.files), content_type="application/zip")
+            response["Content-Disposition"] = f'attachment; filename="{plan.zip_name}"'
+            return response
+        messages.success(
+            self.request,
+            _("The bundle of %(count)d files is being prepared; this page shows the link when it is ready.")
+            % {"count": bundle.file_count},
+        )
+        return redirect("wagtail_lfcloud_admin:bundle_detail", bundle.pk)
+
+
+class OrderBundleView(BundleRequestView):
+    def dispatch(self, request, *args, **kwargs):
+        orders = scope(Order.objects.select_related("brand"), request.user, "download_bundles")
+        self.order = get_object_or_404(orders, pk=kwargs["order_id"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_page_subtitle(self):
+        return str(self.order)
+
+    def selection(self):
+        return {"order": self.order}
+
+    def preferred_channels(self):
+        channels: list[str] = []
+        for line in self.order.lines.all():
+            channels += [c for c in line.channels or [] if c not in channels]
+        return channels
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "order": self.order}
+
+
+class SelectionBundleView(BundleRequestView):
+    """A bundle of the assets ticked in a listing: ``?asset=1&asset=2`` (or ``id=``)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        raw = request.GET.getlist("asset") or request.GET.getlist("id")
+        try:
+            self.asset_ids = sorted({int(v) for v in raw})
+        except ValueError:
+            raise Http404("Asset ids must be numbers.") from None
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_page_subtitle(self):
+        return _("%(count)d selected assets") % {"count": len(self.asset_ids)}
+
+    def selection(self):
+        return {"asset_ids": self.asset_ids}
+
+    def preferred_channels(self):
+        channels: list[str] = []
+        for value in Asset.objects.filter(pk__in=self.asset_ids[:500]).values_list("channels", flat=True):
+            channels += [c for c in value or [] if c not in channels]
+        return channels
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "asset_ids": self.asset_ids}
+
+
+def _bundle_for(request, pk: int) -> DownloadBundle:
+    bundle = get_object_or_404(DownloadBundle.objects.select_related("brand", "order", "requested_by"), pk=pk)
+    if not has_capability(request.user, bundle.brand_id, "download_bundles"):
+        raise PermissionDenied
+    return bundle
+
+
+class BundleDetailView(WagtailAdminTemplateMixin, TemplateView):
+    """A bundle's status, with its download link once built."""
+
+    template_name = "wagtail_lfcloud/bundles/detail.html"
+    page_title = _("Download bundle")
+    header_icon = "download"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.bundle = _bundle_for(request, kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_page_subtitle(self):
+        return f"{self.bundle.brand} {self.bundle.channel}"
+
+    def get_context_data(self, **kwargs):
+        bundle = self.bundle
+        ready = bundle.status == DownloadBundle.Status.READY and bool(bundle.file)
+        return {
+            **super().get_context_data(**kwargs),
+            "bundle": bundle,
+            "download_url": reverse("wagtail_lfcloud_admin:bundle_download", args=[bundle.pk]) if ready else None,
+        }
+
+
+def bundle_download(request, pk: int):
+    """Send a bundle built in the background (the file is never served from a public media URL)."""
+    bundle = _bundle_for(request, pk)
+    if bundle.status != DownloadBundle.Status.READY or not bundle.file:
+        raise Http404("This bundle is not ready.")
+    name = bundle.file.name.rsplit("/", 1)[-1]
+    return FileResponse(bundle.file.open("rb"), as_attachment=True, filename=name, content_type="application/zip")

@@ -1,0 +1,113 @@
+"""Admin screens for delivery: webhook endpoints, their delivery log, and download bundles."""
+
+from __future__ import annotations
+
+from django import forms
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, ObjectList
+from wagtail.admin.ui.tables import Column
+
+from ..forms import BrandScopedForm
+from ..models import DownloadBundle, WebhookDelivery, WebhookEndpoint
+from ..webhooks import EVENTS, generate_secret
+from .catalog import BrandScopedViewSet
+
+
+class WebhookEndpointForm(BrandScopedForm):
+    """Brand choices narrowed to brands the user manages webhooks for; events as checkboxes."""
+
+    brand_capability = "manage_webhooks"
+
+    events = forms.MultipleChoiceField(
+        label=_("Events"),
+        choices=[(name, f"{name}: {description}") for name, description in EVENTS.items()],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Tick none to receive every event."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["secret"].required = False
+        self.fields["secret"].help_text = _(
+            "Shared secret for the X-LFCloud-Signature HMAC-SHA256 header. Leave empty to generate one; "
+            "copy it into the receiver."
+        )
+
+    def clean_secret(self):
+        return self.cleaned_data.get("secret") or self.instance.secret or generate_secret()
+
+
+class WebhookEndpointViewSet(BrandScopedViewSet):
+    model = WebhookEndpoint
+    icon = "link"
+    menu_label = _("Webhooks")
+    menu_order = 960
+    view_capability = "manage_webhooks"
+    list_display = ["name", "brand", "url", "active", "created_at"]
+    list_filter = ["brand", "active"]
+    search_fields = ["name", "url"]
+    inspect_view_enabled = True
+    inspect_view_fields = ["brand", "name", "url", "events", "active", "created_at"]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("brand"),
+            FieldPanel("name"),
+            FieldPanel("url"),
+            FieldPanel("events"),
+            FieldPanel("secret"),
+            FieldPanel("active"),
+        ],
+        base_form_class=WebhookEndpointForm,
+    )
+
+
+class WebhookDeliveryViewSet(BrandScopedViewSet):
+    """The delivery log: every event sent, with attempts, the receiver's answer and the last error."""
+
+    model = WebhookDelivery
+    icon = "history"
+    menu_label = _("Webhook deliveries")
+    menu_order = 970
+    view_capability = "manage_webhooks"
+    brand_path = "endpoint__brand"
+    list_display = ["event", "endpoint", "status", "attempts", "response_status", "created_at", "delivered_at"]
+    list_filter = ["status", "event", "endpoint"]
+    list_export = ["event", "endpoint", "status", "attempts", "response_status", "last_error", "created_at",
+                   "delivered_at"]
+    export_filename = "webhook-deliveries"
+    inspect_view_enabled = True
+    inspect_view_fields = ["endpoint", "event", "status", "attempts", "response_status", "last_error", "payload",
+                           "created_at", "delivered_at"]
+    # Deliveries are written by the package only; the registered policy grants "view" alone.
+    edit_handler = ObjectList([FieldPanel("status", read_only=True)])
+
+
+class BundleLinkColumn(Column):
+    def get_value(self, instance):
+        return instance
+
+    def render_cell_html(self, instance, parent_context):
+        if instance.status == DownloadBundle.Status.READY and instance.file:
+            url = reverse("wagtail_lfcloud_admin:bundle_download", args=[instance.pk])
+            link = format_html('<a href="{}">{}</a>', url, _("Download zip"))
+        else:
+            url = reverse("wagtail_lfcloud_admin:bundle_detail", args=[instance.pk])
+            link = format_html('<a href="{}">{}</a>', url, instance.get_status_display())
+        return format_html("<td>{}</td>", link)
+
+
+class DownloadBundleViewSet(BrandScopedViewSet):
+    """Every bundle exported, by whom; large ones with their zip once built."""
+
+    model = DownloadBundle
+    icon = "download"
+    menu_label = _("Download bundles")
+    menu_order = 950
+    view_capability = "download_bundles"
+    list_display = ["created_at", "brand", "order", "channel", "file_count", "requested_by",
+                    BundleLinkColumn("link", label=_("File"))]
+    list_filter = ["brand", "channel", "status"]
+    edit_handler = ObjectList([FieldPanel("status", read_only=True)])
