@@ -38,4 +38,5 @@ def get_channel_rendition(image: AbstractImage, key: str) -> AbstractRendition:
     """
     from .pipeline import generate_renditions
 
+    get_preset(key)  # a channel key, never a raw filter spec
     return generate_renditions(image, [key])[key]

@@ -1,0 +1,281 @@
+"""The one-decode pipeline: equivalence with Wagtail's get_rendition, reuse, bad input."""
+
+import io
+import os
+from unittest import mock
+
+import pytest
+from django.core.files.storage import default_storage
+from PIL import Image
+from wagtail.images.models import Filter
+from wagtail.images.rect import Rect
+
+from wagtail_lfcloud.channels import errors, get_channel_rendition
+from wagtail_lfcloud.channels.pipeline import generate_renditions
+from wagtail_lfcloud.channels.registry import get_presets
+
+from .images import (
+    animated_gif,
+    cmyk_jpeg,
+    encode,
+    exif_with_privacy,
+    make_image,
+    marker_image,
+    png16,
+    product_shot,
+)
+
+pytestmark = pytest.mark.django_db
+
+RAW_SPECS = [
+    "fill-60x40",
+    "fill-50x50-c50",
+    "max-70x70|format-webp|webpquality-80",
+    "width-45",
+    "height-33|format-png",
+    "scale-50",
+    "original",
+    "min-30x30|format-avif|avifquality-50",
+]
+
+
+def read(rendition) -> Image.Image:
+    with rendition.file.open("rb") as f:
+        return Image.open(io.BytesIO(f.read()))
+
+
+def rotated_master():
+    """Stored 120x80 landscape with EXIF orientation 6: displayed as 80x120 portrait."""
+    return encode(marker_image((120, 80)), quality=95, exif=exif_with_privacy(orientation=6))
+
+
+def rendition_files():
+    root = os.path.join(default_storage.location, "images")
+    return sorted(n for n in os.listdir(root) if "." in n and n.count(".") > 1) if os.path.isdir(root) else []
+
+
+@pytest.mark.parametrize("focal", [False, True])
+def test_matches_wagtails_get_rendition_on_an_exif_rotated_source(focal):
+    ours = make_image(rotated_master(), "rotated.jpg")
+    theirs = make_image(rotated_master(), "rotated.jpg")
+    if focal:
+        for image in (ours, theirs):
+            image.set_focal_point(Rect(10, 70, 30, 110))
+            image.save()
+    specs = RAW_SPECS + [p.spec for p in get_presets().values()][:6]
+    result = generate_renditions(ours, specs)
+    for spec in specs:
+        mine, wagtail = result[spec], theirs.get_rendition(spec)
+        assert (mine.width, mine.height) == (wagtail.width, wagtail.height), spec
+        assert os.path.splitext(mine.file.name)[1] == os.path.splitext(wagtail.file.name)[1], spec
+        assert mine.focal_point_key == wagtail.focal_point_key
+        a, b = read(mine).convert("RGB"), read(wagtail).convert("RGB")
+        assert a.size == b.size == (mine.width, mine.height)
+        if spec.startswith(("fill", "width", "height", "scale", "original", "max", "min")):
+            # Same orientation: the pixel colours agree at a few probe points.
+            for x, y in [(1, 1), (a.width - 2, a.height - 2), (a.width // 2, a.height // 2)]:
+                assert max(abs(p - q) for p, q in zip(a.getpixel((x, y)), b.getpixel((x, y)))) < 60, (spec, x, y)
+
+
+def test_output_is_portrait_for_a_rotated_landscape_master():
+    image = make_image(rotated_master(), "rotated.jpg")
+    rendition = generate_renditions(image, ["width-40"])["width-40"]
+    assert (rendition.width, rendition.height) == (40, 60)
+    pixels = read(rendition).convert("RGB")
+    # Orientation 6 turns the red top-left quadrant into the top-right one.
+    assert pixels.getpixel((35, 5))[0] > 180 and pixels.getpixel((5, 5))[2] > 150
+
+
+def test_get_rendition_afterwards_finds_the_rows_without_regenerating():
+    image = make_image(rotated_master(), "rotated.jpg")
+    result = generate_renditions(image, list(get_presets()))
+    assert all(r.pk for r in result.values())
+    fresh = type(image).objects.get(pk=image.pk)
+    with mock.patch.object(type(fresh), "generate_rendition_file", side_effect=AssertionError("regenerated")):
+        for key, preset in get_presets().items():
+            assert fresh.get_rendition(preset.spec).pk == result[key].pk
+    assert fresh.renditions.count() == len(result)
+
+
+def test_existing_renditions_are_found_first_in_one_query(django_assert_num_queries):
+    image = make_image(rotated_master(), "rotated.jpg")
+    first = generate_renditions(image, RAW_SPECS)
+    fresh = type(image).objects.get(pk=image.pk)
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()
+    with mock.patch("wagtail_lfcloud.channels.pipeline._create", side_effect=AssertionError):
+        with django_assert_num_queries(1):
+            again = generate_renditions(fresh, RAW_SPECS)
+    assert {k: r.pk for k, r in again.items()} == {k: r.pk for k, r in first.items()}
+
+
+def test_channel_keys_and_specs_can_be_mixed_and_keys_are_kept():
+    image = make_image(encode(product_shot((300, 300))), "p.jpg")
+    result = generate_renditions(image, ["amazon_main", "fill-20x20", Filter("width-10")])
+    assert list(result) == ["amazon_main", "fill-20x20", "width-10"]
+    assert result["amazon_main"].filter_spec == get_presets()["amazon_main"].spec
+
+
+def test_get_channel_rendition_helper():
+    image = make_image(encode(product_shot((300, 300))), "p.jpg")
+    rendition = get_channel_rendition(image, "pdp_thumb")
+    assert (rendition.width, rendition.height) == (160, 160)
+    assert rendition.file.name.endswith(".webp")
+    with pytest.raises(errors.UnknownChannelError):
+        get_channel_rendition(image, "nope")
+
+
+def test_gps_is_gone_from_every_channel_output_and_cmyk_comes_out_srgb():
+    gps = make_image(encode(product_shot((400, 400)), exif=exif_with_privacy()), "gps.jpg")
+    cmyk = make_image(cmyk_jpeg((200, 200)), "cmyk.jpg")
+    keys = list(get_presets())
+    for image in (gps, cmyk):
+        for key, rendition in generate_renditions(image, keys).items():
+            with rendition.file.open("rb") as f:
+                raw = f.read()
+            out = Image.open(io.BytesIO(raw))
+            assert not out.getexif().get_ifd(0x8825), key
+            assert b"SN-123456" not in raw, key
+            assert out.mode in ("RGB", "RGBA"), key
+
+
+def test_byte_budget_is_applied_by_the_pipeline_encoder():
+    from .images import noisy
+
+    image = make_image(encode(noisy((600, 400)), quality=95), "noise.jpg")
+    rendition = generate_renditions(image, ["email_hero"])["email_hero"]
+    assert rendition.file.size <= 200_000
+    spec = "format-jpeg|jpegquality-95|maxbytes-150k"
+    full = generate_renditions(image, ["format-jpeg|jpegquality-95"])["format-jpeg|jpegquality-95"]
+    assert full.file.size > 150_000
+    assert generate_renditions(image, [spec])[spec].file.size <= 150_000
+
+
+def test_png_with_alpha_becomes_jpeg_on_white():
+    cutout = Image.new("RGBA", (100, 100), (0, 0, 0, 0))
+    cutout.paste((200, 0, 0, 255), (30, 30, 70, 70))
+    image = make_image(encode(cutout, "PNG"), "cutout.png")
+    rendition = generate_renditions(image, ["amazon_additional"])["amazon_additional"]
+    out = read(rendition)
+    assert out.format == "JPEG" and out.mode == "RGB"
+    assert out.getpixel((2, 2)) == (255, 255, 255)
+
+
+def test_one_pixel_image():
+    image = make_image(encode(Image.new("RGB", (1, 1), (10, 200, 10)), "PNG"), "dot.png")
+    result = generate_renditions(image, ["amazon_main", "ig_square", "pdp_thumb"])
+    assert (result["ig_square"].width, result["ig_square"].height) == (1, 1)
+    assert result["amazon_main"].width >= 1
+
+
+def test_animated_gif_uses_the_first_frame_like_wagtail():
+    image = make_image(animated_gif(), "anim.gif")
+    mine = generate_renditions(image, ["fill-30x30|format-png"])["fill-30x30|format-png"]
+    assert read(mine).convert("RGB").getpixel((15, 15))[0] > 200  # the red first frame
+
+
+def test_sixteen_bit_png_converts():
+    image = make_image(png16(), "deep.png")
+    rendition = generate_renditions(image, ["pdp_zoom"])["pdp_zoom"]
+    assert read(rendition).mode == "RGB"
+
+
+def test_a_file_whose_extension_lies_is_read_by_its_content():
+    image = make_image(encode(product_shot((200, 200)), "PNG"), "really-a-png.jpg")
+    rendition = generate_renditions(image, ["og_share"])["og_share"]
+    assert read(rendition).format == "JPEG"
+
+
+def _replace_file(image, data):
+    with default_storage.open(image.file.name, "wb") as f:
+        f.write(data)
+
+
+@pytest.mark.parametrize(
+    "data, error, words",
+    [
+        (b"", errors.EmptyImageError, "empty"),
+        (b"GIF89a this is not really a gif", errors.CorruptImageError, "not a readable image"),
+        (b"plain text", errors.CorruptImageError, "not a readable image"),
+    ],
+)
+def test_bad_masters_raise_a_clear_error_and_leave_nothing_behind(data, error, words):
+    image = make_image(encode(product_shot((100, 100))), "bad.jpg")
+    _replace_file(image, data)
+    with pytest.raises(error, match=words):
+        generate_renditions(image, ["amazon_main", "ig_square"])
+    assert image.renditions.count() == 0
+    assert rendition_files() == []
+
+
+def test_truncated_jpeg_raises_corrupt_image_error():
+    good = encode(product_shot((300, 300)), quality=95)
+    image = make_image(good, "cut.jpg")
+    _replace_file(image, good[: len(good) // 2])
+    with pytest.raises(errors.CorruptImageError, match="truncated"):
+        generate_renditions(image, ["amazon_main", "ig_square"])
+    assert image.renditions.count() == 0
+    assert rendition_files() == []
+
+
+def test_decompression_bomb_is_refused(settings):
+    image = make_image(encode(product_shot((200, 200))), "big.jpg")
+    settings.WAGTAILIMAGES_MAX_IMAGE_PIXELS = 10_000
+    with pytest.raises(errors.ImageTooLargeError, match="WAGTAILIMAGES_MAX_IMAGE_PIXELS"):
+        generate_renditions(image, ["amazon_main"])
+    assert image.renditions.count() == 0
+
+
+def test_missing_master_file():
+    image = make_image(encode(product_shot((100, 100))), "gone.jpg")
+    default_storage.delete(image.file.name)
+    with pytest.raises(errors.SourceMissingError):
+        generate_renditions(image, ["amazon_main"])
+
+
+def test_a_failure_while_saving_deletes_the_files_already_written():
+    image = make_image(encode(product_shot((200, 200))), "p.jpg")
+    storage = image.get_rendition_model()._meta.get_field("file").storage
+    real_save = storage.save
+    calls = []
+
+    def flaky_save(name, content, max_length=None):
+        calls.append(name)
+        if len(calls) == 3:
+            raise OSError("disk full")
+        return real_save(name, content, max_length=max_length)
+
+    with mock.patch.object(storage, "save", side_effect=flaky_save):
+        with pytest.raises(errors.CorruptImageError, match="disk full"):
+            generate_renditions(image, ["amazon_main", "ig_square", "pdp_thumb", "og_share"])
+    assert image.renditions.count() == 0
+    assert rendition_files() == []
+
+
+def test_a_database_failure_deletes_the_files():
+    image = make_image(encode(product_shot((200, 200))), "p.jpg")
+    Rendition = image.get_rendition_model()
+    with mock.patch.object(Rendition.objects, "bulk_create", side_effect=RuntimeError("db down")):
+        with pytest.raises(RuntimeError):
+            generate_renditions(image, ["amazon_main", "ig_square"])
+    assert rendition_files() == []
+
+
+def test_a_row_created_concurrently_wins_and_our_file_is_removed():
+    image = make_image(encode(product_shot((200, 200))), "p.jpg")
+    spec = "width-50"
+    from wagtail_lfcloud.channels import pipeline
+
+    real = pipeline._save_rows
+
+    def race(image_, jobs, storage):
+        image_.get_rendition(spec)  # another worker got there first
+        return real(image_, jobs, storage)
+
+    with mock.patch.object(pipeline, "_save_rows", side_effect=race):
+        result = generate_renditions(image, [spec, "width-60"])
+    assert image.renditions.filter(filter_spec=spec).count() == 1
+    assert result[spec].file.name in [f"images/{n}" for n in rendition_files()]
+    assert len(rendition_files()) == 2
