@@ -6,6 +6,7 @@ Each part of the package adds its patterns here.
 from django.urls import path
 
 from .views import assets as asset_views
+from .views import bundles as bundle_views
 from .views import catalog
 from .views import library as library_views
 from .views import uploads as upload_views
@@ -22,4 +23,8 @@ urlpatterns = [
     path("assets/<int:pk>/versions/<int:version_pk>/comments/", asset_views.AddCommentView.as_view(), name="asset_comment"),
     path("comments/<int:pk>/resolve/", asset_views.ResolveCommentView.as_view(), name="comment_resolve"),
     path("library/", library_views.LibraryView.as_view(), name="library"),
+    path("bundles/order/<int:order_id>/", bundle_views.OrderBundleView.as_view(), name="bundle_order"),
+    path("bundles/selection/", bundle_views.SelectionBundleView.as_view(), name="bundle_selection"),
+    path("bundles/<int:pk>/", bundle_views.BundleDetailView.as_view(), name="bundle_detail"),
+    path("bundles/<int:pk>/download/", bundle_views.bundle_download, name="bundle_download"),
 ]
