@@ -8,6 +8,7 @@ from django.urls import path
 from .views import assets as asset_views
 from .views import bundles as bundle_views
 from .views import catalog
+from .views import orders as order_views
 from .views import library as library_views
 from .views import uploads as upload_views
 
@@ -15,6 +16,16 @@ app_name = "wagtail_lfcloud_admin"
 
 urlpatterns = [
     path("products/import/", catalog.ProductImportView.as_view(), name="product_import"),
+    path("orders/<int:pk>/", order_views.OrderDetailView.as_view(), name="order_detail"),
+    path("orders/<int:pk>/grid.json", order_views.OrderGridView.as_view(), name="order_grid"),
+    path("orders/<int:pk>/status/<str:status>/", order_views.OrderTransitionView.as_view(), name="order_transition"),
+    path("orders/<int:pk>/brief/", order_views.BriefStartView.as_view(), name="order_brief"),
+    path(
+        "orders/<int:pk>/messages/<int:message_pk>/attachment/",
+        order_views.MessageAttachmentView.as_view(),
+        name="order_message_attachment",
+    ),
+    path("notifications/", order_views.NotificationPreferencesView.as_view(), name="notification_preferences"),
     path("upload/", upload_views.UploadView.as_view(), name="upload"),
     path("upload/file/", upload_views.UploadFileView.as_view(), name="upload_file"),
     path("assets/<int:pk>/review/", asset_views.AssetReviewView.as_view(), name="asset_review"),

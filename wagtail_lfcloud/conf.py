@@ -52,6 +52,12 @@ DEFAULTS: dict[str, Any] = {
     "CURRENCIES": ["EUR", "USD", "GBP", "CHF", "SEK", "DKK", "NOK", "PLN", "CAD", "AUD", "JPY"],
     #: Currency preselected on new orders.
     "DEFAULT_CURRENCY": "EUR",
+    #: File extensions (lower case, no dot) accepted as attachments on order messages.
+    "ATTACHMENT_EXTENSIONS": ["pdf", "jpg", "jpeg", "png", "webp", "tif", "tiff", "txt", "csv", "xlsx", "docx", "zip"],
+    #: Largest attachment accepted on an order message, in bytes.
+    "ATTACHMENT_MAX_BYTES": 20 * 1024 * 1024,
+    #: How often (seconds) the order page asks for grid changes.
+    "ORDER_GRID_POLL_SECONDS": 5,
     # --- channels ---------------------------------------------------------------------------
     #: Channel presets to add (key -> preset dict), override (built-in key -> dict of the
     #: fields to change) or remove (built-in key -> None). See docs/reference/channels.md.

@@ -182,49 +182,38 @@ class LFCloudImagePermissionPolicy(CollectionOwnershipPermissionPolicy):
     superusers are unaffected.
     """
 
-    def _rules(self, user) -> tuple[list[str], list[int]]:
-        """``(forbidden path prefixes, forbidden exact collection ids)`` for the user, cached on the user."""
+    def forbidden_collection_ids(self, user) -> list[int]:
+        """Ids of the brand collections (at any depth) whose images ``user`` may not reach.
+
+        Two queries, cached on the user object. Ids rather than path prefixes, because Wagtail's
+        search backends can only filter on indexed fields such as ``collection_id``.
+        """
         cached = getattr(user, _IMAGE_CACHE_ATTR, None)
         if cached is not None:
             return cached
+        from wagtail.models import Collection
+
         from .models import BrandCollection
 
-        prefixes: list[str] = []
-        exact: list[int] = []
+        forbidden: list[int] = []
         if not (user.is_active and user.is_superuser):
             places = BrandCollection.objects.filter(catalog__isnull=True, season__isnull=True).values_list(
                 "brand_id", "stage", "collection_id", "collection__path"
             )
+            q = Q()
             for brand_id, stage, collection_id, path in places:
-                capability = STAGE_CAPABILITY.get(stage, "view_drafts")
-                if has_capability(user, brand_id, capability):
+                if has_capability(user, brand_id, STAGE_CAPABILITY.get(stage, "view_drafts")):
                     continue
-                if stage:
-                    prefixes.append(path)
-                else:
-                    exact.append(collection_id)
-        rules = (prefixes, exact)
-        setattr(user, _IMAGE_CACHE_ATTR, rules)
-        return rules
-
-    def _forbidden_q(self, user, prefix: str = "") -> Q | None:
-        prefixes, exact = self._rules(user)
-        if not prefixes and not exact:
-            return None
-        q = Q(**{f"{prefix}id__in": exact}) if exact else Q()
-        for path in prefixes:
-            q |= Q(**{f"{prefix}path__startswith": path})
-        return q
+                # The brand's top collection on its own; a stage with everything below it.
+                q |= Q(path__startswith=path) if stage else Q(pk=collection_id)
+            if q:
+                forbidden = list(Collection.objects.filter(q).values_list("pk", flat=True))
+        setattr(user, _IMAGE_CACHE_ATTR, forbidden)
+        return forbidden
 
     def image_is_reachable(self, user, image) -> bool:
         """Whether the brand/stage rule lets ``user`` reach ``image`` at all."""
-        prefixes, exact = self._rules(user)
-        if image.collection_id in exact:
-            return False
-        if not prefixes:
-            return True
-        path = image.collection.path
-        return not any(path.startswith(prefix) for prefix in prefixes)
+        return image.collection_id not in self.forbidden_collection_ids(user)
 
     def user_has_permission_for_instance(self, user, action, instance) -> bool:
         return super().user_has_permission_for_instance(user, action, instance) and self.image_is_reachable(
@@ -238,13 +227,13 @@ class LFCloudImagePermissionPolicy(CollectionOwnershipPermissionPolicy):
 
     def instances_user_has_any_permission_for(self, user, actions) -> QuerySet:
         queryset = super().instances_user_has_any_permission_for(user, actions)
-        forbidden = self._forbidden_q(user, "collection__")
-        return queryset if forbidden is None else queryset.exclude(forbidden)
+        forbidden = self.forbidden_collection_ids(user)
+        return queryset.exclude(collection_id__in=forbidden) if forbidden else queryset
 
     def collections_user_has_any_permission_for(self, user, actions) -> QuerySet:
         collections = super().collections_user_has_any_permission_for(user, actions)
-        forbidden = self._forbidden_q(user)
-        return collections if forbidden is None else collections.exclude(forbidden)
+        forbidden = self.forbidden_collection_ids(user)
+        return collections.exclude(pk__in=forbidden) if forbidden else collections
 
 
 def forget_image_rules(user) -> None:

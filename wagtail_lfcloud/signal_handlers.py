@@ -32,6 +32,12 @@ def _brand_roles(sender, instance, created, raw=False, **kwargs):
 
 def connect() -> None:
     from .models import Brand, Catalog, Season
+    from . import notifications, signals
+
+    # Emails about uploads, changes requested and approvals, and the order grid's thumbnails.
+    signals.version_uploaded.connect(notifications.on_version_uploaded, dispatch_uid="lfcloud_notify_upload")
+    signals.changes_requested.connect(notifications.on_changes_requested, dispatch_uid="lfcloud_notify_changes")
+    signals.asset_approved.connect(notifications.on_asset_approved, dispatch_uid="lfcloud_notify_approved")
 
     post_save.connect(_brand_saved, sender=Brand, dispatch_uid="lfcloud_brand_tree")
     post_save.connect(_brand_roles, sender=Brand, dispatch_uid="lfcloud_brand_roles")

@@ -9,6 +9,18 @@ from __future__ import annotations
 from django_tasks import task  # noqa: F401
 
 
+@task()
+def make_order_thumbnail(image_id: int) -> None:
+    """Make the small rendition the order grid shows for a version (the grid never renders one itself)."""
+    from wagtail.images import get_image_model
+
+    from .order_grid import THUMBNAIL_SPEC
+
+    image = get_image_model().objects.filter(pk=image_id).first()
+    if image is not None:
+        image.get_rendition(THUMBNAIL_SPEC)
+
+
 # --- delivery: stable URLs, bundles, webhooks (api/, bundles.py, webhooks.py) ------------------
 
 

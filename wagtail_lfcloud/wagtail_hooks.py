@@ -23,6 +23,20 @@ def register_image_operations():
     return get_image_operations()
 
 
+@hooks.register("construct_homepage_panels")
+def construct_homepage_panels(request, panels):
+    from .views.orders import dashboard_panels
+
+    dashboard_panels(request, panels)
+
+
+@hooks.register("register_account_menu_item")
+def register_notification_preferences(request):
+    from .views.orders import notification_preferences_menu_item
+
+    return notification_preferences_menu_item(request)
+
+
 @hooks.register("register_log_actions")
 def register_log_actions(actions):
     from .log_actions import register
