@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+import uuid
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
-from django.db import models
+from django.db import models, transaction
+from django.db.models import DecimalField, ExpressionWrapper, F, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
@@ -16,6 +21,27 @@ from wagtail.models import Orderable, RevisionMixin
 from wagtail.search import index
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
+
+_MONEY = DecimalField(max_digits=14, decimal_places=2)
+
+
+def money(value) -> Decimal:
+    """``value`` rounded to cents, half up (how invoices round)."""
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def validate_currency(value: str) -> None:
+    """Refuse a currency code that is not in ``WAGTAIL_LFCLOUD_CURRENCIES``."""
+    from ..conf import lfcloud_settings
+
+    allowed = list(lfcloud_settings.CURRENCIES)
+    if value not in allowed:
+        raise ValidationError(
+            _("Unknown currency %(code)s. Use one of: %(allowed)s."),
+            code="unknown_currency",
+            params={"code": value, "allowed": ", ".join(allowed)},
+        )
 
 
 class OrderStatus(models.TextChoices):
@@ -27,9 +53,56 @@ class OrderStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
     CANCELLED = "cancelled", _("Cancelled")
 
+    @classmethod
+    def finished(cls) -> list[str]:
+        """Statuses after which nothing is expected from the studio."""
+        return [cls.DELIVERED, cls.CLOSED, cls.CANCELLED]
+
+
+class OrderQuerySet(models.QuerySet):
+    def with_totals(self) -> OrderQuerySet:
+        """Annotate ``subtotal_amount`` (sum of line price x quantity), ``invoiced_amount``
+        (net of non-void invoices) and ``line_count`` in the same query."""
+        line_total = models.Subquery(
+            OrderLine.objects.filter(order=models.OuterRef("pk"))
+            .values("order")
+            .annotate(t=Sum(ExpressionWrapper(F("unit_price") * F("quantity"), output_field=_MONEY)))
+            .values("t")[:1],
+            output_field=_MONEY,
+        )
+        invoiced = models.Subquery(
+            Invoice.objects.filter(order=models.OuterRef("pk"))
+            .exclude(status=InvoiceStatus.VOID)
+            .values("order")
+            .annotate(t=Sum("net_amount"))
+            .values("t")[:1],
+            output_field=_MONEY,
+        )
+        line_count = models.Subquery(
+            OrderLine.objects.filter(order=models.OuterRef("pk"))
+            .values("order")
+            .annotate(c=models.Count("pk"))
+            .values("c")[:1],
+            output_field=models.IntegerField(),
+        )
+        return self.annotate(
+            subtotal_amount=Coalesce(line_total, Value(ZERO), output_field=_MONEY),
+            invoiced_amount=Coalesce(invoiced, Value(ZERO), output_field=_MONEY),
+            line_count=Coalesce(line_count, Value(0)),
+        )
+
+    def overdue(self, today=None) -> OrderQuerySet:
+        """Orders past their due date that have not been delivered, closed or cancelled."""
+        today = today or timezone.localdate()
+        return self.filter(due_date__lt=today).exclude(status__in=OrderStatus.finished())
+
 
 class Order(index.Indexed, ClusterableModel):
-    """A brand's order for photography. Totals are computed from the lines, never typed in."""
+    """A brand's order for photography. Totals are computed from the lines, never typed in.
+
+    Change :attr:`status` only through :func:`wagtail_lfcloud.orders.transition`, which checks
+    the move and the user's role, logs it and sends ``order_status_changed``.
+    """
 
     brand = models.ForeignKey("wagtail_lfcloud.Brand", on_delete=models.PROTECT, related_name="orders")
     number = models.CharField(_("order number"), max_length=32, unique=True, blank=True)
@@ -38,13 +111,15 @@ class Order(index.Indexed, ClusterableModel):
         _("status"), max_length=32, choices=OrderStatus.choices, default=OrderStatus.DRAFT, db_index=True
     )
     due_date = models.DateField(_("due date"), null=True, blank=True)
-    currency = models.CharField(_("currency"), max_length=3)
+    currency = models.CharField(_("currency"), max_length=3, validators=[validate_currency])
     notes = models.TextField(_("notes"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    objects = OrderQuerySet.as_manager()
 
     search_fields = [
         index.SearchField("number"),
@@ -64,6 +139,33 @@ class Order(index.Indexed, ClusterableModel):
     def __str__(self) -> str:
         return f"{self.number} {self.title}".strip()
 
+    def save(self, *args, **kwargs) -> None:
+        # The number comes from the primary key, which the database hands out uniquely, so two
+        # orders saved at the same moment can never get the same number. A placeholder keeps
+        # the unique column valid for the instant between the insert and the update.
+        if self.number:
+            return super().save(*args, **kwargs)
+        with transaction.atomic(using=kwargs.get("using")):
+            self.number = f"tmp-{uuid.uuid4().hex[:24]}"
+            super().save(*args, **kwargs)
+            year = (self.created_at or timezone.now()).year
+            self.number = f"LF-{year}-{self.pk:06d}"
+            type(self)._default_manager.filter(pk=self.pk).update(number=self.number)
+
+    @property
+    def subtotal(self) -> Decimal:
+        """Sum of the lines' unit price x quantity (uses the annotation or prefetched lines when present)."""
+        annotated = getattr(self, "subtotal_amount", None)
+        if annotated is not None:
+            return money(annotated)
+        return money(sum((line.total for line in self.lines.all()), ZERO))
+
+    @property
+    def is_overdue(self) -> bool:
+        return bool(
+            self.due_date and self.due_date < timezone.localdate() and self.status not in OrderStatus.finished()
+        )
+
 
 class OrderLine(Orderable):
     """What is ordered for one product: its angles and channel deliverables, at a unit price."""
@@ -82,6 +184,18 @@ class OrderLine(Orderable):
 
     def __str__(self) -> str:
         return f"{self.product} x{self.quantity}"
+
+    @property
+    def total(self) -> Decimal:
+        return money((self.unit_price or ZERO) * (self.quantity or 0))
+
+    def clean(self) -> None:
+        from ..orders import line_errors
+
+        order = getattr(self, "order", None)  # unset on a line not yet attached
+        errors = line_errors(self, brand_id=order.brand_id if order is not None else None)
+        if errors:
+            raise ValidationError(errors)
 
 
 class Brief(RevisionMixin, ClusterableModel):
@@ -173,7 +287,7 @@ class Invoice(index.Indexed, models.Model):
     tax_rate = models.DecimalField(
         _("tax rate (%)"), max_digits=5, decimal_places=2, default=ZERO, validators=[MinValueValidator(ZERO)]
     )
-    currency = models.CharField(_("currency"), max_length=3)
+    currency = models.CharField(_("currency"), max_length=3, validators=[validate_currency])
     status = models.CharField(max_length=16, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT, db_index=True)
     issued_on = models.DateField(null=True, blank=True)
     due_on = models.DateField(null=True, blank=True)
@@ -189,6 +303,41 @@ class Invoice(index.Indexed, models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def tax_amount(self) -> Decimal:
+        return money((self.net_amount or ZERO) * (self.tax_rate or ZERO) / Decimal(100))
+
+    @property
+    def gross_amount(self) -> Decimal:
+        return money((self.net_amount or ZERO) + self.tax_amount)
+
+    @property
+    def paid_amount(self) -> Decimal:
+        """Sum of payments (uses the ``paid_total`` annotation when the listing added it)."""
+        annotated = getattr(self, "paid_total", None)
+        if annotated is not None:
+            return money(annotated)
+        return money(sum((p.amount for p in self.payments.all()), ZERO))
+
+    @property
+    def balance(self) -> Decimal:
+        return self.gross_amount - self.paid_amount
+
+    def clean(self) -> None:
+        errors = {}
+        order = self.order if self.order_id else None
+        if order is not None and self.currency and self.currency != order.currency:
+            errors["currency"] = _("The invoice currency (%(inv)s) must match the order's (%(order)s).") % {
+                "inv": self.currency,
+                "order": order.currency,
+            }
+        if self.due_on and self.issued_on and self.due_on < self.issued_on:
+            errors["due_on"] = _("The due date cannot be before the issue date.")
+        if self.status == InvoiceStatus.PAID and not self.paid_on:
+            errors["paid_on"] = _("Give the date the invoice was paid.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class Payment(models.Model):

@@ -1,0 +1,167 @@
+"""The production progress of an order as a SKU x angle grid, in a constant number of queries.
+
+:func:`build_grid` reads an order's lines, its deliverables, each deliverable's latest and
+current version, the channel renditions of the current versions and existing thumbnail
+renditions in six queries, whatever the order's size. Thumbnails are never generated here (the
+request path stays fast): a cell whose thumbnail does not exist yet shows none until
+:func:`wagtail_lfcloud.tasks.make_order_thumbnail` has made it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from django.db.models import OuterRef, Subquery
+from django.urls import NoReverseMatch, reverse
+from wagtail.images import get_image_model
+
+from .conf import lfcloud_settings
+from .models import Asset, AssetVersion, ChannelRendition, Order, OrderStatus, VersionStatus
+
+#: Filter spec of grid thumbnails: the same as the Wagtail image listing's, so they are often there already.
+THUMBNAIL_SPEC = "max-165x165"
+
+#: Cell states, in the order a deliverable goes through them, with their labels.
+CELL_STATES = {
+    "not_created": "Not ordered yet",
+    "awaiting_upload": "Awaiting upload",
+    VersionStatus.IN_REVIEW.value: "In review",
+    VersionStatus.CHANGES_REQUESTED.value: "Changes requested",
+    VersionStatus.REJECTED.value: "Rejected",
+    "approved": "Approved",
+}
+
+
+def _asset_edit_url_pattern() -> str | None:
+    # The Asset admin belongs to another part of the package; link to it when it is registered.
+    try:
+        return reverse("wagtailsnippets_wagtail_lfcloud_asset:edit", args=["0"]).replace("/0/", "/{pk}/")
+    except NoReverseMatch:
+        return None
+
+
+def build_grid(order: Order) -> dict[str, Any]:
+    """The grid of ``order`` as plain data (what the order page renders and the JSON endpoint returns).
+
+    ``{"order": {...}, "angles": [...], "rows": [{"sku", "name", "cells": [...]}], "totals": {...}}``;
+    each cell has ``angle``, ``state``, ``label``, ``version``, ``thumbnail``, ``channels``
+    (``[{"key", "ready"}]``), ``ready``/``required`` counts, ``overdue`` and ``url``.
+    """
+    lines = list(order.lines.select_related("product").order_by("sort_order", "pk"))
+    vocabulary = list(lfcloud_settings.ANGLES)
+    used = {a for line in lines for a in line.angles}
+    angles = [a for a in vocabulary if a in used] + sorted(used - set(vocabulary))
+
+    versions_of = AssetVersion.objects.filter(asset=OuterRef("pk"))
+    assets = list(
+        Asset.objects.filter(product_id__in=[line.product_id for line in lines])
+        .annotate(
+            latest_version_id=Subquery(versions_of.order_by("-number").values("pk")[:1]),
+            current_version_id=Subquery(versions_of.filter(status=VersionStatus.CURRENT).values("pk")[:1]),
+        )
+        .only("pk", "product_id", "angle", "channels")
+    )
+    by_cell = {(a.product_id, a.angle): a for a in assets}
+    version_ids = {a.latest_version_id for a in assets} | {a.current_version_id for a in assets}
+    version_ids.discard(None)
+    versions = {
+        v.pk: v
+        for v in AssetVersion.objects.filter(pk__in=version_ids).only(
+            "pk", "number", "status", "image_id", "status_changed_at"
+        )
+    }
+    current_ids = [a.current_version_id for a in assets if a.current_version_id]
+    ready: dict[int, set[str]] = {}
+    for version_id, channel in ChannelRendition.objects.filter(
+        version_id__in=current_ids, status=ChannelRendition.Status.READY
+    ).values_list("version_id", "channel"):
+        ready.setdefault(version_id, set()).add(channel)
+
+    shown_images = set()
+    for a in assets:
+        shown = versions.get(a.latest_version_id)
+        if shown is not None:
+            shown_images.add(shown.image_id)
+    Rendition = get_image_model().get_rendition_model()
+    thumbs = {
+        r.image_id: r.url
+        for r in Rendition.objects.filter(image_id__in=shown_images, filter_spec=THUMBNAIL_SPEC).only(
+            "pk", "image_id", "file"
+        )
+    }
+
+    overdue = order.is_overdue
+    edit_url = _asset_edit_url_pattern()
+    totals = {state: 0 for state in CELL_STATES}
+    rows = []
+    for line in lines:
+        cells = []
+        for angle in angles:
+            if angle not in line.angles:
+                cells.append(None)
+                continue
+            asset = by_cell.get((line.product_id, angle))
+            required = list(asset.channels if asset is not None else line.channels)
+            cell: dict[str, Any] = {
+                "angle": angle,
+                "asset": None,
+                "version": None,
+                "thumbnail": None,
+                "channels": [{"key": c, "ready": False} for c in required],
+                "ready": 0,
+                "required": len(required),
+                "url": None,
+            }
+            if asset is None:
+                state = "not_created"
+            else:
+                cell["asset"] = asset.pk
+                cell["url"] = edit_url.format(pk=asset.pk) if edit_url else None
+                latest = versions.get(asset.latest_version_id)
+                if latest is None:
+                    state = "awaiting_upload"
+                else:
+                    cell["version"] = latest.number
+                    cell["thumbnail"] = thumbs.get(latest.image_id)
+                    state = "approved" if latest.status in (VersionStatus.CURRENT, VersionStatus.SUPERSEDED) else latest.status
+                    if asset.current_version_id and latest.status != VersionStatus.CURRENT:
+                        # A newer file is in review but an approved one exists: say so.
+                        cell["has_approved"] = True
+                done = ready.get(asset.current_version_id, set())
+                for channel in cell["channels"]:
+                    channel["ready"] = channel["key"] in done
+                cell["ready"] = sum(1 for c in cell["channels"] if c["ready"])
+            cell["state"] = state
+            cell["label"] = CELL_STATES.get(state, state)
+            cell["overdue"] = overdue and state != "approved"
+            totals[state] = totals.get(state, 0) + 1
+            cells.append(cell)
+        rows.append({"sku": line.product.sku, "name": line.product.name, "product": line.product_id, "cells": cells})
+
+    count = sum(totals.values())
+    return {
+        "order": {
+            "pk": order.pk,
+            "number": order.number,
+            "status": order.status,
+            "status_label": str(OrderStatus(order.status).label),
+            "due_date": order.due_date.isoformat() if order.due_date else None,
+            "overdue": overdue,
+        },
+        "angles": angles,
+        "rows": rows,
+        "totals": {
+            **totals,
+            "cells": count,
+            "percent_approved": round(100 * totals["approved"] / count) if count else 0,
+        },
+    }
+
+
+def grid_etag(grid: dict[str, Any]) -> str:
+    """A strong ETag for the grid data: it changes exactly when something shown changes."""
+    payload = json.dumps(grid, sort_keys=True, separators=(",", ":"), default=str)
+    return '"' + hashlib.sha1(payload.encode()).hexdigest() + '"'
+

@@ -1,0 +1,364 @@
+"""The order page (brief, live SKU x angle grid, thread), its JSON grid endpoint, status moves,
+message attachments, notification preferences and the dashboard panels.
+
+Every view finds the order through :func:`order_for`, which scopes by the user's brand
+capabilities: another brand's order is a 404, not a 403, so its existence is not revealed.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import F
+from django.http import FileResponse, Http404, HttpResponseNotModified, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import get_template
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.generic import FormView, TemplateView
+from laces.components import Component
+from wagtail.admin import messages
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+from .. import notifications
+from ..conf import lfcloud_settings
+from ..models import Asset, Brief, MessageRead, NotificationPreference, Order, OrderMessage, OrderStatus, VersionStatus
+from ..order_grid import build_grid, grid_etag
+from ..orders import TransitionError, allowed_transitions, transition
+from ..permissions import brand_ids_with, has_capability, scope
+
+
+def order_for(user, pk: int, capability: str = "view_orders") -> Order:
+    """The order ``pk`` if ``user`` has ``capability`` on its brand, else 404."""
+    queryset = scope(Order.objects.select_related("brand"), user, capability)
+    return get_object_or_404(queryset, pk=pk)
+
+
+# --- the thread -----------------------------------------------------------------------------
+
+
+class OrderMessageForm(forms.ModelForm):
+    """A message with an optional attachment, checked against the attachment settings."""
+
+    class Meta:
+        model = OrderMessage
+        fields = ["body", "attachment"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attachment"].help_text = _("Optional. Allowed types: %(types)s; at most %(size)s.") % {
+            "types": ", ".join(lfcloud_settings.ATTACHMENT_EXTENSIONS),
+            "size": filesizeformat(lfcloud_settings.ATTACHMENT_MAX_BYTES),
+        }
+
+    def clean_attachment(self):
+        upload = self.cleaned_data.get("attachment")
+        if not upload:
+            return upload
+        allowed = [e.lower() for e in lfcloud_settings.ATTACHMENT_EXTENSIONS]
+        extension = os.path.splitext(upload.name)[1].lower().lstrip(".")
+        if extension not in allowed:
+            raise forms.ValidationError(
+                _("%(name)s is not an allowed attachment type. Allowed types: %(allowed)s.")
+                % {"name": upload.name, "allowed": ", ".join(allowed)}
+            )
+        limit = lfcloud_settings.ATTACHMENT_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("%(name)s is %(size)s; attachments may be at most %(limit)s.")
+                % {"name": upload.name, "size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
+            )
+        return upload
+
+
+def post_message(order: Order, user, form: OrderMessageForm) -> OrderMessage:
+    """Save the message (read by its author) and notify the other party; the file is removed if saving fails."""
+    message = form.save(commit=False)
+    message.order = order
+    message.author = user
+    try:
+        with transaction.atomic():
+            message.save()
+            MessageRead.objects.create(message=message, user=user)
+            notifications.notify_message(message)
+    except Exception:
+        if message.attachment and message.attachment.name:
+            message.attachment.storage.delete(message.attachment.name)
+        raise
+    return message
+
+
+def unread_messages(user, order: Order | None = None):
+    """Messages on orders the user may discuss that they have not read (and did not write)."""
+    queryset = scope(OrderMessage.objects.all(), user, "message_orders", "order__brand")
+    if order is not None:
+        queryset = queryset.filter(order=order)
+    return queryset.exclude(reads__user=user).exclude(author=user)
+
+
+def mark_read(user, order: Order) -> None:
+    unread = list(unread_messages(user, order).values_list("pk", flat=True))
+    MessageRead.objects.bulk_create(
+        [MessageRead(message_id=pk, user=user) for pk in unread], ignore_conflicts=True
+    )
+
+
+# --- the order page -------------------------------------------------------------------------
+
+
+class OrderDetailView(WagtailAdminTemplateMixin, TemplateView):
+    """Everything about one order on one page; posting here adds a message to the thread."""
+
+    template_name = "wagtail_lfcloud/orders/detail.html"
+    header_icon = "clipboard-list"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.order = order_for(request.user, kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_page_title(self):
+        return _("Order %(number)s") % {"number": self.order.number}
+
+    def get_page_subtitle(self):
+        return self.order.title
+
+    def get_breadcrumbs_items(self):
+        return [
+            {"url": reverse("wagtailsnippets_wagtail_lfcloud_order:list"), "label": _("Orders")},
+            {"url": "", "label": self.order.number},
+        ]
+
+    def can_message(self) -> bool:
+        return has_capability(self.request.user, self.order.brand_id, "message_orders")
+
+    def post(self, request, *args, **kwargs):
+        if not self.can_message():
+            raise PermissionDenied
+        form = OrderMessageForm(request.POST, request.FILES)
+        if form.is_valid():
+            post_message(self.order, request.user, form)
+            messages.success(request, _("Your message was posted."))
+            return redirect(reverse("wagtail_lfcloud_admin:order_detail", args=[self.order.pk]) + "#thread")
+        messages.error(request, _("Your message was not posted: see the errors below."))
+        return self.render_to_response(self.get_context_data(message_form=form))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        order = self.order
+        brand_id = order.brand_id
+        grid = build_grid(order)
+        context.update(
+            order=order,
+            grid=grid,
+            etag=grid_etag(grid),
+            grid_url=reverse("wagtail_lfcloud_admin:order_grid", args=[order.pk]),
+            poll_seconds=lfcloud_settings.ORDER_GRID_POLL_SECONDS,
+            transitions=allowed_transitions(order, user),
+            subtotal=Order.objects.with_totals().get(pk=order.pk).subtotal,
+            can_edit=has_capability(user, brand_id, "manage_orders"),
+            edit_url=reverse("wagtailsnippets_wagtail_lfcloud_order:edit", args=[order.pk]),
+        )
+        if has_capability(user, brand_id, "view_briefs"):
+            brief = Brief.objects.filter(order=order).prefetch_related("references__image", "references__document").first()
+            context["brief"] = brief
+            context["show_brief"] = True
+            if brief is not None:
+                context["brief_edit_url"] = reverse("wagtailsnippets_wagtail_lfcloud_brief:edit", args=[brief.pk])
+        if self.can_message():
+            thread = list(order.messages.select_related("author"))
+            unread = set(unread_messages(user, order).values_list("pk", flat=True))
+            for message in thread:
+                message.is_unread = message.pk in unread
+            context.update(
+                thread=thread,
+                unread_count=len(unread),
+                message_form=kwargs.get("message_form") or OrderMessageForm(),
+                show_thread=True,
+            )
+            if self.request.method == "GET":
+                mark_read(user, order)
+        if has_capability(user, brand_id, "view_invoices"):
+            context["invoices"] = list(order.invoices.all())
+        return context
+
+
+class OrderGridView(View):
+    """The grid as JSON for the order page's poller; answers 304 when nothing changed (ETag)."""
+
+    def get(self, request, pk):
+        order = order_for(request.user, pk)
+        grid = build_grid(order)
+        etag = grid_etag(grid)
+        if_none_match = request.headers.get("If-None-Match", "")
+        if etag in [tag.strip() for tag in if_none_match.split(",")]:
+            response = HttpResponseNotModified()
+        else:
+            response = JsonResponse(grid)
+        response["ETag"] = etag
+        response["Cache-Control"] = "private, no-cache"
+        return response
+
+
+class OrderTransitionView(View):
+    """Move an order to another status (POST from the order page buttons)."""
+
+    def post(self, request, pk, status):
+        order = order_for(request.user, pk)
+        try:
+            transition(order, status, request.user)
+        except TransitionError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                _("Order %(number)s is now %(status)s.")
+                % {"number": order.number, "status": str(OrderStatus(status).label).lower()},
+            )
+        return redirect("wagtail_lfcloud_admin:order_detail", pk=order.pk)
+
+
+class BriefStartView(View):
+    """Create the (empty) brief of an order and open it in the brief editor."""
+
+    def post(self, request, pk):
+        order = order_for(request.user, pk, "manage_orders")
+        brief, _created = Brief.objects.get_or_create(order=order)
+        return redirect("wagtailsnippets_wagtail_lfcloud_brief:edit", brief.pk)
+
+
+class MessageAttachmentView(View):
+    """Download a message's attachment, for users who may read the thread."""
+
+    def get(self, request, pk, message_pk):
+        order = order_for(request.user, pk, "message_orders")
+        message = get_object_or_404(OrderMessage, pk=message_pk, order=order)
+        if not message.attachment:
+            raise Http404
+        return FileResponse(
+            message.attachment.open("rb"), as_attachment=True, filename=os.path.basename(message.attachment.name)
+        )
+
+
+# --- notification preferences ---------------------------------------------------------------
+
+
+class NotificationPreferenceForm(forms.ModelForm):
+    class Meta:
+        model = NotificationPreference
+        fields = ["on_message", "on_upload", "on_changes_requested", "on_approved"]
+
+
+class NotificationPreferencesView(WagtailAdminTemplateMixin, FormView):
+    """Which LF Cloud emails the current user receives."""
+
+    template_name = "wagtail_lfcloud/notifications/preferences.html"
+    form_class = NotificationPreferenceForm
+    page_title = gettext_lazy("LF Cloud notifications")
+    header_icon = "mail"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": notifications.preferences_for(self.request.user)}
+
+    def form_valid(self, form):
+        form.save()
+        messages.success(self.request, _("Your notification preferences were saved."))
+        return redirect("wagtail_lfcloud_admin:notification_preferences")
+
+
+# --- dashboard panels -----------------------------------------------------------------------
+
+#: Statuses in which the studio is working on an order.
+ACTIVE_STATUSES = [OrderStatus.SUBMITTED, OrderStatus.IN_PRODUCTION, OrderStatus.IN_REVIEW]
+
+
+class _DashboardPanel(Component):
+    """A dashboard panel that shows nothing when it has nothing to list."""
+
+    #: Context key of the rows; an empty list hides the panel.
+    rows_key = "rows"
+
+    def __init__(self, user):
+        self.user = user
+
+    def render_html(self, parent_context: Any = None) -> str:
+        context = self.get_context_data(parent_context)
+        if not context[self.rows_key]:
+            return ""
+        return get_template(self.template_name).render(context)
+
+
+class OrdersInProductionPanel(_DashboardPanel):
+    """Dashboard: the user's brands' orders the studio is working on, soonest due first."""
+
+    name = "lfcloud_orders_in_production"
+    template_name = "wagtail_lfcloud/orders/panel_in_production.html"
+    order = 110
+    limit = 10
+    rows_key = "orders"
+
+    def get_orders(self):
+        return (
+            scope(Order.objects.select_related("brand"), self.user, "view_orders")
+            .filter(status__in=ACTIVE_STATUSES)
+            .order_by(F("due_date").asc(nulls_last=True), "pk")
+        )
+
+    def get_context_data(self, parent_context: Any = None) -> dict:
+        return {
+            "orders": list(self.get_orders()[: self.limit]),
+            "listing_url": reverse("wagtailsnippets_wagtail_lfcloud_order:list"),
+        }
+
+
+class OverdueDeliverablesPanel(_DashboardPanel):
+    """Dashboard: deliverables of overdue orders that have no approved version yet."""
+
+    name = "lfcloud_overdue_deliverables"
+    template_name = "wagtail_lfcloud/orders/panel_overdue.html"
+    order = 120
+    limit = 20
+    rows_key = "assets"
+
+    def get_assets(self):
+        orders = scope(Order.objects.overdue(), self.user, "view_orders")
+        return (
+            Asset.objects.filter(order__in=orders)
+            .exclude(versions__status=VersionStatus.CURRENT)
+            .select_related("product", "order")
+            .order_by("order__due_date", "product__sku", "angle")
+        )
+
+    def get_context_data(self, parent_context: Any = None) -> dict:
+        assets = self.get_assets()
+        rows = list(assets[: self.limit])
+        return {"assets": rows, "total": assets.count() if len(rows) == self.limit else len(rows)}
+
+
+def dashboard_panels(request, panels: list) -> None:
+    """``construct_homepage_panels`` hook body: add the panels for users who work on orders."""
+    if brand_ids_with(request.user, "view_orders") == set():
+        return
+    panels.append(OrdersInProductionPanel(request.user))
+    panels.append(OverdueDeliverablesPanel(request.user))
+
+
+def notification_preferences_menu_item(request) -> dict | None:
+    """``register_account_menu_item`` hook body: a link to the preferences for people who get LF Cloud emails."""
+    from ..permissions import brand_roles
+
+    if not (request.user.is_superuser or brand_roles(request.user)):
+        return None
+    return {
+        "url": reverse("wagtail_lfcloud_admin:notification_preferences"),
+        "label": _("LF Cloud notifications"),
+        "help_text": _("Choose which emails you receive about orders, uploads and approvals."),
+    }
