@@ -272,9 +272,17 @@ def close_open_review(asset: Asset, user=None) -> None:
     state = asset.current_workflow_state
     if state is not None and state.status in (WorkflowState.STATUS_IN_PROGRESS, WorkflowState.STATUS_NEEDS_CHANGES):
         state.cancel(user=user)
-    for old in asset.versions.filter(status__in=[VersionStatus.IN_REVIEW, VersionStatus.CHANGES_REQUESTED]):
+    from .library import collection_for_product
+
+    replaced = list(
+        asset.versions.filter(status__in=[VersionStatus.IN_REVIEW, VersionStatus.CHANGES_REQUESTED])
+        .select_related("image")
+    )
+    archive = collection_for_product(asset.product, "archive") if replaced else None
+    for old in replaced:
         old.status = VersionStatus.SUPERSEDED
         old.save(update_fields=["status", "status_changed_at"])
+        _move(old.image, archive)
 
 
 # --- signal handlers (connected in signal_handlers.connect) --------------------------------------

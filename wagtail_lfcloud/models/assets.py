@@ -182,6 +182,15 @@ class AssetComment(models.Model):
             return None
         return (self.x, self.y, self.w, self.h)
 
+    @property
+    def region_style(self) -> str:
+        """CSS placing the pinned region over the image, in percent (empty when not pinned)."""
+        if self.x is None:
+            return ""
+        return "left:%.3f%%;top:%.3f%%;width:%.3f%%;height:%.3f%%" % (
+            self.x * 100, self.y * 100, self.w * 100, self.h * 100
+        )
+
 
 class ComplianceTask(Task):
     """A workflow step that checks the submitted file against its channels' rules, with no person involved.

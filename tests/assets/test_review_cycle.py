@@ -1,0 +1,114 @@
+"""The whole cycle through the real admin views: upload, automatic compliance, changes requested
+with a pinned comment, a second upload, approval through Wagtail's workflow action URL."""
+
+import pytest
+from django.urls import reverse
+from wagtail.models import ModelLogEntry, TaskState
+
+from tests.factories import image_upload, make_asset, make_product
+from wagtail_lfcloud.models import AssetComment, BrandCollection, ChannelRendition, VersionStatus
+
+pytestmark = pytest.mark.django_db
+
+NAME = "SKU12345_2025-10_front.jpg"
+
+
+def upload(client, brand, name, **kwargs):
+    response = client.post(
+        reverse("wagtail_lfcloud_admin:upload_file"),
+        {"brand": brand.pk, "file": image_upload(name, **kwargs)},
+        headers={"x-requested-with": "XMLHttpRequest"},
+    )
+    return response.status_code, response.json()
+
+
+def stage_of(image):
+    return BrandCollection.objects.get(collection=image.collection_id).stage
+
+
+def in_progress(asset):
+    return TaskState.objects.for_instance(asset).filter(status="in_progress").select_related("task").get()
+
+
+def test_full_review_cycle(client, brand, product, workflow, studio, approver, django_capture_on_commit_callbacks):
+    asset = make_asset(product, "front", channels=["amazon_additional"])
+
+    # The retoucher uploads v1; it passes the channel check and waits for the brand's approval.
+    client.force_login(studio)
+    status, body = upload(client, brand, NAME, size=(600, 600), color=(250, 250, 250))
+    assert status == 200 and body["ok"], body
+    assert body["version"] == 1 and body["status"] == "in_review"
+    v1 = asset.versions.get(number=1)
+    assert stage_of(v1.image) == "raw"
+    step = in_progress(asset)
+    assert step.task.name == "Brand approval"
+    compliance = TaskState.objects.for_instance(asset).get(task__name="Channel compliance")
+    assert compliance.status == "approved" and compliance.finished_by is None
+
+    # The approver sees it, pins "dust here" on a region and requests changes.
+    client.force_login(approver)
+    page = client.get(reverse("wagtail_lfcloud_admin:asset_review", args=[asset.pk]))
+    assert page.status_code == 200
+    assert b'data-action="approve"' in page.content and b'data-action="reject"' in page.content
+    response = client.post(
+        reverse("wagtail_lfcloud_admin:asset_comment", args=[asset.pk, v1.pk]),
+        {"text": "Dust here", "x": "0.1", "y": "0.2", "w": "0.3", "h": "0.25"},
+    )
+    assert response.status_code == 302
+    pin = AssetComment.objects.get(version=v1)
+    assert pin.region == (0.1, 0.2, 0.3, 0.25) and pin.author == approver
+    reject_url = reverse("wagtailsnippets_wagtail_lfcloud_asset:workflow_action", args=[asset.pk, "reject", step.pk])
+    response = client.post(reject_url, {"comment": "Please clean the dust"})
+    assert response.status_code == 302
+    v1.refresh_from_db()
+    assert v1.status == VersionStatus.CHANGES_REQUESTED
+    assert ModelLogEntry.objects.filter(action="wagtail_lfcloud.changes_requested", object_id=str(asset.pk)).exists()
+
+    # v2 is uploaded; reviewing it shows v1's pinned comment as earlier feedback.
+    client.force_login(studio)
+    status, body = upload(client, brand, NAME, size=(600, 600), color=(255, 255, 255))
+    assert status == 200 and body["version"] == 2, body
+    client.force_login(approver)
+    page = client.get(reverse("wagtail_lfcloud_admin:asset_review", args=[asset.pk]))
+    assert b"data-lfcloud-earlier" in page.content and b"Dust here" in page.content
+    client.post(reverse("wagtail_lfcloud_admin:comment_resolve", args=[pin.pk]), {"resolved": "1"})
+    pin.refresh_from_db()
+    assert pin.resolved and pin.resolved_by == approver
+
+    # Approve v2 through Wagtail's workflow action URL.
+    step = in_progress(asset)
+    approve_url = reverse("wagtailsnippets_wagtail_lfcloud_asset:workflow_action", args=[asset.pk, "approve", step.pk])
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(approve_url, {"comment": "Lovely"})
+    assert response.status_code == 302
+    assert callbacks  # the channel set and the asset_approved signal wait for the commit
+
+    v1.refresh_from_db()
+    v2 = asset.versions.get(number=2)
+    assert v2.status == VersionStatus.CURRENT
+    assert v1.status == VersionStatus.SUPERSEDED  # kept, not deleted
+    assert v2.approved_by == approver and v2.approved_at is not None
+    assert stage_of(v2.image) == "finals"
+    assert stage_of(v1.image) == "archive"
+    asset.refresh_from_db()
+    assert asset.current_version == v2
+    assert ModelLogEntry.objects.filter(action="wagtail_lfcloud.version_approved", object_id=str(asset.pk)).exists()
+    # The channel set was generated in the background task (immediate backend in tests).
+    rendition = ChannelRendition.objects.get(version=v2, channel="amazon_additional")
+    assert rendition.status == ChannelRendition.Status.READY
+
+    # Who approved what, and when, is on the history page for everyone who may see the asset.
+    page = client.get(reverse("wagtail_lfcloud_admin:asset_versions", args=[asset.pk]))
+    assert page.status_code == 200
+    assert b"approver" in page.content and b'data-version-status="superseded"' in page.content
+
+
+def test_compliance_failure_sends_the_version_back_with_reasons(client, brand, product, workflow, studio):
+    asset = make_asset(product, "front", channels=["amazon_additional"])
+    client.force_login(studio)
+    status, body = upload(client, brand, NAME, size=(64, 64))
+    assert status == 200 and body["ok"]
+    assert body["status"] == "changes_requested"
+    assert "amazon_additional" in body["message"]
+    state = TaskState.objects.for_instance(asset).get(task__name="Channel compliance")
+    assert state.status == "rejected" and "amazon_additional" in state.comment

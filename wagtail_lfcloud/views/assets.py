@@ -1,0 +1,296 @@
+"""Admin screens for reviewing an asset: the version under review with pinned feedback, the version
+history with who uploaded and who approved, and a comparison of any two versions.
+
+Everything is scoped by brand: seeing versions needs "view_drafts", commenting "comment", and the
+approve / request-changes buttons only appear for users Wagtail's workflow task lets act and who
+have "review" on the asset's brand.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.admin.utils import quote
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import TemplateView, View
+from wagtail.admin import messages
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.log_actions import log
+from wagtail.models import TaskState
+
+from ..models import Asset, AssetComment, AssetVersion
+from ..permissions import has_capability
+from ..workflows import version_for_task_state
+
+
+def get_asset_for(user, pk, capability: str = "view_drafts") -> Asset:
+    """The asset, if the user has ``capability`` on its brand; 404 otherwise (nothing leaks)."""
+    asset = get_object_or_404(Asset.objects.select_related("product", "brand"), pk=pk)
+    if not has_capability(user, asset.brand_id, capability):
+        raise Http404
+    return asset
+
+
+def versions_of(asset: Asset):
+    return (
+        asset.versions.select_related("image", "uploaded_by", "approved_task_state__finished_by")
+        .order_by("number")
+    )
+
+
+def review_url(asset: Asset, number: int | None = None) -> str:
+    url = reverse("wagtail_lfcloud_admin:asset_review", args=[asset.pk])
+    return f"{url}?version={number}" if number else url
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(label=gettext_lazy("Comment"), widget=forms.Textarea({"rows": 3}), max_length=5000)
+    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    x = forms.FloatField(required=False, min_value=0, max_value=1, widget=forms.HiddenInput)
+    y = forms.FloatField(required=False, min_value=0, max_value=1, widget=forms.HiddenInput)
+    w = forms.FloatField(required=False, min_value=0, max_value=1, widget=forms.HiddenInput)
+    h = forms.FloatField(required=False, min_value=0, max_value=1, widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        region = [data.get(k) for k in "xywh"]
+        if any(v is not None for v in region):
+            if any(v is None for v in region):
+                raise forms.ValidationError(_("A pinned region needs x, y, width and height."))
+            x, y, w, h = region
+            if w <= 0 or h <= 0:
+                raise forms.ValidationError(_("A pinned region must have a width and a height."))
+            if x + w > 1.0001 or y + h > 1.0001:
+                raise forms.ValidationError(_("A pinned region must lie inside the image."))
+            data["w"], data["h"] = min(w, 1 - x), min(h, 1 - y)
+        return data
+
+
+def _workflow_actions(asset: Asset, version: AssetVersion, user, back: str) -> tuple[TaskState | None, list[dict]]:
+    """The in-progress task state for ``version`` and the actions the user may take on it."""
+    task_state = asset.current_workflow_task_state
+    if task_state is None or task_state.status != TaskState.STATUS_IN_PROGRESS:
+        return None, []
+    pinned = version_for_task_state(task_state)
+    if pinned is None or pinned.pk != version.pk:
+        return task_state, []
+    if not has_capability(user, asset.brand_id, "review"):
+        return task_state, []
+    actions = []
+    for name, label, modal in task_state.task.specific.get_actions(asset, user):
+        url = reverse("wagtailsnippets_wagtail_lfcloud_asset:workflow_action", args=[quote(asset.pk), name, task_state.pk])
+        actions.append({"name": name, "label": label, "needs_comment": modal,
+                        "url": f"{url}?{urlencode({'next': back})}"})
+    # Wagtail offers "Approve" and "Approve with comment"; one form with an optional comment covers both.
+    seen, unique = set(), []
+    for action in actions:
+        if action["name"] not in seen:
+            seen.add(action["name"])
+            unique.append(action)
+    return task_state, unique
+
+
+class AssetReviewView(WagtailAdminTemplateMixin, TemplateView):
+    """One version large, its pinned comments, earlier rounds' feedback, and the review actions."""
+
+    template_name = "wagtail_lfcloud/assets/review.html"
+    header_icon = "image"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.asset = get_asset_for(request.user, kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_page_title(self):
+        return _("Review %(asset)s") % {"asset": self.asset}
+
+    def get_breadcrumbs_items(self):
+        return [
+            {"url": reverse("wagtailsnippets_wagtail_lfcloud_asset:list"), "label": _("Assets")},
+            {"url": "", "label": str(self.asset)},
+        ]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        versions = list(versions_of(self.asset))
+        number = self.request.GET.get("version")
+        version = None
+        if number and number.isdigit():
+            version = next((v for v in versions if v.number == int(number)), None)
+            if version is None:
+                raise Http404
+        elif versions:
+            version = versions[-1]
+        comments = AssetComment.objects.select_related("author", "resolved_by", "version").prefetch_related(
+            Prefetch("replies", queryset=AssetComment.objects.select_related("author"))
+        ).filter(parent__isnull=True)
+        back = review_url(self.asset, version.number if version else None)
+        task_state, actions = (None, [])
+        if version is not None:
+            task_state, actions = _workflow_actions(self.asset, version, self.request.user, back)
+        context.update(
+            asset=self.asset,
+            versions=versions,
+            version=version,
+            comments=list(comments.filter(version=version)) if version else [],
+            earlier_comments=list(
+                comments.filter(version__asset=self.asset, version__number__lt=version.number).order_by(
+                    "version__number", "created_at"
+                )
+            ) if version else [],
+            task_state=task_state,
+            actions=actions,
+            can_comment=has_capability(self.request.user, self.asset.brand_id, "comment"),
+            comment_form=CommentForm(),
+            comment_url=reverse("wagtail_lfcloud_admin:asset_comment", args=[self.asset.pk, version.pk])
+            if version else "",
+            back=back,
+            history=_decisions(self.asset),
+        )
+        return context
+
+
+def _decisions(asset: Asset) -> list[dict]:
+    """Every finished review step of the asset: who decided what on which version, and when."""
+    states = (
+        TaskState.objects.for_instance(asset)
+        .filter(status__in=[TaskState.STATUS_APPROVED, TaskState.STATUS_REJECTED])
+        .select_related("task", "finished_by", "revision")
+        .order_by("-finished_at", "-pk")
+    )
+    numbers = dict(asset.versions.values_list("pk", "number"))
+    rows = []
+    for state in states:
+        version_id = state.revision.content.get("submitted_version") if state.revision else None
+        rows.append({"state": state, "version": numbers.get(version_id)})
+    return rows
+
+
+class AddCommentView(View):
+    """``POST text[, parent][, x, y, w, h]``: comment on a version, optionally pinned to a region."""
+
+    def post(self, request, pk, version_pk):
+        asset = get_asset_for(request.user, pk, "comment")
+        version = get_object_or_404(AssetVersion, pk=version_pk, asset=asset)
+        form = CommentForm(request.POST)
+        xhr = request.headers.get("x-requested-with") == "XMLHttpRequest"
+        if not form.is_valid():
+            errors = [str(e) for errors in form.errors.values() for e in errors]
+            if xhr:
+                return JsonResponse({"ok": False, "errors": errors}, status=400)
+            messages.error(request, _("The comment was not saved: %(errors)s") % {"errors": " ".join(errors)})
+            return redirect(review_url(asset, version.number))
+        data = form.cleaned_data
+        parent = None
+        if data.get("parent"):
+            parent = AssetComment.objects.filter(pk=data["parent"], version=version).first()
+            if parent is None:
+                raise Http404
+        region = {k: data.get(k) for k in "xywh"} if parent is None else {}
+        comment = AssetComment.objects.create(version=version, parent=parent, author=request.user,
+                                              text=data["text"], **region)
+        log(asset, "wagtail_lfcloud.comment_added", user=request.user,
+            data={"version": version.number, "comment_id": comment.pk, "pinned": comment.x is not None})
+        if xhr:
+            return JsonResponse({"ok": True, "id": comment.pk})
+        messages.success(request, _("Comment added to version %(n)s.") % {"n": version.number})
+        return redirect(review_url(asset, version.number))
+
+
+class ResolveCommentView(View):
+    """``POST resolved=1|0``: mark a comment (a top-level one) resolved or open again."""
+
+    def post(self, request, pk):
+        comment = get_object_or_404(AssetComment.objects.select_related("version__asset"), pk=pk, parent__isnull=True)
+        asset = get_asset_for(request.user, comment.version.asset_id, "comment")
+        resolved = request.POST.get("resolved", "1") == "1"
+        with transaction.atomic():
+            comment.resolved = resolved
+            comment.resolved_by = request.user if resolved else None
+            comment.resolved_at = timezone.now() if resolved else None
+            comment.save(update_fields=["resolved", "resolved_by", "resolved_at"])
+            log(asset, "wagtail_lfcloud.comment_resolved" if resolved else "wagtail_lfcloud.comment_reopened",
+                user=request.user, data={"comment_id": comment.pk, "version": comment.version.number})
+        return redirect(request.POST.get("next") or review_url(asset, comment.version.number))
+
+
+class VersionHistoryView(WagtailAdminTemplateMixin, TemplateView):
+    """Every version of an asset, newest first: thumbnail, status, who uploaded and who approved."""
+
+    template_name = "wagtail_lfcloud/assets/versions.html"
+    header_icon = "history"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.asset = get_asset_for(request.user, kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_page_title(self):
+        return _("Versions of %(asset)s") % {"asset": self.asset}
+
+    def get_breadcrumbs_items(self):
+        return [
+            {"url": reverse("wagtailsnippets_wagtail_lfcloud_asset:list"), "label": _("Assets")},
+            {"url": review_url(self.asset), "label": str(self.asset)},
+            {"url": "", "label": _("Versions")},
+        ]
+
+    def get_context_data(self, **kwargs):
+        from wagtail.images import get_image_model
+
+        context = super().get_context_data(**kwargs)
+        versions = list(versions_of(self.asset).order_by("-number"))
+        # Thumbnails in one query, like Wagtail's own image listing.
+        images = get_image_model().objects.filter(pk__in=[v.image_id for v in versions]).prefetch_renditions(
+            "max-165x165"
+        )
+        by_pk = {image.pk: image for image in images}
+        for v in versions:
+            v.image = by_pk[v.image_id]
+        context.update(
+            asset=self.asset,
+            versions=versions,
+            history=_decisions(self.asset),
+            compare_url=reverse("wagtail_lfcloud_admin:asset_compare", args=[self.asset.pk]),
+        )
+        return context
+
+
+class CompareView(WagtailAdminTemplateMixin, TemplateView):
+    """Two versions side by side, or one over the other with a slider."""
+
+    template_name = "wagtail_lfcloud/assets/compare.html"
+    header_icon = "image"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.asset = get_asset_for(request.user, kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_page_title(self):
+        return _("Compare versions of %(asset)s") % {"asset": self.asset}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        versions = list(versions_of(self.asset))
+        if not versions:
+            raise Http404
+        by_number = {v.number: v for v in versions}
+
+        def pick(key, default):
+            value = self.request.GET.get(key, "")
+            if value.isdigit():
+                if int(value) not in by_number:
+                    raise Http404
+                return by_number[int(value)]
+            return default
+
+        left = pick("a", versions[-2] if len(versions) > 1 else versions[-1])
+        right = pick("b", versions[-1])
+        context.update(asset=self.asset, versions=versions, left=left, right=right,
+                       mode="slider" if self.request.GET.get("mode") == "slider" else "side")
+        return context
