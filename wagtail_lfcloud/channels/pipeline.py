@@ -369,6 +369,17 @@ def build_channel_renditions(version, channel_keys: Iterable[str]) -> list:
         error = ""
     except ChannelError as e:
         renditions, error = {}, str(e)
+    except Exception as e:
+        # The storage failed (S3 unreachable, bucket gone...): no file or rendition row was kept.
+        # Record it on every row so the admin shows it, then fail the task so the queue sees it.
+        for key in keys:
+            ChannelRendition.objects.update_or_create(
+                version=version, channel=key,
+                defaults={"filter_spec": presets[key].spec, "status": ChannelRendition.Status.FAILED,
+                          "error": f"The file storage failed while rendering: {e}",
+                          "compliance": [], "compliance_status": ""},
+            )
+        raise
 
     rows = []
     for key in keys:
@@ -421,7 +432,7 @@ def _export_name(version, preset) -> str:
     angle = getattr(asset, "angle", None)
     if angle:
         values["angle"] = angle
-    period = getattr(asset, "period", None) or getattr(getattr(product, "season", None), "code", None)
+    period = getattr(version, "period", None) or getattr(getattr(product, "season", None), "code", None)
     if period:
         values["period"] = period
     try:

@@ -1,0 +1,106 @@
+"""``manage.py lfcloud_renditions [--brand SLUG] [--season CODE] [--all] [--channel KEY ...]``
+
+Generates channel renditions for approved (current) asset versions with the one-decode
+pipeline, records them as ``ChannelRendition`` rows and shows a progress bar. Versions whose
+channels are all ready with the current spec are skipped, so the command is safe to stop
+(Ctrl-C) and run again.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from wagtail_lfcloud.channels.errors import UnknownChannelError
+from wagtail_lfcloud.channels.registry import get_preset, get_presets
+
+
+class Command(BaseCommand):
+    help = "Generate channel renditions for approved asset versions (skips what exists)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--brand", metavar="SLUG", help="Only this brand's assets.")
+        parser.add_argument("--season", metavar="CODE", help="Only products of this season.")
+        parser.add_argument("--all", action="store_true", help="Every brand (needed without --brand).")
+        parser.add_argument(
+            "--channel", action="append", dest="channels", metavar="KEY",
+            help="Channel key(s) to generate; default: each asset's own channels.",
+        )
+        parser.add_argument("--force", action="store_true", help="Regenerate rows that are ready.")
+
+    def handle(self, *args, brand=None, season=None, all=False, channels=None, force=False, **options):
+        # Models are imported here, not at module level: commands load before apps are ready.
+        from wagtail_lfcloud.models import AssetVersion, ChannelRendition, VersionStatus
+
+        from ...channels.pipeline import build_channel_renditions
+
+        if not (brand or season or all):
+            raise CommandError("Give --brand SLUG, --season CODE or --all.")
+        try:
+            for key in channels or []:
+                get_preset(key)
+        except UnknownChannelError as e:
+            raise CommandError(str(e)) from e
+
+        versions = (
+            AssetVersion.objects.filter(status=VersionStatus.CURRENT)
+            .select_related("asset", "asset__product", "asset__product__season", "image")
+            .order_by("pk")
+        )
+        if brand:
+            versions = versions.filter(asset__brand__slug=brand)
+        if season:
+            versions = versions.filter(asset__product__season__code=season)
+
+        presets = get_presets()
+        todo = []
+        for version in versions:
+            keys = [k for k in (channels or version.asset.channels or []) if k in presets]
+            if not force:
+                ready = dict(
+                    ChannelRendition.objects.filter(
+                        version=version, channel__in=keys, status=ChannelRendition.Status.READY
+                    ).values_list("channel", "filter_spec")
+                )
+                keys = [k for k in keys if ready.get(k) != presets[k].spec]
+            if keys:
+                todo.append((version, keys))
+
+        total = len(todo)
+        if not total:
+            self.stdout.write("Nothing to do: every channel rendition exists.")
+            return
+        done = failed = 0
+        started = time.monotonic()
+        try:
+            for version, keys in todo:
+                rows = build_channel_renditions(version, keys)
+                failed += sum(1 for r in rows if r.status == ChannelRendition.Status.FAILED)
+                done += 1
+                self._progress(done, total, started)
+        except KeyboardInterrupt:
+            self.stdout.write("")
+            self.stdout.write(self.style.WARNING(
+                f"Interrupted after {done}/{total} versions; run the command again to continue."
+            ))
+            sys.exit(130)
+        self.stdout.write("")
+        message = f"Generated channel renditions for {done} version(s)"
+        if failed:
+            self.stdout.write(self.style.WARNING(f"{message}; {failed} rendition(s) failed, see their error."))
+        else:
+            self.stdout.write(self.style.SUCCESS(message + "."))
+
+    def _progress(self, done: int, total: int, started: float) -> None:
+        width = 30
+        filled = round(width * done / total)
+        elapsed = time.monotonic() - started
+        bar = "#" * filled + "-" * (width - filled)
+        line = f"[{bar}] {done}/{total} {elapsed:.0f}s"
+        if self.stdout.isatty():
+            self.stdout.write("\r" + line, ending="")
+            self.stdout.flush()
+        else:
+            self.stdout.write(line)
