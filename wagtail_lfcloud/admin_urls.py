@@ -8,6 +8,7 @@ from django.urls import path
 from .views import assets as asset_views
 from .views import bundles as bundle_views
 from .views import catalog
+from .views import roles as role_views
 from .views import orders as order_views
 from .views import library as library_views
 from .views import uploads as upload_views
@@ -16,6 +17,8 @@ app_name = "wagtail_lfcloud_admin"
 
 urlpatterns = [
     path("products/import/", catalog.ProductImportView.as_view(), name="product_import"),
+    path("roles/", role_views.RolesView.as_view(), name="roles"),
+    path("roles/<slug:slug>/", role_views.BrandRolesView.as_view(), name="roles_brand"),
     path("orders/<int:pk>/", order_views.OrderDetailView.as_view(), name="order_detail"),
     path("orders/<int:pk>/grid.json", order_views.OrderGridView.as_view(), name="order_grid"),
     path("orders/<int:pk>/status/<str:status>/", order_views.OrderTransitionView.as_view(), name="order_transition"),

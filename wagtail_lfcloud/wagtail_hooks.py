@@ -49,3 +49,10 @@ def register_library_menu_item():
     from .views.library import library_menu_item
 
     return library_menu_item()
+
+
+@hooks.register("register_admin_menu_item")
+def register_roles_menu_item():
+    from .views.roles import roles_menu_item
+
+    return roles_menu_item()

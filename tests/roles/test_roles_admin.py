@@ -1,0 +1,93 @@
+"""The Roles screen: the matrix for everyone, people and assignment only for a brand's own admins."""
+
+import pytest
+from django.urls import reverse
+from wagtail.models import ModelLogEntry
+
+from tests.factories import make_brand, make_user
+from wagtail_lfcloud.models import Role
+from wagtail_lfcloud.permissions import has_capability
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def acme():
+    return make_brand("Acme")
+
+
+@pytest.fixture
+def zed():
+    return make_brand("Zed")
+
+
+def test_matrix_lists_every_capability_and_role(client, acme):
+    client.force_login(make_user("mia", brand=acme, role=Role.MARKETER))
+    response = client.get(reverse("wagtail_lfcloud_admin:roles"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "data-lfcloud-role-matrix" in html
+    assert "download_originals" in html and "Studio (retoucher)" in html
+    # A marketer manages no roles: nobody's membership is shown to them.
+    assert "data-lfcloud-role-members" not in html
+    row = next(r for r in response.context["matrix"] if r["capability"] == "view_drafts")
+    assert row["roles"] == [True, False, True, True, False]  # admin, marketer, approver, studio, finance
+
+
+def test_brand_admin_sees_only_own_brands_people(client, acme, zed):
+    make_user("zoe", brand=zed, role=Role.STUDIO)
+    make_user("sam", brand=acme, role=Role.STUDIO)
+    client.force_login(make_user("boss", brand=acme, role=Role.BRAND_ADMIN))
+    html = client.get(reverse("wagtail_lfcloud_admin:roles")).content.decode()
+    assert "sam" in html and "Acme" in html
+    assert "zoe" not in html and "Zed" not in html
+    assert client.get(reverse("wagtail_lfcloud_admin:roles_brand", args=["zed"])).status_code == 404
+    response = client.post(reverse("wagtail_lfcloud_admin:roles_brand", args=["zed"]), {"user": "boss", "role": "brand_admin"})
+    assert response.status_code == 404
+    assert not has_capability(make_user_fresh("boss"), zed, "view_catalog")
+
+
+def make_user_fresh(username):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username=username)
+
+
+def test_brand_admin_adds_and_removes_people_and_it_is_logged(client, acme):
+    boss = make_user("boss", brand=acme, role=Role.BRAND_ADMIN)
+    ann = make_user("ann", email="ann@example.com")
+    client.force_login(boss)
+    url = reverse("wagtail_lfcloud_admin:roles_brand", args=["acme"])
+    response = client.post(url, {"user": "ANN@example.com", "role": Role.APPROVER}, follow=True)
+    assert "ann is now Approver for Acme" in response.content.decode()
+    assert has_capability(make_user_fresh("ann"), acme, "review")
+    response = client.post(url, {"remove": ann.pk, "role": Role.APPROVER}, follow=True)
+    assert "ann is no longer Approver for Acme" in response.content.decode()
+    assert not has_capability(make_user_fresh("ann"), acme, "review")
+    changes = list(ModelLogEntry.objects.filter(action="wagtail_lfcloud.role_changed").order_by("pk").values_list("data", flat=True))
+    assert [(c["member"], c["change"]) for c in changes] == [("ann", "added"), ("ann", "removed")]
+
+
+def test_bad_input_says_what_was_wrong(client, acme):
+    client.force_login(make_user("boss", brand=acme, role=Role.BRAND_ADMIN))
+    url = reverse("wagtail_lfcloud_admin:roles_brand", args=["acme"])
+    html = client.post(url, {"user": "nobody", "role": Role.MARKETER}).content.decode()
+    assert "No active user has the username or email nobody." in html
+    html = client.post(url, {"user": "boss", "role": "king"}).content.decode()
+    assert "Select a valid choice" in html
+    assert not ModelLogEntry.objects.filter(action="wagtail_lfcloud.role_changed").exists()
+
+
+def test_brand_admin_cannot_remove_their_own_admin_role(client, acme):
+    boss = make_user("boss", brand=acme, role=Role.BRAND_ADMIN)
+    client.force_login(boss)
+    url = reverse("wagtail_lfcloud_admin:roles_brand", args=["acme"])
+    html = client.post(url, {"remove": boss.pk, "role": Role.BRAND_ADMIN}, follow=True).content.decode()
+    assert "You cannot remove your own brand admin role" in html
+    assert has_capability(make_user_fresh("boss"), acme, "manage_roles")
+
+
+def test_roles_menu_item_for_people_with_a_role(client, acme):
+    client.force_login(make_user("fin", brand=acme, role=Role.FINANCE))
+    html = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert reverse("wagtail_lfcloud_admin:roles") in html
