@@ -111,12 +111,15 @@ def s3_options(endpoint_url: str, bucket: str, **extra) -> dict:
         "access_key": ACCESS_KEY,
         "secret_key": SECRET_KEY,
         "region_name": REGION,
-        "addressing_style": "path",
-        "signature_version": "s3v4",
         "file_overwrite": False,
         # One attempt and short timeouts: fault tests must fail fast, not back off for seconds.
+        # (A client_config replaces django-storages' own, so signature and addressing go in it too.)
         "client_config": Config(
-            retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=2, read_timeout=10
+            signature_version="s3v4",
+            s3={"addressing_style": "path"},
+            retries={"max_attempts": 1, "mode": "standard"},
+            connect_timeout=2,
+            read_timeout=10,
         ),
         **extra,
     }

@@ -37,7 +37,7 @@ class UploadRefused(ValueError):
     """The file was not accepted. ``str(error)`` says why; ``code`` is stable for programs.
 
     Codes: ``permission``, ``name``, ``sku``, ``not_ordered``, ``too_large``, ``not_image``,
-    ``corrupt``, ``duplicate``.
+    ``corrupt``, ``duplicate``, ``storage`` (the file store failed; retrying may succeed).
     """
 
     def __init__(self, code: str, message: str):
@@ -179,7 +179,15 @@ def upload_version(file, *, brand: Brand, user, filename: str | None = None) -> 
                 uploaded_by_user=user,
             )
             file.seek(0)
-            image.file.save(name, file, save=False)
+            try:
+                image.file.save(name, file, save=False)
+            except Exception as exc:  # any storage backend's failure (S3 down, bucket gone, disk full)
+                logger.exception("Storing %s failed", name)
+                raise UploadRefused(
+                    "storage",
+                    _("%(name)s could not be stored: the file storage did not accept it (%(error)s). "
+                      "Nothing was uploaded; please try again in a moment.") % {"name": name, "error": exc},
+                ) from exc
             stored.append(image.file.name)
             image._set_image_file_metadata()
             image.save()

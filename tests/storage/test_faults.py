@@ -1,0 +1,174 @@
+"""Storage and database faults during uploads and rendition generation leave nothing half-done.
+
+The S3 here is moto's server over real HTTP (tests/s3.py); faults are real too: a closed port, a
+bucket that does not exist, an object deleted behind the package's back, a database trigger that
+refuses the insert.
+"""
+
+import pytest
+from django.db import DatabaseError, connection
+from wagtail.images import get_image_model
+
+from tests.factories import image_upload
+from tests.s3 import free_port, s3_storages_settings, use_rendition_storage
+from wagtail_lfcloud.models import AssetVersion, ChannelRendition, VersionStatus
+from wagtail_lfcloud.uploads import UploadRefused, upload_version
+
+pytestmark = [pytest.mark.s3, pytest.mark.django_db(transaction=False)]
+
+NAME = "SKU10001_2025-10_front.jpg"
+
+
+def counts() -> dict[str, int]:
+    Image = get_image_model()
+    return {
+        "images": Image.objects.count(),
+        "versions": AssetVersion.objects.count(),
+        "renditions": Image.get_rendition_model().objects.count(),
+        "channel_renditions": ChannelRendition.objects.count(),
+    }
+
+
+def test_upload_to_s3_stores_a_private_original_and_public_renditions(studio, s3_storages, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        result = upload_version(image_upload(NAME, (64, 48)), brand=studio.brand, user=studio.user)
+    image = result.version.image
+    assert s3_storages.original_keys() == [image.file.name]
+    assert "X-Amz-Signature=" in image.file.url
+    # The admin's previews were made by the task, into the renditions bucket, with unsigned URLs.
+    keys = s3_storages.rendition_keys()
+    assert len(keys) == 2 and all(k.startswith("images/") for k in keys)
+    rendition = image.get_rendition("max-165x165")
+    assert "X-Amz-Signature" not in rendition.url
+
+
+def test_upload_when_s3_is_unreachable_is_refused_and_leaves_nothing(studio, settings):
+    before = counts()
+    closed = f"http://127.0.0.1:{free_port()}"
+    settings.STORAGES = s3_storages_settings(closed, "originals", "renditions")
+    with pytest.raises(UploadRefused) as refused:
+        upload_version(image_upload(NAME), brand=studio.brand, user=studio.user)
+    assert refused.value.code == "storage"
+    assert "could not be stored" in str(refused.value)
+    assert "Nothing was uploaded" in str(refused.value)
+    assert counts() == before
+
+
+def test_upload_when_the_bucket_is_missing_is_refused_and_leaves_nothing(studio, s3_storages, settings):
+    before = counts()
+    settings.STORAGES = s3_storages_settings(s3_storages.server.endpoint_url, "no-such-bucket", s3_storages.renditions)
+    with pytest.raises(UploadRefused) as refused:
+        upload_version(image_upload(NAME), brand=studio.brand, user=studio.user)
+    assert refused.value.code == "storage"
+    assert counts() == before
+    assert s3_storages.rendition_keys() == []
+
+
+@pytest.fixture
+def failing_version_insert(db):
+    """Make the database refuse new versions, as a full disk or a lost connection would, mid-upload."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE FUNCTION lfcloud_test_refuse() RETURNS trigger AS $$ BEGIN "
+                "RAISE EXCEPTION 'simulated database failure'; END; $$ LANGUAGE plpgsql"
+            )
+            cursor.execute(
+                "CREATE TRIGGER lfcloud_test_refuse BEFORE INSERT ON wagtail_lfcloud_assetversion "
+                "FOR EACH ROW EXECUTE FUNCTION lfcloud_test_refuse()"
+            )
+        else:
+            cursor.execute(
+                "CREATE TRIGGER lfcloud_test_refuse BEFORE INSERT ON wagtail_lfcloud_assetversion "
+                "BEGIN SELECT RAISE(ABORT, 'simulated database failure'); END"
+            )
+    # Both are dropped with the test's transaction.
+
+
+def test_a_database_error_after_the_file_reached_s3_deletes_the_file(studio, s3_storages, failing_version_insert):
+    before = counts()
+    with pytest.raises(DatabaseError, match="simulated database failure"):
+        upload_version(image_upload(NAME), brand=studio.brand, user=studio.user)
+    assert counts() == before
+    assert s3_storages.original_keys() == []
+
+
+def test_a_database_error_on_local_storage_deletes_the_file(studio, failing_version_insert):
+    from .helpers import original_files
+
+    with pytest.raises(DatabaseError):
+        upload_version(image_upload(NAME), brand=studio.brand, user=studio.user)
+    assert original_files() == set()
+    assert get_image_model().objects.count() == 0
+
+
+def _current_version(studio, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        version = upload_version(image_upload(NAME, (64, 48)), brand=studio.brand, user=studio.user).version
+    AssetVersion.objects.filter(pk=version.pk).update(status=VersionStatus.CURRENT)
+    return version
+
+
+def test_rendition_generation_when_the_rendition_bucket_fails(
+    studio, s3_storages, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django_tasks import TaskResultStatus
+
+    from wagtail_lfcloud.tasks import build_channel_renditions_task
+
+    version = _current_version(studio, django_capture_on_commit_callbacks)
+    renditions_before = s3_storages.rendition_keys()
+    rows_before = get_image_model().get_rendition_model().objects.count()
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "renditions": s3_storages_settings(s3_storages.server.endpoint_url, "x", "no-such-bucket")["renditions"],
+    }
+    use_rendition_storage(monkeypatch)
+
+    result = build_channel_renditions_task.enqueue(version.pk, ["ig_square", "pinterest_pin"])
+
+    assert result.status == TaskResultStatus.FAILED
+    rows = list(ChannelRendition.objects.filter(version=version).order_by("channel"))
+    assert [(r.channel, r.status) for r in rows] == [("ig_square", "failed"), ("pinterest_pin", "failed")]
+    assert all(r.error.startswith("The file storage failed while rendering:") for r in rows)
+    assert all("NoSuchBucket" in r.error for r in rows), rows[0].error
+    assert get_image_model().get_rendition_model().objects.count() == rows_before
+    assert s3_storages.rendition_keys() == renditions_before
+
+
+def test_rendition_generation_when_the_original_vanished_from_s3(
+    studio, s3_storages, django_capture_on_commit_callbacks
+):
+    from wagtail_lfcloud.tasks import build_channel_renditions_task
+
+    version = _current_version(studio, django_capture_on_commit_callbacks)
+    renditions_before = s3_storages.rendition_keys()
+    s3_storages.server.client().delete_object(Bucket=s3_storages.originals, Key=version.image.file.name)
+
+    build_channel_renditions_task.enqueue(version.pk, ["ig_square"])
+
+    row = ChannelRendition.objects.get(version=version, channel="ig_square")
+    assert row.status == ChannelRendition.Status.FAILED
+    assert version.image.file.name.rsplit("/", 1)[-1] in row.error
+    assert s3_storages.rendition_keys() == renditions_before
+
+
+def test_rendition_generation_recovers_once_s3_is_back(
+    studio, s3_storages, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from wagtail_lfcloud.tasks import build_channel_renditions_task
+
+    version = _current_version(studio, django_capture_on_commit_callbacks)
+    good = settings.STORAGES
+    settings.STORAGES = {**good, "renditions": s3_storages_settings(f"http://127.0.0.1:{free_port()}", "x", "y")["renditions"]}
+    use_rendition_storage(monkeypatch)
+    build_channel_renditions_task.enqueue(version.pk, ["ig_square"])
+    assert ChannelRendition.objects.get(version=version).status == ChannelRendition.Status.FAILED
+
+    settings.STORAGES = good
+    use_rendition_storage(monkeypatch)
+    build_channel_renditions_task.enqueue(version.pk, ["ig_square"])
+    row = ChannelRendition.objects.get(version=version)
+    assert (row.status, row.error) == (ChannelRendition.Status.READY, "")
+    rendition = version.image.renditions.get(filter_spec=row.filter_spec)
+    assert rendition.file.name in s3_storages.rendition_keys()
