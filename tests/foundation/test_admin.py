@@ -5,9 +5,9 @@ import io
 
 import openpyxl
 import pytest
-from django.contrib.auth.models import Group, Permission
 
-from wagtail_lfcloud.models import Brand, BrandRole, Product
+from tests.factories import make_user
+from wagtail_lfcloud.models import Brand, Product
 
 pytestmark = pytest.mark.django_db
 
@@ -57,17 +57,9 @@ def test_product_export_csv_and_xlsx(client, superuser, brands):
     assert book.active.max_row == 4
 
 
-def test_listing_is_scoped_to_the_users_brands(client, django_user_model, brands):
+def test_listing_is_scoped_to_the_users_brands(client, brands):
     acme, _ = brands
-    group = Group.objects.create(name="Acme: Brand admin")
-    group.permissions.add(
-        Permission.objects.get(codename="access_admin"),
-        *Permission.objects.filter(content_type__app_label="wagtail_lfcloud", codename__endswith="_product"),
-    )
-    BrandRole.objects.create(brand=acme, role="brand_admin", group=group)
-    user = django_user_model.objects.create_user("ann", "ann@example.com", "pw")
-    user.groups.add(group)
-    client.force_login(user)
+    client.force_login(make_user("ann", brand=acme, role="brand_admin"))
     content = client.get("/admin/snippets/wagtail_lfcloud/product/").content.decode()
     assert "ACME-1" in content
     assert "OTHER-1" not in content and "Secret prototype" not in content
