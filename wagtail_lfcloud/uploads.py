@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import struct
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -106,6 +107,13 @@ def _validate_image(file, name: str) -> None:
             raise UploadRefused("too_large", f"{name}: {reason}") from exc
         raise UploadRefused("not_image", _("%(name)s is not an image we can accept: %(reason)s")
                             % {"name": name, "reason": reason}) from exc
+    except (OSError, struct.error, ValueError) as exc:
+        # Wagtail's field lets decoding errors of damaged files escape (e.g. a truncated PNG
+        # raises OSError while it reads the size); they mean the same as a failed decode below.
+        raise UploadRefused(
+            "corrupt", _("%(name)s could not be read as an image: it looks damaged or incomplete (%(error)s).")
+            % {"name": name, "error": exc}
+        ) from exc
     _check_decodes(file, name)
 
 
