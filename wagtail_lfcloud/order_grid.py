@@ -85,11 +85,14 @@ def build_grid(order: Order) -> dict[str, Any]:
         if shown is not None:
             shown_images.add(shown.image_id)
     Rendition = get_image_model().get_rendition_model()
+    # Read names, not rendition objects: touching an ImageField's file on a deferred row loads
+    # width and height one query each.
+    storage = Rendition._meta.get_field("file").storage
     thumbs = {
-        r.image_id: r.url
-        for r in Rendition.objects.filter(image_id__in=shown_images, filter_spec=THUMBNAIL_SPEC).only(
-            "pk", "image_id", "file"
-        )
+        image_id: storage.url(name)
+        for image_id, name in Rendition.objects.filter(
+            image_id__in=shown_images, filter_spec=THUMBNAIL_SPEC
+        ).values_list("image_id", "file")
     }
 
     overdue = order.is_overdue

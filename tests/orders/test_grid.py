@@ -1,0 +1,132 @@
+"""The live SKU x angle grid: its data, the JSON endpoint with ETag/304, scoping and query count."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.factories import make_image, make_product, make_user
+from wagtail_lfcloud.models import AssetVersion, ChannelRendition, Order, OrderStatus, Role, VersionStatus
+from wagtail_lfcloud.order_grid import THUMBNAIL_SPEC, build_grid
+from wagtail_lfcloud.orders import create_deliverables
+
+from .conftest import make_order
+
+
+def add_version(asset, status=VersionStatus.IN_REVIEW, number=1, thumbnail=False):
+    image = make_image(size=(8, 8))
+    if thumbnail:
+        image.get_rendition(THUMBNAIL_SPEC)
+    return AssetVersion.objects.create(
+        asset=asset, number=number, image=image, status=status, original_filename=f"{asset.product.sku}.png"
+    )
+
+
+def grid_url(order):
+    return reverse("wagtail_lfcloud_admin:order_grid", args=[order.pk])
+
+
+def cell(grid, sku, angle):
+    row = next(r for r in grid["rows"] if r["sku"] == sku)
+    return next(c for c in row["cells"] if c and c["angle"] == angle)
+
+
+def test_grid_shows_each_cells_state_thumbnail_and_channel_readiness(order):
+    assets = {(a.product.sku, a.angle): a for a in create_deliverables(order)}
+    add_version(assets[("ACME001", "front")], VersionStatus.IN_REVIEW, thumbnail=True)
+    approved = add_version(assets[("ACME001", "back")], VersionStatus.CURRENT)
+    ChannelRendition.objects.create(version=approved, channel="amazon_main", filter_spec="x", status="ready")
+    add_version(assets[("ACME002", "front")], VersionStatus.CHANGES_REQUESTED)
+
+    grid = build_grid(order)
+    assert grid["angles"] == ["front", "back"]
+    assert [r["sku"] for r in grid["rows"]] == ["ACME001", "ACME002"]
+    front = cell(grid, "ACME001", "front")
+    assert front["state"] == "in_review" and front["version"] == 1
+    assert front["thumbnail"].endswith(".png")
+    back = cell(grid, "ACME001", "back")
+    assert back["state"] == "approved"
+    assert back["channels"] == [{"key": "amazon_main", "ready": True}] and back["ready"] == 1
+    assert cell(grid, "ACME002", "front")["state"] == "changes_requested"
+    assert cell(grid, "ACME002", "back")["state"] == "awaiting_upload"
+    assert grid["totals"]["cells"] == 4
+    assert grid["totals"]["approved"] == 1
+    assert grid["totals"]["percent_approved"] == 25
+
+
+def test_cells_of_an_overdue_order_are_flagged_until_approved(order):
+    Order.objects.filter(pk=order.pk).update(due_date=datetime.date(2000, 1, 1), status=OrderStatus.IN_PRODUCTION)
+    order.refresh_from_db()
+    assets = create_deliverables(order)
+    add_version(assets[0], VersionStatus.CURRENT)
+    grid = build_grid(order)
+    flags = [c["overdue"] for r in grid["rows"] for c in r["cells"]]
+    assert grid["order"]["overdue"] is True
+    assert flags.count(False) == 1 and flags.count(True) == 3
+
+
+def test_a_draft_order_shows_cells_not_created_yet(order):
+    grid = build_grid(order)
+    assert {c["state"] for r in grid["rows"] for c in r["cells"]} == {"not_created"}
+
+
+def test_endpoint_answers_304_until_something_changes(client, order, users):
+    assets = create_deliverables(order)
+    client.force_login(users[Role.STUDIO])
+    first = client.get(grid_url(order))
+    assert first.status_code == 200
+    etag = first["ETag"]
+    assert first.json()["totals"]["awaiting_upload"] == 4
+
+    unchanged = client.get(grid_url(order), headers={"If-None-Match": etag})
+    assert unchanged.status_code == 304
+    assert unchanged["ETag"] == etag
+
+    add_version(assets[0])  # the studio uploads a file
+    changed = client.get(grid_url(order), headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed["ETag"] != etag
+    assert changed.json()["totals"]["in_review"] == 1
+
+
+def test_another_brands_users_get_404(client, order, other_brand):
+    client.force_login(make_user("spy", brand=other_brand, role=Role.BRAND_ADMIN))
+    assert client.get(grid_url(order)).status_code == 404
+    assert client.get(reverse("wagtail_lfcloud_admin:order_detail", args=[order.pk])).status_code == 404
+
+
+def test_marketers_cannot_see_orders(client, order, users):
+    client.force_login(users[Role.MARKETER])
+    assert client.get(grid_url(order)).status_code == 404
+
+
+def _order_of_size(brand, n_skus, prefix):
+    products = [make_product(brand, sku=f"{prefix}{i:04d}") for i in range(n_skus)]
+    order = make_order(brand, products, angles=["front", "back", "side"], channels=["amazon_main", "ig_square"])
+    for i, asset in enumerate(create_deliverables(order)):
+        if i % 2 == 0:
+            version = add_version(asset, VersionStatus.CURRENT if i % 4 == 0 else VersionStatus.IN_REVIEW, thumbnail=i < 4)
+            ChannelRendition.objects.create(version=version, channel="amazon_main", filter_spec="x", status="ready")
+    return order
+
+
+def _queries(client, url):
+    client.get(url)  # warm the session and per-user caches
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("page", ["order_grid", "order_detail"])
+def test_query_count_does_not_grow_with_the_order(client, brand, users, page):
+    small = _order_of_size(brand, 2, "S")
+    large = _order_of_size(brand, 30, "L")
+    client.force_login(users[Role.BRAND_ADMIN])
+    small_count = _queries(client, reverse(f"wagtail_lfcloud_admin:{page}", args=[small.pk]))
+    large_count = _queries(client, reverse(f"wagtail_lfcloud_admin:{page}", args=[large.pk]))
+    assert small_count == large_count
