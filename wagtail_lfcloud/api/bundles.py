@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import FileResponse, HttpRequest, StreamingHttpResponse
 from django.urls import reverse
-from ninja import Router
+from ninja import Router, Status
 
 from ..bundles import BundleError, iter_zip, plan_bundle, request_bundle
 from ..models import DownloadBundle
@@ -65,7 +65,7 @@ def create_bundle(request: HttpRequest, payload: BundleIn):
     if bundle.status == DownloadBundle.Status.READY:
         return zip_response(plan)
     bundle.refresh_from_db()
-    return 202, bundle_out(request, bundle)
+    return Status(202, bundle_out(request, bundle))
 
 
 def _bundles(request: HttpRequest):
