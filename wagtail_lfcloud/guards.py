@@ -16,6 +16,7 @@ import functools
 
 from django.contrib.admin.utils import unquote
 from django.http import Http404
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from wagtail.admin.views.generic import history, lock, models as generic_models, preview, usage
 from wagtail.admin.views.generic import workflow as generic_workflow
@@ -107,6 +108,71 @@ class ScopedSnippetChooserViewSet(SnippetChooserViewSet):
     chosen_multiple_view_class = ScopedChosenMultipleView
 
 
+def _visible(model, user):
+    """Rows of one of the package's models ``user`` may see, or ``None`` if the model is not brand-owned."""
+    from .policies import BrandPermissionPolicy
+
+    policy = policy_registry.get_by_type(model)
+    if not isinstance(policy, BrandPermissionPolicy):
+        return None
+    return policy.instances_user_has_any_permission_for(user, VIEWING_ACTIONS)
+
+
+def narrow_choices(form, user) -> None:
+    """Limit every choice of a brand-owned row in ``form`` (and its inline formsets) to visible rows.
+
+    Wagtail builds filter and form choices from the related model's default manager, so a product
+    field or a "brand" filter would otherwise list every brand's rows.
+    """
+    for field in form.fields.values():
+        queryset = getattr(field, "queryset", None)
+        if queryset is None:
+            continue
+        visible = _visible(queryset.model, user)
+        if visible is not None:
+            field.queryset = queryset.filter(pk__in=visible.values("pk"))
+    for formset in getattr(form, "formsets", {}).values():
+        base = formset.form
+
+        class NarrowedForm(base):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                narrow_choices(self, user)
+
+        NarrowedForm.__name__ = base.__name__
+        formset.form = NarrowedForm
+
+
+class NarrowedFiltersMixin:
+    """Listing filters (e.g. "brand") only offer rows the user may see."""
+
+    @cached_property
+    def filters(self):
+        filters = super().filters
+        if filters is not None:
+            narrow_choices(filters.form, self.request.user)
+        return filters
+
+
+class NarrowedFormMixin:
+    """Create/edit forms only offer rows the user may see."""
+
+    def get_form(self, *args, **kwargs):
+        form = super().get_form(*args, **kwargs)
+        narrow_choices(form, self.request.user)
+        return form
+
+
+def _narrowed(view_class: type) -> type:
+    if issubclass(view_class, generic_models.IndexView) and not issubclass(view_class, NarrowedFiltersMixin):
+        return type(view_class.__name__, (NarrowedFiltersMixin, view_class), {})
+    if issubclass(view_class, (generic_models.CreateView, generic_models.EditView)) and not issubclass(
+        view_class, NarrowedFormMixin
+    ):
+        return type(view_class.__name__, (NarrowedFormMixin, view_class), {})
+    return view_class
+
+
 class BrandGuardedViewSetMixin:
     """Mix into a ``SnippetViewSet``/``ModelViewSet``: object views 404 on rows the user may not reach.
 
@@ -117,7 +183,7 @@ class BrandGuardedViewSetMixin:
     chooser_viewset_class = ScopedSnippetChooserViewSet
 
     def construct_view(self, view_class, **kwargs):
-        view = super().construct_view(view_class, **kwargs)
+        view = super().construct_view(_narrowed(view_class), **kwargs)
         actions = actions_for_view(view_class)
         model = self.model
 

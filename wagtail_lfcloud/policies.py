@@ -77,7 +77,8 @@ MODEL_ACCESS: dict[str, ModelAccess] = {
         {
             "view": _caps("view_orders"),
             "add": _caps("manage_orders"),
-            "change": _caps("manage_orders", "produce_orders"),
+            # Studios move orders through production with the status buttons, not the edit form.
+            "change": _caps("manage_orders"),
             "delete": _caps("manage_orders"),
         },
     ),

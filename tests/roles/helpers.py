@@ -1,12 +1,32 @@
-"""A two-brand world for the access tests: each brand with a raw, a final and an archived file."""
+"""A two-brand world for the access tests: each brand with files in every stage, an order with its
+brief, invoice and payment, a bundle, a webhook, a comment and a message, and one user per role."""
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.files.base import ContentFile
 
 from tests.factories import make_asset, make_brand, make_image, make_product, make_user
 from wagtail_lfcloud.library import collection_for_product
-from wagtail_lfcloud.models import AssetVersion, Brand, Role, VersionStatus
+from wagtail_lfcloud.models import (
+    AssetComment,
+    AssetVersion,
+    Brand,
+    Brief,
+    DownloadBundle,
+    Invoice,
+    Order,
+    OrderLine,
+    OrderMessage,
+    Payment,
+    Role,
+    VersionStatus,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 
 @dataclass
@@ -20,11 +40,18 @@ class BrandWorld:
     version: AssetVersion  # the current version (its image is ``final``)
     draft_version: AssetVersion  # the version in review (its image is ``raw``)
     users: dict = field(default_factory=dict)  # role -> user
+    extra: dict = field(default_factory=dict)  # order, brief, invoice, ... (make_full_world)
+
+    def __getattr__(self, name):
+        try:
+            return self.__dict__["extra"][name]
+        except KeyError:
+            raise AttributeError(name) from None
 
 
 def make_brand_world(name: str) -> BrandWorld:
     brand = make_brand(name)
-    product = make_product(brand, sku=f"{name.upper()}1")
+    product = make_product(brand, sku=f"{name.upper()}1", name=f"{name} sneaker")
     asset = make_asset(product)
     raw = make_image(collection_for_product(product, "raw"), title=f"{name} raw")
     final = make_image(collection_for_product(product, "finals"), title=f"{name} final")
@@ -38,4 +65,35 @@ def make_brand_world(name: str) -> BrandWorld:
     world = BrandWorld(brand, product, asset, raw, final, archived, version, draft_version)
     for role in Role.values:
         world.users[role] = make_user(f"{name.lower()}_{role}", brand=brand, role=role)
+    return world
+
+
+def make_full_world(name: str) -> BrandWorld:
+    """:func:`make_brand_world` plus one row of every brand-owned model the admin and API show."""
+    world = make_brand_world(name)
+    brand, admin = world.brand, world.users[Role.BRAND_ADMIN]
+    order = Order.objects.create(brand=brand, title=f"{name} spring shoot", currency="EUR", created_by=admin)
+    OrderLine.objects.create(
+        order=order, product=world.product, angles=["front"], channels=["amazon_main"], unit_price=Decimal("10.00")
+    )
+    world.asset.order = order
+    world.asset.save(update_fields=["order"])
+    brief = Brief.objects.create(order=order)
+    invoice = Invoice.objects.create(
+        order=order, number=f"{name.upper()}-INV-1", net_amount=Decimal("10.00"), tax_rate=Decimal("0.20"), currency="EUR"
+    )
+    payment = Payment.objects.create(invoice=invoice, amount=Decimal("5.00"), received_on=datetime.date(2026, 1, 5))
+    message = OrderMessage(order=order, author=admin, body=f"{name} message")
+    message.attachment.save(f"{name.lower()}-notes.txt", ContentFile(b"notes"), save=False)
+    message.save()
+    comment = AssetComment.objects.create(version=world.draft_version, author=admin, text=f"{name} comment")
+    bundle = DownloadBundle.objects.create(brand=brand, order=order, channel="amazon_main", requested_by=admin)
+    endpoint = WebhookEndpoint.objects.create(
+        brand=brand, name=f"{name} hook", url="https://example.com/hook", secret="s3cret"
+    )
+    delivery = WebhookDelivery.objects.create(endpoint=endpoint, event="asset.approved", payload={"brand": brand.slug})
+    world.extra.update(
+        order=order, brief=brief, invoice=invoice, payment=payment, message=message, comment=comment,
+        bundle=bundle, endpoint=endpoint, delivery=delivery,
+    )
     return world

@@ -18,6 +18,8 @@ from wagtail.models import TaskState
 from wagtail.snippets.views.snippets import IndexView, SnippetViewSet, WorkflowActionView
 
 from ..forms import BrandScopedForm
+from ..exports import SafeExportViewSetMixin
+from ..guards import BrandGuardedViewSetMixin
 from ..models import Asset, VersionStatus
 from ..permissions import brand_ids_with, has_capability
 from ..workflows import version_for_task_state
@@ -112,7 +114,7 @@ class AssetWorkflowActionView(WorkflowActionView):
             return super().post(request, *args, **kwargs)
 
 
-class AssetViewSet(SnippetViewSet):
+class AssetViewSet(SafeExportViewSetMixin, BrandGuardedViewSetMixin, SnippetViewSet):
     model = Asset
     icon = "image"
     menu_label = _("Assets")

@@ -1,0 +1,329 @@
+"""The permission matrix: every role x every URL the package adds, on its own brand and another's.
+
+:data:`TABLE` lists every URL name of the package (``wagtail_lfcloud*`` namespaces, the snippet
+and snippet-chooser URLs of its models) and Wagtail's image views, with who may open it on their
+own brand's object. For every role the test then asserts:
+
+- own brand: allowed roles get 200, the others are denied (redirect to login or the dashboard,
+  403 or 404);
+- another brand's object (the id in the URL changed, IDOR): denied for every role, every method;
+- any response, allowed or not, never shows the other brand's names, SKUs or titles (listings,
+  counts, search results, filters, error messages).
+
+:func:`test_every_url_is_in_the_matrix` fails as soon as someone adds a view that is not listed
+here: add its row to :data:`TABLE` (with who may open it) to make it pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from wagtail.models import APIToken
+
+from tests.roles.helpers import BrandWorld, make_full_world
+from wagtail_lfcloud.models import Role
+
+pytestmark = pytest.mark.django_db
+
+ADMIN, MARKETER, APPROVER, STUDIO, FINANCE = (
+    Role.BRAND_ADMIN, Role.MARKETER, Role.APPROVER, Role.STUDIO, Role.FINANCE
+)
+ALL = frozenset(Role.values)
+NOBODY = frozenset()
+#: What "denied" looks like: to the login page or the dashboard, forbidden, not found, wrong method.
+DENIED = {302, 403, 404, 405}
+#: Strings of the other brand ("Zedcorp") that must never appear in a response to Acme's people.
+OTHER_MARKERS = ("zedcorp",)
+
+
+@dataclass(frozen=True)
+class Route:
+    """One URL name of the matrix."""
+
+    #: world -> URL args; ``None`` for URLs without an object.
+    args: Callable[[BrandWorld], list] | None = None
+    #: Roles that may open it (GET, or ``method``) on their own brand's object.
+    allowed: frozenset[str] = NOBODY
+    #: Check own-brand access (False where a valid call needs state the world does not have,
+    #: e.g. a running workflow task; the other-brand and leak checks still run).
+    own: bool = True
+    method: str = "get"
+    #: Query string appended to the URL.
+    query: Callable[[BrandWorld], str] | None = None
+    #: Headless API route (bearer token instead of the session).
+    api: bool = False
+
+
+def r(args=None, allowed=NOBODY, **kwargs) -> Route:
+    return Route(args=args, allowed=frozenset(allowed), **kwargs)
+
+
+# --- the package's snippet models ------------------------------------------------------------
+
+#: Per snippet model: (object attribute on the world, roles that may view, change, add, delete).
+SNIPPETS: dict[str, tuple[str, frozenset, frozenset, frozenset, frozenset]] = {
+    "brand": ("brand", ALL, {ADMIN}, NOBODY, NOBODY),
+    "catalog": (None, ALL, {ADMIN}, {ADMIN}, {ADMIN}),
+    "season": (None, ALL, {ADMIN}, {ADMIN}, {ADMIN}),
+    "product": ("product", ALL, {ADMIN}, {ADMIN}, {ADMIN}),
+    "asset": ("asset", {ADMIN, APPROVER, STUDIO}, {ADMIN, APPROVER, STUDIO}, {ADMIN}, {ADMIN}),
+    "order": ("order", {ADMIN, APPROVER, STUDIO, FINANCE}, {ADMIN}, {ADMIN}, {ADMIN}),
+    "brief": ("brief", {ADMIN, APPROVER, STUDIO}, {ADMIN}, {ADMIN}, {ADMIN}),
+    "invoice": ("invoice", {ADMIN, FINANCE}, {ADMIN, FINANCE}, {ADMIN, FINANCE}, {ADMIN, FINANCE}),
+    "payment": ("payment", {ADMIN, FINANCE}, {ADMIN, FINANCE}, {ADMIN, FINANCE}, {ADMIN, FINANCE}),
+    "downloadbundle": ("bundle", {ADMIN, MARKETER, APPROVER}, NOBODY, {ADMIN, MARKETER, APPROVER}, NOBODY),
+    "webhookendpoint": ("endpoint", {ADMIN}, {ADMIN}, {ADMIN}, {ADMIN}),
+    "webhookdelivery": ("delivery", {ADMIN}, NOBODY, NOBODY, NOBODY),
+}
+
+
+def _obj(attr):
+    return lambda w: [getattr(w, attr).pk]
+
+
+def snippet_routes(model: str, attr, view, change, add, delete) -> dict[str, Route]:
+    view, change, add, delete = map(frozenset, (view, change, add, delete))
+    ns, chooser = f"wagtailsnippets_wagtail_lfcloud_{model}", f"wagtailsnippetchoosers_wagtail_lfcloud_{model}"
+    obj = _obj(attr) if attr else (lambda w: [0])
+    own = attr is not None
+    # The listing needs any model permission; Wagtail's history needs add/change/delete.
+    listing = view | change | add | delete
+    routes = {
+        f"{ns}:list": r(allowed=listing),
+        f"{ns}:list_results": r(allowed=listing),
+        f"{ns}:add": r(allowed=add),
+        f"{ns}:edit": r(obj, change, own=own),
+        f"{ns}:delete": r(obj, delete, own=own),
+        f"{ns}:usage": r(obj, change, own=own),
+        f"{ns}:history": r(obj, (change | add | delete) & (view | change), own=own),
+        f"{ns}:history_results": r(obj, (change | add | delete) & (view | change), own=own),
+        f"{ns}:copy": r(obj, add, own=own),
+        f"{ns}:inspect": r(obj, view | change, own=own),
+        f"{ns}:revisions_revert": r(lambda w: [*obj(w), 1], own=False),
+        f"{ns}:revisions_compare": r(lambda w: [*obj(w), "earliest", "latest"], own=False),
+        f"{ns}:revisions_unschedule": r(lambda w: [*obj(w), 1], own=False),
+        f"{ns}:unpublish": r(obj, own=False),
+        f"{ns}:lock": r(obj, own=False, method="post"),
+        f"{ns}:unlock": r(obj, own=False, method="post"),
+        f"{ns}:workflow_action": r(lambda w: [*obj(w), "approve", 1], own=False, method="post"),
+        f"{ns}:collect_workflow_action_data": r(lambda w: [*obj(w), "approve", 1], own=False, method="post"),
+        f"{ns}:confirm_workflow_cancellation": r(obj, own=False),
+        f"{ns}:workflow_history": r(obj, own=False),
+        f"{ns}:workflow_history_detail": r(lambda w: [*obj(w), 1], own=False),
+        f"{ns}:preview_on_edit": r(obj, own=False),
+        # Choosers: any admin user may open them; what they list is checked for leaks.
+        f"{chooser}:choose": r(allowed=ALL),
+        f"{chooser}:choose_results": r(allowed=ALL),
+        f"{chooser}:chosen": r(obj, view | change | add | delete, own=own),
+        f"{chooser}:chosen_multiple": r(allowed=ALL, query=lambda w: f"id={obj(w)[0]}"),
+        f"{chooser}:create": r(own=False),
+    }
+    return routes
+
+
+# --- the package's own admin views, public views and API -------------------------------------
+
+ADMIN_VIEWS: dict[str, Route] = {
+    "wagtail_lfcloud_admin:product_import": r(allowed={ADMIN}),
+    "wagtail_lfcloud_admin:roles": r(allowed=ALL),
+    "wagtail_lfcloud_admin:roles_brand": r(lambda w: [w.brand.slug], {ADMIN}),
+    "wagtail_lfcloud_admin:upload": r(allowed={ADMIN, STUDIO}),
+    "wagtail_lfcloud_admin:upload_file": r(own=False, method="post"),
+    "wagtail_lfcloud_admin:asset_review": r(lambda w: [w.asset.pk], {ADMIN, APPROVER, STUDIO}),
+    "wagtail_lfcloud_admin:asset_versions": r(lambda w: [w.asset.pk], {ADMIN, APPROVER, STUDIO}),
+    "wagtail_lfcloud_admin:asset_compare": r(lambda w: [w.asset.pk], {ADMIN, APPROVER, STUDIO}),
+    "wagtail_lfcloud_admin:asset_comment": r(lambda w: [w.asset.pk, w.draft_version.pk], own=False, method="post"),
+    "wagtail_lfcloud_admin:comment_resolve": r(lambda w: [w.comment.pk], own=False, method="post"),
+    "wagtail_lfcloud_admin:library": r(allowed={ADMIN, MARKETER, APPROVER, STUDIO}),
+    "wagtail_lfcloud_admin:order_detail": r(lambda w: [w.order.pk], {ADMIN, APPROVER, STUDIO, FINANCE}),
+    "wagtail_lfcloud_admin:order_grid": r(lambda w: [w.order.pk], {ADMIN, APPROVER, STUDIO, FINANCE}),
+    "wagtail_lfcloud_admin:order_transition": r(lambda w: [w.order.pk, "submitted"], own=False, method="post"),
+    "wagtail_lfcloud_admin:order_brief": r(lambda w: [w.order.pk], own=False, method="post"),
+    "wagtail_lfcloud_admin:order_message_attachment": r(
+        lambda w: [w.order.pk, w.message.pk], {ADMIN, APPROVER, STUDIO}
+    ),
+    "wagtail_lfcloud_admin:notification_preferences": r(allowed=ALL),
+    "wagtail_lfcloud_admin:bundle_order": r(lambda w: [w.order.pk], {ADMIN, MARKETER, APPROVER}),
+    "wagtail_lfcloud_admin:bundle_selection": r(own=False, query=lambda w: f"asset={w.asset.pk}"),
+    "wagtail_lfcloud_admin:bundle_detail": r(lambda w: [w.bundle.pk], {ADMIN, MARKETER, APPROVER}),
+    # Not built yet in the world: 404 for everyone on their own brand; other brands are denied.
+    "wagtail_lfcloud_admin:bundle_download": r(lambda w: [w.bundle.pk], own=False),
+    "wagtail_lfcloud:original_file": r(lambda w: [w.draft_version.pk], {ADMIN, APPROVER, STUDIO}),
+}
+
+API = "wagtail_lfcloud:wagtail_lfcloud_api"
+API_VIEWS: dict[str, Route] = {
+    f"{API}:api-root": r(own=False, api=True),
+    f"{API}:openapi-json": r(allowed=ALL, api=True),
+    f"{API}:openapi-view": r(allowed=ALL, api=True),
+    f"{API}:list_products": r(allowed=ALL, api=True),
+    f"{API}:get_product": r(lambda w: [w.product.pk], ALL, api=True),
+    f"{API}:list_assets": r(allowed=ALL, api=True),
+    f"{API}:get_asset": r(lambda w: [w.asset.pk], {ADMIN, MARKETER, APPROVER, STUDIO}, api=True),
+    # The version in review: marketers only ever see current versions.
+    f"{API}:version_renditions": r(lambda w: [w.draft_version.pk], {ADMIN, APPROVER, STUDIO}, api=True),
+    f"{API}:stable_rendition": r(lambda w: [w.brand.slug, w.product.sku, "front", "amazon_main"], own=False, api=True),
+    f"{API}:list_orders": r(allowed={ADMIN, APPROVER, STUDIO, FINANCE}, api=True),
+    f"{API}:get_order": r(lambda w: [w.order.pk], {ADMIN, APPROVER, STUDIO, FINANCE}, api=True),
+    f"{API}:list_invoices": r(allowed={ADMIN, FINANCE}, api=True),
+    f"{API}:get_invoice": r(lambda w: [w.invoice.pk], {ADMIN, FINANCE}, api=True),
+    f"{API}:create_bundle": r(own=False, method="post", api=True),
+    f"{API}:bundle_detail": r(lambda w: [w.bundle.pk], {ADMIN, MARKETER, APPROVER}, api=True),
+    f"{API}:bundle_download": r(lambda w: [w.bundle.pk], own=False, api=True),
+}
+
+#: Wagtail's own image views (the package's image policy applies to them).
+IMAGE_VIEWS: dict[str, Route] = {
+    "wagtailimages:index": r(allowed={ADMIN, APPROVER, STUDIO}),
+    "wagtailimages:index_results": r(allowed={ADMIN, APPROVER, STUDIO}),
+    "wagtailimages:edit": r(lambda w: [w.raw.pk], {ADMIN, APPROVER, STUDIO}),
+    "wagtailimages:delete": r(lambda w: [w.raw.pk], {ADMIN, APPROVER, STUDIO}),
+    "wagtailimages:url_generator": r(lambda w: [w.raw.pk], {ADMIN, APPROVER, STUDIO}),
+    "wagtailimages_chooser:choose": r(allowed=ALL),
+    "wagtailimages_chooser:choose_results": r(allowed=ALL),
+    "wagtailimages_chooser:chosen": r(lambda w: [w.final.pk], {ADMIN, MARKETER, APPROVER}),
+}
+
+TABLE: dict[str, Route] = {
+    **{name: route for model, spec in SNIPPETS.items() for name, route in snippet_routes(model, *spec).items()},
+    **ADMIN_VIEWS,
+    **API_VIEWS,
+    **IMAGE_VIEWS,
+}
+
+
+# --- enumeration -------------------------------------------------------------------------------
+
+
+def _walk(patterns, namespaces=()):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            ns = namespaces + ((pattern.namespace,) if pattern.namespace else ())
+            yield from _walk(pattern.url_patterns, ns)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield ":".join((*namespaces, pattern.name))
+
+
+def package_url_names() -> set[str]:
+    """Every named URL in a ``wagtail_lfcloud*`` namespace or a snippet namespace of the package's models."""
+    return {
+        name
+        for name in _walk(get_resolver().url_patterns)
+        if name.startswith(("wagtail_lfcloud", "wagtailsnippets_wagtail_lfcloud_", "wagtailsnippetchoosers_wagtail_lfcloud_"))
+    }
+
+
+def test_every_url_is_in_the_matrix():
+    missing = sorted(package_url_names() - set(TABLE))
+    assert not missing, (
+        "These URLs of the package are not in tests/roles/test_matrix.py TABLE; add each with the "
+        "roles that may open it:\n" + "\n".join(missing)
+    )
+
+
+def test_every_package_viewset_guards_its_objects():
+    """Object views of a viewset without the guard would fetch other brands' rows by id."""
+    from wagtail.snippets.models import get_snippet_models
+
+    from wagtail_lfcloud.guards import BrandGuardedViewSetMixin
+    from wagtail_lfcloud.policies import MODEL_ACCESS
+
+    unguarded = [
+        model.__name__
+        for model in get_snippet_models()
+        if model._meta.app_label == "wagtail_lfcloud"
+        and not isinstance(model.snippet_viewset, BrandGuardedViewSetMixin)
+    ]
+    assert not unguarded, f"Snippet viewsets without BrandGuardedViewSetMixin: {unguarded}"
+    unknown = [
+        model.__name__
+        for model in get_snippet_models()
+        if model._meta.app_label == "wagtail_lfcloud" and model.__name__ not in MODEL_ACCESS
+    ]
+    assert not unknown, f"Snippet models with no row in policies.MODEL_ACCESS: {unknown}"
+
+
+# --- the matrix ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def worlds():
+    return make_full_world("Acme"), make_full_world("Zedcorp")
+
+
+def _url(name: str, route: Route, world: BrandWorld) -> str:
+    url = reverse(name, args=route.args(world) if route.args else None)
+    if route.query:
+        url += "?" + route.query(world)
+    return url
+
+
+def _call(client, route: Route, url: str, token: str | None):
+    kwargs = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if route.api else {}
+    return getattr(client, route.method)(url, **kwargs)
+
+
+def _body(response) -> str:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode("utf-8", "replace")
+    return response.content.decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize("role", Role.values)
+def test_matrix(client, worlds, role):
+    acme, zed = worlds
+    user = acme.users[role]
+    client.force_login(user)
+    _, token = APIToken.create_token(user=user, name="matrix")
+    problems = []
+    for name, route in TABLE.items():
+        try:
+            reverse(name, args=route.args(acme) if route.args else None)
+        except Exception:  # noqa: BLE001 - a URL listed for a model without that view (e.g. no inspect)
+            continue
+        # Own brand.
+        if route.own:
+            response = _call(client, route, _url(name, route, acme), token)
+            expected_ok = role in route.allowed
+            if expected_ok and response.status_code != 200:
+                problems.append(f"{name}: {role} should open it on their brand, got {response.status_code}")
+            if not expected_ok and response.status_code not in DENIED:
+                problems.append(f"{name}: {role} should be denied on their brand, got {response.status_code}")
+            leaked = [m for m in OTHER_MARKERS if m in _body(response).lower()]
+            if leaked:
+                problems.append(f"{name}: {role}'s own-brand response shows the other brand ({leaked})")
+        elif route.args is None:
+            response = _call(client, route, _url(name, route, acme), token)
+            if any(m in _body(response).lower() for m in OTHER_MARKERS):
+                problems.append(f"{name}: {role}'s response shows the other brand")
+        # Another brand's object: denied, and nothing of it shown.
+        if route.args is not None:
+            response = _call(client, route, _url(name, route, zed), token)
+            if response.status_code not in DENIED:
+                problems.append(f"{name}: {role} reached the OTHER brand's object, got {response.status_code}")
+            url = _url(name, route, zed)
+            # Echoing what the URL itself says (a slug) is not a leak; anything more is.
+            if any(m in _body(response).lower() and m not in url.lower() for m in OTHER_MARKERS):
+                problems.append(f"{name}: {role}'s denial shows the other brand's data")
+    assert not problems, "\n".join(problems)
+
+
+def test_anonymous_users_reach_nothing(client, worlds):
+    acme, _ = worlds
+    problems = []
+    for name, route in TABLE.items():
+        if name in (f"{API}:api-root", f"{API}:openapi-json", f"{API}:openapi-view"):
+            continue
+        try:
+            url = _url(name, route, acme)
+        except Exception:  # noqa: BLE001
+            continue
+        response = getattr(client, route.method)(url)
+        if response.status_code not in DENIED | {401}:
+            problems.append(f"{name}: anonymous got {response.status_code}")
+        if "acme" in _body(response).lower() and response.status_code != 302:
+            problems.append(f"{name}: anonymous response shows the brand")
+    assert not problems, "\n".join(problems)
