@@ -80,16 +80,21 @@ class OrderForm(BrandScopedForm):
             # The deliverables already belong to this brand.
             self.fields["brand"].disabled = True
 
-    def clean(self):
-        cleaned = super().clean()
-        brand: Brand | None = cleaned.get("brand") or getattr(self.instance, "brand", None)
-        formset = self.formsets.get("lines") if hasattr(self, "formsets") else None
-        if brand is not None and formset is not None:
-            for form in formset.forms:
-                product = form.cleaned_data.get("product") if hasattr(form, "cleaned_data") else None
-                if product is not None and product.brand_id != brand.pk:
-                    form.add_error("product", _("%(sku)s belongs to another brand.") % {"sku": product.sku})
-        return cleaned
+    def is_valid(self):
+        # Child forms are cleaned after the parent's clean(), so the line/brand check runs here,
+        # once both sides are known.
+        valid = super().is_valid()
+        brand: Brand | None = self.cleaned_data.get("brand") or getattr(self.instance, "brand", None)
+        formset = self.formsets.get("lines")
+        if brand is None or formset is None:
+            return valid
+        for form in formset.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            product = data.get("product")
+            if product is not None and not data.get("DELETE") and product.brand_id != brand.pk:
+                form.add_error("product", _("%(sku)s belongs to another brand.") % {"sku": product.sku})
+                valid = False
+        return valid
 
 
 # --- orders ---------------------------------------------------------------------------------
