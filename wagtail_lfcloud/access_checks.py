@@ -1,0 +1,62 @@
+"""System checks that original files are not reachable by a public URL (W040, W041).
+
+Originals (Wagtail's ``original_images/``) are handed out only by the permission-checked view
+``/lfcloud/files/original/<version_id>/``. With S3, the storage checks (W020-W028) cover signed
+URLs and ACLs; these cover local files, which a web server usually serves from MEDIA_ROOT as-is.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.checks import Tags, Warning, register
+
+
+def _serves_media(patterns) -> bool:
+    from django.urls import URLPattern, URLResolver
+    from django.views.static import serve
+
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            if _serves_media(pattern.url_patterns):
+                return True
+        elif isinstance(pattern, URLPattern) and pattern.callback is serve:
+            root = str(pattern.default_args.get("document_root", ""))
+            if root and root.rstrip("/") == str(settings.MEDIA_ROOT).rstrip("/"):
+                return True
+    return False
+
+
+@register(Tags.security)
+def check_originals_not_public(app_configs=None, **kwargs):
+    from django.core.files.storage import FileSystemStorage, storages
+    from django.urls import get_resolver
+
+    if settings.DEBUG:
+        return []
+    warnings = []
+    try:
+        serves = _serves_media(get_resolver().url_patterns)
+    except Exception:  # noqa: BLE001 - a broken URLconf is reported by Django's own checks
+        serves = False
+    if serves:
+        warnings.append(
+            Warning(
+                "The URLconf serves MEDIA_ROOT with django.views.static.serve while DEBUG is off: anyone can "
+                "download original and draft files from MEDIA_URL + 'original_images/'.",
+                hint="Remove the static() media pattern in production; originals are served by "
+                "/lfcloud/files/original/<version_id>/ after a permission check.",
+                id="wagtail_lfcloud.W041",
+            )
+        )
+    elif isinstance(storages["default"], FileSystemStorage):
+        warnings.append(
+            Warning(
+                "Originals are stored on the local file system with DEBUG off. If your web server serves "
+                "MEDIA_ROOT, original and draft files are public at MEDIA_URL + 'original_images/'.",
+                hint="Deny MEDIA_URL + 'original_images/' in the web server (renditions under 'images/' may "
+                "stay public), or store originals in a private S3 bucket; then add 'wagtail_lfcloud.W040' "
+                "to SILENCED_SYSTEM_CHECKS. See docs/reference/roles.md.",
+                id="wagtail_lfcloud.W040",
+            )
+        )
+    return warnings
