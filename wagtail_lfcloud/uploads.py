@@ -26,6 +26,7 @@ from wagtail.images.fields import WagtailImageField
 from wagtail.log_actions import log
 
 from . import signals
+from .file_safety import UnsafeFile, check_embedded_content
 from .library import collection_for_product
 from .models import Asset, AssetVersion, Brand, Product, VersionStatus
 from .naming import NamingError, parse_name
@@ -38,7 +39,8 @@ class UploadRefused(ValueError):
     """The file was not accepted. ``str(error)`` says why; ``code`` is stable for programs.
 
     Codes: ``permission``, ``name``, ``sku``, ``not_ordered``, ``too_large``, ``not_image``,
-    ``corrupt``, ``duplicate``, ``storage`` (the file store failed; retrying may succeed).
+    ``corrupt``, ``duplicate``, ``unsafe`` (an HTML/ZIP payload besides the image), ``storage`` (the file
+    store failed; retrying may succeed).
     """
 
     def __init__(self, code: str, message: str):
@@ -115,6 +117,10 @@ def _validate_image(file, name: str) -> None:
             % {"name": name, "error": exc}
         ) from exc
     _check_decodes(file, name)
+    try:
+        check_embedded_content(file, name)
+    except UnsafeFile as exc:
+        raise UploadRefused("unsafe", str(exc)) from exc
 
 
 def resolve_asset(name: str, brand: Brand) -> tuple[Asset, str]:
@@ -164,7 +170,11 @@ def upload_version(file, *, brand: Brand, user, filename: str | None = None) -> 
     kept), and the asset's workflow is started for the new version. ``signals.version_uploaded`` is
     sent once the transaction commits.
     """
-    name = os.path.basename(filename or getattr(file, "name", "") or "")
+    raw_name = filename or getattr(file, "name", "") or ""
+    if ".." in raw_name.replace("\\", "/").split("/"):
+        raise UploadRefused("name", _("The file name %(name)s points outside its folder ('..'); give the bare "
+                                      "file name.") % {"name": repr(raw_name)})
+    name = os.path.basename(raw_name)
     if not has_capability(user, brand, "upload"):
         raise UploadRefused("permission", _("You may not upload files for %(brand)s.") % {"brand": brand.name})
     asset, period = resolve_asset(name, brand)

@@ -8,6 +8,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, Obj
 from wagtail.admin.widgets import HeaderButton
 from wagtail.snippets.views.snippets import IndexView, SnippetViewSet
 
+from ..exports import SafeExportViewSetMixin
 from ..forms import BrandScopedForm
 from ..guards import BrandGuardedViewSetMixin
 from ..models import Brand, Catalog, Product, Season
@@ -19,7 +20,7 @@ def scoped_panels(panels: list) -> ObjectList:
     return ObjectList(panels, base_form_class=BrandScopedForm)
 
 
-class BrandScopedViewSet(BrandGuardedViewSetMixin, SnippetViewSet):
+class BrandScopedViewSet(SafeExportViewSetMixin, BrandGuardedViewSetMixin, SnippetViewSet):
     """A snippet viewset whose listing only shows rows of brands the user may see.
 
     Object-level checks (edit, delete, inspect of another brand's row) are enforced by the
