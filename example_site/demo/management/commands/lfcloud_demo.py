@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 
 from wagtail_lfcloud.models import Brand, Catalog, Product, Season
 
@@ -35,7 +36,9 @@ class Command(BaseCommand):
         with transaction.atomic():
             brand, products = self.catalog()
         users = self.people(brand)
-        self.production(brand, products, users)
+        # The demo's uploads and approvals would send a dozen notification emails to the console.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            self.production(brand, products, users)
         self.stdout.write(self.style.SUCCESS("LF Cloud demo data is ready."))
         self.stdout.write("Log in at /admin/ with (password for all: %s):" % PASSWORD)
         for username, role in users.items():
@@ -93,30 +96,56 @@ class Command(BaseCommand):
         return users
 
     def production(self, brand, products, users):
-        """An order with a brief, submitted; v1 uploaded for each deliverable; some approved."""
-        try:
-            from wagtail_lfcloud.models import Order, OrderLine
-            from wagtail_lfcloud.orders import submit_order
-            from wagtail_lfcloud.uploads import upload_version
-        except ImportError:
-            return
+        """An order with a brief, submitted; v1 uploaded for each deliverable; the first two fronts approved.
+
+        Everything goes through the package's own services (order transitions, uploads, the review
+        workflow), so the demo shows exactly what people doing it in the admin would produce.
+        """
+        from wagtail_lfcloud.models import Brief, Order, OrderLine, OrderStatus
+        from wagtail_lfcloud.orders import transition
+        from wagtail_lfcloud.uploads import UploadRefused, upload_version
+
         User = get_user_model()
         admin = User.objects.get(username="admin")
-        order = Order.objects.filter(brand=brand, title="SS26 e-commerce shoot").first()
-        if order is None:
-            order = Order(brand=brand, title="SS26 e-commerce shoot", currency="EUR",
-                          due_date=dt.date.today() + dt.timedelta(days=14), created_by=admin)
-            for product in products[:4]:
-                order.lines.add(OrderLine(product=product, angles=["front", "side", "back"],
-                                          channels=["amazon_main", "shopify_product", "ig_square"],
-                                          unit_price=Decimal("45.00"), quantity=1))
-            order.save()
-            submit_order(order, admin)
+        with transaction.atomic():
+            order = Order.objects.filter(brand=brand, title="SS26 e-commerce shoot").first()
+            if order is None:
+                order = Order(brand=brand, title="SS26 e-commerce shoot", currency="EUR",
+                              due_date=dt.date.today() + dt.timedelta(days=14), created_by=admin)
+                for product in products[:4]:
+                    order.lines.add(OrderLine(product=product, angles=["front", "side"],
+                                              channels=["amazon_main", "shopify_product", "ig_square"],
+                                              unit_price=Decimal("45.00"), quantity=1))
+                order.save()
+            Brief.objects.get_or_create(order=order, defaults={
+                "instructions": "<p>Pure white background, product centred and filling about 85% of the frame. "
+                                "Laces tied, labels facing the camera.</p>",
+                "guidelines": "<p>No props, no shadows under 5% opacity, sRGB.</p>",
+                "shoot_date": dt.date.today() + dt.timedelta(days=3),
+                "finals_due": dt.date.today() + dt.timedelta(days=10),
+            })
+            if order.status == OrderStatus.DRAFT:
+                transition(order, OrderStatus.SUBMITTED, admin)
         studio = User.objects.filter(username="studio").first() or admin
+        approver = User.objects.filter(username="approver").first() or admin
         for index, product in enumerate(products[:4]):
             for angle in ("front", "side"):
-                name = f"{product.sku}_2026-01_{angle}.jpg"
                 asset = product.assets.filter(angle=angle).first()
                 if asset is None or asset.versions.exists():
                     continue
-                upload_version(ContentFile(product_photo(index, angle), name=name), brand=brand, user=studio)
+                name = f"{product.sku}_2026-01_{angle}.jpg"
+                try:
+                    result = upload_version(ContentFile(product_photo(index, angle), name=name), brand=brand, user=studio)
+                except UploadRefused as exc:
+                    self.stderr.write(f"{name}: {exc}")
+                    continue
+                if index < 2 and angle == "front":
+                    self.approve(result.asset, approver)
+
+    def approve(self, asset, user):
+        """Approve the asset's version in review, as the approver would with the Approve button."""
+        asset.refresh_from_db()
+        workflow_state = asset.current_workflow_state
+        task_state = workflow_state.current_task_state if workflow_state else None
+        if task_state is not None:
+            task_state.task.specific.on_action(task_state, user, "approve")
