@@ -37,6 +37,15 @@ NOBODY = frozenset()
 DENIED = {302, 403, 404, 405}
 #: Strings of the other brand ("Zedcorp") that must never appear in a response to Acme's people.
 OTHER_MARKERS = ("zedcorp",)
+#: Strings of the user's OWN brand that their role must never be shown: marketers and finance see
+#: no raw, draft or archived file and no review feedback; only finance and admins see invoices.
+ROLE_FORBIDDEN: dict[str, tuple[str, ...]] = {
+    Role.MARKETER: ("acme raw", "acme archived", "acme1_front_v2", "acme comment", "acme-inv-1"),
+    Role.FINANCE: ("acme raw", "acme final", "acme archived", "acme1_front_v2", "acme comment"),
+    Role.STUDIO: ("acme-inv-1",),
+    Role.APPROVER: ("acme-inv-1",),
+    Role.BRAND_ADMIN: (),
+}
 
 
 @dataclass(frozen=True)
@@ -292,13 +301,18 @@ def test_matrix(client, worlds, role):
                 problems.append(f"{name}: {role} should open it on their brand, got {response.status_code}")
             if not expected_ok and response.status_code not in DENIED:
                 problems.append(f"{name}: {role} should be denied on their brand, got {response.status_code}")
-            leaked = [m for m in OTHER_MARKERS if m in _body(response).lower()]
+            body = _body(response).lower()
+            leaked = [m for m in OTHER_MARKERS if m in body]
             if leaked:
                 problems.append(f"{name}: {role}'s own-brand response shows the other brand ({leaked})")
+            hidden = [m for m in ROLE_FORBIDDEN[role] if m in body]
+            if hidden:
+                problems.append(f"{name}: {role} is shown what their role must not see ({hidden})")
         elif route.args is None:
             response = _call(client, route, _url(name, route, acme), token)
-            if any(m in _body(response).lower() for m in OTHER_MARKERS):
-                problems.append(f"{name}: {role}'s response shows the other brand")
+            body = _body(response).lower()
+            if any(m in body for m in OTHER_MARKERS + ROLE_FORBIDDEN[role]):
+                problems.append(f"{name}: {role}'s response shows the other brand or what their role must not see")
         # Another brand's object: denied, and nothing of it shown.
         if route.args is not None:
             response = _call(client, route, _url(name, route, zed), token)
