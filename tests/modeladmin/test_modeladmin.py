@@ -1,0 +1,45 @@
+"""The optional modeladmin listings of orders and invoices.
+
+Run with ``DJANGO_SETTINGS_MODULE=tests.settings_modeladmin pytest tests/modeladmin``;
+skipped under the default settings.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from tests.factories import make_brand, make_user
+from wagtail_lfcloud.models import Invoice, Order
+
+
+@pytest.fixture
+def data(db):
+    mine, theirs = make_brand("Acme"), make_brand("Globex")
+    order = Order.objects.create(brand=mine, title="Mine", currency="EUR")
+    other = Order.objects.create(brand=theirs, title="Theirs", currency="EUR")
+    invoice = Invoice.objects.create(order=order, number="INV-1", net_amount=Decimal("10"), tax_rate=Decimal("10"), currency="EUR")
+    return mine, order, other, invoice
+
+
+def test_superuser_sees_orders_and_invoices(client, data):
+    _mine, order, other, invoice = data
+    client.force_login(make_user("root", superuser=True))
+    html = client.get("/admin/wagtail_lfcloud/order/").content.decode()
+    assert order.number in html and other.number in html
+    html = client.get("/admin/wagtail_lfcloud/invoice/").content.decode()
+    assert "INV-1" in html and "11.00" in html
+    assert client.get(f"/admin/wagtail_lfcloud/invoice/inspect/{invoice.pk}/").status_code == 200
+
+
+def test_listing_is_scoped_by_brand(data):
+    from django.test import RequestFactory
+
+    from wagtail_lfcloud.contrib.modeladmin.options import OrderModelAdmin
+    from wagtail_lfcloud.models import Role
+
+    mine, order, other, _invoice = data
+    request = RequestFactory().get("/")
+    request.user = make_user("admin", brand=mine, role=Role.BRAND_ADMIN)
+    assert list(OrderModelAdmin().get_queryset(request)) == [order]
