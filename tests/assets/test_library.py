@@ -104,3 +104,19 @@ def test_marketers_see_only_current_finals_of_their_brand(client, workflow, bran
     visible = scope_assets(Asset.objects.all(), marketer)
     assert [a.product.sku for a in visible] == ["LIB000"]
     assert all(a.versions.filter(status=VersionStatus.CURRENT).exists() for a in visible)
+
+
+def test_asset_edit_form_offers_only_the_users_brands(client, workflow, brand, product):
+    from wagtail_lfcloud.models import Product
+
+    other = make_brand("Other")
+    make_product(other, "OTHER-1")
+    admin = make_user("brandadmin", brand=brand, role="brand_admin")
+    asset = make_asset(product, "front")
+    client.force_login(admin)
+    response = client.get(reverse("wagtailsnippets_wagtail_lfcloud_asset:edit", args=[asset.pk]))
+    assert response.status_code == 200
+    choices = response.context["form"].fields["product"].queryset
+    assert list(choices) == list(Product.objects.filter(brand=brand))
+    listing = client.get(reverse("wagtailsnippets_wagtail_lfcloud_asset:list"))
+    assert b"Upload files" in listing.content

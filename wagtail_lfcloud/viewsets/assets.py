@@ -20,13 +20,36 @@ from wagtail.snippets.views.snippets import IndexView, SnippetViewSet, WorkflowA
 from ..forms import BrandScopedForm
 from ..exports import SafeExportViewSetMixin
 from ..guards import BrandGuardedViewSetMixin
-from ..models import Asset, VersionStatus
-from ..permissions import brand_ids_with, has_capability
+from ..models import Asset, Order, Product, VersionStatus
+from ..permissions import brand_ids_with, brands_with, has_capability
 from ..workflows import version_for_task_state
 
 
 class AssetForm(BrandScopedForm):
+    """Brand, product and order choices narrowed to the brands the user manages orders for."""
+
     brand_capability = "manage_orders"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = getattr(self, "for_user", None)
+        if user is None:
+            return
+        brands = brands_with(user, "manage_orders")
+        if "product" in self.fields:
+            self.fields["product"].queryset = Product.objects.filter(brand__in=brands)
+        if "order" in self.fields:
+            self.fields["order"].queryset = Order.objects.filter(brand__in=brands)
+
+    def clean(self):
+        cleaned = super().clean()
+        brand = cleaned.get("brand")
+        if brand is not None:
+            for name in ("product", "order"):
+                related = cleaned.get(name)
+                if related is not None and related.brand_id != brand.pk:
+                    self.add_error(name, _("This belongs to another brand."))
+        return cleaned
 
 
 def scope_assets(queryset, user):
