@@ -10,8 +10,8 @@ It never changes anything. Problems it finds:
 ``orphan_rendition_file``
     A file under the renditions folder that no rendition row references.
 ``no_current_version``
-    An asset that was approved (it is live, or one of its versions was approved or superseded)
-    but has no current version: the stable URLs of its channels resolve to nothing.
+    An asset that was approved (a version was made current, per the audit log, or the asset is
+    live) but has no current version: the stable URLs of its channels resolve to nothing.
 ``several_current_versions``
     An asset with more than one current version (the database constraint forbids it; reported
     if it is ever found, for example after a restore that skipped constraints).
@@ -25,9 +25,11 @@ import posixpath
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.storage import Storage
 from django.db.models import Count, Exists, OuterRef, Q
 from wagtail.images import get_image_model
+from wagtail.models import ModelLogEntry
 
 from .models import Asset, AssetVersion, VersionStatus
 
@@ -140,28 +142,29 @@ def check(*, orphans: bool = True) -> Report:
 def _asset_problems(report: Report) -> list[Problem]:
     problems = []
     current = Q(versions__status=VersionStatus.CURRENT)
-    approved_before = Exists(
-        AssetVersion.objects.filter(asset=OuterRef("pk")).filter(
-            Q(status=VersionStatus.SUPERSEDED) | Q(approved_task_state__isnull=False)
-        )
-    )
     has_versions = Exists(AssetVersion.objects.filter(asset=OuterRef("pk")))
-    assets = Asset.objects.annotate(
-        current_count=Count("versions", filter=current), approved_before=approved_before, has_versions=has_versions
-    )
+    assets = Asset.objects.annotate(current_count=Count("versions", filter=current), has_versions=has_versions)
     report.checked["assets"] = assets.count()
-    for asset_id, live in (
-        assets.filter(current_count=0)
-        .filter(Q(approved_before=True) | Q(live=True, has_versions=True))
-        .values_list("pk", "live")
-    ):
-        problems.append(
-            Problem(
-                "no_current_version",
-                f"Asset {asset_id} was approved but has no current version.",
-                {"asset": asset_id, "live": live},
+    # "Was approved": a version was made current (audit log), or the asset was published.
+    # A superseded status alone proves nothing: a newer upload supersedes versions never approved.
+    without_current = dict(assets.filter(current_count=0, has_versions=True).values_list("pk", "live"))
+    approved = {
+        int(pk)
+        for pk in ModelLogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(Asset),
+            action="wagtail_lfcloud.version_approved",
+            object_id__in=[str(pk) for pk in without_current],
+        ).values_list("object_id", flat=True)
+    }
+    for asset_id, live in sorted(without_current.items()):
+        if asset_id in approved or live:
+            problems.append(
+                Problem(
+                    "no_current_version",
+                    f"Asset {asset_id} was approved but has no current version.",
+                    {"asset": asset_id, "live": live},
+                )
             )
-        )
     for asset_id, count in assets.filter(current_count__gt=1).values_list("pk", "current_count"):
         problems.append(
             Problem(

@@ -71,7 +71,10 @@ def test_rendition_files_of_real_renditions_are_not_orphans():
 
 
 def test_an_approved_asset_without_current_version_is_reported():
-    asset, _ = make_versioned_asset(VersionStatus.SUPERSEDED, VersionStatus.IN_REVIEW)
+    from wagtail.log_actions import log
+
+    asset, (v1, _v2) = make_versioned_asset(VersionStatus.SUPERSEDED, VersionStatus.IN_REVIEW)
+    log(asset, "wagtail_lfcloud.version_approved", data={"version": 1, "version_id": v1.pk})
     report = check()
     assert codes(report) == ["no_current_version"]
     assert report.problems[0].details["asset"] == asset.pk
@@ -86,6 +89,8 @@ def test_a_live_asset_with_versions_but_none_current_is_reported():
 
 def test_assets_never_approved_are_fine_without_current_version():
     make_versioned_asset(VersionStatus.IN_REVIEW)
+    # Superseded by a newer upload before anyone approved it.
+    make_versioned_asset(VersionStatus.SUPERSEDED, VersionStatus.SUPERSEDED, VersionStatus.IN_REVIEW)
     make_versioned_asset(VersionStatus.CHANGES_REQUESTED, VersionStatus.REJECTED)
     assert check().ok
 
