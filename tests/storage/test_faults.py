@@ -9,7 +9,9 @@ import pytest
 from django.db import DatabaseError, connection
 from wagtail.images import get_image_model
 
-from tests.factories import image_upload
+from django.urls import reverse
+
+from tests.factories import image_upload, make_user
 from tests.s3 import free_port, s3_storages_settings, use_rendition_storage
 from wagtail_lfcloud.models import AssetVersion, ChannelRendition, VersionStatus
 from wagtail_lfcloud.uploads import UploadRefused, upload_version
@@ -110,7 +112,7 @@ def _current_version(studio, django_capture_on_commit_callbacks):
 
 
 def test_rendition_generation_when_the_rendition_bucket_fails(
-    studio, s3_storages, settings, monkeypatch, django_capture_on_commit_callbacks
+    studio, s3_storages, settings, monkeypatch, django_capture_on_commit_callbacks, client
 ):
     from django_tasks import TaskResultStatus
 
@@ -134,6 +136,12 @@ def test_rendition_generation_when_the_rendition_bucket_fails(
     assert all("NoSuchBucket" in r.error for r in rows), rows[0].error
     assert get_image_model().get_rendition_model().objects.count() == rows_before
     assert s3_storages.rendition_keys() == renditions_before
+
+    # The failure is shown where people look for channel files: the admin's asset library.
+    client.force_login(make_user(superuser=True))
+    page = client.get(reverse("wagtail_lfcloud_admin:library")).content.decode()
+    assert "ig_square could not be generated: The file storage failed while rendering" in page
+    assert 'data-channel-failed="ig_square"' in page
 
 
 def test_rendition_generation_when_the_original_vanished_from_s3(

@@ -112,7 +112,7 @@ class LibraryView(WagtailAdminTemplateMixin, TemplateView):
         ).prefetch_related(
             Prefetch("image", queryset=get_image_model().objects.prefetch_renditions(THUMBNAIL_SPEC)),
             Prefetch("channel_renditions", queryset=ChannelRendition.objects.only(
-                "pk", "version_id", "channel", "status", "compliance_status")),
+                "pk", "version_id", "channel", "status", "compliance_status", "error")),
         )
         page = Paginator(queryset, PAGE_SIZE).get_page(self.request.GET.get("p"))
         drafts = brand_ids_with(self.request.user, "view_drafts")
@@ -120,7 +120,10 @@ class LibraryView(WagtailAdminTemplateMixin, TemplateView):
             channels = list(version.asset.channels or [])
             ready = {r.channel for r in version.channel_renditions.all() if r.status == ChannelRendition.Status.READY}
             version.channels_ready = [c for c in channels if c in ready]
-            version.channels_missing = [c for c in channels if c not in ready]
+            failed = {r.channel: r.error for r in version.channel_renditions.all()
+                      if r.status == ChannelRendition.Status.FAILED}
+            version.channels_failed = [(c, failed[c]) for c in channels if c in failed]
+            version.channels_missing = [c for c in channels if c not in ready and c not in failed]
             version.can_review = drafts is None or version.asset.brand_id in drafts
         query = self.request.GET.copy()
         query.pop("p", None)
