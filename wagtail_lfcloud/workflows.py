@@ -5,8 +5,8 @@ The default workflow, "LF Cloud asset review", has two steps:
 1. ``ComplianceTask`` ("Channel compliance"): checks the submitted file against the source
    rules of every channel the asset is for, at once and with no person involved. Passing approves
    the step; failing requests changes with the reasons as the comment.
-2. ``GroupApprovalTask`` ("Brand approval"): the brand's approvers approve or request changes
-   (Wagtail's built-in reject with a comment).
+2. ``BrandApprovalTask`` ("Brand approval"), Wagtail's group approval limited to the asset's
+   brand: the brand's approvers approve or request changes (Wagtail's built-in reject with a comment).
 
 What happens to the versions is decided here, in handlers of Wagtail's workflow signals:
 
@@ -28,10 +28,18 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
-from wagtail.models import GroupApprovalTask, Task, TaskState, Workflow, WorkflowContentType, WorkflowState, WorkflowTask
+from wagtail.models import (
+    AbstractGroupApprovalTask,
+    Task,
+    TaskState,
+    Workflow,
+    WorkflowContentType,
+    WorkflowState,
+    WorkflowTask,
+)
 
 from . import signals
-from .models import Asset, AssetVersion, BrandRole, ComplianceTask, Role, VersionStatus
+from .models import Asset, AssetVersion, BrandApprovalTask, BrandRole, ComplianceTask, Role, VersionStatus
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +71,7 @@ def ensure_default_workflow() -> Workflow:
     if workflow is None:
         workflow = Workflow.objects.create(name=DEFAULT_WORKFLOW_NAME, active=True)
         compliance = ComplianceTask.objects.create(name=COMPLIANCE_TASK_NAME)
-        approval = GroupApprovalTask.objects.create(name=APPROVAL_TASK_NAME)
+        approval = BrandApprovalTask.objects.create(name=APPROVAL_TASK_NAME)
         approval.groups.set(_approver_groups())
         WorkflowTask.objects.create(workflow=workflow, task=compliance, sort_order=0)
         WorkflowTask.objects.create(workflow=workflow, task=approval, sort_order=1)
@@ -83,7 +91,7 @@ def add_approver_group(group: Group) -> None:
         return
     for task in workflow.tasks.filter(active=True):
         task = task.specific
-        if isinstance(task, GroupApprovalTask):
+        if isinstance(task, AbstractGroupApprovalTask):
             task.groups.add(group)
 
 

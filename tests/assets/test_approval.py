@@ -79,10 +79,15 @@ def test_approving_twice_leaves_one_current_version(client, brand, asset, studio
     assert ModelLogEntry.objects.filter(action="wagtail_lfcloud.version_approved").count() == 1
 
 
-def test_approvers_of_another_brand_cannot_act(client, brand, asset, studio):
+def test_approvers_of_another_brand_cannot_act(client, brand, asset, studio, approver):
     upload_version(image_upload(NAME), brand=brand, user=studio)
     step = approval_step(asset)
     outsider = make_user("outsider", brand=make_brand("Else"), role="approver")
+    # Their group may act on the "Brand approval" step, but only for their own brand's assets:
+    # nothing of Acme's awaits their review on the dashboard.
+    assert step.task.specific.groups.filter(user=outsider).exists()
+    assert not TaskState.objects.reviewable_by(outsider).exists()
+    assert TaskState.objects.reviewable_by(approver).filter(pk=step.pk).exists()
     client.force_login(outsider)
     client.post(action_url(asset, step))
     assert not asset.versions.filter(status=VersionStatus.CURRENT).exists()

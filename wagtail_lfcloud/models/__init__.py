@@ -1,6 +1,6 @@
 """Models of wagtail-lfcloud, one module per part of the domain."""
 
-from .assets import Asset, AssetComment, AssetVersion, ComplianceTask, VersionStatus
+from .assets import Asset, AssetComment, AssetVersion, BrandApprovalTask, ComplianceTask, VersionStatus
 from .catalog import Brand, Catalog, Product, Season
 from .channels import ChannelRendition
 from .delivery import DownloadBundle, WebhookDelivery, WebhookEndpoint
@@ -23,6 +23,7 @@ __all__ = [
     "Asset",
     "AssetComment",
     "AssetVersion",
+    "BrandApprovalTask",
     "Brand",
     "BrandCollection",
     "BrandRole",

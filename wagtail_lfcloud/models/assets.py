@@ -8,7 +8,16 @@ from django.db.models import Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 from modelcluster.models import ClusterableModel
 from wagtail.images import get_image_model_string
-from wagtail.models import DraftStateMixin, LockableMixin, RevisionMixin, Task, TaskState, WorkflowMixin
+from django.db.models.functions import Cast
+from wagtail.models import (
+    AbstractGroupApprovalTask,
+    DraftStateMixin,
+    LockableMixin,
+    RevisionMixin,
+    Task,
+    TaskState,
+    WorkflowMixin,
+)
 from wagtail.search import index
 
 
@@ -228,3 +237,51 @@ class ComplianceTask(Task):
     class Meta:
         verbose_name = _("channel compliance check")
         verbose_name_plural = _("channel compliance checks")
+
+
+class BrandApprovalTask(AbstractGroupApprovalTask):
+    """Wagtail's group approval, limited to the asset's own brand.
+
+    Members of the chosen groups act only on assets of brands where they have the "review"
+    capability, so one brand's approvers never see or approve another brand's files (not even in
+    the dashboard's "awaiting your review" panel). Superusers may act on everything.
+    """
+
+    def _may_review(self, obj, user) -> bool:
+        from ..permissions import has_capability
+
+        if user.is_superuser:
+            return True
+        brand_id = getattr(obj, "brand_id", None)
+        return brand_id is not None and has_capability(user, brand_id, "review")
+
+    def get_actions(self, obj, user):
+        return super().get_actions(obj, user) if self._may_review(obj, user) else []
+
+    def user_can_access_editor(self, obj, user):
+        return super().user_can_access_editor(obj, user) and self._may_review(obj, user)
+
+    def locked_for_user(self, obj, user):
+        return super().locked_for_user(obj, user) or not self._may_review(obj, user)
+
+    def get_task_states_user_can_moderate(self, user, **kwargs):
+        from ..permissions import brand_ids_with
+
+        states = super().get_task_states_user_can_moderate(user, **kwargs)
+        brand_ids = brand_ids_with(user, "review")
+        if brand_ids is None:
+            return states
+        asset_ids = (
+            Asset.objects.filter(brand_id__in=brand_ids)
+            .annotate(pk_text=Cast("pk", output_field=models.CharField()))
+            .values("pk_text")
+        )
+        return states.filter(workflow_state__object_id__in=asset_ids)
+
+    @classmethod
+    def get_description(cls):
+        return _("Members of the chosen groups who approve for the asset's brand can approve this task")
+
+    class Meta:
+        verbose_name = _("brand approval task")
+        verbose_name_plural = _("brand approval tasks")
