@@ -19,13 +19,14 @@ from ...photos import product_photo
 
 PASSWORD = os.environ.get("LFCLOUD_DEMO_PASSWORD", "lfcloud-demo")
 
+# sku, name, catalog, season, colour, ASIN (Amazon bundles name files by it: B0NW100101.MAIN.jpg)
 PRODUCTS = [
-    ("NW-1001", "Trail runner", "Footwear", "SS26", "Ocean blue"),
-    ("NW-1002", "City sneaker", "Footwear", "SS26", "Brick red"),
-    ("NW-1003", "Hiking boot", "Footwear", "FW25", "Forest green"),
-    ("NW-1004", "Slip-on", "Footwear", "SS26", "Sand"),
-    ("NW-2001", "Weekender bag", "Bags", "FW25", "Graphite"),
-    ("NW-2002", "Day pack", "Bags", "SS26", "Plum"),
+    ("NW-1001", "Trail runner", "Footwear", "SS26", "Ocean blue", "B0NW100101"),
+    ("NW-1002", "City sneaker", "Footwear", "SS26", "Brick red", "B0NW100201"),
+    ("NW-1003", "Hiking boot", "Footwear", "FW25", "Forest green", "B0NW100301"),
+    ("NW-1004", "Slip-on", "Footwear", "SS26", "Sand", "B0NW100401"),
+    ("NW-2001", "Weekender bag", "Bags", "FW25", "Graphite", "B0NW200101"),
+    ("NW-2002", "Day pack", "Bags", "SS26", "Plum", "B0NW200201"),
 ]
 
 
@@ -63,10 +64,11 @@ class Command(BaseCommand):
             )[0],
         }
         products = []
-        for sku, name, catalog, season, colour in PRODUCTS:
+        for sku, name, catalog, season, colour, asin in PRODUCTS:
             product, _ = Product.objects.update_or_create(
                 brand=brand, sku=sku,
-                defaults={"name": name, "catalog": catalogs[catalog], "season": seasons[season], "colour": colour},
+                defaults={"name": name, "catalog": catalogs[catalog], "season": seasons[season], "colour": colour,
+                          "asin": asin},
             )
             products.append(product)
         return brand, products

@@ -1,0 +1,277 @@
+"""The whole production cycle in a real browser, one person's step at a time.
+
+A brand admin orders photos of two bags with a brief; the studio uploads four files at once and
+the brand admin's open order page updates by itself; an approver pins a comment and requests
+changes; the studio uploads v2; the approver approves it; a marketer finds it in the library
+(finals only) and downloads the Amazon bundle; the stable API URL serves v2.
+
+Every step is done through the admin UI as the person would do it. Each step saves a screenshot
+to docs/img/tutorial/NN-name.png; docs/tutorial/first-steps.md walks through the same steps with
+them, so the tutorial shows what the code really does.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from .conftest import EXAMPLE_SITE, screenshot
+
+pytestmark = pytest.mark.browser
+
+# The bags are not in the demo's own order, so this order creates their deliverables.
+BAGS = {"NW-2001": "B0NW200101", "NW-2002": "B0NW200201"}
+ANGLES = ("front", "side")
+CHANNELS = ("amazon_main", "shopify_product")
+PERIOD = "2026-02"
+
+
+def photo(tmp_path: Path, sku: str, angle: str, version: int) -> Path:
+    """A studio photo named by the convention, drawn by the example site's demo (no downloads)."""
+    sys.path.insert(0, str(EXAMPLE_SITE))
+    try:
+        from demo.photos import product_photo
+    finally:
+        sys.path.remove(str(EXAMPLE_SITE))
+    folder = tmp_path / f"v{version}"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{sku}_{PERIOD}_{angle}.jpg"
+    seed = list(BAGS).index(sku) * 2 + (angle == "side")
+    path.write_bytes(product_photo(seed, angle, size=(1200, 1200), version=version))
+    return path
+
+
+def cell_state(page, sku: str, angle: str):
+    """The status label of one SKU x angle cell of the order grid."""
+    return page.locator("tr", has_text=sku).locator(f"td[data-cell$=':{angle}'] [data-state]")
+
+
+def upload(page, files: list[Path]) -> list[str]:
+    """Pick ``files`` on the upload page and wait until each has a result; return the messages."""
+    page.set_input_files("input[data-lfcloud-files]", [str(f) for f in files])
+    page.wait_for_function(
+        "n => document.querySelectorAll('[data-lfcloud-upload-list] [data-lfcloud-result]').length >= n",
+        arg=len(files), timeout=120_000,
+    )
+    items = page.locator("[data-lfcloud-upload-list] li")
+    return [items.nth(i).inner_text() for i in range(items.count())]
+
+
+def open_review(page, sku: str, angle: str) -> None:
+    """From the Assets listing, open the review page of one deliverable."""
+    page.goto("/admin/snippets/wagtail_lfcloud/asset/")
+    row = page.locator("tbody tr").filter(has_text=sku).filter(has_text=re.compile(rf"\b{angle}\b"))
+    row.get_by_role("link", name="Review").click()
+    page.wait_for_url(re.compile(r"/admin/lfcloud/assets/\d+/review/"))
+
+
+def test_order_to_api(login, example_site, tmp_path):
+    from playwright.sync_api import expect
+
+    # 1. The brand admin creates an order for two bags, front and side, for Amazon and Shopify.
+    brand = login("brandadmin")
+    brand.goto("/admin/snippets/wagtail_lfcloud/order/add/")
+    brand.fill("#id_title", "FW26 bags for the web shop")
+    brand.fill("#id_due_date", "2026-12-18")
+    for index, sku in enumerate(BAGS):
+        brand.click("#id_lines-ADD")
+        product = brand.locator(f"#id_lines-{index}-product")
+        product.select_option(label=product.locator("option", has_text=sku).inner_text())
+        for angle in ANGLES:
+            brand.check(f"input[name='lines-{index}-angles'][value='{angle}']")
+        for channel in CHANNELS:
+            brand.check(f"input[name='lines-{index}-channels'][value='{channel}']")
+        brand.fill(f"#id_lines-{index}-unit_price", "40")
+        brand.fill(f"#id_lines-{index}-quantity", "1")
+    # Scroll the page (not the form's inner containers) so the first line is near the top.
+    brand.locator("#id_lines-0-product").evaluate(
+        "e => window.scrollTo(0, e.getBoundingClientRect().top + window.scrollY - 220)"
+    )
+    screenshot(brand, "01-new-order")
+    brand.get_by_role("button", name="Save", exact=True).click()
+    expect(brand.locator(".messages")).to_contain_text("created")
+    number = re.search(r"LF-\d{4}-\d{6}", brand.locator(".messages").inner_text()).group(0)
+
+    # 2. ... writes the brief on the order page ...
+    brand.locator("tbody tr", has_text=number).get_by_role("link", name=number).click()
+    order_url = _order_page(brand, number)
+    brand.get_by_role("button", name="Write the brief").click()
+    brand.fill("#id_shoot_date", "2026-12-01")
+    brand.fill("#id_finals_due", "2026-12-12")
+    brand.locator(".public-DraftEditor-content").first.click()  # also closes the date pickers
+    brand.keyboard.type("Pure white background, bag centred and filling 85% of the frame. Straps tucked in.")
+    screenshot(brand, "02-brief")
+    brand.get_by_role("button", name="Save", exact=True).click()
+    expect(brand.locator(".messages")).to_contain_text(re.compile("updated|saved", re.I))
+
+    # 3. ... and submits the order to the studio: the shot list shows four deliverables to upload.
+    brand.goto(order_url)
+    brand.get_by_role("button", name="Submit to the studio").click()
+    expect(brand.locator(".messages")).to_contain_text("submitted")
+    for sku in BAGS:
+        for angle in ANGLES:
+            expect(cell_state(brand, sku, angle)).to_have_attribute("data-state", "awaiting_upload")
+    screenshot(brand, "03-order-submitted")
+
+    # 4. The studio uploads all four photos at once and watches each file's progress bar. The
+    # connection is throttled so the screenshot catches the uploads in flight.
+    studio = login("studio")
+    studio.goto("/admin/lfcloud/upload/")
+    cdp = studio.context.new_cdp_session(studio)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", {
+        "offline": False, "latency": 20, "downloadThroughput": -1, "uploadThroughput": 48 * 1024,
+    })
+    brand.evaluate("window.lfcloudNotReloaded = true")  # the brand admin's order page stays open
+    v1 = [photo(tmp_path, sku, angle, 1) for sku in BAGS for angle in ANGLES]
+    studio.set_input_files("input[data-lfcloud-files]", [str(f) for f in v1])
+    studio.wait_for_function(
+        "[...document.querySelectorAll('[data-lfcloud-upload-list] progress')].some(p => p.value > 0 && p.value < 100)"
+    )
+    screenshot(studio, "04-upload-progress")
+    cdp.send("Network.emulateNetworkConditions", {
+        "offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1,
+    })
+    studio.wait_for_function(
+        "document.querySelectorAll('[data-lfcloud-upload-list] [data-lfcloud-result]').length >= 4", timeout=120_000
+    )
+    results = studio.locator("[data-lfcloud-upload-list] li")
+    expect(results).to_have_count(4)
+    for i in range(4):
+        expect(results.nth(i)).to_have_attribute("data-lfcloud-result", "ok")
+        expect(results.nth(i)).to_contain_text("version 1")
+    screenshot(studio, "05-upload-done")
+
+    # 5. The brand admin's order page, never reloaded, now shows every deliverable in review.
+    for sku in BAGS:
+        for angle in ANGLES:
+            expect(cell_state(brand, sku, angle)).to_have_attribute("data-state", "in_review", timeout=30_000)
+    assert brand.evaluate("window.lfcloudNotReloaded === true"), "the order grid must update without a reload"
+    expect(brand.locator("main")).to_contain_text("4 in review")
+    screenshot(brand, "06-grid-live")
+
+    # 6. The approver pins a comment on the bag's label and requests changes.
+    approver = login("approver")
+    open_review(approver, "NW-2001", "front")
+    stage = approver.locator("[data-lfcloud-stage]")
+    expect(stage.locator("img")).to_be_visible()
+    box = stage.bounding_box()
+    x, y = box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3
+    approver.mouse.move(x, y)
+    approver.mouse.down()
+    approver.mouse.move(x + box["width"] * 0.15, y + box["height"] * 0.1, steps=4)
+    approver.mouse.move(x + box["width"] * 0.25, y + box["height"] * 0.2, steps=4)
+    approver.mouse.up()
+    expect(approver.locator("[data-lfcloud-comment-form] input[name=x]")).not_to_have_value("")
+    approver.fill("[data-lfcloud-comment-form] textarea", "The label is crooked: straighten it.")
+    approver.locator("[data-lfcloud-comment-form]").get_by_role("button", name="Add comment").click()
+    expect(approver.locator(".messages")).to_contain_text("Comment added")
+    expect(approver.locator(".lfcloud-pin")).to_have_count(1)
+    screenshot(approver, "07-pinned-comment")
+    approver.fill("#comment-reject", "Please straighten the label (pin 1) and upload a new version.")
+    approver.locator("button[data-action=reject]").click()
+    expect(approver.locator("main")).to_contain_text("Changes requested")
+    screenshot(approver, "08-changes-requested")
+    expect(cell_state(brand, "NW-2001", "front")).to_have_attribute("data-state", "changes_requested", timeout=30_000)
+
+    # 7. The studio uploads v2 of that photo; the approver sees it next to the earlier feedback.
+    studio.goto("/admin/lfcloud/upload/")
+    [message] = upload(studio, [photo(tmp_path, "NW-2001", "front", 2)])
+    assert "version 2" in message, message
+    screenshot(studio, "09-upload-v2")
+    open_review(approver, "NW-2001", "front")
+    expect(approver.locator("[aria-current=page]")).to_contain_text("v2")
+    expect(approver.locator("[data-lfcloud-earlier]")).to_contain_text("The label is crooked")
+    screenshot(approver, "10-review-v2")
+
+    # 8. The approver approves v2: it becomes the current version, v1 is kept as superseded.
+    approver.fill("#comment-approve", "Label straight now. Approved.")
+    approver.locator("button[data-action=approve]").click()
+    expect(approver.locator("main")).to_contain_text("Approved (current)")
+    expect(approver.locator(".lfcloud-version-tabs")).to_contain_text("v1 · Superseded")
+    screenshot(approver, "11-approved")
+    expect(cell_state(brand, "NW-2001", "front")).to_have_attribute("data-state", "approved", timeout=30_000)
+
+    # 9. A marketer finds the bag in the asset library. Marketers see approved finals only: the
+    # other three photos are still in review and stay invisible, even when asked for by URL.
+    marketer = login("marketer")
+    marketer.goto("/admin/lfcloud/library/")
+    marketer.fill("#id_sku", "NW-2001")
+    marketer.get_by_role("button", name="Filter").click()
+    library = marketer.locator("[data-lfcloud-library] li[data-version]")
+    expect(library).to_have_count(1)
+    expect(library.first).to_contain_text("NW-2001 · front · v2")
+    expect(library.first).to_have_attribute("data-status", "current")
+    library.first.scroll_into_view_if_needed()
+    screenshot(marketer, "12-library-finals")
+    for status in ("in_review", "all"):
+        marketer.goto(f"/admin/lfcloud/library/?sku=NW-2001&status={status}")
+        statuses = marketer.locator("[data-lfcloud-library] li[data-version]").evaluate_all(
+            "items => items.map(i => i.dataset.status)"
+        )
+        assert set(statuses) <= {"current"}, f"a marketer saw {statuses} with status={status}"
+
+    # 10. ... and downloads the Amazon bundle of the order: files named by ASIN, v2 inside.
+    order_id = re.search(r"/orders/(\d+)/", order_url).group(1)
+    marketer.goto(f"/admin/lfcloud/bundles/order/{order_id}/")
+    marketer.select_option("select[name=channel]", "amazon_main")
+    screenshot(marketer, "13-amazon-bundle")
+    with marketer.expect_download() as download_info:
+        marketer.get_by_role("button", name=re.compile("Download|Prepare", re.I)).click()
+    bundle = download_info.value
+    archive = zipfile.ZipFile(io.BytesIO(Path(bundle.path()).read_bytes()))
+    names = archive.namelist()
+    assert "B0NW200101.MAIN.jpg" in names, names
+    assert not any("NW-2002" in n or BAGS["NW-2002"] in n for n in names), f"unapproved files in the bundle: {names}"
+
+    # 11. The superuser creates an API token for the marketer's storefront (Settings → API tokens).
+    admin = login("admin")
+    admin.goto("/admin/api-tokens/new/")
+    admin.fill("input[name=name]", "Storefront")
+    admin.select_option("select[name=user]", label="marketer")
+    admin.get_by_role("button", name=re.compile("Create|Save", re.I)).click()
+    token = admin.locator("#api-token-value").input_value()
+    assert token.startswith("wagtail_"), token
+    screenshot(admin, "14-api-token")
+
+    # 12. The stable URL of the bag's Amazon image redirects to v2's file; a browser that sends
+    # the token sees the approved photo.
+    api = admin.context.request
+    url = f"/lfcloud/api/renditions/northwind/NW-2001/front/amazon_main"
+    response = api.get(url, headers={"Authorization": f"Bearer {token}"}, max_redirects=0)
+    if response.status == 202:  # the channel file is still being made: the API says when to retry
+        admin.wait_for_timeout(1000 * int(response.headers.get("retry-after", "1")))
+        response = api.get(url, headers={"Authorization": f"Bearer {token}"}, max_redirects=0)
+    assert response.status == 302, (response.status, response.text())
+    assert response.headers["x-lfcloud-version"] == "2"
+    image = api.get(response.headers["location"])
+    assert image.ok and image.headers["content-type"] == "image/jpeg"
+    anonymous = api.get(url, max_redirects=0, headers={"Authorization": ""})
+    assert anonymous.status == 401
+    viewer = admin.context.browser.new_context(
+        viewport={"width": 1280, "height": 800}, base_url=example_site.url,
+        extra_http_headers={"Authorization": f"Bearer {token}"},
+    )
+    try:
+        page = viewer.new_page()
+        page.goto(url)
+        assert "NW-2001_2" in page.url, page.url
+        screenshot(page, "15-stable-url")
+    finally:
+        viewer.close()
+
+
+def _order_page(page, number: str) -> str:
+    """Open the order's LF Cloud page (shot list, brief, thread) and return its URL."""
+    if not re.search(r"/admin/lfcloud/orders/\d+/$", page.url):
+        match = re.search(r"/edit/(\d+)/", page.url)
+        page.goto(f"/admin/lfcloud/orders/{match.group(1)}/")
+    from playwright.sync_api import expect
+
+    expect(page.locator("main")).to_contain_text(number)
+    return page.url
