@@ -121,3 +121,25 @@ def test_default_workflow_is_idempotent_and_the_command_reports_it(brand, produc
     # New approver groups may act on the approval step.
     approval = first.tasks.get(name="Brand approval").specific
     assert approval.groups.filter(lfcloud_role__brand=brand, lfcloud_role__role="approver").exists()
+
+
+def test_signals_are_sent_after_commit(brand, asset, studio, approver, django_capture_on_commit_callbacks):
+    uploaded, sent_back = [], []
+    signals.version_uploaded.connect(lambda **kw: uploaded.append(kw), weak=False, dispatch_uid="t_up")
+    signals.changes_requested.connect(lambda **kw: sent_back.append(kw), weak=False, dispatch_uid="t_cr")
+    try:
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            version = upload_version(image_upload(NAME), brand=brand, user=studio).version
+        assert uploaded == []  # nothing before the commit
+        for callback in callbacks:
+            callback()
+        assert [(kw["version"], kw["user"]) for kw in uploaded] == [(version, studio)]
+        step = approval_step(asset)
+        with django_capture_on_commit_callbacks(execute=True):
+            step.task.specific.on_action(step, approver, "reject", comment="Too dark")
+    finally:
+        signals.version_uploaded.disconnect(dispatch_uid="t_up")
+        signals.changes_requested.disconnect(dispatch_uid="t_cr")
+    assert [(kw["version"], kw["user"], kw["comment"]) for kw in sent_back] == [(version, approver, "Too dark")]
+    version.refresh_from_db()
+    assert version.status == VersionStatus.CHANGES_REQUESTED
