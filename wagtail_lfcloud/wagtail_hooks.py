@@ -52,6 +52,13 @@ def register_library_menu_item():
 
 
 @hooks.register("register_admin_menu_item")
+def register_upload_menu_item():
+    from .views.uploads import upload_menu_item
+
+    return upload_menu_item()
+
+
+@hooks.register("register_admin_menu_item")
 def register_roles_menu_item():
     from .views.roles import roles_menu_item
 
