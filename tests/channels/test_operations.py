@@ -194,3 +194,14 @@ def test_maxbytes_that_cannot_be_met_still_renders_at_the_floor_quality(caplog):
 def test_bad_arguments_are_invalid_filter_specs(spec):
     with pytest.raises(InvalidFilterSpecError):
         Filter(spec=spec).operations
+
+
+def test_trim_on_a_large_image_ignores_dust_and_keeps_a_thin_strap():
+    from wagtail_lfcloud.channels.analysis import foreground_bbox
+
+    shot = Image.new("RGB", (1600, 1200), (255, 255, 255))
+    shot.paste(RED, (500, 400, 1100, 900))  # the bag
+    shot.paste((40, 40, 40), (790, 150, 793, 400))  # a 3 px strap above it
+    shot.putpixel((30, 30), (0, 0, 0))  # dust
+    shot.paste((246, 246, 246), (1500, 1100, 1510, 1110))  # a faint smudge
+    assert foreground_bbox(shot) == (500, 150, 1100, 900)

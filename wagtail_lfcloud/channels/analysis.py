@@ -82,31 +82,47 @@ def foreground_bbox(
 ) -> tuple[int, int, int, int] | None:
     """Bounding box ``(left, top, right, bottom)`` of the foreground, or None if there is none.
 
-    Two passes keep this fast on large outputs: block averages on a reduced copy find the
-    product's region (dust averages away), then the exact edge is found at full resolution
-    inside that region, widened by one block.
+    Two passes keep this fast and small on large outputs: block averages on a reduced copy
+    find the product's region (dust averages away), then each edge is found exactly at full
+    resolution inside a band one block wide on either side of the coarse edge, so no
+    full-size intermediate image is made.
     """
-    distance = _difference_map(image, background)
-    factor = max(1, math.ceil(max(distance.size) / COARSE_SIDE))
+    if has_alpha(image):
+        image = image.convert("RGBA")
+    elif image.mode != "RGB":
+        image = image.convert("RGB")
+    if background is None and not has_alpha(image):
+        background = image.getpixel((0, 0))
+    factor = max(1, math.ceil(max(image.size) / COARSE_SIDE))
     if factor == 1:
-        return _despeckle(_threshold(distance, tolerance)).getbbox()
+        return _despeckle(_threshold(_difference_map(image, background), tolerance)).getbbox()
     # Averaging factor x factor blocks dilutes an isolated speck below the threshold while a
     # product, even a thin strap, keeps its blocks above it. No opening here: it would cut
     # thin protrusions off the region, and trimming must never crop the product.
-    coarse = distance.reduce(factor)
-    box = _threshold(coarse, max(1, tolerance // 3)).getbbox()
+    coarse = _threshold(_difference_map(image.reduce(factor), background), max(1, tolerance // 3))
+    box = coarse.getbbox()
     if box is None:
         return None
-    region = (
-        max(0, (box[0] - 1) * factor),
-        max(0, (box[1] - 1) * factor),
-        min(distance.width, (box[2] + 1) * factor),
-        min(distance.height, (box[3] + 1) * factor),
+    w, h = image.size
+    outer = (max(0, (box[0] - 1) * factor), max(0, (box[1] - 1) * factor),
+             min(w, (box[2] + 1) * factor), min(h, (box[3] + 1) * factor))
+
+    def exact(band: tuple[int, int, int, int]) -> tuple[int, int, int, int] | None:
+        found = _threshold(_difference_map(image.crop(band), background), tolerance).getbbox()
+        if found is None:
+            return None
+        return band[0] + found[0], band[1] + found[1], band[0] + found[2], band[1] + found[3]
+
+    left = exact((outer[0], outer[1], min(w, (box[0] + 1) * factor), outer[3]))
+    top = exact((outer[0], outer[1], outer[2], min(h, (box[1] + 1) * factor)))
+    right = exact((max(0, (box[2] - 1) * factor), outer[1], outer[2], outer[3]))
+    bottom = exact((outer[0], max(0, (box[3] - 1) * factor), outer[2], outer[3]))
+    return (
+        left[0] if left else box[0] * factor,
+        top[1] if top else box[1] * factor,
+        right[2] if right else min(w, box[2] * factor),
+        bottom[3] if bottom else min(h, box[3] * factor),
     )
-    inner = _threshold(distance.crop(region), tolerance).getbbox()
-    if inner is None:
-        return None
-    return (region[0] + inner[0], region[1] + inner[1], region[0] + inner[2], region[1] + inner[3])
 
 
 @dataclass(frozen=True)

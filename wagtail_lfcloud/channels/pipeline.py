@@ -15,8 +15,10 @@ import concurrent.futures
 import logging
 import math
 import os
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -44,6 +46,15 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+#: Resize in horizontal strips when one pass would need an intermediate larger than this
+#: many pixels (Pillow resamples horizontally first, into a width_out x height_in image).
+STRIP_PIXELS = 4_000_000
+#: Smallest level of the reduction pyramid (1/8 of the decode).
+MAX_LEVEL = 3
+#: Outputs at least this large render one at a time: two at once would double the peak
+#: memory that matters, while small outputs keep the other worker busy.
+BIG_OUTPUT_PIXELS = 3_000_000
+
 #: Encode the slowest formats first so the two workers finish together.
 _ENCODE_ORDER = {"avif": 0, "webp": 1, "png": 2, "heic": 2, "jpeg": 3, "gif": 4, "ico": 4}
 
@@ -57,6 +68,8 @@ class _Job:
     rect: tuple[float, float, float, float]
     size: tuple[int, int]
     focal_point_key: str
+    need: float = 1.0  #: output scale relative to the full-size oriented master
+    level: int = 0  #: pyramid level the output is derived from
     # Filled by the worker:
     name: str = ""
     width: int = 0
@@ -160,24 +173,64 @@ def _plan(image: AbstractImage, filters: list[Filter], size: tuple[int, int],
         )
         if left >= right or top >= bottom:
             raise CorruptImageError(f"invalid crop {tuple(rect)} for {flt.spec!r}", image.file.name)
+        size_out = tuple(transform.size)
+        need = max(size_out[0] / (right - left), size_out[1] / (bottom - top))
         jobs.append(_Job(flt, encoders[flt.spec], (left, top, right, bottom),
-                         tuple(transform.size), flt.get_cache_key(image)))
+                         size_out, flt.get_cache_key(image), need=need))
     return jobs
 
 
-def _decode(source: _Source, jobs: list[_Job]) -> tuple[Image.Image, float, float, str]:
-    """Decode once at the smallest DCT scale covering every job; return (image, sx, sy, format)."""
+class _Pyramid:
+    """The decoded master and box-reduced halvings of it, each freed after its last use.
+
+    Every output is resampled (Lanczos) from the smallest level that still has at least its
+    resolution, so the resampling ratio is always between 1 and 2. The reductions are box
+    averages, as the JPEG DCT scaling of ``draft`` is; channel-specs and the performance notes
+    measured both as visually identical to a full-size Lanczos (41-58 dB PSNR).
+    """
+
+    def __init__(self, base: Image.Image, full_size: tuple[int, int], jobs: list[_Job]):
+        self.full_w, self.full_h = full_size
+        self.levels: dict[int, Image.Image] = {0: base}
+        for job in jobs:
+            job.level = self._pick(job.need, base)
+        deepest = max(job.level for job in jobs)
+        for k in range(1, deepest + 1):
+            self.levels[k] = self.levels[k - 1].reduce(2)
+        self.uses = {k: sum(1 for j in jobs if j.level == k) for k in self.levels}
+        for k, uses in list(self.uses.items()):
+            if not uses:
+                del self.levels[k]  # only needed to build a smaller level
+        self._lock = threading.Lock()
+
+    def _pick(self, need: float, base: Image.Image) -> int:
+        level = 0
+        while level < MAX_LEVEL:
+            w, h = math.ceil(base.width / 2 ** (level + 1)), math.ceil(base.height / 2 ** (level + 1))
+            if min(w / self.full_w, h / self.full_h) < need or min(w, h) < 1:
+                break
+            level += 1
+        return level
+
+    def take(self, job: _Job) -> tuple[Image.Image, float, float]:
+        """The level for ``job`` and its scale; the level is released after its last job."""
+        with self._lock:
+            level = self.levels[job.level]
+            self.uses[job.level] -= 1
+            if not self.uses[job.level]:
+                del self.levels[job.level]
+        return level, level.width / self.full_w, level.height / self.full_h
+
+
+def _decode(source: _Source, jobs: list[_Job]) -> tuple[_Pyramid, str]:
+    """Decode once at the smallest DCT scale covering every job, then build the pyramid."""
     pil = open_image(source.data, source.name)
     original_format = wagtail_format(pil)
-    full_w, full_h = oriented_size(pil)
-    # The largest scale any output needs, relative to the full-size (oriented) master.
-    need = max(
-        max(job.size[0] / (job.rect[2] - job.rect[0]), job.size[1] / (job.rect[3] - job.rect[1]))
-        for job in jobs
-    )
+    full_size = oriented_size(pil)
+    need = max(job.need for job in jobs)
     if pil.format == "JPEG" and need < 1:
-        request = (math.ceil(pil.width * need), math.ceil(pil.height * need))
-        pil.draft(pil.mode, request)
+        # Requested in stored orientation; the scale is uniform, so rotation does not matter.
+        pil.draft(pil.mode, (math.ceil(pil.width * need), math.ceil(pil.height * need)))
     load_pixels(pil, source.name)
     if getattr(pil, "n_frames", 1) > 1:
         pil.seek(0)  # Willow's Pillow plugin renders the first frame of an animation too
@@ -186,10 +239,34 @@ def _decode(source: _Source, jobs: list[_Job]) -> tuple[Image.Image, float, floa
     if pil.mode in ("1", "P"):
         # As Willow's resize does: palettes and bilevel images resize badly.
         pil = pil.convert("RGBA" if "transparency" in pil.info else "RGB")
-    sx, sy = pil.width / full_w, pil.height / full_h
     logger.debug("Decoded %s at %dx%d (orientation %d) for %d outputs",
                  source.name, pil.width, pil.height, orientation, len(jobs))
-    return pil, sx, sy, original_format
+    return _Pyramid(pil, full_size, jobs), original_format
+
+
+def _resize(src: Image.Image, size: tuple[int, int], box: tuple[float, ...]) -> Image.Image:
+    """``src.resize(size, LANCZOS, box=box)``, in strips when one pass would be memory-hungry.
+
+    Pillow's resampling reads the kernel's support outside ``box``, so strips give the same
+    pixels as one pass while holding only a strip's intermediate image.
+    """
+    out_w, out_h = size
+    box_h = box[3] - box[1]
+    if out_w * box_h <= STRIP_PIXELS or out_h < 2:
+        return src.resize(size, Image.Resampling.LANCZOS, box=box)
+    strips = min(out_h, math.ceil(out_w * box_h / STRIP_PIXELS))
+    out = Image.new(src.mode, size)
+    step = box_h / out_h
+    for i in range(strips):
+        r0, r1 = out_h * i // strips, out_h * (i + 1) // strips
+        part = src.resize(
+            (out_w, r1 - r0),
+            Image.Resampling.LANCZOS,
+            box=(box[0], box[1] + r0 * step, box[2], box[1] + r1 * step),
+        )
+        out.paste(part, (0, r0))
+    out.info = dict(src.info)
+    return out
 
 
 def _output_format(env: dict[str, Any], original_format: str, willow) -> str:
@@ -211,14 +288,15 @@ def _default_quality(fmt: str, env: dict[str, Any]) -> int | None:
                        getattr(settings, f"WAGTAILIMAGES_{fmt.upper()}_QUALITY", defaults[fmt])))
 
 
-def _render(image: AbstractImage, src: Image.Image, sx: float, sy: float,
-            original_format: str, job: _Job) -> tuple[bytes, str]:
+def _render(image: AbstractImage, pyramid: _Pyramid, original_format: str,
+            job: _Job) -> tuple[bytes, str]:
     """Crop+resize one output from the shared decode, run the filter operations, encode it."""
     from willow.plugins.pillow import PillowImage
 
+    src, sx, sy = pyramid.take(job)
     left, top, right, bottom = job.rect
-    box = (left * sx, top * sy, right * sx, bottom * sy)
-    out = src.resize(job.size, Image.Resampling.LANCZOS, box=box)
+    out = _resize(src, job.size, (left * sx, top * sy, right * sx, bottom * sy))
+    del src
     willow = PillowImage(out)
     env: dict[str, Any] = {"original-format": original_format, PIPELINE_FLAG: True}
     for operation in job.filter.filter_operations:
@@ -269,12 +347,17 @@ def _create(image: AbstractImage, filters: list[Filter],
     header = open_image(source.data, source.name)
     jobs = _plan(image, filters, oriented_size(header), encoders)
     del header
-    src, sx, sy, original_format = _decode(source, jobs)
+    pyramid, original_format = _decode(source, jobs)
 
     saved: list[str] = []
+    big_lane = threading.Semaphore(1)
 
     def work(job: _Job) -> str:
-        data, _fmt = _render(image, src, sx, sy, original_format, job)
+        if job.size[0] * job.size[1] >= BIG_OUTPUT_PIXELS:
+            with big_lane:
+                data, _fmt = _render(image, pyramid, original_format, job)
+        else:
+            data, _fmt = _render(image, pyramid, original_format, job)
         probe = Rendition(image=image, filter_spec=job.filter.spec,
                           focal_point_key=job.focal_point_key)
         name = file_field.generate_filename(probe, _file_name(image, job))
@@ -284,7 +367,15 @@ def _create(image: AbstractImage, filters: list[Filter],
         return stored
 
     workers = max(1, int(lfcloud_settings.RENDITION_WORKERS or 1))
-    ordered = sorted(jobs, key=lambda j: _ENCODE_ORDER.get(_guess_format(j.filter), 3))
+    # Largest levels first, so the full-size decode is released as early as possible; within
+    # a level the slowest encoders first. Big and small outputs alternate, so while one
+    # worker holds the big lane the other has small work to do.
+    by_level = sorted(
+        jobs, key=lambda j: (j.level, _ENCODE_ORDER.get(_guess_format(j.filter), 3))
+    )
+    big = [j for j in by_level if j.size[0] * j.size[1] >= BIG_OUTPUT_PIXELS]
+    small = [j for j in by_level if j.size[0] * j.size[1] < BIG_OUTPUT_PIXELS]
+    ordered = [j for pair in zip_longest(big, small) for j in pair if j is not None]
     try:
         with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
             futures = [pool.submit(work, job) for job in ordered]
@@ -298,7 +389,7 @@ def _create(image: AbstractImage, filters: list[Filter],
             raise CorruptImageError(f"rendering failed ({e})", source.name) from e
         raise
     finally:
-        del src
+        pyramid.levels.clear()
     return _save_rows(image, jobs, storage)
 
 
