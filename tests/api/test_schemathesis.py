@@ -7,7 +7,10 @@ brand admin's token, so they reach the code behind authentication; ids mostly mi
 from __future__ import annotations
 
 import schemathesis
+import pytest
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -23,6 +26,16 @@ from .conftest import API
 
 # Reading the schema touches no database, so it can be loaded at collection time.
 schema = schemathesis.openapi.from_wsgi(f"{API}/openapi.json", get_wsgi_application())
+
+
+@pytest.fixture(autouse=True)
+def _keep_test_connection():
+    """Like Django's test client: the WSGI handler must not close the test's database connection."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @schema.parametrize()

@@ -75,7 +75,7 @@ def list_orders(
         qs = qs.filter(status=status)
     qs = qs.order_by("-created_at", "-pk")
     page, rows = paginate(request, qs, limit, offset, lambda rows: [order_out(o) for o in rows])
-    return conditional_json(request, page, schema=Page[OrderOut], last_modified=latest(o.updated_at for o in rows))
+    return conditional_json(request, page, last_modified=latest(o.updated_at for o in rows))
 
 
 @router.get(
@@ -89,7 +89,7 @@ def get_order(request: HttpRequest, order_id: int):
     order = _orders(request).filter(pk=order_id).first()
     if order is None:
         raise not_found(f"No order {order_id} that this token may see.")
-    return conditional_json(request, order_out(order), schema=OrderOut, last_modified=order.updated_at)
+    return conditional_json(request, order_out(order), last_modified=order.updated_at)
 
 
 def _invoices(request: HttpRequest):
@@ -150,7 +150,7 @@ def list_invoices(
         qs = qs.filter(order_id=order)
     qs = qs.order_by("-created_at", "-pk")
     page, rows = paginate(request, qs, limit, offset, lambda rows: [invoice_out(i) for i in rows])
-    return conditional_json(request, page, schema=Page[InvoiceOut], last_modified=latest(i.created_at for i in rows))
+    return conditional_json(request, page, last_modified=latest(i.created_at for i in rows))
 
 
 @router.get(
@@ -164,4 +164,4 @@ def get_invoice(request: HttpRequest, invoice_id: int):
     invoice = _invoices(request).filter(pk=invoice_id).first()
     if invoice is None:
         raise not_found(f"No invoice {invoice_id} that this token may see.")
-    return conditional_json(request, invoice_out(invoice), schema=InvoiceOut, last_modified=invoice.created_at)
+    return conditional_json(request, invoice_out(invoice), last_modified=invoice.created_at)

@@ -13,7 +13,6 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.http import http_date, parse_http_date_safe, quote_etag
 from ninja import Schema
-from pydantic import BaseModel
 
 from ..conf import lfcloud_settings
 from .errors import ApiError
@@ -82,17 +81,16 @@ def paginate(
     return page, rows
 
 
-def _dump(data: Any, schema: type[BaseModel] | None) -> bytes:
-    if schema is not None:
-        return schema.model_validate(data).model_dump_json().encode()
-    return json.dumps(data, cls=DjangoJSONEncoder).encode()
+def _dump(data: Any) -> bytes:
+    # The dicts are built to the response schemas (the schemathesis test checks they conform);
+    # validating them again through Ninja's Schema costs a quarter of a 100-row page.
+    return json.dumps(data, cls=DjangoJSONEncoder, separators=(",", ":")).encode()
 
 
 def conditional_json(
     request: HttpRequest,
     data: Any,
     *,
-    schema: type[BaseModel] | None = None,
     last_modified: dt.datetime | None = None,
     status: int = 200,
 ) -> HttpResponse:
@@ -101,7 +99,7 @@ def conditional_json(
     Answers ``304 Not Modified`` with no body when ``If-None-Match`` names the ETag, or when
     there is no ``If-None-Match`` and ``If-Modified-Since`` is not older than ``last_modified``.
     """
-    body = _dump(data, schema)
+    body = _dump(data)
     etag = quote_etag(hashlib.sha256(body).hexdigest()[:32])
     headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Authorization"}
     if last_modified is not None:

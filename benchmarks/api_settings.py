@@ -1,0 +1,20 @@
+"""Settings for ``benchmarks/api.py``: the test settings with a database a server subprocess can share."""
+
+import os
+import tempfile
+from pathlib import Path
+
+import dj_database_url
+
+from tests.settings import *  # noqa: F403
+
+if os.environ.get("LFCLOUD_BENCH_DB", "sqlite") == "postgres":
+    DATABASES = {
+        "default": dj_database_url.parse(
+            os.environ.get("LFCLOUD_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/lfcloud_api")
+        )
+    }
+else:
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3",
+                             "NAME": str(Path(tempfile.gettempdir()) / "lfcloud_bench_api.sqlite3")}}
+MEDIA_ROOT = str(Path(tempfile.gettempdir()) / "lfcloud_bench_api_media")
