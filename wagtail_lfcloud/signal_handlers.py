@@ -61,6 +61,13 @@ def connect() -> None:
     from .models import AssetVersion
 
     ReferenceIndex.register_model(AssetVersion)
+    # ...and refuse to replace the file of such an image (Wagtail's form would delete the old file).
+    from django.db.models.signals import pre_save
+    from wagtail.images import get_image_model
+
+    from .retention import refuse_file_change
+
+    pre_save.connect(refuse_file_change, sender=get_image_model(), dispatch_uid="lfcloud_keep_version_files")
 
     # Signed webhooks for asset.approved, rendition.ready and order.status_changed.
     from . import webhooks

@@ -191,3 +191,35 @@ def _original_messages(storage) -> list:
             )
         )
     return messages
+
+
+@register(Tags.compatibility)
+def check_image_form(app_configs=None, **kwargs) -> list:
+    """Wagtail's image edit form deletes the old file when a new one is chosen; it must not for versions."""
+    from wagtail.images.forms import get_image_base_form
+
+    from .retention import VersionedFileFormMixin
+
+    try:
+        base = get_image_base_form()
+    except ImportError as exc:
+        return [
+            Error(
+                f"WAGTAILIMAGES_IMAGE_FORM_BASE cannot be imported ({exc}).",
+                hint='Use "wagtail_lfcloud.retention.LFCloudImageForm". ' + DOCS,
+                id="wagtail_lfcloud.E022",
+            )
+        ]
+    if issubclass(base, VersionedFileFormMixin):
+        return []
+    return [
+        Warning(
+            "Wagtail's image edit form can replace the file of an image that an asset version uses; the "
+            "old file is then deleted. (The package refuses such a save, but with a server error.)",
+            hint=(
+                'Set WAGTAILIMAGES_IMAGE_FORM_BASE = "wagtail_lfcloud.retention.LFCloudImageForm", or mix '
+                "wagtail_lfcloud.retention.VersionedFileFormMixin into your own image form base. " + DOCS
+            ),
+            id="wagtail_lfcloud.W029",
+        )
+    ]

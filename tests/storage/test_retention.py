@@ -165,3 +165,88 @@ def test_purge_never_touches_files_of_images(settings):
     out = purge("--orphans", "--orphans-older-than", "0")
     assert "Deleted 0 orphan file(s)." in out
     assert stored(image.file.name)
+
+
+# --- replacing the file of a version's image ----------------------------------------------------
+
+
+FORM_BASE = "wagtail_lfcloud.retention.LFCloudImageForm"
+
+
+def edit(client, image, **data):
+    from tests.factories import image_upload
+
+    post = {"title": image.title, "collection": image.collection_id, "tags": "",
+            "file": image_upload("replacement.png", (20, 20), (0, 0, 0))}
+    post.update(data)
+    return client.post(reverse("wagtailimages:edit", args=[image.pk]), post)
+
+
+def test_image_edit_form_locks_the_file_of_a_version(client, settings):
+    settings.WAGTAILIMAGES_IMAGE_FORM_BASE = FORM_BASE
+    asset, (version,) = make_versioned_asset(VersionStatus.CURRENT)
+    image = version.image
+    name = image.file.name
+    client.force_login(make_user(superuser=True))
+
+    page = client.get(reverse("wagtailimages:edit", args=[image.pk])).content.decode()
+    assert f"This file is version 1 of {asset}. It cannot be replaced here" in page
+
+    response = edit(client, image, title="Renamed")
+    assert response.status_code == 302
+    image.refresh_from_db()
+    assert image.title == "Renamed"  # other fields still edit
+    assert image.file.name == name
+    assert stored(name)
+
+
+def test_replacing_a_version_file_in_code_is_refused():
+    from django.core.exceptions import ValidationError
+    from django.core.files.base import ContentFile
+
+    asset, (version,) = make_versioned_asset(VersionStatus.SUPERSEDED)
+    image = version.image
+    name = image.file.name
+    from tests.factories import image_bytes
+
+    image.file = ContentFile(image_bytes((8, 8)), name="other.png")
+    with pytest.raises(ValidationError, match="upload a new version of the asset instead"):
+        image.save()
+    assert get_image_model().objects.get(pk=image.pk).file.name == name
+    assert stored(name)
+    assert original_files() == {name}
+
+
+def test_without_the_form_base_the_save_is_still_refused(client):
+    from django.core.exceptions import ValidationError
+
+    _asset, (version,) = make_versioned_asset(VersionStatus.CURRENT)
+    name = version.image.file.name
+    client.force_login(make_user(superuser=True))
+    client.raise_request_exception = True
+    with pytest.raises(ValidationError):
+        edit(client, version.image)
+    assert stored(name)
+    assert get_image_model().objects.get(pk=version.image_id).file.name == name
+
+
+def test_files_of_other_images_can_still_be_replaced(client, settings):
+    settings.WAGTAILIMAGES_IMAGE_FORM_BASE = FORM_BASE
+    image = make_image()
+    old = image.file.name
+    client.force_login(make_user(superuser=True))
+    assert edit(client, image).status_code == 302
+    image.refresh_from_db()
+    assert image.file.name != old
+
+
+def test_check_w029_when_the_form_base_is_not_set(settings):
+    from wagtail_lfcloud.storage_checks import check_image_form
+
+    messages = check_image_form()
+    assert [m.id for m in messages] == ["wagtail_lfcloud.W029"]
+    assert FORM_BASE in messages[0].hint
+    settings.WAGTAILIMAGES_IMAGE_FORM_BASE = FORM_BASE
+    assert check_image_form() == []
+    settings.WAGTAILIMAGES_IMAGE_FORM_BASE = "no.such.Form"
+    assert [m.id for m in check_image_form()] == ["wagtail_lfcloud.E022"]
