@@ -5,7 +5,6 @@ reviews at once, must never lose a version, reuse a number, leave two current ve
 leave a file that no row references. Every case ends with ``lfcloud_fsck``'s checks passing.
 """
 
-import os
 import threading
 from collections import Counter
 

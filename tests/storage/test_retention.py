@@ -16,7 +16,7 @@ from wagtail.models import ModelLogEntry
 from tests.factories import make_image, make_user
 from wagtail_lfcloud.models import AssetVersion, VersionStatus
 
-from .helpers import add_version, make_versioned_asset, original_files, stored
+from .helpers import make_versioned_asset, original_files, stored
 
 pytestmark = pytest.mark.django_db
 
