@@ -192,10 +192,36 @@ def test_admin_webhook_screens(client, brand, other_brand, endpoint, other_endpo
     log = client.get(reverse("wagtailsnippets_wagtail_lfcloud_webhookdelivery:list"))
     assert log.status_code == 200 and b"asset.approved" in log.content
 
-    # A brand admin of Globex sees only Globex endpoints.
-    client.force_login(make_user("globex_admin", brand=other_brand, role=Role.BRAND_ADMIN))
+    # A brand admin of Globex (with the model permissions the role's group gets) sees only Globex's.
+    from django.contrib.auth.models import Permission
+
+    globex_admin = make_user("globex_admin", brand=other_brand, role=Role.BRAND_ADMIN)
+    globex_admin.user_permissions.add(*Permission.objects.filter(
+        content_type__app_label="wagtail_lfcloud", codename__in=["view_webhookendpoint", "add_webhookendpoint",
+                                                                 "change_webhookendpoint"]))
+    client.force_login(globex_admin)
     listing = client.get(reverse("wagtailsnippets_wagtail_lfcloud_webhookendpoint:list"))
-    if listing.status_code == 200:
-        assert b"Globex" in listing.content and b"Storefront" not in listing.content
-    else:
-        assert listing.status_code == 302  # no model permission at all: sent away, nothing shown
+    assert listing.status_code == 200
+    assert b"Globex" in listing.content and b"Storefront" not in listing.content
+    # ...and cannot open Acme's endpoint or pick Acme's brand.
+    edit = client.get(reverse("wagtailsnippets_wagtail_lfcloud_webhookendpoint:edit", args=[endpoint.pk]))
+    assert edit.status_code in (302, 403, 404)
+    add_page = client.get(reverse("wagtailsnippets_wagtail_lfcloud_webhookendpoint:add"))
+    assert b"Globex" in add_page.content and b">Acme<" not in add_page.content
+
+
+def test_mount_on_wagtail_api(settings, monkeypatch):
+    """With the setting on, the router is added to Wagtail's v3 API (here a fresh stand-in for it)."""
+    from ninja import NinjaAPI
+    from wagtail.api.v3 import api as v3
+
+    from wagtail_lfcloud.api import mount_on_wagtail_api
+
+    standin = NinjaAPI(urls_namespace="lfcloud_v3_standin")
+    monkeypatch.setattr(v3, "api", standin)
+    settings.WAGTAIL_LFCLOUD_MOUNT_ON_WAGTAIL_API = False
+    assert mount_on_wagtail_api() is False
+    settings.WAGTAIL_LFCLOUD_MOUNT_ON_WAGTAIL_API = True
+    assert mount_on_wagtail_api() is True
+    paths = [str(p.pattern) for p in standin.urls[0]]
+    assert "lfcloud/renditions/<brand>/<sku>/<angle>/<channel>" in paths
