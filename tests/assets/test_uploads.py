@@ -161,3 +161,12 @@ def test_upload_for_a_brand_without_the_capability_is_refused(client, brand, ass
     no_role = make_user("nobody")
     client.force_login(no_role)
     assert client.get(reverse("wagtail_lfcloud_admin:upload")).status_code in (302, 403)
+
+
+def test_menu_offers_upload_and_library_to_the_right_people(client, brand, studio, marketer):
+    client.force_login(studio)
+    page = client.get("/admin/").content
+    assert b"lfcloud-upload" in page and b"lfcloud-library" in page
+    client.force_login(marketer)
+    page = client.get("/admin/").content
+    assert b"lfcloud-upload" not in page and b"lfcloud-library" in page

@@ -13,6 +13,7 @@ from django.http import JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, View
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from ..conf import lfcloud_settings
@@ -105,3 +106,15 @@ class UploadFileView(View):
             return JsonResponse({"ok": False, "code": "file", "error": str(_("No file was sent."))}, status=400)
         data = _upload_one(file, form.cleaned_data["brand"], request.user, request.POST.get("filename") or None)
         return JsonResponse(data, status=200 if data["ok"] else 400)
+
+
+class UploadMenuItem(MenuItem):
+    """Shown to anyone who may upload for some brand."""
+
+    def is_shown(self, request):
+        return brand_ids_with(request.user, "upload") != set()
+
+
+def upload_menu_item() -> MenuItem:
+    return UploadMenuItem(_("Upload files"), reverse("wagtail_lfcloud_admin:upload"), icon_name="upload",
+                          order=152, name="lfcloud-upload")
