@@ -30,7 +30,6 @@ from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 from wagtail.models import (
     AbstractGroupApprovalTask,
-    Task,
     TaskState,
     Workflow,
     WorkflowContentType,
@@ -316,7 +315,3 @@ def on_post_migrate(sender, **kwargs) -> None:
         ensure_default_workflow()
     except Exception:  # noqa: BLE001 - a setup convenience must never break migrate
         logger.exception("Could not create the default LF Cloud asset workflow")
-
-
-def task_is_compliance(task: Task) -> bool:
-    return isinstance(task.specific, ComplianceTask)

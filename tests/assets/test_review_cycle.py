@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 from wagtail.models import ModelLogEntry, TaskState
 
-from tests.factories import image_upload, make_asset, make_product
+from tests.factories import image_upload, make_asset
 from wagtail_lfcloud.models import AssetComment, BrandCollection, ChannelRendition, VersionStatus
 
 pytestmark = pytest.mark.django_db
