@@ -4,6 +4,7 @@ from django.urls import include, path
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 
+from .views.bundles import DownloadBundleBulkAction
 from .viewsets import LFCloudViewSetGroup
 
 register_snippet(LFCloudViewSetGroup)
@@ -63,3 +64,13 @@ def register_roles_menu_item():
     from .views.roles import roles_menu_item
 
     return roles_menu_item()
+
+
+@hooks.register("register_snippet_listing_buttons")
+def register_order_bundle_button(instance, user, next_url=None):
+    from .views.bundles import order_listing_buttons
+
+    return order_listing_buttons(instance, user, next_url)
+
+
+hooks.register("register_bulk_action", DownloadBundleBulkAction)

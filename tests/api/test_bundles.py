@@ -145,3 +145,23 @@ def test_admin_selection_bundle_errors_are_shown(client, brand, draft_asset):
 def test_admin_bundle_views_refuse_other_brands(client, other_brand, order):
     client.force_login(make_user("globex_admin", brand=other_brand, role=Role.BRAND_ADMIN))
     assert client.get(reverse("wagtail_lfcloud_admin:bundle_order", args=[order.pk])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_assets_listing_bulk_action_hands_selection_to_the_bundle_view(client, brand, approved_asset, draft_asset):
+    client.force_login(make_user("root", superuser=True))
+    url = reverse("wagtail_bulk_action", args=["wagtail_lfcloud", "asset", "lfcloud_download_bundle"])
+    response = client.get(f"{url}?id={approved_asset.pk}&id={draft_asset.pk}")
+    assert response.status_code == 302
+    selection = reverse("wagtail_lfcloud_admin:bundle_selection")
+    assert response["Location"] == f"{selection}?asset={approved_asset.pk}&asset={draft_asset.pk}"
+    page = client.get(response["Location"])
+    assert page.status_code == 200 and b"2 selected assets" in page.content
+
+
+@pytest.mark.django_db
+def test_orders_listing_offers_the_bundle(client, order):
+    client.force_login(make_user("root", superuser=True))
+    listing = client.get(reverse("wagtailsnippets_wagtail_lfcloud_order:list"))
+    assert listing.status_code == 200
+    assert reverse("wagtail_lfcloud_admin:bundle_order", args=[order.pk]).encode() in listing.content

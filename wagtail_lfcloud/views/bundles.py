@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from urllib.parse import urlencode
+
+from django.http import FileResponse, Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, TemplateView
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.widgets import ListingButton
+from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 
 from ..bundles import BundleError, iter_zip, plan_bundle, request_bundle
 from ..channels.registry import get_presets
@@ -158,3 +162,37 @@ def bundle_download(request, pk: int):
         raise Http404("This bundle is not ready.")
     name = bundle.file.name.rsplit("/", 1)[-1]
     return FileResponse(bundle.file.open("rb"), as_attachment=True, filename=name, content_type="application/zip")
+
+
+# --- entry points from listings -------------------------------------------------------------------
+
+
+def order_listing_buttons(instance, user, next_url=None) -> list:
+    """A "Download bundle" item in the orders listing's "More" menu, for users who may download."""
+    if not isinstance(instance, Order) or not has_capability(user, instance.brand_id, "download_bundles"):
+        return []
+    url = reverse("wagtail_lfcloud_admin:bundle_order", args=[instance.pk])
+    return [ListingButton(_("Download bundle"), url=url, icon_name="download", priority=60)]
+
+
+class DownloadBundleBulkAction(SnippetBulkAction):
+    """"Download bundle" for the assets ticked in the assets listing: hands them to the selection view."""
+
+    display_name = _("Download bundle")
+    action_type = "lfcloud_download_bundle"
+    aria_label = _("Download a bundle of the selected assets")
+    action_priority = 50
+    models = [Asset]
+
+    def dispatch(self, request, *args, **kwargs):
+        ids = request.GET.getlist("id")
+        if "all" in ids:
+            messages.error(request, _("Tick the assets to bundle; a bundle of a whole listing is not offered."))
+            return HttpResponseRedirect(self.next_url)
+        url = reverse("wagtail_lfcloud_admin:bundle_selection")
+        return HttpResponseRedirect(f"{url}?{urlencode([('asset', i) for i in ids])}")
+
+    @classmethod
+    def execute_action(cls, objects, **kwargs):
+        # Never reached: dispatch() redirects before Wagtail's confirm-and-execute flow.
+        return 0, 0
