@@ -73,6 +73,8 @@ def foreground_mask(
     return _despeckle(_threshold(_difference_map(image, background), tolerance))
 
 
+_NEIGHBOURS = ImageFilter.Kernel((3, 3), [1, 1, 1, 1, 0, 1, 1, 1, 1], scale=1)
+
 #: Longest side of the coarse pass in :func:`foreground_bbox`.
 COARSE_SIDE = 400
 
@@ -96,11 +98,12 @@ def foreground_bbox(
     factor = max(1, math.ceil(max(image.size) / COARSE_SIDE))
     if factor == 1:
         return _despeckle(_threshold(_difference_map(image, background), tolerance)).getbbox()
-    # Averaging factor x factor blocks dilutes an isolated speck below the threshold while a
-    # product, even a thin strap, keeps its blocks above it. No opening here: it would cut
-    # thin protrusions off the region, and trimming must never crop the product.
-    coarse = _threshold(_difference_map(image.reduce(factor), background), max(1, tolerance // 3))
-    box = coarse.getbbox()
+    # Blocks whose average differs from the background, minus isolated blocks (a speck of
+    # dust lands in one block). No opening: it would cut a thin strap off the region, and
+    # trimming must never crop the product; a strap's blocks have neighbours along it.
+    coarse = _threshold(_difference_map(image.reduce(factor), background), tolerance)
+    neighbours = _threshold(coarse.filter(_NEIGHBOURS), 0)
+    box = ImageChops.darker(coarse, neighbours).getbbox()
     if box is None:
         return None
     w, h = image.size

@@ -18,7 +18,6 @@ import os
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import zip_longest
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -48,12 +47,9 @@ logger = logging.getLogger(__name__)
 
 #: Resize in horizontal strips when one pass would need an intermediate larger than this
 #: many pixels (Pillow resamples horizontally first, into a width_out x height_in image).
-STRIP_PIXELS = 4_000_000
+STRIP_PIXELS = 1_000_000
 #: Smallest level of the reduction pyramid (1/8 of the decode).
 MAX_LEVEL = 3
-#: Outputs at least this large render one at a time: two at once would double the peak
-#: memory that matters, while small outputs keep the other worker busy.
-BIG_OUTPUT_PIXELS = 3_000_000
 
 #: Encode the slowest formats first so the two workers finish together.
 _ENCODE_ORDER = {"avif": 0, "webp": 1, "png": 2, "heic": 2, "jpeg": 3, "gif": 4, "ico": 4}
@@ -185,8 +181,11 @@ class _Pyramid:
 
     Every output is resampled (Lanczos) from the smallest level that still has at least its
     resolution, so the resampling ratio is always between 1 and 2. The reductions are box
-    averages, as the JPEG DCT scaling of ``draft`` is; channel-specs and the performance notes
-    measured both as visually identical to a full-size Lanczos (41-58 dB PSNR).
+    averages, as the JPEG DCT scaling of ``draft`` is; the performance notes measured both as
+    visually identical to a full-size Lanczos (41-58 dB PSNR before encoding).
+
+    Level 0 (the decode itself) is the big one: outputs that need it render first, then the
+    smaller levels are built from it and it is released (:meth:`build_smaller`).
     """
 
     def __init__(self, base: Image.Image, full_size: tuple[int, int], jobs: list[_Job]):
@@ -194,13 +193,8 @@ class _Pyramid:
         self.levels: dict[int, Image.Image] = {0: base}
         for job in jobs:
             job.level = self._pick(job.need, base)
-        deepest = max(job.level for job in jobs)
-        for k in range(1, deepest + 1):
-            self.levels[k] = self.levels[k - 1].reduce(2)
-        self.uses = {k: sum(1 for j in jobs if j.level == k) for k in self.levels}
-        for k, uses in list(self.uses.items()):
-            if not uses:
-                del self.levels[k]  # only needed to build a smaller level
+        self.deepest = max(job.level for job in jobs)
+        self.uses = {k: sum(1 for j in jobs if j.level == k) for k in range(self.deepest + 1)}
         self._lock = threading.Lock()
 
     def _pick(self, need: float, base: Image.Image) -> int:
@@ -212,12 +206,22 @@ class _Pyramid:
             level += 1
         return level
 
+    def build_smaller(self) -> None:
+        """Build levels 1..n from level 0, then drop level 0 (its outputs are done)."""
+        previous = self.levels[0]
+        for k in range(1, self.deepest + 1):
+            previous = previous.reduce(2)
+            if self.uses[k]:
+                self.levels[k] = previous
+        del previous
+        self.levels.pop(0, None)
+
     def take(self, job: _Job) -> tuple[Image.Image, float, float]:
-        """The level for ``job`` and its scale; the level is released after its last job."""
+        """The level for ``job`` and its scale; levels above 0 are released after their last job."""
         with self._lock:
             level = self.levels[job.level]
             self.uses[job.level] -= 1
-            if not self.uses[job.level]:
+            if not self.uses[job.level] and job.level:
                 del self.levels[job.level]
         return level, level.width / self.full_w, level.height / self.full_h
 
@@ -288,9 +292,22 @@ def _default_quality(fmt: str, env: dict[str, Any]) -> int | None:
                        getattr(settings, f"WAGTAILIMAGES_{fmt.upper()}_QUALITY", defaults[fmt])))
 
 
-def _render(image: AbstractImage, pyramid: _Pyramid, original_format: str,
-            job: _Job) -> tuple[bytes, str]:
-    """Crop+resize one output from the shared decode, run the filter operations, encode it."""
+@dataclass
+class _Prepared:
+    """An output's final pixels and how to encode them."""
+
+    pixels: Image.Image
+    format: str
+    quality: int | None
+    lossless: bool
+    xmp: bytes | None
+    max_bytes: int | None
+    min_quality: int
+
+
+def _prepare(image: AbstractImage, pyramid: _Pyramid, original_format: str,
+             job: _Job) -> _Prepared:
+    """Crop+resize one output from the pyramid and run the filter operations on it."""
     from willow.plugins.pillow import PillowImage
 
     src, sx, sy = pyramid.take(job)
@@ -303,27 +320,38 @@ def _render(image: AbstractImage, pyramid: _Pyramid, original_format: str,
         willow = operation.run(willow, image, env) or willow
     fmt = _output_format(env, original_format, willow)
     pil = prepare_for_format(willow.get_pillow_image(), fmt)
-    quality = _default_quality(fmt, env)
-    lossless = "lossless" in env.get("output-format-options", ())
-    xmp = env.get("xmp")
+    job.width, job.height = pil.size
+    job.format = fmt
+    job.notes += env.get(NOTES, [])
+    return _Prepared(
+        pixels=pil,
+        format=fmt,
+        quality=_default_quality(fmt, env),
+        lossless="lossless" in env.get("output-format-options", ()),
+        xmp=env.get("xmp"),
+        max_bytes=env.get("max-bytes"),
+        min_quality=env.get("max-bytes-min-quality", 50),
+    )
+
+
+def _encode(job: _Job, prepared: _Prepared) -> bytes:
+    """Encode prepared pixels, honouring a byte budget; thread-safe (Pillow drops the GIL)."""
+    p = prepared
 
     def encode_at(q):
-        return encode(pil, fmt, q, job.encoder, lossless=lossless, xmp=xmp)
+        return encode(p.pixels, p.format, q, job.encoder, lossless=p.lossless, xmp=p.xmp)
 
-    if "max-bytes" in env and fmt in BUDGETABLE_FORMATS and not lossless:
-        result = fit_budget(encode_at, quality, env["max-bytes"],
-                            min(env.get("max-bytes-min-quality", 50), quality))
+    if p.max_bytes and p.format in BUDGETABLE_FORMATS and not p.lossless:
+        result = fit_budget(encode_at, p.quality, p.max_bytes, min(p.min_quality, p.quality))
         data, job.fits_budget = result.data, result.fits
         if not result.fits:
-            job.notes.append(f"over the {env['max-bytes']}-byte budget even at quality {result.quality}")
+            job.notes.append(f"over the {p.max_bytes}-byte budget even at quality {result.quality}")
     else:
-        data = encode_at(quality)
-        if "max-bytes" in env:
-            job.fits_budget = len(data) <= env["max-bytes"]
-    job.width, job.height = pil.size
-    job.bytes, job.format = len(data), fmt
-    job.notes += env.get(NOTES, [])
-    return data, fmt
+        data = encode_at(p.quality)
+        if p.max_bytes:
+            job.fits_budget = len(data) <= p.max_bytes
+    job.bytes = len(data)
+    return data
 
 
 def _file_name(image: AbstractImage, job: _Job) -> str:
@@ -350,14 +378,10 @@ def _create(image: AbstractImage, filters: list[Filter],
     pyramid, original_format = _decode(source, jobs)
 
     saved: list[str] = []
-    big_lane = threading.Semaphore(1)
 
-    def work(job: _Job) -> str:
-        if job.size[0] * job.size[1] >= BIG_OUTPUT_PIXELS:
-            with big_lane:
-                data, _fmt = _render(image, pyramid, original_format, job)
-        else:
-            data, _fmt = _render(image, pyramid, original_format, job)
+    def encode_and_save(job: _Job, prepared: _Prepared) -> str:
+        data = _encode(job, prepared)
+        del prepared
         probe = Rendition(image=image, filter_spec=job.filter.spec,
                           focal_point_key=job.focal_point_key)
         name = file_field.generate_filename(probe, _file_name(image, job))
@@ -367,19 +391,29 @@ def _create(image: AbstractImage, filters: list[Filter],
         return stored
 
     workers = max(1, int(lfcloud_settings.RENDITION_WORKERS or 1))
-    # Largest levels first, so the full-size decode is released as early as possible; within
-    # a level the slowest encoders first. Big and small outputs alternate, so while one
-    # worker holds the big lane the other has small work to do.
-    by_level = sorted(
-        jobs, key=lambda j: (j.level, _ENCODE_ORDER.get(_guess_format(j.filter), 3))
-    )
-    big = [j for j in by_level if j.size[0] * j.size[1] >= BIG_OUTPUT_PIXELS]
-    small = [j for j in by_level if j.size[0] * j.size[1] < BIG_OUTPUT_PIXELS]
-    ordered = [j for pair in zip_longest(big, small) for j in pair if j is not None]
+    # Pixels are prepared (resize, filter operations) in this thread and encoded in the
+    # workers. Keeping every large image allocation in one thread lets the allocator reuse
+    # the memory freed by earlier outputs; spread over threads it would not (per-thread
+    # malloc arenas), and the peak would grow with every output.
+    full_size_jobs = sorted((j for j in jobs if j.level == 0), key=_cost)
+    rest = sorted((j for j in jobs if j.level > 0), key=_cost)
+    pending: list[concurrent.futures.Future] = []
     try:
         with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(work, job) for job in ordered]
-            for future in futures:
+            # While the full-size decode is alive, one output at a time, encoded here too:
+            # the decode plus two large outputs (or a WebP encoder's buffers) would set the
+            # peak, and these few outputs are a small part of the work.
+            for job in full_size_jobs:
+                encode_and_save(job, _prepare(image, pyramid, original_format, job))
+            pyramid.build_smaller()
+            # Then the workers encode while this thread prepares, `workers + 1` in flight.
+            for job in rest:
+                while len(pending) > workers:
+                    pending.pop(0).result()
+                prepared = _prepare(image, pyramid, original_format, job)
+                pending.append(pool.submit(encode_and_save, job, prepared))
+                del prepared
+            for future in pending:
                 future.result()
     except BaseException as e:
         _delete(storage, saved)
@@ -391,6 +425,10 @@ def _create(image: AbstractImage, filters: list[Filter],
     finally:
         pyramid.levels.clear()
     return _save_rows(image, jobs, storage)
+
+
+def _cost(job: _Job) -> int:
+    return _ENCODE_ORDER.get(_guess_format(job.filter), 3)
 
 
 def _guess_format(flt: Filter) -> str:
