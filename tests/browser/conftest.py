@@ -166,7 +166,7 @@ def chromium() -> Iterator[object]:
 
 
 @pytest.fixture
-def login(example_site, chromium):
+def login(chromium, example_site):  # chromium first: without a browser, fail before starting the site
     """``login(username)`` opens a new browser window (its own cookies) logged into the admin."""
     contexts = []
 

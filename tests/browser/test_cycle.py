@@ -88,10 +88,7 @@ def test_order_to_api(login, example_site, tmp_path):
             brand.check(f"input[name='lines-{index}-channels'][value='{channel}']")
         brand.fill(f"#id_lines-{index}-unit_price", "40")
         brand.fill(f"#id_lines-{index}-quantity", "1")
-    # Scroll the page (not the form's inner containers) so the first line is near the top.
-    brand.locator("#id_lines-0-product").evaluate(
-        "e => window.scrollTo(0, e.getBoundingClientRect().top + window.scrollY - 220)"
-    )
+    brand.locator("#id_title").scroll_into_view_if_needed()  # the lines show on the order page (03)
     screenshot(brand, "01-new-order")
     brand.get_by_role("button", name="Save", exact=True).click()
     expect(brand.locator(".messages")).to_contain_text("created")
@@ -121,7 +118,8 @@ def test_order_to_api(login, example_site, tmp_path):
     # 4. The studio uploads all four photos at once and watches each file's progress bar. The
     # connection is throttled so the screenshot catches the uploads in flight.
     studio = login("studio")
-    studio.goto("/admin/lfcloud/upload/")
+    studio.get_by_role("link", name="Upload files").click()
+    studio.wait_for_url("**/admin/lfcloud/upload/")
     cdp = studio.context.new_cdp_session(studio)
     cdp.send("Network.enable")
     cdp.send("Network.emulateNetworkConditions", {
@@ -200,7 +198,8 @@ def test_order_to_api(login, example_site, tmp_path):
     # 9. A marketer finds the bag in the asset library. Marketers see approved finals only: the
     # other three photos are still in review and stay invisible, even when asked for by URL.
     marketer = login("marketer")
-    marketer.goto("/admin/lfcloud/library/")
+    marketer.get_by_role("link", name="Asset library").click()
+    marketer.wait_for_url("**/admin/lfcloud/library/")
     marketer.fill("#id_sku", "NW-2001")
     marketer.get_by_role("button", name="Filter").click()
     library = marketer.locator("[data-lfcloud-library] li[data-version]")
