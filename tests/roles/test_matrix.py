@@ -191,6 +191,19 @@ IMAGE_VIEWS: dict[str, Route] = {
     "wagtailimages:edit": r(lambda w: [w.raw.pk], {ADMIN, APPROVER, STUDIO}),
     "wagtailimages:delete": r(lambda w: [w.raw.pk], {ADMIN, APPROVER, STUDIO}),
     "wagtailimages:url_generator": r(lambda w: [w.raw.pk], {ADMIN, APPROVER, STUDIO}),
+    "wagtailimages:url_generator_output": r(lambda w: [w.raw.pk], {ADMIN, APPROVER, STUDIO}),
+    "wagtailimages:preview": r(lambda w: [w.raw.pk, "original"], {ADMIN, APPROVER, STUDIO}),
+    "wagtailimages:image_usage": r(lambda w: [w.raw.pk], {ADMIN, APPROVER, STUDIO}),
+    "wagtailimages:add": r(allowed={ADMIN, STUDIO}),
+    "wagtailimages:add_multiple": r(allowed={ADMIN, STUDIO}),
+    "wagtailimages:edit_multiple": r(lambda w: [w.raw.pk], own=False, method="post"),
+    "wagtailimages:delete_multiple": r(lambda w: [w.raw.pk], own=False, method="post"),
+    # Uploads in progress belong to their uploader, not to a brand.
+    "wagtailimages:create_multiple_from_uploaded_image": r(lambda w: [0], own=False, method="post"),
+    "wagtailimages:delete_upload_multiple": r(lambda w: [0], own=False, method="post"),
+    "wagtailimages_chooser:select_format": r(lambda w: [w.final.pk], {ADMIN, MARKETER, APPROVER}),
+    "wagtailimages_chooser:create": r(own=False),
+    "wagtailimages_chooser:chosen_multiple": r(allowed=ALL, query=lambda w: f"id={w.raw.pk}"),
     "wagtailimages_chooser:choose": r(allowed=ALL),
     "wagtailimages_chooser:choose_results": r(allowed=ALL),
     "wagtailimages_chooser:chosen": r(lambda w: [w.final.pk], {ADMIN, MARKETER, APPROVER}),
@@ -217,11 +230,20 @@ def _walk(patterns, namespaces=()):
 
 
 def package_url_names() -> set[str]:
-    """Every named URL in a ``wagtail_lfcloud*`` namespace or a snippet namespace of the package's models."""
+    """Every named URL in a ``wagtail_lfcloud*`` namespace, a snippet namespace of the package's
+    models, or Wagtail's image admin and chooser (which the package's image policy governs)."""
     return {
         name
         for name in _walk(get_resolver().url_patterns)
-        if name.startswith(("wagtail_lfcloud", "wagtailsnippets_wagtail_lfcloud_", "wagtailsnippetchoosers_wagtail_lfcloud_"))
+        if name.startswith(
+            (
+                "wagtail_lfcloud",
+                "wagtailsnippets_wagtail_lfcloud_",
+                "wagtailsnippetchoosers_wagtail_lfcloud_",
+                "wagtailimages:",
+                "wagtailimages_chooser:",
+            )
+        )
     }
 
 
