@@ -100,7 +100,7 @@ def endpoints_for(brand_id: int, event: str) -> list[WebhookEndpoint]:
     """Active endpoints of ``brand_id`` subscribed to ``event`` (an empty list of events means all)."""
     return [
         endpoint
-        for endpoint in WebhookEndpoint.objects.filter(brand_id=brand_id, active=True)
+        for endpoint in WebhookEndpoint.objects.select_related("brand").filter(brand_id=brand_id, active=True)
         if not endpoint.events or event in endpoint.events
     ]
 
@@ -163,6 +163,12 @@ def attempt(delivery: WebhookDelivery) -> bool:
     )
     delivery.attempts += 1
     ok = False
+    if not endpoint.url.lower().startswith(("http://", "https://")):
+        # URLField also admits ftp://; only HTTP receivers are supported.
+        delivery.last_error = "Only http:// and https:// endpoint URLs are supported."
+        delivery.status = WebhookDelivery.Status.FAILED
+        delivery.save(update_fields=["attempts", "last_error", "status"])
+        return False
     try:
         with _opener.open(request, timeout=float(lfcloud_settings.WEBHOOK_TIMEOUT)) as response:
             delivery.response_status = response.status

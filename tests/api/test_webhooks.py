@@ -225,3 +225,12 @@ def test_mount_on_wagtail_api(settings, monkeypatch):
     assert mount_on_wagtail_api() is True
     paths = [str(p.pattern) for p in standin.urls[0]]
     assert "lfcloud/renditions/<brand>/<sku>/<angle>/<channel>" in paths
+
+
+@pytest.mark.django_db
+def test_non_http_urls_are_not_fetched(brand):
+    endpoint = WebhookEndpoint.objects.create(brand=brand, name="ftp", url="ftp://example.com/x", secret="x")
+    delivery = WebhookDelivery.objects.create(endpoint=endpoint, event="asset.approved", payload={"id": "z"})
+    assert webhooks.deliver(delivery.pk) == "failed"
+    delivery.refresh_from_db()
+    assert delivery.attempts == 1 and "http" in delivery.last_error

@@ -46,8 +46,10 @@ def _visible_versions(drafts: set[int] | None):
 def visible_assets(request: HttpRequest):
     """Assets the token may see, with ``versions`` prefetched to the ones it may see."""
     drafts = brand_ids_with(request.user, "view_drafts")
+    finals = brand_ids_with(request.user, "view_finals")
     qs = scoped(request, Asset.objects.select_related("brand", "product").only(*ASSET_FIELDS), "view_finals")
-    if drafts is not None:
+    # Only brands seen without drafts need the "has an approved version" test.
+    if drafts is not None and not (finals is not None and finals <= drafts):
         has_current = AssetVersion.objects.filter(asset=OuterRef("pk"), status=VersionStatus.CURRENT)
         qs = qs.filter(Q(brand_id__in=drafts) | Exists(has_current))
     return qs.prefetch_related(Prefetch("versions", queryset=_visible_versions(drafts), to_attr="visible_versions"))
