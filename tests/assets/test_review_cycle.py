@@ -71,6 +71,8 @@ def test_full_review_cycle(client, brand, product, workflow, studio, approver, d
     client.force_login(approver)
     page = client.get(reverse("wagtail_lfcloud_admin:asset_review", args=[asset.pk]))
     assert b"data-lfcloud-earlier" in page.content and b"Dust here" in page.content
+    assert f'data-pin="{pin.pk}"'.encode() in page.content  # v1's pin shown over v2, to check the fix
+    assert b"data-lfcloud-compare-previous" in page.content
     client.post(reverse("wagtail_lfcloud_admin:comment_resolve", args=[pin.pk]), {"resolved": "1"})
     pin.refresh_from_db()
     assert pin.resolved and pin.resolved_by == approver

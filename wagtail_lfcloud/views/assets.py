@@ -138,6 +138,7 @@ class AssetReviewView(WagtailAdminTemplateMixin, TemplateView):
             asset=self.asset,
             versions=versions,
             version=version,
+            previous_version=next((v for v in reversed(versions) if version and v.number < version.number), None),
             comments=list(comments.filter(version=version)) if version else [],
             earlier_comments=list(
                 comments.filter(version__asset=self.asset, version__number__lt=version.number).order_by(
