@@ -97,6 +97,7 @@ def main() -> None:
     parser.add_argument("--skus", type=int, default=300)
     parser.add_argument("--angles", type=int, default=6)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--profile", action="store_true", help="print a cProfile of one page and one JSON request")
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
@@ -128,6 +129,16 @@ def main() -> None:
             "grid JSON (200)": measure(client, grid, args.rounds),
             "grid JSON (304)": measure(client, grid, args.rounds, {"If-None-Match": etag}),
         }
+        if args.profile:
+            import cProfile
+            import pstats
+
+            for url in (page, grid):
+                profiler = cProfile.Profile()
+                profiler.enable()
+                client.get(url)
+                profiler.disable()
+                pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
         print(f"{'request':<18} {'status':>6} {'queries':>8} {'median ms':>10} {'min ms':>8} {'bytes':>9}")
         for name, r in results.items():
             print(f"{name:<18} {r['status']:>6} {r['queries']:>8} {r['median_ms']:>10} {r['min_ms']:>8} {r['bytes']:>9}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from types import SimpleNamespace
 from typing import Any
 
 from django.db.models import OuterRef, Subquery
@@ -49,41 +50,47 @@ def build_grid(order: Order) -> dict[str, Any]:
     each cell has ``angle``, ``state``, ``label``, ``version``, ``thumbnail``, ``channels``
     (``[{"key", "ready"}]``), ``ready``/``required`` counts, ``overdue`` and ``url``.
     """
-    lines = list(order.lines.select_related("product").order_by("sort_order", "pk"))
+    # Plain tuples throughout: building model instances was most of the time for large orders.
+    lines = [
+        SimpleNamespace(product_id=p, sku=sku, name=name, angles=angles or [], channels=channels or [])
+        for p, sku, name, angles, channels in order.lines.order_by("sort_order", "pk").values_list(
+            "product_id", "product__sku", "product__name", "angles", "channels"
+        )
+    ]
     vocabulary = list(lfcloud_settings.ANGLES)
     used = {a for line in lines for a in line.angles}
     angles = [a for a in vocabulary if a in used] + sorted(used - set(vocabulary))
 
     versions_of = AssetVersion.objects.filter(asset=OuterRef("pk"))
-    assets = list(
-        Asset.objects.filter(product_id__in=[line.product_id for line in lines])
+    assets = [
+        SimpleNamespace(pk=pk, product_id=p, angle=angle, channels=channels or [], latest=latest, current=current)
+        for pk, p, angle, channels, latest, current in Asset.objects.filter(
+            product_id__in={line.product_id for line in lines}
+        )
         .annotate(
             latest_version_id=Subquery(versions_of.order_by("-number").values("pk")[:1]),
             current_version_id=Subquery(versions_of.filter(status=VersionStatus.CURRENT).values("pk")[:1]),
         )
-        .only("pk", "product_id", "angle", "channels")
-    )
+        .values_list("pk", "product_id", "angle", "channels", "latest_version_id", "current_version_id")
+    ]
     by_cell = {(a.product_id, a.angle): a for a in assets}
-    version_ids = {a.latest_version_id for a in assets} | {a.current_version_id for a in assets}
+    version_ids = {a.latest for a in assets} | {a.current for a in assets}
     version_ids.discard(None)
+    # version pk -> (number, status, image id)
     versions = {
-        v.pk: v
-        for v in AssetVersion.objects.filter(pk__in=version_ids).only(
-            "pk", "number", "status", "image_id", "status_changed_at"
+        pk: (number, status, image_id)
+        for pk, number, status, image_id in AssetVersion.objects.filter(pk__in=version_ids).values_list(
+            "pk", "number", "status", "image_id"
         )
     }
-    current_ids = [a.current_version_id for a in assets if a.current_version_id]
+    current_ids = [a.current for a in assets if a.current]
     ready: dict[int, set[str]] = {}
     for version_id, channel in ChannelRendition.objects.filter(
         version_id__in=current_ids, status=ChannelRendition.Status.READY
     ).values_list("version_id", "channel"):
         ready.setdefault(version_id, set()).add(channel)
 
-    shown_images = set()
-    for a in assets:
-        shown = versions.get(a.latest_version_id)
-        if shown is not None:
-            shown_images.add(shown.image_id)
+    shown_images = {versions[a.latest][2] for a in assets if a.latest in versions}
     Rendition = get_image_model().get_rendition_model()
     # Read names, not rendition objects: touching an ImageField's file on a deferred row loads
     # width and height one query each.
@@ -122,17 +129,18 @@ def build_grid(order: Order) -> dict[str, Any]:
             else:
                 cell["asset"] = asset.pk
                 cell["url"] = edit_url.format(pk=asset.pk) if edit_url else None
-                latest = versions.get(asset.latest_version_id)
+                latest = versions.get(asset.latest)
                 if latest is None:
                     state = "awaiting_upload"
                 else:
-                    cell["version"] = latest.number
-                    cell["thumbnail"] = thumbs.get(latest.image_id)
-                    state = "approved" if latest.status in (VersionStatus.CURRENT, VersionStatus.SUPERSEDED) else latest.status
-                    if asset.current_version_id and latest.status != VersionStatus.CURRENT:
+                    number, status, image_id = latest
+                    cell["version"] = number
+                    cell["thumbnail"] = thumbs.get(image_id)
+                    state = "approved" if status in (VersionStatus.CURRENT, VersionStatus.SUPERSEDED) else status
+                    if asset.current and status != VersionStatus.CURRENT:
                         # A newer file is in review but an approved one exists: say so.
                         cell["has_approved"] = True
-                done = ready.get(asset.current_version_id, set())
+                done = ready.get(asset.current, set())
                 for channel in cell["channels"]:
                     channel["ready"] = channel["key"] in done
                 cell["ready"] = sum(1 for c in cell["channels"] if c["ready"])
@@ -141,7 +149,7 @@ def build_grid(order: Order) -> dict[str, Any]:
             cell["overdue"] = overdue and state != "approved"
             totals[state] = totals.get(state, 0) + 1
             cells.append(cell)
-        rows.append({"sku": line.product.sku, "name": line.product.name, "product": line.product_id, "cells": cells})
+        rows.append({"sku": line.sku, "name": line.name, "product": line.product_id, "cells": cells})
 
     count = sum(totals.values())
     return {

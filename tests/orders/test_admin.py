@@ -209,3 +209,41 @@ def test_dashboard_panels(client, order, users):
     client.force_login(users[Role.MARKETER])
     html = client.get(reverse("wagtailadmin_home")).content.decode()
     assert "Orders in production" not in html
+
+
+def test_editing_a_submitted_order_adds_deliverables_for_new_lines(client, order, products, users):
+    from wagtail_lfcloud.orders import transition
+
+    admin = users[Role.BRAND_ADMIN]
+    transition(order, OrderStatus.SUBMITTED, admin)
+    client.force_login(admin)
+    edit_url = reverse("wagtailsnippets_wagtail_lfcloud_order:edit", args=[order.pk])
+    page = client.get(edit_url)
+    assert page.status_code == 200
+    assert 'value="front" id="id_lines-0-angles_0" checked' in page.content.decode()
+    lines = list(order.lines.order_by("sort_order"))
+    data = order_form_data(order.brand, [], title=order.title)
+    data.pop("brand")  # fixed once submitted
+    data.update({"lines-TOTAL_FORMS": "3", "lines-INITIAL_FORMS": "2"})
+    for i, line in enumerate(lines):
+        data.update({
+            f"lines-{i}-id": str(line.pk), f"lines-{i}-product": str(line.product_id),
+            f"lines-{i}-angles": line.angles, f"lines-{i}-channels": line.channels,
+            f"lines-{i}-unit_price": "10.00", f"lines-{i}-quantity": "1", f"lines-{i}-ORDER": str(i), f"lines-{i}-DELETE": "",
+        })
+    data.update({
+        "lines-2-id": "", "lines-2-product": str(products[2].pk), "lines-2-angles": ["detail"], "lines-2-channels": [],
+        "lines-2-unit_price": "5.00", "lines-2-quantity": "1", "lines-2-ORDER": "2", "lines-2-DELETE": "",
+    })
+    response = client.post(edit_url, data)
+    assert response.status_code == 302, response.context["form"].errors
+    assert order.assets.filter(product=products[2], angle="detail").exists()
+
+
+def test_the_studio_cannot_edit_an_order(client, order, users):
+    client.force_login(users[Role.STUDIO])
+    response = client.get(reverse("wagtailsnippets_wagtail_lfcloud_order:edit", args=[order.pk]))
+    # Refused one way or another (Wagtail redirects on PermissionDenied; the brand guard may 404).
+    assert response.status_code in (302, 403, 404)
+    if response.status_code == 302:
+        assert response.url == reverse("wagtailadmin_home")

@@ -19,6 +19,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import get_template
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -114,6 +116,52 @@ def mark_read(user, order: Order) -> None:
 # --- the order page -------------------------------------------------------------------------
 
 
+def _cell_html(product_id: int, cell: dict | None) -> str:
+    if cell is None:
+        return format_html('<td class="lfcloud-cell lfcloud-cell--none" aria-label="{}">&ndash;</td>', _("Not ordered"))
+    if cell["thumbnail"]:
+        thumb = format_html('<img class="lfcloud-cell__thumb" src="{}" alt="" loading="lazy" width="80">', cell["thumbnail"])
+    else:
+        thumb = mark_safe('<span class="lfcloud-cell__nothumb" aria-hidden="true"></span>')
+    label = cell["label"] + (f" \u00b7 v{cell['version']}" if cell["version"] else "")
+    if cell["url"]:
+        label = format_html('<a href="{}">{}</a>', cell["url"], label)
+    chips = format_html_join(
+        "",
+        '<span class="lfcloud-chip{}" title="{}">{}</span>',
+        (
+            (" lfcloud-chip--ready" if c["ready"] else "", _("Ready") if c["ready"] else _("Not ready"), c["key"])
+            for c in cell["channels"]
+        ),
+    )
+    return format_html(
+        '<td class="lfcloud-cell lfcloud-cell--{}{}" data-cell="{}:{}">{}<span class="lfcloud-cell__state" '
+        'data-state="{}">{}</span>{}</td>',
+        cell["state"],
+        " lfcloud-cell--overdue" if cell["overdue"] else "",
+        product_id,
+        cell["angle"],
+        thumb,
+        cell["state"],
+        label,
+        format_html('<span class="lfcloud-cell__channels">{}</span>', chips) if cell["channels"] else "",
+    )
+
+
+def grid_body_html(grid: dict) -> str:
+    """The grid's ``<tbody>`` rows. Built in Python, not with a template include per cell,
+    because a 300 x 6 order has 1,800 cells (the page template took seconds)."""
+    return format_html_join(
+        "\n",
+        '<tr><th scope="row"><strong>{}</strong><br><small>{}</small></th>{}</tr>',
+        (
+            (row["sku"], row["name"], mark_safe("".join(_cell_html(row["product"], c) for c in row["cells"])))
+            for row in grid["rows"]
+        ),
+    )
+
+
+
 class OrderDetailView(WagtailAdminTemplateMixin, TemplateView):
     """Everything about one order on one page; posting here adds a message to the thread."""
 
@@ -159,6 +207,7 @@ class OrderDetailView(WagtailAdminTemplateMixin, TemplateView):
         context.update(
             order=order,
             grid=grid,
+            grid_body=grid_body_html(grid),
             etag=grid_etag(grid),
             grid_url=reverse("wagtail_lfcloud_admin:order_grid", args=[order.pk]),
             poll_seconds=lfcloud_settings.ORDER_GRID_POLL_SECONDS,
