@@ -98,6 +98,7 @@ def test_marketers_see_only_current_finals_of_their_brand(client, workflow, bran
     body = library.content
     assert b"LIB000" in body and b"LIB001" not in body and b"LIB005" not in body
     assert b'data-status="superseded"' not in body  # marketers cannot ask for the archive
+    assert b"Approved by approver" in body  # who approved, for everyone who sees the file
     from wagtail_lfcloud.models import Asset
     from wagtail_lfcloud.viewsets.assets import scope_assets
 

@@ -108,7 +108,7 @@ class LibraryView(WagtailAdminTemplateMixin, TemplateView):
         form = LibraryFilterForm(self.request.GET or None, user=self.request.user)
         data = form.cleaned_data if form.is_bound and form.is_valid() else {}
         queryset = library_queryset(self.request.user, data).select_related(
-            "asset__product__catalog", "asset__product__season", "asset__brand"
+            "asset__product__catalog", "asset__product__season", "asset__brand", "approved_task_state__finished_by"
         ).prefetch_related(
             Prefetch("image", queryset=get_image_model().objects.prefetch_renditions(THUMBNAIL_SPEC)),
             Prefetch("channel_renditions", queryset=ChannelRendition.objects.only(
