@@ -196,3 +196,66 @@ class BrandGuardedViewSetMixin:
 
         guarded.lfcloud_guarded = True
         return guarded
+
+
+# --- bulk actions ---------------------------------------------------------------------------------
+#
+# Wagtail's bulk action confirmation pages list the ticked objects the user may not act on by name
+# ("you don't have permission to delete: ...") and "select all" means every row of the model. For
+# the package's models and the image model, both would show other brands' rows. The subclasses
+# below keep only rows the user may reach at all; they are registered with a late hook order so
+# they replace Wagtail's own classes for these models only.
+
+
+class ReachableItemsMixin:
+    """Bulk actions only ever see (or name) objects the user may reach."""
+
+    #: Image policy actions that make an image reachable (the package policies use VIEWING_ACTIONS).
+    image_actions = ["add", "change", "delete", "choose"]
+
+    def _reachable(self):
+        policy = policy_registry.get_by_type(self.model)
+        from wagtail.images import get_image_model
+
+        actions = self.image_actions if self.model is get_image_model() else VIEWING_ACTIONS
+        return policy.instances_user_has_any_permission_for(self.request.user, actions)
+
+    def get_all_objects_in_listing_query(self, parent_id):
+        return self._reachable().values_list("pk", flat=True)
+
+    def get_actionable_objects(self):
+        objects, extra = super().get_actionable_objects()
+        pks = [o.pk for o in objects] + [o.pk for o in extra.get("items_with_no_access", [])]
+        reachable = set(self._reachable().filter(pk__in=pks).values_list("pk", flat=True))
+        objects = [o for o in objects if o.pk in reachable]
+        extra["items_with_no_access"] = [o for o in extra.get("items_with_no_access", []) if o.pk in reachable]
+        return objects, extra
+
+
+def guarded_bulk_actions() -> list[type]:
+    """Bulk action classes for ``register_bulk_action`` (with a late ``order``) that replace Wagtail's
+    snippet delete for the package's models and the image bulk actions."""
+    from django.utils.functional import classproperty
+    from wagtail.images import get_image_model
+    from wagtail.images.views.bulk_actions.add_tags import AddTagsBulkAction
+    from wagtail.images.views.bulk_actions.add_to_collection import AddToCollectionBulkAction
+    from wagtail.images.views.bulk_actions.delete import DeleteBulkAction as ImageDeleteBulkAction
+    from wagtail.snippets.bulk_actions.delete import DeleteBulkAction as SnippetDeleteBulkAction
+
+    class GuardedSnippetDeleteBulkAction(ReachableItemsMixin, SnippetDeleteBulkAction):
+        @classproperty
+        def models(cls):
+            from wagtail.snippets.models import get_snippet_models
+
+            return [m for m in get_snippet_models() if m._meta.app_label == "wagtail_lfcloud"]
+
+    def image_action(base):
+        return type(
+            f"Guarded{base.__name__}",
+            (ReachableItemsMixin, base),
+            {"models": classproperty(lambda cls: [get_image_model()]), "__module__": __name__},
+        )
+
+    return [GuardedSnippetDeleteBulkAction] + [
+        image_action(base) for base in (AddTagsBulkAction, AddToCollectionBulkAction, ImageDeleteBulkAction)
+    ]

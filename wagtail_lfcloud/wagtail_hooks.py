@@ -4,6 +4,7 @@ from django.urls import include, path
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 
+from .guards import guarded_bulk_actions
 from .views.bundles import DownloadBundleBulkAction
 from .viewsets import LFCloudViewSetGroup
 
@@ -74,3 +75,8 @@ def register_order_bundle_button(instance, user, next_url=None):
 
 
 hooks.register("register_bulk_action", DownloadBundleBulkAction)
+
+
+# After Wagtail's own (order), so these replace its bulk actions for the package's models and images.
+for _bulk_action in guarded_bulk_actions():
+    hooks.register("register_bulk_action", _bulk_action, order=100)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from wagtail.images import get_image_model
 from wagtail.models import APIToken
 
 from tests.roles.helpers import BrandWorld, make_full_world
@@ -362,4 +363,32 @@ def test_anonymous_users_reach_nothing(client, worlds):
             problems.append(f"{name}: anonymous got {response.status_code}")
         if "acme" in _body(response).lower() and response.status_code != 302:
             problems.append(f"{name}: anonymous response shows the brand")
+    assert not problems, "\n".join(problems)
+
+
+# --- ids passed in query strings (bulk actions, selections) --------------------------------------
+
+IMAGE_LABEL = (get_image_model()._meta.app_label, get_image_model()._meta.model_name)
+
+QUERY_IDORS: list[tuple[str, Callable[[BrandWorld], str]]] = [
+    ("bulk delete products", lambda w: reverse("wagtail_bulk_action", args=["wagtail_lfcloud", "product", "delete"]) + f"?id={w.product.pk}"),
+    ("bulk delete assets", lambda w: reverse("wagtail_bulk_action", args=["wagtail_lfcloud", "asset", "delete"]) + f"?id={w.asset.pk}"),
+    ("bulk delete orders", lambda w: reverse("wagtail_bulk_action", args=["wagtail_lfcloud", "order", "delete"]) + f"?id={w.order.pk}"),
+    ("bulk delete invoices", lambda w: reverse("wagtail_bulk_action", args=["wagtail_lfcloud", "invoice", "delete"]) + f"?id={w.invoice.pk}"),
+    ("bulk bundle of assets", lambda w: reverse("wagtail_bulk_action", args=["wagtail_lfcloud", "asset", "lfcloud_download_bundle"]) + f"?id={w.asset.pk}"),
+    ("bundle of a selection", lambda w: reverse("wagtail_lfcloud_admin:bundle_selection") + f"?asset={w.asset.pk}"),
+    ("image chooser, several chosen", lambda w: reverse("wagtailimages_chooser:chosen_multiple") + f"?id={w.raw.pk}&id={w.final.pk}"),
+    ("bulk delete images", lambda w: reverse("wagtail_bulk_action", args=[*IMAGE_LABEL, "delete"]) + f"?id={w.raw.pk}"),
+]
+
+
+@pytest.mark.parametrize("role", [ADMIN, MARKETER, STUDIO])
+def test_other_brands_ids_in_query_strings_reveal_nothing(client, worlds, role):
+    acme, zed = worlds
+    client.force_login(acme.users[role])
+    problems = []
+    for label, make_url in QUERY_IDORS:
+        response = client.get(make_url(zed), follow=True)
+        if any(m in _body(response).lower() for m in OTHER_MARKERS):
+            problems.append(f"{label}: {role} is shown the other brand's rows")
     assert not problems, "\n".join(problems)
