@@ -6,7 +6,7 @@ Builds a database with ``--products`` products and ``--products x --angles`` ass
 default), each with a current version and an ``amazon_main`` ChannelRendition, all bulk-created
 (synthetic rows: the versions share one real image whose one real rendition exists). SQLite uses a
 file under the system temp dir; PostgreSQL uses ``LFCLOUD_BENCH_DATABASE_URL`` (default
-``postgres://postgres@127.0.0.1:5432/lfcloud_api``), which is flushed and migrated.
+``postgres://postgres@127.0.0.1:5432/lfcloud_api``), whose public schema is dropped and migrated afresh.
 
 Then it starts the test settings' WSGI application under a threaded ``wsgiref`` server on
 127.0.0.1 in a subprocess (a real socket, HTTP/1.0, one connection per request) and, from one
@@ -61,10 +61,11 @@ def build(n_products: int, n_angles: int) -> str:
     from wagtail_lfcloud.conf import lfcloud_settings
     from wagtail_lfcloud.models import Asset, AssetVersion, ChannelRendition, Product, Role, VersionStatus
 
-    call_command("migrate", verbosity=0)
     if connection.vendor == "postgresql":
-        call_command("flush", interactive=False, verbosity=0)
-        call_command("migrate", verbosity=0)  # flush empties data migrations' rows too
+        # Start from an empty schema: flush would also drop rows the migrations create (root collection).
+        with connection.cursor() as cursor:
+            cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    call_command("migrate", verbosity=0)
     brand = make_brand("Bench", slug="bench")
     user = make_user("bench_admin", brand=brand, role=Role.BRAND_ADMIN)
     image = make_image(size=(64, 64), color=(200, 30, 30))
