@@ -155,6 +155,10 @@ class SRGBOperation(FilterOperation):
 class TrimBackgroundOperation(FilterOperation):
     """``trimbg[-TOLERANCE[-HEX]]``: crop away a uniform background."""
 
+    #: The output's size depends on pixel values, so the pipeline renders specs with this
+    #: operation from exactly the pixels Wagtail would (full decode, direct Lanczos).
+    content_dependent = True
+
     def construct(self, tolerance: str = "12", color: str | None = None):
         self.tolerance = int(tolerance)
         if not 0 <= self.tolerance <= 254:

@@ -65,6 +65,9 @@ class _Job:
     size: tuple[int, int]
     focal_point_key: str
     need: float = 1.0  #: output scale relative to the full-size oriented master
+    #: The spec has an operation whose output size depends on pixel values (``trimbg``):
+    #: render it from exactly the pixels Wagtail would, or the size could differ by a pixel.
+    exact: bool = False
     level: int = 0  #: pyramid level the output is derived from
     # Filled by the worker:
     name: str = ""
@@ -171,8 +174,9 @@ def _plan(image: AbstractImage, filters: list[Filter], size: tuple[int, int],
             raise CorruptImageError(f"invalid crop {tuple(rect)} for {flt.spec!r}", image.file.name)
         size_out = tuple(transform.size)
         need = max(size_out[0] / (right - left), size_out[1] / (bottom - top))
+        exact = any(getattr(op, "content_dependent", False) for op in flt.filter_operations)
         jobs.append(_Job(flt, encoders[flt.spec], (left, top, right, bottom),
-                         size_out, flt.get_cache_key(image), need=need))
+                         size_out, flt.get_cache_key(image), need=need, exact=exact))
     return jobs
 
 
@@ -192,7 +196,7 @@ class _Pyramid:
         self.full_w, self.full_h = full_size
         self.levels: dict[int, Image.Image] = {0: base}
         for job in jobs:
-            job.level = self._pick(job.need, base)
+            job.level = 0 if job.exact else self._pick(job.need, base)
         self.deepest = max(job.level for job in jobs)
         self.uses = {k: sum(1 for j in jobs if j.level == k) for k in range(self.deepest + 1)}
         self._lock = threading.Lock()
@@ -231,7 +235,8 @@ def _decode(source: _Source, jobs: list[_Job]) -> tuple[_Pyramid, str]:
     pil = open_image(source.data, source.name)
     original_format = wagtail_format(pil)
     full_size = oriented_size(pil)
-    need = max(job.need for job in jobs)
+    # An exact job needs Wagtail's own pixels: a full decode, no DCT scaling.
+    need = 1.0 if any(job.exact for job in jobs) else max(job.need for job in jobs)
     if pil.format == "JPEG" and need < 1:
         # Requested in stored orientation; the scale is uniform, so rotation does not matter.
         pil.draft(pil.mode, (math.ceil(pil.width * need), math.ceil(pil.height * need)))
@@ -312,7 +317,15 @@ def _prepare(image: AbstractImage, pyramid: _Pyramid, original_format: str,
 
     src, sx, sy = pyramid.take(job)
     left, top, right, bottom = job.rect
-    out = _resize(src, job.size, (left * sx, top * sy, right * sx, bottom * sy))
+    if job.exact:
+        # As Willow does it: crop (a copy, so edge pixels are clamped the same way), then
+        # one Lanczos pass. Cropping the whole frame is skipped; it is only a copy.
+        if (left, top, right, bottom) != (0, 0, src.width, src.height):
+            out = src.crop((left, top, right, bottom)).resize(job.size, Image.Resampling.LANCZOS)
+        else:
+            out = src.resize(job.size, Image.Resampling.LANCZOS)
+    else:
+        out = _resize(src, job.size, (left * sx, top * sy, right * sx, bottom * sy))
     del src
     willow = PillowImage(out)
     env: dict[str, Any] = {"original-format": original_format, PIPELINE_FLAG: True}
@@ -376,6 +389,7 @@ def _create(image: AbstractImage, filters: list[Filter],
     jobs = _plan(image, filters, oriented_size(header), encoders)
     del header
     pyramid, original_format = _decode(source, jobs)
+    source = _Source(b"", source.name)  # the encoded master is no longer needed
 
     saved: list[str] = []
 
@@ -395,7 +409,8 @@ def _create(image: AbstractImage, filters: list[Filter],
     # workers. Keeping every large image allocation in one thread lets the allocator reuse
     # the memory freed by earlier outputs; spread over threads it would not (per-thread
     # malloc arenas), and the peak would grow with every output.
-    full_size_jobs = sorted((j for j in jobs if j.level == 0), key=_cost)
+    # Largest first, while the freshly decoded master is the only other big allocation.
+    full_size_jobs = sorted((j for j in jobs if j.level == 0), key=lambda j: -j.size[0] * j.size[1])
     rest = sorted((j for j in jobs if j.level > 0), key=_cost)
     pending: list[concurrent.futures.Future] = []
     try:
