@@ -232,21 +232,24 @@ def main() -> None:
 
     print(f"\n{len(next(iter(results.values()))[0]['sizes'])} outputs per set, "
           f"median of {args.rounds} cold runs, {os.cpu_count()} CPUs\n")
-    print("| master | approach | wall s | CPU s | peak MB (VmHWM) | out MB |")
-    print("|---|---|---:|---:|---:|---:|")
+    print("| master | approach | wall s | CPU s | peak MB (VmHWM) | above baseline MB | out MB |")
+    print("|---|---|---:|---:|---:|---:|---:|")
     summary = {}
     for key in masters:
         for mode in ("wagtail", "pipeline"):
             runs = results[(key, mode)]
-            med = {f: statistics.median(r[f] for r in runs) for f in ("wall", "cpu", "peak", "bytes")}
+            fields = ("wall", "cpu", "peak", "baseline", "bytes")
+            med = {f: statistics.median(r[f] for r in runs) for f in fields}
             summary[(key, mode)] = med
             label = "Wagtail get_renditions" if mode == "wagtail" else "pipeline generate_renditions"
             print(f"| {key} MP | {label} | {med['wall']:.2f} | {med['cpu']:.2f} | {med['peak']:.0f} | "
-                  f"{med['bytes'] / 1e6:.2f} |")
+                  f"{med['peak'] - med['baseline']:.0f} | {med['bytes'] / 1e6:.2f} |")
         same = results[(key, "wagtail")][0]["sizes"] == results[(key, "pipeline")][0]["sizes"]
         w, p = summary[(key, "wagtail")], summary[(key, "pipeline")]
+        extra = (w["peak"] - w["baseline"]) / (p["peak"] - p["baseline"])
         print(f"| {key} MP | **ratio** (Wagtail / pipeline) | **{w['wall'] / p['wall']:.2f}x** | "
-              f"{w['cpu'] / p['cpu']:.2f}x | **{w['peak'] / p['peak']:.2f}x** | sizes identical: {same} |")
+              f"{w['cpu'] / p['cpu']:.2f}x | **{w['peak'] / p['peak']:.2f}x** | {extra:.2f}x | "
+              f"sizes identical: {same} |")
 
 
 if __name__ == "__main__":
