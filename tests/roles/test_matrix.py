@@ -311,10 +311,9 @@ def test_matrix(client, worlds, role):
     client.force_login(user)
     _, token = APIToken.create_token(user=user, name="matrix")
     problems = []
+    existing = package_url_names()
     for name, route in TABLE.items():
-        try:
-            reverse(name, args=route.args(acme) if route.args else None)
-        except Exception:  # noqa: BLE001 - a URL listed for a model without that view (e.g. no inspect)
+        if name not in existing:  # a view this model's viewset does not have (e.g. no inspect)
             continue
         # Own brand.
         if route.own:
@@ -351,13 +350,11 @@ def test_matrix(client, worlds, role):
 def test_anonymous_users_reach_nothing(client, worlds):
     acme, _ = worlds
     problems = []
+    existing = package_url_names()
     for name, route in TABLE.items():
-        if name in (f"{API}:api-root", f"{API}:openapi-json", f"{API}:openapi-view"):
+        if name not in existing or name in (f"{API}:api-root", f"{API}:openapi-json", f"{API}:openapi-view"):
             continue
-        try:
-            url = _url(name, route, acme)
-        except Exception:  # noqa: BLE001
-            continue
+        url = _url(name, route, acme)
         response = getattr(client, route.method)(url)
         if response.status_code not in DENIED | {401}:
             problems.append(f"{name}: anonymous got {response.status_code}")
