@@ -28,6 +28,15 @@ def make_order(brand, products=(), angles=("front", "back"), channels=("amazon_m
     return order
 
 
+@pytest.fixture(autouse=True)
+def _clear_caches():
+    """Wagtail caches renditions by image pk; pks repeat between rolled-back tests."""
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()
+
+
 @pytest.fixture
 def brand(db):
     return make_brand("Acme")

@@ -86,11 +86,25 @@ def test_endpoint_answers_304_until_something_changes(client, order, users):
     assert unchanged.status_code == 304
     assert unchanged["ETag"] == etag
 
-    add_version(assets[0])  # the studio uploads a file
+    version = add_version(assets[0])  # the studio uploads a file
     changed = client.get(grid_url(order), headers={"If-None-Match": etag})
     assert changed.status_code == 200
     assert changed["ETag"] != etag
     assert changed.json()["totals"]["in_review"] == 1
+    etag = changed["ETag"]
+
+    version.image.get_rendition(THUMBNAIL_SPEC)  # the background task made the thumbnail
+    with_thumb = client.get(grid_url(order), headers={"If-None-Match": etag})
+    assert with_thumb.status_code == 200
+    assert cell(with_thumb.json(), "ACME001", "front")["thumbnail"]
+    etag = with_thumb["ETag"]
+
+    version.status = VersionStatus.CURRENT  # approved
+    version.save()
+    approved = client.get(grid_url(order), headers={"If-None-Match": etag})
+    assert approved.status_code == 200
+    assert approved.json()["totals"]["approved"] == 1
+    assert client.get(grid_url(order), headers={"If-None-Match": approved["ETag"]}).status_code == 304
 
 
 def test_another_brands_users_get_404(client, order, other_brand):
