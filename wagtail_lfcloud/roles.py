@@ -37,6 +37,20 @@ COLLECTION_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     Role.FINANCE: {},
 }
 
+#: Role -> Wagtail document actions on the whole brand tree (brief references are documents).
+DOCUMENT_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    Role.BRAND_ADMIN: ("add", "change", "choose"),
+    Role.STUDIO: ("choose",),
+    Role.APPROVER: ("choose",),
+    Role.MARKETER: (),
+    Role.FINANCE: (),
+}
+
+#: Roles whose groups pass the view restriction on the brand's tree: only they can download the
+#: brand's documents from Wagtail's document URLs, and Wagtail's public image APIs list none of
+#: the brand's images to anyone else.
+RESTRICTED_TO_ROLES: tuple[str, ...] = (Role.BRAND_ADMIN, Role.APPROVER, Role.STUDIO)
+
 #: Permissions every role group gets, whatever the role.
 BASE_PERMISSIONS = [("wagtailadmin", "access_admin")]
 
@@ -99,6 +113,25 @@ def _image_permissions() -> dict[str, Permission]:
     return {p.codename.rsplit("_", 1)[0]: p for p in perms}
 
 
+def _document_permissions() -> dict[str, Permission]:
+    perms = Permission.objects.filter(content_type__app_label="wagtaildocs", content_type__model="document")
+    return {p.codename.rsplit("_", 1)[0]: p for p in perms}
+
+
+def _restrict_tree(top, groups: list[Group]) -> None:
+    """One group view restriction on the brand's top collection, passed by ``groups``."""
+    from wagtail.models import CollectionViewRestriction
+
+    restriction = CollectionViewRestriction.objects.filter(
+        collection=top, restriction_type=CollectionViewRestriction.GROUPS
+    ).first()
+    if restriction is None:
+        restriction = CollectionViewRestriction.objects.create(
+            collection=top, restriction_type=CollectionViewRestriction.GROUPS
+        )
+    restriction.groups.add(*groups)
+
+
 def _role_group(brand: Brand, role: str) -> Group:
     link = BrandRole.objects.select_related("group").filter(brand=brand, role=role).first()
     name = group_name(brand, role)
@@ -130,6 +163,7 @@ def ensure_brand_roles(brand: Brand) -> dict[str, Group]:
     tree = ensure_brand_tree(brand)
     ensure_extra_permissions()
     image_perms = _image_permissions()
+    document_perms = _document_permissions()
     tree_ids = [c.pk for c in tree.values()]
     groups = {}
     for role in Role.values:
@@ -139,7 +173,7 @@ def ensure_brand_roles(brand: Brand) -> dict[str, Group]:
             (tree[stage].pk, image_perms[action].pk)
             for stage, actions in COLLECTION_PERMISSIONS[role].items()
             for action in actions
-        }
+        } | {(tree[""].pk, document_perms[action].pk) for action in DOCUMENT_PERMISSIONS[role]}
         existing = GroupCollectionPermission.objects.filter(group=group)
         have = set(existing.values_list("collection_id", "permission_id"))
         # Anything this group holds on the brand's tree but should not: remove.
@@ -153,6 +187,7 @@ def ensure_brand_roles(brand: Brand) -> dict[str, Group]:
             ]
         )
         groups[role] = group
+    _restrict_tree(tree[""], [groups[role] for role in RESTRICTED_TO_ROLES])
     return groups
 
 

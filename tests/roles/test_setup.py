@@ -16,14 +16,16 @@ def codenames(group):
     return set(group.permissions.values_list("codename", flat=True))
 
 
-def collection_perms(group):
-    """{(stage, codename)} the group holds on its brand's tree."""
+def collection_perms(group, app_label="wagtailimages"):
+    """{(stage, codename)} the group holds on its brand's tree (image permissions by default)."""
     places = dict(
         BrandCollection.objects.filter(catalog__isnull=True, season__isnull=True).values_list("collection_id", "stage")
     )
     return {
         (places.get(c), p)
-        for c, p in GroupCollectionPermission.objects.filter(group=group).values_list(
+        for c, p in GroupCollectionPermission.objects.filter(
+            group=group, permission__content_type__app_label=app_label
+        ).values_list(
             "collection_id", "permission__codename"
         )
     }
@@ -65,6 +67,10 @@ def test_each_role_gets_the_permissions_its_job_needs():
     }
     assert collection_perms(admin) == {("", "add_image"), ("", "change_image"), ("", "choose_image")}
     assert collection_perms(finance) == set()
+    # Brief references are Wagtail documents: admins manage them, the studio and approvers choose.
+    assert collection_perms(admin, "wagtaildocs") == {("", "add_document"), ("", "change_document"), ("", "choose_document")}
+    assert collection_perms(studio, "wagtaildocs") == collection_perms(approver, "wagtaildocs") == {("", "choose_document")}
+    assert collection_perms(marketer, "wagtaildocs") == collection_perms(finance, "wagtaildocs") == set()
 
 
 def test_running_again_repairs_and_creates_nothing_twice():
@@ -122,3 +128,39 @@ def test_role_changes_are_logged():
         ("ann", "marketer", "added", boss.pk),
         ("ann", "marketer", "removed", boss.pk),
     ]
+
+
+def test_the_brand_tree_is_restricted_to_the_people_who_handle_drafts_and_briefs():
+    from wagtail.models import CollectionViewRestriction
+
+    brand = make_brand("Acme")
+    ensure_brand_roles(brand)
+    top = BrandCollection.objects.get(brand=brand, stage="", catalog=None, season=None).collection
+    restriction = CollectionViewRestriction.objects.get(collection=top)
+    assert restriction.restriction_type == CollectionViewRestriction.GROUPS
+    assert sorted(restriction.groups.values_list("name", flat=True)) == [
+        "Acme: Approver",
+        "Acme: Brand admin",
+        "Acme: Studio (retoucher)",
+    ]
+
+
+def test_brief_documents_are_only_served_to_the_brands_own_people(client):
+    from django.core.files.base import ContentFile
+    from wagtail.documents import get_document_model
+
+    acme, zed = make_brand("Acme"), make_brand("Zedcorp")
+    top = BrandCollection.objects.get(brand=acme, stage="", catalog=None, season=None).collection
+    document = get_document_model()(title="Acme shoot brief", collection=top)
+    document.file.save("brief.txt", ContentFile(b"secret brief"), save=True)
+    url = document.url
+
+    assert client.get(url).status_code == 302  # anonymous: to the login page
+    client.force_login(make_user("zed_studio", brand=zed, role=Role.STUDIO))
+    assert client.get(url).status_code in (302, 403)
+    client.force_login(make_user("acme_marketer", brand=acme, role=Role.MARKETER))
+    assert client.get(url).status_code in (302, 403)
+    client.force_login(make_user("acme_studio", brand=acme, role=Role.STUDIO))
+    response = client.get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"secret brief"
