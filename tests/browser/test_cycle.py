@@ -118,9 +118,21 @@ def test_order_to_api(login, example_site, tmp_path):
             expect(cell_state(brand, sku, angle)).to_have_attribute("data-state", "awaiting_upload")
     screenshot(brand, "03-order-submitted")
 
-    # 4. The studio uploads all four photos at once and watches each file's progress bar. The
-    # connection is throttled so the screenshot catches the uploads in flight.
+    # 4. The studio finds the order on its dashboard, starts production and asks a question on
+    # the order's thread.
     studio = login("studio")
+    studio.get_by_role("link", name=number).first.click()
+    studio.wait_for_url(re.compile(r"/admin/lfcloud/orders/\d+/"))
+    studio.get_by_role("button", name="Start production").click()
+    expect(studio.locator(".messages")).to_contain_text("in production")
+    studio.fill("textarea[name=body]", "Do you want the straps of the day pack open or closed?")
+    studio.get_by_role("button", name="Post message").click()
+    expect(studio.locator("[data-message]")).to_contain_text("straps of the day pack")
+    studio.locator("[data-message]").last.scroll_into_view_if_needed()
+    screenshot(studio, "04-order-thread")
+
+    # 5. The studio uploads all four photos at once and watches each file's progress bar. The
+    # connection is throttled so the screenshot catches the uploads in flight.
     studio.get_by_role("link", name="Upload files").click()
     studio.wait_for_url("**/admin/lfcloud/upload/")
     cdp = studio.context.new_cdp_session(studio)
@@ -134,7 +146,7 @@ def test_order_to_api(login, example_site, tmp_path):
     studio.wait_for_function(
         "[...document.querySelectorAll('[data-lfcloud-upload-list] progress')].some(p => p.value > 0 && p.value < 100)"
     )
-    screenshot(studio, "04-upload-progress")
+    screenshot(studio, "05-upload-progress")
     cdp.send("Network.emulateNetworkConditions", {
         "offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1,
     })
@@ -146,17 +158,20 @@ def test_order_to_api(login, example_site, tmp_path):
     for i in range(4):
         expect(results.nth(i)).to_have_attribute("data-lfcloud-result", "ok")
         expect(results.nth(i)).to_contain_text("version 1")
-    screenshot(studio, "05-upload-done")
+    screenshot(studio, "06-upload-done")
 
-    # 5. The brand admin's order page, never reloaded, now shows every deliverable in review.
+    # 6. The brand admin's order page, never reloaded, now shows every deliverable in review.
     for sku in BAGS:
         for angle in ANGLES:
             expect(cell_state(brand, sku, angle)).to_have_attribute("data-state", "in_review", timeout=30_000)
     assert brand.evaluate("window.lfcloudNotReloaded === true"), "the order grid must update without a reload"
     expect(brand.locator("main")).to_contain_text("4 in review")
-    screenshot(brand, "06-grid-live")
+    screenshot(brand, "07-grid-live")
+    brand.reload()  # the thread is not live: the studio's question shows on the next visit
+    expect(brand.locator("[data-message]")).to_contain_text("straps of the day pack")
+    expect(brand.locator("[data-unread-count]")).to_contain_text("1 new")
 
-    # 6. The approver pins a comment on the bag's label and requests changes.
+    # 7. The approver pins a comment on the bag's label and requests changes.
     approver = login("approver")
     open_review(approver, "NW-2001", "front")
     stage = approver.locator("[data-lfcloud-stage]")
@@ -173,32 +188,32 @@ def test_order_to_api(login, example_site, tmp_path):
     approver.locator("[data-lfcloud-comment-form]").get_by_role("button", name="Add comment").click()
     expect(approver.locator(".messages")).to_contain_text("Comment added")
     expect(approver.locator(".lfcloud-pin")).to_have_count(1)
-    screenshot(approver, "07-pinned-comment")
+    screenshot(approver, "08-pinned-comment")
     approver.fill("#comment-reject", "Please straighten the label (pin 1) and upload a new version.")
     approver.locator("button[data-action=reject]").click()
     expect(approver.locator("main")).to_contain_text("Changes requested")
-    screenshot(approver, "08-changes-requested")
+    screenshot(approver, "09-changes-requested")
     expect(cell_state(brand, "NW-2001", "front")).to_have_attribute("data-state", "changes_requested", timeout=30_000)
 
-    # 7. The studio uploads v2 of that photo; the approver sees it next to the earlier feedback.
+    # 8. The studio uploads v2 of that photo; the approver sees it next to the earlier feedback.
     studio.goto("/admin/lfcloud/upload/")
     [message] = upload(studio, [photo(tmp_path, "NW-2001", "front", 2)])
     assert "version 2" in message, message
-    screenshot(studio, "09-upload-v2")
+    screenshot(studio, "10-upload-v2")
     open_review(approver, "NW-2001", "front")
     expect(approver.locator("[aria-current=page]")).to_contain_text("v2")
     expect(approver.locator("[data-lfcloud-earlier]")).to_contain_text("The label is crooked")
-    screenshot(approver, "10-review-v2")
+    screenshot(approver, "11-review-v2")
 
-    # 8. The approver approves v2: it becomes the current version, v1 is kept as superseded.
+    # 9. The approver approves v2: it becomes the current version, v1 is kept as superseded.
     approver.fill("#comment-approve", "Label straight now. Approved.")
     approver.locator("button[data-action=approve]").click()
     expect(approver.locator("main")).to_contain_text("Approved (current)")
     expect(approver.locator(".lfcloud-version-tabs")).to_contain_text("v1 · Superseded")
-    screenshot(approver, "11-approved")
+    screenshot(approver, "12-approved")
     expect(cell_state(brand, "NW-2001", "front")).to_have_attribute("data-state", "approved", timeout=30_000)
 
-    # 9. A marketer finds the bag in the asset library. Marketers see approved finals only: the
+    # 10. A marketer finds the bag in the asset library. Marketers see approved finals only: the
     # other three photos are still in review and stay invisible, even when asked for by URL.
     marketer = login("marketer")
     marketer.get_by_role("link", name="Asset library").click()
@@ -210,7 +225,7 @@ def test_order_to_api(login, example_site, tmp_path):
     expect(library.first).to_contain_text("NW-2001 · front · v2")
     expect(library.first).to_have_attribute("data-status", "current")
     library.first.scroll_into_view_if_needed()
-    screenshot(marketer, "12-library-finals")
+    screenshot(marketer, "13-library-finals")
     for status in ("in_review", "all"):
         marketer.goto(f"/admin/lfcloud/library/?sku=NW-2001&status={status}")
         statuses = marketer.locator("[data-lfcloud-library] li[data-version]").evaluate_all(
@@ -218,11 +233,11 @@ def test_order_to_api(login, example_site, tmp_path):
         )
         assert set(statuses) <= {"current"}, f"a marketer saw {statuses} with status={status}"
 
-    # 10. ... and downloads the Amazon bundle of the order: files named by ASIN, v2 inside.
+    # 11. ... and downloads the Amazon bundle of the order: files named by ASIN, v2 inside.
     order_id = re.search(r"/orders/(\d+)/", order_url).group(1)
     marketer.goto(f"/admin/lfcloud/bundles/order/{order_id}/")
     marketer.select_option("select[name=channel]", "amazon_main")
-    screenshot(marketer, "13-amazon-bundle")
+    screenshot(marketer, "14-amazon-bundle")
     with marketer.expect_download() as download_info:
         marketer.get_by_role("button", name=re.compile("Download|Prepare", re.I)).click()
     bundle = download_info.value
@@ -231,7 +246,7 @@ def test_order_to_api(login, example_site, tmp_path):
     assert "B0NW200101.MAIN.jpg" in names, names
     assert not any("NW-2002" in n or BAGS["NW-2002"] in n for n in names), f"unapproved files in the bundle: {names}"
 
-    # 11. The superuser creates an API token for the marketer's storefront (Settings → API tokens).
+    # 12. The superuser creates an API token for the marketer's storefront (Settings → API tokens).
     admin = login("admin")
     admin.goto("/admin/api-tokens/new/")
     admin.fill("input[name=name]", "Storefront")
@@ -239,9 +254,9 @@ def test_order_to_api(login, example_site, tmp_path):
     admin.get_by_role("button", name=re.compile("Create|Save", re.I)).click()
     token = admin.locator("#api-token-value").input_value()
     assert token.startswith("wagtail_"), token
-    screenshot(admin, "14-api-token")
+    screenshot(admin, "15-api-token")
 
-    # 12. The stable URL of the bag's Amazon image redirects to v2's file; a browser that sends
+    # 13. The stable URL of the bag's Amazon image redirects to v2's file; a browser that sends
     # the token sees the approved photo.
     api = admin.context.request
     url = f"/lfcloud/api/renditions/northwind/NW-2001/front/amazon_main"
@@ -265,7 +280,7 @@ def test_order_to_api(login, example_site, tmp_path):
         page = viewer.new_page()
         page.goto(url)
         assert "NW-2001_2" in page.url, page.url
-        screenshot(page, "15-stable-url")
+        screenshot(page, "16-stable-url")
     finally:
         viewer.close()
 
