@@ -41,7 +41,7 @@ class Command(BaseCommand):
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
             self.production(brand, products, users)
         self.stdout.write(self.style.SUCCESS("LF Cloud demo data is ready."))
-        self.stdout.write("Log in at /admin/ with (password for all: %s):" % PASSWORD)
+        self.stdout.write(f"Log in at /admin/ with (password for all: {PASSWORD}):")
         for username, role in users.items():
             self.stdout.write(f"  {username:10} {role}")
 
