@@ -12,12 +12,15 @@ every output from that single decode. ``image.get_rendition(spec)`` afterwards f
 from __future__ import annotations
 
 import concurrent.futures
+import ctypes
+import ctypes.util
 import logging
 import math
 import os
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -219,6 +222,7 @@ class _Pyramid:
                 self.levels[k] = previous
         del previous
         self.levels.pop(0, None)
+        _return_free_memory()
 
     def take(self, job: _Job) -> tuple[Image.Image, float, float]:
         """The level for ``job`` and its scale; levels above 0 are released after their last job."""
@@ -228,6 +232,26 @@ class _Pyramid:
             if not self.uses[job.level] and job.level:
                 del self.levels[job.level]
         return level, level.width / self.full_w, level.height / self.full_h
+
+
+def _return_free_memory() -> None:
+    """Hand freed heap pages back to the OS (glibc only; a no-op elsewhere).
+
+    The full-size decode is freed in this thread's malloc arena, where the encoder threads
+    cannot reuse it; without this the process keeps it and the encoders' memory stacks on
+    top. Costs a millisecond.
+    """
+    global _MALLOC_TRIM
+    if _MALLOC_TRIM is None:
+        try:
+            _MALLOC_TRIM = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _MALLOC_TRIM = False
+    if _MALLOC_TRIM:
+        _MALLOC_TRIM(0)
+
+
+_MALLOC_TRIM: Any = None
 
 
 def _decode(source: _Source, jobs: list[_Job]) -> tuple[_Pyramid, str]:
@@ -253,27 +277,40 @@ def _decode(source: _Source, jobs: list[_Job]) -> tuple[_Pyramid, str]:
     return _Pyramid(pil, full_size, jobs), original_format
 
 
-def _resize(src: Image.Image, size: tuple[int, int], box: tuple[float, ...]) -> Image.Image:
+def _resize(src: Image.Image, size: tuple[int, int], box: tuple[float, ...],
+            exact: bool = False) -> Image.Image:
     """``src.resize(size, LANCZOS, box=box)``, in strips when one pass would be memory-hungry.
 
-    Pillow's resampling reads the kernel's support outside ``box``, so strips give the same
-    pixels as one pass while holding only a strip's intermediate image.
+    Pillow's resampling reads the kernel's support outside ``box``, so strips whose edges
+    fall on whole source rows give exactly the pixels of one pass while holding only a
+    strip's intermediate image. ``exact`` allows only such strips; otherwise edges may fall
+    between rows (differences of a few levels, invisible).
     """
     out_w, out_h = size
     box_h = box[3] - box[1]
     if out_w * box_h <= STRIP_PIXELS or out_h < 2:
         return src.resize(size, Image.Resampling.LANCZOS, box=box)
-    strips = min(out_h, math.ceil(out_w * box_h / STRIP_PIXELS))
+    wanted = math.ceil(out_w * box_h / STRIP_PIXELS)
+    if exact:
+        if not all(float(v).is_integer() for v in box):
+            return src.resize(size, Image.Resampling.LANCZOS, box=box)
+        step = Fraction(int(box_h), out_h)
+        rows = max(step.denominator, out_h // wanted // step.denominator * step.denominator)
+        if rows >= out_h:
+            return src.resize(size, Image.Resampling.LANCZOS, box=box)
+    else:
+        step = Fraction(box_h / out_h)
+        rows = max(1, math.ceil(out_h / wanted))
     out = Image.new(src.mode, size)
-    step = box_h / out_h
-    for i in range(strips):
-        r0, r1 = out_h * i // strips, out_h * (i + 1) // strips
+    for r0 in range(0, out_h, rows):
+        r1 = min(out_h, r0 + rows)
         part = src.resize(
             (out_w, r1 - r0),
             Image.Resampling.LANCZOS,
-            box=(box[0], box[1] + r0 * step, box[2], box[1] + r1 * step),
+            box=(box[0], float(box[1] + step * r0), box[2], float(box[1] + step * r1)),
         )
         out.paste(part, (0, r0))
+        del part
     out.info = dict(src.info)
     return out
 
@@ -319,11 +356,10 @@ def _prepare(image: AbstractImage, pyramid: _Pyramid, original_format: str,
     left, top, right, bottom = job.rect
     if job.exact:
         # As Willow does it: crop (a copy, so edge pixels are clamped the same way), then
-        # one Lanczos pass. Cropping the whole frame is skipped; it is only a copy.
+        # Lanczos. Cropping the whole frame is skipped; it is only a copy.
         if (left, top, right, bottom) != (0, 0, src.width, src.height):
-            out = src.crop((left, top, right, bottom)).resize(job.size, Image.Resampling.LANCZOS)
-        else:
-            out = src.resize(job.size, Image.Resampling.LANCZOS)
+            src = src.crop((left, top, right, bottom))
+        out = _resize(src, job.size, (0, 0, src.width, src.height), exact=True)
     else:
         out = _resize(src, job.size, (left * sx, top * sy, right * sx, bottom * sy))
     del src
@@ -409,8 +445,8 @@ def _create(image: AbstractImage, filters: list[Filter],
     # workers. Keeping every large image allocation in one thread lets the allocator reuse
     # the memory freed by earlier outputs; spread over threads it would not (per-thread
     # malloc arenas), and the peak would grow with every output.
-    # Largest first, while the freshly decoded master is the only other big allocation.
-    full_size_jobs = sorted((j for j in jobs if j.level == 0), key=lambda j: -j.size[0] * j.size[1])
+    # Smallest first: the largest is encoded after the full-size decode is released.
+    full_size_jobs = sorted((j for j in jobs if j.level == 0), key=lambda j: j.size[0] * j.size[1])
     rest = sorted((j for j in jobs if j.level > 0), key=_cost)
     pending: list[concurrent.futures.Future] = []
     try:
@@ -419,8 +455,13 @@ def _create(image: AbstractImage, filters: list[Filter],
             # the decode plus two large outputs (or a WebP encoder's buffers) would set the
             # peak, and these few outputs are a small part of the work.
             for job in full_size_jobs:
-                encode_and_save(job, _prepare(image, pyramid, original_format, job))
-            pyramid.build_smaller()
+                prepared = _prepare(image, pyramid, original_format, job)
+                if job is full_size_jobs[-1]:
+                    pyramid.build_smaller()  # releases the decode before the last encode
+                encode_and_save(job, prepared)
+                del prepared
+            if not full_size_jobs:
+                pyramid.build_smaller()
             # Then the workers encode while this thread prepares, `workers + 1` in flight.
             for job in rest:
                 while len(pending) > workers:
