@@ -1,6 +1,7 @@
 """Real-browser fixtures: the example site in a subprocess, and Debian's Chromium driven by Playwright.
 
-The site gets a fresh SQLite database and MEDIA_ROOT in a temporary directory, is migrated, loaded
+The site gets a fresh SQLite database (or the empty database named by
+``LFCLOUD_BROWSER_DATABASE_URL``) and MEDIA_ROOT in a temporary directory, is migrated, loaded
 with ``lfcloud_demo`` and served by ``runserver`` on a free port of 127.0.0.1. Chromium is the
 system one (``/usr/bin/chromium``, or ``LFCLOUD_CHROMIUM``): Playwright's own browser downloads are
 never used. Without Chromium the browser tests skip locally and fail in CI (``CI=true``), so a CI
@@ -109,7 +110,8 @@ def example_site() -> Iterator[ExampleSite]:
     }
     env.update({
         "DJANGO_SETTINGS_MODULE": "example.settings",
-        "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
+        # LFCLOUD_BROWSER_DATABASE_URL runs the site on another (empty) database, e.g. PostgreSQL.
+        "DATABASE_URL": os.environ.get("LFCLOUD_BROWSER_DATABASE_URL") or f"sqlite:///{workdir / 'db.sqlite3'}",
         "MEDIA_ROOT": str(workdir / "media"),
         "WAGTAILADMIN_BASE_URL": url,
         "DJANGO_DEBUG": "1",
