@@ -142,36 +142,39 @@ def create_deliverables(order: Order) -> list[Asset]:
 
     Safe to call again: existing assets of the same product x angle (from this or an earlier
     order) are reused and the line's channels are merged into theirs. Returns the assets, in
-    line order.
+    line order. Runs in its own transaction (nested in the caller's, if any) with the products'
+    existing assets locked while their channels are merged; two orders racing to create the
+    same new product x angle are stopped by the asset's unique (product, angle) constraint.
     """
-    lines = list(order.lines.select_related("product").order_by("sort_order", "pk"))
-    product_ids = {line.product_id for line in lines}
-    existing = {
-        (a.product_id, a.angle): a
-        for a in Asset.objects.select_for_update().filter(product_id__in=product_ids)
-    }
-    result = []
-    for line in lines:
-        for angle in line.angles:
-            asset = existing.get((line.product_id, angle))
-            if asset is None:
-                asset = Asset(
-                    brand_id=order.brand_id,
-                    product=line.product,
-                    angle=angle,
-                    channels=list(line.channels),
-                    order=order,
-                    live=False,
-                )
-                asset.save()
-                existing[(line.product_id, angle)] = asset
-            else:
-                merged = list(asset.channels) + [c for c in line.channels if c not in asset.channels]
-                if merged != asset.channels:
-                    asset.channels = merged
-                    asset.save(update_fields=["channels", "updated_at"])
-            result.append(asset)
-    return result
+    with transaction.atomic():
+        lines = list(order.lines.select_related("product").order_by("sort_order", "pk"))
+        product_ids = {line.product_id for line in lines}
+        existing = {
+            (a.product_id, a.angle): a
+            for a in Asset.objects.select_for_update().filter(product_id__in=product_ids)
+        }
+        result = []
+        for line in lines:
+            for angle in line.angles:
+                asset = existing.get((line.product_id, angle))
+                if asset is None:
+                    asset = Asset(
+                        brand_id=order.brand_id,
+                        product=line.product,
+                        angle=angle,
+                        channels=list(line.channels),
+                        order=order,
+                        live=False,
+                    )
+                    asset.save()
+                    existing[(line.product_id, angle)] = asset
+                else:
+                    merged = list(asset.channels) + [c for c in line.channels if c not in asset.channels]
+                    if merged != asset.channels:
+                        asset.channels = merged
+                        asset.save(update_fields=["channels", "updated_at"])
+                result.append(asset)
+        return result
 
 
 # --- the status machine ---------------------------------------------------------------------
