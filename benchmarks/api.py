@@ -40,7 +40,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 SQLITE_PATH = Path(tempfile.gettempdir()) / "lfcloud_bench_api.sqlite3"
-PG_URL = os.environ.get("LFCLOUD_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/lfcloud_api")
+PG_URL = os.environ.get(
+    "LFCLOUD_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/lfcloud_api"
+)
 MEDIA_ROOT = Path(tempfile.gettempdir()) / "lfcloud_bench_api_media"
 
 
@@ -59,7 +61,14 @@ def build(n_products: int, n_angles: int) -> str:
     from tests.factories import make_brand, make_image, make_user
     from wagtail_lfcloud.channels.registry import get_preset
     from wagtail_lfcloud.conf import lfcloud_settings
-    from wagtail_lfcloud.models import Asset, AssetVersion, ChannelRendition, Product, Role, VersionStatus
+    from wagtail_lfcloud.models import (
+        Asset,
+        AssetVersion,
+        ChannelRendition,
+        Product,
+        Role,
+        VersionStatus,
+    )
 
     if connection.vendor == "postgresql":
         # Start from an empty schema: flush would also drop rows the migrations create (root collection).
@@ -75,27 +84,55 @@ def build(n_products: int, n_angles: int) -> str:
     batch = 5000
     t0 = time.perf_counter()
     Product.objects.bulk_create(
-        (Product(brand=brand, sku=f"B{i:06d}", name=f"Product {i}") for i in range(n_products)), batch_size=batch
+        (Product(brand=brand, sku=f"B{i:06d}", name=f"Product {i}") for i in range(n_products)),
+        batch_size=batch,
     )
     products = list(Product.objects.filter(brand=brand).values_list("pk", flat=True))
     Asset.objects.bulk_create(
-        (Asset(brand=brand, product_id=p, angle=a, channels=["amazon_main"], live=True) for p in products for a in angles),
+        (
+            Asset(brand=brand, product_id=p, angle=a, channels=["amazon_main"], live=True)
+            for p in products
+            for a in angles
+        ),
         batch_size=batch,
     )
     assets = list(Asset.objects.filter(brand=brand).values_list("pk", flat=True))
     AssetVersion.objects.bulk_create(
-        (AssetVersion(asset_id=a, number=1, image=image, status=VersionStatus.CURRENT, period="2026-01",
-                      original_filename="bench.png") for a in assets),
+        (
+            AssetVersion(
+                asset_id=a,
+                number=1,
+                image=image,
+                status=VersionStatus.CURRENT,
+                period="2026-01",
+                original_filename="bench.png",
+            )
+            for a in assets
+        ),
         batch_size=batch,
     )
     versions = AssetVersion.objects.filter(asset__brand=brand).values_list("pk", flat=True)
     ChannelRendition.objects.bulk_create(
-        (ChannelRendition(version_id=v, channel="amazon_main", filter_spec=preset.spec, width=64, height=64,
-                          file_size=1000, format="jpeg", status=ChannelRendition.Status.READY,
-                          compliance_status="pass") for v in versions.iterator()),
+        (
+            ChannelRendition(
+                version_id=v,
+                channel="amazon_main",
+                filter_spec=preset.spec,
+                width=64,
+                height=64,
+                file_size=1000,
+                format="jpeg",
+                status=ChannelRendition.Status.READY,
+                compliance_status="pass",
+            )
+            for v in versions.iterator()
+        ),
         batch_size=batch,
     )
-    print(f"built {len(products)} products, {len(assets)} assets in {time.perf_counter() - t0:.1f} s", flush=True)
+    print(
+        f"built {len(products)} products, {len(assets)} assets in {time.perf_counter() - t0:.1f} s",
+        flush=True,
+    )
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
@@ -127,7 +164,9 @@ make_server("127.0.0.1", {port}, get_wsgi_application(), server_class=Server, ha
 
 
 def serve(port: int) -> subprocess.Popen:
-    process = subprocess.Popen([sys.executable, "-c", SERVER.format(root=str(ROOT), port=port)], env=os.environ.copy())
+    process = subprocess.Popen(
+        [sys.executable, "-c", SERVER.format(root=str(ROOT), port=port)], env=os.environ.copy()
+    )
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
@@ -174,7 +213,9 @@ def endless(factory):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--products", type=int, default=10_000)
     parser.add_argument("--angles", type=int, default=6)
@@ -198,21 +239,34 @@ def main() -> None:
     n_assets = args.products * args.angles
     rng = random.Random(7)
     endpoints = {
-        "GET /products?limit=100": endless(lambda: f"/lfcloud/api/products?limit=100&offset={rng.randrange(0, args.products - 100)}"),
-        "GET /assets?limit=100": endless(lambda: f"/lfcloud/api/assets?limit=100&offset={rng.randrange(0, n_assets - 100)}"),
+        "GET /products?limit=100": endless(
+            lambda: (
+                f"/lfcloud/api/products?limit=100&offset={rng.randrange(0, args.products - 100)}"
+            )
+        ),
+        "GET /assets?limit=100": endless(
+            lambda: f"/lfcloud/api/assets?limit=100&offset={rng.randrange(0, n_assets - 100)}"
+        ),
         "GET stable URL (302)": endless(
-            lambda: f"/lfcloud/api/renditions/bench/B{rng.randrange(args.products):06d}/{rng.choice(angles)}/amazon_main"
+            lambda: (
+                f"/lfcloud/api/renditions/bench/B{rng.randrange(args.products):06d}/{rng.choice(angles)}/amazon_main"
+            )
         ),
     }
     port = free_port()
     server = serve(port)
     try:
-        print(f"\n{args.db}: {args.products} products, {n_assets} assets, {args.requests} requests per endpoint")
+        print(
+            f"\n{args.db}: {args.products} products, {n_assets} assets, {args.requests} requests per endpoint"
+        )
         print("| endpoint | req/s | median ms | p95 ms | statuses |")
         print("|---|---|---|---|---|")
         for name, paths in endpoints.items():
             r = measure(port, token, paths, args.requests)
-            print(f"| {name} | {r['rps']:.0f} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} | {r['statuses']} |", flush=True)
+            print(
+                f"| {name} | {r['rps']:.0f} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} | {r['statuses']} |",
+                flush=True,
+            )
     finally:
         server.terminate()
         server.wait(timeout=10)

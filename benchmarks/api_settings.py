@@ -6,15 +6,21 @@ from pathlib import Path
 
 import dj_database_url
 
-from tests.settings import *  # noqa: F403
+from tests.settings import *
 
 if os.environ.get("LFCLOUD_BENCH_DB", "sqlite") == "postgres":
     DATABASES = {
         "default": dj_database_url.parse(
-            os.environ.get("LFCLOUD_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/lfcloud_api")
+            os.environ.get(
+                "LFCLOUD_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/lfcloud_api"
+            )
         )
     }
 else:
-    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3",
-                             "NAME": str(Path(tempfile.gettempdir()) / "lfcloud_bench_api.sqlite3")}}
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(Path(tempfile.gettempdir()) / "lfcloud_bench_api.sqlite3"),
+        }
+    }
 MEDIA_ROOT = str(Path(tempfile.gettempdir()) / "lfcloud_bench_api_media")

@@ -32,7 +32,15 @@ from .api.files import find_rendition_files
 from .channels.errors import ChannelError
 from .channels.registry import ChannelPreset, get_presets
 from .conf import lfcloud_settings
-from .models import Asset, AssetVersion, Brand, ChannelRendition, DownloadBundle, Order, VersionStatus
+from .models import (
+    Asset,
+    AssetVersion,
+    Brand,
+    ChannelRendition,
+    DownloadBundle,
+    Order,
+    VersionStatus,
+)
 from .naming import NamingError, format_name
 from .permissions import brand_ids_with
 
@@ -126,9 +134,15 @@ def _unique(name: str, taken: set[str]) -> str:
 def _resolve_assets(user, *, order: Order | int | None, asset_ids: list[int] | None):
     allowed = brand_ids_with(user, "download_bundles")
     if allowed == set():
-        raise BundleError("permission_denied", "You have no role that may download bundles (download_bundles).", 403)
+        raise BundleError(
+            "permission_denied",
+            "You have no role that may download bundles (download_bundles).",
+            403,
+        )
     if (order is None) == (not asset_ids):
-        raise BundleError("invalid_selection", "Give either an order or a non-empty list of asset ids, not both.")
+        raise BundleError(
+            "invalid_selection", "Give either an order or a non-empty list of asset ids, not both."
+        )
     if order is not None:
         order_id = order.pk if isinstance(order, Order) else order
         orders = Order.objects.select_related("brand").filter(pk=order_id)
@@ -151,13 +165,21 @@ def _resolve_assets(user, *, order: Order | int | None, asset_ids: list[int] | N
         shown = ", ".join(str(i) for i in unknown[:20])
         raise BundleError("not_found", f"No assets you may download with ids: {shown}.", 404)
     if len(set(found.values())) > 1:
-        raise BundleError("several_brands", "A bundle holds one brand's assets; select assets of one brand.")
+        raise BundleError(
+            "several_brands", "A bundle holds one brand's assets; select assets of one brand."
+        )
     brand = Brand.objects.get(pk=next(iter(found.values())))
     return brand, None, ids
 
 
-def plan_bundle(user, channel: str, *, order: Order | int | None = None, asset_ids: list[int] | None = None,
-                enqueue_missing: bool = True) -> BundlePlan:
+def plan_bundle(
+    user,
+    channel: str,
+    *,
+    order: Order | int | None = None,
+    asset_ids: list[int] | None = None,
+    enqueue_missing: bool = True,
+) -> BundlePlan:
     """What a bundle of ``channel`` files for ``order`` or ``asset_ids`` would hold, for ``user``.
 
     Raises :class:`BundleError` for an unknown channel, an order or asset the user may not
@@ -166,7 +188,10 @@ def plan_bundle(user, channel: str, *, order: Order | int | None = None, asset_i
     """
     presets = get_presets()
     if channel not in presets:
-        raise BundleError("unknown_channel", f"Unknown channel {channel!r}. Known channels: {', '.join(sorted(presets))}.")
+        raise BundleError(
+            "unknown_channel",
+            f"Unknown channel {channel!r}. Known channels: {', '.join(sorted(presets))}.",
+        )
     preset = presets[channel]
     brand, order_obj, ids = _resolve_assets(user, order=order, asset_ids=asset_ids)
 
@@ -177,8 +202,11 @@ def plan_bundle(user, channel: str, *, order: Order | int | None = None, asset_i
         .order_by("asset__product__sku", "asset__angle", "pk")
     )
     if len(versions) > maximum:
-        raise BundleError("too_many_files", f"This bundle would hold {len(versions)} files; the most is {maximum}. "
-                          "Select fewer assets or split the order.")
+        raise BundleError(
+            "too_many_files",
+            f"This bundle would hold {len(versions)} files; the most is {maximum}. "
+            "Select fewer assets or split the order.",
+        )
     approved = {v.asset_id for v in versions}
     rows = {
         cr.version_id: cr
@@ -195,7 +223,9 @@ def plan_bundle(user, channel: str, *, order: Order | int | None = None, asset_i
     missing: list[AssetVersion] = []
     taken: set[str] = set()
     numbers: dict[int, int] = {}
-    for version in sorted(versions, key=lambda v: (v.asset.product.sku, _angle_rank(v.asset.angle))):
+    for version in sorted(
+        versions, key=lambda v: (v.asset.product.sku, _angle_rank(v.asset.angle))
+    ):
         cr = rows.get(version.pk)
         rendition = found.get(cr.pk) if cr else None
         if rendition is None:
@@ -210,16 +240,27 @@ def plan_bundle(user, channel: str, *, order: Order | int | None = None, asset_i
         from .tasks import render_missing_channels
 
         ids_to_render = [v.pk for v in missing]
-        transaction.on_commit(lambda: [render_missing_channels.enqueue(pk, [channel]) for pk in ids_to_render])
-    plan = BundlePlan(brand=brand, channel=channel, order=order_obj, asset_ids=ids, files=files,
-                      missing=[v.asset_id for v in missing], unapproved=[i for i in ids if i not in approved])
+        transaction.on_commit(
+            lambda: [render_missing_channels.enqueue(pk, [channel]) for pk in ids_to_render]
+        )
+    plan = BundlePlan(
+        brand=brand,
+        channel=channel,
+        order=order_obj,
+        asset_ids=ids,
+        files=files,
+        missing=[v.asset_id for v in missing],
+        unapproved=[i for i in ids if i not in approved],
+    )
     if not files:
         reasons = []
         if plan.unapproved:
             reasons.append(f"{len(plan.unapproved)} asset(s) have no approved version")
         if plan.missing:
-            reasons.append(f"{len(plan.missing)} approved file(s) for {channel} are still being generated; "
-                           "try again in a minute")
+            reasons.append(
+                f"{len(plan.missing)} approved file(s) for {channel} are still being generated; "
+                "try again in a minute"
+            )
         detail = "; ".join(reasons) or "the selection is empty"
         raise BundleError("empty_bundle", f"This bundle would hold no files: {detail}.")
     return plan
@@ -251,12 +292,17 @@ def iter_zip(files: list[BundleFile], chunk_size: int = CHUNK_SIZE) -> Iterator[
     """
     sink = _Sink()
     now = timezone.localtime().timetuple()[:6]
-    with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
+    with zipfile.ZipFile(
+        sink, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True
+    ) as archive:
         for item in files:
             info = zipfile.ZipInfo(item.name, date_time=now)
             info.compress_type = zipfile.ZIP_STORED
             storage = item.rendition.file.storage
-            with storage.open(item.rendition.file.name, "rb") as source, archive.open(info, "w", force_zip64=True) as target:
+            with (
+                storage.open(item.rendition.file.name, "rb") as source,
+                archive.open(info, "w", force_zip64=True) as target,
+            ):
                 while chunk := source.read(chunk_size):
                     target.write(chunk)
                     if data := sink.drain():
@@ -285,13 +331,18 @@ def request_bundle(user, plan: BundlePlan) -> DownloadBundle:
             file_count=len(plan.files),
             finished_at=None if background else timezone.now(),
         )
-        log(bundle, "wagtail_lfcloud.bundle_exported", user=user, data={
-            "channel": plan.channel,
-            "order": plan.order.number if plan.order else None,
-            "assets": len(plan.asset_ids),
-            "files": len(plan.files),
-            "background": background,
-        })
+        log(
+            bundle,
+            "wagtail_lfcloud.bundle_exported",
+            user=user,
+            data={
+                "channel": plan.channel,
+                "order": plan.order.number if plan.order else None,
+                "assets": len(plan.asset_ids),
+                "files": len(plan.files),
+                "background": background,
+            },
+        )
         if background:
             from .tasks import build_download_bundle
 
@@ -305,8 +356,13 @@ def build_bundle_file(bundle_id: int) -> str:
     if bundle.status != DownloadBundle.Status.PENDING:
         return bundle.status
     try:
-        plan = plan_bundle(bundle.requested_by, bundle.channel, order=bundle.order,
-                           asset_ids=bundle.asset_ids or None, enqueue_missing=False)
+        plan = plan_bundle(
+            bundle.requested_by,
+            bundle.channel,
+            order=bundle.order,
+            asset_ids=bundle.asset_ids or None,
+            enqueue_missing=False,
+        )
         with tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024) as spool:
             for chunk in iter_zip(plan.files):
                 spool.write(chunk)
@@ -322,4 +378,3 @@ def build_bundle_file(bundle_id: int) -> str:
     bundle.finished_at = timezone.now()
     bundle.save(update_fields=["file", "file_count", "status", "error", "finished_at"])
     return bundle.status
-

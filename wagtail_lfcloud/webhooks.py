@@ -68,7 +68,9 @@ def sign(secret: str, body: bytes, timestamp: int | None = None) -> str:
     return f"t={timestamp},v1={_mac(secret, timestamp, body)}"
 
 
-def verify_signature(secret: str, header: str, body: bytes, tolerance: int = 300, now: float | None = None) -> bool:
+def verify_signature(
+    secret: str, header: str, body: bytes, tolerance: int = 300, now: float | None = None
+) -> bool:
     """Whether ``header`` (the ``X-LFCloud-Signature`` value) signs ``body`` with ``secret``.
 
     ``body`` is the raw request body, exactly as received (bytes). Signatures older or newer
@@ -100,7 +102,9 @@ def endpoints_for(brand_id: int, event: str) -> list[WebhookEndpoint]:
     """Active endpoints of ``brand_id`` subscribed to ``event`` (an empty list of events means all)."""
     return [
         endpoint
-        for endpoint in WebhookEndpoint.objects.select_related("brand").filter(brand_id=brand_id, active=True)
+        for endpoint in WebhookEndpoint.objects.select_related("brand").filter(
+            brand_id=brand_id, active=True
+        )
         if not endpoint.events or event in endpoint.events
     ]
 
@@ -119,7 +123,9 @@ def dispatch(brand_id: int, event: str, data: dict[str, Any]) -> list[WebhookDel
             "data": data,
         }
         payload = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
-        deliveries.append(WebhookDelivery.objects.create(endpoint=endpoint, event=event, payload=payload))
+        deliveries.append(
+            WebhookDelivery.objects.create(endpoint=endpoint, event=event, payload=payload)
+        )
     if deliveries:
         from .tasks import deliver_webhook
 
@@ -185,7 +191,9 @@ def attempt(delivery: WebhookDelivery) -> bool:
         delivery.delivered_at = timezone.now()
     elif delivery.attempts >= int(lfcloud_settings.WEBHOOK_MAX_ATTEMPTS):
         delivery.status = WebhookDelivery.Status.FAILED
-    delivery.save(update_fields=["attempts", "response_status", "last_error", "status", "delivered_at"])
+    delivery.save(
+        update_fields=["attempts", "response_status", "last_error", "status", "delivered_at"]
+    )
     return ok
 
 
@@ -211,7 +219,9 @@ def deliver(delivery_id: int) -> str:
         wait = backoff(delivery.attempts)
         if deferrable:
             run_after = timezone.now() + dt.timedelta(seconds=wait)
-            transaction.on_commit(lambda: deliver_webhook.using(run_after=run_after).enqueue(delivery_id))
+            transaction.on_commit(
+                lambda when=run_after: deliver_webhook.using(run_after=when).enqueue(delivery_id)
+            )
             break
         time.sleep(wait)
     return delivery.status
@@ -221,7 +231,9 @@ def resend(delivery: WebhookDelivery) -> WebhookDelivery:
     """Queue a copy of ``delivery`` (same payload and event id) as a new pending delivery."""
     from .tasks import deliver_webhook
 
-    copy = WebhookDelivery.objects.create(endpoint=delivery.endpoint, event=delivery.event, payload=delivery.payload)
+    copy = WebhookDelivery.objects.create(
+        endpoint=delivery.endpoint, event=delivery.event, payload=delivery.payload
+    )
     transaction.on_commit(lambda: deliver_webhook.enqueue(copy.pk))
     return copy
 
@@ -239,7 +251,10 @@ def _absolute(url: str) -> str:
 def stable_url(brand_slug: str, sku: str, angle: str, channel: str) -> str | None:
     """The absolute stable rendition URL of SKU x angle x channel (None if the API is not mounted)."""
     try:
-        path = reverse("wagtail_lfcloud:wagtail_lfcloud_api:stable_rendition", args=[brand_slug, sku, angle, channel])
+        path = reverse(
+            "wagtail_lfcloud:wagtail_lfcloud_api:stable_rendition",
+            args=[brand_slug, sku, angle, channel],
+        )
     except NoReverseMatch:
         return None
     return _absolute(path)
@@ -247,15 +262,27 @@ def stable_url(brand_slug: str, sku: str, angle: str, channel: str) -> str | Non
 
 def on_asset_approved(sender, asset, version, previous=None, user=None, **kwargs) -> None:
     product = asset.product
-    dispatch(asset.brand_id, "asset.approved", {
-        "asset": {"id": asset.pk, "sku": product.sku, "angle": asset.angle, "product_id": product.pk},
-        "version": {"id": version.pk, "number": version.number},
-        "previous_version": {"id": previous.pk, "number": previous.number} if previous else None,
-        "approved_by": getattr(user, "get_username", lambda: None)() if user else None,
-        "stable_urls": {
-            channel: stable_url(asset.brand.slug, product.sku, asset.angle, channel) for channel in asset.channels or []
+    dispatch(
+        asset.brand_id,
+        "asset.approved",
+        {
+            "asset": {
+                "id": asset.pk,
+                "sku": product.sku,
+                "angle": asset.angle,
+                "product_id": product.pk,
+            },
+            "version": {"id": version.pk, "number": version.number},
+            "previous_version": {"id": previous.pk, "number": previous.number}
+            if previous
+            else None,
+            "approved_by": getattr(user, "get_username", lambda: None)() if user else None,
+            "stable_urls": {
+                channel: stable_url(asset.brand.slug, product.sku, asset.angle, channel)
+                for channel in asset.channels or []
+            },
         },
-    })
+    )
 
 
 def on_rendition_ready(sender, channel_rendition, **kwargs) -> None:
@@ -265,28 +292,38 @@ def on_rendition_ready(sender, channel_rendition, **kwargs) -> None:
     version = cr.version
     asset = version.asset
     rendition = find_rendition_files([cr]).get(cr.pk)
-    dispatch(asset.brand_id, "rendition.ready", {
-        "channel": cr.channel,
-        "asset": {"id": asset.pk, "sku": asset.product.sku, "angle": asset.angle},
-        "version": {"id": version.pk, "number": version.number, "status": version.status},
-        "url": _absolute(rendition.url) if rendition is not None else None,
-        "stable_url": stable_url(asset.brand.slug, asset.product.sku, asset.angle, cr.channel),
-        "width": cr.width,
-        "height": cr.height,
-        "bytes": cr.file_size,
-        "format": cr.format,
-        "file_name": cr.file_name,
-        "compliance": cr.compliance_status,
-    })
+    dispatch(
+        asset.brand_id,
+        "rendition.ready",
+        {
+            "channel": cr.channel,
+            "asset": {"id": asset.pk, "sku": asset.product.sku, "angle": asset.angle},
+            "version": {"id": version.pk, "number": version.number, "status": version.status},
+            "url": _absolute(rendition.url) if rendition is not None else None,
+            "stable_url": stable_url(asset.brand.slug, asset.product.sku, asset.angle, cr.channel),
+            "width": cr.width,
+            "height": cr.height,
+            "bytes": cr.file_size,
+            "format": cr.format,
+            "file_name": cr.file_name,
+            "compliance": cr.compliance_status,
+        },
+    )
 
 
 def on_order_status_changed(sender, order, old_status, new_status, user=None, **kwargs) -> None:
-    dispatch(order.brand_id, "order.status_changed", {
-        "order": {"id": order.pk, "number": order.number, "title": order.title},
-        "old_status": old_status,
-        "new_status": new_status,
-        "changed_by": user.get_username() if user is not None and user.is_authenticated else None,
-    })
+    dispatch(
+        order.brand_id,
+        "order.status_changed",
+        {
+            "order": {"id": order.pk, "number": order.number, "title": order.title},
+            "old_status": old_status,
+            "new_status": new_status,
+            "changed_by": user.get_username()
+            if user is not None and user.is_authenticated
+            else None,
+        },
+    )
 
 
 def connect() -> None:
@@ -294,5 +331,9 @@ def connect() -> None:
     from . import signals
 
     signals.asset_approved.connect(on_asset_approved, dispatch_uid="lfcloud_webhook_asset_approved")
-    signals.rendition_ready.connect(on_rendition_ready, dispatch_uid="lfcloud_webhook_rendition_ready")
-    signals.order_status_changed.connect(on_order_status_changed, dispatch_uid="lfcloud_webhook_order_status")
+    signals.rendition_ready.connect(
+        on_rendition_ready, dispatch_uid="lfcloud_webhook_rendition_ready"
+    )
+    signals.order_status_changed.connect(
+        on_order_status_changed, dispatch_uid="lfcloud_webhook_order_status"
+    )

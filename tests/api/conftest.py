@@ -23,10 +23,16 @@ def auth(token: str) -> dict[str, str]:
 
 def approve(asset, number: int, color=(200, 30, 30), channels=("amazon_main",)) -> AssetVersion:
     """Make version ``number`` the asset's current one (superseding the previous), with channel files."""
-    AssetVersion.objects.filter(asset=asset, status=VersionStatus.CURRENT).update(status=VersionStatus.SUPERSEDED)
+    AssetVersion.objects.filter(asset=asset, status=VersionStatus.CURRENT).update(
+        status=VersionStatus.SUPERSEDED
+    )
     version = AssetVersion.objects.create(
-        asset=asset, number=number, image=make_image(size=(48, 40), color=color), status=VersionStatus.CURRENT,
-        period="2026-01", original_filename=f"{asset.product.sku}_2026-01_{asset.angle}.png",
+        asset=asset,
+        number=number,
+        image=make_image(size=(48, 40), color=color),
+        status=VersionStatus.CURRENT,
+        period="2026-01",
+        original_filename=f"{asset.product.sku}_2026-01_{asset.angle}.png",
     )
     if channels:
         build_channel_renditions(version, list(channels))
@@ -83,7 +89,10 @@ def draft_asset(product):
     """An asset of ``product`` (back) with a version in review and nothing approved."""
     asset = make_asset(product, "back", channels=["amazon_main"])
     AssetVersion.objects.create(
-        asset=asset, number=1, image=make_image(size=(48, 40)), status=VersionStatus.IN_REVIEW,
+        asset=asset,
+        number=1,
+        image=make_image(size=(48, 40)),
+        status=VersionStatus.IN_REVIEW,
         original_filename="SKU12345_2026-01_back.png",
     )
     return asset
@@ -92,6 +101,8 @@ def draft_asset(product):
 @pytest.fixture
 def other_asset(other_brand):
     """An approved asset of the other brand, which no Acme token may see."""
-    asset = make_asset(make_product(other_brand, sku="GLX-1", asin="B000GLOBEX"), "front", channels=["amazon_main"])
+    asset = make_asset(
+        make_product(other_brand, sku="GLX-1", asin="B000GLOBEX"), "front", channels=["amazon_main"]
+    )
     approve(asset, 1, color=(30, 30, 200))
     return asset

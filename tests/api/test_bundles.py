@@ -26,7 +26,9 @@ def order(brand, product, approved_asset):
     approve(make_asset(plain, "front"), 1, channels=("amazon_main",))
     order = Order.objects.create(brand=brand, number="ACME-0007", title="Shoot", currency="EUR")
     for p in (product, plain):
-        OrderLine.objects.create(order=order, product=p, angles=["front", "side"], channels=["amazon_main"])
+        OrderLine.objects.create(
+            order=order, product=p, angles=["front", "side"], channels=["amazon_main"]
+        )
     return order
 
 
@@ -39,14 +41,21 @@ def zip_names(response) -> list[str]:
 
 @pytest.mark.django_db
 def test_order_bundle_uses_export_patterns(client, tokens, order):
-    response = client.post(f"{API}/bundles", {"channel": "amazon_main", "order": order.pk},
-                           content_type="application/json", **auth(tokens[Role.MARKETER]))
+    response = client.post(
+        f"{API}/bundles",
+        {"channel": "amazon_main", "order": order.pk},
+        content_type="application/json",
+        **auth(tokens[Role.MARKETER]),
+    )
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
     assert 'filename="acme_ACME-0007_amazon_main.zip"' in response["Content-Disposition"]
     # Amazon MAIN by ASIN (two angles of one ASIN are numbered apart); no ASIN -> the naming convention.
-    assert zip_names(response) == ["B000TEST01.MAIN-2.jpg", "B000TEST01.MAIN.jpg",
-                                   "NOASIN-1_2026-01_front_amazon_main.jpg"]
+    assert zip_names(response) == [
+        "B000TEST01.MAIN-2.jpg",
+        "B000TEST01.MAIN.jpg",
+        "NOASIN-1_2026-01_front_amazon_main.jpg",
+    ]
     entry = ModelLogEntry.objects.get(action="wagtail_lfcloud.bundle_exported")
     assert entry.data["files"] == 3 and entry.data["order"] == "ACME-0007"
 
@@ -54,8 +63,12 @@ def test_order_bundle_uses_export_patterns(client, tokens, order):
 @pytest.mark.django_db
 def test_selection_bundle_numbers_additional_images(client, tokens, order, approved_asset):
     side = approved_asset.product.assets.get(angle="side")
-    response = client.post(f"{API}/bundles", {"channel": "amazon_additional", "assets": [approved_asset.pk, side.pk]},
-                           content_type="application/json", **auth(tokens[Role.BRAND_ADMIN]))
+    response = client.post(
+        f"{API}/bundles",
+        {"channel": "amazon_additional", "assets": [approved_asset.pk, side.pk]},
+        content_type="application/json",
+        **auth(tokens[Role.BRAND_ADMIN]),
+    )
     assert response.status_code == 200
     assert zip_names(response) == ["B000TEST01.PT01.jpg", "B000TEST01.PT02.jpg"]
 
@@ -73,7 +86,9 @@ def test_selection_bundle_numbers_additional_images(client, tokens, order, appro
     ],
 )
 def test_bundle_bad_requests(client, tokens, approved_asset, body, status, code):
-    response = client.post(f"{API}/bundles", body, content_type="application/json", **auth(tokens[Role.BRAND_ADMIN]))
+    response = client.post(
+        f"{API}/bundles", body, content_type="application/json", **auth(tokens[Role.BRAND_ADMIN])
+    )
     assert response.status_code == status, response.content
     assert response.json()["error"] == code
 
@@ -81,13 +96,21 @@ def test_bundle_bad_requests(client, tokens, approved_asset, body, status, code)
 @pytest.mark.django_db
 def test_empty_and_oversized_bundles_are_refused(client, tokens, approved_asset, draft_asset):
     token = tokens[Role.BRAND_ADMIN]
-    empty = client.post(f"{API}/bundles", {"channel": "amazon_main", "assets": [draft_asset.pk]},
-                        content_type="application/json", **auth(token))
+    empty = client.post(
+        f"{API}/bundles",
+        {"channel": "amazon_main", "assets": [draft_asset.pk]},
+        content_type="application/json",
+        **auth(token),
+    )
     assert empty.status_code == 400 and empty.json()["error"] == "empty_bundle"
     assert "no approved version" in empty.json()["detail"]
     with override_settings(WAGTAIL_LFCLOUD_BUNDLE_MAX_FILES=0):
-        big = client.post(f"{API}/bundles", {"channel": "amazon_main", "assets": [approved_asset.pk]},
-                          content_type="application/json", **auth(token))
+        big = client.post(
+            f"{API}/bundles",
+            {"channel": "amazon_main", "assets": [approved_asset.pk]},
+            content_type="application/json",
+            **auth(token),
+        )
     assert big.status_code == 400 and big.json()["error"] == "too_many_files"
     assert not DownloadBundle.objects.exists()
 
@@ -95,18 +118,31 @@ def test_empty_and_oversized_bundles_are_refused(client, tokens, approved_asset,
 @pytest.mark.django_db
 @pytest.mark.parametrize("who", [Role.FINANCE, Role.STUDIO, "other"])
 def test_bundles_refused_without_the_role_or_for_other_brands(client, tokens, who, approved_asset):
-    response = client.post(f"{API}/bundles", {"channel": "amazon_main", "assets": [approved_asset.pk]},
-                           content_type="application/json", **auth(tokens[who]))
+    response = client.post(
+        f"{API}/bundles",
+        {"channel": "amazon_main", "assets": [approved_asset.pk]},
+        content_type="application/json",
+        **auth(tokens[who]),
+    )
     assert response.status_code in (403, 404)
     assert response.json()["error"] in ("permission_denied", "not_found")
 
 
 @pytest.mark.django_db
-def test_large_bundle_is_built_in_the_background(client, tokens, order, django_capture_on_commit_callbacks):
+def test_large_bundle_is_built_in_the_background(
+    client, tokens, order, django_capture_on_commit_callbacks
+):
     token = tokens[Role.MARKETER]
-    with override_settings(WAGTAIL_LFCLOUD_BUNDLE_ASYNC_THRESHOLD=1), django_capture_on_commit_callbacks(execute=True):
-        response = client.post(f"{API}/bundles", {"channel": "amazon_main", "order": order.pk},
-                               content_type="application/json", **auth(token))
+    with (
+        override_settings(WAGTAIL_LFCLOUD_BUNDLE_ASYNC_THRESHOLD=1),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = client.post(
+            f"{API}/bundles",
+            {"channel": "amazon_main", "order": order.pk},
+            content_type="application/json",
+            **auth(token),
+        )
     assert response.status_code == 202
     bundle = DownloadBundle.objects.get()
     status = client.get(f"{API}/bundles/{bundle.pk}", **auth(token)).json()
@@ -144,13 +180,20 @@ def test_admin_selection_bundle_errors_are_shown(client, brand, draft_asset):
 @pytest.mark.django_db
 def test_admin_bundle_views_refuse_other_brands(client, other_brand, order):
     client.force_login(make_user("globex_admin", brand=other_brand, role=Role.BRAND_ADMIN))
-    assert client.get(reverse("wagtail_lfcloud_admin:bundle_order", args=[order.pk])).status_code == 404
+    assert (
+        client.get(reverse("wagtail_lfcloud_admin:bundle_order", args=[order.pk])).status_code
+        == 404
+    )
 
 
 @pytest.mark.django_db
-def test_assets_listing_bulk_action_hands_selection_to_the_bundle_view(client, brand, approved_asset, draft_asset):
+def test_assets_listing_bulk_action_hands_selection_to_the_bundle_view(
+    client, brand, approved_asset, draft_asset
+):
     client.force_login(make_user("root", superuser=True))
-    url = reverse("wagtail_bulk_action", args=["wagtail_lfcloud", "asset", "lfcloud_download_bundle"])
+    url = reverse(
+        "wagtail_bulk_action", args=["wagtail_lfcloud", "asset", "lfcloud_download_bundle"]
+    )
     response = client.get(f"{url}?id={approved_asset.pk}&id={draft_asset.pk}")
     assert response.status_code == 302
     selection = reverse("wagtail_lfcloud_admin:bundle_selection")
@@ -164,4 +207,6 @@ def test_orders_listing_offers_the_bundle(client, order):
     client.force_login(make_user("root", superuser=True))
     listing = client.get(reverse("wagtailsnippets_wagtail_lfcloud_order:list"))
     assert listing.status_code == 200
-    assert reverse("wagtail_lfcloud_admin:bundle_order", args=[order.pk]).encode() in listing.content
+    assert (
+        reverse("wagtail_lfcloud_admin:bundle_order", args=[order.pk]).encode() in listing.content
+    )

@@ -14,9 +14,17 @@ ALL = [Role.BRAND_ADMIN, Role.MARKETER, Role.APPROVER, Role.STUDIO, Role.FINANCE
 
 @pytest.fixture
 def order(brand, product, approved_asset):
-    order = Order.objects.create(brand=brand, number="ACME-0001", title="SS26 shoot", currency="EUR")
-    OrderLine.objects.create(order=order, product=product, angles=["front"], channels=["amazon_main"],
-                             unit_price="12.50", quantity=2)
+    order = Order.objects.create(
+        brand=brand, number="ACME-0001", title="SS26 shoot", currency="EUR"
+    )
+    OrderLine.objects.create(
+        order=order,
+        product=product,
+        angles=["front"],
+        channels=["amazon_main"],
+        unit_price="12.50",
+        quantity=2,
+    )
     approved_asset.order = order
     approved_asset.save(update_fields=["order"])
     return order
@@ -24,7 +32,9 @@ def order(brand, product, approved_asset):
 
 @pytest.fixture
 def invoice(order):
-    return Invoice.objects.create(order=order, number="INV-1", net_amount="25.00", tax_rate="20.00", currency="EUR")
+    return Invoice.objects.create(
+        order=order, number="INV-1", net_amount="25.00", tax_rate="20.00", currency="EUR"
+    )
 
 
 def get(client, token, path, **params):
@@ -49,11 +59,17 @@ def test_products_every_role_sees_own_brand_only(client, tokens, role, product, 
 def test_products_filters(client, tokens, brand, product):
     make_product(brand, sku="SKU-2", name="Second")
     token = tokens[Role.MARKETER]
-    assert [p["sku"] for p in get(client, token, "/products", sku="sku12345").json()["results"]] == ["SKU12345"]
+    assert [
+        p["sku"] for p in get(client, token, "/products", sku="sku12345").json()["results"]
+    ] == ["SKU12345"]
     assert get(client, token, "/products", brand="acme").json()["count"] == 2
     assert get(client, token, "/products", season="SS99").json()["count"] == 0
-    assert get(client, token, "/products", updated_since="2999-01-01T00:00:00Z").json()["count"] == 0
-    assert get(client, token, "/products", updated_since="2000-01-01T00:00:00Z").json()["count"] == 2
+    assert (
+        get(client, token, "/products", updated_since="2999-01-01T00:00:00Z").json()["count"] == 0
+    )
+    assert (
+        get(client, token, "/products", updated_since="2000-01-01T00:00:00Z").json()["count"] == 2
+    )
     naive = get(client, token, "/products", updated_since="2000-01-01T00:00:00")
     assert naive.status_code == 400 and naive.json()["error"] == "naive_datetime"
 
@@ -76,7 +92,10 @@ def test_assets_by_role(client, tokens, role, expected, approved_asset, draft_as
     response = get(client, tokens[role], "/assets")
     assert response.status_code == 200
     results = response.json()["results"]
-    seen = {a["angle"]: (None if a["versions"] is None else [v["number"] for v in a["versions"]]) for a in results}
+    seen = {
+        a["angle"]: (None if a["versions"] is None else [v["number"] for v in a["versions"]])
+        for a in results
+    }
     assert seen == expected
     for asset in results:
         assert asset["brand"] == "acme"

@@ -15,7 +15,11 @@ from .conftest import API, auth
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "headers",
-    [{}, {"HTTP_AUTHORIZATION": "Bearer wagtail_nope"}, {"HTTP_AUTHORIZATION": "Basic dXNlcjpwYXNz"}],
+    [
+        {},
+        {"HTTP_AUTHORIZATION": "Bearer wagtail_nope"},
+        {"HTTP_AUTHORIZATION": "Basic dXNlcjpwYXNz"},
+    ],
 )
 def test_missing_or_unknown_token_is_401(client, headers):
     response = client.get(f"{API}/products", **headers)
@@ -76,7 +80,9 @@ def catalogue(brand):
     image = make_image(size=(8, 8))
     for i in range(50):
         asset = make_asset(make_product(brand, sku=f"P{i:03d}"), "front")
-        AssetVersion.objects.create(asset=asset, number=1, image=image, status="current", original_filename="x.png")
+        AssetVersion.objects.create(
+            asset=asset, number=1, image=image, status="current", original_filename="x.png"
+        )
     return brand
 
 
@@ -127,7 +133,10 @@ def test_etag_and_last_modified(client, tokens, approved_asset, path):
     assert first["ETag"] and first["Last-Modified"]
     cached = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"], **auth(token))
     assert cached.status_code == 304 and cached.content == b""
-    assert client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"], **auth(token)).status_code == 304
+    assert (
+        client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"], **auth(token)).status_code
+        == 304
+    )
     # A change gives a new ETag.
     approved_asset.product.name = "Renamed"
     approved_asset.product.save()

@@ -6,8 +6,8 @@ brand admin's token, so they reach the code behind authentication; ids mostly mi
 
 from __future__ import annotations
 
-import schemathesis
 import pytest
+import schemathesis
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
@@ -22,7 +22,6 @@ from schemathesis.specs.openapi.checks import (
 from wagtail_lfcloud.models import Role
 
 from .conftest import API
-
 
 # Reading the schema touches no database, so it can be loaded at collection time.
 schema = schemathesis.openapi.from_wsgi(f"{API}/openapi.json", get_wsgi_application())
@@ -48,5 +47,10 @@ def _keep_test_connection():
 def test_api_conforms_to_its_schema(case, tokens, approved_asset, other_asset):
     case.call_and_validate(
         headers={"Authorization": f"Bearer {tokens[Role.BRAND_ADMIN]}"},
-        checks=[not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance],
+        checks=[
+            not_a_server_error,
+            status_code_conformance,
+            content_type_conformance,
+            response_schema_conformance,
+        ],
     )

@@ -20,7 +20,10 @@ def test_redirects_to_v1_then_v2_after_approval(client, tokens, approved_asset):
     assert first["Cache-Control"] == "private, max-age=60"
     assert first["X-LFCloud-Version"] == "1"
     v1_file = first["Location"]
-    assert client.get(v1_file.removeprefix("http://testserver")).status_code in (200, 404)  # served by storage
+    assert client.get(v1_file.removeprefix("http://testserver")).status_code in (
+        200,
+        404,
+    )  # served by storage
 
     approve(approved_asset, 2, color=(30, 200, 30))
     second = client.get(URL, **auth(token))
@@ -28,12 +31,17 @@ def test_redirects_to_v1_then_v2_after_approval(client, tokens, approved_asset):
     assert second["X-LFCloud-Version"] == "2"
     assert second["Location"] != v1_file
     # Same URL, case-insensitive SKU.
-    assert client.get(URL.replace("SKU12345", "sku12345"), **auth(token))["Location"] == second["Location"]
+    assert (
+        client.get(URL.replace("SKU12345", "sku12345"), **auth(token))["Location"]
+        == second["Location"]
+    )
 
 
 @pytest.mark.django_db
 def test_404_while_nothing_is_approved(client, tokens, draft_asset):
-    response = client.get(f"{API}/renditions/acme/SKU12345/back/amazon_main", **auth(tokens[Role.BRAND_ADMIN]))
+    response = client.get(
+        f"{API}/renditions/acme/SKU12345/back/amazon_main", **auth(tokens[Role.BRAND_ADMIN])
+    )
     assert response.status_code == 404
     assert response.json()["error"] == "not_approved"
 
@@ -42,7 +50,9 @@ DUMMY_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"
 
 
 @pytest.mark.django_db
-def test_missing_file_is_enqueued_and_answered_202(client, tokens, approved_asset, django_capture_on_commit_callbacks):
+def test_missing_file_is_enqueued_and_answered_202(
+    client, tokens, approved_asset, django_capture_on_commit_callbacks
+):
     """An approved version without the channel's file: 202 + Retry-After, generation left to a worker."""
     from django_tasks import default_task_backend
 
@@ -51,7 +61,11 @@ def test_missing_file_is_enqueued_and_answered_202(client, tokens, approved_asse
         with django_capture_on_commit_callbacks(execute=True):
             response = client.get(url, **auth(tokens[Role.MARKETER]))
             again = client.get(url, **auth(tokens[Role.MARKETER]))
-        queued = [(r.task.name, r.args) for r in default_task_backend.results if r.task.name == "render_missing_channels"]
+        queued = [
+            (r.task.name, r.args)
+            for r in default_task_backend.results
+            if r.task.name == "render_missing_channels"
+        ]
     assert response.status_code == 202
     assert response["Retry-After"] == "7"
     assert response.json()["status"] == "pending"
@@ -63,8 +77,9 @@ def test_missing_file_is_enqueued_and_answered_202(client, tokens, approved_asse
 
 
 @pytest.mark.django_db
-def test_enqueued_generation_makes_the_url_redirect(client, tokens, approved_asset,
-                                                    django_capture_on_commit_callbacks):
+def test_enqueued_generation_makes_the_url_redirect(
+    client, tokens, approved_asset, django_capture_on_commit_callbacks
+):
     """With the immediate task backend the enqueued task runs after the response; the next poll redirects."""
     url = f"{API}/renditions/acme/SKU12345/front/email_product"
     token = tokens[Role.MARKETER]
@@ -77,7 +92,9 @@ def test_enqueued_generation_makes_the_url_redirect(client, tokens, approved_ass
 
 @pytest.mark.django_db
 def test_failed_generation_is_a_409_with_the_reason(client, tokens, approved_asset):
-    ChannelRendition.objects.filter(channel="amazon_main").update(status="failed", error="the master is corrupt")
+    ChannelRendition.objects.filter(channel="amazon_main").update(
+        status="failed", error="the master is corrupt"
+    )
     response = client.get(URL, **auth(tokens[Role.MARKETER]))
     assert response.status_code == 409
     assert "the master is corrupt" in response.json()["detail"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -57,12 +56,16 @@ def receiver():
 
 @pytest.fixture
 def endpoint(brand, receiver):
-    return WebhookEndpoint.objects.create(brand=brand, name="Storefront", url=receiver.url, secret=SECRET)
+    return WebhookEndpoint.objects.create(
+        brand=brand, name="Storefront", url=receiver.url, secret=SECRET
+    )
 
 
 @pytest.fixture
 def other_endpoint(other_brand, receiver):
-    return WebhookEndpoint.objects.create(brand=other_brand, name="Globex", url=receiver.url + "/globex", secret="x")
+    return WebhookEndpoint.objects.create(
+        brand=other_brand, name="Globex", url=receiver.url + "/globex", secret="x"
+    )
 
 
 def test_verify_signature():
@@ -71,7 +74,9 @@ def test_verify_signature():
     assert webhooks.verify_signature(SECRET, header, body, now=1_000_100)
     assert not webhooks.verify_signature(SECRET, header, body + b" ", now=1_000_100)
     assert not webhooks.verify_signature("other", header, body, now=1_000_100)
-    assert not webhooks.verify_signature(SECRET, header, body, now=1_000_000 + 301)  # too old: replay
+    assert not webhooks.verify_signature(
+        SECRET, header, body, now=1_000_000 + 301
+    )  # too old: replay
     assert not webhooks.verify_signature(SECRET, "garbage", body)
     assert not webhooks.verify_signature(SECRET, "", body)
 
@@ -82,34 +87,51 @@ def test_asset_approved_is_signed_and_sent_to_own_brand_only(
 ):
     version = approved_asset.versions.get()
     with django_capture_on_commit_callbacks(execute=True):
-        signals.asset_approved.send(sender=type(approved_asset), asset=approved_asset, version=version,
-                                    previous=None, user=None)
+        signals.asset_approved.send(
+            sender=type(approved_asset),
+            asset=approved_asset,
+            version=version,
+            previous=None,
+            user=None,
+        )
     (request,) = receiver.requests
     assert request["headers"]["X-LFCloud-Event"] == "asset.approved"
-    assert webhooks.verify_signature(SECRET, request["headers"]["X-LFCloud-Signature"], request["body"])
+    assert webhooks.verify_signature(
+        SECRET, request["headers"]["X-LFCloud-Signature"], request["body"]
+    )
     payload = json.loads(request["body"])
     assert payload["brand"] == "acme"
     assert payload["data"]["asset"]["sku"] == "SKU12345"
     assert payload["data"]["version"]["number"] == 1
-    assert payload["data"]["stable_urls"]["amazon_main"].endswith("/lfcloud/api/renditions/acme/SKU12345/front/amazon_main")
+    assert payload["data"]["stable_urls"]["amazon_main"].endswith(
+        "/lfcloud/api/renditions/acme/SKU12345/front/amazon_main"
+    )
     delivery = WebhookDelivery.objects.get()
     assert (delivery.endpoint, delivery.status, delivery.attempts, delivery.response_status) == (
-        endpoint, "delivered", 1, 200)
+        endpoint,
+        "delivered",
+        1,
+        200,
+    )
 
 
 @pytest.mark.django_db
-def test_rendition_ready_and_order_status_events(brand, approved_asset, endpoint, receiver,
-                                                 django_capture_on_commit_callbacks):
+def test_rendition_ready_and_order_status_events(
+    brand, approved_asset, endpoint, receiver, django_capture_on_commit_callbacks
+):
     endpoint.events = ["rendition.ready", "order.status_changed"]
     endpoint.save()
     row = ChannelRendition.objects.get(channel="amazon_main")
     order = Order.objects.create(brand=brand, number="ACME-9", title="Shoot", currency="EUR")
     with django_capture_on_commit_callbacks(execute=True):
         signals.rendition_ready.send(sender=ChannelRendition, channel_rendition=row)
-        signals.order_status_changed.send(sender=Order, order=order, old_status="draft", new_status="submitted",
-                                          user=None)
+        signals.order_status_changed.send(
+            sender=Order, order=order, old_status="draft", new_status="submitted", user=None
+        )
         # Not subscribed: not sent.
-        signals.asset_approved.send(sender=None, asset=approved_asset, version=row.version, previous=None, user=None)
+        signals.asset_approved.send(
+            sender=None, asset=approved_asset, version=row.version, previous=None, user=None
+        )
     events = [json.loads(r["body"]) for r in receiver.requests]
     assert [e["event"] for e in events] == ["rendition.ready", "order.status_changed"]
     assert events[0]["data"]["url"].endswith(".jpg") and events[0]["data"]["width"]
@@ -117,31 +139,51 @@ def test_rendition_ready_and_order_status_events(brand, approved_asset, endpoint
 
 
 @pytest.mark.django_db
-def test_failed_attempts_are_retried_with_backoff(approved_asset, endpoint, receiver,
-                                                  django_capture_on_commit_callbacks, monkeypatch):
+def test_failed_attempts_are_retried_with_backoff(
+    approved_asset, endpoint, receiver, django_capture_on_commit_callbacks, monkeypatch
+):
     receiver.statuses = [500, 503]
     waits = []
     monkeypatch.setattr(webhooks.time, "sleep", waits.append)
-    with override_settings(WAGTAIL_LFCLOUD_WEBHOOK_BACKOFF_SECONDS=2), django_capture_on_commit_callbacks(execute=True):
-        signals.asset_approved.send(sender=None, asset=approved_asset, version=approved_asset.versions.get(),
-                                    previous=None, user=None)
+    with (
+        override_settings(WAGTAIL_LFCLOUD_WEBHOOK_BACKOFF_SECONDS=2),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        signals.asset_approved.send(
+            sender=None,
+            asset=approved_asset,
+            version=approved_asset.versions.get(),
+            previous=None,
+            user=None,
+        )
     delivery = WebhookDelivery.objects.get()
     assert (delivery.status, delivery.attempts, delivery.response_status) == ("delivered", 3, 200)
     assert waits == [2.0, 4.0]  # exponential backoff between attempts
     # Every attempt carried a valid signature over the same body.
     assert len({r["body"] for r in receiver.requests}) == 1
-    assert all(webhooks.verify_signature(SECRET, r["headers"]["X-LFCloud-Signature"], r["body"])
-               for r in receiver.requests)
+    assert all(
+        webhooks.verify_signature(SECRET, r["headers"]["X-LFCloud-Signature"], r["body"])
+        for r in receiver.requests
+    )
 
 
 @pytest.mark.django_db
-def test_gives_up_after_max_attempts(approved_asset, endpoint, receiver, django_capture_on_commit_callbacks,
-                                     monkeypatch):
+def test_gives_up_after_max_attempts(
+    approved_asset, endpoint, receiver, django_capture_on_commit_callbacks, monkeypatch
+):
     receiver.statuses = [500] * 10
     monkeypatch.setattr(webhooks.time, "sleep", lambda s: None)
-    with override_settings(WAGTAIL_LFCLOUD_WEBHOOK_MAX_ATTEMPTS=3), django_capture_on_commit_callbacks(execute=True):
-        signals.asset_approved.send(sender=None, asset=approved_asset, version=approved_asset.versions.get(),
-                                    previous=None, user=None)
+    with (
+        override_settings(WAGTAIL_LFCLOUD_WEBHOOK_MAX_ATTEMPTS=3),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        signals.asset_approved.send(
+            sender=None,
+            asset=approved_asset,
+            version=approved_asset.versions.get(),
+            previous=None,
+            user=None,
+        )
     delivery = WebhookDelivery.objects.get()
     assert (delivery.status, delivery.attempts) == ("failed", 3)
     assert "500" in delivery.last_error
@@ -149,13 +191,19 @@ def test_gives_up_after_max_attempts(approved_asset, endpoint, receiver, django_
 
 
 @pytest.mark.django_db
-def test_deferred_retry_with_a_queue_backend(approved_asset, endpoint, receiver, django_capture_on_commit_callbacks):
+def test_deferred_retry_with_a_queue_backend(
+    approved_asset, endpoint, receiver, django_capture_on_commit_callbacks
+):
     """With a backend that supports run_after, a failure re-enqueues the task for later instead of sleeping."""
     from django_tasks import default_task_backend
 
     receiver.statuses = [500]
-    delivery = WebhookDelivery.objects.create(endpoint=endpoint, event="asset.approved", payload={"id": "x"})
-    with override_settings(TASKS={"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}):
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint, event="asset.approved", payload={"id": "x"}
+    )
+    with override_settings(
+        TASKS={"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    ):
         with django_capture_on_commit_callbacks(execute=True):
             webhooks.deliver(delivery.pk)
         (queued,) = [r for r in default_task_backend.results if r.task.name == "deliver_webhook"]
@@ -168,9 +216,15 @@ def test_deferred_retry_with_a_queue_backend(approved_asset, endpoint, receiver,
 @pytest.mark.django_db
 def test_unreachable_receiver_is_recorded(approved_asset, brand, monkeypatch):
     monkeypatch.setattr(webhooks.time, "sleep", lambda s: None)
-    dead = WebhookEndpoint.objects.create(brand=brand, name="dead", url="http://127.0.0.1:9/", secret="x")
-    delivery = WebhookDelivery.objects.create(endpoint=dead, event="asset.approved", payload={"id": "y"})
-    with override_settings(WAGTAIL_LFCLOUD_WEBHOOK_MAX_ATTEMPTS=2, WAGTAIL_LFCLOUD_WEBHOOK_TIMEOUT=2):
+    dead = WebhookEndpoint.objects.create(
+        brand=brand, name="dead", url="http://127.0.0.1:9/", secret="x"
+    )
+    delivery = WebhookDelivery.objects.create(
+        endpoint=dead, event="asset.approved", payload={"id": "y"}
+    )
+    with override_settings(
+        WAGTAIL_LFCLOUD_WEBHOOK_MAX_ATTEMPTS=2, WAGTAIL_LFCLOUD_WEBHOOK_TIMEOUT=2
+    ):
         assert webhooks.deliver(delivery.pk) == "failed"
     delivery.refresh_from_db()
     assert delivery.attempts == 2 and delivery.last_error
@@ -180,15 +234,27 @@ def test_unreachable_receiver_is_recorded(approved_asset, brand, monkeypatch):
 def test_admin_webhook_screens(client, brand, other_brand, endpoint, other_endpoint):
     admin = make_user("root", superuser=True)
     client.force_login(admin)
-    add = client.post(reverse("wagtailsnippets_wagtail_lfcloud_webhookendpoint:add"), {
-        "brand": brand.pk, "name": "ERP", "url": "https://erp.example.com/hook", "events": ["asset.approved"],
-        "secret": "", "active": "on",
-    })
+    add = client.post(
+        reverse("wagtailsnippets_wagtail_lfcloud_webhookendpoint:add"),
+        {
+            "brand": brand.pk,
+            "name": "ERP",
+            "url": "https://erp.example.com/hook",
+            "events": ["asset.approved"],
+            "secret": "",
+            "active": "on",
+        },
+    )
     assert add.status_code == 302, add.content[:2000]
     created = WebhookEndpoint.objects.get(name="ERP")
     assert created.events == ["asset.approved"] and len(created.secret) >= 32
-    WebhookDelivery.objects.create(endpoint=endpoint, event="asset.approved", payload={}, status="failed",
-                                   last_error="HTTP 500")
+    WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        event="asset.approved",
+        payload={},
+        status="failed",
+        last_error="HTTP 500",
+    )
     log = client.get(reverse("wagtailsnippets_wagtail_lfcloud_webhookdelivery:list"))
     assert log.status_code == 200 and b"asset.approved" in log.content
 
@@ -196,15 +262,20 @@ def test_admin_webhook_screens(client, brand, other_brand, endpoint, other_endpo
     from django.contrib.auth.models import Permission
 
     globex_admin = make_user("globex_admin", brand=other_brand, role=Role.BRAND_ADMIN)
-    globex_admin.user_permissions.add(*Permission.objects.filter(
-        content_type__app_label="wagtail_lfcloud", codename__in=["view_webhookendpoint", "add_webhookendpoint",
-                                                                 "change_webhookendpoint"]))
+    globex_admin.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="wagtail_lfcloud",
+            codename__in=["view_webhookendpoint", "add_webhookendpoint", "change_webhookendpoint"],
+        )
+    )
     client.force_login(globex_admin)
     listing = client.get(reverse("wagtailsnippets_wagtail_lfcloud_webhookendpoint:list"))
     assert listing.status_code == 200
     assert b"Globex" in listing.content and b"Storefront" not in listing.content
     # ...and cannot open Acme's endpoint or pick Acme's brand.
-    edit = client.get(reverse("wagtailsnippets_wagtail_lfcloud_webhookendpoint:edit", args=[endpoint.pk]))
+    edit = client.get(
+        reverse("wagtailsnippets_wagtail_lfcloud_webhookendpoint:edit", args=[endpoint.pk])
+    )
     assert edit.status_code in (302, 403, 404)
     add_page = client.get(reverse("wagtailsnippets_wagtail_lfcloud_webhookendpoint:add"))
     assert b"Globex" in add_page.content and b">Acme<" not in add_page.content
@@ -229,8 +300,12 @@ def test_mount_on_wagtail_api(settings, monkeypatch):
 
 @pytest.mark.django_db
 def test_non_http_urls_are_not_fetched(brand):
-    endpoint = WebhookEndpoint.objects.create(brand=brand, name="ftp", url="ftp://example.com/x", secret="x")
-    delivery = WebhookDelivery.objects.create(endpoint=endpoint, event="asset.approved", payload={"id": "z"})
+    endpoint = WebhookEndpoint.objects.create(
+        brand=brand, name="ftp", url="ftp://example.com/x", secret="x"
+    )
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint, event="asset.approved", payload={"id": "z"}
+    )
     assert webhooks.deliver(delivery.pk) == "failed"
     delivery.refresh_from_db()
     assert delivery.attempts == 1 and "http" in delivery.last_error

@@ -19,7 +19,8 @@ from ninja import NinjaAPI, Swagger
 from .errors import register_error_handlers
 from .router import router
 
-__all__ = ["api", "router", "mount_on_wagtail_api"]
+__all__ = ["api", "mount_on_wagtail_api", "router"]
+
 
 def _qualified_namespace(namespace: str) -> str:
     """``namespace`` with the namespaces it is nested in (``wagtail_lfcloud:wagtail_lfcloud_api``)."""
@@ -52,7 +53,9 @@ class LFCloudNinjaAPI(NinjaAPI):
 
 class _Docs(Swagger):
     def get_openapi_url(self, api, path_params):
-        return reverse(f"{_qualified_namespace(api.urls_namespace)}:openapi-json", kwargs=path_params)
+        return reverse(
+            f"{_qualified_namespace(api.urls_namespace)}:openapi-json", kwargs=path_params
+        )
 
 
 #: The package's API. Its URL namespace is ``wagtail_lfcloud_api``.

@@ -10,7 +10,9 @@ from ..permissions import brand_ids_with, scope
 from .errors import ApiError
 
 
-def scoped(request: HttpRequest, queryset: QuerySet, capability: str, brand_path: str = "brand") -> QuerySet:
+def scoped(
+    request: HttpRequest, queryset: QuerySet, capability: str, brand_path: str = "brand"
+) -> QuerySet:
     """``queryset`` narrowed to brands where the token's user has ``capability``."""
     return scope(queryset, request.user, capability, brand_path)
 
@@ -18,7 +20,11 @@ def scoped(request: HttpRequest, queryset: QuerySet, capability: str, brand_path
 def require_any(request: HttpRequest, capability: str, what: str) -> None:
     """Refuse with 403 when the token's user has ``capability`` on no brand at all."""
     if brand_ids_with(request.user, capability) == set():
-        raise ApiError(403, "permission_denied", f"This token's user has no role that may {what} ({capability}).")
+        raise ApiError(
+            403,
+            "permission_denied",
+            f"This token's user has no role that may {what} ({capability}).",
+        )
 
 
 def brand_filter(request: HttpRequest, slug: str | None, capability: str) -> Brand | None:

@@ -31,9 +31,29 @@ def _may_see_drafts(drafts: set[int] | None, brand_id: int) -> bool:
 
 
 #: What a listing reads of versions and their images (images have many columns; pages have hundreds of rows).
-VERSION_FIELDS = ("id", "asset_id", "number", "status", "period", "uploaded_at", "status_changed_at",
-                  "image_id", "image__id", "image__width", "image__height")
-ASSET_FIELDS = ("id", "brand_id", "brand__slug", "product_id", "product__sku", "angle", "channels", "updated_at")
+VERSION_FIELDS = (
+    "id",
+    "asset_id",
+    "number",
+    "status",
+    "period",
+    "uploaded_at",
+    "status_changed_at",
+    "image_id",
+    "image__id",
+    "image__width",
+    "image__height",
+)
+ASSET_FIELDS = (
+    "id",
+    "brand_id",
+    "brand__slug",
+    "product_id",
+    "product__sku",
+    "angle",
+    "channels",
+    "updated_at",
+)
 
 
 def _visible_versions(drafts: set[int] | None):
@@ -47,12 +67,18 @@ def visible_assets(request: HttpRequest):
     """Assets the token may see, with ``versions`` prefetched to the ones it may see."""
     drafts = brand_ids_with(request.user, "view_drafts")
     finals = brand_ids_with(request.user, "view_finals")
-    qs = scoped(request, Asset.objects.select_related("brand", "product").only(*ASSET_FIELDS), "view_finals")
+    qs = scoped(
+        request, Asset.objects.select_related("brand", "product").only(*ASSET_FIELDS), "view_finals"
+    )
     # Only brands seen without drafts need the "has an approved version" test.
     if drafts is not None and not (finals is not None and finals <= drafts):
-        has_current = AssetVersion.objects.filter(asset=OuterRef("pk"), status=VersionStatus.CURRENT)
+        has_current = AssetVersion.objects.filter(
+            asset=OuterRef("pk"), status=VersionStatus.CURRENT
+        )
         qs = qs.filter(Q(brand_id__in=drafts) | Exists(has_current))
-    return qs.prefetch_related(Prefetch("versions", queryset=_visible_versions(drafts), to_attr="visible_versions"))
+    return qs.prefetch_related(
+        Prefetch("versions", queryset=_visible_versions(drafts), to_attr="visible_versions")
+    )
 
 
 def version_out(request: HttpRequest, version: AssetVersion) -> dict:
@@ -76,7 +102,10 @@ def _renditions_url(request: HttpRequest, version_id: int) -> str:
     template = getattr(request, "_lfcloud_renditions_url", None)
     if template is None:
         namespace = request.resolver_match.namespace if request.resolver_match else ""
-        path = reverse(f"{namespace}:version_renditions" if namespace else "version_renditions", args=[987654321])
+        path = reverse(
+            f"{namespace}:version_renditions" if namespace else "version_renditions",
+            args=[987654321],
+        )
         template = request.build_absolute_uri(path).replace("987654321", "{}")
         request._lfcloud_renditions_url = template
     return template.format(version_id)
@@ -94,7 +123,9 @@ def asset_out(request: HttpRequest, asset: Asset, drafts: set[int] | None) -> di
         "channels": list(asset.channels or []),
         "updated_at": asset.updated_at,
         "current_version": version_out(request, current) if current else None,
-        "versions": [version_out(request, v) for v in versions] if _may_see_drafts(drafts, asset.brand_id) else None,
+        "versions": [version_out(request, v) for v in versions]
+        if _may_see_drafts(drafts, asset.brand_id)
+        else None,
     }
 
 
@@ -114,7 +145,9 @@ def list_assets(
     product: int | None = Query(None, description="Product id."),
     sku: str | None = Query(None, description="Exact SKU (case-insensitive)."),
     angle: str | None = Query(None),
-    approved: bool | None = Query(None, description="true: only assets with an approved version; false: only without."),
+    approved: bool | None = Query(
+        None, description="true: only assets with an approved version; false: only without."
+    ),
     updated_since: dt.datetime | None = Query(
         None, description="Only assets changed (or with a version changed) at or after this time."
     ),
@@ -137,14 +170,18 @@ def list_assets(
         qs = qs.filter(Exists(current)) if approved else qs.exclude(Exists(current))
     if updated_since is not None:
         if updated_since.tzinfo is None:
-            raise ApiError(400, "naive_datetime", "updated_since needs a time zone, e.g. 2026-01-31T12:00:00Z.")
-        changed = AssetVersion.objects.filter(asset=OuterRef("pk"), status_changed_at__gte=updated_since)
+            raise ApiError(
+                400, "naive_datetime", "updated_since needs a time zone, e.g. 2026-01-31T12:00:00Z."
+            )
+        changed = AssetVersion.objects.filter(
+            asset=OuterRef("pk"), status_changed_at__gte=updated_since
+        )
         qs = qs.filter(Q(updated_at__gte=updated_since) | Exists(changed))
     qs = qs.order_by("updated_at", "pk")
-    page, rows = paginate(request, qs, limit, offset, lambda rows: [asset_out(request, a, drafts) for a in rows])
-    return conditional_json(
-        request, page, last_modified=latest(_asset_changed(a) for a in rows)
+    page, rows = paginate(
+        request, qs, limit, offset, lambda rows: [asset_out(request, a, drafts) for a in rows]
     )
+    return conditional_json(request, page, last_modified=latest(_asset_changed(a) for a in rows))
 
 
 @router.get(
@@ -168,7 +205,9 @@ def rendition_out(cr: ChannelRendition, rendition, labels: dict[str, str]) -> di
     return {
         "channel": cr.channel,
         "label": labels.get(cr.channel, cr.channel),
-        "status": cr.status if rendition is not None or cr.status != ChannelRendition.Status.READY else "pending",
+        "status": cr.status
+        if rendition is not None or cr.status != ChannelRendition.Status.READY
+        else "pending",
         "url": rendition.url if rendition is not None else None,
         "width": cr.width,
         "height": cr.height,
@@ -195,7 +234,9 @@ def rendition_out(cr: ChannelRendition, rendition, labels: dict[str, str]) -> di
 def version_renditions(request: HttpRequest, version_id: int):
     """URL, size, bytes, format and compliance of each channel file of a version."""
     drafts = brand_ids_with(request.user, "view_drafts")
-    versions = scoped(request, AssetVersion.objects.select_related("image"), "view_finals", "asset__brand")
+    versions = scoped(
+        request, AssetVersion.objects.select_related("image"), "view_finals", "asset__brand"
+    )
     if drafts is not None:
         versions = versions.filter(Q(status=VersionStatus.CURRENT) | Q(asset__brand_id__in=drafts))
     version = versions.filter(pk=version_id).first()

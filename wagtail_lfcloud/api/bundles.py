@@ -22,7 +22,9 @@ ZIP_RESPONSE = {
 
 def _url(request: HttpRequest, name: str, bundle_id: int) -> str:
     namespace = request.resolver_match.namespace if request.resolver_match else ""
-    return request.build_absolute_uri(reverse(f"{namespace}:{name}" if namespace else name, args=[bundle_id]))
+    return request.build_absolute_uri(
+        reverse(f"{namespace}:{name}" if namespace else name, args=[bundle_id])
+    )
 
 
 def bundle_out(request: HttpRequest, bundle: DownloadBundle) -> dict:
@@ -58,7 +60,9 @@ def create_bundle(request: HttpRequest, payload: BundleIn):
     """Small bundles stream back at once as ``application/zip``; large ones answer ``202`` with the
     bundle to poll at ``GET /bundles/{id}`` until its ``download_url`` is set."""
     try:
-        plan = plan_bundle(request.user, payload.channel, order=payload.order, asset_ids=payload.assets)
+        plan = plan_bundle(
+            request.user, payload.channel, order=payload.order, asset_ids=payload.assets
+        )
     except BundleError as exc:
         raise ApiError(exc.status, exc.code, exc.message) from None
     bundle = request_bundle(request.user, plan)
@@ -92,14 +96,28 @@ def get_bundle(request: HttpRequest, bundle_id: int):
     summary="Download a built bundle",
     operation_id="download_bundle",
     url_name="bundle_download",
-    openapi_extra={"responses": {200: {**ZIP_RESPONSE, "description": "The zip built in the background."}}},
+    openapi_extra={
+        "responses": {200: {**ZIP_RESPONSE, "description": "The zip built in the background."}}
+    },
 )
 def download_bundle(request: HttpRequest, bundle_id: int):
     bundle = _bundles(request).filter(pk=bundle_id).first()
     if bundle is None:
         raise not_found(f"No bundle {bundle_id} that this token may download.")
     if bundle.status != DownloadBundle.Status.READY or not bundle.file:
-        raise ApiError(409, "bundle_not_ready", f"Bundle {bundle_id} is {bundle.status}"
-                       + (f": {bundle.error}" if bundle.error else "; poll GET /bundles/{id} until it is ready."))
-    return FileResponse(bundle.file.open("rb"), as_attachment=True, filename=bundle.file.name.rsplit("/", 1)[-1],
-                        content_type="application/zip")
+        raise ApiError(
+            409,
+            "bundle_not_ready",
+            f"Bundle {bundle_id} is {bundle.status}"
+            + (
+                f": {bundle.error}"
+                if bundle.error
+                else "; poll GET /bundles/{id} until it is ready."
+            ),
+        )
+    return FileResponse(
+        bundle.file.open("rb"),
+        as_attachment=True,
+        filename=bundle.file.name.rsplit("/", 1)[-1],
+        content_type="application/zip",
+    )

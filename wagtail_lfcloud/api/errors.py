@@ -33,7 +33,9 @@ class ErrorOut(Schema):
 class ApiError(HttpError):
     """A 4xx the client can fix; ``code`` goes into the body's ``error`` field."""
 
-    def __init__(self, status_code: int, code: str, detail: str, headers: dict[str, str] | None = None):
+    def __init__(
+        self, status_code: int, code: str, detail: str, headers: dict[str, str] | None = None
+    ):
         super().__init__(status_code, detail)
         self.code = code
         self.detail = detail
@@ -45,7 +47,12 @@ def not_found(what: str) -> ApiError:
 
 
 #: Error statuses documented on every operation (for the OpenAPI schema and its checkers).
-ERROR_RESPONSES: dict[int, type[Schema]] = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+ERROR_RESPONSES: dict[int, type[Schema]] = {
+    400: ErrorOut,
+    401: ErrorOut,
+    404: ErrorOut,
+    422: ErrorOut,
+}
 
 AUTH_HELP = (
     "Send a valid API token as 'Authorization: Bearer <token>'. The token was missing, unknown or revoked, "
@@ -53,7 +60,9 @@ AUTH_HELP = (
 )
 
 
-def _json(api: NinjaAPI, request: HttpRequest, status: int, code: str, detail: str, **extra) -> HttpResponse:
+def _json(
+    api: NinjaAPI, request: HttpRequest, status: int, code: str, detail: str, **extra
+) -> HttpResponse:
     body = {"error": code, "detail": detail, **extra}
     return api.create_response(request, body, status=status)
 
@@ -77,11 +86,22 @@ def register_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(NinjaValidationError)
     def _validation_error(request, exc: NinjaValidationError):
         errors = [
-            {"loc": [str(part) for part in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+            {
+                "loc": [str(part) for part in e.get("loc", ())],
+                "msg": str(e.get("msg", "")),
+                "type": str(e.get("type", "")),
+            }
             for e in exc.errors
         ]
         parts = [f"{'.'.join(e['loc'][1:] or e['loc'])}: {e['msg']}" for e in errors]
-        return _json(api, request, 422, "invalid_request", "; ".join(parts) or "Invalid request.", errors=errors)
+        return _json(
+            api,
+            request,
+            422,
+            "invalid_request",
+            "; ".join(parts) or "Invalid request.",
+            errors=errors,
+        )
 
     @api.exception_handler(HttpError)
     def _http_error(request, exc: HttpError):

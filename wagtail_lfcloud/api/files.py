@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from ..models import ChannelRendition
 
 
-def find_rendition_files(channel_renditions: Iterable[ChannelRendition]) -> dict[int, AbstractRendition]:
+def find_rendition_files(
+    channel_renditions: Iterable[ChannelRendition],
+) -> dict[int, AbstractRendition]:
     """``{channel_rendition.pk: wagtail rendition}`` for the rows whose file exists.
 
     Each row's ``version.image`` must already be loaded (``select_related("version__image")``).

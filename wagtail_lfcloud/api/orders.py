@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models import (
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from ninja import Query, Router
@@ -28,10 +38,14 @@ def _money(value) -> str:
 
 def _orders(request: HttpRequest):
     lines = OrderLine.objects.filter(order=OuterRef("pk")).values("order")
-    total = lines.annotate(t=Sum(ExpressionWrapper(F("unit_price") * F("quantity"), output_field=_MONEY))).values("t")
+    total = lines.annotate(
+        t=Sum(ExpressionWrapper(F("unit_price") * F("quantity"), output_field=_MONEY))
+    ).values("t")
     count = lines.annotate(c=Count("pk")).values("c")
     qs = Order.objects.select_related("brand").annotate(
-        api_total=Coalesce(Subquery(total[:1], output_field=_MONEY), Value(Decimal("0")), output_field=_MONEY),
+        api_total=Coalesce(
+            Subquery(total[:1], output_field=_MONEY), Value(Decimal(0)), output_field=_MONEY
+        ),
         api_line_count=Coalesce(Subquery(count[:1], output_field=IntegerField()), Value(0)),
     )
     return scoped(request, qs, "view_orders")
@@ -94,10 +108,15 @@ def get_order(request: HttpRequest, order_id: int):
 
 def _invoices(request: HttpRequest):
     paid = (
-        Payment.objects.filter(invoice=OuterRef("pk")).values("invoice").annotate(t=Sum("amount")).values("t")[:1]
+        Payment.objects.filter(invoice=OuterRef("pk"))
+        .values("invoice")
+        .annotate(t=Sum("amount"))
+        .values("t")[:1]
     )
     qs = Invoice.objects.select_related("order__brand").annotate(
-        api_paid=Coalesce(Subquery(paid, output_field=_MONEY), Value(Decimal("0")), output_field=_MONEY)
+        api_paid=Coalesce(
+            Subquery(paid, output_field=_MONEY), Value(Decimal(0)), output_field=_MONEY
+        )
     )
     return scoped(request, qs, "view_invoices", "order__brand")
 

@@ -33,8 +33,22 @@ def product_out(product: Product) -> dict:
 
 
 def _queryset(request: HttpRequest):
-    fields = ("id", "brand_id", "brand__slug", "sku", "name", "style", "colour", "catalog_id", "catalog__slug",
-              "season_id", "season__code", "asin", "gtin", "updated_at")
+    fields = (
+        "id",
+        "brand_id",
+        "brand__slug",
+        "sku",
+        "name",
+        "style",
+        "colour",
+        "catalog_id",
+        "catalog__slug",
+        "season_id",
+        "season__code",
+        "asin",
+        "gtin",
+        "updated_at",
+    )
     qs = Product.objects.select_related("brand", "catalog", "season").only(*fields)
     return scoped(request, qs, "view_catalog")
 
@@ -51,7 +65,9 @@ def list_products(
     catalog: str | None = Query(None, description="Catalog slug."),
     season: str | None = Query(None, description="Season code."),
     sku: str | None = Query(None, description="Exact SKU (case-insensitive)."),
-    updated_since: dt.datetime | None = Query(None, description="Only products changed at or after this time (ISO 8601)."),
+    updated_since: dt.datetime | None = Query(
+        None, description="Only products changed at or after this time (ISO 8601)."
+    ),
     limit: int | None = Query(None, description="Page size (default and maximum are settings)."),
     offset: int = Query(0),
 ):
@@ -67,7 +83,9 @@ def list_products(
         qs = qs.filter(sku__iexact=sku)
     if updated_since is not None:
         if updated_since.tzinfo is None:
-            raise ApiError(400, "naive_datetime", "updated_since needs a time zone, e.g. 2026-01-31T12:00:00Z.")
+            raise ApiError(
+                400, "naive_datetime", "updated_since needs a time zone, e.g. 2026-01-31T12:00:00Z."
+            )
         qs = qs.filter(updated_at__gte=updated_since)
     qs = qs.order_by("updated_at", "pk")
     page, rows = paginate(request, qs, limit, offset, lambda rows: [product_out(p) for p in rows])

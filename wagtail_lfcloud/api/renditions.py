@@ -64,11 +64,15 @@ def stable_rendition(request: HttpRequest, brand: str, sku: str, angle: str, cha
     presets = get_presets()
     if channel not in presets:
         raise ApiError(
-            404, "unknown_channel", f"Unknown channel {channel!r}. Known channels: {', '.join(sorted(presets))}."
+            404,
+            "unknown_channel",
+            f"Unknown channel {channel!r}. Known channels: {', '.join(sorted(presets))}.",
         )
     if not SKU_RE.match(sku):
         raise ApiError(
-            400, "invalid_sku", f"{sku!r} is not a SKU: SKUs are 1-64 ASCII letters, digits or hyphens."
+            400,
+            "invalid_sku",
+            f"{sku!r} is not a SKU: SKUs are 1-64 ASCII letters, digits or hyphens.",
         )
     brand_obj = brand_filter(request, brand, "view_finals")
     version = (
@@ -82,12 +86,18 @@ def stable_rendition(request: HttpRequest, brand: str, sku: str, angle: str, cha
         .first()
     )
     if version is None:
-        raise ApiError(404, "not_approved", f"Nothing is approved yet for {sku} {angle} of brand {brand!r}.")
+        raise ApiError(
+            404, "not_approved", f"Nothing is approved yet for {sku} {angle} of brand {brand!r}."
+        )
 
     row = ChannelRendition.objects.filter(version=version, channel=channel).first()
     if row is not None and row.status == ChannelRendition.Status.FAILED:
-        raise ApiError(409, "rendition_failed", f"The {channel} file of {sku} {angle} v{version.number} "
-                       f"could not be made: {row.error or 'unknown error'}")
+        raise ApiError(
+            409,
+            "rendition_failed",
+            f"The {channel} file of {sku} {angle} v{version.number} "
+            f"could not be made: {row.error or 'unknown error'}",
+        )
     rendition = None
     if row is not None and row.status == ChannelRendition.Status.READY:
         row.version = version

@@ -40,7 +40,11 @@ def page_bounds(limit: int | None, offset: int) -> tuple[int, int]:
     if limit < 1:
         raise ApiError(400, "invalid_page_size", f"limit must be at least 1; got {limit}.")
     if limit > maximum:
-        raise ApiError(400, "page_size_too_large", f"limit may be at most {maximum}; got {limit}. Page with offset.")
+        raise ApiError(
+            400,
+            "page_size_too_large",
+            f"limit may be at most {maximum}; got {limit}. Page with offset.",
+        )
     if offset < 0:
         raise ApiError(400, "invalid_offset", f"offset must be 0 or more; got {offset}.")
     return limit, offset

@@ -26,7 +26,9 @@ class ProductOut(Schema):
 class VersionOut(Schema):
     id: int
     number: int
-    status: str = Field(description="in_review, changes_requested, current, superseded or rejected.")
+    status: str = Field(
+        description="in_review, changes_requested, current, superseded or rejected."
+    )
     period: str
     width: int | None
     height: int | None
@@ -43,7 +45,9 @@ class AssetOut(Schema):
     angle: str
     channels: list[str]
     updated_at: dt.datetime
-    current_version: VersionOut | None = Field(description="The approved version, or null while none is.")
+    current_version: VersionOut | None = Field(
+        description="The approved version, or null while none is."
+    )
     versions: list[VersionOut] | None = Field(
         description="Every version, newest first; only for tokens whose role may see drafts (view_drafts), else null."
     )
@@ -65,7 +69,9 @@ class RenditionOut(Schema):
     height: int | None
     bytes: int | None
     format: str
-    file_name: str = Field(description="Download name (naming convention or the channel's export pattern).")
+    file_name: str = Field(
+        description="Download name (naming convention or the channel's export pattern)."
+    )
     compliance: ComplianceOut
     updated_at: dt.datetime
 
@@ -84,7 +90,9 @@ class OrderOut(Schema):
     status: str
     due_date: dt.date | None
     currency: str
-    total: str = Field(description="Sum of unit price x quantity over the lines, as a decimal string.")
+    total: str = Field(
+        description="Sum of unit price x quantity over the lines, as a decimal string."
+    )
     line_count: int
     created_at: dt.datetime
     updated_at: dt.datetime

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django import forms
-from django.core.exceptions import PermissionDenied
 from urllib.parse import urlencode
 
+from django import forms
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -23,14 +23,18 @@ from ..permissions import brand_ids_with, has_capability, scope
 
 
 class BundleForm(forms.Form):
-    channel = forms.ChoiceField(label=_("Channel"), help_text=_("Files are named by this channel's export pattern."))
+    channel = forms.ChoiceField(
+        label=_("Channel"), help_text=_("Files are named by this channel's export pattern.")
+    )
 
     def __init__(self, *args, preferred: list[str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         presets = get_presets()
         first = [key for key in preferred or [] if key in presets]
         rest = [key for key in presets if key not in first]
-        self.fields["channel"].choices = [(key, f"{presets[key].label} ({key})") for key in first + rest]
+        self.fields["channel"].choices = [
+            (key, f"{presets[key].label} ({key})") for key in first + rest
+        ]
 
 
 class BundleRequestView(WagtailAdminTemplateMixin, FormView):
@@ -69,7 +73,9 @@ class BundleRequestView(WagtailAdminTemplateMixin, FormView):
             return response
         messages.success(
             self.request,
-            _("The bundle of %(count)d files is being prepared; this page shows the link when it is ready.")
+            _(
+                "The bundle of %(count)d files is being prepared; this page shows the link when it is ready."
+            )
             % {"count": bundle.file_count},
         )
         return redirect("wagtail_lfcloud_admin:bundle_detail", bundle.pk)
@@ -116,7 +122,9 @@ class SelectionBundleView(BundleRequestView):
 
     def preferred_channels(self):
         channels: list[str] = []
-        for value in Asset.objects.filter(pk__in=self.asset_ids[:500]).values_list("channels", flat=True):
+        for value in Asset.objects.filter(pk__in=self.asset_ids[:500]).values_list(
+            "channels", flat=True
+        ):
             channels += [c for c in value or [] if c not in channels]
         return channels
 
@@ -125,7 +133,9 @@ class SelectionBundleView(BundleRequestView):
 
 
 def _bundle_for(request, pk: int) -> DownloadBundle:
-    bundle = get_object_or_404(DownloadBundle.objects.select_related("brand", "order", "requested_by"), pk=pk)
+    bundle = get_object_or_404(
+        DownloadBundle.objects.select_related("brand", "order", "requested_by"), pk=pk
+    )
     if not has_capability(request.user, bundle.brand_id, "download_bundles"):
         raise PermissionDenied
     return bundle
@@ -151,7 +161,9 @@ class BundleDetailView(WagtailAdminTemplateMixin, TemplateView):
         return {
             **super().get_context_data(**kwargs),
             "bundle": bundle,
-            "download_url": reverse("wagtail_lfcloud_admin:bundle_download", args=[bundle.pk]) if ready else None,
+            "download_url": reverse("wagtail_lfcloud_admin:bundle_download", args=[bundle.pk])
+            if ready
+            else None,
         }
 
 
@@ -161,7 +173,9 @@ def bundle_download(request, pk: int):
     if bundle.status != DownloadBundle.Status.READY or not bundle.file:
         raise Http404("This bundle is not ready.")
     name = bundle.file.name.rsplit("/", 1)[-1]
-    return FileResponse(bundle.file.open("rb"), as_attachment=True, filename=name, content_type="application/zip")
+    return FileResponse(
+        bundle.file.open("rb"), as_attachment=True, filename=name, content_type="application/zip"
+    )
 
 
 # --- entry points from listings -------------------------------------------------------------------
@@ -169,14 +183,16 @@ def bundle_download(request, pk: int):
 
 def order_listing_buttons(instance, user, next_url=None) -> list:
     """A "Download bundle" item in the orders listing's "More" menu, for users who may download."""
-    if not isinstance(instance, Order) or not has_capability(user, instance.brand_id, "download_bundles"):
+    if not isinstance(instance, Order) or not has_capability(
+        user, instance.brand_id, "download_bundles"
+    ):
         return []
     url = reverse("wagtail_lfcloud_admin:bundle_order", args=[instance.pk])
     return [ListingButton(_("Download bundle"), url=url, icon_name="download", priority=60)]
 
 
 class DownloadBundleBulkAction(SnippetBulkAction):
-    """"Download bundle" for the assets ticked in the assets listing: hands them to the selection view."""
+    """ "Download bundle" for the assets ticked in the assets listing: hands them to the selection view."""
 
     display_name = _("Download bundle")
     action_type = "lfcloud_download_bundle"
@@ -187,7 +203,9 @@ class DownloadBundleBulkAction(SnippetBulkAction):
     def dispatch(self, request, *args, **kwargs):
         ids = request.GET.getlist("id")
         if "all" in ids:
-            messages.error(request, _("Tick the assets to bundle; a bundle of a whole listing is not offered."))
+            messages.error(
+                request, _("Tick the assets to bundle; a bundle of a whole listing is not offered.")
+            )
             return HttpResponseRedirect(self.next_url)
         url = reverse("wagtail_lfcloud_admin:bundle_selection")
         return HttpResponseRedirect(f"{url}?{urlencode([('asset', i) for i in ids])}")

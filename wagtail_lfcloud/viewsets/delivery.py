@@ -73,14 +73,39 @@ class WebhookDeliveryViewSet(BrandScopedViewSet):
     menu_order = 970
     view_capability = "manage_webhooks"
     brand_path = "endpoint__brand"
-    list_display = ["event", "endpoint", "status", "attempts", "response_status", "created_at", "delivered_at"]
+    list_display = [
+        "event",
+        "endpoint",
+        "status",
+        "attempts",
+        "response_status",
+        "created_at",
+        "delivered_at",
+    ]
     list_filter = ["status", "event", "endpoint"]
-    list_export = ["event", "endpoint", "status", "attempts", "response_status", "last_error", "created_at",
-                   "delivered_at"]
+    list_export = [
+        "event",
+        "endpoint",
+        "status",
+        "attempts",
+        "response_status",
+        "last_error",
+        "created_at",
+        "delivered_at",
+    ]
     export_filename = "webhook-deliveries"
     inspect_view_enabled = True
-    inspect_view_fields = ["endpoint", "event", "status", "attempts", "response_status", "last_error", "payload",
-                           "created_at", "delivered_at"]
+    inspect_view_fields = [
+        "endpoint",
+        "event",
+        "status",
+        "attempts",
+        "response_status",
+        "last_error",
+        "payload",
+        "created_at",
+        "delivered_at",
+    ]
     # Deliveries are written by the package only; the registered policy grants "view" alone.
     edit_handler = ObjectList([FieldPanel("status", read_only=True)])
 
@@ -107,7 +132,14 @@ class DownloadBundleViewSet(BrandScopedViewSet):
     menu_label = _("Download bundles")
     menu_order = 950
     view_capability = "download_bundles"
-    list_display = ["created_at", "brand", "order", "channel", "file_count", "requested_by",
-                    BundleLinkColumn("link", label=_("File"))]
+    list_display = [
+        "created_at",
+        "brand",
+        "order",
+        "channel",
+        "file_count",
+        "requested_by",
+        BundleLinkColumn("link", label=_("File")),
+    ]
     list_filter = ["brand", "channel", "status"]
     edit_handler = ObjectList([FieldPanel("status", read_only=True)])
