@@ -324,3 +324,14 @@ def test_neutralise_leaves_numbers_and_plain_text_alone():
     assert neutralise("Red shoe") == "Red shoe"
     assert neutralise("=1+1") == "'=1+1"
     assert neutralise("\t=1") == "'\t=1"
+
+
+def test_every_package_viewset_with_an_export_neutralises_formulas():
+    from wagtail_lfcloud.exports import SafeCSVExportMixin
+    from wagtail_lfcloud.viewsets import ITEMS
+
+    exporting = [viewset for viewset in ITEMS if viewset.list_export]
+    assert exporting
+    for viewset_class in exporting:
+        viewset = viewset_class.model.snippet_viewset
+        assert issubclass(viewset.index_view.view_class, SafeCSVExportMixin), viewset_class.__name__
