@@ -20,7 +20,7 @@ from wagtail.images import get_image_model
 from wagtail.log_actions import log
 from wagtail.models import Collection
 
-from .fsck import ORIGINALS_FOLDER, walk
+from .fsck import ORIGINALS_FOLDER, RENDITIONS_FOLDER, walk
 from .models import AssetVersion, VersionStatus
 
 logger = logging.getLogger(__name__)
@@ -102,15 +102,27 @@ def purge_rejected_versions(older_than: timedelta, *, dry_run: bool = False, use
     return result
 
 
-def orphan_files(storage: Storage, min_age: timedelta) -> list[str]:
-    """Files under the originals folder that no image references and that are older than ``min_age``.
+def _orphan_places() -> list[tuple[Storage, str, type]]:
+    """(storage, folder, model whose ``file`` rows reference it): originals, then renditions."""
+    Image = get_image_model()
+    Rendition = Image.get_rendition_model()
+    return [
+        (Image._meta.get_field("file").storage, ORIGINALS_FOLDER, Image),
+        (Rendition._meta.get_field("file").storage, RENDITIONS_FOLDER, Rendition),
+    ]
 
-    The age guard keeps files of uploads still in flight (stored, row not yet committed).
+
+def orphan_files(storage: Storage, min_age: timedelta, folder: str = ORIGINALS_FOLDER, model=None) -> list[str]:
+    """Files under ``folder`` that no row of ``model`` (the image model by default) references and
+    that are older than ``min_age``.
+
+    The age guard keeps files of work still in flight (stored, row not yet committed).
     """
-    referenced = set(get_image_model().objects.values_list("file", flat=True))
+    model = model or get_image_model()
+    referenced = set(model.objects.values_list("file", flat=True))
     cutoff = timezone.now() - min_age
     found = []
-    for name in walk(storage, ORIGINALS_FOLDER):
+    for name in walk(storage, folder):
         if name in referenced:
             continue
         try:
@@ -123,22 +135,22 @@ def orphan_files(storage: Storage, min_age: timedelta) -> list[str]:
 
 
 def purge_orphan_files(min_age: timedelta, *, dry_run: bool = False, user=None) -> PurgeResult:
-    """Delete unreferenced original files older than ``min_age`` from the image storage."""
-    storage = get_image_model()._meta.get_field("file").storage
-    result = PurgeResult(files=orphan_files(storage, min_age))
-    if dry_run or not result.files:
-        return result
-    # Re-check each name right before deleting: an image row may have appeared since the listing.
-    Image = get_image_model()
-    deleted = []
-    for name in result.files:
-        if Image.objects.filter(file=name).exists():
+    """Delete unreferenced files older than ``min_age``: originals no image references, and
+    rendition files no rendition references (left by a worker that died mid-rendition)."""
+    result = PurgeResult()
+    for storage, folder, model in _orphan_places():
+        names = orphan_files(storage, min_age, folder, model)
+        if dry_run:
+            result.files += names
             continue
-        storage.delete(name)
-        deleted.append(name)
-        logger.info("Purged orphan file %s", name)
-    result.files = deleted
-    if deleted:
+        for name in names:
+            # Re-check right before deleting: a row may have appeared since the listing.
+            if model.objects.filter(file=name).exists():
+                continue
+            storage.delete(name)
+            result.files.append(name)
+            logger.info("Purged orphan file %s", name)
+    if result.files and not dry_run:
         # Orphans belong to no asset; the entry goes on the root collection, visible in the site history.
-        log(Collection.get_first_root_node(), PURGED, user=user, data={"orphan_files": deleted})
+        log(Collection.get_first_root_node(), PURGED, user=user, data={"orphan_files": result.files})
     return result

@@ -250,3 +250,14 @@ def test_check_w029_when_the_form_base_is_not_set(settings):
     assert check_image_form() == []
     settings.WAGTAILIMAGES_IMAGE_FORM_BASE = "no.such.Form"
     assert [m.id for m in check_image_form()] == ["wagtail_lfcloud.E022"]
+
+
+def test_purge_orphan_rendition_files(django_capture_on_commit_callbacks):
+    _asset, (version,) = make_versioned_asset(VersionStatus.CURRENT)
+    kept = version.image.get_rendition("fill-8x8").file.name
+    stray = default_storage.save("images/left-by-a-dead-worker.fill-8x8.png", ContentFile(b"x"))
+    out = purge("--orphans", "--orphans-older-than", "0", "--dry-run")
+    assert f"Would delete orphan file {stray}" in out
+    assert kept not in out
+    purge("--orphans", "--orphans-older-than", "0")
+    assert not stored(stray) and stored(kept)

@@ -24,7 +24,9 @@ class Command(BaseCommand):
             help="Delete versions rejected more than DAYS days ago.",
         )
         parser.add_argument(
-            "--orphans", action="store_true", help="Delete original files that no image row references."
+            "--orphans",
+            action="store_true",
+            help="Delete original files no image row references and rendition files no rendition row references.",
         )
         parser.add_argument(
             "--orphans-older-than",
