@@ -227,17 +227,6 @@ def deliver(delivery_id: int) -> str:
     return delivery.status
 
 
-def resend(delivery: WebhookDelivery) -> WebhookDelivery:
-    """Queue a copy of ``delivery`` (same payload and event id) as a new pending delivery."""
-    from .tasks import deliver_webhook
-
-    copy = WebhookDelivery.objects.create(
-        endpoint=delivery.endpoint, event=delivery.event, payload=delivery.payload
-    )
-    transaction.on_commit(lambda: deliver_webhook.enqueue(copy.pk))
-    return copy
-
-
 # --- events -----------------------------------------------------------------------------------
 
 

@@ -210,3 +210,13 @@ def test_orders_listing_offers_the_bundle(client, order):
     assert (
         reverse("wagtail_lfcloud_admin:bundle_order", args=[order.pk]).encode() in listing.content
     )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", ["downloadbundle", "webhookdelivery"])
+def test_record_only_models_have_no_add_form(client, model):
+    client.force_login(make_user("root", superuser=True))
+    listing = client.get(reverse(f"wagtailsnippets_wagtail_lfcloud_{model}:list"))
+    add_url = reverse(f"wagtailsnippets_wagtail_lfcloud_{model}:add")
+    assert listing.status_code == 200 and add_url.encode() not in listing.content
+    assert client.get(add_url).status_code in (302, 403)

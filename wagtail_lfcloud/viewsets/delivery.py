@@ -3,16 +3,32 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column
+from wagtail.snippets.views.snippets import CreateView, IndexView
 
 from ..forms import BrandScopedForm
 from ..models import DownloadBundle, WebhookDelivery, WebhookEndpoint
 from ..webhooks import EVENTS, generate_secret
 from .catalog import BrandScopedViewSet
+
+
+class RecordIndexView(IndexView):
+    """A listing without "Add": these rows are written by the package, never typed in."""
+
+    def get_add_url(self):
+        return None
+
+
+class RefusedCreateView(CreateView):
+    """The add URL of a record-only model: refused for everyone, superusers included."""
+
+    def dispatch(self, request, *args, **kwargs):
+        raise PermissionDenied
 
 
 class WebhookEndpointForm(BrandScopedForm):
@@ -107,6 +123,8 @@ class WebhookDeliveryViewSet(BrandScopedViewSet):
         "delivered_at",
     ]
     # Deliveries are written by the package only; the registered policy grants "view" alone.
+    index_view_class = RecordIndexView
+    add_view_class = RefusedCreateView
     edit_handler = ObjectList([FieldPanel("status", read_only=True)])
 
 
@@ -142,4 +160,7 @@ class DownloadBundleViewSet(BrandScopedViewSet):
         BundleLinkColumn("link", label=_("File")),
     ]
     list_filter = ["brand", "channel", "status"]
+    # Bundles are requested from an order or a selection (views/bundles.py), not through a form.
+    index_view_class = RecordIndexView
+    add_view_class = RefusedCreateView
     edit_handler = ObjectList([FieldPanel("status", read_only=True)])
