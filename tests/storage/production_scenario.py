@@ -41,6 +41,23 @@ def prepare() -> dict:
     }
 
 
+def worker_dies() -> dict:
+    """Run the queue like ``db_worker``, but die the way a lost machine does: mid-rendition,
+    after the channel files were stored and before their rows were written."""
+    import os
+
+    from django.core.management import call_command
+
+    from wagtail_lfcloud.channels import pipeline
+
+    def die(*args, **kwargs):
+        os._exit(137)
+
+    pipeline._save_rows = die
+    call_command("db_worker", batch=True, startup_delay=False, reload=False)
+    return {"survived": True}
+
+
 def report() -> dict:
     from django_tasks_db.models import DBTaskResult
     from wagtail.images import get_image_model
@@ -61,4 +78,4 @@ if __name__ == "__main__":
     import django
 
     django.setup()
-    print(json.dumps({"prepare": prepare, "report": report}[sys.argv[1]]()))
+    print(json.dumps({"prepare": prepare, "report": report, "worker_dies": worker_dies}[sys.argv[1]]()))

@@ -52,7 +52,8 @@ def step(env, name) -> dict:
     return json.loads(run(env, "-m", "tests.storage.production_scenario", name).strip().splitlines()[-1])
 
 
-def test_following_the_production_page_from_scratch(moto_server, tmp_path):
+def production_env(moto_server, tmp_path) -> tuple[dict, str, str]:
+    """The environment a deployment following the page would have, with fresh database and buckets."""
     suffix = uuid.uuid4().hex[:8]
     originals = moto_server.create_bucket(f"prod-originals-{suffix}")
     renditions = moto_server.create_bucket(f"prod-renditions-{suffix}")
@@ -71,6 +72,11 @@ def test_following_the_production_page_from_scratch(moto_server, tmp_path):
         "AWS_ACCESS_KEY_ID": ACCESS_KEY,
         "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
     }
+    return env, originals, renditions
+
+
+def test_following_the_production_page_from_scratch(moto_server, tmp_path):
+    env, originals, renditions = production_env(moto_server, tmp_path)
 
     # The web process: migrate, check --deploy, one upload.
     web = step(env, "prepare")
@@ -98,3 +104,32 @@ def test_following_the_production_page_from_scratch(moto_server, tmp_path):
         assert url == f"{moto_server.endpoint_url}/{renditions}/{name}"  # unsigned, cacheable
     assert moto_server.keys(originals) == [web["original"]]
     assert after["fsck"]["ok"], after["fsck"]["problems"]
+
+
+def test_a_worker_dying_mid_rendition_loses_nothing(moto_server, tmp_path):
+    env, originals, renditions = production_env(moto_server, tmp_path)
+    web = step(env, "prepare")
+
+    died = subprocess.run(
+        [sys.executable, "-m", "tests.storage.production_scenario", "worker_dies"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert died.returncode == 137, died.stderr[-3000:]
+
+    after = step(env, "report")
+    # The version and its original are untouched; the channel set was never recorded as ready.
+    assert moto_server.keys(originals) == [web["original"]]
+    assert ["build_channel_renditions_task", "RUNNING"] in after["tasks"]
+    assert all(status != "ready" for _channel, status, _error in after["channel_renditions"])
+    problems = {p["code"] for p in after["fsck"]["problems"]}
+    assert problems == {"orphan_rendition_file"}, after["fsck"]["problems"]
+    orphans = {p["details"]["file"] for p in after["fsck"]["problems"]}
+    assert orphans <= set(moto_server.keys(renditions))
+
+    # Recovery, as docs/how-to/background-workers.md says: run the set again, purge the orphans.
+    run(env, "-m", "django", "lfcloud_renditions", "--all")
+    run(env, "-m", "django", "lfcloud_purge", "--orphans", "--orphans-older-than", "0")
+    final = step(env, "report")
+    assert final["channel_renditions"] == [["ig_square", "ready", ""]]
+    assert final["fsck"]["ok"], final["fsck"]["problems"]
+    assert not orphans & set(moto_server.keys(renditions))
