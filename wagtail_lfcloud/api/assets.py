@@ -181,7 +181,12 @@ def list_assets(
     page, rows = paginate(
         request, qs, limit, offset, lambda rows: [asset_out(request, a, drafts) for a in rows]
     )
-    return conditional_json(request, page, last_modified=latest(_asset_changed(a) for a in rows))
+    return conditional_json(
+        request,
+        page,
+        last_modified=latest(_asset_changed(a) for a in rows),
+        honour_if_modified_since=False,
+    )
 
 
 @router.get(

@@ -89,7 +89,12 @@ def list_orders(
         qs = qs.filter(status=status)
     qs = qs.order_by("-created_at", "-pk")
     page, rows = paginate(request, qs, limit, offset, lambda rows: [order_out(o) for o in rows])
-    return conditional_json(request, page, last_modified=latest(o.updated_at for o in rows))
+    return conditional_json(
+        request,
+        page,
+        last_modified=latest(o.updated_at for o in rows),
+        honour_if_modified_since=False,
+    )
 
 
 @router.get(
@@ -169,7 +174,12 @@ def list_invoices(
         qs = qs.filter(order_id=order)
     qs = qs.order_by("-created_at", "-pk")
     page, rows = paginate(request, qs, limit, offset, lambda rows: [invoice_out(i) for i in rows])
-    return conditional_json(request, page, last_modified=latest(i.created_at for i in rows))
+    return conditional_json(
+        request,
+        page,
+        last_modified=latest(i.created_at for i in rows),
+        honour_if_modified_since=False,
+    )
 
 
 @router.get(

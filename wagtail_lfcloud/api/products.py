@@ -89,7 +89,12 @@ def list_products(
         qs = qs.filter(updated_at__gte=updated_since)
     qs = qs.order_by("updated_at", "pk")
     page, rows = paginate(request, qs, limit, offset, lambda rows: [product_out(p) for p in rows])
-    return conditional_json(request, page, last_modified=latest(p.updated_at for p in rows))
+    return conditional_json(
+        request,
+        page,
+        last_modified=latest(p.updated_at for p in rows),
+        honour_if_modified_since=False,
+    )
 
 
 @router.get(

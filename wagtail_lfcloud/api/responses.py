@@ -96,12 +96,15 @@ def conditional_json(
     data: Any,
     *,
     last_modified: dt.datetime | None = None,
+    honour_if_modified_since: bool = True,
     status: int = 200,
 ) -> HttpResponse:
     """A JSON response carrying a strong ``ETag`` (hash of the body) and ``Last-Modified``.
 
     Answers ``304 Not Modified`` with no body when ``If-None-Match`` names the ETag, or when
     there is no ``If-None-Match`` and ``If-Modified-Since`` is not older than ``last_modified``.
+    Listings pass ``honour_if_modified_since=False``: a row deleted from a page leaves its newest
+    date unchanged, so only the ETag can tell.
     """
     body = _dump(data)
     etag = quote_etag(hashlib.sha256(body).hexdigest()[:32])
@@ -114,7 +117,11 @@ def conditional_json(
     if if_none_match is not None:
         candidates = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
         not_modified = etag in candidates or "*" in candidates
-    elif last_modified is not None and (since := request.headers.get("If-Modified-Since")):
+    elif (
+        honour_if_modified_since
+        and last_modified is not None
+        and (since := request.headers.get("If-Modified-Since"))
+    ):
         parsed = parse_http_date_safe(since)
         not_modified = parsed is not None and int(last_modified.timestamp()) <= parsed
 
