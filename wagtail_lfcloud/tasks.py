@@ -27,9 +27,9 @@ def make_order_thumbnail(image_id: int) -> None:
 @task()
 def render_missing_channels(version_id: int, channel_keys: list[str]) -> list[int]:
     """Render channel files the API found missing; sends ``rendition_ready`` for each one made."""
-    from .webhooks import render_missing_channels as run
+    from .api.files import render_missing
 
-    return run(version_id, channel_keys)
+    return render_missing(version_id, channel_keys)
 
 
 @task()
