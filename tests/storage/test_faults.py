@@ -185,3 +185,17 @@ def test_rendition_generation_recovers_once_s3_is_back(
     assert (row.status, row.error) == (ChannelRendition.Status.READY, "")
     rendition = version.image.renditions.get(filter_spec=row.filter_spec)
     assert rendition.file.name in s3_storages.rendition_keys()
+
+
+def test_the_upload_screen_says_so_when_s3_is_down(client, studio, settings):
+    settings.STORAGES = s3_storages_settings(f"http://127.0.0.1:{free_port()}", "originals", "renditions")
+    client.force_login(studio.user)
+    before = counts()
+    response = client.post(
+        reverse("wagtail_lfcloud_admin:upload_file"), {"brand": studio.brand.pk, "file": image_upload(NAME)}
+    )
+    assert response.status_code == 400
+    data = response.json()
+    assert (data["ok"], data["code"]) == (False, "storage")
+    assert "Nothing was uploaded; please try again" in data["error"]
+    assert counts() == before
