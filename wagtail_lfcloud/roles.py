@@ -208,7 +208,7 @@ def role_group(brand: Brand, role: str) -> Group:
     return ensure_brand_roles(brand)[role]
 
 
-def _log_change(brand: Brand, role: str, user, change: str, by) -> None:
+def _log_change(brand: Brand, role: str, user, change: str, by, via: str = "roles screen") -> None:
     log(
         instance=brand,
         action="wagtail_lfcloud.role_changed",
@@ -219,8 +219,29 @@ def _log_change(brand: Brand, role: str, user, change: str, by) -> None:
             "member": user.get_username(),
             "member_id": user.pk,
             "change": change,
+            "via": via,
         },
     )
+
+
+#: Set on a user while assign_role/remove_role change their groups, which log the change themselves.
+_LOGGED_ATTR = "_lfcloud_role_change_logged"
+
+
+def on_groups_changed(sender, instance, action, reverse, model, pk_set, **kwargs) -> None:
+    """``m2m_changed`` on user groups: log role changes made elsewhere (Wagtail's user or group
+    editor, the shell), where the acting user is not known (logged with no user)."""
+    if action not in ("post_add", "post_remove") or not pk_set or getattr(instance, _LOGGED_ATTR, False):
+        return
+    change = "added" if action == "post_add" else "removed"
+    if reverse:  # group.user_set.add(...): instance is the group, pk_set user ids
+        link = BrandRole.objects.select_related("brand").filter(group=instance).first()
+        pairs = [(member, link) for member in model.objects.filter(pk__in=pk_set)] if link else []
+    else:  # user.groups.add(...): instance is the user, pk_set group ids
+        forget_roles(instance)
+        pairs = [(instance, link) for link in BrandRole.objects.select_related("brand").filter(group_id__in=pk_set)]
+    for member, link in pairs:
+        _log_change(link.brand, link.role, member, change, by=None, via="another screen")
 
 
 @transaction.atomic
@@ -229,7 +250,11 @@ def assign_role(brand: Brand, role: str, user, by=None) -> bool:
     group = role_group(brand, role)
     if user.groups.filter(pk=group.pk).exists():
         return False
-    user.groups.add(group)
+    setattr(user, _LOGGED_ATTR, True)
+    try:
+        user.groups.add(group)
+    finally:
+        delattr(user, _LOGGED_ATTR)
     forget_roles(user)
     _log_change(brand, role, user, "added", by)
     return True
@@ -241,7 +266,11 @@ def remove_role(brand: Brand, role: str, user, by=None) -> bool:
     group = role_group(brand, role)
     if not user.groups.filter(pk=group.pk).exists():
         return False
-    user.groups.remove(group)
+    setattr(user, _LOGGED_ATTR, True)
+    try:
+        user.groups.remove(group)
+    finally:
+        delattr(user, _LOGGED_ATTR)
     forget_roles(user)
     _log_change(brand, role, user, "removed", by)
     return True

@@ -41,6 +41,15 @@ def connect() -> None:
 
     post_save.connect(_brand_saved, sender=Brand, dispatch_uid="lfcloud_brand_tree")
     post_save.connect(_brand_roles, sender=Brand, dispatch_uid="lfcloud_brand_roles")
+    from django.contrib.auth import get_user_model
+    from django.db.models.signals import m2m_changed
+
+    from .roles import on_groups_changed
+
+    # Role changes made outside the Roles screen (Wagtail's user and group editors) are logged too.
+    m2m_changed.connect(
+        on_groups_changed, sender=get_user_model().groups.through, dispatch_uid="lfcloud_role_membership"
+    )
     post_save.connect(_catalog_or_season_saved, sender=Catalog, dispatch_uid="lfcloud_catalog_rename")
     post_save.connect(_catalog_or_season_saved, sender=Season, dispatch_uid="lfcloud_season_rename")
     # Assets: what workflow approval / rejection does to versions; the default workflow.

@@ -64,18 +64,21 @@ def test_brand_admin_adds_and_removes_people_and_it_is_logged(client, acme):
     response = client.post(url, {"remove": ann.pk, "role": Role.APPROVER}, follow=True)
     assert "ann is no longer Approver for Acme" in response.content.decode()
     assert not has_capability(make_user_fresh("ann"), acme, "review")
-    changes = list(ModelLogEntry.objects.filter(action="wagtail_lfcloud.role_changed").order_by("pk").values_list("data", flat=True))
-    assert [(c["member"], c["change"]) for c in changes] == [("ann", "added"), ("ann", "removed")]
+    changes = ModelLogEntry.objects.filter(action="wagtail_lfcloud.role_changed").order_by("pk")
+    changes = [(e.data["member"], e.data["change"], e.data["via"], e.user_id) for e in changes]
+    assert changes[-2:] == [("ann", "added", "roles screen", boss.pk), ("ann", "removed", "roles screen", boss.pk)]
+    assert len(changes) == 3  # and boss's own setup, made outside the Roles screen
 
 
 def test_bad_input_says_what_was_wrong(client, acme):
     client.force_login(make_user("boss", brand=acme, role=Role.BRAND_ADMIN))
     url = reverse("wagtail_lfcloud_admin:roles_brand", args=["acme"])
+    before = ModelLogEntry.objects.filter(action="wagtail_lfcloud.role_changed").count()
     html = client.post(url, {"user": "nobody", "role": Role.MARKETER}).content.decode()
     assert "No active user has the username or email nobody." in html
     html = client.post(url, {"user": "boss", "role": "king"}).content.decode()
     assert "Select a valid choice" in html
-    assert not ModelLogEntry.objects.filter(action="wagtail_lfcloud.role_changed").exists()
+    assert ModelLogEntry.objects.filter(action="wagtail_lfcloud.role_changed").count() == before
 
 
 def test_brand_admin_cannot_remove_their_own_admin_role(client, acme):

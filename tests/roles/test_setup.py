@@ -124,6 +124,7 @@ def test_role_changes_are_logged():
     assert ann.groups.filter(name="Acme: Marketer").exists()
     assert remove_role(brand, Role.MARKETER, ann, by=boss) is True
     entries = ModelLogEntry.objects.filter(action="wagtail_lfcloud.role_changed").order_by("pk")
+    entries = [e for e in entries if e.data["member"] == "ann"]  # boss's setup is logged too
     assert [(e.data["member"], e.data["role"], e.data["change"], e.user_id) for e in entries] == [
         ("ann", "marketer", "added", boss.pk),
         ("ann", "marketer", "removed", boss.pk),
@@ -164,3 +165,17 @@ def test_brief_documents_are_only_served_to_the_brands_own_people(client):
     response = client.get(url)
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == b"secret brief"
+
+
+def test_role_changes_made_in_wagtails_user_and_group_editors_are_logged_too():
+    brand = make_brand("Acme")
+    ann, bob = make_user("ann"), make_user("bob")
+    ann.groups.add(role_group(brand, Role.STUDIO))  # as Wagtail's user editor does
+    role_group(brand, Role.FINANCE).user_set.add(bob)  # as Wagtail's group editor does
+    ann.groups.remove(role_group(brand, Role.STUDIO))
+    entries = ModelLogEntry.objects.filter(action="wagtail_lfcloud.role_changed").order_by("pk")
+    assert [(e.data["member"], e.data["role"], e.data["change"], e.data["via"], e.user_id) for e in entries] == [
+        ("ann", "studio", "added", "another screen", None),
+        ("bob", "finance", "added", "another screen", None),
+        ("ann", "studio", "removed", "another screen", None),
+    ]
