@@ -180,8 +180,14 @@ def child(mode: str, master: str) -> dict:
     sizes = sorted((r.width, r.height) for r in result.values())
     out_bytes = sum(r.file.size for r in result.values())
     return {
-        "mode": mode, "wall": wall, "cpu": cpu, "peak": peak, "baseline": baseline,
-        "outputs": len(result), "bytes": out_bytes, "sizes": sizes,
+        "mode": mode,
+        "wall": wall,
+        "cpu": cpu,
+        "peak": peak,
+        "baseline": baseline,
+        "outputs": len(result),
+        "bytes": out_bytes,
+        "sizes": sizes,
     }
 
 
@@ -206,10 +212,12 @@ def main() -> None:
         path = workdir / f"master_{key}mp.jpg"
         if not path.exists():
             # In a child, so the master's numpy arrays do not inflate our measurements.
-            subprocess.run([sys.executable, "-c", (
-                "import sys; sys.path.insert(0, %r); from benchmarks.renditions import make_master;"
-                "make_master(__import__('pathlib').Path(%r), %r)" % (str(ROOT), str(path), SIZES[key])
-            )], check=True)
+            code = (
+                f"import sys; sys.path.insert(0, {str(ROOT)!r});"
+                "from benchmarks.renditions import make_master;"
+                f"make_master(__import__('pathlib').Path({str(path)!r}), {SIZES[key]!r})"
+            )
+            subprocess.run([sys.executable, "-c", code], check=True)
         masters[key] = path
 
     results: dict[tuple[str, str], list[dict]] = {}
@@ -221,17 +229,25 @@ def main() -> None:
         for key, mode in order:
             proc = subprocess.run(
                 [sys.executable, __file__, "--child", mode, str(masters[key])],
-                capture_output=True, text=True, env=env,
+                capture_output=True,
+                text=True,
+                env=env,
+                check=False,
             )
             if proc.returncode:
                 sys.exit(proc.stderr)
             data = json.loads(proc.stdout.strip().splitlines()[-1])
             results.setdefault((key, mode), []).append(data)
-            print(f"round {round_ + 1} {key} MP {mode:8s} wall {data['wall']:.2f}s "
-                  f"cpu {data['cpu']:.2f}s peak {data['peak']:.0f} MB", file=sys.stderr)
+            print(
+                f"round {round_ + 1} {key} MP {mode:8s} wall {data['wall']:.2f}s "
+                f"cpu {data['cpu']:.2f}s peak {data['peak']:.0f} MB",
+                file=sys.stderr,
+            )
 
-    print(f"\n{len(next(iter(results.values()))[0]['sizes'])} outputs per set, "
-          f"median of {args.rounds} cold runs, {os.cpu_count()} CPUs\n")
+    print(
+        f"\n{len(next(iter(results.values()))[0]['sizes'])} outputs per set, "
+        f"median of {args.rounds} cold runs, {os.cpu_count()} CPUs\n"
+    )
     print("| master | approach | wall s | CPU s | peak MB (VmHWM) | above baseline MB | out MB |")
     print("|---|---|---:|---:|---:|---:|---:|")
     summary = {}
@@ -241,15 +257,21 @@ def main() -> None:
             fields = ("wall", "cpu", "peak", "baseline", "bytes")
             med = {f: statistics.median(r[f] for r in runs) for f in fields}
             summary[(key, mode)] = med
-            label = "Wagtail get_renditions" if mode == "wagtail" else "pipeline generate_renditions"
-            print(f"| {key} MP | {label} | {med['wall']:.2f} | {med['cpu']:.2f} | {med['peak']:.0f} | "
-                  f"{med['peak'] - med['baseline']:.0f} | {med['bytes'] / 1e6:.2f} |")
+            label = (
+                "Wagtail get_renditions" if mode == "wagtail" else "pipeline generate_renditions"
+            )
+            print(
+                f"| {key} MP | {label} | {med['wall']:.2f} | {med['cpu']:.2f} | {med['peak']:.0f} | "
+                f"{med['peak'] - med['baseline']:.0f} | {med['bytes'] / 1e6:.2f} |"
+            )
         same = results[(key, "wagtail")][0]["sizes"] == results[(key, "pipeline")][0]["sizes"]
         w, p = summary[(key, "wagtail")], summary[(key, "pipeline")]
         extra = (w["peak"] - w["baseline"]) / (p["peak"] - p["baseline"])
-        print(f"| {key} MP | **ratio** (Wagtail / pipeline) | **{w['wall'] / p['wall']:.2f}x** | "
-              f"{w['cpu'] / p['cpu']:.2f}x | **{w['peak'] / p['peak']:.2f}x** | {extra:.2f}x | "
-              f"sizes identical: {same} |")
+        print(
+            f"| {key} MP | **ratio** (Wagtail / pipeline) | **{w['wall'] / p['wall']:.2f}x** | "
+            f"{w['cpu'] / p['cpu']:.2f}x | **{w['peak'] / p['peak']:.2f}x** | {extra:.2f}x | "
+            f"sizes identical: {same} |"
+        )
 
 
 if __name__ == "__main__":

@@ -101,8 +101,12 @@ def test_max_longest_and_megapixels(settings):
 
 
 def test_aspect_ratio():
-    assert check_file(encode(product_shot((1080, 1000))), "ig_square")["aspect_ratio"].status == "fail"
-    assert check_file(encode(product_shot((1080, 1080))), "ig_square")["aspect_ratio"].status == "pass"
+    assert (
+        check_file(encode(product_shot((1080, 1000))), "ig_square")["aspect_ratio"].status == "fail"
+    )
+    assert (
+        check_file(encode(product_shot((1080, 1080))), "ig_square")["aspect_ratio"].status == "pass"
+    )
 
 
 def test_real_format_by_magic_bytes_vs_extension(tmp_path):
@@ -161,8 +165,11 @@ def test_gps_and_serial_fail_privacy():
 
 def test_unreadable_files_give_one_readable_failure(tmp_path):
     good = encode(product_shot((300, 300)))
-    for data, words in [(b"", "empty"), (b"not an image at all", "not a readable image"),
-                        (good[: len(good) // 2], "truncated")]:
+    for data, words in [
+        (b"", "empty"),
+        (b"not an image at all", "not a readable image"),
+        (good[: len(good) // 2], "truncated"),
+    ]:
         report = check_file(data, AMAZON)
         assert report.status == "fail"
         assert [r.code for r in report.results] == ["readable"]

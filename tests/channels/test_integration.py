@@ -8,7 +8,15 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.template import Context, Template
 
-from wagtail_lfcloud.models import Asset, AssetVersion, Brand, ChannelRendition, Product, Season, VersionStatus
+from wagtail_lfcloud.models import (
+    Asset,
+    AssetVersion,
+    Brand,
+    ChannelRendition,
+    Product,
+    Season,
+    VersionStatus,
+)
 
 from .images import encode, exif_with_privacy, make_image, product_shot
 
@@ -19,13 +27,27 @@ pytestmark = pytest.mark.django_db
 def version():
     brand = Brand.objects.create(name="Acme", slug="acme")
     season = Season.objects.create(brand=brand, code="SS26")
-    product = Product.objects.create(brand=brand, sku="SKU1", name="Bag", season=season, asin="B000123456")
-    asset = Asset.objects.create(brand=brand, product=product, angle="front",
-                                 channels=["amazon_main", "ig_square", "pdp_thumb"])
-    image = make_image(encode(product_shot((600, 600), fill=0.7), exif=exif_with_privacy()),
-                       "SKU1_2025-10_front.jpg")
-    return AssetVersion.objects.create(asset=asset, number=1, image=image, status=VersionStatus.CURRENT,
-                                       period="2025-10", original_filename="SKU1_2025-10_front.jpg")
+    product = Product.objects.create(
+        brand=brand, sku="SKU1", name="Bag", season=season, asin="B000123456"
+    )
+    asset = Asset.objects.create(
+        brand=brand,
+        product=product,
+        angle="front",
+        channels=["amazon_main", "ig_square", "pdp_thumb"],
+    )
+    image = make_image(
+        encode(product_shot((600, 600), fill=0.7), exif=exif_with_privacy()),
+        "SKU1_2025-10_front.jpg",
+    )
+    return AssetVersion.objects.create(
+        asset=asset,
+        number=1,
+        image=image,
+        status=VersionStatus.CURRENT,
+        period="2025-10",
+        original_filename="SKU1_2025-10_front.jpg",
+    )
 
 
 def test_build_channel_renditions_records_checked_deliverables(version):
@@ -65,9 +87,9 @@ def build(version, keys):
 
 def test_template_tag_renders_an_img_and_supports_as(version):
     image = version.image
-    html = Template('{% load wagtail_lfcloud_tags %}{% channel_rendition image "pdp_thumb" %}').render(
-        Context({"image": image})
-    )
+    html = Template(
+        '{% load wagtail_lfcloud_tags %}{% channel_rendition image "pdp_thumb" %}'
+    ).render(Context({"image": image}))
     assert html.startswith("<img") and 'width="160"' in html and ".webp" in html
     html = Template(
         '{% load wagtail_lfcloud_tags %}{% channel_rendition image "pdp_thumb" as r %}{{ r.width }}x{{ r.height }}'
@@ -77,7 +99,12 @@ def test_template_tag_renders_an_img_and_supports_as(version):
         '{% load wagtail_lfcloud_tags %}{% channel_rendition image "pdp_thumb" class="thumb" %}'
     ).render(Context({"image": image}))
     assert 'class="thumb"' in html
-    assert Template('{% load wagtail_lfcloud_tags %}{% channel_rendition None "pdp_thumb" %}').render(Context()) == ""
+    assert (
+        Template('{% load wagtail_lfcloud_tags %}{% channel_rendition None "pdp_thumb" %}').render(
+            Context()
+        )
+        == ""
+    )
 
 
 def test_lfcloud_check_command(tmp_path):
@@ -90,7 +117,9 @@ def test_lfcloud_check_command(tmp_path):
     assert "good.jpg [amazon_main]" in out.getvalue()
     out = io.StringIO()
     with pytest.raises(CommandError) as excinfo:
-        call_command("lfcloud_check", str(good), str(bad), "--channel", "amazon_main", "--json", stdout=out)
+        call_command(
+            "lfcloud_check", str(good), str(bad), "--channel", "amazon_main", "--json", stdout=out
+        )
     assert excinfo.value.returncode == 1
     reports = json.loads(out.getvalue())
     assert [r["status"] for r in reports][1] == "fail"

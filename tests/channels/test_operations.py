@@ -84,7 +84,7 @@ def test_srgb_keeps_alpha_of_palette_images():
 def test_trimbg_crops_to_the_product():
     shot = product_shot((200, 200), fill=0.5, aspect=0.5)  # product 50x100 in the centre
     image = make_image(encode(shot, "PNG"), "p.png")
-    rendition, out, _ = rendition_pixels(image, "trimbg|format-png")
+    rendition, _out, _ = rendition_pixels(image, "trimbg|format-png")
     assert (rendition.width, rendition.height) == (50, 100)
 
 
@@ -188,12 +188,21 @@ def test_maxbytes_that_cannot_be_met_still_renders_at_the_floor_quality(caplog):
 
 @pytest.mark.parametrize(
     "spec",
-    ["trimbg-999", "trimbg-12-zz", "padsquare-0", "padratio-abc", "padratio-0x5",
-     "stripmeta-keepall", "maxbytes-0", "maxbytes-lots", "srgb-x"],
+    [
+        "trimbg-999",
+        "trimbg-12-zz",
+        "padsquare-0",
+        "padratio-abc",
+        "padratio-0x5",
+        "stripmeta-keepall",
+        "maxbytes-0",
+        "maxbytes-lots",
+        "srgb-x",
+    ],
 )
 def test_bad_arguments_are_invalid_filter_specs(spec):
     with pytest.raises(InvalidFilterSpecError):
-        Filter(spec=spec).operations
+        _ = Filter(spec=spec).operations
 
 
 def test_trim_on_a_large_image_ignores_dust_and_keeps_a_thin_strap():

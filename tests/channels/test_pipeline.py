@@ -51,7 +51,11 @@ def rotated_master():
 
 def rendition_files():
     root = os.path.join(default_storage.location, "images")
-    return sorted(n for n in os.listdir(root) if "." in n and n.count(".") > 1) if os.path.isdir(root) else []
+    return (
+        sorted(n for n in os.listdir(root) if "." in n and n.count(".") > 1)
+        if os.path.isdir(root)
+        else []
+    )
 
 
 @pytest.mark.parametrize("focal", [False, True])
@@ -74,7 +78,9 @@ def test_matches_wagtails_get_rendition_on_an_exif_rotated_source(focal):
         if spec.startswith(("fill", "width", "height", "scale", "original", "max", "min")):
             # Same orientation: the pixel colours agree at a few probe points.
             for x, y in [(1, 1), (a.width - 2, a.height - 2), (a.width // 2, a.height // 2)]:
-                assert max(abs(p - q) for p, q in zip(a.getpixel((x, y)), b.getpixel((x, y)))) < 60, (spec, x, y)
+                assert (
+                    max(abs(p - q) for p, q in zip(a.getpixel((x, y)), b.getpixel((x, y)))) < 60
+                ), (spec, x, y)
 
 
 @pytest.mark.parametrize("strips", [False, True])
@@ -91,8 +97,11 @@ def test_trimmed_outputs_match_wagtail_to_the_pixel_on_a_soft_shadowed_master(st
     shot.paste((170, 170, 170), mask=shadow.filter(ImageFilter.GaussianBlur(25)))
     data = encode(shot, quality=90)
     ours, theirs = make_image(data, "shadow.jpg"), make_image(data, "shadow.jpg")
-    specs = ["max-500x500|srgb|trimbg|padsquare-88|format-png", "max-300x300|trimbg-20|format-png",
-             "fill-400x300|trimbg|padratio-4x3-90|format-png"]
+    specs = [
+        "max-500x500|srgb|trimbg|padsquare-88|format-png",
+        "max-300x300|trimbg-20|format-png",
+        "fill-400x300|trimbg|padratio-4x3-90|format-png",
+    ]
     result = generate_renditions(ours, specs)
     for spec in specs:
         mine, wagtail = result[spec], theirs.get_rendition(spec)
@@ -114,7 +123,9 @@ def test_get_rendition_afterwards_finds_the_rows_without_regenerating():
     result = generate_renditions(image, list(get_presets()))
     assert all(r.pk for r in result.values())
     fresh = type(image).objects.get(pk=image.pk)
-    with mock.patch.object(type(fresh), "generate_rendition_file", side_effect=AssertionError("regenerated")):
+    with mock.patch.object(
+        type(fresh), "generate_rendition_file", side_effect=AssertionError("regenerated")
+    ):
         for key, preset in get_presets().items():
             assert fresh.get_rendition(preset.spec).pk == result[key].pk
     assert fresh.renditions.count() == len(result)
@@ -128,9 +139,11 @@ def test_existing_renditions_are_found_first_in_one_query(django_assert_num_quer
 
     for cache in caches.all():
         cache.clear()
-    with mock.patch("wagtail_lfcloud.channels.pipeline._create", side_effect=AssertionError):
-        with django_assert_num_queries(1):
-            again = generate_renditions(fresh, RAW_SPECS)
+    with (
+        mock.patch("wagtail_lfcloud.channels.pipeline._create", side_effect=AssertionError),
+        django_assert_num_queries(1),
+    ):
+        again = generate_renditions(fresh, RAW_SPECS)
     assert {k: r.pk for k, r in again.items()} == {k: r.pk for k, r in first.items()}
 
 
@@ -270,9 +283,11 @@ def test_a_failure_while_saving_deletes_the_files_already_written():
             raise OSError("disk full")
         return real_save(name, content, max_length=max_length)
 
-    with mock.patch.object(storage, "save", side_effect=flaky_save):
-        with pytest.raises(errors.CorruptImageError, match="disk full"):
-            generate_renditions(image, ["amazon_main", "ig_square", "pdp_thumb", "og_share"])
+    with (
+        mock.patch.object(storage, "save", side_effect=flaky_save),
+        pytest.raises(errors.CorruptImageError, match="disk full"),
+    ):
+        generate_renditions(image, ["amazon_main", "ig_square", "pdp_thumb", "og_share"])
     assert image.renditions.count() == 0
     assert rendition_files() == []
 
@@ -280,9 +295,11 @@ def test_a_failure_while_saving_deletes_the_files_already_written():
 def test_a_database_failure_deletes_the_files():
     image = make_image(encode(product_shot((200, 200))), "p.jpg")
     Rendition = image.get_rendition_model()
-    with mock.patch.object(Rendition.objects, "bulk_create", side_effect=RuntimeError("db down")):
-        with pytest.raises(RuntimeError):
-            generate_renditions(image, ["amazon_main", "ig_square"])
+    with (
+        mock.patch.object(Rendition.objects, "bulk_create", side_effect=RuntimeError("db down")),
+        pytest.raises(RuntimeError),
+    ):
+        generate_renditions(image, ["amazon_main", "ig_square"])
     assert rendition_files() == []
 
 

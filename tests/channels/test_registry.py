@@ -7,10 +7,25 @@ from wagtail_lfcloud.channels.checks import check_channel_presets
 from wagtail_lfcloud.channels.errors import UnknownChannelError
 
 BUILTINS = {
-    "amazon_main", "amazon_additional", "shopify_product", "ig_square", "ig_portrait",
-    "ig_story", "pinterest_pin", "meta_catalog", "gmc_main", "ebay_gallery", "etsy_listing",
-    "walmart_main", "zalando_packshot", "tiktok_main", "email_hero", "email_product",
-    "pdp_zoom", "pdp_thumb", "og_share",
+    "amazon_main",
+    "amazon_additional",
+    "shopify_product",
+    "ig_square",
+    "ig_portrait",
+    "ig_story",
+    "pinterest_pin",
+    "meta_catalog",
+    "gmc_main",
+    "ebay_gallery",
+    "etsy_listing",
+    "walmart_main",
+    "zalando_packshot",
+    "tiktok_main",
+    "email_hero",
+    "email_product",
+    "pdp_zoom",
+    "pdp_thumb",
+    "og_share",
 }
 
 
@@ -40,7 +55,10 @@ def test_amazon_export_names():
 
 def test_setting_adds_overrides_and_removes(settings):
     settings.WAGTAIL_LFCLOUD_CHANNELS = {
-        "zalando_model": {"label": "Zalando model", "spec": "fill-1801x2600|srgb|stripmeta|format-jpeg|jpegquality-92"},
+        "zalando_model": {
+            "label": "Zalando model",
+            "spec": "fill-1801x2600|srgb|stripmeta|format-jpeg|jpegquality-92",
+        },
         "amazon_main": {"label": "Amazon (ours)"},
         "pdp_thumb": None,
     }
@@ -74,19 +92,38 @@ GOOD = "max-800x800|srgb|stripmeta|format-jpeg|jpegquality-90"
         ({"new_one": {"label": "no spec"}}, "wagtail_lfcloud.E103"),
         ({"new_one": "fill-10x10"}, "wagtail_lfcloud.E103"),
         ({"new_one": {"spec": GOOD, "colour": "red"}}, "wagtail_lfcloud.E103"),
-        ({"new_one": {"spec": "max-800x800|crop-10|format-jpeg|jpegquality-90"}}, "wagtail_lfcloud.E104"),
-        ({"new_one": {"spec": "max-800x800|trimbg-999|format-jpeg|jpegquality-90"}}, "wagtail_lfcloud.E104"),
+        (
+            {"new_one": {"spec": "max-800x800|crop-10|format-jpeg|jpegquality-90"}},
+            "wagtail_lfcloud.E104",
+        ),
+        (
+            {"new_one": {"spec": "max-800x800|trimbg-999|format-jpeg|jpegquality-90"}},
+            "wagtail_lfcloud.E104",
+        ),
         ({"new_one": {"spec": "max-800x800|srgb"}}, "wagtail_lfcloud.E105"),
         ({"new_one": {"spec": "max-800x800|format-jpeg"}}, "wagtail_lfcloud.E105"),
-        ({"new_one": {"spec": "max-800x800|maxbytes-1m|format-jpeg|jpegquality-80"}}, "wagtail_lfcloud.E105"),
+        (
+            {"new_one": {"spec": "max-800x800|maxbytes-1m|format-jpeg|jpegquality-80"}},
+            "wagtail_lfcloud.E105",
+        ),
         ({"new_one": {"spec": GOOD, "rules": {"min_fil": 0.8}}}, "wagtail_lfcloud.E106"),
         ({"new_one": {"spec": GOOD, "rules": {"background": "snow"}}}, "wagtail_lfcloud.E106"),
         ({"new_one": {"spec": GOOD, "rules": {"formats": ["jpg"]}}}, "wagtail_lfcloud.E106"),
-        ({"new_one": {"spec": GOOD, "rules": {"min_longest": {"fial": 3}}}}, "wagtail_lfcloud.E106"),
+        (
+            {"new_one": {"spec": GOOD, "rules": {"min_longest": {"fial": 3}}}},
+            "wagtail_lfcloud.E106",
+        ),
         ({"new_one": {"spec": GOOD, "export_name": "{ean}.jpg"}}, "wagtail_lfcloud.E107"),
         ({"new_one": {"spec": GOOD, "encoder": {"turbo": True}}}, "wagtail_lfcloud.E108"),
-        ({"new_one": {"spec": "fill-1080x1080|srgb|trimbg|padsquare-88|stripmeta-keepai|maxbytes-200k"
-                              "|format-jpeg|jpegquality-90|maxbytes-200k"}}, "wagtail_lfcloud.E109"),
+        (
+            {
+                "new_one": {
+                    "spec": "fill-1080x1080|srgb|trimbg|padsquare-88|stripmeta-keepai|maxbytes-200k"
+                    "|format-jpeg|jpegquality-90|maxbytes-200k"
+                }
+            },
+            "wagtail_lfcloud.E109",
+        ),
         ({"not_builtin": None}, "wagtail_lfcloud.W101"),
     ],
 )

@@ -107,8 +107,12 @@ def foreground_bbox(
     if box is None:
         return None
     w, h = image.size
-    outer = (max(0, (box[0] - 1) * factor), max(0, (box[1] - 1) * factor),
-             min(w, (box[2] + 1) * factor), min(h, (box[3] + 1) * factor))
+    outer = (
+        max(0, (box[0] - 1) * factor),
+        max(0, (box[1] - 1) * factor),
+        min(w, (box[2] + 1) * factor),
+        min(h, (box[3] + 1) * factor),
+    )
 
     def exact(band: tuple[int, int, int, int]) -> tuple[int, int, int, int] | None:
         found = _threshold(_difference_map(image.crop(band), background), tolerance).getbbox()
@@ -137,7 +141,9 @@ class RingStats:
     mean: float  #: mean of min(R,G,B) over the ring
     exact_share: float  #: share of ring pixels exactly (255, 255, 255)
     neutral_share: float  #: share of ring pixels with max-min channel spread <= 3
-    corners_white: tuple[float, float, float, float]  #: white share per corner patch (TL, TR, BL, BR)
+    corners_white: tuple[
+        float, float, float, float
+    ]  #: white share per corner patch (TL, TR, BL, BR)
 
 
 def ring_width(size: tuple[int, int]) -> int:

@@ -45,31 +45,59 @@ def _preset_errors(key: str, data: Mapping, builtin: bool) -> list[Error]:
     errors: list[Error] = []
     unknown = set(data) - PRESET_FIELDS
     if unknown:
-        errors.append(_error(103, f"unknown preset field(s) {sorted(unknown)}",
-                             f"Preset fields are {sorted(PRESET_FIELDS)}.", key))
+        errors.append(
+            _error(
+                103,
+                f"unknown preset field(s) {sorted(unknown)}",
+                f"Preset fields are {sorted(PRESET_FIELDS)}.",
+                key,
+            )
+        )
     if not builtin and not isinstance(data.get("spec"), str):
-        errors.append(_error(103, "a new preset needs a 'spec'",
-                             "Add 'spec': 'max-1000x1000|srgb|stripmeta|format-jpeg|jpegquality-90'.", key))
+        errors.append(
+            _error(
+                103,
+                "a new preset needs a 'spec'",
+                "Add 'spec': 'max-1000x1000|srgb|stripmeta|format-jpeg|jpegquality-90'.",
+                key,
+            )
+        )
         return errors
     merged = {**BUILTIN_PRESETS.get(key, {}), **data}
     spec_problems = validate_spec(merged.get("spec"))
     for problem in spec_problems:
-        errors.append(_error(104, problem,
-                             "Use Wagtail operations (fill, max, format, ...) or this package's "
-                             "srgb, trimbg, padsquare, padratio, stripmeta, maxbytes.", key))
+        errors.append(
+            _error(
+                104,
+                problem,
+                "Use Wagtail operations (fill, max, format, ...) or this package's "
+                "srgb, trimbg, padsquare, padratio, stripmeta, maxbytes.",
+                key,
+            )
+        )
     if not spec_problems:
         for problem in validate_output_pinning(merged["spec"]):
-            errors.append(_error(105, problem,
-                                 "Channel outputs must be reproducible: add e.g. "
-                                 "'|format-jpeg|jpegquality-90' and put maxbytes last.", key))
+            errors.append(
+                _error(
+                    105,
+                    problem,
+                    "Channel outputs must be reproducible: add e.g. "
+                    "'|format-jpeg|jpegquality-90' and put maxbytes last.",
+                    key,
+                )
+            )
         max_length = _rendition_name_max_length()
         if rendition_name_length(merged["spec"]) > max_length:
-            errors.append(_error(
-                109,
-                f"the spec is {len(merged['spec'])} characters; Wagtail writes it into rendition "
-                f"file names, which must fit {max_length} characters",
-                "Shorten it: drop redundant operations (bgcolor before pad/trim), use defaults "
-                "(trimbg, padsquare-88), or split the channel.", key))
+            errors.append(
+                _error(
+                    109,
+                    f"the spec is {len(merged['spec'])} characters; Wagtail writes it into rendition "
+                    f"file names, which must fit {max_length} characters",
+                    "Shorten it: drop redundant operations (bgcolor before pad/trim), use defaults "
+                    "(trimbg, padsquare-88), or split the channel.",
+                    key,
+                )
+            )
     for problem in validate_rules(merged.get("rules", {})):
         errors.append(_error(106, problem, "See docs/reference/channels.md, 'Rules'.", key))
     pattern = merged.get("export_name")
@@ -80,12 +108,24 @@ def _preset_errors(key: str, data: Mapping, builtin: bool) -> list[Error]:
         except (ValueError, TypeError, AttributeError):
             bad = {"<malformed pattern>"}
         if bad:
-            errors.append(_error(107, f"export_name {pattern!r} uses {sorted(bad)}",
-                                 f"Placeholders: {sorted(EXPORT_PLACEHOLDERS)}.", key))
+            errors.append(
+                _error(
+                    107,
+                    f"export_name {pattern!r} uses {sorted(bad)}",
+                    f"Placeholders: {sorted(EXPORT_PLACEHOLDERS)}.",
+                    key,
+                )
+            )
     encoder = merged.get("encoder") or {}
     if not isinstance(encoder, Mapping) or set(encoder) - ENCODER_FIELDS:
-        errors.append(_error(108, f"encoder {encoder!r} is invalid",
-                             f"Encoder options are {sorted(ENCODER_FIELDS)}.", key))
+        errors.append(
+            _error(
+                108,
+                f"encoder {encoder!r} is invalid",
+                f"Encoder options are {sorted(ENCODER_FIELDS)}.",
+                key,
+            )
+        )
     return errors
 
 
@@ -103,35 +143,55 @@ def check_channel_presets(app_configs=None, **kwargs) -> list:
     messages: list = []
     encoder = lfcloud_settings.CHANNEL_ENCODER
     if not isinstance(encoder, Mapping) or set(encoder) - ENCODER_FIELDS:
-        messages.append(Error(
-            f"WAGTAIL_LFCLOUD_CHANNEL_ENCODER {encoder!r} is invalid",
-            hint=f"Encoder options are {sorted(ENCODER_FIELDS)}.",
-            id="wagtail_lfcloud.E108",
-        ))
+        messages.append(
+            Error(
+                f"WAGTAIL_LFCLOUD_CHANNEL_ENCODER {encoder!r} is invalid",
+                hint=f"Encoder options are {sorted(ENCODER_FIELDS)}.",
+                id="wagtail_lfcloud.E108",
+            )
+        )
     channels = lfcloud_settings.CHANNELS
     if channels is None:
         return messages
     if not isinstance(channels, Mapping):
-        messages.append(_error(101, f"{SETTING} must be a dict, not {type(channels).__name__}",
-                               "Map channel keys to preset dicts (or None to remove a built-in)."))
+        messages.append(
+            _error(
+                101,
+                f"{SETTING} must be a dict, not {type(channels).__name__}",
+                "Map channel keys to preset dicts (or None to remove a built-in).",
+            )
+        )
         return messages
     for key, data in channels.items():
         if not isinstance(key, str) or not KEY_RE.match(key):
-            messages.append(_error(102, f"channel key {key!r} is invalid",
-                                   "Use lower case letters, digits and underscores, e.g. 'zalando_model'."))
+            messages.append(
+                _error(
+                    102,
+                    f"channel key {key!r} is invalid",
+                    "Use lower case letters, digits and underscores, e.g. 'zalando_model'.",
+                )
+            )
             continue
         builtin = key in BUILTIN_PRESETS
         if data is None:
             if not builtin:
-                messages.append(Warning(
-                    f"{SETTING}[{key!r}] is None but {key!r} is not a built-in channel",
-                    hint="None only removes built-in presets; delete the entry.",
-                    id="wagtail_lfcloud.W101",
-                ))
+                messages.append(
+                    Warning(
+                        f"{SETTING}[{key!r}] is None but {key!r} is not a built-in channel",
+                        hint="None only removes built-in presets; delete the entry.",
+                        id="wagtail_lfcloud.W101",
+                    )
+                )
             continue
         if not isinstance(data, Mapping):
-            messages.append(_error(103, "a preset must be a dict or None",
-                                   "Give {'label': ..., 'spec': ..., 'rules': {...}}.", key))
+            messages.append(
+                _error(
+                    103,
+                    "a preset must be a dict or None",
+                    "Give {'label': ..., 'spec': ..., 'rules': {...}}.",
+                    key,
+                )
+            )
             continue
         messages += _preset_errors(key, data, builtin)
     # Built-in presets are validated too: a Wagtail upgrade could break one of their specs.

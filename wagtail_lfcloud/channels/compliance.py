@@ -108,9 +108,13 @@ def _min_check(code, value, rule, label, unit="px") -> CheckResult:
     t = thresholds(rule)
     shown = f"{value:g}{unit}" if isinstance(value, (int, float)) else str(value)
     if "fail" in t and value < t["fail"]:
-        return CheckResult(code, FAIL, f"{label} is {shown}, below the minimum of {t['fail']:g}{unit}", value, t)
+        return CheckResult(
+            code, FAIL, f"{label} is {shown}, below the minimum of {t['fail']:g}{unit}", value, t
+        )
     if "warn" in t and value < t["warn"]:
-        return CheckResult(code, WARN, f"{label} is {shown}, below the recommended {t['warn']:g}{unit}", value, t)
+        return CheckResult(
+            code, WARN, f"{label} is {shown}, below the recommended {t['warn']:g}{unit}", value, t
+        )
     return CheckResult(code, PASS, f"{label} is {shown}", value, t)
 
 
@@ -118,9 +122,13 @@ def _max_check(code, value, rule, label, unit="px") -> CheckResult:
     t = thresholds(rule)
     shown = f"{value:g}{unit}"
     if "fail" in t and value > t["fail"]:
-        return CheckResult(code, FAIL, f"{label} is {shown}, above the maximum of {t['fail']:g}{unit}", value, t)
+        return CheckResult(
+            code, FAIL, f"{label} is {shown}, above the maximum of {t['fail']:g}{unit}", value, t
+        )
     if "warn" in t and value > t["warn"]:
-        return CheckResult(code, WARN, f"{label} is {shown}, above the recommended {t['warn']:g}{unit}", value, t)
+        return CheckResult(
+            code, WARN, f"{label} is {shown}, above the recommended {t['warn']:g}{unit}", value, t
+        )
     return CheckResult(code, PASS, f"{label} is {shown}", value, t)
 
 
@@ -166,9 +174,16 @@ def _file_checks(data: bytes, name: str, image: Image.Image, rules: dict) -> lis
     if allowed:
         status = PASS if fmt in allowed else FAIL
         results.append(
-            CheckResult("format", status, f"the file is {fmt.upper()}" + (
-                "" if status == PASS else f"; accepted: {', '.join(a.upper() for a in allowed)}"
-            ), fmt, list(allowed))
+            CheckResult(
+                "format",
+                status,
+                f"the file is {fmt.upper()}"
+                + (
+                    "" if status == PASS else f"; accepted: {', '.join(a.upper() for a in allowed)}"
+                ),
+                fmt,
+                list(allowed),
+            )
         )
     ext = os.path.splitext(name)[1].lower().lstrip(".")
     if ext:
@@ -186,7 +201,9 @@ def _file_checks(data: bytes, name: str, image: Image.Image, rules: dict) -> lis
             )
         )
     if "max_bytes" in rules:
-        results.append(_max_check("file_size", len(data), rules["max_bytes"], "the file size", " bytes"))
+        results.append(
+            _max_check("file_size", len(data), rules["max_bytes"], "the file size", " bytes")
+        )
 
     frames = getattr(image, "n_frames", 1)
     animated = frames > 1 and fmt in ("gif", "png", "webp", "avif")
@@ -228,9 +245,13 @@ def _file_checks(data: bytes, name: str, image: Image.Image, rules: dict) -> lis
     if "no_alpha" in rules:
         alpha = analysis.has_alpha(image)
         results.append(
-            CheckResult("alpha", rules["no_alpha"] if alpha else PASS,
-                        "the image has an alpha channel" if alpha else "no alpha channel",
-                        alpha, False)
+            CheckResult(
+                "alpha",
+                rules["no_alpha"] if alpha else PASS,
+                "the image has an alpha channel" if alpha else "no alpha channel",
+                alpha,
+                False,
+            )
         )
     findings = _privacy_findings(image)
     results.append(
@@ -261,7 +282,9 @@ def _dimension_checks(size: tuple[int, int], rules: dict, prefix: str = "") -> l
         if not prefix and (rule := rules.get(f"max_{what}")) is not None:
             results.append(_max_check(f"max_{what}", value, rule, label))
     if not prefix and (rule := rules.get("max_megapixels")) is not None:
-        results.append(_max_check("max_megapixels", round(w * h / 1e6, 2), rule, "the pixel count", " MP"))
+        results.append(
+            _max_check("max_megapixels", round(w * h / 1e6, 2), rule, "the pixel count", " MP")
+        )
     if not prefix and (rule := rules.get("aspect_ratio")):
         ratio = w / h
         target, tol = rule["ratio"], rule.get("tolerance", 0.01)
@@ -270,7 +293,8 @@ def _dimension_checks(size: tuple[int, int], rules: dict, prefix: str = "") -> l
             CheckResult(
                 "aspect_ratio",
                 PASS if ok else rule.get("status", FAIL),
-                f"the aspect ratio is {ratio:.4f}" + ("" if ok else f", expected {target:.4f} ±{tol:.1%}"),
+                f"the aspect ratio is {ratio:.4f}"
+                + ("" if ok else f", expected {target:.4f} ±{tol:.1%}"),
                 round(ratio, 4),
                 {"ratio": round(target, 4), "tolerance": tol},
             )
@@ -292,7 +316,15 @@ def normalised_rgb(image: Image.Image) -> Image.Image:
     return analysis.flatten_on_white(rgb)
 
 
-PIXEL_RULES = {"background", "min_fill", "max_fill", "edge_touch", "no_border", "no_grayscale", "sharpness"}
+PIXEL_RULES = {
+    "background",
+    "min_fill",
+    "max_fill",
+    "edge_touch",
+    "no_border",
+    "no_grayscale",
+    "sharpness",
+}
 
 
 def _pixel_checks(image: Image.Image, rules: dict) -> list[CheckResult]:
@@ -303,7 +335,9 @@ def _pixel_checks(image: Image.Image, rules: dict) -> list[CheckResult]:
     white_background = "background" in rules
     if "background" in rules:
         rule = rules["background"]
-        level, status = (rule["level"], rule.get("status", FAIL)) if isinstance(rule, dict) else (rule, FAIL)
+        level, status = (
+            (rule["level"], rule.get("status", FAIL)) if isinstance(rule, dict) else (rule, FAIL)
+        )
         threshold = BACKGROUND_LEVELS[level]
         ring = analysis.ring_stats(rgb, threshold)
         if level == "strict":
@@ -340,7 +374,9 @@ def _pixel_checks(image: Image.Image, rules: dict) -> list[CheckResult]:
 
     if "min_fill" in rules or "max_fill" in rules:
         if bbox is None:
-            results.append(CheckResult("fill", FAIL, "no product found on the background", 0.0, None))
+            results.append(
+                CheckResult("fill", FAIL, "no product found on the background", 0.0, None)
+            )
         else:
             bw, bh = bbox[2] - bbox[0], bbox[3] - bbox[1]
             fill = max(bw / small.width, bh / small.height)
@@ -350,23 +386,53 @@ def _pixel_checks(image: Image.Image, rules: dict) -> list[CheckResult]:
             if "min_fill" in rules:
                 t = thresholds(rules["min_fill"])
                 if "fail" in t and fill < t["fail"]:
-                    result = CheckResult("fill", FAIL, f"the product fills {fill:.1%} of the frame (longest side), below {t['fail']:.0%}", measured, t)
+                    result = CheckResult(
+                        "fill",
+                        FAIL,
+                        f"the product fills {fill:.1%} of the frame (longest side), below {t['fail']:.0%}",
+                        measured,
+                        t,
+                    )
                 elif "warn" in t and fill < t["warn"]:
-                    result = CheckResult("fill", WARN, f"the product fills {fill:.1%} of the frame, below the recommended {t['warn']:.0%}", measured, t)
+                    result = CheckResult(
+                        "fill",
+                        WARN,
+                        f"the product fills {fill:.1%} of the frame, below the recommended {t['warn']:.0%}",
+                        measured,
+                        t,
+                    )
             if result is None and "max_fill" in rules:
                 t = thresholds(rules["max_fill"])
                 for status in (FAIL, WARN):
                     if status in t and fill > t[status]:
-                        result = CheckResult("fill", status, f"the product fills {fill:.1%} of the frame, above {t[status]:.0%}", measured, t)
+                        result = CheckResult(
+                            "fill",
+                            status,
+                            f"the product fills {fill:.1%} of the frame, above {t[status]:.0%}",
+                            measured,
+                            t,
+                        )
                         break
-            results.append(result or CheckResult("fill", PASS, f"the product fills {fill:.1%} of the frame (longest side)", measured, {k: rules[k] for k in ("min_fill", "max_fill") if k in rules}))
+            results.append(
+                result
+                or CheckResult(
+                    "fill",
+                    PASS,
+                    f"the product fills {fill:.1%} of the frame (longest side)",
+                    measured,
+                    {k: rules[k] for k in ("min_fill", "max_fill") if k in rules},
+                )
+            )
 
     if "edge_touch" in rules:
         touched = analysis.edges_touched(mask)
         sides = [s for s, hit in touched.items() if hit]
         cut = (touched["top"] and touched["bottom"]) or (touched["left"] and touched["right"])
         if cut:
-            status, message = rules["edge_touch"], f"the product is cut off at the frame ({', '.join(sides)})"
+            status, message = (
+                rules["edge_touch"],
+                f"the product is cut off at the frame ({', '.join(sides)})",
+            )
         elif sides:
             status, message = WARN, f"the product touches the frame ({', '.join(sides)})"
         else:
@@ -381,11 +447,29 @@ def _pixel_checks(image: Image.Image, rules: dict) -> list[CheckResult]:
 
     if "no_grayscale" in rules:
         if image.mode in ("L", "LA", "1", "I", "I;16"):
-            results.append(CheckResult("grayscale", rules["no_grayscale"], f"a greyscale image ({image.mode}); colour is required", image.mode, "RGB"))
+            results.append(
+                CheckResult(
+                    "grayscale",
+                    rules["no_grayscale"],
+                    f"a greyscale image ({image.mode}); colour is required",
+                    image.mode,
+                    "RGB",
+                )
+            )
         else:
             share = analysis.chroma_share(small)
             ok = share >= 0.001
-            results.append(CheckResult("grayscale", PASS if ok else rules["no_grayscale"], "a colour image" if ok else "the image looks black-and-white; colour is required", round(share, 4), 0.001))
+            results.append(
+                CheckResult(
+                    "grayscale",
+                    PASS if ok else rules["no_grayscale"],
+                    "a colour image"
+                    if ok
+                    else "the image looks black-and-white; colour is required",
+                    round(share, 4),
+                    0.001,
+                )
+            )
 
     if "sharpness" in rules:
         region = None
@@ -394,8 +478,24 @@ def _pixel_checks(image: Image.Image, rules: dict) -> list[CheckResult]:
             region = tuple(round(v * f) for v in bbox)
         value = round(analysis.sharpness(rgb, region), 2)
         t = thresholds(rules["sharpness"])
-        status = FAIL if "fail" in t and value < t["fail"] else WARN if "warn" in t and value < t["warn"] else PASS
-        results.append(CheckResult("sharpness", status, "the product looks sharp" if status == PASS else f"the product may be blurry (Laplacian variance {value:g})", value, t))
+        status = (
+            FAIL
+            if "fail" in t and value < t["fail"]
+            else WARN
+            if "warn" in t and value < t["warn"]
+            else PASS
+        )
+        results.append(
+            CheckResult(
+                "sharpness",
+                status,
+                "the product looks sharp"
+                if status == PASS
+                else f"the product may be blurry (Laplacian variance {value:g})",
+                value,
+                t,
+            )
+        )
     return results
 
 
@@ -427,7 +527,9 @@ def check_file(source: str | bytes | IO[bytes], channel_key: str) -> Report:
     try:
         data, name = read_bytes(source)
     except OSError as e:
-        return Report(preset.key, str(source), [CheckResult("readable", FAIL, f"{source}: {e.strerror or e}")])
+        return Report(
+            preset.key, str(source), [CheckResult("readable", FAIL, f"{source}: {e.strerror or e}")]
+        )
     return check_bytes(data, os.path.basename(name), preset)
 
 
@@ -460,11 +562,19 @@ def check_source(source, channel_key: str) -> Report:
     size = oriented_size(image)
     frames = getattr(image, "n_frames", 1)
     results = [
-        CheckResult("readable", PASS, f"{wagtail_format(image).upper()} {size[0]}x{size[1]}", list(size), None),
+        CheckResult(
+            "readable",
+            PASS,
+            f"{wagtail_format(image).upper()} {size[0]}x{size[1]}",
+            list(size),
+            None,
+        ),
         CheckResult(
             "animation",
             WARN if frames > 1 else PASS,
-            f"animated ({frames} frames): only the first frame is used" if frames > 1 else "a single frame",
+            f"animated ({frames} frames): only the first frame is used"
+            if frames > 1
+            else "a single frame",
             frames,
             1,
         ),

@@ -337,10 +337,8 @@ class MaxBytesOperation(FilterOperation):
     def run(self, willow, image, env):
         env["max-bytes"] = self.max_bytes
         env["max-bytes-min-quality"] = self.min_quality
-        if env.get(PIPELINE_FLAG):
-            return None
-        self._fit_for_wagtail_saver(willow, env)
-        return None
+        if not env.get(PIPELINE_FLAG):
+            self._fit_for_wagtail_saver(willow, env)
 
     def _fit_for_wagtail_saver(self, willow, env) -> None:
         from django.conf import settings
@@ -374,13 +372,18 @@ class MaxBytesOperation(FilterOperation):
                 saver(buf, quality=q, apply_optimizers=False)
                 return buf.getvalue()
 
-        result = fit_budget(encode_at, int(start), self.max_bytes, min(self.min_quality, int(start)))
+        result = fit_budget(
+            encode_at, int(start), self.max_bytes, min(self.min_quality, int(start))
+        )
         env[f"{fmt}-quality"] = result.quality
         env["max-bytes-fits"] = result.fits
         if not result.fits:
             logger.warning(
                 "maxbytes-%s: %s output is %d bytes even at quality %d",
-                self.max_bytes, fmt, len(result.data), result.quality,
+                self.max_bytes,
+                fmt,
+                len(result.data),
+                result.quality,
             )
 
 

@@ -146,9 +146,7 @@ def generate_renditions(
     if cache_additions:
         Rendition.cache_backend.set_many(cache_additions)
     by_spec = {flt.spec: rendition for flt, rendition in found.items()}
-    return {
-        key: by_spec[image.clean_filter_for_svg(flt).spec] for key, flt, _enc in resolved
-    }
+    return {key: by_spec[image.clean_filter_for_svg(flt).spec] for key, flt, _enc in resolved}
 
 
 # --- generation ---------------------------------------------------------------------------------
@@ -163,23 +161,39 @@ def _read_source(image: AbstractImage) -> _Source:
     return _Source(data, os.path.basename(image.file.name))
 
 
-def _plan(image: AbstractImage, filters: list[Filter], size: tuple[int, int],
-          encoders: dict[str, EncoderOptions]) -> list[_Job]:
+def _plan(
+    image: AbstractImage,
+    filters: list[Filter],
+    size: tuple[int, int],
+    encoders: dict[str, EncoderOptions],
+) -> list[_Job]:
     jobs = []
     for flt in filters:
         # Wagtail's own transform: crops, focal points and closeness match get_rendition.
         transform = flt.get_transform(image, size)
         rect = transform.get_rect().round()
         left, top, right, bottom = (
-            max(0, rect.left), max(0, rect.top), min(size[0], rect.right), min(size[1], rect.bottom)
+            max(0, rect.left),
+            max(0, rect.top),
+            min(size[0], rect.right),
+            min(size[1], rect.bottom),
         )
         if left >= right or top >= bottom:
             raise CorruptImageError(f"invalid crop {tuple(rect)} for {flt.spec!r}", image.file.name)
         size_out = tuple(transform.size)
         need = max(size_out[0] / (right - left), size_out[1] / (bottom - top))
         exact = any(getattr(op, "content_dependent", False) for op in flt.filter_operations)
-        jobs.append(_Job(flt, encoders[flt.spec], (left, top, right, bottom),
-                         size_out, flt.get_cache_key(image), need=need, exact=exact))
+        jobs.append(
+            _Job(
+                flt,
+                encoders[flt.spec],
+                (left, top, right, bottom),
+                size_out,
+                flt.get_cache_key(image),
+                need=need,
+                exact=exact,
+            )
+        )
     return jobs
 
 
@@ -207,7 +221,10 @@ class _Pyramid:
     def _pick(self, need: float, base: Image.Image) -> int:
         level = 0
         while level < MAX_LEVEL:
-            w, h = math.ceil(base.width / 2 ** (level + 1)), math.ceil(base.height / 2 ** (level + 1))
+            w, h = (
+                math.ceil(base.width / 2 ** (level + 1)),
+                math.ceil(base.height / 2 ** (level + 1)),
+            )
             if min(w / self.full_w, h / self.full_h) < need or min(w, h) < 1:
                 break
             level += 1
@@ -272,13 +289,20 @@ def _decode(source: _Source, jobs: list[_Job]) -> tuple[_Pyramid, str]:
     if pil.mode in ("1", "P"):
         # As Willow's resize does: palettes and bilevel images resize badly.
         pil = pil.convert("RGBA" if "transparency" in pil.info else "RGB")
-    logger.debug("Decoded %s at %dx%d (orientation %d) for %d outputs",
-                 source.name, pil.width, pil.height, orientation, len(jobs))
+    logger.debug(
+        "Decoded %s at %dx%d (orientation %d) for %d outputs",
+        source.name,
+        pil.width,
+        pil.height,
+        orientation,
+        len(jobs),
+    )
     return _Pyramid(pil, full_size, jobs), original_format
 
 
-def _resize(src: Image.Image, size: tuple[int, int], box: tuple[float, ...],
-            exact: bool = False) -> Image.Image:
+def _resize(
+    src: Image.Image, size: tuple[int, int], box: tuple[float, ...], exact: bool = False
+) -> Image.Image:
     """``src.resize(size, LANCZOS, box=box)``, in strips when one pass would be memory-hungry.
 
     Pillow's resampling reads the kernel's support outside ``box``, so strips whose edges
@@ -330,8 +354,12 @@ def _default_quality(fmt: str, env: dict[str, Any]) -> int | None:
     defaults = {"jpeg": 76, "webp": 80, "avif": 61, "heic": 80}
     if fmt not in defaults:
         return None
-    return int(env.get(f"{fmt}-quality",
-                       getattr(settings, f"WAGTAILIMAGES_{fmt.upper()}_QUALITY", defaults[fmt])))
+    return int(
+        env.get(
+            f"{fmt}-quality",
+            getattr(settings, f"WAGTAILIMAGES_{fmt.upper()}_QUALITY", defaults[fmt]),
+        )
+    )
 
 
 @dataclass
@@ -347,8 +375,7 @@ class _Prepared:
     min_quality: int
 
 
-def _prepare(image: AbstractImage, pyramid: _Pyramid, original_format: str,
-             job: _Job) -> _Prepared:
+def _prepare(image: AbstractImage, pyramid: _Pyramid, original_format: str, job: _Job) -> _Prepared:
     """Crop+resize one output from the pyramid and run the filter operations on it."""
     from willow.plugins.pillow import PillowImage
 
@@ -412,8 +439,9 @@ def _file_name(image: AbstractImage, job: _Job) -> str:
     return stem[: (59 - len(extension))] + "." + extension
 
 
-def _create(image: AbstractImage, filters: list[Filter],
-            encoders: dict[str, EncoderOptions]) -> dict[Filter, AbstractRendition]:
+def _create(
+    image: AbstractImage, filters: list[Filter], encoders: dict[str, EncoderOptions]
+) -> dict[Filter, AbstractRendition]:
     from wagtail_lfcloud.conf import lfcloud_settings
 
     Rendition = image.get_rendition_model()
@@ -432,8 +460,9 @@ def _create(image: AbstractImage, filters: list[Filter],
     def encode_and_save(job: _Job, prepared: _Prepared) -> str:
         data = _encode(job, prepared)
         del prepared
-        probe = Rendition(image=image, filter_spec=job.filter.spec,
-                          focal_point_key=job.focal_point_key)
+        probe = Rendition(
+            image=image, filter_spec=job.filter.spec, focal_point_key=job.focal_point_key
+        )
         name = file_field.generate_filename(probe, _file_name(image, job))
         stored = storage.save(name, ContentFile(data), max_length=file_field.max_length)
         saved.append(stored)
@@ -498,7 +527,7 @@ def _delete(storage, names: Iterable[str]) -> None:
     for name in names:
         try:
             storage.delete(name)
-        except Exception:  # noqa: BLE001 - cleanup must not hide the original error
+        except Exception:  # cleanup must not hide the original error
             logger.exception("Could not delete orphan rendition file %s", name)
 
 
@@ -509,8 +538,14 @@ def _save_rows(image: AbstractImage, jobs: list[_Job], storage) -> dict[Filter, 
         lookup |= Q(filter_spec=job.filter.spec, focal_point_key=job.focal_point_key)
     rows = [
         # width/height given, so Django does not decode the file again to measure it.
-        Rendition(image=image, filter_spec=job.filter.spec, focal_point_key=job.focal_point_key,
-                  file=job.name, width=job.width, height=job.height)
+        Rendition(
+            image=image,
+            filter_spec=job.filter.spec,
+            focal_point_key=job.focal_point_key,
+            file=job.name,
+            width=job.width,
+            height=job.height,
+        )
         for job in jobs
     ]
     try:
@@ -526,7 +561,11 @@ def _save_rows(image: AbstractImage, jobs: list[_Job], storage) -> dict[Filter, 
         job = by_spec[rendition.filter_spec]
         rendition.image = image
         result[job.filter] = rendition
-    orphans = [job.name for job in jobs if job.filter not in result or result[job.filter].file.name != job.name]
+    orphans = [
+        job.name
+        for job in jobs
+        if job.filter not in result or result[job.filter].file.name != job.name
+    ]
     _delete(storage, orphans)
     return result
 
@@ -559,10 +598,15 @@ def build_channel_renditions(version, channel_keys: Iterable[str]) -> list:
         # Record it on every row so the admin shows it, then fail the task so the queue sees it.
         for key in keys:
             ChannelRendition.objects.update_or_create(
-                version=version, channel=key,
-                defaults={"filter_spec": presets[key].spec, "status": ChannelRendition.Status.FAILED,
-                          "error": f"The file storage failed while rendering: {e}",
-                          "compliance": [], "compliance_status": ""},
+                version=version,
+                channel=key,
+                defaults={
+                    "filter_spec": presets[key].spec,
+                    "status": ChannelRendition.Status.FAILED,
+                    "error": f"The file storage failed while rendering: {e}",
+                    "compliance": [],
+                    "compliance_status": "",
+                },
             )
         raise
 
@@ -586,13 +630,21 @@ def build_channel_renditions(version, channel_keys: Iterable[str]) -> list:
                 format=_format_of(rendition.file.name),
                 file_name=_export_name(version, preset),
                 compliance=results,
-                compliance_status="fail" if "fail" in statuses else "warn" if "warn" in statuses else "pass",
+                compliance_status="fail"
+                if "fail" in statuses
+                else "warn"
+                if "warn" in statuses
+                else "pass",
                 status=ChannelRendition.Status.READY,
                 error="",
             )
         else:
-            values.update(status=ChannelRendition.Status.FAILED, error=error,
-                          compliance=[], compliance_status="")
+            values.update(
+                status=ChannelRendition.Status.FAILED,
+                error=error,
+                compliance=[],
+                compliance_status="",
+            )
         row, _created = ChannelRendition.objects.update_or_create(
             version=version, channel=key, defaults=values
         )
@@ -617,7 +669,9 @@ def _export_name(version, preset) -> str:
     angle = getattr(asset, "angle", None)
     if angle:
         values["angle"] = angle
-    period = getattr(version, "period", None) or getattr(getattr(product, "season", None), "code", None)
+    period = getattr(version, "period", None) or getattr(
+        getattr(product, "season", None), "code", None
+    )
     if period:
         values["period"] = period
     try:

@@ -54,8 +54,7 @@ _SOCIAL_JPEG = {
 BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
     "amazon_main": {
         "label": "Amazon MAIN image",
-        "spec": "max-2000x2000|srgb|trimbg|padsquare-88|stripmeta"
-        "|format-jpeg|jpegquality-90",
+        "spec": "max-2000x2000|srgb|trimbg|padsquare-88|stripmeta|format-jpeg|jpegquality-90",
         "export_name": "{asin}.MAIN.{ext}",
         "encoder": MARKETPLACE,
         "rules": {
@@ -165,8 +164,7 @@ BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
     },
     "meta_catalog": {
         "label": "Meta (Facebook/Instagram) catalog image_link",
-        "spec": "max-1080x1080|srgb|padsquare-88|stripmeta"
-        "|format-jpeg|jpegquality-90",
+        "spec": "max-1080x1080|srgb|padsquare-88|stripmeta|format-jpeg|jpegquality-90",
         "encoder": MARKETPLACE,
         "rules": {
             "min_shortest": {"fail": 500, "warn": 1024},
@@ -207,8 +205,7 @@ BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
     },
     "ebay_gallery": {
         "label": "eBay listing picture",
-        "spec": "max-1600x1600|srgb|padsquare-90|stripmeta"
-        "|format-jpeg|jpegquality-92",
+        "spec": "max-1600x1600|srgb|padsquare-90|stripmeta|format-jpeg|jpegquality-92",
         "encoder": MARKETPLACE,
         "rules": {
             "min_longest": {"fail": 500, "warn": 1000},
@@ -259,14 +256,15 @@ BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
             "upscale": "warn",
         },
         "sources": [
-            "https://marketplacelearn.walmart.com/guides/Item%20setup/Item%20content,%20imagery,"
-            "%20and%20media/Product-detail-page:-Image-guidelines-&-requirements",
+            (
+                "https://marketplacelearn.walmart.com/guides/Item%20setup/Item%20content,%20imagery,"
+                "%20and%20media/Product-detail-page:-Image-guidelines-&-requirements"
+            ),
         ],
     },
     "zalando_packshot": {
         "label": "Zalando packshot (1:1.44)",
-        "spec": "max-1801x2600|srgb|padratio-1801x2600-90|stripmeta"
-        "|format-jpeg|jpegquality-92",
+        "spec": "max-1801x2600|srgb|padratio-1801x2600-90|stripmeta|format-jpeg|jpegquality-92",
         "encoder": MARKETPLACE,
         "rules": {
             "formats": ["jpeg"],
@@ -325,8 +323,7 @@ BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
     },
     "email_product": {
         "label": "Email product tile (shown 280 px wide, 2x)",
-        "spec": "max-560x560|srgb|padsquare-90|stripmeta|format-jpeg|jpegquality-75"
-        "|maxbytes-80k",
+        "spec": "max-560x560|srgb|padsquare-90|stripmeta|format-jpeg|jpegquality-75|maxbytes-80k",
         "encoder": BROWSER,
         "rules": {
             "formats": ["jpeg", "png", "gif"],

@@ -19,7 +19,12 @@ from __future__ import annotations
 from typing import Any
 
 MIN, MAX, STATUS, FORMATS, RATIO, BACKGROUND = (
-    "min", "max", "status", "formats", "ratio", "background",
+    "min",
+    "max",
+    "status",
+    "formats",
+    "ratio",
+    "background",
 )
 
 #: rule name -> (shape, applies to "output" or "source", one-line description)

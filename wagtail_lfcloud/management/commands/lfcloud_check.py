@@ -22,10 +22,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("files", nargs="+", metavar="FILE")
         parser.add_argument(
-            "--channel", "-c", action="append", required=True, dest="channels", metavar="KEY",
+            "--channel",
+            "-c",
+            action="append",
+            required=True,
+            dest="channels",
+            metavar="KEY",
             help="Channel preset key; repeat for several channels.",
         )
-        parser.add_argument("--json", action="store_true", dest="as_json", help="Print the reports as JSON.")
+        parser.add_argument(
+            "--json", action="store_true", dest="as_json", help="Print the reports as JSON."
+        )
 
     def handle(self, *args, files, channels, as_json: bool = False, **options):
         self.verbosity = options.get("verbosity", 1)
@@ -45,8 +52,11 @@ class Command(BaseCommand):
 
     def _print(self, report):
         style = {"pass": self.style.SUCCESS, "warn": self.style.WARNING, "fail": self.style.ERROR}
-        self.stdout.write(style[report.status](f"{SYMBOLS[report.status]} {report.name or '-'} [{report.channel}]"))
+        self.stdout.write(
+            style[report.status](
+                f"{SYMBOLS[report.status]} {report.name or '-'} [{report.channel}]"
+            )
+        )
         for result in report.results:
             if result.status != "pass" or self.verbosity > 1:
                 self.stdout.write(f"  {SYMBOLS[result.status]} {result.code}: {result.message}")
-

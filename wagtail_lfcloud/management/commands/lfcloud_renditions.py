@@ -23,14 +23,21 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--brand", metavar="SLUG", help="Only this brand's assets.")
         parser.add_argument("--season", metavar="CODE", help="Only products of this season.")
-        parser.add_argument("--all", action="store_true", help="Every brand (needed without --brand).")
         parser.add_argument(
-            "--channel", action="append", dest="channels", metavar="KEY",
+            "--all", action="store_true", help="Every brand (needed without --brand)."
+        )
+        parser.add_argument(
+            "--channel",
+            action="append",
+            dest="channels",
+            metavar="KEY",
             help="Channel key(s) to generate; default: each asset's own channels.",
         )
         parser.add_argument("--force", action="store_true", help="Regenerate rows that are ready.")
 
-    def handle(self, *args, brand=None, season=None, all=False, channels=None, force=False, **options):
+    def handle(
+        self, *args, brand=None, season=None, all=False, channels=None, force=False, **options
+    ):
         # Models are imported here, not at module level: commands load before apps are ready.
         from wagtail_lfcloud.models import AssetVersion, ChannelRendition, VersionStatus
 
@@ -82,14 +89,18 @@ class Command(BaseCommand):
                 self._progress(done, total, started)
         except KeyboardInterrupt:
             self.stdout.write("")
-            self.stdout.write(self.style.WARNING(
-                f"Interrupted after {done}/{total} versions; run the command again to continue."
-            ))
+            self.stdout.write(
+                self.style.WARNING(
+                    f"Interrupted after {done}/{total} versions; run the command again to continue."
+                )
+            )
             sys.exit(130)
         self.stdout.write("")
         message = f"Generated channel renditions for {done} version(s)"
         if failed:
-            self.stdout.write(self.style.WARNING(f"{message}; {failed} rendition(s) failed, see their error."))
+            self.stdout.write(
+                self.style.WARNING(f"{message}; {failed} rendition(s) failed, see their error.")
+            )
         else:
             self.stdout.write(self.style.SUCCESS(message + "."))
 
