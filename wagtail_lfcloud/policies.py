@@ -88,9 +88,8 @@ MODEL_ACCESS: dict[str, ModelAccess] = {
     "OrderMessage": ModelAccess("order__brand", _crud(_caps("message_orders"), _caps("message_orders"))),
     "Invoice": ModelAccess("order__brand", _crud(_caps("view_invoices"), _caps("manage_invoices"))),
     "Payment": ModelAccess("invoice__order__brand", _crud(_caps("view_invoices"), _caps("manage_invoices"))),
-    "DownloadBundle": ModelAccess(
-        "brand", {"view": _caps("download_bundles"), "add": _caps("download_bundles")}
-    ),
+    # Bundles are records: requested through the bundle views and the API, never an add form.
+    "DownloadBundle": ModelAccess("brand", {"view": _caps("download_bundles")}),
     "WebhookEndpoint": ModelAccess("brand", _crud(_caps("manage_webhooks"), _caps("manage_webhooks"))),
     "WebhookDelivery": ModelAccess("endpoint__brand", {"view": _caps("manage_webhooks")}),
 }

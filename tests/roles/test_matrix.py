@@ -84,7 +84,8 @@ SNIPPETS: dict[str, tuple[str, frozenset, frozenset, frozenset, frozenset]] = {
     "brief": ("brief", {ADMIN, APPROVER, STUDIO}, {ADMIN}, {ADMIN}, {ADMIN}),
     "invoice": ("invoice", {ADMIN, FINANCE}, {ADMIN, FINANCE}, {ADMIN, FINANCE}, {ADMIN, FINANCE}),
     "payment": ("payment", {ADMIN, FINANCE}, {ADMIN, FINANCE}, {ADMIN, FINANCE}, {ADMIN, FINANCE}),
-    "downloadbundle": ("bundle", {ADMIN, MARKETER, APPROVER}, NOBODY, {ADMIN, MARKETER, APPROVER}, NOBODY),
+    # Bundles and deliveries are records: their add URL is refused to everyone.
+    "downloadbundle": ("bundle", {ADMIN, MARKETER, APPROVER}, NOBODY, NOBODY, NOBODY),
     "webhookendpoint": ("endpoint", {ADMIN}, {ADMIN}, {ADMIN}, {ADMIN}),
     "webhookdelivery": ("delivery", {ADMIN}, NOBODY, NOBODY, NOBODY),
 }
