@@ -49,6 +49,7 @@ def test_order_bundle_uses_export_patterns(client, tokens, order):
     )
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
+    assert response.streaming  # written chunk by chunk, never built whole in memory
     assert 'filename="acme_ACME-0007_amazon_main.zip"' in response["Content-Disposition"]
     # Amazon MAIN by ASIN (two angles of one ASIN are numbered apart); no ASIN -> the naming convention.
     assert zip_names(response) == [
@@ -220,3 +221,34 @@ def test_record_only_models_have_no_add_form(client, model):
     add_url = reverse(f"wagtailsnippets_wagtail_lfcloud_{model}:add")
     assert listing.status_code == 200 and add_url.encode() not in listing.content
     assert client.get(add_url).status_code in (302, 403)
+
+
+@pytest.mark.django_db
+def test_admin_large_bundle_shows_its_link_when_ready(
+    client, brand, order, django_capture_on_commit_callbacks
+):
+    client.force_login(make_user("acme_admin_web", brand=brand, role=Role.BRAND_ADMIN))
+    url = reverse("wagtail_lfcloud_admin:bundle_order", args=[order.pk])
+    with (
+        override_settings(WAGTAIL_LFCLOUD_BUNDLE_ASYNC_THRESHOLD=1),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = client.post(url, {"channel": "amazon_main"})
+    bundle = DownloadBundle.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("wagtail_lfcloud_admin:bundle_detail", args=[bundle.pk])
+    detail = client.get(response["Location"])
+    download_url = reverse("wagtail_lfcloud_admin:bundle_download", args=[bundle.pk])
+    assert (
+        b'data-lfcloud-bundle-status="ready"' in detail.content
+        and download_url.encode() in detail.content
+    )
+    download = client.get(download_url)
+    assert download.status_code == 200 and len(zip_names(download)) == 3
+    # Another brand's admin cannot fetch it.
+    from tests.factories import make_brand
+
+    client.force_login(
+        make_user("initech_admin", brand=make_brand("Initech"), role=Role.BRAND_ADMIN)
+    )
+    assert client.get(download_url).status_code in (302, 403)
