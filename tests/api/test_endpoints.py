@@ -185,3 +185,10 @@ def test_openapi_schema_and_docs_are_served(client):
     paths = schema.json()["paths"]
     assert "/lfcloud/api/renditions/{brand}/{sku}/{angle}/{channel}" in paths
     assert client.get(f"{API}/docs").status_code == 200
+
+
+@pytest.mark.django_db
+def test_docs_follow_wagtails_docs_switch(client, settings):
+    settings.WAGTAILAPI_DOCS_ENABLED = False
+    assert client.get(f"{API}/openapi.json").status_code == 404
+    assert client.get(f"{API}/docs").status_code == 404

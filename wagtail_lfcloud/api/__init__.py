@@ -13,6 +13,10 @@ See ``docs/reference/api.md``.
 
 from __future__ import annotations
 
+from functools import wraps
+
+from django.conf import settings
+from django.http import Http404
 from django.urls import URLResolver, get_resolver, reverse
 from ninja import NinjaAPI, Swagger
 
@@ -51,6 +55,18 @@ class LFCloudNinjaAPI(NinjaAPI):
         return reverse(f"{_qualified_namespace(self.urls_namespace)}:api-root", kwargs=path_params)
 
 
+def _gate_docs(view):
+    """Serve the schema and docs only while ``WAGTAILAPI_DOCS_ENABLED`` (Wagtail's own switch) is true."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not getattr(settings, "WAGTAILAPI_DOCS_ENABLED", True):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 class _Docs(Swagger):
     def get_openapi_url(self, api, path_params):
         return reverse(
@@ -71,6 +87,7 @@ api = LFCloudNinjaAPI(
     openapi_url="/openapi.json",
     docs_url="/docs",
     docs=_Docs(),
+    docs_decorator=_gate_docs,
 )
 register_error_handlers(api)
 api.add_router("", router)
