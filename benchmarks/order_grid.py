@@ -32,7 +32,13 @@ def build(n_skus: int, n_angles: int):
 
     from tests.factories import make_brand, make_image, make_product, make_user
     from wagtail_lfcloud.conf import lfcloud_settings
-    from wagtail_lfcloud.models import AssetVersion, ChannelRendition, Order, OrderLine, VersionStatus
+    from wagtail_lfcloud.models import (
+        AssetVersion,
+        ChannelRendition,
+        Order,
+        OrderLine,
+        VersionStatus,
+    )
     from wagtail_lfcloud.order_grid import THUMBNAIL_SPEC
     from wagtail_lfcloud.orders import create_deliverables
 
@@ -59,10 +65,16 @@ def build(n_skus: int, n_angles: int):
         image.get_rendition(THUMBNAIL_SPEC)
         status = VersionStatus.CURRENT if i % 4 == 0 else VersionStatus.IN_REVIEW
         version = AssetVersion.objects.create(
-            asset=asset, number=1, image=image, status=status, original_filename=f"{asset.product.sku}.png"
+            asset=asset,
+            number=1,
+            image=image,
+            status=status,
+            original_filename=f"{asset.product.sku}.png",
         )
         if status == VersionStatus.CURRENT:
-            ChannelRendition.objects.create(version=version, channel="amazon_main", filter_spec="x", status="ready")
+            ChannelRendition.objects.create(
+                version=version, channel="amazon_main", filter_spec="x", status="ready"
+            )
     return order, make_user("bench-root", superuser=True), len(assets)
 
 
@@ -97,7 +109,9 @@ def main() -> None:
     parser.add_argument("--skus", type=int, default=300)
     parser.add_argument("--angles", type=int, default=6)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--profile", action="store_true", help="print a cProfile of one page and one JSON request")
+    parser.add_argument(
+        "--profile", action="store_true", help="print a cProfile of one page and one JSON request"
+    )
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
@@ -117,8 +131,10 @@ def main() -> None:
     try:
         start = time.perf_counter()
         order, user, cells = build(args.skus, args.angles)
-        print(f"built {args.skus} SKUs x {args.angles} angles = {cells} cells in {time.perf_counter() - start:.1f} s "
-              f"({connection.vendor})")
+        print(
+            f"built {args.skus} SKUs x {args.angles} angles = {cells} cells in {time.perf_counter() - start:.1f} s "
+            f"({connection.vendor})"
+        )
         client = Client()
         client.force_login(user)
         page = reverse("wagtail_lfcloud_admin:order_detail", args=[order.pk])
@@ -139,11 +155,18 @@ def main() -> None:
                 client.get(url)
                 profiler.disable()
                 pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
-        print(f"{'request':<18} {'status':>6} {'queries':>8} {'median ms':>10} {'min ms':>8} {'bytes':>9}")
+        print(
+            f"{'request':<18} {'status':>6} {'queries':>8} {'median ms':>10} {'min ms':>8} {'bytes':>9}"
+        )
         for name, r in results.items():
-            print(f"{name:<18} {r['status']:>6} {r['queries']:>8} {r['median_ms']:>10} {r['min_ms']:>8} {r['bytes']:>9}")
+            print(
+                f"{name:<18} {r['status']:>6} {r['queries']:>8} {r['median_ms']:>10} {r['min_ms']:>8} {r['bytes']:>9}"
+            )
     finally:
-        connection.creation.destroy_test_db(":memory:" if connection.vendor == "sqlite" else connection.settings_dict["NAME"], verbosity=0)
+        connection.creation.destroy_test_db(
+            ":memory:" if connection.vendor == "sqlite" else connection.settings_dict["NAME"],
+            verbosity=0,
+        )
 
 
 if __name__ == "__main__":

@@ -105,7 +105,11 @@ def notify_message(message) -> list:
     side = author_side(message.author, order.brand_id)
     other = BRAND_SIDE if side == STUDIO_SIDE else STUDIO_SIDE
     users = recipients(order.brand_id, other, "message", exclude_user=message.author)
-    author = (message.author.get_full_name() or message.author.get_username()) if message.author else "Someone"
+    author = (
+        (message.author.get_full_name() or message.author.get_username())
+        if message.author
+        else "Someone"
+    )
     _send(
         users,
         f"[{order.number}] New message from {author}",
@@ -114,7 +118,9 @@ def notify_message(message) -> list:
             "order": order,
             "message": message,
             "author": author,
-            "url": admin_url(reverse("wagtail_lfcloud_admin:order_detail", args=[order.pk]) + "#thread"),
+            "url": admin_url(
+                reverse("wagtail_lfcloud_admin:order_detail", args=[order.pk]) + "#thread"
+            ),
         },
     )
     return users
@@ -122,7 +128,11 @@ def notify_message(message) -> list:
 
 def _asset_context(version) -> dict:
     asset = version.asset
-    url = admin_url(reverse("wagtail_lfcloud_admin:order_detail", args=[asset.order_id])) if asset.order_id else ""
+    url = (
+        admin_url(reverse("wagtail_lfcloud_admin:order_detail", args=[asset.order_id]))
+        if asset.order_id
+        else ""
+    )
     return {"asset": asset, "version": version, "product": asset.product, "url": url}
 
 

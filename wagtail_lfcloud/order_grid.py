@@ -38,7 +38,9 @@ CELL_STATES = {
 def _asset_edit_url_pattern() -> str | None:
     # The Asset admin belongs to another part of the package; link to it when it is registered.
     try:
-        return reverse("wagtailsnippets_wagtail_lfcloud_asset:edit", args=["0"]).replace("/0/", "/{pk}/")
+        return reverse("wagtailsnippets_wagtail_lfcloud_asset:edit", args=["0"]).replace(
+            "/0/", "/{pk}/"
+        )
     except NoReverseMatch:
         return None
 
@@ -52,7 +54,9 @@ def build_grid(order: Order) -> dict[str, Any]:
     """
     # Plain tuples throughout: building model instances was most of the time for large orders.
     lines = [
-        SimpleNamespace(product_id=p, sku=sku, name=name, angles=angles or [], channels=channels or [])
+        SimpleNamespace(
+            product_id=p, sku=sku, name=name, angles=angles or [], channels=channels or []
+        )
         for p, sku, name, angles, channels in order.lines.order_by("sort_order", "pk").values_list(
             "product_id", "product__sku", "product__name", "angles", "channels"
         )
@@ -63,15 +67,26 @@ def build_grid(order: Order) -> dict[str, Any]:
 
     versions_of = AssetVersion.objects.filter(asset=OuterRef("pk"))
     assets = [
-        SimpleNamespace(pk=pk, product_id=p, angle=angle, channels=channels or [], latest=latest, current=current)
+        SimpleNamespace(
+            pk=pk,
+            product_id=p,
+            angle=angle,
+            channels=channels or [],
+            latest=latest,
+            current=current,
+        )
         for pk, p, angle, channels, latest, current in Asset.objects.filter(
             product_id__in={line.product_id for line in lines}
         )
         .annotate(
             latest_version_id=Subquery(versions_of.order_by("-number").values("pk")[:1]),
-            current_version_id=Subquery(versions_of.filter(status=VersionStatus.CURRENT).values("pk")[:1]),
+            current_version_id=Subquery(
+                versions_of.filter(status=VersionStatus.CURRENT).values("pk")[:1]
+            ),
         )
-        .values_list("pk", "product_id", "angle", "channels", "latest_version_id", "current_version_id")
+        .values_list(
+            "pk", "product_id", "angle", "channels", "latest_version_id", "current_version_id"
+        )
     ]
     by_cell = {(a.product_id, a.angle): a for a in assets}
     version_ids = {a.latest for a in assets} | {a.current for a in assets}
@@ -79,9 +94,9 @@ def build_grid(order: Order) -> dict[str, Any]:
     # version pk -> (number, status, image id)
     versions = {
         pk: (number, status, image_id)
-        for pk, number, status, image_id in AssetVersion.objects.filter(pk__in=version_ids).values_list(
-            "pk", "number", "status", "image_id"
-        )
+        for pk, number, status, image_id in AssetVersion.objects.filter(
+            pk__in=version_ids
+        ).values_list("pk", "number", "status", "image_id")
     }
     current_ids = [a.current for a in assets if a.current]
     ready: dict[int, set[str]] = {}
@@ -136,7 +151,11 @@ def build_grid(order: Order) -> dict[str, Any]:
                     number, status, image_id = latest
                     cell["version"] = number
                     cell["thumbnail"] = thumbs.get(image_id)
-                    state = "approved" if status in (VersionStatus.CURRENT, VersionStatus.SUPERSEDED) else status
+                    state = (
+                        "approved"
+                        if status in (VersionStatus.CURRENT, VersionStatus.SUPERSEDED)
+                        else status
+                    )
                     if asset.current and status != VersionStatus.CURRENT:
                         # A newer file is in review but an approved one exists: say so.
                         cell["has_approved"] = True
@@ -149,7 +168,9 @@ def build_grid(order: Order) -> dict[str, Any]:
             cell["overdue"] = overdue and state != "approved"
             totals[state] = totals.get(state, 0) + 1
             cells.append(cell)
-        rows.append({"sku": line.sku, "name": line.name, "product": line.product_id, "cells": cells})
+        rows.append(
+            {"sku": line.sku, "name": line.name, "product": line.product_id, "cells": cells}
+        )
 
     count = sum(totals.values())
     return {
@@ -177,7 +198,9 @@ def grid_fingerprint(order: Order) -> str:
     statuses, channel renditions, thumbnails, the order's status and due date, or today's date
     for the overdue flag). Five small queries whatever the order's size."""
     lines = list(
-        order.lines.order_by("sort_order", "pk").values_list("pk", "product_id", "angles", "channels", "product__updated_at")
+        order.lines.order_by("sort_order", "pk").values_list(
+            "pk", "product_id", "angles", "channels", "product__updated_at"
+        )
     )
     product_ids = {line[1] for line in lines}
     assets = Asset.objects.filter(product_id__in=product_ids)
@@ -190,7 +213,9 @@ def grid_fingerprint(order: Order) -> str:
         lines,
         assets.aggregate(n=Count("pk"), t=Max("updated_at")),
         versions.aggregate(n=Count("pk"), t=Max("status_changed_at")),
-        ChannelRendition.objects.filter(version__in=versions).aggregate(n=Count("pk"), t=Max("updated_at")),
+        ChannelRendition.objects.filter(version__in=versions).aggregate(
+            n=Count("pk"), t=Max("updated_at")
+        ),
         get_image_model()
         .get_rendition_model()
         .objects.filter(image__lfcloud_versions__in=versions, filter_spec=THUMBNAIL_SPEC)

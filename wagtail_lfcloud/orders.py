@@ -97,8 +97,11 @@ def line_errors(line: OrderLine, brand_id: int | None) -> dict[str, list[str]]:
         vocabulary = list(lfcloud_settings.ANGLES)
         unknown = [a for a in angles if a not in vocabulary]
         if unknown:
-            add("angles", _("Unknown angle(s): %(bad)s. Known angles: %(known)s.")
-                % {"bad": ", ".join(map(str, unknown)), "known": ", ".join(vocabulary)})
+            add(
+                "angles",
+                _("Unknown angle(s): %(bad)s. Known angles: %(known)s.")
+                % {"bad": ", ".join(map(str, unknown)), "known": ", ".join(vocabulary)},
+            )
         if len(set(angles)) != len(angles):
             add("angles", _("An angle is listed twice."))
     channels = line.channels
@@ -108,8 +111,11 @@ def line_errors(line: OrderLine, brand_id: int | None) -> dict[str, list[str]]:
         known = channel_keys()
         unknown = [c for c in channels if c not in known]
         if unknown:
-            add("channels", _("Unknown channel(s): %(bad)s. Known channels: %(known)s.")
-                % {"bad": ", ".join(map(str, unknown)), "known": ", ".join(known)})
+            add(
+                "channels",
+                _("Unknown channel(s): %(bad)s. Known channels: %(known)s.")
+                % {"bad": ", ".join(map(str, unknown)), "known": ", ".join(known)},
+            )
     if line.unit_price is not None and line.unit_price < 0:
         add("unit_price", _("The unit price cannot be negative."))
     if line.quantity is not None and line.quantity < 1:
@@ -121,7 +127,10 @@ def order_errors(order: Order, lines: Iterable[OrderLine] | None = None) -> list
     """Reasons ``order`` cannot be submitted; empty when it can."""
     lines = list(order.lines.select_related("product") if lines is None else lines)
     if not lines:
-        return [_("Order %(number)s has no lines: add at least one product before submitting.") % {"number": order.number}]
+        return [
+            _("Order %(number)s has no lines: add at least one product before submitting.")
+            % {"number": order.number}
+        ]
     problems = []
     seen: set[int] = set()
     for line in lines:
@@ -129,7 +138,9 @@ def order_errors(order: Order, lines: Iterable[OrderLine] | None = None) -> list
             for message in messages:
                 problems.append(f"{line.product.sku} ({field}): {message}")
         if line.product_id in seen:
-            problems.append(_("%(sku)s is on two lines: merge them into one.") % {"sku": line.product.sku})
+            problems.append(
+                _("%(sku)s is on two lines: merge them into one.") % {"sku": line.product.sku}
+            )
         seen.add(line.product_id)
     return problems
 
@@ -169,7 +180,9 @@ def create_deliverables(order: Order) -> list[Asset]:
                     asset.save()
                     existing[(line.product_id, angle)] = asset
                 else:
-                    merged = list(asset.channels) + [c for c in line.channels if c not in asset.channels]
+                    merged = list(asset.channels) + [
+                        c for c in line.channels if c not in asset.channels
+                    ]
                     if merged != asset.channels:
                         asset.channels = merged
                         asset.save(update_fields=["channels", "updated_at"])
@@ -183,7 +196,9 @@ def create_deliverables(order: Order) -> list[Asset]:
 def allowed_transitions(order: Order, user) -> list[Transition]:
     """The moves ``user`` may make from the order's current status (for buttons)."""
     return [
-        t for t in TRANSITIONS if t.source == order.status and has_capability(user, order.brand_id, t.capability)
+        t
+        for t in TRANSITIONS
+        if t.source == order.status and has_capability(user, order.brand_id, t.capability)
     ]
 
 
@@ -238,7 +253,12 @@ def transition(order: Order, new_status: str, user) -> Order:
             create_deliverables(locked)
         locked.status = new_status
         locked.save(update_fields=["status", "updated_at"])
-        log(locked, "wagtail_lfcloud.order_status", user=user, data={"from": old_status, "to": new_status})
+        log(
+            locked,
+            "wagtail_lfcloud.order_status",
+            user=user,
+            data={"from": old_status, "to": new_status},
+        )
         transaction.on_commit(
             lambda: signals.order_status_changed.send(
                 sender=Order, order=locked, old_status=old_status, new_status=new_status, user=user

@@ -19,7 +19,9 @@ def data(db):
     mine, theirs = make_brand("Acme"), make_brand("Globex")
     order = Order.objects.create(brand=mine, title="Mine", currency="EUR")
     other = Order.objects.create(brand=theirs, title="Theirs", currency="EUR")
-    invoice = Invoice.objects.create(order=order, number="INV-1", net_amount=Decimal("10"), tax_rate=Decimal("10"), currency="EUR")
+    invoice = Invoice.objects.create(
+        order=order, number="INV-1", net_amount=Decimal(10), tax_rate=Decimal(10), currency="EUR"
+    )
     return mine, order, other, invoice
 
 
@@ -39,7 +41,7 @@ def test_listing_is_scoped_by_brand(data):
     from wagtail_lfcloud.contrib.modeladmin.options import OrderModelAdmin
     from wagtail_lfcloud.models import Role
 
-    mine, order, other, _invoice = data
+    mine, order, _other, _invoice = data
     request = RequestFactory().get("/")
     request.user = make_user("admin", brand=mine, role=Role.BRAND_ADMIN)
     assert list(OrderModelAdmin().get_queryset(request)) == [order]

@@ -10,7 +10,9 @@ from tests.factories import make_brand, make_product, make_user
 from wagtail_lfcloud.models import Order, OrderLine, Role
 
 
-def make_order(brand, products=(), angles=("front", "back"), channels=("amazon_main",), price="10.00", **kwargs) -> Order:
+def make_order(
+    brand, products=(), angles=("front", "back"), channels=("amazon_main",), price="10.00", **kwargs
+) -> Order:
     """A draft order of ``brand`` with one line per product."""
     kwargs.setdefault("title", "Spring shoot")
     kwargs.setdefault("currency", "EUR")

@@ -10,7 +10,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.factories import make_image, make_product, make_user
-from wagtail_lfcloud.models import AssetVersion, ChannelRendition, Order, OrderStatus, Role, VersionStatus
+from wagtail_lfcloud.models import (
+    AssetVersion,
+    ChannelRendition,
+    Order,
+    OrderStatus,
+    Role,
+    VersionStatus,
+)
 from wagtail_lfcloud.order_grid import THUMBNAIL_SPEC, build_grid
 from wagtail_lfcloud.orders import create_deliverables
 
@@ -22,7 +29,11 @@ def add_version(asset, status=VersionStatus.IN_REVIEW, number=1, thumbnail=False
     if thumbnail:
         image.get_rendition(THUMBNAIL_SPEC)
     return AssetVersion.objects.create(
-        asset=asset, number=number, image=image, status=status, original_filename=f"{asset.product.sku}.png"
+        asset=asset,
+        number=number,
+        image=image,
+        status=status,
+        original_filename=f"{asset.product.sku}.png",
     )
 
 
@@ -39,7 +50,9 @@ def test_grid_shows_each_cells_state_thumbnail_and_channel_readiness(order):
     assets = {(a.product.sku, a.angle): a for a in create_deliverables(order)}
     add_version(assets[("ACME001", "front")], VersionStatus.IN_REVIEW, thumbnail=True)
     approved = add_version(assets[("ACME001", "back")], VersionStatus.CURRENT)
-    ChannelRendition.objects.create(version=approved, channel="amazon_main", filter_spec="x", status="ready")
+    ChannelRendition.objects.create(
+        version=approved, channel="amazon_main", filter_spec="x", status="ready"
+    )
     add_version(assets[("ACME002", "front")], VersionStatus.CHANGES_REQUESTED)
 
     grid = build_grid(order)
@@ -59,7 +72,9 @@ def test_grid_shows_each_cells_state_thumbnail_and_channel_readiness(order):
 
 
 def test_cells_of_an_overdue_order_are_flagged_until_approved(order):
-    Order.objects.filter(pk=order.pk).update(due_date=datetime.date(2000, 1, 1), status=OrderStatus.IN_PRODUCTION)
+    Order.objects.filter(pk=order.pk).update(
+        due_date=datetime.date(2000, 1, 1), status=OrderStatus.IN_PRODUCTION
+    )
     order.refresh_from_db()
     assets = create_deliverables(order)
     add_version(assets[0], VersionStatus.CURRENT)
@@ -104,13 +119,18 @@ def test_endpoint_answers_304_until_something_changes(client, order, users):
     approved = client.get(grid_url(order), headers={"If-None-Match": etag})
     assert approved.status_code == 200
     assert approved.json()["totals"]["approved"] == 1
-    assert client.get(grid_url(order), headers={"If-None-Match": approved["ETag"]}).status_code == 304
+    assert (
+        client.get(grid_url(order), headers={"If-None-Match": approved["ETag"]}).status_code == 304
+    )
 
 
 def test_another_brands_users_get_404(client, order, other_brand):
     client.force_login(make_user("spy", brand=other_brand, role=Role.BRAND_ADMIN))
     assert client.get(grid_url(order)).status_code == 404
-    assert client.get(reverse("wagtail_lfcloud_admin:order_detail", args=[order.pk])).status_code == 404
+    assert (
+        client.get(reverse("wagtail_lfcloud_admin:order_detail", args=[order.pk])).status_code
+        == 404
+    )
 
 
 def test_marketers_cannot_see_orders(client, order, users):
@@ -120,11 +140,19 @@ def test_marketers_cannot_see_orders(client, order, users):
 
 def _order_of_size(brand, n_skus, prefix):
     products = [make_product(brand, sku=f"{prefix}{i:04d}") for i in range(n_skus)]
-    order = make_order(brand, products, angles=["front", "back", "side"], channels=["amazon_main", "ig_square"])
+    order = make_order(
+        brand, products, angles=["front", "back", "side"], channels=["amazon_main", "ig_square"]
+    )
     for i, asset in enumerate(create_deliverables(order)):
         if i % 2 == 0:
-            version = add_version(asset, VersionStatus.CURRENT if i % 4 == 0 else VersionStatus.IN_REVIEW, thumbnail=i < 4)
-            ChannelRendition.objects.create(version=version, channel="amazon_main", filter_spec="x", status="ready")
+            version = add_version(
+                asset,
+                VersionStatus.CURRENT if i % 4 == 0 else VersionStatus.IN_REVIEW,
+                thumbnail=i < 4,
+            )
+            ChannelRendition.objects.create(
+                version=version, channel="amazon_main", filter_spec="x", status="ready"
+            )
     return order
 
 

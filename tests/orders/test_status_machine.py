@@ -8,7 +8,13 @@ from wagtail.models import ModelLogEntry
 from tests.factories import make_user
 from wagtail_lfcloud import signals
 from wagtail_lfcloud.models import Asset, Order, OrderStatus, Role
-from wagtail_lfcloud.orders import TRANSITIONS, OrderInvalid, TransitionError, allowed_transitions, transition
+from wagtail_lfcloud.orders import (
+    TRANSITIONS,
+    OrderInvalid,
+    TransitionError,
+    allowed_transitions,
+    transition,
+)
 from wagtail_lfcloud.permissions import CAPABILITIES
 
 from .conftest import make_order
@@ -23,7 +29,9 @@ def expected(source: str, target: str, role: str) -> bool:
 
 
 @pytest.mark.parametrize(("source", "target"), ALL_MOVES)
-def test_every_move_for_every_role(brand, products, source, target, django_capture_on_commit_callbacks):
+def test_every_move_for_every_role(
+    brand, products, source, target, django_capture_on_commit_callbacks
+):
     """Each role either makes the move (logged, signalled) or is refused with nothing changed."""
     order = make_order(brand, products[:1])
     received = []
@@ -43,16 +51,23 @@ def test_every_move_for_every_role(brand, products, source, target, django_captu
                 with django_capture_on_commit_callbacks(execute=True):
                     transition(order, target, user)
                 assert Order.objects.get(pk=order.pk).status == target, role
-                entry = ModelLogEntry.objects.get(action="wagtail_lfcloud.order_status", object_id=str(order.pk))
+                entry = ModelLogEntry.objects.get(
+                    action="wagtail_lfcloud.order_status", object_id=str(order.pk)
+                )
                 assert entry.data == {"from": source, "to": target}
                 assert entry.user == user
                 assert received == [(source, target, user)]
             else:
-                with django_capture_on_commit_callbacks(execute=True), pytest.raises(TransitionError) as exc:
+                with (
+                    django_capture_on_commit_callbacks(execute=True),
+                    pytest.raises(TransitionError) as exc,
+                ):
                     transition(order, target, user)
                 assert str(exc.value)
                 assert Order.objects.get(pk=order.pk).status == source, role
-                assert not ModelLogEntry.objects.filter(action="wagtail_lfcloud.order_status").exists()
+                assert not ModelLogEntry.objects.filter(
+                    action="wagtail_lfcloud.order_status"
+                ).exists()
                 assert received == []
     finally:
         signals.order_status_changed.disconnect(receiver)
@@ -86,7 +101,9 @@ def test_order_with_no_lines_cannot_be_submitted(brand, users):
     assert Order.objects.get(pk=empty.pk).status == OrderStatus.DRAFT
 
 
-def test_invalid_line_blocks_submission_and_nothing_is_half_saved(brand, other_brand, products, users):
+def test_invalid_line_blocks_submission_and_nothing_is_half_saved(
+    brand, other_brand, products, users
+):
     from tests.factories import make_product
 
     foreign = make_product(other_brand, sku="GLOBEX1")
@@ -98,7 +115,10 @@ def test_invalid_line_blocks_submission_and_nothing_is_half_saved(brand, other_b
 
 
 def test_allowed_transitions_are_the_buttons_a_role_sees(order, users):
-    assert [t.target for t in allowed_transitions(order, users[Role.BRAND_ADMIN])] == ["submitted", "cancelled"]
+    assert [t.target for t in allowed_transitions(order, users[Role.BRAND_ADMIN])] == [
+        "submitted",
+        "cancelled",
+    ]
     assert allowed_transitions(order, users[Role.STUDIO]) == []
     Order.objects.filter(pk=order.pk).update(status=OrderStatus.SUBMITTED)
     order.refresh_from_db()

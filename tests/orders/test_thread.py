@@ -10,7 +10,13 @@ from django.urls import reverse
 
 from tests.factories import make_image, make_user
 from wagtail_lfcloud import signals
-from wagtail_lfcloud.models import AssetVersion, MessageRead, NotificationPreference, OrderMessage, Role
+from wagtail_lfcloud.models import (
+    AssetVersion,
+    MessageRead,
+    NotificationPreference,
+    OrderMessage,
+    Role,
+)
 from wagtail_lfcloud.orders import create_deliverables
 from wagtail_lfcloud.views.orders import unread_messages
 
@@ -32,7 +38,9 @@ def studio_client(client, users):
     return client
 
 
-def test_a_studio_message_emails_the_brand_side_only(studio_client, order, users, django_capture_on_commit_callbacks):
+def test_a_studio_message_emails_the_brand_side_only(
+    studio_client, order, users, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = post(studio_client, order)
     assert response.status_code == 302
@@ -45,14 +53,18 @@ def test_a_studio_message_emails_the_brand_side_only(studio_client, order, users
     assert order_url(order) in mail.outbox[0].body
 
 
-def test_a_brand_message_emails_the_studio(client, order, users, django_capture_on_commit_callbacks):
+def test_a_brand_message_emails_the_studio(
+    client, order, users, django_capture_on_commit_callbacks
+):
     client.force_login(users[Role.APPROVER])
     with django_capture_on_commit_callbacks(execute=True):
         post(client, order, "Please use the grey background")
     assert [m.to for m in mail.outbox] == [["studio-user@example.com"]]
 
 
-def test_users_who_opted_out_get_no_email(studio_client, order, users, django_capture_on_commit_callbacks):
+def test_users_who_opted_out_get_no_email(
+    studio_client, order, users, django_capture_on_commit_callbacks
+):
     NotificationPreference.objects.create(user=users[Role.APPROVER], on_message=False)
     with django_capture_on_commit_callbacks(execute=True):
         post(studio_client, order)
@@ -65,11 +77,20 @@ def test_preferences_view_switches_emails_off(client, users):
     assert client.get(url).status_code == 200
     client.post(url, {"on_message": "on", "on_upload": "on"})
     pref = NotificationPreference.objects.get(user=users[Role.STUDIO])
-    assert (pref.on_message, pref.on_upload, pref.on_changes_requested, pref.on_approved) == (True, True, False, False)
+    assert (pref.on_message, pref.on_upload, pref.on_changes_requested, pref.on_approved) == (
+        True,
+        True,
+        False,
+        False,
+    )
 
 
-def test_attachment_is_stored_and_downloadable_by_the_thread_only(studio_client, order, users, other_brand, client):
-    response = post(studio_client, order, attachment=SimpleUploadedFile("notes.pdf", b"%PDF-1.4 tiny"))
+def test_attachment_is_stored_and_downloadable_by_the_thread_only(
+    studio_client, order, users, other_brand, client
+):
+    response = post(
+        studio_client, order, attachment=SimpleUploadedFile("notes.pdf", b"%PDF-1.4 tiny")
+    )
     assert response.status_code == 302
     message = OrderMessage.objects.get()
     url = reverse("wagtail_lfcloud_admin:order_message_attachment", args=[order.pk, message.pk])
@@ -90,7 +111,9 @@ def test_attachment_is_stored_and_downloadable_by_the_thread_only(studio_client,
     ],
 )
 @override_settings(WAGTAIL_LFCLOUD_ATTACHMENT_MAX_BYTES=1024)
-def test_bad_attachments_are_refused_and_nothing_is_saved(studio_client, order, name, content, expected):
+def test_bad_attachments_are_refused_and_nothing_is_saved(
+    studio_client, order, name, content, expected
+):
     response = post(studio_client, order, attachment=SimpleUploadedFile(name, content))
     assert response.status_code == 200
     assert expected in response.content.decode()
@@ -100,7 +123,10 @@ def test_bad_attachments_are_refused_and_nothing_is_saved(studio_client, order, 
 
 @override_settings(WAGTAIL_LFCLOUD_ATTACHMENT_EXTENSIONS=["exe"])
 def test_allowed_types_come_from_the_setting(studio_client, order):
-    assert post(studio_client, order, attachment=SimpleUploadedFile("run.exe", b"MZ")).status_code == 302
+    assert (
+        post(studio_client, order, attachment=SimpleUploadedFile("run.exe", b"MZ")).status_code
+        == 302
+    )
 
 
 def test_an_empty_message_is_refused(studio_client, order):
@@ -114,7 +140,9 @@ def test_read_state_and_unread_count(studio_client, client, order, users):
     post(studio_client, order, "two")
     admin = users[Role.BRAND_ADMIN]
     assert unread_messages(admin).count() == 2
-    assert unread_messages(users[Role.STUDIO]).count() == 0  # the author has read their own messages
+    assert (
+        unread_messages(users[Role.STUDIO]).count() == 0
+    )  # the author has read their own messages
     client.force_login(admin)
     page = client.get(order_url(order))
     assert page.context["unread_count"] == 2
@@ -131,21 +159,32 @@ def test_finance_cannot_post(client, order, users):
     assert not OrderMessage.objects.exists()
 
 
-def test_upload_changes_requested_and_approval_emails(order, users, django_capture_on_commit_callbacks):
+def test_upload_changes_requested_and_approval_emails(
+    order, users, django_capture_on_commit_callbacks
+):
     asset = create_deliverables(order)[0]
-    version = AssetVersion.objects.create(asset=asset, number=1, image=make_image(size=(8, 8)), original_filename="a.png")
+    version = AssetVersion.objects.create(
+        asset=asset, number=1, image=make_image(size=(8, 8)), original_filename="a.png"
+    )
     studio, approver = users[Role.STUDIO], users[Role.APPROVER]
     with django_capture_on_commit_callbacks(execute=True):
         signals.version_uploaded.send(sender=AssetVersion, version=version, user=studio)
-    assert sorted(m.to[0] for m in mail.outbox) == ["approver-user@example.com", "brand_admin-user@example.com"]
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "approver-user@example.com",
+        "brand_admin-user@example.com",
+    ]
     assert "ACME001 front v1" in mail.outbox[0].subject
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        signals.changes_requested.send(sender=AssetVersion, version=version, user=approver, comment="Too dark")
+        signals.changes_requested.send(
+            sender=AssetVersion, version=version, user=approver, comment="Too dark"
+        )
     assert [m.to for m in mail.outbox] == [["studio-user@example.com"]]
     assert "Too dark" in mail.outbox[0].body
     mail.outbox.clear()
     NotificationPreference.objects.create(user=studio, on_approved=False)
     with django_capture_on_commit_callbacks(execute=True):
-        signals.asset_approved.send(sender=type(asset), asset=asset, version=version, previous=None, user=approver)
+        signals.asset_approved.send(
+            sender=type(asset), asset=asset, version=version, previous=None, user=approver
+        )
     assert mail.outbox == []

@@ -66,7 +66,9 @@ class OrderQuerySet(models.QuerySet):
         line_total = models.Subquery(
             OrderLine.objects.filter(order=models.OuterRef("pk"))
             .values("order")
-            .annotate(t=Sum(ExpressionWrapper(F("unit_price") * F("quantity"), output_field=_MONEY)))
+            .annotate(
+                t=Sum(ExpressionWrapper(F("unit_price") * F("quantity"), output_field=_MONEY))
+            )
             .values("t")[:1],
             output_field=_MONEY,
         )
@@ -104,11 +106,17 @@ class Order(index.Indexed, ClusterableModel):
     the move and the user's role, logs it and sends ``order_status_changed``.
     """
 
-    brand = models.ForeignKey("wagtail_lfcloud.Brand", on_delete=models.PROTECT, related_name="orders")
+    brand = models.ForeignKey(
+        "wagtail_lfcloud.Brand", on_delete=models.PROTECT, related_name="orders"
+    )
     number = models.CharField(_("order number"), max_length=32, unique=True, blank=True)
     title = models.CharField(_("title"), max_length=255)
     status = models.CharField(
-        _("status"), max_length=32, choices=OrderStatus.choices, default=OrderStatus.DRAFT, db_index=True
+        _("status"),
+        max_length=32,
+        choices=OrderStatus.choices,
+        default=OrderStatus.DRAFT,
+        db_index=True,
     )
     due_date = models.DateField(_("due date"), null=True, blank=True)
     currency = models.CharField(_("currency"), max_length=3, validators=[validate_currency])
@@ -163,7 +171,9 @@ class Order(index.Indexed, ClusterableModel):
     @property
     def is_overdue(self) -> bool:
         return bool(
-            self.due_date and self.due_date < timezone.localdate() and self.status not in OrderStatus.finished()
+            self.due_date
+            and self.due_date < timezone.localdate()
+            and self.status not in OrderStatus.finished()
         )
 
 
@@ -171,13 +181,21 @@ class OrderLine(Orderable):
     """What is ordered for one product: its angles and channel deliverables, at a unit price."""
 
     order = ParentalKey(Order, on_delete=models.CASCADE, related_name="lines")
-    product = models.ForeignKey("wagtail_lfcloud.Product", on_delete=models.PROTECT, related_name="order_lines")
+    product = models.ForeignKey(
+        "wagtail_lfcloud.Product", on_delete=models.PROTECT, related_name="order_lines"
+    )
     angles = models.JSONField(_("angles"), default=list)
     channels = models.JSONField(_("channels"), default=list, blank=True)
     unit_price = models.DecimalField(
-        _("unit price"), max_digits=12, decimal_places=2, default=ZERO, validators=[MinValueValidator(ZERO)]
+        _("unit price"),
+        max_digits=12,
+        decimal_places=2,
+        default=ZERO,
+        validators=[MinValueValidator(ZERO)],
     )
-    quantity = models.PositiveIntegerField(_("quantity"), default=1, validators=[MinValueValidator(1)])
+    quantity = models.PositiveIntegerField(
+        _("quantity"), default=1, validators=[MinValueValidator(1)]
+    )
 
     class Meta(Orderable.Meta):
         verbose_name = _("order line")
@@ -221,7 +239,9 @@ class BriefReference(Orderable):
     """A reference image or document attached to a brief."""
 
     brief = ParentalKey(Brief, on_delete=models.CASCADE, related_name="references")
-    image = models.ForeignKey(get_image_model_string(), on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    image = models.ForeignKey(
+        get_image_model_string(), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     document = models.ForeignKey(
         "wagtaildocs.Document", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -235,9 +255,13 @@ class OrderMessage(models.Model):
     """One message in the brand <-> studio thread on an order."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="messages")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     body = models.TextField(_("message"))
-    attachment = models.FileField(_("attachment"), upload_to="lfcloud/messages/%Y/%m/", blank=True, max_length=255)
+    attachment = models.FileField(
+        _("attachment"), upload_to="lfcloud/messages/%Y/%m/", blank=True, max_length=255
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -256,13 +280,17 @@ class MessageRead(models.Model):
     read_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["message", "user"], name="lfcloud_messageread_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["message", "user"], name="lfcloud_messageread_unique")
+        ]
 
 
 class NotificationPreference(models.Model):
     """A user's choice of which LF Cloud emails they receive (all on by default)."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lfcloud_notifications")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lfcloud_notifications"
+    )
     on_message = models.BooleanField(_("new messages on my orders"), default=True)
     on_upload = models.BooleanField(_("new uploads"), default=True)
     on_changes_requested = models.BooleanField(_("changes requested"), default=True)
@@ -285,10 +313,16 @@ class Invoice(index.Indexed, models.Model):
         _("net amount"), max_digits=12, decimal_places=2, validators=[MinValueValidator(ZERO)]
     )
     tax_rate = models.DecimalField(
-        _("tax rate (%)"), max_digits=5, decimal_places=2, default=ZERO, validators=[MinValueValidator(ZERO)]
+        _("tax rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=ZERO,
+        validators=[MinValueValidator(ZERO)],
     )
     currency = models.CharField(_("currency"), max_length=3, validators=[validate_currency])
-    status = models.CharField(max_length=16, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT, db_index=True)
+    status = models.CharField(
+        max_length=16, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT, db_index=True
+    )
     issued_on = models.DateField(null=True, blank=True)
     due_on = models.DateField(null=True, blank=True)
     paid_on = models.DateField(null=True, blank=True)
@@ -328,7 +362,9 @@ class Invoice(index.Indexed, models.Model):
         errors = {}
         order = self.order if self.order_id else None
         if order is not None and self.currency and self.currency != order.currency:
-            errors["currency"] = _("The invoice currency (%(inv)s) must match the order's (%(order)s).") % {
+            errors["currency"] = _(
+                "The invoice currency (%(inv)s) must match the order's (%(order)s)."
+            ) % {
                 "inv": self.currency,
                 "order": order.currency,
             }
@@ -344,7 +380,9 @@ class Payment(models.Model):
     """Money received against an invoice."""
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
-    amount = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
+    amount = models.DecimalField(
+        max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
     received_on = models.DateField()
     method = models.CharField(max_length=64, blank=True)
     reference = models.CharField(max_length=128, blank=True)

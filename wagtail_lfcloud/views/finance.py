@@ -46,7 +46,9 @@ class FinanceIndexView(SafeExportIndexView):
             .select_related("order__brand")
             .annotate(
                 paid_total=Coalesce(
-                    Sum("payments__amount"), Value(ZERO), output_field=DecimalField(max_digits=14, decimal_places=2)
+                    Sum("payments__amount"),
+                    Value(ZERO),
+                    output_field=DecimalField(max_digits=14, decimal_places=2),
                 )
             )
         )

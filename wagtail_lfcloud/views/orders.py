@@ -16,8 +16,8 @@ from django.db import transaction
 from django.db.models import F
 from django.http import FileResponse, Http404, HttpResponseNotModified, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.template.loader import get_template
 from django.template.defaultfilters import filesizeformat
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -31,7 +31,16 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from .. import notifications
 from ..conf import lfcloud_settings
-from ..models import Asset, Brief, MessageRead, NotificationPreference, Order, OrderMessage, OrderStatus, VersionStatus
+from ..models import (
+    Asset,
+    Brief,
+    MessageRead,
+    NotificationPreference,
+    Order,
+    OrderMessage,
+    OrderStatus,
+    VersionStatus,
+)
 from ..order_grid import build_grid, grid_fingerprint
 from ..orders import TransitionError, allowed_transitions, transition
 from ..permissions import brand_ids_with, has_capability, scope
@@ -56,7 +65,9 @@ class OrderMessageForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["attachment"].help_text = _("Optional. Allowed types: %(types)s; at most %(size)s.") % {
+        self.fields["attachment"].help_text = _(
+            "Optional. Allowed types: %(types)s; at most %(size)s."
+        ) % {
             "types": ", ".join(lfcloud_settings.ATTACHMENT_EXTENSIONS),
             "size": filesizeformat(lfcloud_settings.ATTACHMENT_MAX_BYTES),
         }
@@ -76,7 +87,11 @@ class OrderMessageForm(forms.ModelForm):
         if upload.size > limit:
             raise forms.ValidationError(
                 _("%(name)s is %(size)s; attachments may be at most %(limit)s.")
-                % {"name": upload.name, "size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
+                % {
+                    "name": upload.name,
+                    "size": filesizeformat(upload.size),
+                    "limit": filesizeformat(limit),
+                }
             )
         return upload
 
@@ -118,9 +133,15 @@ def mark_read(user, order: Order) -> None:
 
 def _cell_html(product_id: int, cell: dict | None) -> str:
     if cell is None:
-        return format_html('<td class="lfcloud-cell lfcloud-cell--none" aria-label="{}">&ndash;</td>', _("Not ordered"))
+        return format_html(
+            '<td class="lfcloud-cell lfcloud-cell--none" aria-label="{}">&ndash;</td>',
+            _("Not ordered"),
+        )
     if cell["thumbnail"]:
-        thumb = format_html('<img class="lfcloud-cell__thumb" src="{}" alt="" loading="lazy" width="80">', cell["thumbnail"])
+        thumb = format_html(
+            '<img class="lfcloud-cell__thumb" src="{}" alt="" loading="lazy" width="80">',
+            cell["thumbnail"],
+        )
     else:
         thumb = mark_safe('<span class="lfcloud-cell__nothumb" aria-hidden="true"></span>')
     label = cell["label"] + (f" \u00b7 v{cell['version']}" if cell["version"] else "")
@@ -130,7 +151,11 @@ def _cell_html(product_id: int, cell: dict | None) -> str:
         "",
         '<span class="lfcloud-chip{}" title="{}">{}</span>',
         (
-            (" lfcloud-chip--ready" if c["ready"] else "", _("Ready") if c["ready"] else _("Not ready"), c["key"])
+            (
+                " lfcloud-chip--ready" if c["ready"] else "",
+                _("Ready") if c["ready"] else _("Not ready"),
+                c["key"],
+            )
             for c in cell["channels"]
         ),
     )
@@ -144,7 +169,9 @@ def _cell_html(product_id: int, cell: dict | None) -> str:
         thumb,
         cell["state"],
         label,
-        format_html('<span class="lfcloud-cell__channels">{}</span>', chips) if cell["channels"] else "",
+        format_html('<span class="lfcloud-cell__channels">{}</span>', chips)
+        if cell["channels"]
+        else "",
     )
 
 
@@ -155,11 +182,14 @@ def grid_body_html(grid: dict) -> str:
         "\n",
         '<tr><th scope="row"><strong>{}</strong><br><small>{}</small></th>{}</tr>',
         (
-            (row["sku"], row["name"], mark_safe("".join(_cell_html(row["product"], c) for c in row["cells"])))
+            (
+                row["sku"],
+                row["name"],
+                mark_safe("".join(_cell_html(row["product"], c) for c in row["cells"])),
+            )
             for row in grid["rows"]
         ),
     )
-
 
 
 class OrderDetailView(WagtailAdminTemplateMixin, TemplateView):
@@ -194,7 +224,9 @@ class OrderDetailView(WagtailAdminTemplateMixin, TemplateView):
         if form.is_valid():
             post_message(self.order, request.user, form)
             messages.success(request, _("Your message was posted."))
-            return redirect(reverse("wagtail_lfcloud_admin:order_detail", args=[self.order.pk]) + "#thread")
+            return redirect(
+                reverse("wagtail_lfcloud_admin:order_detail", args=[self.order.pk]) + "#thread"
+            )
         messages.error(request, _("Your message was not posted: see the errors below."))
         return self.render_to_response(self.get_context_data(message_form=form))
 
@@ -217,11 +249,17 @@ class OrderDetailView(WagtailAdminTemplateMixin, TemplateView):
             edit_url=reverse("wagtailsnippets_wagtail_lfcloud_order:edit", args=[order.pk]),
         )
         if has_capability(user, brand_id, "view_briefs"):
-            brief = Brief.objects.filter(order=order).prefetch_related("references__image", "references__document").first()
+            brief = (
+                Brief.objects.filter(order=order)
+                .prefetch_related("references__image", "references__document")
+                .first()
+            )
             context["brief"] = brief
             context["show_brief"] = True
             if brief is not None:
-                context["brief_edit_url"] = reverse("wagtailsnippets_wagtail_lfcloud_brief:edit", args=[brief.pk])
+                context["brief_edit_url"] = reverse(
+                    "wagtailsnippets_wagtail_lfcloud_brief:edit", args=[brief.pk]
+                )
         if self.can_message():
             thread = list(order.messages.select_related("author"))
             unread = set(unread_messages(user, order).values_list("pk", flat=True))
@@ -293,7 +331,9 @@ class MessageAttachmentView(View):
         if not message.attachment:
             raise Http404
         return FileResponse(
-            message.attachment.open("rb"), as_attachment=True, filename=os.path.basename(message.attachment.name)
+            message.attachment.open("rb"),
+            as_attachment=True,
+            filename=os.path.basename(message.attachment.name),
         )
 
 
@@ -315,7 +355,10 @@ class NotificationPreferencesView(WagtailAdminTemplateMixin, FormView):
     header_icon = "mail"
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "instance": notifications.preferences_for(self.request.user)}
+        return {
+            **super().get_form_kwargs(),
+            "instance": notifications.preferences_for(self.request.user),
+        }
 
     def form_valid(self, form):
         form.save()

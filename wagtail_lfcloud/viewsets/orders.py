@@ -50,7 +50,10 @@ class OrderLineForm(WagtailAdminModelForm):
         label=_("Angles"), choices=angle_choices, widget=forms.CheckboxSelectMultiple
     )
     channels = forms.MultipleChoiceField(
-        label=_("Channels"), choices=channel_choices, widget=forms.CheckboxSelectMultiple, required=False
+        label=_("Channels"),
+        choices=channel_choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
     )
 
     class Meta:
@@ -74,9 +77,15 @@ class OrderForm(BrandScopedForm):
         super().__init__(*args, **kwargs)
         if "currency" in self.fields:
             self.fields["currency"] = forms.ChoiceField(
-                label=_("Currency"), choices=currency_choices, initial=lfcloud_settings.DEFAULT_CURRENCY
+                label=_("Currency"),
+                choices=currency_choices,
+                initial=lfcloud_settings.DEFAULT_CURRENCY,
             )
-        if self.instance.pk and self.instance.status != OrderStatus.DRAFT and "brand" in self.fields:
+        if (
+            self.instance.pk
+            and self.instance.status != OrderStatus.DRAFT
+            and "brand" in self.fields
+        ):
             # The deliverables already belong to this brand.
             self.fields["brand"].disabled = True
 
@@ -84,7 +93,9 @@ class OrderForm(BrandScopedForm):
         # Child forms are cleaned after the parent's clean(), so the line/brand check runs here,
         # once both sides are known.
         valid = super().is_valid()
-        brand: Brand | None = self.cleaned_data.get("brand") or getattr(self.instance, "brand", None)
+        brand: Brand | None = self.cleaned_data.get("brand") or getattr(
+            self.instance, "brand", None
+        )
         formset = self.formsets.get("lines")
         if brand is None or formset is None:
             return valid
@@ -92,7 +103,9 @@ class OrderForm(BrandScopedForm):
             data = getattr(form, "cleaned_data", None) or {}
             product = data.get("product")
             if product is not None and not data.get("DELETE") and product.brand_id != brand.pk:
-                form.add_error("product", _("%(sku)s belongs to another brand.") % {"sku": product.sku})
+                form.add_error(
+                    "product", _("%(sku)s belongs to another brand.") % {"sku": product.sku}
+                )
                 valid = False
         return valid
 
@@ -102,10 +115,15 @@ class OrderForm(BrandScopedForm):
 
 class OrderFilterSet(WagtailFilterSet):
     brand = django_filters.ModelChoiceFilter(
-        queryset=lambda request: brands_with(getattr(request, "user", None), "view_orders"), label=_("Brand")
+        queryset=lambda request: brands_with(getattr(request, "user", None), "view_orders"),
+        label=_("Brand"),
     )
-    status = django_filters.ChoiceFilter(choices=OrderStatus.choices, widget=forms.RadioSelect, empty_label=_("All"))
-    due_date = django_filters.DateFromToRangeFilter(label=_("Due date"), widget=DateRangePickerWidget)
+    status = django_filters.ChoiceFilter(
+        choices=OrderStatus.choices, widget=forms.RadioSelect, empty_label=_("All")
+    )
+    due_date = django_filters.DateFromToRangeFilter(
+        label=_("Due date"), widget=DateRangePickerWidget
+    )
 
     class Meta:
         model = Order
@@ -137,7 +155,11 @@ class OrderEditView(EditView):
     def save_instance(self):
         with transaction.atomic():
             instance = super().save_instance()
-            if instance.status in (OrderStatus.SUBMITTED, OrderStatus.IN_PRODUCTION, OrderStatus.IN_REVIEW):
+            if instance.status in (
+                OrderStatus.SUBMITTED,
+                OrderStatus.IN_PRODUCTION,
+                OrderStatus.IN_REVIEW,
+            ):
                 # Lines added after submission get their deliverables too.
                 create_deliverables(instance)
         return instance
@@ -163,11 +185,31 @@ class OrderViewSet(BrandScopedViewSet):
         "currency",
         "updated_at",
     ]
-    list_export = ["number", "title", "brand", "status", "due_date", "currency", "subtotal", "line_count", "created_at"]
+    list_export = [
+        "number",
+        "title",
+        "brand",
+        "status",
+        "due_date",
+        "currency",
+        "subtotal",
+        "line_count",
+        "created_at",
+    ]
     export_headings = {"subtotal": _("Subtotal"), "line_count": _("Lines")}
     export_filename = "orders"
     inspect_view_enabled = True
-    inspect_view_fields = ["number", "title", "brand", "status", "due_date", "currency", "notes", "created_by", "created_at"]
+    inspect_view_fields = [
+        "number",
+        "title",
+        "brand",
+        "status",
+        "due_date",
+        "currency",
+        "notes",
+        "created_by",
+        "created_at",
+    ]
     edit_handler = ObjectList(
         [
             FieldPanel("brand"),
@@ -188,7 +230,9 @@ class BriefForm(WagtailAdminModelForm):
         super().__init__(*args, **kwargs)
         user = getattr(self, "for_user", None)
         if "order" in self.fields and user is not None:
-            self.fields["order"].queryset = Order.objects.filter(brand__in=brands_with(user, "manage_orders"))
+            self.fields["order"].queryset = Order.objects.filter(
+                brand__in=brands_with(user, "manage_orders")
+            )
 
     def clean(self):
         cleaned = super().clean()
@@ -196,8 +240,16 @@ class BriefForm(WagtailAdminModelForm):
         if formset is not None:
             for form in formset.forms:
                 data = getattr(form, "cleaned_data", {})
-                if data and not data.get("DELETE") and not data.get("image") and not data.get("document"):
-                    form.add_error(None, _("Choose a reference image or a document (or remove this reference)."))
+                if (
+                    data
+                    and not data.get("DELETE")
+                    and not data.get("image")
+                    and not data.get("document")
+                ):
+                    form.add_error(
+                        None,
+                        _("Choose a reference image or a document (or remove this reference)."),
+                    )
         return cleaned
 
 
@@ -218,7 +270,9 @@ class BriefViewSet(BrandScopedViewSet):
             FieldPanel("order"),
             FieldPanel("instructions"),
             FieldPanel("guidelines"),
-            FieldRowPanel([FieldPanel("shoot_date"), FieldPanel("first_drafts_due"), FieldPanel("finals_due")]),
+            FieldRowPanel(
+                [FieldPanel("shoot_date"), FieldPanel("first_drafts_due"), FieldPanel("finals_due")]
+            ),
             InlinePanel(
                 "references",
                 heading=_("References"),
@@ -238,21 +292,30 @@ class InvoiceForm(WagtailAdminModelForm):
         super().__init__(*args, **kwargs)
         user = getattr(self, "for_user", None)
         if user is not None and "order" in self.fields:
-            self.fields["order"].queryset = Order.objects.filter(brand__in=brands_with(user, "manage_invoices"))
+            self.fields["order"].queryset = Order.objects.filter(
+                brand__in=brands_with(user, "manage_invoices")
+            )
         if "currency" in self.fields:
             self.fields["currency"] = forms.ChoiceField(
-                label=_("Currency"), choices=currency_choices, initial=lfcloud_settings.DEFAULT_CURRENCY
+                label=_("Currency"),
+                choices=currency_choices,
+                initial=lfcloud_settings.DEFAULT_CURRENCY,
             )
 
 
 class InvoiceFilterSet(WagtailFilterSet):
     order__brand = django_filters.ModelChoiceFilter(
-        queryset=lambda request: brands_with(getattr(request, "user", None), "view_invoices"), label=_("Brand")
+        queryset=lambda request: brands_with(getattr(request, "user", None), "view_invoices"),
+        label=_("Brand"),
     )
     status = django_filters.ChoiceFilter(
-        choices=Invoice._meta.get_field("status").choices, widget=forms.RadioSelect, empty_label=_("All")
+        choices=Invoice._meta.get_field("status").choices,
+        widget=forms.RadioSelect,
+        empty_label=_("All"),
     )
-    issued_on = django_filters.DateFromToRangeFilter(label=_("Issued"), widget=DateRangePickerWidget)
+    issued_on = django_filters.DateFromToRangeFilter(
+        label=_("Issued"), widget=DateRangePickerWidget
+    )
     due_on = django_filters.DateFromToRangeFilter(label=_("Due"), widget=DateRangePickerWidget)
 
     class Meta:
@@ -327,9 +390,15 @@ class InvoiceViewSet(BrandScopedViewSet):
         [
             FieldPanel("order"),
             FieldRowPanel([FieldPanel("number"), FieldPanel("status")]),
-            FieldRowPanel([FieldPanel("net_amount"), FieldPanel("tax_rate"), FieldPanel("currency")]),
+            FieldRowPanel(
+                [FieldPanel("net_amount"), FieldPanel("tax_rate"), FieldPanel("currency")]
+            ),
             MultiFieldPanel(
-                [FieldRowPanel([FieldPanel("issued_on"), FieldPanel("due_on"), FieldPanel("paid_on")])],
+                [
+                    FieldRowPanel(
+                        [FieldPanel("issued_on"), FieldPanel("due_on"), FieldPanel("paid_on")]
+                    )
+                ],
                 heading=_("Dates"),
             ),
         ],
@@ -360,10 +429,29 @@ class PaymentViewSet(BrandScopedViewSet):
     view_capability = "view_invoices"
     brand_path = "invoice__order__brand"
     index_view_class = PaymentIndexView
-    list_display = ["invoice", "amount", Column("currency", accessor="invoice.currency"), "received_on", "method", "reference"]
+    list_display = [
+        "invoice",
+        "amount",
+        Column("currency", accessor="invoice.currency"),
+        "received_on",
+        "method",
+        "reference",
+    ]
     list_filter = ["received_on"]
-    list_export = ["invoice.number", "invoice.order.number", "amount", "invoice.currency", "received_on", "method", "reference"]
-    export_headings = {"invoice.number": _("Invoice"), "invoice.order.number": _("Order"), "invoice.currency": _("Currency")}
+    list_export = [
+        "invoice.number",
+        "invoice.order.number",
+        "amount",
+        "invoice.currency",
+        "received_on",
+        "method",
+        "reference",
+    ]
+    export_headings = {
+        "invoice.number": _("Invoice"),
+        "invoice.order.number": _("Order"),
+        "invoice.currency": _("Currency"),
+    }
     export_filename = "payments"
     inspect_view_enabled = True
     edit_handler = ObjectList(

@@ -16,7 +16,9 @@ class BrandScopedModelAdmin(ModelAdmin):
     brand_path = "brand"
 
     def get_queryset(self, request):
-        return scope(super().get_queryset(request), request.user, self.view_capability, self.brand_path)
+        return scope(
+            super().get_queryset(request), request.user, self.view_capability, self.brand_path
+        )
 
 
 class OrderModelAdmin(BrandScopedModelAdmin):
@@ -36,11 +38,29 @@ class InvoiceModelAdmin(BrandScopedModelAdmin):
     menu_icon = "form"
     view_capability = "view_invoices"
     brand_path = "order__brand"
-    list_display = ("number", "order", "status", "net_amount", "tax_amount", "gross_amount", "currency", "due_on")
+    list_display = (
+        "number",
+        "order",
+        "status",
+        "net_amount",
+        "tax_amount",
+        "gross_amount",
+        "currency",
+        "due_on",
+    )
     list_filter = ("status", "issued_on")
     search_fields = ("number",)
     inspect_view_enabled = True
-    list_export = ("number", "order", "status", "net_amount", "tax_rate", "tax_amount", "gross_amount", "currency")
+    list_export = (
+        "number",
+        "order",
+        "status",
+        "net_amount",
+        "tax_rate",
+        "tax_amount",
+        "gross_amount",
+        "currency",
+    )
 
 
 class LFCloudModelAdminGroup(ModelAdminGroup):
