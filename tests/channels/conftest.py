@@ -9,12 +9,3 @@ def product_image(db):
     data = encode(product_shot((600, 600), fill=0.7), quality=92, exif=exif_with_privacy())
     return make_image(data, "SKU1_2025-10_front.jpg")
 
-
-@pytest.fixture(autouse=True)
-def _clear_rendition_cache():
-    """Image pks repeat across tests; a rendition cached by an earlier test must not leak."""
-    from django.core.cache import caches
-
-    for cache in caches.all():
-        cache.clear()
-    yield
