@@ -17,6 +17,7 @@ from wagtail_lfcloud.models import (
     OrderMessage,
     Role,
 )
+from wagtail_lfcloud.order_grid import THUMBNAIL_SPEC
 from wagtail_lfcloud.orders import create_deliverables
 from wagtail_lfcloud.views.orders import unread_messages
 
@@ -174,6 +175,8 @@ def test_upload_changes_requested_and_approval_emails(
         "brand_admin-user@example.com",
     ]
     assert "ACME001 front v1" in mail.outbox[0].subject
+    # ... and the grid thumbnail was made in the background.
+    assert version.image.renditions.filter(filter_spec=THUMBNAIL_SPEC).exists()
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         signals.changes_requested.send(

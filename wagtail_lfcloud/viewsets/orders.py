@@ -193,10 +193,15 @@ class OrderViewSet(BrandScopedViewSet):
         "due_date",
         "currency",
         "subtotal",
+        "invoiced_amount",
         "line_count",
         "created_at",
     ]
-    export_headings = {"subtotal": _("Subtotal"), "line_count": _("Lines")}
+    export_headings = {
+        "subtotal": _("Subtotal"),
+        "invoiced_amount": _("Invoiced (net)"),
+        "line_count": _("Lines"),
+    }
     export_filename = "orders"
     inspect_view_enabled = True
     inspect_view_fields = [
