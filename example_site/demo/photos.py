@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import random
+import zlib
 
 from PIL import Image, ImageDraw, ImageFilter
 
@@ -17,7 +18,8 @@ def product_photo(seed: int, angle: str, size: tuple[int, int] = (1600, 1600), *
     ``fill`` is the share of the longest side the product spans; ``version`` shifts the colour slightly,
     the way a retouch would.
     """
-    rng = random.Random(seed * 31 + hash(angle) % 997)
+    # zlib.crc32, not hash(): str hashes change per process, and the demo photos should not.
+    rng = random.Random(seed * 31 + zlib.crc32(angle.encode()) % 997)
     width, height = size
     image = Image.new("RGB", size, background)
     colour = PALETTE[seed % len(PALETTE)]
