@@ -141,3 +141,13 @@ def test_invoice_currency_must_match_the_order(order):
     with pytest.raises(ValidationError) as exc:
         invoice.full_clean()
     assert "must match the order's (EUR)" in exc.value.message_dict["currency"][0]
+
+
+def test_a_brief_reference_needs_an_image_or_a_document(order):
+    from tests.factories import make_image
+    from wagtail_lfcloud.models import Brief, BriefReference
+
+    brief = Brief.objects.create(order=order)
+    with pytest.raises(ValidationError, match="Choose a reference image or a document"):
+        BriefReference(brief=brief, caption="like this").full_clean()
+    BriefReference(brief=brief, image=make_image(size=(8, 8)), caption="like this").full_clean()

@@ -250,6 +250,12 @@ class BriefReference(Orderable):
     class Meta(Orderable.Meta):
         verbose_name = _("reference")
 
+    def clean(self) -> None:
+        if not self.image_id and not self.document_id:
+            raise ValidationError(
+                _("Choose a reference image or a document (or remove this reference).")
+            )
+
 
 class OrderMessage(models.Model):
     """One message in the brand <-> studio thread on an order."""

@@ -239,24 +239,6 @@ class BriefForm(WagtailAdminModelForm):
                 brand__in=brands_with(user, "manage_orders")
             )
 
-    def clean(self):
-        cleaned = super().clean()
-        formset = getattr(self, "formsets", {}).get("references")
-        if formset is not None:
-            for form in formset.forms:
-                data = getattr(form, "cleaned_data", {})
-                if (
-                    data
-                    and not data.get("DELETE")
-                    and not data.get("image")
-                    and not data.get("document")
-                ):
-                    form.add_error(
-                        None,
-                        _("Choose a reference image or a document (or remove this reference)."),
-                    )
-        return cleaned
-
 
 class BriefViewSet(BrandScopedViewSet):
     model = Brief
