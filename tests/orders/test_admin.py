@@ -245,6 +245,18 @@ def test_dashboard_panels(client, order, users):
     assert "Orders in production" not in html
 
 
+def test_dashboard_panels_only_show_the_users_brands(client, order, other_brand):
+    Order.objects.filter(pk=order.pk).update(
+        status=OrderStatus.IN_PRODUCTION, due_date=datetime.date(2001, 1, 1)
+    )
+    create_deliverables(order)
+    make_order(other_brand, [], title="Globex shoot", status=OrderStatus.IN_PRODUCTION)
+    client.force_login(make_user("globex-studio", brand=other_brand, role=Role.STUDIO))
+    html = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert "Globex shoot" in html
+    assert order.number not in html and "Overdue deliverables" not in html
+
+
 def test_editing_a_submitted_order_adds_deliverables_for_new_lines(client, order, products, users):
     from wagtail_lfcloud.orders import transition
 
