@@ -74,7 +74,21 @@
       if (bar) bar.value = grid.totals.percent_approved;
     }
     var status = document.querySelector('[data-order-status]');
-    if (status && grid.order) status.textContent = grid.order.status_label;
+    if (status && grid.order && status.dataset.orderStatus !== grid.order.status) {
+      // Someone else moved the order: the buttons on this page are for the old status.
+      status.textContent = grid.order.status_label;
+      status.dataset.orderStatus = grid.order.status;
+      var actions = document.querySelector('[data-order-actions]');
+      if (actions) {
+        actions.querySelectorAll('form').forEach(function (form) { form.remove(); });
+        if (!actions.querySelector('[data-status-changed]')) {
+          var link = el('a', 'button button-small button-secondary', actions.dataset.reloadLabel || 'Reload');
+          link.href = window.location.pathname;
+          link.dataset.statusChanged = '';
+          actions.insertBefore(link, actions.firstChild);
+        }
+      }
+    }
   }
 
   function start(table) {
