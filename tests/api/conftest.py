@@ -39,14 +39,6 @@ def approve(asset, number: int, color=(200, 30, 30), channels=("amazon_main",)) 
     return version
 
 
-@pytest.fixture(autouse=True)
-def _clear_caches():
-    """Wagtail caches renditions by image id; ids repeat between tests, media roots do not."""
-    from django.core.cache import caches
-
-    for cache in caches.all():
-        cache.clear()
-
 
 @pytest.fixture
 def brand(db):

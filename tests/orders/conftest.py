@@ -30,14 +30,6 @@ def make_order(
     return order
 
 
-@pytest.fixture(autouse=True)
-def _clear_caches():
-    """Wagtail caches renditions by image pk; pks repeat between rolled-back tests."""
-    from django.core.cache import caches
-
-    for cache in caches.all():
-        cache.clear()
-
 
 @pytest.fixture
 def brand(db):

@@ -1,7 +1,6 @@
 """Fixtures of the storage tests: the moto S3 server (see tests/s3.py) and an uploader."""
 
 import pytest
-from django.core.cache import caches
 
 from tests.factories import make_asset, make_brand, make_product, make_user
 from tests.s3 import moto_server, s3_storages  # noqa: F401 (fixtures)
@@ -23,15 +22,3 @@ class Studio:
 def studio(db) -> Studio:
     return Studio()
 
-
-@pytest.fixture(autouse=True)
-def _empty_caches():
-    """Start every test with empty caches.
-
-    Wagtail caches renditions by image id and file hash; database ids are reused between tests
-    (rolled back) and test images are often byte-identical, so a rendition cached by an earlier
-    test would otherwise stand in for one this test expects to be generated and stored.
-    """
-    for cache in caches.all():
-        cache.clear()
-    yield
