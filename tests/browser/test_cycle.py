@@ -166,6 +166,7 @@ def test_order_to_api(login, example_site, tmp_path):
             expect(cell_state(brand, sku, angle)).to_have_attribute("data-state", "in_review", timeout=30_000)
     assert brand.evaluate("window.lfcloudNotReloaded === true"), "the order grid must update without a reload"
     expect(brand.locator("main")).to_contain_text("4 in review")
+    expect(brand.locator("main")).to_contain_text(re.compile("in production", re.I))  # the studio's move
     screenshot(brand, "07-grid-live")
     brand.reload()  # the thread is not live: the studio's question shows on the next visit
     expect(brand.locator("[data-message]")).to_contain_text("straps of the day pack")
