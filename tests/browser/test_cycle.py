@@ -235,6 +235,8 @@ def test_order_to_api(login, example_site, tmp_path):
         assert set(statuses) <= {"current"}, f"a marketer saw {statuses} with status={status}"
 
     # 11. ... and downloads the Amazon bundle of the order: files named by ASIN, v2 inside.
+    # Marketers cannot open the Orders listing (whose row menu links here for brand admins) and
+    # nothing else links to an order's bundle page yet, so the marketer follows a shared link.
     order_id = re.search(r"/orders/(\d+)/", order_url).group(1)
     marketer.goto(f"/admin/lfcloud/bundles/order/{order_id}/")
     marketer.select_option("select[name=channel]", "amazon_main")
