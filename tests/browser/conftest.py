@@ -31,7 +31,13 @@ EXAMPLE_SITE = ROOT / "example_site"
 CHROMIUM = os.environ.get("LFCLOUD_CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "lfcloud-demo"
 #: Where each step's screenshot goes; the tutorial (docs/tutorial/first-steps.md) shows them.
-SCREENSHOTS = ROOT / "docs" / "img" / "tutorial"
+#: Screenshots go to test-results/ (ignored by git); LFCLOUD_UPDATE_SCREENSHOTS=1 refreshes the
+#: tutorial's own pictures in docs/img/tutorial/ instead, so a plain test run never edits the docs.
+SCREENSHOTS = (
+    ROOT / "docs" / "img" / "tutorial"
+    if os.environ.get("LFCLOUD_UPDATE_SCREENSHOTS") == "1"
+    else ROOT / "test-results" / "screenshots"
+)
 VIEWPORT = {"width": 1280, "height": 800}
 CHROMIUM_ARGS = [
     "--headless",
@@ -190,7 +196,7 @@ def login(chromium, example_site):  # chromium first: without a browser, fail be
 
 
 def screenshot(page, name: str) -> Path:
-    """Save the page as ``docs/img/tutorial/<name>.png`` (viewport only, to keep the PNGs small)."""
+    """Save the page as ``<SCREENSHOTS>/<name>.png`` (viewport only, to keep the PNGs small)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     png = page.screenshot(full_page=False)
