@@ -121,3 +121,20 @@ def test_asset_edit_form_offers_only_the_users_brands(client, workflow, brand, p
     assert list(choices) == list(Product.objects.filter(brand=brand))
     listing = client.get(reverse("wagtailsnippets_wagtail_lfcloud_asset:list"))
     assert b"Upload files" in listing.content
+
+
+
+def test_marketer_reaches_a_bundle_of_the_approved_files_from_the_library(
+    client, workflow, brand, studio, approver, marketer
+):
+    """The library links marketers to a channel bundle of the current files they see, and only those."""
+    (approved,) = add_assets(brand, studio, approver, 1)
+    add_assets(brand, studio, approver, 1, start=1, approve=False)
+    client.force_login(marketer)
+    response = client.get(reverse("wagtail_lfcloud_admin:library"))
+    link = response.context["bundle_url"]
+    assert link == reverse("wagtail_lfcloud_admin:bundle_selection") + f"?asset={approved.pk}"
+    assert b"data-lfcloud-bundle-link" in response.content
+    assert client.get(link).status_code == 200
+    client.force_login(studio)  # the studio may not download bundles: no link
+    assert client.get(reverse("wagtail_lfcloud_admin:library")).context["bundle_url"] is None

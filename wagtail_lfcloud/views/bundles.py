@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, TemplateView
 from wagtail.admin import messages
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets import ListingButton
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 
@@ -20,6 +19,7 @@ from ..bundles import BundleError, iter_zip, plan_bundle, request_bundle
 from ..channels.registry import get_presets
 from ..models import Asset, DownloadBundle, Order
 from ..permissions import brand_ids_with, has_capability, scope
+from .base import LFCloudPageMixin
 
 
 class BundleForm(forms.Form):
@@ -37,7 +37,7 @@ class BundleForm(forms.Form):
         ]
 
 
-class BundleRequestView(WagtailAdminTemplateMixin, FormView):
+class BundleRequestView(LFCloudPageMixin, FormView):
     """Choose a channel, then download the zip (or wait for a large one to be built)."""
 
     template_name = "wagtail_lfcloud/bundles/create.html"
@@ -141,7 +141,7 @@ def _bundle_for(request, pk: int) -> DownloadBundle:
     return bundle
 
 
-class BundleDetailView(WagtailAdminTemplateMixin, TemplateView):
+class BundleDetailView(LFCloudPageMixin, TemplateView):
     """A bundle's status, with its download link once built."""
 
     template_name = "wagtail_lfcloud/bundles/detail.html"

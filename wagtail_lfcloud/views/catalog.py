@@ -6,13 +6,13 @@ from django import forms
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin import messages
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from django.views.generic import FormView
+from wagtail.admin import messages
+from wagtail.log_actions import log
 
 from ..importers import ImportFailed, import_products
 from ..permissions import brand_ids_with, brands_with
-from wagtail.log_actions import log
+from .base import LFCloudPageMixin
 
 
 class ProductImportForm(forms.Form):
@@ -24,7 +24,7 @@ class ProductImportForm(forms.Form):
         self.fields["brand"].queryset = brands_with(user, "manage_catalog")
 
 
-class ProductImportView(WagtailAdminTemplateMixin, FormView):
+class ProductImportView(LFCloudPageMixin, FormView):
     template_name = "wagtail_lfcloud/products/import.html"
     form_class = ProductImportForm
     page_title = _("Import products")

@@ -8,6 +8,8 @@ whatever the number of assets on it.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -16,12 +18,12 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.images import get_image_model
 
 from ..conf import lfcloud_settings
 from ..models import AssetVersion, Catalog, ChannelRendition, Season, VersionStatus
 from ..permissions import brand_ids_with, brands_with
+from .base import LFCloudPageMixin
 
 #: Thumbnail spec of the library (the same Wagtail's image listing uses, pre-generated on upload).
 THUMBNAIL_SPEC = "max-165x165"
@@ -93,7 +95,7 @@ def library_queryset(user, data: dict):
     return queryset.order_by("asset__product__sku", "asset__angle", "-number")
 
 
-class LibraryView(WagtailAdminTemplateMixin, TemplateView):
+class LibraryView(LFCloudPageMixin, TemplateView):
     template_name = "wagtail_lfcloud/library/index.html"
     page_title = _("Asset library")
     header_icon = "image"
@@ -128,7 +130,19 @@ class LibraryView(WagtailAdminTemplateMixin, TemplateView):
         query = self.request.GET.copy()
         query.pop("p", None)
         context.update(form=form, page=page, versions=page.object_list, query=query.urlencode())
+        context["bundle_url"] = self.bundle_url(page.object_list)
         return context
+
+    def bundle_url(self, versions) -> str | None:
+        """A link to a channel bundle of the approved files shown, for people who may download bundles."""
+        allowed = brand_ids_with(self.request.user, "download_bundles")
+        ids = sorted({
+            v.asset_id for v in versions
+            if v.status == VersionStatus.CURRENT and (allowed is None or v.asset.brand_id in allowed)
+        })
+        if not ids:
+            return None
+        return reverse("wagtail_lfcloud_admin:bundle_selection") + "?" + urlencode([("asset", i) for i in ids])
 
 
 class LibraryMenuItem(MenuItem):

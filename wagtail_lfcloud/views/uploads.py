@@ -14,12 +14,12 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, View
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from ..conf import lfcloud_settings
 from ..naming import format_example
 from ..permissions import brand_ids_with, brands_with
 from ..uploads import UploadRefused, upload_version
+from .base import LFCloudPageMixin
 
 
 class UploadForm(forms.Form):
@@ -54,7 +54,7 @@ def _upload_one(file, brand, user, filename=None) -> dict:
     }
 
 
-class UploadView(WagtailAdminTemplateMixin, FormView):
+class UploadView(LFCloudPageMixin, FormView):
     """The upload page: pick a brand, drop files or a folder, watch each file go through."""
 
     template_name = "wagtail_lfcloud/uploads/upload.html"
