@@ -15,3 +15,19 @@ def _clear_caches():
     for cache in caches.all():
         cache.clear()
     yield
+
+
+@pytest.fixture
+def brand(db):
+    """A brand (suites that need another one define their own ``brand`` fixture)."""
+    from tests.factories import make_brand
+
+    return make_brand("Acme")
+
+
+@pytest.fixture
+def other_brand(db):
+    """A second brand, whose data must never show up for ``brand``'s people."""
+    from tests.factories import make_brand
+
+    return make_brand("Globex")

@@ -245,35 +245,29 @@ def on_groups_changed(sender, instance, action, reverse, model, pk_set, **kwargs
 
 
 @transaction.atomic
+def _change_membership(brand: Brand, role: str, user, by, *, add: bool) -> bool:
+    group = role_group(brand, role)
+    if user.groups.filter(pk=group.pk).exists() == add:
+        return False
+    # Tell the m2m_changed handler this change is logged here, with the acting user.
+    setattr(user, _LOGGED_ATTR, True)
+    try:
+        (user.groups.add if add else user.groups.remove)(group)
+    finally:
+        delattr(user, _LOGGED_ATTR)
+    forget_roles(user)
+    _log_change(brand, role, user, "added" if add else "removed", by)
+    return True
+
+
 def assign_role(brand: Brand, role: str, user, by=None) -> bool:
     """Give ``user`` the ``role`` on ``brand``; logs it. Returns False if they already had it."""
-    group = role_group(brand, role)
-    if user.groups.filter(pk=group.pk).exists():
-        return False
-    setattr(user, _LOGGED_ATTR, True)
-    try:
-        user.groups.add(group)
-    finally:
-        delattr(user, _LOGGED_ATTR)
-    forget_roles(user)
-    _log_change(brand, role, user, "added", by)
-    return True
+    return _change_membership(brand, role, user, by, add=True)
 
 
-@transaction.atomic
 def remove_role(brand: Brand, role: str, user, by=None) -> bool:
     """Take ``role`` on ``brand`` away from ``user``; logs it. Returns False if they did not have it."""
-    group = role_group(brand, role)
-    if not user.groups.filter(pk=group.pk).exists():
-        return False
-    setattr(user, _LOGGED_ATTR, True)
-    try:
-        user.groups.remove(group)
-    finally:
-        delattr(user, _LOGGED_ATTR)
-    forget_roles(user)
-    _log_change(brand, role, user, "removed", by)
-    return True
+    return _change_membership(brand, role, user, by, add=False)
 
 
 def members(brand: Brand) -> dict[str, list]:

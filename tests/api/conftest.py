@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from wagtail.models import APIToken
 
-from tests.factories import make_asset, make_brand, make_image, make_product, make_user
+from tests.factories import make_asset, make_image, make_product, make_user
 from wagtail_lfcloud.channels.pipeline import build_channel_renditions
 from wagtail_lfcloud.models import AssetVersion, Role, VersionStatus
 
@@ -37,17 +37,6 @@ def approve(asset, number: int, color=(200, 30, 30), channels=("amazon_main",)) 
     if channels:
         build_channel_renditions(version, list(channels))
     return version
-
-
-
-@pytest.fixture
-def brand(db):
-    return make_brand("Acme")
-
-
-@pytest.fixture
-def other_brand(db):
-    return make_brand("Globex")
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.factories import make_brand, make_product, make_user
+from tests.factories import make_product, make_user
 from wagtail_lfcloud.models import Order, OrderLine, Role
 
 
@@ -28,17 +28,6 @@ def make_order(
             sort_order=i,
         )
     return order
-
-
-
-@pytest.fixture
-def brand(db):
-    return make_brand("Acme")
-
-
-@pytest.fixture
-def other_brand(db):
-    return make_brand("Globex")
 
 
 @pytest.fixture
