@@ -60,3 +60,34 @@ def check_originals_not_public(app_configs=None, **kwargs):
             )
         )
     return warnings
+
+
+@register(Tags.security)
+def check_workflow_reports_scoped(app_configs=None, **kwargs):
+    """W042: Wagtail's workflow reports must run the package's brand-scoped views."""
+    from django.urls import NoReverseMatch, Resolver404, resolve, reverse
+
+    from .views.reports import REPORT_VIEWS
+
+    unscoped = []
+    for name, (_wagtail_class, ours) in REPORT_VIEWS.items():
+        try:
+            view_class = getattr(resolve(reverse(f"wagtailadmin_reports:{name}")).func, "view_class", None)
+        except (NoReverseMatch, Resolver404):
+            continue  # Wagtail's admin is not mounted, or the report is gone: nothing to scope
+        except Exception:  # noqa: BLE001 - a broken URLconf is reported by Django's own checks
+            return []
+        if view_class is not ours:
+            unscoped.append(name)
+    if not unscoped:
+        return []
+    return [
+        Warning(
+            "Wagtail's workflow reports (%s) list every brand's files in review to anyone who may edit "
+            "pages: the package's brand-scoped views are not in place." % ", ".join(unscoped),
+            hint="Another app replaced these report views, or Wagtail's admin URLs were built before "
+            "wagtail_lfcloud's hooks ran. Make sure 'wagtail_lfcloud' is in INSTALLED_APPS and that no other "
+            "app swaps the reports; see docs/reference/roles.md.",
+            id="wagtail_lfcloud.W042",
+        )
+    ]

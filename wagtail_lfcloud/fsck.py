@@ -29,9 +29,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.storage import Storage
 from django.db.models import Count, Exists, OuterRef, Q
 from wagtail.images import get_image_model
-from wagtail.models import ModelLogEntry
 
-from .models import Asset, AssetVersion, VersionStatus
+from .models import Asset, AssetVersion, BrandLogEntry, VersionStatus
 
 #: Folder Wagtail stores originals in (``AbstractImage.get_upload_to``).
 ORIGINALS_FOLDER = "original_images"
@@ -150,7 +149,7 @@ def _asset_problems(report: Report) -> list[Problem]:
     without_current = dict(assets.filter(current_count=0, has_versions=True).values_list("pk", "live"))
     approved = {
         int(pk)
-        for pk in ModelLogEntry.objects.filter(
+        for pk in BrandLogEntry.objects.filter(
             content_type=ContentType.objects.get_for_model(Asset),
             action="wagtail_lfcloud.version_approved",
             object_id__in=[str(pk) for pk in without_current],

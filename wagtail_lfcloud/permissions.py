@@ -42,6 +42,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
 }
 
 _CACHE_ATTR = "_lfcloud_brand_roles"
+# The audit log's per-user caches (wagtail_lfcloud.audit), derived from the roles too.
+_AUDIT_CT_CACHE_ATTR = "_lfcloud_log_content_type_ids"
+_AUDIT_FILTER_CACHE_ATTR = "_lfcloud_log_filter"
 
 
 def brand_roles(user) -> dict[int, frozenset[str]]:
@@ -61,8 +64,8 @@ def brand_roles(user) -> dict[int, frozenset[str]]:
 
 def forget_roles(user) -> None:
     """Drop the per-object cache after changing a user's groups."""
-    # The image policy caches rules derived from the roles on the same object.
-    for attr in (_CACHE_ATTR, "_lfcloud_image_rules"):
+    # The image policy and the audit log cache rules derived from the roles on the same object.
+    for attr in (_CACHE_ATTR, "_lfcloud_image_rules", _AUDIT_CT_CACHE_ATTR, _AUDIT_FILTER_CACHE_ATTR):
         if hasattr(user, attr):
             delattr(user, attr)
 

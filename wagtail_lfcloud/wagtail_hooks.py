@@ -18,6 +18,15 @@ def register_admin_urls():
     return [path("lfcloud/", include(admin_urls, namespace="wagtail_lfcloud_admin"))]
 
 
+@hooks.register("register_admin_urls")
+def scope_workflow_reports():
+    # Runs while Wagtail builds its admin URLs, before it wraps the views in its decorators.
+    from .views.reports import scope_report_urls
+
+    scope_report_urls()
+    return []
+
+
 @hooks.register("register_image_operations")
 def register_image_operations():
     from .channels.operations import get_image_operations
@@ -41,9 +50,12 @@ def register_notification_preferences(request):
 
 @hooks.register("register_log_actions")
 def register_log_actions(actions):
+    from .audit import register_log_models
     from .log_actions import register
 
     register(actions)
+    # The package's models and the image model log to the brand-aware BrandLogEntry.
+    register_log_models(actions)
 
 
 @hooks.register("register_admin_menu_item")

@@ -8,10 +8,9 @@ import zipfile
 import pytest
 from django.test.utils import override_settings
 from django.urls import reverse
-from wagtail.models import ModelLogEntry
 
 from tests.factories import make_asset, make_product, make_user
-from wagtail_lfcloud.models import DownloadBundle, Order, OrderLine, Role
+from wagtail_lfcloud.models import BrandLogEntry, DownloadBundle, Order, OrderLine, Role
 
 from .conftest import API, approve, auth
 
@@ -57,7 +56,7 @@ def test_order_bundle_uses_export_patterns(client, tokens, order):
         "B000TEST01.MAIN.jpg",
         "NOASIN-1_2026-01_front_amazon_main.jpg",
     ]
-    entry = ModelLogEntry.objects.get(action="wagtail_lfcloud.bundle_exported")
+    entry = BrandLogEntry.objects.get(action="wagtail_lfcloud.bundle_exported")
     assert entry.data["files"] == 3 and entry.data["order"] == "ACME-0007"
 
 

@@ -2,11 +2,11 @@
 
 import pytest
 from django.urls import reverse
-from wagtail.models import ModelLogEntry, TaskState
+from wagtail.models import TaskState
 
 from tests.factories import image_upload, make_asset, make_brand, make_image, make_user
 from wagtail_lfcloud import signals
-from wagtail_lfcloud.models import AssetVersion, VersionStatus
+from wagtail_lfcloud.models import AssetVersion, BrandLogEntry, VersionStatus
 from wagtail_lfcloud.uploads import upload_version
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +54,7 @@ def test_approving_a_version_that_is_no_longer_the_latest_does_not_make_it_curre
     assert v1.status == VersionStatus.SUPERSEDED and v1.approved_task_state_id == step.pk
     assert v2.status == VersionStatus.IN_REVIEW
     assert not asset.versions.filter(status=VersionStatus.CURRENT).exists()
-    assert ModelLogEntry.objects.filter(action="wagtail_lfcloud.stale_approval", object_id=str(asset.pk)).exists()
+    assert BrandLogEntry.objects.filter(action="wagtail_lfcloud.stale_approval", object_id=str(asset.pk)).exists()
 
 
 def test_the_admin_refuses_to_approve_a_replaced_version(client, brand, asset, studio, approver):
@@ -76,7 +76,7 @@ def test_approving_twice_leaves_one_current_version(client, brand, asset, studio
     second = client.post(action_url(asset, step), follow=True)
     assert first.status_code == 302 and second.status_code == 200
     assert asset.versions.filter(status=VersionStatus.CURRENT).count() == 1
-    assert ModelLogEntry.objects.filter(action="wagtail_lfcloud.version_approved").count() == 1
+    assert BrandLogEntry.objects.filter(action="wagtail_lfcloud.version_approved").count() == 1
 
 
 def test_approvers_of_another_brand_cannot_act(client, brand, asset, studio, approver):

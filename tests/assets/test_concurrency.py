@@ -11,10 +11,10 @@ from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
-from wagtail.models import Collection, ModelLogEntry, TaskState
+from wagtail.models import Collection, TaskState
 
 from tests.factories import image_upload, make_asset, make_brand, make_product, make_user
-from wagtail_lfcloud.models import AssetVersion, VersionStatus
+from wagtail_lfcloud.models import AssetVersion, BrandLogEntry, VersionStatus
 from wagtail_lfcloud.uploads import upload_version
 from wagtail_lfcloud.workflows import ensure_default_workflow
 
@@ -99,7 +99,7 @@ def test_two_approvals_at_once_make_one_current_version(setup):
     assert errors == []
     assert responses == [302, 302]
     assert asset.versions.filter(status=VersionStatus.CURRENT).count() == 1
-    assert ModelLogEntry.objects.filter(action="wagtail_lfcloud.version_approved").count() == 1
+    assert BrandLogEntry.objects.filter(action="wagtail_lfcloud.version_approved").count() == 1
     assert TaskState.objects.for_instance(asset).filter(task__name="Brand approval", status="approved").count() == 1
 
 

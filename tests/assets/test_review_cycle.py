@@ -3,10 +3,10 @@ with a pinned comment, a second upload, approval through Wagtail's workflow acti
 
 import pytest
 from django.urls import reverse
-from wagtail.models import ModelLogEntry, TaskState
+from wagtail.models import TaskState
 
 from tests.factories import image_upload, make_asset
-from wagtail_lfcloud.models import AssetComment, BrandCollection, ChannelRendition, VersionStatus
+from wagtail_lfcloud.models import AssetComment, BrandCollection, BrandLogEntry, ChannelRendition, VersionStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +62,7 @@ def test_full_review_cycle(client, brand, product, workflow, studio, approver, d
     assert response.status_code == 302
     v1.refresh_from_db()
     assert v1.status == VersionStatus.CHANGES_REQUESTED
-    assert ModelLogEntry.objects.filter(action="wagtail_lfcloud.changes_requested", object_id=str(asset.pk)).exists()
+    assert BrandLogEntry.objects.filter(action="wagtail_lfcloud.changes_requested", object_id=str(asset.pk)).exists()
 
     # v2 is uploaded; reviewing it shows v1's pinned comment as earlier feedback.
     client.force_login(studio)
@@ -94,7 +94,7 @@ def test_full_review_cycle(client, brand, product, workflow, studio, approver, d
     assert stage_of(v1.image) == "archive"
     asset.refresh_from_db()
     assert asset.current_version == v2
-    assert ModelLogEntry.objects.filter(action="wagtail_lfcloud.version_approved", object_id=str(asset.pk)).exists()
+    assert BrandLogEntry.objects.filter(action="wagtail_lfcloud.version_approved", object_id=str(asset.pk)).exists()
     # The channel set was generated in the background task (immediate backend in tests).
     rendition = ChannelRendition.objects.get(version=v2, channel="amazon_additional")
     assert rendition.status == ChannelRendition.Status.READY

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from wagtail.models import ModelLogEntry
 
 from tests.factories import make_user
 from wagtail_lfcloud import signals
-from wagtail_lfcloud.models import Asset, Order, OrderStatus, Role
+from wagtail_lfcloud.models import Asset, BrandLogEntry, Order, OrderStatus, Role
 from wagtail_lfcloud.orders import (
     TRANSITIONS,
     OrderInvalid,
@@ -44,14 +43,14 @@ def test_every_move_for_every_role(
         for role in Role.values:
             Order.objects.filter(pk=order.pk).update(status=source)
             order.refresh_from_db()
-            ModelLogEntry.objects.all().delete()
+            BrandLogEntry.objects.all().delete()
             received.clear()
             user = make_user(f"u-{role}", brand=brand, role=role)
             if expected(source, target, role):
                 with django_capture_on_commit_callbacks(execute=True):
                     transition(order, target, user)
                 assert Order.objects.get(pk=order.pk).status == target, role
-                entry = ModelLogEntry.objects.get(
+                entry = BrandLogEntry.objects.get(
                     action="wagtail_lfcloud.order_status", object_id=str(order.pk)
                 )
                 assert entry.data == {"from": source, "to": target}
@@ -65,7 +64,7 @@ def test_every_move_for_every_role(
                     transition(order, target, user)
                 assert str(exc.value)
                 assert Order.objects.get(pk=order.pk).status == source, role
-                assert not ModelLogEntry.objects.filter(
+                assert not BrandLogEntry.objects.filter(
                     action="wagtail_lfcloud.order_status"
                 ).exists()
                 assert received == []

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
+from wagtail.log_actions import log
 
 from tests.factories import make_asset, make_brand, make_image, make_product, make_user
 from wagtail_lfcloud.library import collection_for_product
@@ -92,6 +93,10 @@ def make_full_world(name: str) -> BrandWorld:
         brand=brand, name=f"{name} hook", url="https://example.com/hook", secret="s3cret"
     )
     delivery = WebhookDelivery.objects.create(endpoint=endpoint, event="asset.approved", payload={"brand": brand.slug})
+    # A history for Wagtail's site history report: one line per object, written as Wagtail does.
+    for obj in (world.product, world.asset, world.raw, world.final, world.archived, order, brief, invoice, payment,
+                comment, bundle, endpoint):
+        log(obj, "wagtail.edit", user=admin)
     world.extra.update(
         order=order, brief=brief, invoice=invoice, payment=payment, message=message, comment=comment,
         bundle=bundle, endpoint=endpoint, delivery=delivery,

@@ -2,11 +2,10 @@
 
 import pytest
 from django.urls import reverse
-from wagtail.models import ModelLogEntry
 
 from tests.roles.helpers import make_brand_world
 from tests.s3 import moto_server, s3_storages  # noqa: F401 (fixtures)
-from wagtail_lfcloud.models import Role
+from wagtail_lfcloud.models import BrandLogEntry, Role
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +27,7 @@ def test_roles_that_handle_originals_download_them_with_their_upload_name(client
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == acme.raw.file.open("rb").read()
     assert 'filename="Acme1_front_v2.png"' in response["Content-Disposition"]
-    entry = ModelLogEntry.objects.get(action="wagtail_lfcloud.original_downloaded")
+    entry = BrandLogEntry.objects.get(action="wagtail_lfcloud.original_downloaded")
     assert entry.user_id == acme.users[role].pk
     assert entry.object_id == str(acme.asset.pk)
     assert entry.data["version"] == 2
@@ -41,7 +40,7 @@ def test_marketers_and_finance_never_get_originals(client, worlds, role):
     for version in (acme.version, acme.draft_version):
         response = client.get(url(version))
         assert response.status_code == 404
-    assert not ModelLogEntry.objects.filter(action="wagtail_lfcloud.original_downloaded").exists()
+    assert not BrandLogEntry.objects.filter(action="wagtail_lfcloud.original_downloaded").exists()
 
 
 def test_another_brands_original_answers_like_a_missing_one(client, worlds):
@@ -82,4 +81,4 @@ def test_with_s3_the_download_is_a_short_lived_signed_redirect(client, s3_storag
     assert "Signature" in location
     with urllib.request.urlopen(location) as remote:
         assert remote.read() == acme.final.file.open("rb").read()
-    assert ModelLogEntry.objects.filter(action="wagtail_lfcloud.original_downloaded").count() == 1
+    assert BrandLogEntry.objects.filter(action="wagtail_lfcloud.original_downloaded").count() == 1

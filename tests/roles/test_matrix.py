@@ -211,11 +211,26 @@ IMAGE_VIEWS: dict[str, Route] = {
     "wagtailimages_chooser:chosen": r(lambda w: [w.final.pk], {ADMIN, MARKETER, APPROVER}),
 }
 
+#: Wagtail's reports: the site history lists log lines (BrandLogEntry scopes the package's and the
+#: images'), the workflow reports list files in review (brand-scoped views, views/reports.py). The
+#: page reports and the workflow reports need page permissions, which no role grants.
+REPORT_VIEWS: dict[str, Route] = {
+    f"wagtailadmin_reports:{name}": r(allowed=allowed)
+    for names, allowed in (
+        (("site_history", "site_history_results"), ALL),
+        (("workflow", "workflow_results", "workflow_tasks", "workflow_tasks_results"), NOBODY),
+        (("locked_pages", "locked_pages_results", "aging_pages", "aging_pages_results"), NOBODY),
+        (("page_types_usage", "page_types_usage_results"), NOBODY),
+    )
+    for name in names
+}
+
 TABLE: dict[str, Route] = {
     **{name: route for model, spec in SNIPPETS.items() for name, route in snippet_routes(model, *spec).items()},
     **ADMIN_VIEWS,
     **API_VIEWS,
     **IMAGE_VIEWS,
+    **REPORT_VIEWS,
 }
 
 
@@ -233,7 +248,8 @@ def _walk(patterns, namespaces=()):
 
 def package_url_names() -> set[str]:
     """Every named URL in a ``wagtail_lfcloud*`` namespace, a snippet namespace of the package's
-    models, or Wagtail's image admin and chooser (which the package's image policy governs)."""
+    models, Wagtail's image admin and chooser (which the package's image policy governs), or
+    Wagtail's reports (the site history lists the package's log lines)."""
     return {
         name
         for name in _walk(get_resolver().url_patterns)
@@ -244,6 +260,7 @@ def package_url_names() -> set[str]:
                 "wagtailsnippetchoosers_wagtail_lfcloud_",
                 "wagtailimages:",
                 "wagtailimages_chooser:",
+                "wagtailadmin_reports:",
             )
         )
     }

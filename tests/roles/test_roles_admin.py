@@ -2,10 +2,9 @@
 
 import pytest
 from django.urls import reverse
-from wagtail.models import ModelLogEntry
 
 from tests.factories import make_brand, make_user
-from wagtail_lfcloud.models import Role
+from wagtail_lfcloud.models import BrandLogEntry, Role
 from wagtail_lfcloud.permissions import has_capability
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +63,7 @@ def test_brand_admin_adds_and_removes_people_and_it_is_logged(client, acme):
     response = client.post(url, {"remove": ann.pk, "role": Role.APPROVER}, follow=True)
     assert "ann is no longer Approver for Acme" in response.content.decode()
     assert not has_capability(make_user_fresh("ann"), acme, "review")
-    changes = ModelLogEntry.objects.filter(action="wagtail_lfcloud.role_changed").order_by("pk")
+    changes = BrandLogEntry.objects.filter(action="wagtail_lfcloud.role_changed").order_by("pk")
     changes = [(e.data["member"], e.data["change"], e.data["via"], e.user_id) for e in changes]
     assert changes[-2:] == [("ann", "added", "roles screen", boss.pk), ("ann", "removed", "roles screen", boss.pk)]
     assert len(changes) == 3  # and boss's own setup, made outside the Roles screen
@@ -73,12 +72,12 @@ def test_brand_admin_adds_and_removes_people_and_it_is_logged(client, acme):
 def test_bad_input_says_what_was_wrong(client, acme):
     client.force_login(make_user("boss", brand=acme, role=Role.BRAND_ADMIN))
     url = reverse("wagtail_lfcloud_admin:roles_brand", args=["acme"])
-    before = ModelLogEntry.objects.filter(action="wagtail_lfcloud.role_changed").count()
+    before = BrandLogEntry.objects.filter(action="wagtail_lfcloud.role_changed").count()
     html = client.post(url, {"user": "nobody", "role": Role.MARKETER}).content.decode()
     assert "No active user has the username or email nobody." in html
     html = client.post(url, {"user": "boss", "role": "king"}).content.decode()
     assert "Select a valid choice" in html
-    assert ModelLogEntry.objects.filter(action="wagtail_lfcloud.role_changed").count() == before
+    assert BrandLogEntry.objects.filter(action="wagtail_lfcloud.role_changed").count() == before
 
 
 def test_brand_admin_cannot_remove_their_own_admin_role(client, acme):

@@ -3,10 +3,10 @@
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.management import CommandError, call_command
-from wagtail.models import GroupCollectionPermission, ModelLogEntry
+from wagtail.models import GroupCollectionPermission
 
 from tests.factories import make_brand, make_user
-from wagtail_lfcloud.models import BrandCollection, BrandRole, Role
+from wagtail_lfcloud.models import BrandCollection, BrandLogEntry, BrandRole, Role
 from wagtail_lfcloud.roles import assign_role, ensure_brand_roles, remove_role, role_group
 
 pytestmark = pytest.mark.django_db
@@ -123,7 +123,7 @@ def test_role_changes_are_logged():
     assert assign_role(brand, Role.MARKETER, ann, by=boss) is False
     assert ann.groups.filter(name="Acme: Marketer").exists()
     assert remove_role(brand, Role.MARKETER, ann, by=boss) is True
-    entries = ModelLogEntry.objects.filter(action="wagtail_lfcloud.role_changed").order_by("pk")
+    entries = BrandLogEntry.objects.filter(action="wagtail_lfcloud.role_changed").order_by("pk")
     entries = [e for e in entries if e.data["member"] == "ann"]  # boss's setup is logged too
     assert [(e.data["member"], e.data["role"], e.data["change"], e.user_id) for e in entries] == [
         ("ann", "marketer", "added", boss.pk),
@@ -173,7 +173,7 @@ def test_role_changes_made_in_wagtails_user_and_group_editors_are_logged_too():
     ann.groups.add(role_group(brand, Role.STUDIO))  # as Wagtail's user editor does
     role_group(brand, Role.FINANCE).user_set.add(bob)  # as Wagtail's group editor does
     ann.groups.remove(role_group(brand, Role.STUDIO))
-    entries = ModelLogEntry.objects.filter(action="wagtail_lfcloud.role_changed").order_by("pk")
+    entries = BrandLogEntry.objects.filter(action="wagtail_lfcloud.role_changed").order_by("pk")
     assert [(e.data["member"], e.data["role"], e.data["change"], e.data["via"], e.user_id) for e in entries] == [
         ("ann", "studio", "added", "another screen", None),
         ("bob", "finance", "added", "another screen", None),

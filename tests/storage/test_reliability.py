@@ -15,11 +15,11 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from wagtail.images import get_image_model
-from wagtail.models import Collection, ModelLogEntry, TaskState
+from wagtail.models import Collection, TaskState
 
 from tests.factories import make_asset, make_brand, make_product, make_user
 from wagtail_lfcloud.fsck import check
-from wagtail_lfcloud.models import AssetVersion, Role, VersionStatus
+from wagtail_lfcloud.models import AssetVersion, BrandLogEntry, Role, VersionStatus
 from wagtail_lfcloud.uploads import UploadRefused, upload_version
 from wagtail_lfcloud.workflows import ensure_default_workflow
 
@@ -174,7 +174,7 @@ def test_parallel_approvals_leave_exactly_one_current_version_per_asset(shop):
     for asset in assets.values():
         statuses = dict(asset.versions.values_list("number", "status"))
         assert statuses == {1: VersionStatus.SUPERSEDED, 2: VersionStatus.CURRENT}
-        approvals = ModelLogEntry.objects.filter(
+        approvals = BrandLogEntry.objects.filter(
             action="wagtail_lfcloud.version_approved", object_id=str(asset.pk)
         ).values_list("data__version", flat=True)
         assert sorted(approvals) == [1, 2], "each version approved exactly once"

@@ -1,6 +1,7 @@
 """Models of wagtail-lfcloud, one module per part of the domain."""
 
 from .assets import Asset, AssetComment, AssetVersion, BrandApprovalTask, ComplianceTask, VersionStatus
+from .audit import BrandLogEntry
 from .catalog import Brand, Catalog, Product, Season
 from .channels import ChannelRendition
 from .delivery import DownloadBundle, WebhookDelivery, WebhookEndpoint
@@ -26,6 +27,7 @@ __all__ = [
     "BrandApprovalTask",
     "Brand",
     "BrandCollection",
+    "BrandLogEntry",
     "BrandRole",
     "Brief",
     "BriefReference",

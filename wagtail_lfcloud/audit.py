@@ -1,0 +1,150 @@
+"""Who may read which audit-log line.
+
+Wagtail keeps one log model per kind of object (``log_registry.register_model``) and its site
+history report lists, for every log model, ``objects.viewable_by_user(user)``. For plain models
+that is :class:`~wagtail.models.ModelLogEntry`, which only asks for *a model permission* on the
+line's content type: a marketer of brand A would read brand B's "edited", "role changed" and
+"original downloaded" lines. So the package writes the lines of its own models and of the image
+model to :class:`~wagtail_lfcloud.models.BrandLogEntry` instead, stamped with the object's brand and
+the capability needed to read them (:func:`audience_of`), and lists them with
+:func:`visible_entries`.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Permission
+from django.db.models import Model, Q, QuerySet
+
+from .permissions import _AUDIT_CT_CACHE_ATTR as _CT_CACHE_ATTR
+from .permissions import _AUDIT_FILTER_CACHE_ATTR as _FILTER_CACHE_ATTR
+from .permissions import CAPABILITIES, brand_ids_with
+
+#: Log actions whose lines need more than the model's "view" capability.
+ACTION_CAPABILITY: dict[str, str] = {
+    # Who joined or left a brand's roles is for the people who manage them.
+    "wagtail_lfcloud.role_changed": "manage_roles",
+}
+
+
+
+def logged_models() -> list[type[Model]]:
+    """The models whose log lines go to ``BrandLogEntry``: the package's brand-owned models and
+    the image model."""
+    from wagtail.images import get_image_model
+
+    from . import models
+    from .policies import MODEL_ACCESS
+
+    return [getattr(models, name) for name in MODEL_ACCESS] + [get_image_model()]
+
+
+def register_log_models(actions) -> None:
+    """Point Wagtail's log registry at ``BrandLogEntry`` for :func:`logged_models` (called from the
+    ``register_log_actions`` hook; exact classes win over Wagtail's ``models.Model`` default)."""
+    from .models import BrandLogEntry
+
+    for model in logged_models():
+        actions.register_model(model, BrandLogEntry)
+
+
+def _view_capability(model: type[Model]) -> str | None:
+    from .policies import MODEL_ACCESS
+
+    access = MODEL_ACCESS.get(model.__name__)
+    if access is None or model._meta.app_label != "wagtail_lfcloud":
+        return None
+    (capability,) = access.actions["view"]  # one capability per model; tests/roles check it
+    return capability
+
+
+def place_of_collection(collection_id: int | None, path: str | None = None) -> tuple[int | None, str]:
+    """``(brand_id, stage)`` of the brand library holding the collection, or ``(None, "")``."""
+    from wagtail.models import Collection
+
+    from .models import BrandCollection
+
+    if collection_id is None:
+        return None, ""
+    if path is None:
+        path = Collection.objects.filter(pk=collection_id).values_list("path", flat=True).first()
+        if path is None:
+            return None, ""
+    steplen = Collection.steplen
+    ancestors = [path[:end] for end in range(steplen, len(path) + 1, steplen)]
+    place = (
+        BrandCollection.objects.filter(collection__path__in=ancestors)
+        .order_by("-collection__depth")
+        .values_list("brand_id", "stage")
+        .first()
+    )
+    return place if place else (None, "")
+
+
+def audience_of(instance: Model, action: str = "") -> tuple[int | None, str]:
+    """``(brand_id, capability)`` for a new log line about ``instance``.
+
+    A package model: its brand and the capability that lets a person view it (or the action's own,
+    :data:`ACTION_CAPABILITY`). An image: the brand whose library holds its collection, and the
+    stage's capability (drafts and archive need ``view_drafts``, finals ``view_finals``). An image
+    outside every brand library: ``(None, "")``, Wagtail's own rule.
+    """
+    from wagtail.images.models import AbstractImage
+
+    from .policies import MODEL_ACCESS, STAGE_CAPABILITY, brand_id_of
+
+    capability = _view_capability(type(instance))
+    if capability is not None:
+        brand_id = brand_id_of(instance, MODEL_ACCESS[type(instance).__name__].brand_path)
+        return brand_id, ACTION_CAPABILITY.get(action, capability)
+    if isinstance(instance, AbstractImage):
+        brand_id, stage = place_of_collection(instance.collection_id)
+        if brand_id is None:
+            return None, ""
+        return brand_id, ACTION_CAPABILITY.get(action, STAGE_CAPABILITY.get(stage, "view_drafts"))
+    return None, ""
+
+
+def _allowed_content_type_ids(queryset: QuerySet, user) -> set[int]:
+    """Content types of the log model's lines on which ``user`` holds a model permission
+    (Wagtail's rule), cached on the user object under a key of this package's own: Wagtail's
+    cache is shared by all log models and filled from the first one asked."""
+    cache = getattr(user, _CT_CACHE_ATTR, None)
+    if cache is None:
+        cache = {}
+        setattr(user, _CT_CACHE_ATTR, cache)
+    key = queryset.model._meta.label
+    if key not in cache:
+        used = queryset.order_by().values_list("content_type_id", flat=True).distinct()
+        allowed = set()
+        for permission in Permission.objects.filter(content_type_id__in=used).select_related("content_type"):
+            ct = permission.content_type
+            if ct.pk not in allowed and user.has_perm(f"{ct.app_label}.{permission.codename}"):
+                allowed.add(ct.pk)
+        cache[key] = allowed
+    return cache[key]
+
+
+def brand_filter(user) -> Q:
+    """Lines without a brand, and lines of brands where the user holds the line's capability."""
+    cached = getattr(user, _FILTER_CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    q = Q(brand__isnull=True, capability="")
+    for capability in CAPABILITIES:
+        ids = brand_ids_with(user, capability)
+        if ids:
+            q |= Q(capability=capability, brand_id__in=sorted(ids))
+    setattr(user, _FILTER_CACHE_ATTR, q)
+    return q
+
+
+def visible_entries(queryset: QuerySet, user) -> QuerySet:
+    """The lines of ``queryset`` (a ``BrandLogEntry`` queryset) that ``user`` may read."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return queryset.none()
+    if user.is_superuser:
+        return queryset
+    allowed = _allowed_content_type_ids(queryset, user)
+    if not allowed:
+        return queryset.none()
+    return queryset.filter(Q(content_type_id__in=sorted(allowed)) & brand_filter(user))
