@@ -11,7 +11,8 @@ from django_tasks import task  # noqa: F401
 
 @task()
 def make_order_thumbnail(image_id: int) -> None:
-    """Make the small rendition the order grid shows for a version (the grid never renders one itself)."""
+    """Make the small rendition the order grid and the library show for a version (neither renders
+    one in the request)."""
     from wagtail.images import get_image_model
 
     from .order_grid import THUMBNAIL_SPEC

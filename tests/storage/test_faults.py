@@ -199,3 +199,35 @@ def test_the_upload_screen_says_so_when_s3_is_down(client, studio, settings):
     assert (data["ok"], data["code"]) == (False, "storage")
     assert "Nothing was uploaded; please try again" in data["error"]
     assert counts() == before
+
+
+def test_the_library_still_opens_when_s3_is_down_and_a_thumbnail_is_missing(
+    client, studio, s3_storages, settings, django_capture_on_commit_callbacks
+):
+    # An upload whose preview task never ran (a worker was down): no thumbnail rendition yet.
+    result = upload_version(image_upload(NAME, (64, 48)), brand=studio.brand, user=studio.user)
+    image = result.version.image
+    assert not image.renditions.exists()
+    client.force_login(studio.user)
+    library = reverse("wagtail_lfcloud_admin:library") + "?status=in_review"
+
+    working = settings.STORAGES
+    settings.STORAGES = s3_storages_settings(f"http://127.0.0.1:{free_port()}", "originals", "renditions")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(library)
+    # The page opens; the file shows a placeholder instead of breaking the whole page.
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'data-version="{result.version.pk}"' in html
+    assert "data-lfcloud-thumb-pending" in html
+    assert not image.renditions.exists()
+
+    # Once S3 is back, the next visit asks for the thumbnail again, and the one after shows it.
+    settings.STORAGES = working
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(library)
+    rendition = image.renditions.get(filter_spec="max-165x165")
+    assert rendition.file.name in s3_storages.rendition_keys()
+    html = client.get(library).content.decode()
+    assert "data-lfcloud-thumb-pending" not in html
+    assert rendition.url in html

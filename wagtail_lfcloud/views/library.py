@@ -13,12 +13,14 @@ from urllib.parse import urlencode
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail.admin.menu import MenuItem
 from wagtail.images import get_image_model
+from wagtail.images.models import Filter
 
 from ..conf import lfcloud_settings
 from ..models import AssetVersion, Catalog, ChannelRendition, Season, VersionStatus
@@ -95,6 +97,28 @@ def library_queryset(user, data: dict):
     return queryset.order_by("asset__product__sku", "asset__angle", "-number")
 
 
+def attach_thumbnails(versions) -> None:
+    """Set ``version.thumbnail`` to its existing thumbnail rendition, or ``None``.
+
+    The page never makes a rendition itself: that would decode the original in the request, and
+    fail the whole page while the original's storage is unreachable. Missing thumbnails are asked
+    of a background task (:func:`wagtail_lfcloud.tasks.make_order_thumbnail`) and shown as a
+    placeholder until it has run.
+    """
+    spec = Filter(spec=THUMBNAIL_SPEC)
+    missing = []
+    for version in versions:
+        try:
+            version.thumbnail = version.image.find_existing_rendition(spec)
+        except version.image.get_rendition_model().DoesNotExist:
+            version.thumbnail = None
+            missing.append(version.image_id)
+    if missing:
+        from ..tasks import make_order_thumbnail
+
+        transaction.on_commit(lambda: [make_order_thumbnail.enqueue(pk) for pk in sorted(set(missing))])
+
+
 class LibraryView(LFCloudPageMixin, TemplateView):
     template_name = "wagtail_lfcloud/library/index.html"
     page_title = _("Asset library")
@@ -118,6 +142,7 @@ class LibraryView(LFCloudPageMixin, TemplateView):
         )
         page = Paginator(queryset, PAGE_SIZE).get_page(self.request.GET.get("p"))
         drafts = brand_ids_with(self.request.user, "view_drafts")
+        attach_thumbnails(page.object_list)
         for version in page.object_list:
             channels = list(version.asset.channels or [])
             ready = {r.channel for r in version.channel_renditions.all() if r.status == ChannelRendition.Status.READY}
