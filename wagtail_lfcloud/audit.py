@@ -45,6 +45,23 @@ def register_log_models(actions) -> None:
 
     for model in logged_models():
         actions.register_model(model, BrandLogEntry)
+    if not isinstance(actions.log_entry_models, _BrandLogEntryFirst):
+        actions.log_entry_models = _BrandLogEntryFirst(actions.log_entry_models)
+
+
+class _BrandLogEntryFirst(set):
+    """Wagtail's set of log models, iterated with ``BrandLogEntry`` first.
+
+    The site history report unions the log models in this order. On Django 6.1 with SQLite, a
+    union of three querysets fails when the first one's model has a default ordering, as
+    Wagtail's ``ModelLogEntry`` and ``PageLogEntry`` do; ``BrandLogEntry`` has none.
+    """
+
+    def __iter__(self):
+        from .models import BrandLogEntry
+
+        items = list(super().__iter__())
+        return iter(sorted(items, key=lambda model: model is not BrandLogEntry))
 
 
 def _view_capability(model: type[Model]) -> str | None:

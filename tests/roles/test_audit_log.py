@@ -43,6 +43,16 @@ def test_every_package_model_and_the_image_model_log_to_brand_log_entries():
         assert len(access.actions["view"]) == 1, name
     # Other models keep Wagtail's own log model.
     assert registry.get_log_model_for_model(Collection) is not BrandLogEntry
+    # The site history unions the log models in this order; BrandLogEntry (no Meta.ordering) comes
+    # first, or Django 6.1 refuses the union on SQLite.
+    assert list(registry.get_log_entry_models())[0] is BrandLogEntry
+
+
+def test_an_objects_lines_are_newest_first(worlds):
+    acme, _ = worlds
+    first = log(acme.product, "wagtail.edit")
+    second = log(acme.product, "wagtail.publish")
+    assert list(registry.get_logs_for_instance(acme.product)) == [second, first]
 
 
 def test_lines_are_stamped_with_the_objects_brand(worlds):

@@ -8,6 +8,11 @@ from wagtail.models.audit_log import BaseLogEntry, ModelLogEntryManager
 
 
 class BrandLogEntryManager(ModelLogEntryManager):
+    def get_queryset(self):
+        # Newest first, as Wagtail's log models are; set here rather than in Meta.ordering (see
+        # BrandLogEntry.Meta).
+        return super().get_queryset().order_by("-timestamp", "-id")
+
     def log_action(self, instance, action, **kwargs):
         from ..audit import audience_of
 
@@ -58,7 +63,11 @@ class BrandLogEntry(BaseLogEntry):
     objects = BrandLogEntryManager()
 
     class Meta(BaseLogEntry.Meta):
-        ordering = ["-timestamp", "-id"]
+        # No Meta.ordering: Wagtail's site history report unions every log model's entries, and on
+        # Django 6.1 with SQLite a nested union whose first model has a default ordering fails
+        # ("ORDER BY not allowed in subqueries of compound statements"). BrandLogEntry is listed
+        # first (wagtail_lfcloud.audit.register_log_models); the manager orders instead.
+        ordering = []
         verbose_name = _("brand log entry")
         verbose_name_plural = _("brand log entries")
         indexes = [
