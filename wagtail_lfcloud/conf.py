@@ -97,6 +97,11 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_BACKOFF_SECONDS": 30,
     #: Seconds to wait for a webhook receiver to answer.
     "WEBHOOK_TIMEOUT": 10,
+    #: Runs of a channel set whose storage failed, first included, before it stays failed
+    #: (retries need a task backend that supports run_after, e.g. django-tasks-db).
+    "RENDITION_MAX_ATTEMPTS": 4,
+    #: Delay before the first retry of such a channel set (seconds); doubles after each failure.
+    "RENDITION_RETRY_SECONDS": 60,
 }
 
 

@@ -6,7 +6,14 @@ queue backend. Each part of the package adds its tasks here.
 
 from __future__ import annotations
 
-from django_tasks import task  # noqa: F401
+import datetime as dt
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+
+logger = logging.getLogger(__name__)
 
 
 @task()
@@ -67,8 +74,12 @@ def generate_version_previews(version_id: int) -> list[str]:
 
 
 @task()
-def build_channel_renditions_task(version_id: int, channel_keys: list[str]) -> list[int]:
-    """Build the channel set of an approved version; returns the ``ChannelRendition`` pks."""
+def build_channel_renditions_task(version_id: int, channel_keys: list[str], attempt: int = 1) -> list[int]:
+    """Build the channel set of an approved version; returns the ``ChannelRendition`` pks.
+
+    If the file storage fails, the set is tried again later (``attempt`` counts the runs), up to
+    ``WAGTAIL_LFCLOUD_RENDITION_MAX_ATTEMPTS``, see :func:`retry_channel_set_later`.
+    """
     from .models import AssetVersion, VersionStatus
 
     version = AssetVersion.objects.select_related("image", "asset__product").filter(pk=version_id).first()
@@ -77,10 +88,49 @@ def build_channel_renditions_task(version_id: int, channel_keys: list[str]) -> l
         return []
     from .channels.pipeline import build_channel_renditions
 
-    rows = build_channel_renditions(version, channel_keys)
+    try:
+        rows = build_channel_renditions(version, channel_keys)
+    except Exception as e:
+        # The storage failed; the rows say so. Fail this run (its result keeps the traceback),
+        # and run again later if the backend can defer a task.
+        retry_channel_set_later(version_id, channel_keys, attempt, e)
+        raise
     from .signals import rendition_ready
 
     for row in rows:
         if row.status == row.Status.READY:
             rendition_ready.send(sender=type(row), channel_rendition=row)
     return [row.pk for row in rows]
+
+
+def retry_channel_set_later(version_id: int, channel_keys: list[str], attempt: int, error: Exception) -> bool:
+    """Queue run ``attempt + 1`` of a channel set after a storage failure; False if there is none.
+
+    Waits ``WAGTAIL_LFCLOUD_RENDITION_RETRY_SECONDS`` x 2^(attempt-1). The set's rows go back to
+    *pending*, their ``error`` saying what failed and when the next run is; after the last run
+    they stay *failed*. Backends that cannot defer a task (the immediate backend) do not retry:
+    approving again or ``manage.py lfcloud_renditions`` rebuilds the set.
+    """
+    from .conf import lfcloud_settings
+    from .models import ChannelRendition
+
+    last = int(lfcloud_settings.RENDITION_MAX_ATTEMPTS)
+    if attempt >= last or not build_channel_renditions_task.get_backend().supports_defer:
+        logger.error("Channel set of version %s failed (run %s of %s): %s", version_id, attempt, last, error)
+        return False
+    wait = float(lfcloud_settings.RENDITION_RETRY_SECONDS) * 2 ** (attempt - 1)
+    when = timezone.now() + dt.timedelta(seconds=wait)
+    ChannelRendition.objects.filter(version_id=version_id, channel__in=channel_keys).update(
+        status=ChannelRendition.Status.PENDING,
+        error=f"The file storage failed while rendering: {error} "
+        f"Run {attempt + 1} of {last} at {when:%Y-%m-%d %H:%M} UTC.",
+    )
+    logger.warning(
+        "Channel set of version %s failed (run %s of %s), trying again at %s: %s",
+        version_id, attempt, last, when.isoformat(), error,
+    )
+    keys = list(channel_keys)
+    transaction.on_commit(
+        lambda: build_channel_renditions_task.using(run_after=when).enqueue(version_id, keys, attempt + 1)
+    )
+    return True

@@ -231,3 +231,70 @@ def test_the_library_still_opens_when_s3_is_down_and_a_thumbnail_is_missing(
     html = client.get(library).content.decode()
     assert "data-lfcloud-thumb-pending" not in html
     assert rendition.url in html
+
+
+def test_a_channel_set_whose_storage_failed_runs_again_later_with_a_queue_backend(
+    studio, s3_storages, settings, monkeypatch, django_capture_on_commit_callbacks, client
+):
+    """With a backend that can defer tasks (as django-tasks-db in production), a storage failure
+    queues the next run with a growing delay, the rows say so, and the last run leaves them failed."""
+    from django.test import override_settings
+    from django_tasks import default_task_backend
+
+    from wagtail_lfcloud.tasks import build_channel_renditions_task
+
+    version = _current_version(studio, django_capture_on_commit_callbacks)
+    good = settings.STORAGES
+    settings.STORAGES = {**good, "renditions": s3_storages_settings(f"http://127.0.0.1:{free_port()}", "x", "y")["renditions"]}
+    use_rendition_storage(monkeypatch)
+    settings.WAGTAIL_LFCLOUD_RENDITION_MAX_ATTEMPTS = 3
+    settings.WAGTAIL_LFCLOUD_RENDITION_RETRY_SECONDS = 60
+
+    def run(*args):
+        """One worker run of the task; returns the runs it queued."""
+        default_task_backend.clear()
+        with django_capture_on_commit_callbacks(execute=True), pytest.raises(Exception):
+            build_channel_renditions_task.call(*args)
+        return [r for r in default_task_backend.results if r.task.name == "build_channel_renditions_task"]
+
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}):
+        (second,) = run(version.pk, ["ig_square"])
+        assert second.args == [version.pk, ["ig_square"], 2]
+        first_wait = second.task.run_after
+        row = ChannelRendition.objects.get(version=version)
+        assert row.status == ChannelRendition.Status.PENDING
+        assert row.error.startswith("The file storage failed while rendering:") and "Run 2 of 3" in row.error
+
+        # The library shows it as retrying, not as failed.
+        client.force_login(studio.user)
+        page = client.get(reverse("wagtail_lfcloud_admin:library") + "?status=current").content.decode()
+        assert 'data-channel-retrying="ig_square"' in page
+        assert 'data-channel-failed="ig_square"' not in page
+
+        (third,) = run(*second.args)
+        assert third.args[-1] == 3 and third.task.run_after > first_wait
+        # The last run does not queue another, and leaves the row failed.
+        assert run(*third.args) == []
+        row.refresh_from_db()
+        assert row.status == ChannelRendition.Status.FAILED and "Run " not in row.error
+
+    # S3 is back: the queued run (here, the third again) renders the set.
+    settings.STORAGES = good
+    use_rendition_storage(monkeypatch)
+    assert build_channel_renditions_task.call(*third.args)
+    row.refresh_from_db()
+    assert (row.status, row.error) == (ChannelRendition.Status.READY, "")
+
+
+def test_without_a_queue_backend_a_storage_failure_is_not_retried(
+    studio, s3_storages, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from wagtail_lfcloud.tasks import build_channel_renditions_task
+
+    version = _current_version(studio, django_capture_on_commit_callbacks)
+    settings.STORAGES = {**settings.STORAGES, "renditions": s3_storages_settings(f"http://127.0.0.1:{free_port()}", "x", "y")["renditions"]}
+    use_rendition_storage(monkeypatch)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        build_channel_renditions_task.enqueue(version.pk, ["ig_square"])
+    assert callbacks == []
+    assert ChannelRendition.objects.get(version=version).status == ChannelRendition.Status.FAILED

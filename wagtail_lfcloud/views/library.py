@@ -150,7 +150,10 @@ class LibraryView(LFCloudPageMixin, TemplateView):
             failed = {r.channel: r.error for r in version.channel_renditions.all()
                       if r.status == ChannelRendition.Status.FAILED}
             version.channels_failed = [(c, failed[c]) for c in channels if c in failed]
-            version.channels_missing = [c for c in channels if c not in ready and c not in failed]
+            retrying = {r.channel: r.error for r in version.channel_renditions.all()
+                        if r.status == ChannelRendition.Status.PENDING and r.error}
+            version.channels_retrying = [(c, retrying[c]) for c in channels if c in retrying]
+            version.channels_missing = [c for c in channels if c not in ready and c not in failed and c not in retrying]
             version.can_review = drafts is None or version.asset.brand_id in drafts
         query = self.request.GET.copy()
         query.pop("p", None)
