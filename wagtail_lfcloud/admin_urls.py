@@ -22,6 +22,7 @@ urlpatterns = [
     path("orders/<int:pk>/", order_views.OrderDetailView.as_view(), name="order_detail"),
     path("orders/<int:pk>/grid.json", order_views.OrderGridView.as_view(), name="order_grid"),
     path("orders/<int:pk>/status/<str:status>/", order_views.OrderTransitionView.as_view(), name="order_transition"),
+    path("orders/<int:pk>/messages.json", order_views.OrderMessagesView.as_view(), name="order_messages"),
     path("orders/<int:pk>/brief/", order_views.BriefStartView.as_view(), name="order_brief"),
     path(
         "orders/<int:pk>/messages/<int:message_pk>/attachment/",

@@ -56,7 +56,7 @@ DEFAULTS: dict[str, Any] = {
     "ATTACHMENT_EXTENSIONS": ["pdf", "jpg", "jpeg", "png", "webp", "tif", "tiff", "txt", "csv", "xlsx", "docx", "zip"],
     #: Largest attachment accepted on an order message, in bytes.
     "ATTACHMENT_MAX_BYTES": 20 * 1024 * 1024,
-    #: How often (seconds) the order page asks for grid changes.
+    #: How often (seconds) the order page asks for grid changes and new thread messages.
     "ORDER_GRID_POLL_SECONDS": 5,
     # --- channels ---------------------------------------------------------------------------
     #: Channel presets to add (key -> preset dict), override (built-in key -> dict of the

@@ -1,9 +1,10 @@
 """The whole production cycle in a real browser, one person's step at a time.
 
-A brand admin orders photos of two bags with a brief; the studio uploads four files at once and
-the brand admin's open order page updates by itself; an approver pins a comment and requests
-changes; the studio uploads v2; the approver approves it; a marketer finds it in the library
-(finals only) and downloads the Amazon bundle; the stable API URL serves v2.
+A brand admin orders photos of two bags with a brief; the studio asks a question on the order's
+thread and uploads four files at once, and the brand admin's open order page updates by itself
+(the thread and the grid); an approver pins a comment and requests changes; the studio uploads
+v2; the approver approves it; a marketer finds it in the library (finals only) and downloads the
+Amazon bundle; the stable API URL serves v2.
 
 Every step is done through the admin UI as the person would do it. Each step saves a screenshot
 to docs/img/tutorial/NN-name.png; docs/tutorial/first-steps.md walks through the same steps with
@@ -130,6 +131,14 @@ def test_order_to_api(login, example_site, tmp_path):
     expect(studio.locator("[data-message]")).to_contain_text("straps of the day pack")
     studio.locator("[data-message]").last.scroll_into_view_if_needed()
     screenshot(studio, "04-order-thread")
+    # The brand admin's order page, open since step 3, shows the question without a reload, and
+    # the answer reaches the studio's page the same way.
+    question = brand.locator("[data-message]").first
+    expect(question).to_contain_text("straps of the day pack")
+    expect(question).to_have_class(re.compile("lfcloud-message--unread"))  # marked as new
+    brand.fill("textarea[name=body]", "Closed, please, with the buckles facing the camera.")
+    brand.get_by_role("button", name="Post message").click()
+    expect(studio.locator("[data-message]").last).to_contain_text("buckles facing the camera")
 
     # 5. The studio uploads all four photos at once and watches each file's progress bar. The
     # connection is throttled so the screenshot catches the uploads in flight.
@@ -168,9 +177,9 @@ def test_order_to_api(login, example_site, tmp_path):
     expect(brand.locator("main")).to_contain_text("4 in review")
     expect(brand.locator("main")).to_contain_text(re.compile("in production", re.I))  # the studio's move
     screenshot(brand, "07-grid-live")
-    brand.reload()  # the thread is not live: the studio's question shows on the next visit
-    expect(brand.locator("[data-message]")).to_contain_text("straps of the day pack")
-    expect(brand.locator("[data-unread-count]")).to_contain_text("1 new")
+    # The thread the brand admin answered from this page in step 4 is still there.
+    expect(brand.locator("[data-message]").first).to_contain_text("straps of the day pack")
+    expect(brand.locator("[data-message]").last).to_contain_text("buckles facing the camera")
 
     # 7. The approver pins a comment on the bag's label and requests changes.
     approver = login("approver")

@@ -191,3 +191,46 @@ def test_upload_changes_requested_and_approval_emails(
             sender=type(asset), asset=asset, version=version, previous=None, user=approver
         )
     assert mail.outbox == []
+
+
+# --- the live thread: the page's poller asks for messages newer than the last one it shows ------
+
+
+def messages_url(order, after=0):
+    return reverse("wagtail_lfcloud_admin:order_messages", args=[order.pk]) + f"?after={after}"
+
+
+def test_the_poller_gets_only_new_messages_rendered_and_escaped(client, order, users):
+    studio, admin = users[Role.STUDIO], users[Role.BRAND_ADMIN]
+    client.force_login(admin)
+    page = client.get(order_url(order)).content.decode()
+    assert 'data-last-message="0"' in page and "data-lfcloud-thread" in page
+
+    client.force_login(studio)
+    post(client, order, body="Heel shots are up <script>alert(1)</script>")
+    first = OrderMessage.objects.get()
+
+    client.force_login(admin)
+    data = client.get(messages_url(order)).json()
+    assert [m["id"] for m in data["messages"]] == [first.pk] and data["last"] == first.pk
+    html = data["messages"][0]["html"]
+    assert "Heel shots are up" in html and "<script>" not in html and "&lt;script&gt;" in html
+    assert "lfcloud-message--unread" in html
+    # Delivered to the open page, so read: the unread badge does not count it again.
+    assert not unread_messages(admin, order).exists()
+    # Nothing newer yet.
+    assert client.get(messages_url(order, after=first.pk)).json() == {"messages": [], "last": first.pk}
+
+
+def test_the_poller_answers_only_people_on_the_thread(client, order, users, other_brand):
+    from tests.orders.conftest import make_order
+
+    for role in (Role.MARKETER, Role.FINANCE):
+        client.force_login(users[role])
+        assert client.get(messages_url(order)).status_code == 404, role
+    client.force_login(users[Role.STUDIO])
+    other = make_order(other_brand, [])
+    OrderMessage.objects.create(order=other, author=None, body="Zedcorp secret")
+    response = client.get(messages_url(other))
+    assert response.status_code == 404 and "Zedcorp" not in response.content.decode()
+    assert client.get(messages_url(order) + "x").status_code == 400

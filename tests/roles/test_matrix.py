@@ -151,6 +151,7 @@ ADMIN_VIEWS: dict[str, Route] = {
     "wagtail_lfcloud_admin:library": r(allowed={ADMIN, MARKETER, APPROVER, STUDIO}),
     "wagtail_lfcloud_admin:order_detail": r(lambda w: [w.order.pk], {ADMIN, APPROVER, STUDIO, FINANCE}),
     "wagtail_lfcloud_admin:order_grid": r(lambda w: [w.order.pk], {ADMIN, APPROVER, STUDIO, FINANCE}),
+    "wagtail_lfcloud_admin:order_messages": r(lambda w: [w.order.pk], {ADMIN, APPROVER, STUDIO}),
     "wagtail_lfcloud_admin:order_transition": r(lambda w: [w.order.pk, "submitted"], own=False, method="post"),
     "wagtail_lfcloud_admin:order_brief": r(lambda w: [w.order.pk], own=False, method="post"),
     "wagtail_lfcloud_admin:order_message_attachment": r(

@@ -17,7 +17,7 @@ from django.db.models import F
 from django.http import FileResponse, Http404, HttpResponseNotModified, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import filesizeformat
-from django.template.loader import get_template
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -267,6 +267,7 @@ class OrderDetailView(WagtailAdminTemplateMixin, TemplateView):
                 message.is_unread = message.pk in unread
             context.update(
                 thread=thread,
+                last_message_id=thread[-1].pk if thread else 0,
                 unread_count=len(unread),
                 message_form=kwargs.get("message_form") or OrderMessageForm(),
                 show_thread=True,
@@ -291,6 +292,35 @@ class OrderGridView(View):
         else:
             response = JsonResponse(build_grid(order))
         response["ETag"] = etag
+        response["Cache-Control"] = "private, no-cache"
+        return response
+
+
+class OrderMessagesView(View):
+    """New messages of an order's thread as JSON, for the order page's poller.
+
+    ``?after=<message id>`` gives the messages posted after that one, each as the thread's HTML,
+    and marks them read: the person has them on screen.
+    """
+
+    def get(self, request, pk):
+        order = order_for(request.user, pk, "message_orders")
+        try:
+            after = int(request.GET.get("after", "0"))
+        except ValueError:
+            return JsonResponse({"error": _("'after' must be a message id.")}, status=400)
+        new = list(order.messages.filter(pk__gt=after).select_related("author").order_by("pk"))
+        unread = set(unread_messages(request.user, order).filter(pk__gt=after).values_list("pk", flat=True))
+        items = []
+        for message in new:
+            message.is_unread = message.pk in unread
+            html = render_to_string(
+                "wagtail_lfcloud/orders/_message.html", {"message": message, "order": order}, request=request
+            )
+            items.append({"id": message.pk, "html": html})
+        if unread:
+            mark_read(request.user, order)
+        response = JsonResponse({"messages": items, "last": new[-1].pk if new else after})
         response["Cache-Control"] = "private, no-cache"
         return response
 
