@@ -121,24 +121,24 @@ def audience_of(instance: Model, action: str = "") -> tuple[int | None, str]:
     return None, ""
 
 
-def _allowed_content_type_ids(queryset: QuerySet, user) -> set[int]:
-    """Content types of the log model's lines on which ``user`` holds a model permission
-    (Wagtail's rule), cached on the user object under a key of this package's own: Wagtail's
-    cache is shared by all log models and filled from the first one asked."""
-    cache = getattr(user, _CT_CACHE_ATTR, None)
-    if cache is None:
-        cache = {}
-        setattr(user, _CT_CACHE_ATTR, cache)
-    key = queryset.model._meta.label
-    if key not in cache:
-        used = queryset.order_by().values_list("content_type_id", flat=True).distinct()
-        allowed = set()
-        for permission in Permission.objects.filter(content_type_id__in=used).select_related("content_type"):
-            ct = permission.content_type
-            if ct.pk not in allowed and user.has_perm(f"{ct.app_label}.{permission.codename}"):
-                allowed.add(ct.pk)
-        cache[key] = allowed
-    return cache[key]
+def _allowed_content_type_ids(user) -> set[int]:
+    """Content types on which ``user`` holds a model permission (Wagtail's rule), cached on the
+    user object under a key of this package's own (Wagtail's is filled from the first log model
+    asked and shared by all).
+
+    Read from the user's permissions, in one query: unlike Wagtail, which first lists the content
+    types used in the whole log table, this does not read the log table at all.
+    """
+    cached = getattr(user, _CT_CACHE_ATTR, None)
+    if cached is None:
+        held = user.get_all_permissions()
+        codenames = {name.split(".", 1)[1] for name in held}
+        rows = Permission.objects.filter(codename__in=codenames).values_list(
+            "content_type_id", "content_type__app_label", "codename"
+        )
+        cached = {ct for ct, app_label, codename in rows if f"{app_label}.{codename}" in held}
+        setattr(user, _CT_CACHE_ATTR, cached)
+    return cached
 
 
 def brand_filter(user) -> Q:
@@ -161,7 +161,7 @@ def visible_entries(queryset: QuerySet, user) -> QuerySet:
         return queryset.none()
     if user.is_superuser:
         return queryset
-    allowed = _allowed_content_type_ids(queryset, user)
+    allowed = _allowed_content_type_ids(user)
     if not allowed:
         return queryset.none()
     return queryset.filter(Q(content_type_id__in=sorted(allowed)) & brand_filter(user))
