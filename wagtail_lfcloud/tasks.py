@@ -86,7 +86,7 @@ def build_channel_renditions_task(version_id: int, channel_keys: list[str], atte
     if version is None or version.status != VersionStatus.CURRENT:
         # Superseded before the task ran: its channel set is not wanted any more.
         return []
-    from .channels.pipeline import build_channel_renditions
+    from .channels.deliverables import build_channel_renditions
 
     try:
         rows = build_channel_renditions(version, channel_keys)

@@ -86,7 +86,7 @@ def test_matches_wagtails_get_rendition_on_an_exif_rotated_source(focal):
 @pytest.mark.parametrize("strips", [False, True])
 def test_trimmed_outputs_match_wagtail_to_the_pixel_on_a_soft_shadowed_master(strips, monkeypatch):
     if strips:  # large outputs are resized in strips; they must stay bit-identical
-        monkeypatch.setattr("wagtail_lfcloud.channels.pipeline.STRIP_PIXELS", 20_000)
+        monkeypatch.setattr("wagtail_lfcloud.channels.decoding.STRIP_PIXELS", 20_000)
     # A soft contact shadow makes the trim edge sensitive to resampling: the pipeline must
     # render trim specs from the same pixels as Wagtail or the canvas size drifts.
     shot = product_shot((1200, 1200), fill=0.6)

@@ -54,7 +54,7 @@ def render_missing(version_id: int, channel_keys: list[str]) -> list[int]:
     Returns the ``ChannelRendition`` ids made ready, and sends ``rendition_ready`` for each.
     A version that is no longer current is skipped: its URL now points elsewhere.
     """
-    from ..channels.pipeline import build_channel_renditions
+    from ..channels.deliverables import build_channel_renditions
     from ..models import AssetVersion, ChannelRendition, VersionStatus
     from ..signals import rendition_ready
 

@@ -5,7 +5,8 @@ The helpers most callers need::
     from wagtail_lfcloud.channels import get_channel_rendition, get_preset, get_presets
 
 Submodules: :mod:`.registry` (presets), :mod:`.operations` (filter operations),
-:mod:`.compliance` (checks), :mod:`.pipeline` (generation), :mod:`.errors`.
+:mod:`.compliance` (checks), :mod:`.pipeline` (generation) with :mod:`.decoding` (one decode,
+the reduction pyramid), :mod:`.deliverables` (a version's channel set), :mod:`.errors`.
 Nothing here touches settings or the database at import time.
 """
 

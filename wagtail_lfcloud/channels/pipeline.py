@@ -5,22 +5,22 @@
 master once, at the smallest JPEG DCT scale that still covers the largest output, and derives
 every output from that single decode. ``image.get_rendition(spec)`` afterwards finds them.
 
-:func:`build_channel_renditions` is what the approval task calls: it renders an
-``AssetVersion``'s channels, checks each output and records ``ChannelRendition`` rows.
+This module plans the outputs (Wagtail's own transforms give crops and sizes), prepares each
+one's pixels and runs its filter operations in the calling thread, encodes in worker threads,
+saves the files under Wagtail's names and the rows in one ``bulk_create``. The decode, the
+reduction pyramid and the resizing live in :mod:`.decoding`.
+
+:func:`build_channel_renditions` (the approval task's entry point, which records
+``ChannelRendition`` rows) lives in :mod:`.deliverables` and is re-exported here.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
-import ctypes
-import ctypes.util
 import logging
-import math
 import os
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -30,29 +30,20 @@ from django.db.models import Q
 from PIL import Image
 from wagtail.images.models import IMAGE_FORMAT_EXTENSIONS, Filter, SourceImageIOError
 
+from .decoding import _decode, _Pyramid, _resize
+from .deliverables import build_channel_renditions
 from .encoders import BUDGETABLE_FORMATS, EncoderOptions, encode, fit_budget, prepare_for_format
 from .errors import ChannelError, CorruptImageError, SourceMissingError
-from .imaging import (
-    apply_orientation,
-    exif_orientation,
-    load_pixels,
-    open_image,
-    oriented_size,
-    wagtail_format,
-)
+from .imaging import open_image, oriented_size
 from .operations import NOTES, PIPELINE_FLAG
 from .registry import get_presets
 
 if TYPE_CHECKING:
     from wagtail.images.models import AbstractImage, AbstractRendition
 
-logger = logging.getLogger(__name__)
+__all__ = ["build_channel_renditions", "generate_renditions"]
 
-#: Resize in horizontal strips when one pass would need an intermediate larger than this
-#: many pixels (Pillow resamples horizontally first, into a width_out x height_in image).
-STRIP_PIXELS = 1_000_000
-#: Smallest level of the reduction pyramid (1/8 of the decode).
-MAX_LEVEL = 3
+logger = logging.getLogger(__name__)
 
 #: Encode the slowest formats first so the two workers finish together.
 _ENCODE_ORDER = {"avif": 0, "webp": 1, "png": 2, "heic": 2, "jpeg": 3, "gif": 4, "ico": 4}
@@ -195,148 +186,6 @@ def _plan(
             )
         )
     return jobs
-
-
-class _Pyramid:
-    """The decoded master and box-reduced halvings of it, each freed after its last use.
-
-    Every output is resampled (Lanczos) from the smallest level that still has at least its
-    resolution, so the resampling ratio is always between 1 and 2. The reductions are box
-    averages, as the JPEG DCT scaling of ``draft`` is; the performance notes measured both as
-    visually identical to a full-size Lanczos (41-58 dB PSNR before encoding).
-
-    Level 0 (the decode itself) is the big one: outputs that need it render first, then the
-    smaller levels are built from it and it is released (:meth:`build_smaller`).
-    """
-
-    def __init__(self, base: Image.Image, full_size: tuple[int, int], jobs: list[_Job]):
-        self.full_w, self.full_h = full_size
-        self.levels: dict[int, Image.Image] = {0: base}
-        for job in jobs:
-            job.level = 0 if job.exact else self._pick(job.need, base)
-        self.deepest = max(job.level for job in jobs)
-        self.uses = {k: sum(1 for j in jobs if j.level == k) for k in range(self.deepest + 1)}
-        self._lock = threading.Lock()
-
-    def _pick(self, need: float, base: Image.Image) -> int:
-        level = 0
-        while level < MAX_LEVEL:
-            w, h = (
-                math.ceil(base.width / 2 ** (level + 1)),
-                math.ceil(base.height / 2 ** (level + 1)),
-            )
-            if min(w / self.full_w, h / self.full_h) < need or min(w, h) < 1:
-                break
-            level += 1
-        return level
-
-    def build_smaller(self) -> None:
-        """Build levels 1..n from level 0, then drop level 0 (its outputs are done)."""
-        previous = self.levels[0]
-        for k in range(1, self.deepest + 1):
-            previous = previous.reduce(2)
-            if self.uses[k]:
-                self.levels[k] = previous
-        del previous
-        self.levels.pop(0, None)
-        _return_free_memory()
-
-    def take(self, job: _Job) -> tuple[Image.Image, float, float]:
-        """The level for ``job`` and its scale; levels above 0 are released after their last job."""
-        with self._lock:
-            level = self.levels[job.level]
-            self.uses[job.level] -= 1
-            if not self.uses[job.level] and job.level:
-                del self.levels[job.level]
-        return level, level.width / self.full_w, level.height / self.full_h
-
-
-def _return_free_memory() -> None:
-    """Hand freed heap pages back to the OS (glibc only; a no-op elsewhere).
-
-    The full-size decode is freed in this thread's malloc arena, where the encoder threads
-    cannot reuse it; without this the process keeps it and the encoders' memory stacks on
-    top. Costs a millisecond.
-    """
-    global _MALLOC_TRIM
-    if _MALLOC_TRIM is None:
-        try:
-            _MALLOC_TRIM = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
-        except (OSError, AttributeError):
-            _MALLOC_TRIM = False
-    if _MALLOC_TRIM:
-        _MALLOC_TRIM(0)
-
-
-_MALLOC_TRIM: Any = None
-
-
-def _decode(source: _Source, jobs: list[_Job]) -> tuple[_Pyramid, str]:
-    """Decode once at the smallest DCT scale covering every job, then build the pyramid."""
-    pil = open_image(source.data, source.name)
-    original_format = wagtail_format(pil)
-    full_size = oriented_size(pil)
-    # An exact job needs Wagtail's own pixels: a full decode, no DCT scaling.
-    need = 1.0 if any(job.exact for job in jobs) else max(job.need for job in jobs)
-    if pil.format == "JPEG" and need < 1:
-        # Requested in stored orientation; the scale is uniform, so rotation does not matter.
-        pil.draft(pil.mode, (math.ceil(pil.width * need), math.ceil(pil.height * need)))
-    load_pixels(pil, source.name)
-    if getattr(pil, "n_frames", 1) > 1:
-        pil.seek(0)  # Willow's Pillow plugin renders the first frame of an animation too
-    orientation = exif_orientation(pil)
-    apply_orientation(pil)
-    if pil.mode in ("1", "P"):
-        # As Willow's resize does: palettes and bilevel images resize badly.
-        pil = pil.convert("RGBA" if "transparency" in pil.info else "RGB")
-    logger.debug(
-        "Decoded %s at %dx%d (orientation %d) for %d outputs",
-        source.name,
-        pil.width,
-        pil.height,
-        orientation,
-        len(jobs),
-    )
-    return _Pyramid(pil, full_size, jobs), original_format
-
-
-def _resize(
-    src: Image.Image, size: tuple[int, int], box: tuple[float, ...], exact: bool = False
-) -> Image.Image:
-    """``src.resize(size, LANCZOS, box=box)``, in strips when one pass would be memory-hungry.
-
-    Pillow's resampling reads the kernel's support outside ``box``, so strips whose edges
-    fall on whole source rows give exactly the pixels of one pass while holding only a
-    strip's intermediate image. ``exact`` allows only such strips; otherwise edges may fall
-    between rows (differences of a few levels, invisible).
-    """
-    out_w, out_h = size
-    box_h = box[3] - box[1]
-    if out_w * box_h <= STRIP_PIXELS or out_h < 2:
-        return src.resize(size, Image.Resampling.LANCZOS, box=box)
-    wanted = math.ceil(out_w * box_h / STRIP_PIXELS)
-    if exact:
-        if not all(float(v).is_integer() for v in box):
-            return src.resize(size, Image.Resampling.LANCZOS, box=box)
-        step = Fraction(int(box_h), out_h)
-        rows = max(step.denominator, out_h // wanted // step.denominator * step.denominator)
-        if rows >= out_h:
-            return src.resize(size, Image.Resampling.LANCZOS, box=box)
-    else:
-        step = Fraction(box_h / out_h)
-        rows = max(1, math.ceil(out_h / wanted))
-    out = Image.new(src.mode, size)
-    for r0 in range(0, out_h, rows):
-        r1 = min(out_h, r0 + rows)
-        part = src.resize(
-            (out_w, r1 - r0),
-            Image.Resampling.LANCZOS,
-            box=(box[0], float(box[1] + step * r0), box[2], float(box[1] + step * r1)),
-        )
-        out.paste(part, (0, r0))
-        del part
-    out.info = dict(src.info)
-    return out
 
 
 def _output_format(env: dict[str, Any], original_format: str, willow) -> str:
@@ -568,113 +417,3 @@ def _save_rows(image: AbstractImage, jobs: list[_Job], storage) -> dict[Filter, 
     ]
     _delete(storage, orphans)
     return result
-
-
-# --- channel deliverables ----------------------------------------------------------------------
-
-
-def build_channel_renditions(version, channel_keys: Iterable[str]) -> list:
-    """Render ``version.image`` for each channel, check each output, upsert ``ChannelRendition``s.
-
-    Returns the rows in ``channel_keys`` order. A master that cannot be rendered marks every
-    row ``failed`` with the reason in ``error`` instead of raising, so an approval task
-    always leaves a visible record.
-    """
-    from wagtail_lfcloud.models import ChannelRendition
-
-    from .compliance import check_bytes, check_source
-    from .registry import get_preset
-
-    keys = list(dict.fromkeys(channel_keys))
-    presets = {key: get_preset(key) for key in keys}
-    image = version.image
-    try:
-        renditions = generate_renditions(image, keys)
-        error = ""
-    except ChannelError as e:
-        renditions, error = {}, str(e)
-    except Exception as e:
-        # The storage failed (S3 unreachable, bucket gone...): no file or rendition row was kept.
-        # Record it on every row so the admin shows it, then fail the task so the queue sees it.
-        for key in keys:
-            ChannelRendition.objects.update_or_create(
-                version=version,
-                channel=key,
-                defaults={
-                    "filter_spec": presets[key].spec,
-                    "status": ChannelRendition.Status.FAILED,
-                    "error": f"The file storage failed while rendering: {e}",
-                    "compliance": [],
-                    "compliance_status": "",
-                },
-            )
-        raise
-
-    rows = []
-    for key in keys:
-        preset = presets[key]
-        values: dict[str, Any] = {"filter_spec": preset.spec}
-        if key in renditions:
-            rendition = renditions[key]
-            with rendition.open_file() as f:
-                data = f.read()
-            output = check_bytes(data, os.path.basename(rendition.file.name), preset)
-            source = check_source(image, key)
-            results = [r.to_dict() for r in source.results if r.code != "readable"]
-            results += [r.to_dict() for r in output.results]
-            statuses = [r["status"] for r in results]
-            values.update(
-                width=rendition.width,
-                height=rendition.height,
-                file_size=len(data),
-                format=_format_of(rendition.file.name),
-                file_name=_export_name(version, preset),
-                compliance=results,
-                compliance_status="fail"
-                if "fail" in statuses
-                else "warn"
-                if "warn" in statuses
-                else "pass",
-                status=ChannelRendition.Status.READY,
-                error="",
-            )
-        else:
-            values.update(
-                status=ChannelRendition.Status.FAILED,
-                error=error,
-                compliance=[],
-                compliance_status="",
-            )
-        row, _created = ChannelRendition.objects.update_or_create(
-            version=version, channel=key, defaults=values
-        )
-        rows.append(row)
-    return rows
-
-
-def _format_of(name: str) -> str:
-    ext = os.path.splitext(name)[1].lower()
-    return {v: k for k, v in IMAGE_FORMAT_EXTENSIONS.items()}.get(ext, ext.lstrip("."))
-
-
-def _export_name(version, preset) -> str:
-    """The convention file name for a version's channel file (best effort on missing data)."""
-    values: dict[str, Any] = {}
-    asset = getattr(version, "asset", None)
-    product = getattr(asset, "product", None)
-    for attr in ("sku", "asin", "gtin"):
-        value = getattr(product, attr, None)
-        if value:
-            values[attr] = value
-    angle = getattr(asset, "angle", None)
-    if angle:
-        values["angle"] = angle
-    period = getattr(version, "period", None) or getattr(
-        getattr(product, "season", None), "code", None
-    )
-    if period:
-        values["period"] = period
-    try:
-        return preset.export_filename(**values)
-    except ChannelError:
-        return f"{values.get('sku', 'image')}_{preset.key}.{preset.extension}"

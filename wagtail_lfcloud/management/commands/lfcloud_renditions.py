@@ -41,7 +41,7 @@ class Command(BaseCommand):
         # Models are imported here, not at module level: commands load before apps are ready.
         from wagtail_lfcloud.models import AssetVersion, ChannelRendition, VersionStatus
 
-        from ...channels.pipeline import build_channel_renditions
+        from ...channels.deliverables import build_channel_renditions
 
         if not (brand or season or all):
             raise CommandError("Give --brand SLUG, --season CODE or --all.")

@@ -1,0 +1,126 @@
+"""Channel deliverables: an ``AssetVersion``'s channel files, checked and recorded.
+
+:func:`build_channel_renditions` is what the approval task (and the API and the
+``lfcloud_renditions`` command) calls: it renders the version's image for each channel with
+the one-decode pipeline (:func:`.pipeline.generate_renditions`), runs the source and output
+compliance checks, and upserts one ``ChannelRendition`` row per channel with the output's
+size, bytes, format and export file name.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import Any
+
+from wagtail.images.models import IMAGE_FORMAT_EXTENSIONS
+
+from .errors import ChannelError
+
+
+def build_channel_renditions(version, channel_keys: Iterable[str]) -> list:
+    """Render ``version.image`` for each channel, check each output, upsert ``ChannelRendition``s.
+
+    Returns the rows in ``channel_keys`` order. A master that cannot be rendered marks every
+    row ``failed`` with the reason in ``error`` instead of raising, so an approval task
+    always leaves a visible record.
+    """
+    from wagtail_lfcloud.models import ChannelRendition
+
+    from .compliance import check_bytes, check_source
+    from .pipeline import generate_renditions
+    from .registry import get_preset
+
+    keys = list(dict.fromkeys(channel_keys))
+    presets = {key: get_preset(key) for key in keys}
+    image = version.image
+    try:
+        renditions = generate_renditions(image, keys)
+        error = ""
+    except ChannelError as e:
+        renditions, error = {}, str(e)
+    except Exception as e:
+        # The storage failed (S3 unreachable, bucket gone...): no file or rendition row was kept.
+        # Record it on every row so the admin shows it, then fail the task so the queue sees it.
+        for key in keys:
+            ChannelRendition.objects.update_or_create(
+                version=version,
+                channel=key,
+                defaults={
+                    "filter_spec": presets[key].spec,
+                    "status": ChannelRendition.Status.FAILED,
+                    "error": f"The file storage failed while rendering: {e}",
+                    "compliance": [],
+                    "compliance_status": "",
+                },
+            )
+        raise
+
+    rows = []
+    for key in keys:
+        preset = presets[key]
+        values: dict[str, Any] = {"filter_spec": preset.spec}
+        if key in renditions:
+            rendition = renditions[key]
+            with rendition.open_file() as f:
+                data = f.read()
+            output = check_bytes(data, os.path.basename(rendition.file.name), preset)
+            source = check_source(image, key)
+            results = [r.to_dict() for r in source.results if r.code != "readable"]
+            results += [r.to_dict() for r in output.results]
+            statuses = [r["status"] for r in results]
+            values.update(
+                width=rendition.width,
+                height=rendition.height,
+                file_size=len(data),
+                format=_format_of(rendition.file.name),
+                file_name=_export_name(version, preset),
+                compliance=results,
+                compliance_status="fail"
+                if "fail" in statuses
+                else "warn"
+                if "warn" in statuses
+                else "pass",
+                status=ChannelRendition.Status.READY,
+                error="",
+            )
+        else:
+            values.update(
+                status=ChannelRendition.Status.FAILED,
+                error=error,
+                compliance=[],
+                compliance_status="",
+            )
+        row, _created = ChannelRendition.objects.update_or_create(
+            version=version, channel=key, defaults=values
+        )
+        rows.append(row)
+    return rows
+
+
+def _format_of(name: str) -> str:
+    ext = os.path.splitext(name)[1].lower()
+    return {v: k for k, v in IMAGE_FORMAT_EXTENSIONS.items()}.get(ext, ext.lstrip("."))
+
+
+def _export_name(version, preset) -> str:
+    """The convention file name for a version's channel file (best effort on missing data)."""
+    values: dict[str, Any] = {}
+    asset = getattr(version, "asset", None)
+    product = getattr(asset, "product", None)
+    for attr in ("sku", "asin", "gtin"):
+        value = getattr(product, attr, None)
+        if value:
+            values[attr] = value
+    angle = getattr(asset, "angle", None)
+    if angle:
+        values["angle"] = angle
+    period = getattr(version, "period", None) or getattr(
+        getattr(product, "season", None), "code", None
+    )
+    if period:
+        values["period"] = period
+    try:
+        return preset.export_filename(**values)
+    except ChannelError:
+        return f"{values.get('sku', 'image')}_{preset.key}.{preset.extension}"
