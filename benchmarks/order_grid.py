@@ -7,8 +7,9 @@ Builds the order in a throwaway database (the test settings: in-memory SQLite by
 SKU, every deliverable created, half of them with an uploaded version (8x8 PNG, with its grid
 thumbnail), a quarter approved with a ready channel rendition. Then, logged in as a
 superuser through Django's test client, it counts the queries of one request and times
-``--rounds`` requests of: the order page, the JSON endpoint (200), and the JSON endpoint with
-a matching ``If-None-Match`` (304). Reports figures; asserts nothing. Run on demand; never
+``--rounds`` requests of: the order page, the JSON endpoint (200), the same gzipped (what a
+browser gets; ``bytes`` is then what goes over the wire), and the JSON endpoint with a matching
+``If-None-Match`` (304). Reports figures; asserts nothing. Run on demand; never
 part of the test suite.
 """
 
@@ -143,6 +144,7 @@ def main() -> None:
         results = {
             "order page": measure(client, page, args.rounds),
             "grid JSON (200)": measure(client, grid, args.rounds),
+            "grid JSON (gzip)": measure(client, grid, args.rounds, {"Accept-Encoding": "gzip"}),
             "grid JSON (304)": measure(client, grid, args.rounds, {"If-None-Match": etag}),
         }
         if args.profile:

@@ -172,3 +172,20 @@ def test_query_count_does_not_grow_with_the_order(client, brand, users, page):
     small_count = _queries(client, reverse(f"wagtail_lfcloud_admin:{page}", args=[small.pk]))
     large_count = _queries(client, reverse(f"wagtail_lfcloud_admin:{page}", args=[large.pk]))
     assert small_count == large_count
+
+
+def test_endpoint_is_gzipped_for_browsers_and_its_weak_etag_still_gives_304(client, order, users):
+    import gzip
+    import json
+
+    create_deliverables(order)
+    client.force_login(users[Role.STUDIO])
+    plain = client.get(grid_url(order))
+    zipped = client.get(grid_url(order), headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert zipped.status_code == 200 and zipped["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in zipped["Vary"]
+    assert json.loads(gzip.decompress(zipped.content)) == plain.json()
+    # Django weakens the ETag of a gzipped response; the browser sends that one back.
+    assert zipped["ETag"] == "W/" + plain["ETag"]
+    again = client.get(grid_url(order), headers={"Accept-Encoding": "gzip", "If-None-Match": zipped["ETag"]})
+    assert again.status_code == 304
