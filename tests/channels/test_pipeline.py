@@ -319,3 +319,27 @@ def test_a_row_created_concurrently_wins_and_our_file_is_removed():
     assert image.renditions.filter(filter_spec=spec).count() == 1
     assert result[spec].file.name in [f"images/{n}" for n in rendition_files()]
     assert len(rendition_files()) == 2
+
+
+def test_rendition_files_keep_the_masters_name_whatever_the_spec_length(db):
+    """Long channel specs used to push the master's name out of the rendition's file name."""
+    import os
+
+    from tests.factories import make_image
+    from wagtail_lfcloud.channels import get_preset
+
+    image = make_image(title="SKU12345_2025-10_front")
+    stem = os.path.splitext(os.path.basename(image.file.name))[0]
+    assert stem.lower() == "sku12345_2025-10_front"
+    short = "max-165x165"
+    long_spec = get_preset("walmart_main").spec
+    assert len(long_spec) > 59, "the case this test is about"
+    made = generate_renditions(image, [short, long_spec])
+    names = {spec: os.path.basename(made[spec].file.name) for spec in (short, long_spec)}
+    # A short spec: Wagtail's own naming.
+    assert names[short] == f"{stem}.max-165x165.png"
+    # A long one: the master's name stays, the spec becomes a short hash, the name fits.
+    assert names[long_spec].startswith(f"{stem}.s") and names[long_spec].endswith(".jpg")
+    assert len(names[long_spec]) <= 59
+    # Found again by its spec, not regenerated.
+    assert generate_renditions(image, [long_spec])[long_spec].pk == made[long_spec].pk

@@ -17,6 +17,7 @@ reduction pyramid and the resizing live in :mod:`.decoding`.
 from __future__ import annotations
 
 import concurrent.futures
+import hashlib
 import logging
 import os
 from collections.abc import Iterable, Sequence
@@ -279,12 +280,26 @@ def _encode(job: _Job, prepared: _Prepared) -> bytes:
     return data
 
 
+#: Characters of the master's name a rendition file name keeps at least (see :func:`_file_name`).
+MIN_STEM = 24
+
+
 def _file_name(image: AbstractImage, job: _Job) -> str:
-    # Same naming as AbstractImage.generate_rendition_file.
+    """``<master name>.<spec>.<ext>``, as Wagtail's ``generate_rendition_file`` names it, in 59
+    characters: unless the spec would cut the master's name below :data:`MIN_STEM` characters.
+
+    Wagtail then truncates the master's name (``SKU12345_2025-10_front``) to nothing for a long
+    channel spec, and storefronts, CDNs and image search see ``.max-2200x2200.srgb.trimbg....jpg``.
+    For those specs the spec part is a short hash of the spec instead; the rendition row still
+    records the spec, which is how Wagtail and the package find renditions.
+    """
     stem = os.path.splitext(os.path.basename(image.file.name))[0]
-    extension = job.filter.spec.replace("|", ".") + IMAGE_FORMAT_EXTENSIONS[job.format]
-    if job.focal_point_key:
-        extension = job.focal_point_key + "." + extension
+    suffix = IMAGE_FORMAT_EXTENSIONS[job.format]
+    focal = job.focal_point_key + "." if job.focal_point_key else ""
+    extension = focal + job.filter.spec.replace("|", ".") + suffix
+    if len(extension) > 59 - MIN_STEM - 1:
+        digest = hashlib.sha1(job.filter.spec.encode(), usedforsecurity=False).hexdigest()[:10]
+        extension = focal + "s" + digest + suffix
     return stem[: (59 - len(extension))] + "." + extension
 
 
