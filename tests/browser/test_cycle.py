@@ -243,11 +243,11 @@ def test_order_to_api(login, example_site, tmp_path):
         )
         assert set(statuses) <= {"current"}, f"a marketer saw {statuses} with status={status}"
 
-    # 11. ... and downloads the Amazon bundle of the order: files named by ASIN, v2 inside.
-    # Marketers cannot open the Orders listing (whose row menu links here for brand admins) and
-    # nothing else links to an order's bundle page yet, so the marketer follows a shared link.
-    order_id = re.search(r"/orders/(\d+)/", order_url).group(1)
-    marketer.goto(f"/admin/lfcloud/bundles/order/{order_id}/")
+    # 11. ... and downloads the Amazon bundle of the approved files the library shows (the
+    # tutorial's way): files named by ASIN, v2 inside, nothing unapproved.
+    marketer.goto("/admin/lfcloud/library/?sku=NW-2001")
+    marketer.locator("[data-lfcloud-bundle-link]").click()
+    marketer.wait_for_url("**/admin/lfcloud/bundles/**")
     marketer.select_option("select[name=channel]", "amazon_main")
     screenshot(marketer, "14-amazon-bundle")
     with marketer.expect_download() as download_info:
