@@ -34,6 +34,7 @@ from .imaging import (
     read_bytes,
     wagtail_format,
 )
+from .jpeg_quality import jpeg_quality
 from .registry import ChannelPreset, get_preset
 from .rules import BACKGROUND_LEVELS, thresholds
 
@@ -302,6 +303,63 @@ def _dimension_checks(size: tuple[int, int], rules: dict, prefix: str = "") -> l
     return results
 
 
+# --- master checks -------------------------------------------------------------------------
+
+#: What a master should be re-exported at when its JPEG quality is too low: the built-in presets
+#: encode at 85-92, so a master at 90+ adds no visible blocks of its own.
+REEXPORT_QUALITY = 90
+
+
+def _jpeg_quality_check(image: Image.Image, rule, preset: ChannelPreset) -> CheckResult:
+    """``source_jpeg_quality``: the quality the master was last saved at, from its tables."""
+    code, t = "source_jpeg_quality", thresholds(rule)
+    fmt = wagtail_format(image)
+    if fmt != "jpeg":
+        return CheckResult(
+            code,
+            PASS,
+            f"the master is a {fmt.upper()} file, not a JPEG: the JPEG quality check does not "
+            "apply",
+            None,
+            t,
+        )
+    estimate = jpeg_quality(image)
+    if estimate is None:
+        return CheckResult(
+            code,
+            PASS,
+            "the master is a JPEG without readable quantisation tables: its quality cannot be "
+            "estimated",
+            None,
+            t,
+        )
+    q = estimate.quality
+    saved = (
+        f"the master was saved at JPEG quality {q}"
+        if estimate.standard
+        else f"the master was saved with non-standard JPEG tables (Photoshop, a camera...), so "
+        f"its quality is an estimate: ~{q}"
+    )
+    redo = (
+        f"re-export it from the original (raw or layered file, not this JPEG) at quality "
+        f"{REEXPORT_QUALITY} or more"
+    )
+    who = f"{preset.label} masters"
+    if "fail" in t and q < t["fail"]:
+        status = FAIL
+        message = f"{saved}; {who} need at least {t['fail']:g}: {redo}"
+    elif "warn" in t and q < t["warn"]:
+        status = WARN
+        message = (
+            f"{saved}, below the {t['warn']:g} recommended for {who}: compression blocks may "
+            f"show when shoppers zoom in; {redo} if you can"
+        )
+    else:
+        status = PASS
+        message = saved
+    return CheckResult(code, status, message, estimate.to_dict(), t)
+
+
 # --- pixel checks --------------------------------------------------------------------------
 
 
@@ -550,8 +608,8 @@ def _image_bytes(source) -> tuple[bytes, str]:
 
 def check_source(source, channel_key: str) -> Report:
     """Check a master (an image model instance, a path, bytes or a file) against the
-    channel's *source* rules: minimum size and whether the output would be smaller than the
-    preset asks for (Wagtail never upscales)."""
+    channel's *source* rules: minimum size, the JPEG quality it was saved at, and whether the
+    output would be smaller than the preset asks for (Wagtail never upscales)."""
     preset = get_preset(channel_key)
     rules = dict(preset.rules)
     data, name = _image_bytes(source)
@@ -580,6 +638,8 @@ def check_source(source, channel_key: str) -> Report:
         ),
     ]
     results += _dimension_checks(size, rules, prefix="source_")
+    if (rule := rules.get("source_jpeg_quality")) is not None:
+        results.append(_jpeg_quality_check(image, rule, preset))
     nominal = preset.nominal_size
     if "upscale" in rules and nominal:
         sw, sh = size

@@ -27,6 +27,21 @@ MARKETPLACE = {"jpeg_progressive": False}
 #: Outputs served to browsers as they are: progressive JPEG renders early and is smaller.
 BROWSER = {"jpeg_progressive": True}
 
+# ``source_jpeg_quality``: the JPEG quality a master was last saved at (from its quantisation
+# tables). The 8x8 blocks of a heavily compressed master survive every rendition made from it:
+# the built-ins re-encode at 85-92, which keeps them rather than hides them.
+#: Marketplace MAIN images: the first picture in search and on the product page, zoomable at
+#: 1500-2200 px. Below 60 the blocks show at that size (fail: re-export before upload); below 85
+#: they may show on flat backgrounds and smooth products (warn). Amazon (AMAZON_SOURCES) and TikTok
+#: (emberfeed) name pixelation as a reason to reject an image.
+MAIN_IMAGE_JPEG_QUALITY = {"fail": 60, "warn": 85}
+#: Other large, zoomable outputs (1600-3000 px): blocks below 60 show when shoppers zoom in, but
+#: the channel does not reject the image for it, so only warn, and only for heavy compression.
+ZOOM_JPEG_QUALITY = {"warn": 60}
+# No rule where the output is small or recompressed hard anyway, so master blocks are scaled
+# away or drowned: social (1080 px, the platform re-encodes), Meta catalog (1080 px), Pinterest,
+# email (quality 75), web thumbnails and Open Graph previews.
+
 AMAZON_SOURCES = [
     "https://sellercentral.amazon.com/gp/help/external/G9FUUH87RBNXGKB7",
     "https://sellercentral.amazon.com.au/gp/help/external/help.html?itemID=T8RSE9S9NK4LP6Z",
@@ -72,6 +87,7 @@ BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
             "sharpness": {"warn": 100},
             "privacy": "fail",
             "source_min_longest": {"fail": 1000, "warn": 1600},
+            "source_jpeg_quality": MAIN_IMAGE_JPEG_QUALITY,
             "upscale": "warn",
         },
         "sources": AMAZON_SOURCES,
@@ -89,6 +105,8 @@ BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
             "colour_mode": "fail",
             "privacy": "fail",
             "source_min_longest": {"fail": 500, "warn": 1000},
+            # Zoomable too, but Amazon's strict image rules (and suppression) are for MAIN.
+            "source_jpeg_quality": ZOOM_JPEG_QUALITY,
         },
         "sources": AMAZON_SOURCES,
     },
@@ -104,6 +122,7 @@ BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
             "aspect_ratio": {"ratio": 1.0, "tolerance": 0.01, "status": "warn"},
             "privacy": "fail",
             "source_min_longest": {"warn": 2048},
+            "source_jpeg_quality": ZOOM_JPEG_QUALITY,
         },
         "sources": [
             "https://shopify.dev/docs/apps/build/online-store/product-media",
@@ -196,6 +215,7 @@ BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
             "background": {"level": "lenient", "status": "warn"},
             "privacy": "fail",
             "source_min_shortest": {"fail": 500, "warn": 1500},
+            "source_jpeg_quality": MAIN_IMAGE_JPEG_QUALITY,
             "upscale": "warn",
         },
         "sources": [
@@ -216,6 +236,7 @@ BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
             "no_border": "fail",
             "privacy": "fail",
             "source_min_longest": {"fail": 500, "warn": 1600},
+            "source_jpeg_quality": ZOOM_JPEG_QUALITY,
         },
         "sources": [
             "https://www.ebay.com/help/policies/listing-policies/picture-policy?id=4370",
@@ -232,6 +253,7 @@ BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
             "formats": ["jpeg", "png", "gif"],
             "privacy": "fail",
             "source_min_shortest": {"warn": 2000},
+            "source_jpeg_quality": ZOOM_JPEG_QUALITY,
         },
         "sources": [
             "https://www.etsy.com/de-en/legal/policy/listing-image-requirements/253962679005",
@@ -253,6 +275,7 @@ BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
             "background": "strict",
             "privacy": "fail",
             "source_min_shortest": {"fail": 1500, "warn": 2200},
+            "source_jpeg_quality": MAIN_IMAGE_JPEG_QUALITY,
             "upscale": "warn",
         },
         "sources": [
@@ -276,6 +299,8 @@ BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
             "sharpness": {"warn": 100},
             "privacy": "fail",
             "source_min_longest": {"fail": 1100, "warn": 2600},
+            # The largest output (2600 px at quality 92), zoomed on the product page.
+            "source_jpeg_quality": ZOOM_JPEG_QUALITY,
         },
         "sources": [
             "https://partner.zalando.com/university/article/zalando-image-guidelines",
@@ -298,6 +323,7 @@ BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
             "min_fill": {"warn": 0.80},
             "privacy": "fail",
             "source_min_shortest": {"fail": 600, "warn": 1000},
+            "source_jpeg_quality": MAIN_IMAGE_JPEG_QUALITY,
         },
         "sources": [
             "https://seller-vn.tiktok.com/university/essay?knowledge_id=5918681919178512&lang=en",
@@ -340,6 +366,7 @@ BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
             "formats": ["webp"],
             "privacy": "fail",
             "source_min_longest": {"warn": 2048},
+            "source_jpeg_quality": ZOOM_JPEG_QUALITY,
         },
         "sources": ["https://github.com/odoo/documentation/pull/15669"],
     },

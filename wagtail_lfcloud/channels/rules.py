@@ -4,6 +4,7 @@ Rule values take one of these shapes:
 
 ``min``/``max`` thresholds
     a number (below/above it fails) or ``{"fail": x, "warn": y}`` (either key optional).
+    ``source_jpeg_quality`` thresholds are JPEG qualities, at most 100.
 ``status`` rules
     ``"fail"`` or ``"warn"``: the status a violation gets.
 ``formats``
@@ -57,8 +58,16 @@ RULES: dict[str, tuple[str, str, str]] = {
     "source_min_shortest": (MIN, "source", "source shortest side in px"),
     "source_min_width": (MIN, "source", "source width in px"),
     "source_min_height": (MIN, "source", "source height in px"),
+    "source_jpeg_quality": (
+        MIN,
+        "source",
+        "JPEG quality (1-100) the master was saved at, estimated from its quantisation tables",
+    ),
     "upscale": (STATUS, "source", "source at least as large as the preset's output"),
 }
+
+#: Threshold rules whose values have an upper bound: rule name -> largest meaningful value.
+UPPER_BOUNDS = {"source_jpeg_quality": 100}
 
 STATUSES = ("fail", "warn")
 BACKGROUND_LEVELS = {"strict": 253, "lenient": 240}
@@ -85,8 +94,12 @@ def validate_rules(rules: Any) -> list[str]:
                     problems.append(f"rule {name!r}: use {{'fail': n, 'warn': n}}")
                 elif not all(_is_number(v) for v in value.values()):
                     problems.append(f"rule {name!r}: thresholds must be non-negative numbers")
+                elif name in UPPER_BOUNDS and max(value.values()) > UPPER_BOUNDS[name]:
+                    problems.append(f"rule {name!r}: thresholds go up to {UPPER_BOUNDS[name]}")
             elif not _is_number(value):
                 problems.append(f"rule {name!r}: expected a number or {{'fail': n, 'warn': n}}")
+            elif name in UPPER_BOUNDS and value > UPPER_BOUNDS[name]:
+                problems.append(f"rule {name!r}: thresholds go up to {UPPER_BOUNDS[name]}")
         elif shape == STATUS:
             if value not in STATUSES:
                 problems.append(f"rule {name!r}: expected 'fail' or 'warn', got {value!r}")
