@@ -64,13 +64,29 @@ PREVIEW_SPECS = ("max-165x165", "max-800x600")
 
 @task()
 def generate_version_previews(version_id: int) -> list[str]:
-    """Make the admin's thumbnail and review renditions of a freshly uploaded version."""
+    """Make the admin's thumbnail and review renditions of a freshly uploaded version, then its
+    perceptual hash (the review page's look-alike warning, see ``similarity.py``).
+
+    The hash comes last and cannot fail the task: if the file cannot be read or decoded for it, the
+    previews are kept, the error is logged, and ``manage.py lfcloud_hash_versions`` tries again.
+    """
     from .models import AssetVersion
 
     version = AssetVersion.objects.select_related("image").filter(pk=version_id).first()
     if version is None:
         return []
-    return sorted(r.file.name for r in version.image.get_renditions(*PREVIEW_SPECS).values())
+    previews = sorted(r.file.name for r in version.image.get_renditions(*PREVIEW_SPECS).values())
+    if not version.perceptual_hash:
+        from .similarity import hash_version
+
+        try:
+            hash_version(version)
+        except Exception:  # any storage or decoding failure: the previews above are what matters here
+            logger.exception(
+                "No perceptual hash for version %s (look-alikes of it will not be flagged); "
+                "manage.py lfcloud_hash_versions tries again.", version_id,
+            )
+    return previews
 
 
 @task()

@@ -117,6 +117,10 @@ class AssetVersion(models.Model):
     original_filename = models.CharField(_("uploaded as"), max_length=255)
     #: SHA-1 of the uploaded bytes, to flag exact duplicates.
     file_hash = models.CharField(max_length=40, db_index=True, blank=True)
+    #: 64-bit perceptual hash of the picture (16 hex digits), to flag look-alikes of other files:
+    #: see :mod:`wagtail_lfcloud.similarity`. Empty until the background task (or
+    #: ``manage.py lfcloud_hash_versions``) has computed it.
+    perceptual_hash = models.CharField(_("perceptual hash"), max_length=16, blank=True, db_index=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -3,7 +3,8 @@ history with who uploaded and who approved, and a comparison of any two versions
 
 Everything is scoped by brand: seeing versions needs "view_drafts", commenting "comment", and the
 approve / request-changes buttons only appear for users Wagtail's workflow task lets act and who
-have "review" on the asset's brand.
+have "review" on the asset's brand. The review page also warns when the version looks like another
+asset's version of the same brand (``similarity.py``).
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.log_actions import log
 from wagtail.models import TaskState
 
-from ..models import Asset, AssetComment, AssetVersion
+from ..models import Asset, AssetComment, AssetVersion, VersionStatus
 from ..permissions import has_capability
+from ..similarity import similar_versions
 from ..workflows import version_for_task_state
 
 
@@ -71,6 +73,37 @@ class CommentForm(forms.Form):
                 raise forms.ValidationError(_("A pinned region must lie inside the image."))
             data["w"], data["h"] = min(w, 1 - x), min(h, 1 - y)
         return data
+
+
+#: How a look-alike's status reads in the review page's warning ("... · v1 (approved)").
+STATUS_WORDS = {
+    VersionStatus.IN_REVIEW: gettext_lazy("in review"),
+    VersionStatus.CHANGES_REQUESTED: gettext_lazy("changes requested"),
+    VersionStatus.CURRENT: gettext_lazy("approved"),
+    VersionStatus.SUPERSEDED: gettext_lazy("superseded"),
+    VersionStatus.REJECTED: gettext_lazy("rejected"),
+}
+
+
+def _look_alikes(asset: Asset, version: AssetVersion, user) -> tuple[list[dict], list[dict]]:
+    """What ``version`` looks like: other assets' versions of the brand (each with a link to its review
+    when the user may see it), and this asset's own versions with no visible difference."""
+    others, own = [], []
+    compare = reverse("wagtail_lfcloud_admin:asset_compare", args=[asset.pk])
+    for match in similar_versions(version):
+        other = match.version
+        if match.same_asset:
+            a, b = sorted((other.number, version.number))
+            own.append({"version": other, "compare_url": f"{compare}?{urlencode({'a': a, 'b': b})}"})
+        else:
+            may_see = has_capability(user, other.asset.brand_id, "view_drafts")
+            others.append({
+                "version": other,
+                "asset": other.asset,
+                "status": STATUS_WORDS.get(other.status, other.get_status_display()),
+                "url": review_url(other.asset, other.number) if may_see else "",
+            })
+    return others, own
 
 
 def _workflow_actions(asset: Asset, version: AssetVersion, user, back: str) -> tuple[TaskState | None, list[dict]]:
@@ -132,8 +165,10 @@ class AssetReviewView(WagtailAdminTemplateMixin, TemplateView):
         ).filter(parent__isnull=True)
         back = review_url(self.asset, version.number if version else None)
         task_state, actions = (None, [])
+        look_alikes, unchanged_since = [], []
         if version is not None:
             task_state, actions = _workflow_actions(self.asset, version, self.request.user, back)
+            look_alikes, unchanged_since = _look_alikes(self.asset, version, self.request.user)
         context.update(
             asset=self.asset,
             versions=versions,
@@ -147,6 +182,8 @@ class AssetReviewView(WagtailAdminTemplateMixin, TemplateView):
             ) if version else [],
             task_state=task_state,
             actions=actions,
+            look_alikes=look_alikes,
+            unchanged_since=unchanged_since,
             can_comment=has_capability(self.request.user, self.asset.brand_id, "comment"),
             comment_form=CommentForm(),
             comment_url=reverse("wagtail_lfcloud_admin:asset_comment", args=[self.asset.pk, version.pk])
