@@ -10,13 +10,14 @@ tries it again).
 
 from __future__ import annotations
 
-import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from wagtail_lfcloud.management.progress import ProgressMixin
 
-class Command(BaseCommand):
+
+class Command(ProgressMixin, BaseCommand):
     help = "Compute the perceptual hash of asset versions that have none (the review page's look-alike check)."
 
     def add_arguments(self, parser):
@@ -72,28 +73,6 @@ class Command(BaseCommand):
                 if not self.stdout.isatty():
                     self._progress(done, total, started)
         except KeyboardInterrupt:
-            self.stdout.write("")
-            self.stdout.write(
-                self.style.WARNING(f"Interrupted after {done}/{total} versions; run the command again to continue.")
-            )
-            sys.exit(130)
-        self.stdout.write("")
-        message = f"Hashed {done - failed} version(s)"
-        if failed:
-            self.stdout.write(
-                self.style.WARNING(f"{message}; {failed} could not be read (listed above) and have no hash.")
-            )
-        else:
-            self.stdout.write(self.style.SUCCESS(message + "."))
-
-    def _progress(self, done: int, total: int, started: float) -> None:
-        width = 30
-        filled = round(width * done / total)
-        elapsed = time.monotonic() - started
-        bar = "#" * filled + "-" * (width - filled)
-        line = f"[{bar}] {done}/{total} {elapsed:.0f}s"
-        if self.stdout.isatty():
-            self.stdout.write("\r" + line, ending="")
-            self.stdout.flush()
-        else:
-            self.stdout.write(line)
+            self._interrupted(done, total)
+        failures = f"{failed} could not be read (listed above) and have no hash." if failed else None
+        self._summary(f"Hashed {done - failed} version(s)", failures)

@@ -8,16 +8,17 @@ channels are all ready with the current spec are skipped, so the command is safe
 
 from __future__ import annotations
 
-import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+
+from wagtail_lfcloud.management.progress import ProgressMixin
 
 from wagtail_lfcloud.channels.errors import UnknownChannelError
 from wagtail_lfcloud.channels.registry import get_preset, get_presets
 
 
-class Command(BaseCommand):
+class Command(ProgressMixin, BaseCommand):
     help = "Generate channel renditions for approved asset versions (skips what exists)."
 
     def add_arguments(self, parser):
@@ -88,30 +89,6 @@ class Command(BaseCommand):
                 done += 1
                 self._progress(done, total, started)
         except KeyboardInterrupt:
-            self.stdout.write("")
-            self.stdout.write(
-                self.style.WARNING(
-                    f"Interrupted after {done}/{total} versions; run the command again to continue."
-                )
-            )
-            sys.exit(130)
-        self.stdout.write("")
-        message = f"Generated channel renditions for {done} version(s)"
-        if failed:
-            self.stdout.write(
-                self.style.WARNING(f"{message}; {failed} rendition(s) failed, see their error.")
-            )
-        else:
-            self.stdout.write(self.style.SUCCESS(message + "."))
-
-    def _progress(self, done: int, total: int, started: float) -> None:
-        width = 30
-        filled = round(width * done / total)
-        elapsed = time.monotonic() - started
-        bar = "#" * filled + "-" * (width - filled)
-        line = f"[{bar}] {done}/{total} {elapsed:.0f}s"
-        if self.stdout.isatty():
-            self.stdout.write("\r" + line, ending="")
-            self.stdout.flush()
-        else:
-            self.stdout.write(line)
+            self._interrupted(done, total)
+        failures = f"{failed} rendition(s) failed, see their error." if failed else None
+        self._summary(f"Generated channel renditions for {done} version(s)", failures)
