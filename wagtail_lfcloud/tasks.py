@@ -63,6 +63,18 @@ PREVIEW_SPECS = ("max-165x165", "max-800x600")
 
 
 @task()
+def make_preview(image_id: int, spec: str) -> str:
+    """Make one admin preview rendition a page found missing (``{% lfcloud_preview %}``); returns
+    its file name, or "" if the image is gone."""
+    from wagtail.images import get_image_model
+
+    if spec not in PREVIEW_SPECS:
+        raise ValueError(f"{spec!r} is not an admin preview spec ({', '.join(PREVIEW_SPECS)})")
+    image = get_image_model().objects.filter(pk=image_id).first()
+    return image.get_rendition(spec).file.name if image is not None else ""
+
+
+@task()
 def generate_version_previews(version_id: int) -> list[str]:
     """Make the admin's thumbnail and review renditions of a freshly uploaded version, then its
     perceptual hash (the review page's look-alike warning, see ``similarity.py``).

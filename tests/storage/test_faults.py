@@ -298,3 +298,37 @@ def test_without_a_queue_backend_a_storage_failure_is_not_retried(
         build_channel_renditions_task.enqueue(version.pk, ["ig_square"])
     assert callbacks == []
     assert ChannelRendition.objects.get(version=version).status == ChannelRendition.Status.FAILED
+
+
+def test_the_review_pages_still_open_when_s3_is_down_and_a_preview_is_missing(
+    client, studio, s3_storages, settings, django_capture_on_commit_callbacks
+):
+    # Two uploads whose preview task never ran: no rendition at all.
+    first = upload_version(image_upload(NAME, (64, 48)), brand=studio.brand, user=studio.user).version
+    second = upload_version(image_upload(NAME, (64, 48), color=(200, 10, 10)), brand=studio.brand, user=studio.user).version
+    asset = second.asset
+    assert not get_image_model().get_rendition_model().objects.exists()
+    client.force_login(studio.user)
+    pages = [
+        reverse("wagtail_lfcloud_admin:asset_review", args=[asset.pk]),
+        reverse("wagtail_lfcloud_admin:asset_compare", args=[asset.pk]) + f"?a={first.number}&b={second.number}",
+        reverse("wagtail_lfcloud_admin:asset_versions", args=[asset.pk]),
+    ]
+
+    working = settings.STORAGES
+    settings.STORAGES = s3_storages_settings(f"http://127.0.0.1:{free_port()}", "originals", "renditions")
+    for url in pages:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.get(url)
+        assert response.status_code == 200, url
+        assert "data-lfcloud-preview-pending" in response.content.decode(), url
+    assert not get_image_model().get_rendition_model().objects.exists()
+
+    # S3 is back: the next visit queues the previews, the one after shows them.
+    settings.STORAGES = working
+    for url in pages:
+        with django_capture_on_commit_callbacks(execute=True):
+            client.get(url)
+    review = client.get(pages[0]).content.decode()
+    assert "data-lfcloud-preview-pending" not in review
+    assert second.image.renditions.get(filter_spec="max-800x600").url in review

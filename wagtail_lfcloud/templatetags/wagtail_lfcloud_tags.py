@@ -12,6 +12,11 @@
 A missing rendition is generated on the spot through the one-decode pipeline, like
 Wagtail's ``{% image %}`` does; pre-generate channel sets in a task for pages that matter.
 An unknown channel key raises; an unreadable master renders nothing and logs a warning.
+
+``{% lfcloud_preview version.image "max-800x600" class="..." %}``
+    the admin's preview of a file, **never made in the request**: an existing rendition's
+    ``<img>``, or a placeholder while ``tasks.make_preview`` makes it. The review, compare and
+    versions pages use it, so they open while the originals' storage is unreachable.
 """
 
 from __future__ import annotations
@@ -19,7 +24,10 @@ from __future__ import annotations
 import logging
 
 from django import template
+from django.db import transaction
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from wagtail_lfcloud.channels import get_channel_rendition
 from wagtail_lfcloud.channels.errors import ImageError
@@ -41,3 +49,23 @@ def channel_rendition(image, key: str, **attrs):
     if attrs:
         return mark_safe(rendition.img_tag({k.replace("_", "-"): v for k, v in attrs.items()}))
     return rendition
+
+
+@register.simple_tag
+def lfcloud_preview(image, spec: str, **attrs):
+    """``image``'s existing ``spec`` rendition as ``<img>``, else a placeholder, and a task queued
+    to make it (see the module docstring)."""
+    from wagtail.images.models import Filter
+
+    from wagtail_lfcloud.tasks import make_preview
+
+    try:
+        rendition = image.find_existing_rendition(Filter(spec=spec))
+    except image.get_rendition_model().DoesNotExist:
+        image_id = image.pk
+        transaction.on_commit(lambda: make_preview.enqueue(image_id, spec))
+        return format_html(
+            '<span class="lfcloud-preview-pending" data-lfcloud-preview-pending>{}</span>',
+            _("The preview is being made. Reload the page in a moment."),
+        )
+    return rendition.img_tag(attrs)
