@@ -74,18 +74,15 @@ def _view_capability(model: type[Model]) -> str | None:
     return capability
 
 
-def place_of_collection(collection_id: int | None, path: str | None = None) -> tuple[int | None, str]:
+def place_of_collection(collection_id: int | None) -> tuple[int | None, str]:
     """``(brand_id, stage)`` of the brand library holding the collection, or ``(None, "")``."""
     from wagtail.models import Collection
 
     from .models import BrandCollection
 
-    if collection_id is None:
-        return None, ""
+    path = Collection.objects.filter(pk=collection_id).values_list("path", flat=True).first()
     if path is None:
-        path = Collection.objects.filter(pk=collection_id).values_list("path", flat=True).first()
-        if path is None:
-            return None, ""
+        return None, ""
     steplen = Collection.steplen
     ancestors = [path[:end] for end in range(steplen, len(path) + 1, steplen)]
     place = (

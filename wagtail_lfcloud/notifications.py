@@ -178,11 +178,12 @@ def notify_asset_approved(asset, version, user=None) -> list:
 
 
 def on_version_uploaded(sender, version, user=None, **kwargs) -> None:
-    from .tasks import make_order_thumbnail
+    from .previews import THUMBNAIL_SPEC
+    from .tasks import make_preview
 
     notify_version_uploaded(version, user)
     image_id = version.image_id
-    transaction.on_commit(lambda: make_order_thumbnail.enqueue(image_id))
+    transaction.on_commit(lambda: make_preview.enqueue(image_id, THUMBNAIL_SPEC))
 
 
 def on_changes_requested(sender, version, user=None, comment: str = "", **kwargs) -> None:

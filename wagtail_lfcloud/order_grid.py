@@ -4,7 +4,7 @@
 current version, the channel renditions of the current versions and existing thumbnail
 renditions in six queries, whatever the order's size. Thumbnails are never generated here (the
 request path stays fast): a cell whose thumbnail does not exist yet shows none until
-:func:`wagtail_lfcloud.tasks.make_order_thumbnail` has made it.
+:func:`wagtail_lfcloud.tasks.make_preview` has made it.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from wagtail.images import get_image_model
 from .conf import lfcloud_settings
 from .models import Asset, AssetVersion, ChannelRendition, Order, OrderStatus, VersionStatus
 
-#: Filter spec of grid thumbnails: the same as the Wagtail image listing's, so they are often there already.
-THUMBNAIL_SPEC = "max-165x165"
+# Grid thumbnails are the admin's thumbnail previews (the Wagtail image listing's size, so they
+# are often there already); THUMBNAIL_SPEC stays importable from here.
+from .previews import THUMBNAIL_SPEC
 
 #: Cell states, in the order a deliverable goes through them, with their labels.
 CELL_STATES = {

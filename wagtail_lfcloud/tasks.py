@@ -13,23 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
+from .previews import PREVIEW_SPECS
+
 logger = logging.getLogger(__name__)
-
-
-@task()
-def make_order_thumbnail(image_id: int) -> None:
-    """Make the small rendition the order grid and the library show for a version (neither renders
-    one in the request)."""
-    from wagtail.images import get_image_model
-
-    from .order_grid import THUMBNAIL_SPEC
-
-    image = get_image_model().objects.filter(pk=image_id).first()
-    if image is not None:
-        image.get_rendition(THUMBNAIL_SPEC)
-
-
-# --- delivery: stable URLs, bundles, webhooks (api/, bundles.py, webhooks.py) ------------------
 
 
 @task()
@@ -59,14 +45,15 @@ def deliver_webhook(delivery_id: int) -> str:
 # --- assets: previews on upload, channel sets on approval (uploads.py, workflows.py) ----------
 
 #: Renditions the admin shows for every version (listing thumbnails, review and compare views).
-PREVIEW_SPECS = ("max-165x165", "max-800x600")
 
 
 @task()
 def make_preview(image_id: int, spec: str) -> str:
-    """Make one admin preview rendition a page found missing (``{% lfcloud_preview %}``); returns
-    its file name, or "" if the image is gone."""
+    """Make one admin preview rendition (``previews.PREVIEW_SPECS``): the order grid's thumbnail
+    after an upload, or one a page found missing (``previews.existing_preview``). Returns its file
+    name, or "" if the image is gone."""
     from wagtail.images import get_image_model
+
 
     if spec not in PREVIEW_SPECS:
         raise ValueError(f"{spec!r} is not an admin preview spec ({', '.join(PREVIEW_SPECS)})")

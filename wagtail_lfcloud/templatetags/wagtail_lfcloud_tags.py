@@ -15,8 +15,9 @@ An unknown channel key raises; an unreadable master renders nothing and logs a w
 
 ``{% lfcloud_preview version.image "max-800x600" class="..." %}``
     the admin's preview of a file, **never made in the request**: an existing rendition's
-    ``<img>``, or a placeholder while ``tasks.make_preview`` makes it. The review, compare and
-    versions pages use it, so they open while the originals' storage is unreachable.
+    ``<img>``, or a placeholder while ``tasks.make_preview`` makes it (see
+    :mod:`wagtail_lfcloud.previews`). The review, compare and versions pages use it, so they open
+    while the originals' storage is unreachable.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from __future__ import annotations
 import logging
 
 from django import template
-from django.db import transaction
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -53,17 +53,12 @@ def channel_rendition(image, key: str, **attrs):
 
 @register.simple_tag
 def lfcloud_preview(image, spec: str, **attrs):
-    """``image``'s existing ``spec`` rendition as ``<img>``, else a placeholder, and a task queued
-    to make it (see the module docstring)."""
-    from wagtail.images.models import Filter
+    """``image``'s existing ``spec`` rendition as ``<img>``, else a placeholder while a task makes
+    it (:func:`wagtail_lfcloud.previews.existing_preview`)."""
+    from wagtail_lfcloud.previews import existing_preview
 
-    from wagtail_lfcloud.tasks import make_preview
-
-    try:
-        rendition = image.find_existing_rendition(Filter(spec=spec))
-    except image.get_rendition_model().DoesNotExist:
-        image_id = image.pk
-        transaction.on_commit(lambda: make_preview.enqueue(image_id, spec))
+    rendition = existing_preview(image, spec)
+    if rendition is None:
         return format_html(
             '<span class="lfcloud-preview-pending" data-lfcloud-preview-pending>{}</span>',
             _("The preview is being made. Reload the page in a moment."),

@@ -13,22 +13,20 @@ from urllib.parse import urlencode
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from wagtail.admin.menu import MenuItem
 from wagtail.images import get_image_model
-from wagtail.images.models import Filter
 
 from ..conf import lfcloud_settings
 from ..models import AssetVersion, Catalog, ChannelRendition, Season, VersionStatus
 from ..permissions import brand_ids_with, brands_with
+from ..previews import THUMBNAIL_SPEC, existing_preview
 from .base import LFCloudPageMixin
 
 #: Thumbnail spec of the library (the same Wagtail's image listing uses, pre-generated on upload).
-THUMBNAIL_SPEC = "max-165x165"
 PAGE_SIZE = 48
 
 STATUS_CHOICES = [
@@ -98,25 +96,10 @@ def library_queryset(user, data: dict):
 
 
 def attach_thumbnails(versions) -> None:
-    """Set ``version.thumbnail`` to its existing thumbnail rendition, or ``None``.
-
-    The page never makes a rendition itself: that would decode the original in the request, and
-    fail the whole page while the original's storage is unreachable. Missing thumbnails are asked
-    of a background task (:func:`wagtail_lfcloud.tasks.make_order_thumbnail`) and shown as a
-    placeholder until it has run.
-    """
-    spec = Filter(spec=THUMBNAIL_SPEC)
-    missing = []
+    """Set ``version.thumbnail`` to its existing thumbnail, or ``None`` while a task makes it
+    (:func:`wagtail_lfcloud.previews.existing_preview`; the page shows a placeholder)."""
     for version in versions:
-        try:
-            version.thumbnail = version.image.find_existing_rendition(spec)
-        except version.image.get_rendition_model().DoesNotExist:
-            version.thumbnail = None
-            missing.append(version.image_id)
-    if missing:
-        from ..tasks import make_order_thumbnail
-
-        transaction.on_commit(lambda: [make_order_thumbnail.enqueue(pk) for pk in sorted(set(missing))])
+        version.thumbnail = existing_preview(version.image, THUMBNAIL_SPEC)
 
 
 class LibraryView(LFCloudPageMixin, TemplateView):

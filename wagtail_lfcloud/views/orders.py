@@ -8,6 +8,7 @@ capabilities: another brand's order is a 404, not a 403, so its existence is not
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -123,8 +124,10 @@ def unread_messages(user, order: Order | None = None):
     return queryset.exclude(reads__user=user).exclude(author=user)
 
 
-def mark_read(user, order: Order) -> None:
-    unread = list(unread_messages(user, order).values_list("pk", flat=True))
+def mark_read(user, order: Order, unread: Iterable[int] | None = None) -> None:
+    """Mark the user's unread messages on ``order`` read (``unread``: their pks, if known already)."""
+    if unread is None:
+        unread = list(unread_messages(user, order).values_list("pk", flat=True))
     MessageRead.objects.bulk_create(
         [MessageRead(message_id=pk, user=user) for pk in unread], ignore_conflicts=True
     )
@@ -337,7 +340,7 @@ class OrderMessagesView(View):
             )
             items.append({"id": message.pk, "html": html})
         if unread:
-            mark_read(request.user, order)
+            mark_read(request.user, order, unread)
         response = JsonResponse({"messages": items, "last": new[-1].pk if new else after})
         response["Cache-Control"] = "private, no-cache"
         return response
