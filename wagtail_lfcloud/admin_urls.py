@@ -38,6 +38,7 @@ urlpatterns = [
     path("assets/<int:pk>/versions/<int:version_pk>/comments/", asset_views.AddCommentView.as_view(), name="asset_comment"),
     path("comments/<int:pk>/resolve/", asset_views.ResolveCommentView.as_view(), name="comment_resolve"),
     path("library/", library_views.LibraryView.as_view(), name="library"),
+    path("library/results/", library_views.LibraryView.as_view(results_only=True), name="library_results"),
     path("bundles/order/<int:order_id>/", bundle_views.OrderBundleView.as_view(), name="bundle_order"),
     path("bundles/selection/", bundle_views.SelectionBundleView.as_view(), name="bundle_selection"),
     path("bundles/<int:pk>/", bundle_views.BundleDetailView.as_view(), name="bundle_detail"),

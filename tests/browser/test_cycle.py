@@ -228,8 +228,12 @@ def test_order_to_api(login, example_site, tmp_path):
     marketer = login("marketer")
     marketer.get_by_role("link", name="Asset library").click()
     marketer.wait_for_url("**/admin/lfcloud/library/")
+    # The filters sit in the drawer of Wagtail's listings; typing a SKU refreshes the results.
+    marketer.get_by_role("button", name="Show filters").click()
+    marketer.get_by_role("button", name="SKU").click()
     marketer.fill("#id_sku", "NW-2001")
-    marketer.get_by_role("button", name="Filter").click()
+    marketer.wait_for_function("location.search.includes('sku=NW-2001')")
+    expect(marketer.locator("[data-w-active-filter-id]")).to_contain_text("NW-2001")
     library = marketer.locator("[data-lfcloud-library] li[data-version]")
     expect(library).to_have_count(1)
     expect(library.first).to_contain_text("NW-2001 · front · v2")

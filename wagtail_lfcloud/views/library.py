@@ -10,23 +10,23 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+import django_filters
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import TemplateView
+from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.views.generic.base import BaseListingView
 from wagtail.images import get_image_model
 
 from ..conf import lfcloud_settings
 from ..models import AssetVersion, Catalog, ChannelRendition, Season, VersionStatus
 from ..permissions import brand_ids_with, brands_with
 from ..previews import THUMBNAIL_SPEC, existing_preview
-from .base import LFCloudPageMixin
 
-#: Thumbnail spec of the library (the same Wagtail's image listing uses, pre-generated on upload).
 PAGE_SIZE = 48
 
 STATUS_CHOICES = [
@@ -36,36 +36,94 @@ STATUS_CHOICES = [
     ("superseded", _("Superseded (archive)")),
     ("all", _("All versions")),
 ]
-READINESS_CHOICES = [("", _("Any")), ("ready", _("All channel files ready")), ("missing", _("Channel files missing"))]
+READINESS_CHOICES = [
+    ("ready", _("All channel files ready")),
+    ("missing", _("Channel files missing")),
+]
 
 
-class LibraryFilterForm(forms.Form):
-    brand = forms.ModelChoiceField(queryset=None, required=False, label=_("Brand"))
-    catalog = forms.ModelChoiceField(queryset=None, required=False, label=_("Catalog"))
-    season = forms.ModelChoiceField(queryset=None, required=False, label=_("Season"))
-    sku = forms.CharField(required=False, label=_("SKU"))
-    angle = forms.ChoiceField(required=False, label=_("Angle"))
-    status = forms.ChoiceField(required=False, label=_("Status"), choices=STATUS_CHOICES)
-    channel_readiness = forms.ChoiceField(required=False, label=_("Channel files"), choices=READINESS_CHOICES)
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        brands = brands_with(user, "view_finals")
-        self.fields["brand"].queryset = brands
-        self.fields["catalog"].queryset = Catalog.objects.filter(brand__in=brands)
-        self.fields["season"].queryset = Season.objects.filter(brand__in=brands)
-        self.fields["angle"].choices = [("", _("Any"))] + [(a, a) for a in lfcloud_settings.ANGLES]
-        if brand_ids_with(user, "view_drafts") == set():
-            # Marketers see approved finals only.
-            self.fields["status"].choices = STATUS_CHOICES[:1]
+def _angle_choices():
+    return [(a, a) for a in lfcloud_settings.ANGLES]
 
 
-def library_queryset(user, data: dict):
-    """The versions the library lists for ``user`` and the filter values in ``data``."""
+class LibraryFilterSet(WagtailFilterSet):
+    """The library's filters, shown in the filter drawer of Wagtail's listings (with active-filter pills).
+
+    Choices are narrowed to what the user may see; people who may not see drafts get no status
+    filter (the view says so when a URL asks for one). The filtering itself is
+    :func:`library_queryset`, which also scopes by brand whatever the filters.
+    """
+
+    brand = django_filters.ModelMultipleChoiceFilter(
+        label=_("Brand"),
+        queryset=lambda request: brands_with(request.user, "view_finals"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    catalog = django_filters.ModelMultipleChoiceFilter(
+        label=_("Catalog"),
+        queryset=lambda request: Catalog.objects.filter(
+            brand__in=brands_with(request.user, "view_finals")
+        ),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    season = django_filters.ModelMultipleChoiceFilter(
+        label=_("Season"),
+        queryset=lambda request: Season.objects.filter(
+            brand__in=brands_with(request.user, "view_finals")
+        ),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    sku = django_filters.CharFilter(label=_("SKU"), help_text=_("Part of a SKU, e.g. NW-20"))
+    angle = django_filters.MultipleChoiceFilter(
+        label=_("Angle"), choices=_angle_choices, widget=forms.CheckboxSelectMultiple
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"),
+        choices=STATUS_CHOICES,
+        empty_label=None,
+        initial="current",
+        widget=forms.RadioSelect,
+    )
+    channel_readiness = django_filters.ChoiceFilter(
+        label=_("Channel files"),
+        choices=READINESS_CHOICES,
+        empty_label=_("Any"),
+        widget=forms.RadioSelect,
+    )
+
+    class Meta:
+        model = AssetVersion
+        fields = ()
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        super().__init__(data, queryset, request=request, prefix=prefix)
+        if not may_see_drafts(request.user):
+            del self.filters["status"]
+        if brands_with(request.user, "view_finals").count() < 2:
+            del self.filters["brand"]  # one brand: nothing to choose
+
+    def filter_queryset(self, queryset):
+        # library_queryset() applies the values (and the brand scope) in one place.
+        return queryset
+
+
+def may_see_drafts(user) -> bool:
+    return brand_ids_with(user, "view_drafts") != set()
+
+
+def library_queryset(user, data: dict, queryset=None):
+    """The versions the library lists for ``user`` and the filter values in ``data``.
+
+    ``data`` holds cleaned filter values (a brand, catalog or season may be one object or several).
+    Whatever ``data`` says, only versions the user may see are listed: current versions of brands
+    where they see finals, other statuses only of brands where they see drafts.
+    """
     status = data.get("status") or "current"
+    if status != "current" and not may_see_drafts(user):
+        status = "current"
     finals = brand_ids_with(user, "view_finals")
     drafts = brand_ids_with(user, "view_drafts")
-    queryset = AssetVersion.objects.all()
+    queryset = AssetVersion.objects.all() if queryset is None else queryset
     if status == "current":
         queryset = queryset.filter(status=VersionStatus.CURRENT)
         allowed = finals
@@ -75,23 +133,36 @@ def library_queryset(user, data: dict):
         allowed = drafts
     if allowed is not None:
         queryset = queryset.filter(asset__brand_id__in=allowed)
-    if data.get("brand"):
-        queryset = queryset.filter(asset__brand=data["brand"])
-    if data.get("catalog"):
-        queryset = queryset.filter(asset__product__catalog=data["catalog"])
-    if data.get("season"):
-        queryset = queryset.filter(asset__product__season=data["season"])
+    for name, lookup in (
+        ("brand", "asset__brand__in"),
+        ("catalog", "asset__product__catalog__in"),
+        ("season", "asset__product__season__in"),
+        ("angle", "asset__angle__in"),
+    ):
+        value = data.get(name)
+        if value:
+            many = (
+                value
+                if isinstance(value, (list, tuple, set)) or hasattr(value, "model")
+                else [value]
+            )
+            queryset = queryset.filter(**{lookup: many})
     if data.get("sku"):
         queryset = queryset.filter(asset__product__sku__icontains=data["sku"].strip())
-    if data.get("angle"):
-        queryset = queryset.filter(asset__angle=data["angle"])
     readiness = data.get("channel_readiness")
     if readiness:
         rows = queryset.annotate(
-            ready=Count("channel_renditions", filter=Q(channel_renditions__status=ChannelRendition.Status.READY))
+            ready=Count(
+                "channel_renditions",
+                filter=Q(channel_renditions__status=ChannelRendition.Status.READY),
+            )
         ).values_list("pk", "ready", "asset__channels")
         ready_ids = [pk for pk, ready, channels in rows if ready >= len(channels or [])]
-        queryset = queryset.filter(pk__in=ready_ids) if readiness == "ready" else queryset.exclude(pk__in=ready_ids)
+        queryset = (
+            queryset.filter(pk__in=ready_ids)
+            if readiness == "ready"
+            else queryset.exclude(pk__in=ready_ids)
+        )
     return queryset.order_by("asset__product__sku", "asset__angle", "-number")
 
 
@@ -102,58 +173,138 @@ def attach_thumbnails(versions) -> None:
         version.thumbnail = existing_preview(version.image, THUMBNAIL_SPEC)
 
 
-class LibraryView(LFCloudPageMixin, TemplateView):
+class LibraryView(BaseListingView):
+    """The library as one of Wagtail's listings: filter drawer, active-filter pills, AJAX results.
+
+    A filter value the user may not use (a status a marketer may not see, a brand they have no role
+    on) is not applied, and the page says so; the other filters still apply.
+    """
+
     template_name = "wagtail_lfcloud/library/index.html"
+    results_template_name = "wagtail_lfcloud/library/index_results.html"
     page_title = _("Asset library")
     header_icon = "image"
+    index_url_name = "wagtail_lfcloud_admin:library"
+    index_results_url_name = "wagtail_lfcloud_admin:library_results"
+    filterset_class = LibraryFilterSet
+    paginate_by = PAGE_SIZE
+    verbose_name_plural = _("files")
+    context_object_name = "versions"
 
     def dispatch(self, request, *args, **kwargs):
         if brand_ids_with(request.user, "view_finals") == set():
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
+    @cached_property
+    def refused_filters(self) -> list[str]:
+        """Messages for the filter values in the URL that were not applied."""
+        return self._filter_data[1]
+
+    @cached_property
+    def _filter_data(self):
+        data = self.request.GET.copy()
+        refused = []
+        status = data.get("status")
+        if status and status != "current" and not may_see_drafts(self.request.user):
+            label = dict(STATUS_CHOICES).get(status, status)
+            refused.append(
+                _("You see approved files only: the status filter “%(status)s” was not applied.")
+                % {"status": label}
+            )
+            data.pop("status")
+        if not data.get("status") and may_see_drafts(self.request.user):
+            data["status"] = "current"
+        # Any other value that is not one of the user's choices is dropped and named, not silently
+        # emptying the whole filter form (which would list everything unfiltered).
+        probe = self.filterset_class(data=data, request=self.request)
+        if not probe.is_valid():
+            for name in list(probe.form.errors):
+                label = probe.filters[name].label if name in probe.filters else name
+                refused.append(
+                    _("The %(filter)s filter was not applied: %(error)s")
+                    % {"filter": label, "error": " ".join(probe.form.errors[name])}
+                )
+                data.pop(name, None)
+        return data, refused
+
+    def get_filterset_kwargs(self):
+        return {"data": self._filter_data[0], "request": self.request}
+
+    def get_base_queryset(self):
+        return AssetVersion.objects.select_related(
+            "asset__product__catalog",
+            "asset__product__season",
+            "asset__brand",
+            "approved_task_state__finished_by",
+        ).prefetch_related(
+            Prefetch(
+                "image", queryset=get_image_model().objects.prefetch_renditions(THUMBNAIL_SPEC)
+            ),
+            Prefetch(
+                "channel_renditions",
+                queryset=ChannelRendition.objects.only(
+                    "pk", "version_id", "channel", "status", "compliance_status", "error"
+                ),
+            ),
+        )
+
+    def filter_queryset(self, queryset):
+        filters = self.filters
+        data = filters.form.cleaned_data if filters is not None and filters.is_valid() else {}
+        return library_queryset(self.request.user, data, queryset)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        form = LibraryFilterForm(self.request.GET or None, user=self.request.user)
-        data = form.cleaned_data if form.is_bound and form.is_valid() else {}
-        queryset = library_queryset(self.request.user, data).select_related(
-            "asset__product__catalog", "asset__product__season", "asset__brand", "approved_task_state__finished_by"
-        ).prefetch_related(
-            Prefetch("image", queryset=get_image_model().objects.prefetch_renditions(THUMBNAIL_SPEC)),
-            Prefetch("channel_renditions", queryset=ChannelRendition.objects.only(
-                "pk", "version_id", "channel", "status", "compliance_status", "error")),
-        )
-        page = Paginator(queryset, PAGE_SIZE).get_page(self.request.GET.get("p"))
+        versions = context["object_list"]
         drafts = brand_ids_with(self.request.user, "view_drafts")
-        attach_thumbnails(page.object_list)
-        for version in page.object_list:
+        attach_thumbnails(versions)
+        for version in versions:
             channels = list(version.asset.channels or [])
-            ready = {r.channel for r in version.channel_renditions.all() if r.status == ChannelRendition.Status.READY}
+            ready = {
+                r.channel
+                for r in version.channel_renditions.all()
+                if r.status == ChannelRendition.Status.READY
+            }
             version.channels_ready = [c for c in channels if c in ready]
-            failed = {r.channel: r.error for r in version.channel_renditions.all()
-                      if r.status == ChannelRendition.Status.FAILED}
+            failed = {
+                r.channel: r.error
+                for r in version.channel_renditions.all()
+                if r.status == ChannelRendition.Status.FAILED
+            }
             version.channels_failed = [(c, failed[c]) for c in channels if c in failed]
-            retrying = {r.channel: r.error for r in version.channel_renditions.all()
-                        if r.status == ChannelRendition.Status.PENDING and r.error}
+            retrying = {
+                r.channel: r.error
+                for r in version.channel_renditions.all()
+                if r.status == ChannelRendition.Status.PENDING and r.error
+            }
             version.channels_retrying = [(c, retrying[c]) for c in channels if c in retrying]
-            version.channels_missing = [c for c in channels if c not in ready and c not in failed and c not in retrying]
+            version.channels_missing = [
+                c for c in channels if c not in ready and c not in failed and c not in retrying
+            ]
             version.can_review = drafts is None or version.asset.brand_id in drafts
-        query = self.request.GET.copy()
-        query.pop("p", None)
-        context.update(form=form, page=page, versions=page.object_list, query=query.urlencode())
-        context["bundle_url"] = self.bundle_url(page.object_list)
+        context["refused_filters"] = self.refused_filters
+        context["bundle_url"] = self.bundle_url(versions)
         return context
 
     def bundle_url(self, versions) -> str | None:
         """A link to a channel bundle of the approved files shown, for people who may download bundles."""
         allowed = brand_ids_with(self.request.user, "download_bundles")
-        ids = sorted({
-            v.asset_id for v in versions
-            if v.status == VersionStatus.CURRENT and (allowed is None or v.asset.brand_id in allowed)
-        })
+        ids = sorted(
+            {
+                v.asset_id
+                for v in versions
+                if v.status == VersionStatus.CURRENT
+                and (allowed is None or v.asset.brand_id in allowed)
+            }
+        )
         if not ids:
             return None
-        return reverse("wagtail_lfcloud_admin:bundle_selection") + "?" + urlencode([("asset", i) for i in ids])
+        return (
+            reverse("wagtail_lfcloud_admin:bundle_selection")
+            + "?"
+            + urlencode([("asset", i) for i in ids])
+        )
 
 
 class LibraryMenuItem(MenuItem):
@@ -164,5 +315,10 @@ class LibraryMenuItem(MenuItem):
 
 
 def library_menu_item() -> MenuItem:
-    return LibraryMenuItem(_("Asset library"), reverse("wagtail_lfcloud_admin:library"), icon_name="image",
-                           order=151, name="lfcloud-library")
+    return LibraryMenuItem(
+        _("Asset library"),
+        reverse("wagtail_lfcloud_admin:library"),
+        icon_name="image",
+        order=151,
+        name="lfcloud-library",
+    )
