@@ -113,11 +113,11 @@ def make_image(collection: Collection | None = None, size: tuple[int, int] = (64
 def role_group(brand: Brand, role: str) -> Group:
     """The Django group of ``brand`` x ``role`` (created with the role's permissions on first use).
 
-    Uses ``wagtail_lfcloud.roles`` when present (the real groups and permissions); the fallback
+    Uses ``wagtail_lfcloud.access.roles`` when present (the real groups and permissions); the fallback
     below only keeps the factories usable without it.
     """
     try:
-        from wagtail_lfcloud.roles import role_group as real_role_group
+        from wagtail_lfcloud.access import role_group as real_role_group
     except ImportError:
         real_role_group = None
     if real_role_group is not None:

@@ -10,8 +10,10 @@ class WagtailLFCloudAppConfig(AppConfig):
 
     def ready(self) -> None:
         # Importing registers the system checks and connects the signal handlers.
-        from . import checks  # noqa: F401
-        from . import signal_handlers
+        from . import (
+            checks,  # noqa: F401
+            signal_handlers,
+        )
 
         signal_handlers.connect()
 
@@ -21,6 +23,6 @@ class WagtailLFCloudAppConfig(AppConfig):
         mount_on_wagtail_api()
 
         # Before any wagtail_hooks module registers viewsets, so they find these policies.
-        from .policies import register_policies
+        from .access.policies import register_policies
 
         register_policies()

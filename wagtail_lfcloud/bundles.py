@@ -28,6 +28,7 @@ from django.db.models import Q
 from django.utils import timezone
 from wagtail.log_actions import log
 
+from .access.capabilities import brand_ids_with
 from .api.files import find_rendition_files
 from .channels.errors import ChannelError
 from .channels.registry import ChannelPreset, get_presets
@@ -42,7 +43,6 @@ from .models import (
     VersionStatus,
 )
 from .naming import NamingError, format_name
-from .permissions import brand_ids_with
 
 logger = logging.getLogger(__name__)
 

@@ -108,6 +108,6 @@ def check_installed_apps(app_configs=None, **kwargs):
 
 
 # Checks owned by other parts of the package register themselves on import.
-from .channels import checks as _channel_checks  # noqa: E402,F401
 from . import storage_checks as _storage_checks  # noqa: E402,F401
-from . import access_checks as _access_checks  # noqa: E402,F401
+from .access import checks as _access_checks  # noqa: E402,F401
+from .channels import checks as _channel_checks  # noqa: E402,F401

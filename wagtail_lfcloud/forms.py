@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from wagtail.admin.forms import WagtailAdminModelForm
 
+from .access.capabilities import brands_with
 from .models import Brand, Catalog, Season
-from .permissions import brands_with
 
 
 class BrandScopedForm(WagtailAdminModelForm):

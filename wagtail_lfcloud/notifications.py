@@ -91,7 +91,7 @@ def _send(users: list, subject: str, template: str, context: dict) -> None:
 
 def author_side(user, brand_id: int) -> frozenset[str]:
     """The roles on the author's side of a thread: studio users are the studio, everyone else the brand."""
-    from .permissions import brand_roles
+    from .access.capabilities import brand_roles
 
     roles = brand_roles(user).get(brand_id, frozenset())
     if roles and roles <= STUDIO_SIDE:

@@ -1,7 +1,7 @@
 """What can happen to an order: its status machine, line validation and deliverable creation.
 
 Every status change goes through :func:`transition`. Who may make a move is decided by the
-brand capabilities of :mod:`wagtail_lfcloud.permissions`:
+brand capabilities of :mod:`wagtail_lfcloud.access.capabilities`:
 
 * brand-side moves (submit, cancel, close) need ``manage_orders``;
 * studio moves (start production, send for review, deliver, back to production) need
@@ -22,9 +22,9 @@ from django.utils.translation import gettext_lazy
 from wagtail.log_actions import log
 
 from . import signals
+from .access.capabilities import has_capability
 from .conf import lfcloud_settings
 from .models import Asset, Order, OrderLine, OrderStatus
-from .permissions import has_capability
 
 S = OrderStatus
 
@@ -35,7 +35,7 @@ class Transition:
 
     source: str
     target: str
-    #: Capability (see :data:`wagtail_lfcloud.permissions.CAPABILITIES`) needed to make the move.
+    #: Capability (see :data:`wagtail_lfcloud.access.capabilities.CAPABILITIES`) needed to make the move.
     capability: str
     #: Button label in the admin.
     label: str

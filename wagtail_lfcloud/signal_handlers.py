@@ -24,15 +24,15 @@ def _catalog_or_season_saved(sender, instance, created, raw=False, **kwargs):
 def _brand_roles(sender, instance, created, raw=False, **kwargs):
     if raw:
         return
-    from .roles import ensure_brand_roles
+    from .access.roles import ensure_brand_roles
 
     # Creates the five role groups on creation; on a rename, renames them.
     ensure_brand_roles(instance)
 
 
 def connect() -> None:
-    from .models import Brand, Catalog, Season
     from . import notifications, signals
+    from .models import Brand, Catalog, Season
 
     # Emails about uploads, changes requested and approvals, and the order grid's thumbnails.
     signals.version_uploaded.connect(notifications.on_version_uploaded, dispatch_uid="lfcloud_notify_upload")
@@ -44,7 +44,7 @@ def connect() -> None:
     from django.contrib.auth import get_user_model
     from django.db.models.signals import m2m_changed
 
-    from .roles import on_groups_changed
+    from .access.roles import on_groups_changed
 
     # Role changes made outside the Roles screen (Wagtail's user and group editors) are logged too.
     m2m_changed.connect(

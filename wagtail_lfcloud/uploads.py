@@ -26,11 +26,11 @@ from wagtail.images.fields import WagtailImageField
 from wagtail.log_actions import log
 
 from . import signals
+from .access.capabilities import has_capability
 from .file_safety import UnsafeFile, check_embedded_content
 from .library import collection_for_product
 from .models import Asset, AssetVersion, Brand, Product, VersionStatus
 from .naming import NamingError, parse_name
-from .permissions import has_capability
 
 logger = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from django.urls import include, path
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 
-from .guards import guarded_bulk_actions
+from .access.guards import guarded_bulk_actions
 from .views.bundles import DownloadBundleBulkAction
 from .viewsets import LFCloudViewSetGroup
 
@@ -21,7 +21,7 @@ def register_admin_urls():
 @hooks.register("register_admin_urls")
 def scope_workflow_reports():
     # Runs while Wagtail builds its admin URLs, before it wraps the views in its decorators.
-    from .views.reports import scope_report_urls
+    from .access.reports import scope_report_urls
 
     scope_report_urls()
     return []
@@ -50,7 +50,7 @@ def register_notification_preferences(request):
 
 @hooks.register("register_log_actions")
 def register_log_actions(actions):
-    from .audit import register_log_models
+    from .access.audit import register_log_models
     from .log_actions import register
 
     register(actions)

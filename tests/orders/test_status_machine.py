@@ -6,6 +6,7 @@ import pytest
 
 from tests.factories import make_user
 from wagtail_lfcloud import signals
+from wagtail_lfcloud.access import CAPABILITIES
 from wagtail_lfcloud.models import Asset, BrandLogEntry, Order, OrderStatus, Role
 from wagtail_lfcloud.orders import (
     TRANSITIONS,
@@ -14,7 +15,6 @@ from wagtail_lfcloud.orders import (
     allowed_transitions,
     transition,
 )
-from wagtail_lfcloud.permissions import CAPABILITIES
 
 from .conftest import make_order
 

@@ -1,6 +1,6 @@
 """The audit log is read brand by brand: Wagtail's site history report, its filters and its CSV
 export list only the lines of brands (and stages) the person may see; object history pages keep
-working. The lines live in BrandLogEntry (wagtail_lfcloud.audit)."""
+working. The lines live in BrandLogEntry (wagtail_lfcloud.access.audit)."""
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -12,10 +12,9 @@ from wagtail.models import Collection
 
 from tests.factories import make_image, make_user
 from tests.roles.helpers import make_brand_world
-from wagtail_lfcloud.audit import audience_of, logged_models, visible_entries
+from wagtail_lfcloud.access import MODEL_ACCESS, assign_role
+from wagtail_lfcloud.access.audit import audience_of, logged_models, visible_entries
 from wagtail_lfcloud.models import Brand, BrandLogEntry, Role
-from wagtail_lfcloud.policies import MODEL_ACCESS
-from wagtail_lfcloud.roles import assign_role
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ reports run the brand-scoped views."""
 import pytest
 from django.urls import include, path
 
-from wagtail_lfcloud.access_checks import check_originals_not_public
+from wagtail_lfcloud.access.checks import check_originals_not_public
 
 
 def ids(messages):
@@ -49,8 +49,8 @@ def test_media_served_by_django_in_production_warns(settings):
 def test_workflow_reports_run_the_brand_scoped_views(client):
     from django.urls import resolve, reverse
 
-    from wagtail_lfcloud.access_checks import check_workflow_reports_scoped
-    from wagtail_lfcloud.views.reports import REPORT_VIEWS
+    from wagtail_lfcloud.access.checks import check_workflow_reports_scoped
+    from wagtail_lfcloud.access.reports import REPORT_VIEWS
 
     for name, (_wagtail_class, ours) in REPORT_VIEWS.items():
         match = resolve(reverse(f"wagtailadmin_reports:{name}"))
@@ -66,7 +66,7 @@ def test_w042_when_another_app_put_back_an_unscoped_report():
     from wagtail.admin.urls import reports
     from wagtail.admin.views.reports.workflows import WorkflowView
 
-    from wagtail_lfcloud.access_checks import check_workflow_reports_scoped
+    from wagtail_lfcloud.access.checks import check_workflow_reports_scoped
 
     pattern = next(p for p in reports.urlpatterns if p.name == "workflow")
     kept = pattern.callback

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
+from wagtail_lfcloud.access import CAPABILITIES
 from wagtail_lfcloud.models import Role
-from wagtail_lfcloud.permissions import CAPABILITIES
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "reference" / "roles.md"
 

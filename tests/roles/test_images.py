@@ -7,8 +7,8 @@ from wagtail.permissions import policy_registry
 
 from tests.factories import make_user
 from tests.roles.helpers import make_brand_world
+from wagtail_lfcloud.access import LFCloudImagePermissionPolicy
 from wagtail_lfcloud.models import Role
-from wagtail_lfcloud.policies import LFCloudImagePermissionPolicy
 
 pytestmark = pytest.mark.django_db
 

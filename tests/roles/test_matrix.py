@@ -279,8 +279,7 @@ def test_every_package_viewset_guards_its_objects():
     """Object views of a viewset without the guard would fetch other brands' rows by id."""
     from wagtail.snippets.models import get_snippet_models
 
-    from wagtail_lfcloud.guards import BrandGuardedViewSetMixin
-    from wagtail_lfcloud.policies import MODEL_ACCESS
+    from wagtail_lfcloud.access import MODEL_ACCESS, BrandGuardedViewSetMixin
 
     unguarded = [
         model.__name__

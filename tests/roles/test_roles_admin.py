@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import make_brand, make_user
+from wagtail_lfcloud.access import has_capability
 from wagtail_lfcloud.models import BrandLogEntry, Role
-from wagtail_lfcloud.permissions import has_capability
 
 pytestmark = pytest.mark.django_db
 

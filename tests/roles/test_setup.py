@@ -6,8 +6,8 @@ from django.core.management import CommandError, call_command
 from wagtail.models import GroupCollectionPermission
 
 from tests.factories import make_brand, make_user
+from wagtail_lfcloud.access import assign_role, ensure_brand_roles, remove_role, role_group
 from wagtail_lfcloud.models import BrandCollection, BrandLogEntry, BrandRole, Role
-from wagtail_lfcloud.roles import assign_role, ensure_brand_roles, remove_role, role_group
 
 pytestmark = pytest.mark.django_db
 

@@ -14,10 +14,10 @@ from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Query, Router
 
+from ..access.api import brand_filter, scoped
+from ..access.capabilities import brand_ids_with
 from ..channels.registry import get_presets
 from ..models import Asset, AssetVersion, ChannelRendition, VersionStatus
-from ..permissions import brand_ids_with
-from .access import brand_filter, scoped
 from .errors import ERROR_RESPONSES, ApiError, not_found
 from .files import find_rendition_files
 from .responses import Page, conditional_json, latest, paginate

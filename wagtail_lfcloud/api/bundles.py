@@ -6,9 +6,9 @@ from django.http import FileResponse, HttpRequest, StreamingHttpResponse
 from django.urls import reverse
 from ninja import Router, Status
 
+from ..access.api import scoped
 from ..bundles import BundleError, iter_zip, plan_bundle, request_bundle
 from ..models import DownloadBundle
-from .access import scoped
 from .errors import ERROR_RESPONSES, ApiError, ErrorOut, not_found
 from .schemas import BundleIn, BundleOut
 

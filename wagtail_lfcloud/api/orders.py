@@ -19,8 +19,8 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from ninja import Query, Router
 
+from ..access.api import brand_filter, require_any, scoped
 from ..models import Invoice, Order, OrderLine, Payment
-from .access import brand_filter, require_any, scoped
 from .errors import ERROR_RESPONSES, ErrorOut, not_found
 from .responses import Page, conditional_json, latest, paginate
 from .schemas import InvoiceOut, OrderOut

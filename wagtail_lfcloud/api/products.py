@@ -7,8 +7,8 @@ import datetime as dt
 from django.http import HttpRequest
 from ninja import Query, Router
 
+from ..access.api import brand_filter, scoped
 from ..models import Product
-from .access import brand_filter, scoped
 from .errors import ERROR_RESPONSES, ApiError, not_found
 from .responses import Page, conditional_json, latest, paginate
 from .schemas import ProductOut

@@ -18,11 +18,11 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from ninja import Router
 
+from ..access.api import brand_filter
 from ..channels.registry import get_presets
 from ..conf import lfcloud_settings
 from ..models import AssetVersion, ChannelRendition, VersionStatus
 from ..models.catalog import SKU_RE
-from .access import brand_filter
 from .errors import ERROR_RESPONSES, ApiError, ErrorOut
 from .files import find_rendition_files
 from .schemas import StableRenditionPending

@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Prefetch, Q
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 from modelcluster.models import ClusterableModel
 from wagtail.images import get_image_model_string
-from django.db.models.functions import Cast
 from wagtail.models import (
     AbstractGroupApprovalTask,
     DraftStateMixin,
@@ -252,7 +252,7 @@ class BrandApprovalTask(AbstractGroupApprovalTask):
     """
 
     def _may_review(self, obj, user) -> bool:
-        from ..permissions import has_capability
+        from ..access.capabilities import has_capability
 
         if user.is_superuser:
             return True
@@ -269,7 +269,7 @@ class BrandApprovalTask(AbstractGroupApprovalTask):
         return super().locked_for_user(obj, user) or not self._may_review(obj, user)
 
     def get_task_states_user_can_moderate(self, user, **kwargs):
-        from ..permissions import brand_ids_with
+        from ..access.capabilities import brand_ids_with
 
         states = super().get_task_states_user_can_moderate(user, **kwargs)
         brand_ids = brand_ids_with(user, "review")

@@ -14,7 +14,7 @@ class BrandLogEntryManager(ModelLogEntryManager):
         return super().get_queryset().order_by("-timestamp", "-id")
 
     def log_action(self, instance, action, **kwargs):
-        from ..audit import audience_of
+        from ..access.audit import audience_of
 
         if "brand_id" not in kwargs and "brand" not in kwargs:
             kwargs["brand_id"], kwargs["capability"] = audience_of(instance, action)
@@ -27,7 +27,7 @@ class BrandLogEntryManager(ModelLogEntryManager):
         that brand; an entry without a brand (an image outside every brand's library) follows
         Wagtail's rule alone. Superusers see everything.
         """
-        from ..audit import visible_entries
+        from ..access.audit import visible_entries
 
         return visible_entries(self.get_queryset(), user)
 
@@ -39,7 +39,7 @@ class BrandLogEntry(BaseLogEntry):
     (``log_registry.register_model``), so its site history report, which lists every log model's
     ``viewable_by_user()``, shows each person only their own brands' lines. ``brand`` and
     ``capability`` are fixed when the line is written: the object's brand, and the capability
-    (:data:`wagtail_lfcloud.permissions.CAPABILITIES`) a person needs on that brand to read it.
+    (:data:`wagtail_lfcloud.access.capabilities.CAPABILITIES`) a person needs on that brand to read it.
     """
 
     object_id = models.CharField(max_length=255, blank=False, db_index=True)
@@ -66,7 +66,7 @@ class BrandLogEntry(BaseLogEntry):
         # No Meta.ordering: Wagtail's site history report unions every log model's entries, and on
         # Django 6.1 with SQLite a nested union whose first model has a default ordering fails
         # ("ORDER BY not allowed in subqueries of compound statements"). BrandLogEntry is listed
-        # first (wagtail_lfcloud.audit.register_log_models); the manager orders instead.
+        # first (wagtail_lfcloud.access.audit.register_log_models); the manager orders instead.
         ordering = []
         verbose_name = _("brand log entry")
         verbose_name_plural = _("brand log entries")

@@ -26,8 +26,8 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.log_actions import log
 from wagtail.models import TaskState
 
+from ..access.capabilities import has_capability
 from ..models import Asset, AssetComment, AssetVersion, VersionStatus
-from ..permissions import has_capability
 from ..similarity import similar_versions
 from ..workflows import version_for_task_state
 

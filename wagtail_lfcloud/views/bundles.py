@@ -15,10 +15,10 @@ from wagtail.admin import messages
 from wagtail.admin.widgets import ListingButton
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 
+from ..access.capabilities import brand_ids_with, has_capability, scope
 from ..bundles import BundleError, iter_zip, plan_bundle, request_bundle
 from ..channels.registry import get_presets
 from ..models import Asset, DownloadBundle, Order
-from ..permissions import brand_ids_with, has_capability, scope
 from .base import LFCloudPageMixin
 
 

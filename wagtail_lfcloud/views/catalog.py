@@ -10,8 +10,8 @@ from django.views.generic import FormView
 from wagtail.admin import messages
 from wagtail.log_actions import log
 
+from ..access.capabilities import brand_ids_with, brands_with
 from ..importers import ImportFailed, import_products
-from ..permissions import brand_ids_with, brands_with
 from .base import LFCloudPageMixin
 
 

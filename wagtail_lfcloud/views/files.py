@@ -24,9 +24,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from wagtail.log_actions import log
 
+from ..access.capabilities import has_capability
 from ..conf import lfcloud_settings
 from ..models import AssetVersion
-from ..permissions import has_capability
 
 
 def _signs_urls(storage) -> bool:

@@ -22,9 +22,9 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import BaseListingView
 from wagtail.images import get_image_model
 
+from ..access.capabilities import brand_ids_with, brands_with
 from ..conf import lfcloud_settings
 from ..models import AssetVersion, Catalog, ChannelRendition, Season, VersionStatus
-from ..permissions import brand_ids_with, brands_with
 from ..previews import THUMBNAIL_SPEC, existing_preview
 
 PAGE_SIZE = 48

@@ -20,11 +20,11 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.gzip import gzip_page
 from django.views.generic import FormView, TemplateView
@@ -33,6 +33,7 @@ from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from .. import notifications
+from ..access.capabilities import brand_ids_with, has_capability, scope
 from ..conf import lfcloud_settings
 from ..models import (
     Asset,
@@ -46,7 +47,6 @@ from ..models import (
 )
 from ..order_grid import build_grid, grid_fingerprint
 from ..orders import TransitionError, allowed_transitions, transition
-from ..permissions import brand_ids_with, has_capability, scope
 
 
 def order_for(user, pk: int, capability: str = "view_orders") -> Order:
@@ -496,7 +496,7 @@ def dashboard_panels(request, panels: list) -> None:
 
 def notification_preferences_menu_item(request) -> dict | None:
     """``register_account_menu_item`` hook body: a link to the preferences for people who get LF Cloud emails."""
-    from ..permissions import brand_roles
+    from ..access.capabilities import brand_roles
 
     if not (request.user.is_superuser or brand_roles(request.user)):
         return None

@@ -20,9 +20,9 @@ from wagtail.admin import messages
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from ..access.capabilities import CAPABILITIES, brand_ids_with, brands_with, has_capability
+from ..access.roles import assign_role, members, remove_role
 from ..models import Brand, Role
-from ..permissions import CAPABILITIES, brand_ids_with, brands_with, has_capability
-from ..roles import assign_role, members, remove_role
 
 #: Human descriptions of the capabilities, in the order the matrix shows them.
 CAPABILITY_LABELS: dict[str, str] = {

@@ -15,9 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, View
 from wagtail.admin.menu import MenuItem
 
+from ..access.capabilities import brand_ids_with, brands_with
 from ..conf import lfcloud_settings
 from ..naming import format_example
-from ..permissions import brand_ids_with, brands_with
 from ..uploads import UploadRefused, upload_version
 from .base import LFCloudPageMixin
 

@@ -17,11 +17,11 @@ from wagtail.admin.widgets import HeaderButton
 from wagtail.models import TaskState
 from wagtail.snippets.views.snippets import IndexView, SnippetViewSet, WorkflowActionView
 
-from ..forms import BrandScopedForm
+from ..access.capabilities import brand_ids_with, brands_with, has_capability
+from ..access.guards import BrandGuardedViewSetMixin
 from ..exports import SafeExportViewSetMixin
-from ..guards import BrandGuardedViewSetMixin
+from ..forms import BrandScopedForm
 from ..models import Asset, Order, Product, VersionStatus
-from ..permissions import brand_ids_with, brands_with, has_capability
 from ..workflows import version_for_task_state
 
 

@@ -8,11 +8,11 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, Obj
 from wagtail.admin.widgets import HeaderButton
 from wagtail.snippets.views.snippets import IndexView, SnippetViewSet
 
+from ..access.capabilities import brand_ids_with, scope
+from ..access.guards import BrandGuardedViewSetMixin
 from ..exports import SafeExportViewSetMixin
 from ..forms import BrandScopedForm
-from ..guards import BrandGuardedViewSetMixin
 from ..models import Brand, Catalog, Product, Season
-from ..permissions import brand_ids_with, scope
 
 
 def scoped_panels(panels: list) -> ObjectList:
@@ -27,7 +27,7 @@ class BrandScopedViewSet(SafeExportViewSetMixin, BrandGuardedViewSetMixin, Snipp
     permission policies registered for the package's models.
     """
 
-    #: Capability (see ``wagtail_lfcloud.permissions``) needed to see a row.
+    #: Capability (see ``wagtail_lfcloud.access.capabilities``) needed to see a row.
     view_capability = "view_catalog"
     #: Lookup from the model to its brand.
     brand_path = "brand"

@@ -20,11 +20,11 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.admin.ui.tables import Column
 from wagtail.snippets.views.snippets import CreateView, EditView
 
+from ..access.capabilities import brands_with, has_capability
 from ..conf import lfcloud_settings
 from ..forms import BrandScopedForm
 from ..models import Brand, Brief, Invoice, Order, OrderLine, OrderStatus, Payment
 from ..orders import channel_keys, create_deliverables
-from ..permissions import brands_with, has_capability
 from ..views.finance import FinanceIndexView, SafeExportIndexView
 from .catalog import BrandScopedViewSet
 

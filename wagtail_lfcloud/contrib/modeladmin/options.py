@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup
 
+from ...access.capabilities import scope
 from ...models import Invoice, Order
-from ...permissions import scope
 
 
 class BrandScopedModelAdmin(ModelAdmin):

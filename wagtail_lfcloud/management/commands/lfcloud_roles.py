@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from wagtail_lfcloud.models import Brand, Role
-from wagtail_lfcloud.roles import ensure_brand_roles
+from wagtail_lfcloud.access import ensure_brand_roles
 
 
 class Command(BaseCommand):

@@ -83,7 +83,7 @@ class Command(BaseCommand):
             admin.save()
         users = {"admin": "superuser"}
         try:
-            from wagtail_lfcloud.roles import ensure_brand_roles
+            from wagtail_lfcloud.access import ensure_brand_roles
         except ImportError:
             return users
         groups = ensure_brand_roles(brand)

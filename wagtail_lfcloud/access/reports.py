@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 def _workflow_models() -> list[type]:
     from .. import models
-    from ..policies import MODEL_ACCESS
+    from .policies import MODEL_ACCESS
 
     return [
         model

@@ -6,7 +6,7 @@ For every brand, :func:`ensure_brand_roles` creates (or repairs) one Django grou
 
 - ``wagtailadmin.access_admin``;
 - the Django model permissions the role needs on the package's models, derived from
-  :data:`wagtail_lfcloud.policies.MODEL_ACCESS` and :data:`wagtail_lfcloud.permissions.CAPABILITIES`
+  :data:`wagtail_lfcloud.access.policies.MODEL_ACCESS` and :data:`wagtail_lfcloud.access.capabilities.CAPABILITIES`
   (so the model permission and the brand capability never disagree);
 - Wagtail collection permissions on the brand's collection tree (:data:`COLLECTION_PERMISSIONS`).
 
@@ -22,9 +22,9 @@ from django.db import transaction
 from wagtail.log_actions import log
 from wagtail.models import GroupCollectionPermission
 
-from .library import ensure_brand_tree
-from .models import Brand, BrandRole, Role
-from .permissions import CAPABILITIES, forget_roles
+from ..library import ensure_brand_tree
+from ..models import Brand, BrandRole, Role
+from .capabilities import CAPABILITIES, forget_roles
 from .policies import ACTIONS, MODEL_ACCESS
 
 #: Role -> {stage of the brand tree ("" = the whole brand tree): image actions}.
@@ -89,7 +89,7 @@ def ensure_extra_permissions() -> None:
     from django.contrib.contenttypes.models import ContentType
     from wagtail.models import DraftStateMixin, LockableMixin
 
-    from . import models
+    from .. import models
 
     for model_name in MODEL_ACCESS:
         model = getattr(models, model_name)

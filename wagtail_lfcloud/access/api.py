@@ -1,13 +1,13 @@
-"""What a token may see: its user's brand roles (``wagtail_lfcloud.permissions``) applied to querysets."""
+"""What an API token may see: its user's brand roles (:mod:`.capabilities`) applied to querysets."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from ..api.errors import ApiError
 from ..models import Brand
-from ..permissions import brand_ids_with, scope
-from .errors import ApiError
+from .capabilities import brand_ids_with, scope
 
 
 def scoped(

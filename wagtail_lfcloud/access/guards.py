@@ -6,7 +6,7 @@ workflow views never ask the permission policy about the object itself, and the 
 lists every row. A user holding a role for brand A would therefore reach brand B's rows by
 changing the id in the URL. :class:`BrandGuardedViewSetMixin` closes that: every view of the
 viewset that takes a ``pk`` first asks the model's registered permission policy
-(:mod:`wagtail_lfcloud.policies`) whether the object is among those the user may act on, and
+(:mod:`wagtail_lfcloud.access.policies`) whether the object is among those the user may act on, and
 answers 404 otherwise (a 404, not a 403, so ids of other brands' rows are not confirmed).
 """
 
@@ -18,7 +18,8 @@ from django.contrib.admin.utils import unquote
 from django.http import Http404
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
-from wagtail.admin.views.generic import history, lock, models as generic_models, preview, usage
+from wagtail.admin.views.generic import history, lock, preview, usage
+from wagtail.admin.views.generic import models as generic_models
 from wagtail.admin.views.generic import workflow as generic_workflow
 from wagtail.permissions import policy_registry
 from wagtail.snippets.views.chooser import (

@@ -4,8 +4,8 @@ Wagtail answers "may this user do X?" through the permission policy registered f
 (``wagtail.permissions.policy_registry``). The package registers, from ``AppConfig.ready()``:
 
 - a :class:`BrandPermissionPolicy` for each of its brand-owned models: the Django model permission
-  (given to the role groups by :mod:`wagtail_lfcloud.roles`) **and** a brand capability
-  (:mod:`wagtail_lfcloud.permissions`) on the object's own brand;
+  (given to the role groups by :mod:`wagtail_lfcloud.access.roles`) **and** a brand capability
+  (:mod:`wagtail_lfcloud.access.capabilities`) on the object's own brand;
 - a :class:`LFCloudImagePermissionPolicy` for the active image model: Wagtail's native
   collection permissions **and** the stage rule (raw/draft and archive files need ``view_drafts``,
   finals need ``view_finals``) on every brand collection tree.
@@ -22,7 +22,7 @@ from django.db.models import Model, Q, QuerySet
 from wagtail.permission_policies.base import ModelPermissionPolicy
 from wagtail.permission_policies.collections import CollectionOwnershipPermissionPolicy
 
-from .permissions import brand_ids_with, has_capability
+from .capabilities import brand_ids_with, has_capability
 
 #: The per-object actions Wagtail's snippet views ask about.
 ACTIONS = ("view", "add", "change", "delete", "publish", "lock", "unlock")
@@ -193,7 +193,7 @@ class LFCloudImagePermissionPolicy(CollectionOwnershipPermissionPolicy):
             return cached
         from wagtail.models import Collection
 
-        from .models import BrandCollection
+        from ..models import BrandCollection
 
         forbidden: list[int] = []
         if not (user.is_active and user.is_superuser):
@@ -258,7 +258,7 @@ def register_policies() -> None:
     from wagtail.images import get_image_model
     from wagtail.permissions import register_permission_policy
 
-    from . import models
+    from .. import models
 
     for name, access in MODEL_ACCESS.items():
         model = getattr(models, name)

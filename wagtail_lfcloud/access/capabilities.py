@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
-from .models import Brand, BrandRole, Role
+from ..models import Brand, BrandRole, Role
 
 #: Capability -> roles that have it.
 CAPABILITIES: dict[str, frozenset[str]] = {
@@ -42,7 +42,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
 }
 
 _CACHE_ATTR = "_lfcloud_brand_roles"
-# The audit log's per-user caches (wagtail_lfcloud.audit), derived from the roles too.
+# The audit log's per-user caches (wagtail_lfcloud.access.audit), derived from the roles too.
 _AUDIT_CT_CACHE_ATTR = "_lfcloud_log_content_type_ids"
 _AUDIT_FILTER_CACHE_ATTR = "_lfcloud_log_filter"
 

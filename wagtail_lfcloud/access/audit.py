@@ -15,9 +15,9 @@ from __future__ import annotations
 from django.contrib.auth.models import Permission
 from django.db.models import Model, Q, QuerySet
 
-from .permissions import _AUDIT_CT_CACHE_ATTR as _CT_CACHE_ATTR
-from .permissions import _AUDIT_FILTER_CACHE_ATTR as _FILTER_CACHE_ATTR
-from .permissions import CAPABILITIES, brand_ids_with
+from .capabilities import _AUDIT_CT_CACHE_ATTR as _CT_CACHE_ATTR
+from .capabilities import _AUDIT_FILTER_CACHE_ATTR as _FILTER_CACHE_ATTR
+from .capabilities import CAPABILITIES, brand_ids_with
 
 #: Log actions whose lines need more than the model's "view" capability.
 ACTION_CAPABILITY: dict[str, str] = {
@@ -32,7 +32,7 @@ def logged_models() -> list[type[Model]]:
     the image model."""
     from wagtail.images import get_image_model
 
-    from . import models
+    from .. import models
     from .policies import MODEL_ACCESS
 
     return [getattr(models, name) for name in MODEL_ACCESS] + [get_image_model()]
@@ -41,7 +41,7 @@ def logged_models() -> list[type[Model]]:
 def register_log_models(actions) -> None:
     """Point Wagtail's log registry at ``BrandLogEntry`` for :func:`logged_models` (called from the
     ``register_log_actions`` hook; exact classes win over Wagtail's ``models.Model`` default)."""
-    from .models import BrandLogEntry
+    from ..models import BrandLogEntry
 
     for model in logged_models():
         actions.register_model(model, BrandLogEntry)
@@ -58,7 +58,7 @@ class _BrandLogEntryFirst(set):
     """
 
     def __iter__(self):
-        from .models import BrandLogEntry
+        from ..models import BrandLogEntry
 
         items = list(super().__iter__())
         return iter(sorted(items, key=lambda model: model is not BrandLogEntry))
@@ -78,7 +78,7 @@ def place_of_collection(collection_id: int | None) -> tuple[int | None, str]:
     """``(brand_id, stage)`` of the brand library holding the collection, or ``(None, "")``."""
     from wagtail.models import Collection
 
-    from .models import BrandCollection
+    from ..models import BrandCollection
 
     path = Collection.objects.filter(pk=collection_id).values_list("path", flat=True).first()
     if path is None:

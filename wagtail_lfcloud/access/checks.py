@@ -67,7 +67,7 @@ def check_workflow_reports_scoped(app_configs=None, **kwargs):
     """W042: Wagtail's workflow reports must run the package's brand-scoped views."""
     from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 
-    from .views.reports import REPORT_VIEWS
+    from .reports import REPORT_VIEWS
 
     unscoped = []
     for name, (_wagtail_class, ours) in REPORT_VIEWS.items():
