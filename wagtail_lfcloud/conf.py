@@ -95,8 +95,14 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_MAX_ATTEMPTS": 5,
     #: Delay before the first retry (seconds); doubles after each failed attempt.
     "WEBHOOK_BACKOFF_SECONDS": 30,
-    #: Seconds to wait for a webhook receiver to answer.
+    #: Seconds to wait for a webhook receiver to connect, and then to answer.
     "WEBHOOK_TIMEOUT": 10,
+    #: Networks (CIDR strings) webhooks may reach although they are not public, e.g.
+    #: ``["127.0.0.1/32"]`` in development or an intranet receiver's subnet.
+    "WEBHOOK_ALLOWED_NETWORKS": [],
+    #: Host names allowed although they are internal names (``localhost``, ``*.internal``);
+    #: their addresses must still be public or in ``WEBHOOK_ALLOWED_NETWORKS``.
+    "WEBHOOK_ALLOWED_HOSTS": [],
     #: Runs of a channel set whose storage failed, first included, before it stays failed
     #: (retries need a task backend that supports run_after, e.g. django-tasks-db).
     "RENDITION_MAX_ATTEMPTS": 4,

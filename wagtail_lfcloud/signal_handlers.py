@@ -79,6 +79,8 @@ def connect() -> None:
     pre_save.connect(refuse_file_change, sender=get_image_model(), dispatch_uid="lfcloud_keep_version_files")
 
     # Signed webhooks for asset.approved, rendition.ready and order.status_changed.
-    from . import webhooks
+    from . import background, webhooks
 
     webhooks.connect()
+    # Tasks the immediate backend would run inside a request wait for the response to be sent.
+    background.connect()

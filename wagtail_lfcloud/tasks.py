@@ -36,7 +36,8 @@ def build_download_bundle(bundle_id: int) -> str:
 
 @task()
 def deliver_webhook(delivery_id: int) -> str:
-    """POST one webhook delivery, retrying with exponential backoff (see ``webhooks.deliver``)."""
+    """Make the next attempt of one webhook delivery; a failure schedules the next one, never
+    waits for it (see ``webhooks.deliver``)."""
     from .webhooks import deliver
 
     return deliver(delivery_id)

@@ -4,38 +4,44 @@ Events (:data:`EVENTS`): ``asset.approved`` (``signals.asset_approved``), ``rend
 (``signals.rendition_ready``) and ``order.status_changed`` (``signals.order_status_changed``).
 An event of one brand is only ever delivered to that brand's endpoints.
 
-Each POST carries ``X-LFCloud-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">``
-with the endpoint's secret; receivers check it with :func:`verify_signature` (or the same few
-lines of their own, see ``docs/how-to/webhooks.md``).
+Signatures follow `Standard Webhooks <https://www.standardwebhooks.com/>`_ (the
+``standardwebhooks`` library): headers ``webhook-id`` (the event id, the same on every retry),
+``webhook-timestamp`` and ``webhook-signature`` (``v1,<base64 HMAC-SHA256>``), keyed with the
+endpoint's ``whsec_...`` secret. Receivers check them with the library, or with
+:func:`verify_signature` (see ``docs/how-to/webhooks.md``).
 
-Deliveries are :class:`~wagtail_lfcloud.models.WebhookDelivery` rows sent by the
-``deliver_webhook`` task. A failed attempt (network error, timeout, non-2xx answer, redirect) is
-retried up to ``WAGTAIL_LFCLOUD_WEBHOOK_MAX_ATTEMPTS`` times, waiting
-``WAGTAIL_LFCLOUD_WEBHOOK_BACKOFF_SECONDS`` x 2^(attempt-1) between attempts: by re-enqueueing the
-task with ``run_after`` when the task backend supports deferred tasks (django-tasks-db,
-django-tasks-rq), else in a bounded loop inside the one task run (the immediate backend).
+Deliveries are :class:`~wagtail_lfcloud.models.WebhookDelivery` rows. Each run of the
+``deliver_webhook`` task makes at most one attempt, through :mod:`wagtail_lfcloud.outbound`
+(public addresses only, no redirects, the checked address pinned). A failed attempt leaves the
+row in *retry* with ``next_attempt_at`` = now + ``WAGTAIL_LFCLOUD_WEBHOOK_BACKOFF_SECONDS`` x
+2^(attempts-1), up to ``WAGTAIL_LFCLOUD_WEBHOOK_MAX_ATTEMPTS`` attempts. A backend that can defer
+tasks runs the next attempt then (``run_after``); with one that cannot (the immediate backend),
+``manage.py lfcloud_retry_webhooks`` sends what is due. Nothing ever sleeps, and nothing raises
+into the request that caused the event (:mod:`wagtail_lfcloud.background`).
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
-import hashlib
-import hmac
 import json
 import logging
 import secrets
 import time
-import urllib.error
-import urllib.request
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from standardwebhooks import Webhook
 
+from . import outbound
+from .background import enqueue_on_commit
 from .conf import lfcloud_settings
 from .models import WebhookDelivery, WebhookEndpoint
 
@@ -47,52 +53,61 @@ EVENTS: dict[str, str] = {
     "rendition.ready": "A channel file of a current version was generated.",
     "order.status_changed": "An order moved to another status.",
 }
-SIGNATURE_HEADER = "X-LFCloud-Signature"
+ID_HEADER = "webhook-id"
+TIMESTAMP_HEADER = "webhook-timestamp"
+SIGNATURE_HEADER = "webhook-signature"
 EVENT_HEADER = "X-LFCloud-Event"
-DELIVERY_HEADER = "X-LFCloud-Delivery"
-USER_AGENT = "wagtail-lfcloud-webhooks/1"
+USER_AGENT = "wagtail-lfcloud-webhooks/2"
+Status = WebhookDelivery.Status
 
 
 def generate_secret() -> str:
-    """A new random endpoint secret (43 URL-safe characters)."""
-    return secrets.token_urlsafe(32)
+    """A new endpoint secret: ``whsec_`` and the base64 of 32 random bytes."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-def _mac(secret: str, timestamp: int | str, body: bytes) -> str:
-    return hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+def _signer(secret: str) -> Webhook:
+    # Secrets are whsec_ ones (form validation, migration 0002); a raw one is used as its bytes.
+    return Webhook(secret if secret.startswith("whsec_") else secret.encode())
 
 
-def sign(secret: str, body: bytes, timestamp: int | None = None) -> str:
-    """The ``X-LFCloud-Signature`` header value for ``body``: ``t=<unix time>,v1=<hex digest>``."""
+def sign(secret: str, msg_id: str, body: bytes, timestamp: int | None = None) -> dict[str, str]:
+    """The Standard Webhooks headers (id, timestamp, signature) for ``body``."""
     timestamp = int(time.time()) if timestamp is None else int(timestamp)
-    return f"t={timestamp},v1={_mac(secret, timestamp, body)}"
+    signature = _signer(secret).sign(msg_id, dt.datetime.fromtimestamp(timestamp, tz=dt.UTC), body)
+    return {ID_HEADER: msg_id, TIMESTAMP_HEADER: str(timestamp), SIGNATURE_HEADER: signature}
 
 
-def verify_signature(
-    secret: str, header: str, body: bytes, tolerance: int = 300, now: float | None = None
-) -> bool:
-    """Whether ``header`` (the ``X-LFCloud-Signature`` value) signs ``body`` with ``secret``.
+def verify_signature(secret: str, headers: Mapping[str, str], body: bytes) -> bool:
+    """Whether ``headers`` (the request's, any case) sign ``body`` with ``secret``.
 
-    ``body`` is the raw request body, exactly as received (bytes). Signatures older or newer
-    than ``tolerance`` seconds are refused, so a captured request cannot be replayed later.
-    Several ``v1=`` values are accepted (sent while a secret is being rotated).
+    ``body`` is the raw request body, exactly as received. Timestamps more than five minutes
+    off are refused (replays). Several signatures in the header (secret rotation) are accepted.
+    Any missing, malformed or oversized header gives False, never an exception.
     """
-    if not header or not secret:
+    try:
+        found = {str(k).lower(): v for k, v in headers.items()}
+        msg_id, timestamp, signature = (found.get(h) for h in (ID_HEADER, TIMESTAMP_HEADER, SIGNATURE_HEADER))
+        if not all(isinstance(v, str) and v for v in (secret, msg_id, timestamp, signature)):
+            return False
+        if len(msg_id) > 256 or len(signature) > 4096 or not body_like(body):
+            return False
+        # Unix seconds: ASCII digits only, at most 12 of them (float("1e9"), "٣" or 5,000 digits
+        # are not timestamps).
+        if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+            return False
+        _signer(secret).verify(
+            body,
+            {ID_HEADER: msg_id, TIMESTAMP_HEADER: timestamp, SIGNATURE_HEADER: signature},
+            json_parse=False,
+        )
+    except Exception:  # a bad secret or header of any kind: not verified
         return False
-    timestamp, candidates = None, []
-    for part in header.split(","):
-        key, _, value = part.strip().partition("=")
-        if key == "t":
-            timestamp = value
-        elif key == "v1":
-            candidates.append(value)
-    if timestamp is None or not timestamp.isdigit() or not candidates:
-        return False
-    now = time.time() if now is None else now
-    if abs(now - int(timestamp)) > tolerance:
-        return False
-    expected = _mac(secret, timestamp, body)
-    return any(hmac.compare_digest(expected, candidate) for candidate in candidates)
+    return True
+
+
+def body_like(body: Any) -> bool:
+    return isinstance(body, (bytes, bytearray, str))
 
 
 # --- queueing ---------------------------------------------------------------------------------
@@ -110,13 +125,14 @@ def endpoints_for(brand_id: int, event: str) -> list[WebhookEndpoint]:
 
 
 def dispatch(brand_id: int, event: str, data: dict[str, Any]) -> list[WebhookDelivery]:
-    """Queue ``event`` for every endpoint of ``brand_id`` that wants it; sent after the transaction commits."""
+    """Queue ``event`` for every endpoint of ``brand_id`` that wants it; sent after the transaction commits
+    (after the response, inside a request served with the immediate task backend)."""
     if event not in EVENTS:
         raise ValueError(f"Unknown webhook event {event!r}; known: {', '.join(EVENTS)}")
     deliveries = []
     for endpoint in endpoints_for(brand_id, event):
         payload = {
-            "id": str(uuid.uuid4()),
+            "id": "msg_" + uuid.uuid4().hex,
             "event": event,
             "created_at": timezone.now().isoformat(),
             "brand": endpoint.brand.slug,
@@ -124,26 +140,31 @@ def dispatch(brand_id: int, event: str, data: dict[str, Any]) -> list[WebhookDel
         }
         payload = json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
         deliveries.append(
-            WebhookDelivery.objects.create(endpoint=endpoint, event=event, payload=payload)
+            WebhookDelivery.objects.create(
+                endpoint=endpoint, event=event, payload=payload, next_attempt_at=timezone.now()
+            )
         )
-    if deliveries:
-        from .tasks import deliver_webhook
+    from .tasks import deliver_webhook
 
-        ids = [d.pk for d in deliveries]
-        transaction.on_commit(lambda: [deliver_webhook.enqueue(pk) for pk in ids])
+    for delivery in deliveries:
+        enqueue_on_commit(deliver_webhook, delivery.pk)
     return deliveries
 
 
+def safely_dispatch(brand_id: int, event: str, build_data) -> None:
+    """:func:`dispatch` ``build_data()`` without ever failing the caller's action.
+
+    Used by the signal handlers: the event happened (an approval, a status change) whether or
+    not its webhook rows could be written. A savepoint keeps the caller's transaction usable.
+    """
+    try:
+        with transaction.atomic():
+            dispatch(brand_id, event, build_data())
+    except Exception:
+        logger.exception("Webhook %s of brand %s not queued", event, brand_id)
+
+
 # --- sending ----------------------------------------------------------------------------------
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    # A redirect would turn the POST into a GET and drop the body: count it as a failure.
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirect)
 
 
 def body_of(delivery: WebhookDelivery) -> bytes:
@@ -151,50 +172,8 @@ def body_of(delivery: WebhookDelivery) -> bytes:
     return json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
 
 
-def attempt(delivery: WebhookDelivery) -> bool:
-    """POST ``delivery`` once and record the outcome on it. True when the receiver answered 2xx."""
-    endpoint = delivery.endpoint
-    body = body_of(delivery)
-    request = urllib.request.Request(
-        endpoint.url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": USER_AGENT,
-            SIGNATURE_HEADER: sign(endpoint.secret, body),
-            EVENT_HEADER: delivery.event,
-            DELIVERY_HEADER: str(delivery.payload.get("id", delivery.pk)),
-        },
-    )
-    delivery.attempts += 1
-    ok = False
-    if not endpoint.url.lower().startswith(("http://", "https://")):
-        # URLField also admits ftp://; only HTTP receivers are supported.
-        delivery.last_error = "Only http:// and https:// endpoint URLs are supported."
-        delivery.status = WebhookDelivery.Status.FAILED
-        delivery.save(update_fields=["attempts", "last_error", "status"])
-        return False
-    try:
-        with _opener.open(request, timeout=float(lfcloud_settings.WEBHOOK_TIMEOUT)) as response:
-            delivery.response_status = response.status
-            ok = 200 <= response.status < 300
-            delivery.last_error = "" if ok else f"HTTP {response.status}"
-    except urllib.error.HTTPError as exc:
-        delivery.response_status = exc.code
-        delivery.last_error = f"HTTP {exc.code} {exc.reason}"
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        delivery.response_status = None
-        delivery.last_error = f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}"
-    if ok:
-        delivery.status = WebhookDelivery.Status.DELIVERED
-        delivery.delivered_at = timezone.now()
-    elif delivery.attempts >= int(lfcloud_settings.WEBHOOK_MAX_ATTEMPTS):
-        delivery.status = WebhookDelivery.Status.FAILED
-    delivery.save(
-        update_fields=["attempts", "response_status", "last_error", "status", "delivered_at"]
-    )
-    return ok
+def message_id(delivery: WebhookDelivery) -> str:
+    return str(delivery.payload.get("id") or f"msg_delivery_{delivery.pk}")
 
 
 def backoff(attempts: int) -> float:
@@ -202,29 +181,87 @@ def backoff(attempts: int) -> float:
     return float(lfcloud_settings.WEBHOOK_BACKOFF_SECONDS) * 2 ** max(attempts - 1, 0)
 
 
+def attempt(delivery: WebhookDelivery) -> bool:
+    """POST ``delivery`` once and record the outcome, timing and next step on it. True on a 2xx."""
+    endpoint = delivery.endpoint
+    body = body_of(delivery)
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        EVENT_HEADER: delivery.event,
+        **sign(endpoint.secret, message_id(delivery), body),
+    }
+    started = time.monotonic()
+    delivery.last_attempt_at = timezone.now()
+    outcome = outbound.post(endpoint.url, body, headers, timeout=float(lfcloud_settings.WEBHOOK_TIMEOUT))
+    delivery.duration_ms = round((time.monotonic() - started) * 1000)
+    delivery.attempts += 1
+    delivery.response_status = outcome.status
+    delivery.last_error = outcome.error
+    if outcome.ok:
+        delivery.status = Status.DELIVERED
+        delivery.delivered_at = timezone.now()
+        delivery.next_attempt_at = None
+    elif outcome.refused or delivery.attempts >= int(lfcloud_settings.WEBHOOK_MAX_ATTEMPTS):
+        # A refused address is policy, not a passing failure: trying again changes nothing.
+        delivery.status = Status.FAILED
+        delivery.next_attempt_at = None
+    else:
+        delivery.status = Status.RETRY
+        delivery.next_attempt_at = timezone.now() + dt.timedelta(seconds=backoff(delivery.attempts))
+    delivery.save(
+        update_fields=[
+            "attempts", "response_status", "last_error", "status", "delivered_at", "next_attempt_at",
+            "last_attempt_at", "duration_ms",
+        ]
+    )
+    return outcome.ok
+
+
+def _claim(delivery_id: int) -> bool:
+    """Take the delivery for one attempt if it is due; a concurrent run (the task and the retry
+    command) then finds it not due. The lease ends when the attempt records its outcome."""
+    now = timezone.now()
+    lease = now + dt.timedelta(seconds=2 * float(lfcloud_settings.WEBHOOK_TIMEOUT) + 60)
+    return bool(
+        WebhookDelivery.objects.filter(pk=delivery_id, status__in=[Status.PENDING, Status.RETRY])
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .update(next_attempt_at=lease)
+    )
+
+
 def deliver(delivery_id: int) -> str:
-    """Send a pending delivery (the ``deliver_webhook`` task body); returns its final or current status."""
+    """Make the next attempt of a due delivery (the ``deliver_webhook`` task body); returns its status.
+
+    On failure the next attempt is scheduled, never waited for: enqueued with ``run_after`` when
+    the task backend can defer, else left for ``manage.py lfcloud_retry_webhooks``.
+    """
     from .tasks import deliver_webhook
 
-    delivery = WebhookDelivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
-    if delivery is None or delivery.status != WebhookDelivery.Status.PENDING:
+    if not _claim(delivery_id):
+        delivery = WebhookDelivery.objects.filter(pk=delivery_id).first()
         return delivery.status if delivery else "missing"
+    delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
     if not delivery.endpoint.active:
-        delivery.status = WebhookDelivery.Status.FAILED
+        delivery.status = Status.FAILED
+        delivery.next_attempt_at = None
         delivery.last_error = "The endpoint was deactivated before delivery."
-        delivery.save(update_fields=["status", "last_error"])
+        delivery.save(update_fields=["status", "next_attempt_at", "last_error"])
         return delivery.status
-    deferrable = deliver_webhook.get_backend().supports_defer
-    while not attempt(delivery) and delivery.status == WebhookDelivery.Status.PENDING:
-        wait = backoff(delivery.attempts)
-        if deferrable:
-            run_after = timezone.now() + dt.timedelta(seconds=wait)
-            transaction.on_commit(
-                lambda when=run_after: deliver_webhook.using(run_after=when).enqueue(delivery_id)
-            )
-            break
-        time.sleep(wait)
+    attempt(delivery)
+    if delivery.status == Status.RETRY and deliver_webhook.get_backend().supports_defer:
+        when = delivery.next_attempt_at
+        transaction.on_commit(lambda: deliver_webhook.using(run_after=when).enqueue(delivery_id))
     return delivery.status
+
+
+def due_deliveries(now: dt.datetime | None = None):
+    """Deliveries whose next attempt is due (what ``lfcloud_retry_webhooks`` sends)."""
+    now = now or timezone.now()
+    return WebhookDelivery.objects.filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
+        status__in=[Status.PENDING, Status.RETRY],
+    ).order_by("next_attempt_at", "pk")
 
 
 # --- events -----------------------------------------------------------------------------------
@@ -250,41 +287,32 @@ def stable_url(brand_slug: str, sku: str, angle: str, channel: str) -> str | Non
 
 
 def on_asset_approved(sender, asset, version, previous=None, user=None, **kwargs) -> None:
-    product = asset.product
-    dispatch(
-        asset.brand_id,
-        "asset.approved",
-        {
-            "asset": {
-                "id": asset.pk,
-                "sku": product.sku,
-                "angle": asset.angle,
-                "product_id": product.pk,
-            },
+    def data():
+        product = asset.product
+        return {
+            "asset": {"id": asset.pk, "sku": product.sku, "angle": asset.angle, "product_id": product.pk},
             "version": {"id": version.pk, "number": version.number},
-            "previous_version": {"id": previous.pk, "number": previous.number}
-            if previous
-            else None,
+            "previous_version": {"id": previous.pk, "number": previous.number} if previous else None,
             "approved_by": getattr(user, "get_username", lambda: None)() if user else None,
             "stable_urls": {
                 channel: stable_url(asset.brand.slug, product.sku, asset.angle, channel)
                 for channel in asset.channels or []
             },
-        },
-    )
+        }
+
+    safely_dispatch(asset.brand_id, "asset.approved", data)
 
 
 def on_rendition_ready(sender, channel_rendition, **kwargs) -> None:
     from .api.files import find_rendition_files
 
     cr = channel_rendition
-    version = cr.version
-    asset = version.asset
-    rendition = find_rendition_files([cr]).get(cr.pk)
-    dispatch(
-        asset.brand_id,
-        "rendition.ready",
-        {
+
+    def data():
+        version = cr.version
+        asset = version.asset
+        rendition = find_rendition_files([cr]).get(cr.pk)
+        return {
             "channel": cr.channel,
             "asset": {"id": asset.pk, "sku": asset.product.sku, "angle": asset.angle},
             "version": {"id": version.pk, "number": version.number, "status": version.status},
@@ -296,23 +324,21 @@ def on_rendition_ready(sender, channel_rendition, **kwargs) -> None:
             "format": cr.format,
             "file_name": cr.file_name,
             "compliance": cr.compliance_status,
-        },
-    )
+        }
+
+    safely_dispatch(cr.version.asset.brand_id, "rendition.ready", data)
 
 
 def on_order_status_changed(sender, order, old_status, new_status, user=None, **kwargs) -> None:
-    dispatch(
-        order.brand_id,
-        "order.status_changed",
-        {
+    def data():
+        return {
             "order": {"id": order.pk, "number": order.number, "title": order.title},
             "old_status": old_status,
             "new_status": new_status,
-            "changed_by": user.get_username()
-            if user is not None and user.is_authenticated
-            else None,
-        },
-    )
+            "changed_by": user.get_username() if user is not None and user.is_authenticated else None,
+        }
+
+    safely_dispatch(order.brand_id, "order.status_changed", data)
 
 
 def connect() -> None:

@@ -87,3 +87,37 @@ def other_asset(other_brand):
     )
     approve(asset, 1, color=(30, 30, 200))
     return asset
+
+
+@pytest.fixture
+def public_dns(monkeypatch):
+    """``public_dns({"name": ["ip", ...]})`` makes names resolve to those addresses, at the
+    ``socket.getaddrinfo`` level (what any HTTP client calls); a value may be a callable giving
+    the answer of each call (DNS rebinding). Returns the list of names looked up, in order."""
+    import socket
+
+    real = socket.getaddrinfo
+    names: dict = {}
+    lookups: list[str] = []
+
+    def fake(host, port, family=0, type=0, proto=0, flags=0):
+        key = host.lower() if isinstance(host, str) else host
+        if key not in names:
+            return real(host, port, family, type, proto, flags)
+        lookups.append(key)
+        answers = names[key]() if callable(names[key]) else names[key]
+        port = int(port or 0)
+        return [
+            (socket.AF_INET6, socket.SOCK_STREAM, 6, "", (ip, port, 0, 0))
+            if ":" in ip
+            else (socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port))
+            for ip in answers
+        ]
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+
+    def define(mapping):
+        names.update({k.lower(): v for k, v in mapping.items()})
+        return lookups
+
+    return define

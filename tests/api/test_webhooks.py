@@ -1,50 +1,37 @@
-"""Webhooks: signed POSTs to a real local HTTP server, retries with backoff, brand isolation, admin."""
+"""Webhooks: Standard Webhooks signatures, events, scheduled retries, brand isolation, admin.
+
+Deliveries go to a real local HTTP server; the loopback allow-list is set only for the tests that
+need one to be reached (``allow_local``). Refused addresses are in test_webhook_addresses.py,
+failing receivers during user actions in test_webhook_failures.py.
+"""
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import time
 
 import pytest
+from django.core.management import call_command
 from django.test.utils import override_settings
 from django.urls import reverse
+from django.utils import timezone
+from standardwebhooks import Webhook
 
 from tests.factories import make_user
 from wagtail_lfcloud import signals, webhooks
 from wagtail_lfcloud.models import ChannelRendition, Order, Role, WebhookDelivery, WebhookEndpoint
 
-SECRET = "s3cret-for-tests"
+from .receivers import Receiver, closed_port
+
+SECRET = "whsec_" + base64.b64encode(b"k" * 32).decode()
 
 
-class Receiver:
-    """A local HTTP server that records requests and answers with the queued status codes."""
-
-    def __init__(self, statuses=()):
-        self.requests: list[dict] = []
-        self.statuses = list(statuses)
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.requests.append({"headers": self.headers, "body": body})
-                status = receiver.statuses.pop(0) if receiver.statuses else 200
-                self.send_response(status)
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+@pytest.fixture
+def allow_local(settings):
+    """Let webhooks reach this machine's test servers (refused by default)."""
+    settings.WAGTAIL_LFCLOUD_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
 
 
 @pytest.fixture
@@ -52,6 +39,16 @@ def receiver():
     r = Receiver()
     yield r
     r.close()
+
+
+@pytest.fixture
+def no_sleep(monkeypatch):
+    """Fail the test if anything sleeps (retries are scheduled, never waited for)."""
+
+    def refuse(seconds):
+        raise AssertionError(f"slept {seconds} s")
+
+    monkeypatch.setattr(time, "sleep", refuse)
 
 
 @pytest.fixture
@@ -64,42 +61,97 @@ def endpoint(brand, receiver):
 @pytest.fixture
 def other_endpoint(other_brand, receiver):
     return WebhookEndpoint.objects.create(
-        brand=other_brand, name="Globex", url=receiver.url + "/globex", secret="x"
+        brand=other_brand, name="Globex", url=receiver.url + "/globex", secret=webhooks.generate_secret()
     )
 
 
-def test_verify_signature():
+def approve_event(asset):
+    signals.asset_approved.send(
+        sender=type(asset), asset=asset, version=asset.versions.get(), previous=None, user=None
+    )
+
+
+# --- signatures -------------------------------------------------------------------------------
+
+
+def test_generated_secrets_are_standard_webhooks_secrets():
+    secret = webhooks.generate_secret()
+    assert secret.startswith("whsec_") and len(base64.b64decode(secret[6:])) == 32
+    assert secret != webhooks.generate_secret()
+
+
+def test_signatures_verify_with_the_standardwebhooks_library_and_the_helper():
     body = b'{"a":1}'
-    header = webhooks.sign(SECRET, body, timestamp=1_000_000)
-    assert webhooks.verify_signature(SECRET, header, body, now=1_000_100)
-    assert not webhooks.verify_signature(SECRET, header, body + b" ", now=1_000_100)
-    assert not webhooks.verify_signature("other", header, body, now=1_000_100)
-    assert not webhooks.verify_signature(
-        SECRET, header, body, now=1_000_000 + 301
-    )  # too old: replay
-    assert not webhooks.verify_signature(SECRET, "garbage", body)
-    assert not webhooks.verify_signature(SECRET, "", body)
+    headers = webhooks.sign(SECRET, "msg_1", body)
+    assert headers["webhook-signature"].startswith("v1,")
+    Webhook(SECRET).verify(body, headers)  # what a receiver runs; raises if wrong
+    assert webhooks.verify_signature(SECRET, headers, body)
+    # Header names in any case, as a framework hands them over.
+    assert webhooks.verify_signature(SECRET, {k.title(): v for k, v in headers.items()}, body)
+    # While a secret is rotated, either of several signatures is accepted.
+    other = webhooks.sign(webhooks.generate_secret(), "msg_1", body)
+    rotated = {**headers, "webhook-signature": f"{other['webhook-signature']} {headers['webhook-signature']}"}
+    assert webhooks.verify_signature(SECRET, rotated, body)
+
+
+def _tampered():
+    body = b'{"a":1}'
+    good = webhooks.sign(SECRET, "msg_1", body)
+    now = int(time.time())
+    cases = {
+        "body changed": (SECRET, good, body + b" "),
+        "other secret": (webhooks.generate_secret(), good, body),
+        "other id": (SECRET, {**good, "webhook-id": "msg_2"}, body),
+        "replayed (10 minutes old)": (SECRET, webhooks.sign(SECRET, "msg_1", body, timestamp=now - 600), body),
+        "from the future": (SECRET, webhooks.sign(SECRET, "msg_1", body, timestamp=now + 600), body),
+    }
+    for header in ("webhook-id", "webhook-timestamp", "webhook-signature"):
+        cases[f"no {header}"] = (SECRET, {k: v for k, v in good.items() if k != header}, body)
+        cases[f"empty {header}"] = (SECRET, {**good, header: ""}, body)
+        cases[f"{header} not text"] = (SECRET, {**good, header: None}, body)
+    for label, timestamp in {
+        "5,000-digit timestamp": "9" * 5000,
+        "float timestamp": f"{now}.5",
+        "exponent timestamp": "1e9",
+        "negative timestamp": f"-{now}",
+        "non-ASCII digits": "١٧٠٠٠٠٠٠٠٠",
+        "padded timestamp": f" {now}",
+    }.items():
+        cases[label] = (SECRET, {**good, "webhook-timestamp": timestamp}, body)
+    for label, signature in {
+        "no version": good["webhook-signature"][3:],
+        "v2 only": "v2," + good["webhook-signature"][3:],
+        "garbage": "v1,%%%",
+        "huge": "v1," + "A" * 100_000,
+    }.items():
+        cases[label] = (SECRET, {**good, "webhook-signature": signature}, body)
+    cases["secret not base64"] = ("whsec_%%%not-base64", good, body)
+    cases["empty secret"] = ("", good, body)
+    cases["body not bytes"] = (SECRET, good, 12345)
+    cases["headers not a mapping"] = (SECRET, "garbage", body)
+    return cases
+
+
+@pytest.mark.parametrize("case", list(_tampered()))
+def test_verify_signature_is_false_on_anything_malformed(case):
+    secret, headers, body = _tampered()[case]
+    assert webhooks.verify_signature(secret, headers, body) is False
+
+
+# --- events -----------------------------------------------------------------------------------
 
 
 @pytest.mark.django_db
 def test_asset_approved_is_signed_and_sent_to_own_brand_only(
-    approved_asset, endpoint, other_endpoint, receiver, django_capture_on_commit_callbacks
+    allow_local, approved_asset, endpoint, other_endpoint, receiver, django_capture_on_commit_callbacks
 ):
-    version = approved_asset.versions.get()
     with django_capture_on_commit_callbacks(execute=True):
-        signals.asset_approved.send(
-            sender=type(approved_asset),
-            asset=approved_asset,
-            version=version,
-            previous=None,
-            user=None,
-        )
+        approve_event(approved_asset)
     (request,) = receiver.requests
+    headers = dict(request["headers"].items())
     assert request["headers"]["X-LFCloud-Event"] == "asset.approved"
-    assert webhooks.verify_signature(
-        SECRET, request["headers"]["X-LFCloud-Signature"], request["body"]
-    )
-    payload = json.loads(request["body"])
+    payload = Webhook(SECRET).verify(request["body"], headers)
+    assert request["headers"]["webhook-id"] == payload["id"]
     assert payload["brand"] == "acme"
     assert payload["data"]["asset"]["sku"] == "SKU12345"
     assert payload["data"]["version"]["number"] == 1
@@ -108,16 +160,14 @@ def test_asset_approved_is_signed_and_sent_to_own_brand_only(
     )
     delivery = WebhookDelivery.objects.get()
     assert (delivery.endpoint, delivery.status, delivery.attempts, delivery.response_status) == (
-        endpoint,
-        "delivered",
-        1,
-        200,
+        endpoint, "delivered", 1, 200,
     )
+    assert delivery.duration_ms is not None and delivery.next_attempt_at is None
 
 
 @pytest.mark.django_db
 def test_rendition_ready_and_order_status_events(
-    brand, approved_asset, endpoint, receiver, django_capture_on_commit_callbacks
+    allow_local, brand, approved_asset, endpoint, receiver, django_capture_on_commit_callbacks
 ):
     endpoint.events = ["rendition.ready", "order.status_changed"]
     endpoint.save()
@@ -129,9 +179,7 @@ def test_rendition_ready_and_order_status_events(
             sender=Order, order=order, old_status="draft", new_status="submitted", user=None
         )
         # Not subscribed: not sent.
-        signals.asset_approved.send(
-            sender=None, asset=approved_asset, version=row.version, previous=None, user=None
-        )
+        approve_event(approved_asset)
     events = [json.loads(r["body"]) for r in receiver.requests]
     assert [e["event"] for e in events] == ["rendition.ready", "order.status_changed"]
     assert events[0]["data"]["url"].endswith(".jpg") and events[0]["data"]["width"]
@@ -139,67 +187,82 @@ def test_rendition_ready_and_order_status_events(
 
 
 @pytest.mark.django_db
-def test_failed_attempts_are_retried_with_backoff(
-    approved_asset, endpoint, receiver, django_capture_on_commit_callbacks, monkeypatch
-):
-    receiver.statuses = [500, 503]
-    waits = []
-    monkeypatch.setattr(webhooks.time, "sleep", waits.append)
-    with (
-        override_settings(WAGTAIL_LFCLOUD_WEBHOOK_BACKOFF_SECONDS=2),
-        django_capture_on_commit_callbacks(execute=True),
-    ):
-        signals.asset_approved.send(
-            sender=None,
-            asset=approved_asset,
-            version=approved_asset.versions.get(),
-            previous=None,
-            user=None,
-        )
-    delivery = WebhookDelivery.objects.get()
-    assert (delivery.status, delivery.attempts, delivery.response_status) == ("delivered", 3, 200)
-    assert waits == [2.0, 4.0]  # exponential backoff between attempts
-    # Every attempt carried a valid signature over the same body.
-    assert len({r["body"] for r in receiver.requests}) == 1
-    assert all(
-        webhooks.verify_signature(SECRET, r["headers"]["X-LFCloud-Signature"], r["body"])
-        for r in receiver.requests
+def test_an_event_that_cannot_be_queued_does_not_fail_the_action(approved_asset, endpoint, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("database trouble")
+
+    monkeypatch.setattr(webhooks, "dispatch", broken)
+    approve_event(approved_asset)  # does not raise
+    assert not WebhookDelivery.objects.exists()
+
+
+# --- retries: scheduled, never slept ----------------------------------------------------------
+
+
+def make_due(delivery):
+    """Time passes: the scheduled attempt is due."""
+    WebhookDelivery.objects.filter(pk=delivery.pk, next_attempt_at__isnull=False).update(
+        next_attempt_at=timezone.now() - dt.timedelta(seconds=1)
     )
 
 
 @pytest.mark.django_db
+def test_failed_attempts_are_scheduled_with_backoff_and_sent_by_the_command(
+    allow_local, approved_asset, endpoint, receiver, django_capture_on_commit_callbacks, no_sleep, capsys
+):
+    receiver.statuses = [500, 503]
+    with override_settings(WAGTAIL_LFCLOUD_WEBHOOK_BACKOFF_SECONDS=30):
+        with django_capture_on_commit_callbacks(execute=True):
+            approve_event(approved_asset)
+        delivery = WebhookDelivery.objects.get()
+        waits = []
+        for _ in range(2):
+            delivery.refresh_from_db()
+            assert delivery.status == "retry" and "HTTP 5" in delivery.last_error
+            waits.append((delivery.next_attempt_at - delivery.last_attempt_at).total_seconds())
+            call_command("lfcloud_retry_webhooks")  # not due yet: nothing sent
+            assert len(receiver.requests) == delivery.attempts
+            make_due(delivery)
+            call_command("lfcloud_retry_webhooks")
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.response_status) == ("delivered", 3, 200)
+    assert [round(w) for w in waits] == [30, 60]  # exponential backoff between attempts
+    assert "1 due webhook delivery: 1 delivered." in capsys.readouterr().out
+    # Every attempt carried the same id and body, each with a valid signature.
+    assert len({r["body"] for r in receiver.requests}) == 1
+    assert len({r["headers"]["webhook-id"] for r in receiver.requests}) == 1
+    for r in receiver.requests:
+        Webhook(SECRET).verify(r["body"], dict(r["headers"].items()))
+
+
+@pytest.mark.django_db
 def test_gives_up_after_max_attempts(
-    approved_asset, endpoint, receiver, django_capture_on_commit_callbacks, monkeypatch
+    allow_local, approved_asset, endpoint, receiver, django_capture_on_commit_callbacks, no_sleep
 ):
     receiver.statuses = [500] * 10
-    monkeypatch.setattr(webhooks.time, "sleep", lambda s: None)
-    with (
-        override_settings(WAGTAIL_LFCLOUD_WEBHOOK_MAX_ATTEMPTS=3),
-        django_capture_on_commit_callbacks(execute=True),
-    ):
-        signals.asset_approved.send(
-            sender=None,
-            asset=approved_asset,
-            version=approved_asset.versions.get(),
-            previous=None,
-            user=None,
-        )
-    delivery = WebhookDelivery.objects.get()
-    assert (delivery.status, delivery.attempts) == ("failed", 3)
+    with override_settings(WAGTAIL_LFCLOUD_WEBHOOK_MAX_ATTEMPTS=3):
+        with django_capture_on_commit_callbacks(execute=True):
+            approve_event(approved_asset)
+        delivery = WebhookDelivery.objects.get()
+        for _ in range(4):
+            make_due(delivery)
+            call_command("lfcloud_retry_webhooks")
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.next_attempt_at) == ("failed", 3, None)
     assert "500" in delivery.last_error
     assert len(receiver.requests) == 3
 
 
 @pytest.mark.django_db
 def test_deferred_retry_with_a_queue_backend(
-    approved_asset, endpoint, receiver, django_capture_on_commit_callbacks
+    allow_local, approved_asset, endpoint, receiver, django_capture_on_commit_callbacks, no_sleep
 ):
-    """With a backend that supports run_after, a failure re-enqueues the task for later instead of sleeping."""
+    """With a backend that supports run_after, a failure re-enqueues the task for the retry time."""
     from django_tasks import default_task_backend
 
     receiver.statuses = [500]
     delivery = WebhookDelivery.objects.create(
-        endpoint=endpoint, event="asset.approved", payload={"id": "x"}
+        endpoint=endpoint, event="asset.approved", payload={"id": "msg_x"}
     )
     with override_settings(
         TASKS={"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
@@ -208,55 +271,86 @@ def test_deferred_retry_with_a_queue_backend(
             webhooks.deliver(delivery.pk)
         (queued,) = [r for r in default_task_backend.results if r.task.name == "deliver_webhook"]
     delivery.refresh_from_db()
-    assert (delivery.status, delivery.attempts) == ("pending", 1)
+    assert (delivery.status, delivery.attempts) == ("retry", 1)
     assert queued.args == [delivery.pk]
-    assert queued.task.run_after is not None
+    assert queued.task.run_after == delivery.next_attempt_at
+    # Run early (or twice), the task does not send before the time it was scheduled for.
+    assert webhooks.deliver(delivery.pk) == "retry" and len(receiver.requests) == 1
 
 
 @pytest.mark.django_db
-def test_unreachable_receiver_is_recorded(approved_asset, brand, monkeypatch):
-    monkeypatch.setattr(webhooks.time, "sleep", lambda s: None)
+def test_unreachable_receiver_is_recorded_with_its_retry(allow_local, brand, no_sleep):
     dead = WebhookEndpoint.objects.create(
-        brand=brand, name="dead", url="http://127.0.0.1:9/", secret="x"
+        brand=brand, name="dead", url=f"http://127.0.0.1:{closed_port()}/", secret=SECRET
     )
     delivery = WebhookDelivery.objects.create(
-        endpoint=dead, event="asset.approved", payload={"id": "y"}
+        endpoint=dead, event="asset.approved", payload={"id": "msg_y"}
     )
-    with override_settings(
-        WAGTAIL_LFCLOUD_WEBHOOK_MAX_ATTEMPTS=2, WAGTAIL_LFCLOUD_WEBHOOK_TIMEOUT=2
-    ):
-        assert webhooks.deliver(delivery.pk) == "failed"
+    assert webhooks.deliver(delivery.pk) == "retry"
     delivery.refresh_from_db()
-    assert delivery.attempts == 2 and delivery.last_error
+    assert delivery.attempts == 1 and delivery.response_status is None
+    assert delivery.last_error.startswith("Could not connect") and delivery.duration_ms is not None
+    assert delivery.next_attempt_at > timezone.now()
 
 
 @pytest.mark.django_db
-def test_admin_webhook_screens(client, brand, other_brand, endpoint, other_endpoint):
+def test_old_secrets_become_standard_ones_with_the_same_key(brand):
+    """Migration 0002: a receiver keeps its key, only the header format changes."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("wagtail_lfcloud.migrations.0002_webhook_retries_and_standard_secrets")
+    old = WebhookEndpoint.objects.create(brand=brand, name="old", url="https://example.com/", secret="s3cret-old")
+    migration.to_standard_secrets(apps, None)
+    old.refresh_from_db()
+    assert old.secret.startswith("whsec_")
+    body = b"{}"
+    headers = webhooks.sign(old.secret, "msg_1", body)
+    Webhook(b"s3cret-old").verify(body, headers)
+    migration.to_raw_secrets(apps, None)
+    old.refresh_from_db()
+    assert old.secret == "s3cret-old"
+
+
+# --- admin ------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_admin_webhook_screens(client, brand, other_brand, endpoint, other_endpoint, public_dns):
+    public_dns({"erp.example.com": ["93.184.216.34"]})
     admin = make_user("root", superuser=True)
     client.force_login(admin)
-    add = client.post(
-        reverse("wagtailsnippets_wagtail_lfcloud_webhookendpoint:add"),
-        {
-            "brand": brand.pk,
-            "name": "ERP",
-            "url": "https://erp.example.com/hook",
-            "events": ["asset.approved"],
-            "secret": "",
-            "active": "on",
-        },
-    )
+    form = {
+        "brand": brand.pk,
+        "name": "ERP",
+        "url": "https://erp.example.com/hook",
+        "events": ["asset.approved"],
+        "secret": "",
+        "active": "on",
+    }
+    add = client.post(reverse("wagtailsnippets_wagtail_lfcloud_webhookendpoint:add"), form)
     assert add.status_code == 302, add.content[:2000]
     created = WebhookEndpoint.objects.get(name="ERP")
-    assert created.events == ["asset.approved"] and len(created.secret) >= 32
+    assert created.events == ["asset.approved"] and created.secret.startswith("whsec_")
+    # A secret that is not a Standard Webhooks one is refused with a clear message.
+    bad = client.post(
+        reverse("wagtailsnippets_wagtail_lfcloud_webhookendpoint:add"), {**form, "name": "ERP2", "secret": "short"}
+    )
+    assert bad.status_code == 200 and "whsec_" in bad.content.decode()
+    assert not WebhookEndpoint.objects.filter(name="ERP2").exists()
     WebhookDelivery.objects.create(
         endpoint=endpoint,
         event="asset.approved",
         payload={},
-        status="failed",
+        status="retry",
         last_error="HTTP 500",
+        duration_ms=123,
+        next_attempt_at=timezone.now() + dt.timedelta(minutes=5),
     )
     log = client.get(reverse("wagtailsnippets_wagtail_lfcloud_webhookdelivery:list"))
     assert log.status_code == 200 and b"asset.approved" in log.content
+    assert b"Retry pending" in log.content and b"123" in log.content
 
     # A brand admin of Globex (with the model permissions the role's group gets) sees only Globex's.
     from django.contrib.auth.models import Permission
@@ -301,10 +395,10 @@ def test_mount_on_wagtail_api(settings, monkeypatch):
 @pytest.mark.django_db
 def test_non_http_urls_are_not_fetched(brand):
     endpoint = WebhookEndpoint.objects.create(
-        brand=brand, name="ftp", url="ftp://example.com/x", secret="x"
+        brand=brand, name="ftp", url="ftp://example.com/x", secret=SECRET
     )
     delivery = WebhookDelivery.objects.create(
-        endpoint=endpoint, event="asset.approved", payload={"id": "z"}
+        endpoint=endpoint, event="asset.approved", payload={"id": "msg_z"}
     )
     assert webhooks.deliver(delivery.pk) == "failed"
     delivery.refresh_from_db()

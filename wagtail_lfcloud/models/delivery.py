@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -35,13 +39,34 @@ class DownloadBundle(models.Model):
         verbose_name = _("download bundle")
 
 
+def validate_webhook_secret(value: str) -> None:
+    """A Standard Webhooks secret: ``whsec_`` and the base64 of 24 to 64 random bytes."""
+    prefix = "whsec_"
+    try:
+        key = base64.b64decode(value[len(prefix):], validate=True) if value.startswith(prefix) else b""
+    except (binascii.Error, ValueError):
+        key = b""
+    if not 24 <= len(key) <= 64:
+        raise ValidationError(
+            _("Use a secret of the form whsec_<base64 of 24 to 64 random bytes>, or leave it empty to get one."),
+            code="invalid_secret",
+        )
+
+
 class WebhookEndpoint(models.Model):
     """A URL that receives signed JSON events for one brand."""
 
     brand = models.ForeignKey("wagtail_lfcloud.Brand", on_delete=models.CASCADE, related_name="webhooks")
     name = models.CharField(max_length=255)
-    url = models.URLField(max_length=500)
-    secret = models.CharField(max_length=128, help_text=_("Shared secret for the HMAC-SHA256 signature."))
+    url = models.URLField(
+        max_length=500,
+        help_text=_("A public http(s) address; internal and private addresses are refused."),
+    )
+    secret = models.CharField(
+        max_length=200,  # whsec_ + base64 of 64 bytes, or of a migrated 128-character secret
+        validators=[validate_webhook_secret],
+        help_text=_("Standard Webhooks signing secret (whsec_...)."),
+    )
     events = models.JSONField(default=list, help_text=_("Event names; empty means every event."))
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -53,12 +78,24 @@ class WebhookEndpoint(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        super().clean()
+        if self.url:
+            from ..outbound import RefusedURL, check_url
+
+            try:
+                check_url(self.url)
+            except RefusedURL as exc:
+                raise ValidationError({"url": str(exc)}) from exc
+
 
 class WebhookDelivery(models.Model):
     """One event sent (or being retried) to one endpoint."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
+        #: An attempt failed; the next one is due at ``next_attempt_at``.
+        RETRY = "retry", _("Retry pending")
         DELIVERED = "delivered", _("Delivered")
         FAILED = "failed", _("Failed")
 
@@ -67,9 +104,15 @@ class WebhookDelivery(models.Model):
     payload = models.JSONField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
+    #: The receiver's HTTP status; empty when no answer came back (or the address was refused).
     response_status = models.PositiveIntegerField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    #: When the next attempt may run (pending and retry); also a lease while one is running.
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True, db_index=True)
+    last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
+    #: How long the last attempt took, in milliseconds.
+    duration_ms = models.PositiveIntegerField(_("time (ms)"), null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

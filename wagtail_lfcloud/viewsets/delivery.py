@@ -48,8 +48,8 @@ class WebhookEndpointForm(BrandScopedForm):
         super().__init__(*args, **kwargs)
         self.fields["secret"].required = False
         self.fields["secret"].help_text = _(
-            "Shared secret for the X-LFCloud-Signature HMAC-SHA256 header. Leave empty to generate one; "
-            "copy it into the receiver."
+            "Standard Webhooks signing secret (whsec_...). Leave empty to generate one; copy it into "
+            "the receiver."
         )
 
     def clean_secret(self):
@@ -95,6 +95,8 @@ class WebhookDeliveryViewSet(BrandScopedViewSet):
         "status",
         "attempts",
         "response_status",
+        "duration_ms",
+        "next_attempt_at",
         "created_at",
         "delivered_at",
     ]
@@ -105,8 +107,11 @@ class WebhookDeliveryViewSet(BrandScopedViewSet):
         "status",
         "attempts",
         "response_status",
+        "duration_ms",
         "last_error",
         "created_at",
+        "last_attempt_at",
+        "next_attempt_at",
         "delivered_at",
     ]
     export_filename = "webhook-deliveries"
@@ -117,9 +122,12 @@ class WebhookDeliveryViewSet(BrandScopedViewSet):
         "status",
         "attempts",
         "response_status",
+        "duration_ms",
         "last_error",
         "payload",
         "created_at",
+        "last_attempt_at",
+        "next_attempt_at",
         "delivered_at",
     ]
     # Deliveries are written by the package only; the registered policy grants "view" alone.
