@@ -24,7 +24,14 @@ from wagtail.models import Collection, TaskState
 
 from tests.factories import image_upload, make_asset, make_brand, make_product, make_user
 from wagtail_lfcloud import outbound
-from wagtail_lfcloud.models import Order, OrderStatus, Role, VersionStatus, WebhookDelivery, WebhookEndpoint
+from wagtail_lfcloud.models import (
+    Order,
+    OrderStatus,
+    Role,
+    VersionStatus,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from wagtail_lfcloud.uploads import upload_version
 from wagtail_lfcloud.workflows import ensure_default_workflow
 
