@@ -4,8 +4,16 @@ from django.core.cache import caches
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
-    """Each test writes files into its own temporary MEDIA_ROOT."""
+    """Each test writes files into its own temporary MEDIA_ROOT (and private storage, outside it)."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    if "private" in settings.STORAGES:
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "private": {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": str(tmp_path / "private")},
+            },
+        }
 
 
 @pytest.fixture(autouse=True)

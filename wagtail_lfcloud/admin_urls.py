@@ -8,6 +8,7 @@ from django.urls import path
 from .views import assets as asset_views
 from .views import bundles as bundle_views
 from .views import catalog
+from .views import files as file_views
 from .views import roles as role_views
 from .views import orders as order_views
 from .views import library as library_views
@@ -43,4 +44,5 @@ urlpatterns = [
     path("bundles/selection/", bundle_views.SelectionBundleView.as_view(), name="bundle_selection"),
     path("bundles/<int:pk>/", bundle_views.BundleDetailView.as_view(), name="bundle_detail"),
     path("bundles/<int:pk>/download/", bundle_views.bundle_download, name="bundle_download"),
+    path("files/<str:token>/", file_views.private_file, name="private_file"),
 ]

@@ -17,6 +17,11 @@ class WagtailLFCloudAppConfig(AppConfig):
 
         signal_handlers.connect()
 
+        # Unguessable names for brand files, approved finals' renditions made public (DESIGN 11).
+        from .storage import files as storage_files
+
+        storage_files.connect()
+
         # Opt-in (WAGTAIL_LFCLOUD_MOUNT_ON_WAGTAIL_API): Ninja only accepts routers before URLs are built.
         from .api import mount_on_wagtail_api
 

@@ -367,7 +367,10 @@ def build_bundle_file(bundle_id: int) -> str:
             for chunk in iter_zip(plan.files):
                 spool.write(chunk)
             spool.seek(0)
-            bundle.file.save(plan.zip_name, File(spool), save=False)
+            # Never at a guessable media URL: the zip is sent by the permission-checked download view.
+            from .storage import in_unguessable_folder
+
+            bundle.file.save(in_unguessable_folder(plan.zip_name), File(spool), save=False)
         bundle.file_count = len(plan.files)
         bundle.status = DownloadBundle.Status.READY
         bundle.error = ""

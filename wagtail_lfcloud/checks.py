@@ -112,3 +112,4 @@ from . import storage_checks as _storage_checks  # noqa: E402,F401
 from .access import checks as _access_checks  # noqa: E402,F401
 from .channels import checks as _channel_checks  # noqa: E402,F401
 from . import webhook_checks as _webhook_checks  # noqa: E402,F401
+from .storage import checks as _private_file_checks  # noqa: E402,F401

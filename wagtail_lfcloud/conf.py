@@ -74,8 +74,14 @@ DEFAULTS: dict[str, Any] = {
     #: Threads the rendition pipeline encodes with (one per core is right).
     "RENDITION_WORKERS": 2,
     # --- access ------------------------------------------------------------------------------
-    #: Seconds a signed URL for an original (S3 storage) stays valid after the permission check.
+    #: Seconds a signed URL (an original on S3, a private preview or rendition) stays valid.
     "SIGNED_URL_EXPIRY": 300,
+    #: STORAGES alias of the private storage: renditions of unapproved files (previews, thumbnails,
+    #: review and compare images). Falls back to the default storage while the alias is not in STORAGES.
+    "PRIVATE_STORAGE": "private",
+    #: STORAGES alias where RenditionStorage writes renditions of approved finals (public, plain URLs).
+    #: None: "renditions" if STORAGES has it, else "default".
+    "PUBLIC_RENDITION_STORAGE": None,
     # --- headless API, bundles, webhooks ------------------------------------------------------
     #: Also mount the package's API router on Wagtail's v3 API (at ``lfcloud/``), in AppConfig.ready().
     "MOUNT_ON_WAGTAIL_API": False,

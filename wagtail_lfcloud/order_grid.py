@@ -46,8 +46,25 @@ def _asset_edit_url_pattern() -> str | None:
         return None
 
 
-def build_grid(order: Order) -> dict[str, Any]:
+def _thumbnail_rights(order: Order, user) -> tuple[bool, bool]:
+    """(may see thumbnails of files in review, of approved finals) on ``order``'s brand; both for
+    ``user=None`` (callers that checked already)."""
+    if user is None:
+        return True, True
+    from .access import has_capability
+
+    return (
+        has_capability(user, order.brand_id, "view_drafts"),
+        has_capability(user, order.brand_id, "view_finals"),
+    )
+
+
+def build_grid(order: Order, user=None) -> dict[str, Any]:
     """The grid of ``order`` as plain data (what the order page renders and the JSON endpoint returns).
+
+    ``user``: whose grid it is. A cell's thumbnail is only given to people who may see that file
+    (``view_drafts`` for a file in review, ``view_finals`` for an approved one); finance sees the
+    states and counts without pictures. Thumbnail URLs of private files are short-lived signed URLs.
 
     ``{"order": {...}, "angles": [...], "rows": [{"sku", "name", "cells": [...]}], "totals": {...}}``;
     each cell has ``angle``, ``state``, ``label``, ``version``, ``thumbnail``, ``channels``
@@ -106,7 +123,14 @@ def build_grid(order: Order) -> dict[str, Any]:
     ).values_list("version_id", "channel"):
         ready.setdefault(version_id, set()).add(channel)
 
-    shown_images = {versions[a.latest][2] for a in assets if a.latest in versions}
+    may_see_drafts, may_see_finals = _thumbnail_rights(order, user)
+    approved = (VersionStatus.CURRENT, VersionStatus.SUPERSEDED)
+    shown_images = {
+        versions[a.latest][2]
+        for a in assets
+        if a.latest in versions
+        and (may_see_finals if versions[a.latest][1] in approved else may_see_drafts)
+    }
     Rendition = get_image_model().get_rendition_model()
     # Read names, not rendition objects: touching an ImageField's file on a deferred row loads
     # width and height one query each.
@@ -193,11 +217,13 @@ def build_grid(order: Order) -> dict[str, Any]:
     }
 
 
-def grid_fingerprint(order: Order) -> str:
+def grid_fingerprint(order: Order, user=None) -> str:
     """An ETag for the grid computed without building it: what the grid shows can only change
     when one of these changes (lines and their products, the deliverables, their versions'
     statuses, channel renditions, thumbnails, the order's status and due date, or today's date
-    for the overdue flag). Five small queries whatever the order's size."""
+    for the overdue flag), or the user's right to see thumbnails, or their signed URLs near their
+    expiry. Five small queries whatever the order's size."""
+    import time
     lines = list(
         order.lines.order_by("sort_order", "pk").values_list(
             "pk", "product_id", "angles", "channels", "product__updated_at"
@@ -222,5 +248,7 @@ def grid_fingerprint(order: Order) -> str:
         .objects.filter(image__lfcloud_versions__in=versions, filter_spec=THUMBNAIL_SPEC)
         .aggregate(n=Count("pk"), m=Max("pk")),
         list(lfcloud_settings.ANGLES),
+        _thumbnail_rights(order, user),
+        int(time.time() // max(1, int(lfcloud_settings.SIGNED_URL_EXPIRY) // 2)),
     ]
     return '"' + hashlib.sha1(repr(parts).encode()).hexdigest() + '"'

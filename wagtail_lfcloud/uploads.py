@@ -31,6 +31,7 @@ from .file_safety import UnsafeFile, check_embedded_content
 from .library import collection_for_product
 from .models import Asset, AssetVersion, Brand, Product, VersionStatus
 from .naming import NamingError, parse_name
+from .storage import unguessable
 
 logger = logging.getLogger(__name__)
 
@@ -198,7 +199,8 @@ def upload_version(file, *, brand: Brand, user, filename: str | None = None) -> 
             )
             file.seek(0)
             try:
-                image.file.save(name, file, save=False)
+                # An unguessable stored name: the original and every rendition named after it (DESIGN 11).
+                image.file.save(unguessable(name), file, save=False)
             except Exception as exc:  # any storage backend's failure (S3 down, bucket gone, disk full)
                 logger.exception("Storing %s failed", name)
                 raise UploadRefused(

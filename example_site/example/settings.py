@@ -83,8 +83,16 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Previews and renditions of files not approved yet: outside MEDIA_ROOT, served only by the
+    # package's permission-checked view (docs/how-to/production.md, Storage).
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": Path(os.environ.get("PRIVATE_ROOT", BASE_DIR / "private"))},
+    },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Renditions of approved finals stay public under MEDIA_URL; everything else goes to "private".
+WAGTAILIMAGES_RENDITION_STORAGE = "wagtail_lfcloud.storage.RenditionStorage"
 
 # Slow work (channel renditions, bundles, webhooks) runs in django-tasks. The example site runs
 # tasks immediately; production uses a queue and workers (docs/how-to/background-workers.md).

@@ -75,3 +75,61 @@ def original(request: HttpRequest, version_id: int) -> HttpResponse:
     response = FileResponse(handle, as_attachment=True, filename=filename)
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def user_may_see_image_files(user, image) -> bool:
+    """Whether ``user`` may see ``image``'s renditions: ``view_drafts`` (``view_finals`` for an
+    approved final) on the brand of a version using it; for an image no version uses, Wagtail's
+    image policy (collection permissions plus the package's brand and stage rule)."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if user.is_superuser:
+        return True
+    from ..storage.privacy import APPROVED_STATUSES
+
+    versions = list(AssetVersion.objects.filter(image_id=image.pk).values_list("asset__brand_id", "status"))
+    if versions:
+        return any(
+            has_capability(user, brand_id, "view_finals" if status in APPROVED_STATUSES else "view_drafts")
+            for brand_id, status in versions
+        )
+    from ..access import get_image_permission_policy
+
+    return get_image_permission_policy().user_has_any_permission_for_instance(user, ["choose", "change"], image)
+
+
+@never_cache
+@require_GET
+def private_file(request: HttpRequest, token: str) -> HttpResponse:
+    """A private rendition (``/admin/lfcloud/files/<token>/``), the target of every signed URL that
+    ``RenditionStorage.url()`` hands out.
+
+    The token must be valid (signed, not older than ``WAGTAIL_LFCLOUD_SIGNED_URL_EXPIRY``) **and** the
+    user must be allowed to see the image (:func:`user_may_see_image_files`); everything else answers
+    404, the same as a file that does not exist. The file is streamed, or, from storage that signs
+    URLs, reached through a redirect to a signed URL as short-lived as the token.
+    """
+    import mimetypes
+
+    from wagtail.images import get_image_model
+
+    from ..storage.privacy import is_private_name, name_from_token, private_storage
+
+    name = name_from_token(token)
+    if name is None or not is_private_name(name):
+        raise Http404(_("No file found."))
+    Rendition = get_image_model().get_rendition_model()
+    rendition = Rendition.objects.select_related("image").filter(file=name).first()
+    if rendition is None or not user_may_see_image_files(request.user, rendition.image):
+        raise Http404(_("No file found."))
+    storage = private_storage()
+    if _signs_urls(storage):
+        return HttpResponseRedirect(storage.url(name, expire=lfcloud_settings.SIGNED_URL_EXPIRY))
+    try:
+        handle = storage.open(name, "rb")
+    except FileNotFoundError:
+        raise Http404(_("No file found.")) from None
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    response = FileResponse(handle, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -104,6 +104,11 @@ def post_message(order: Order, user, form: OrderMessageForm) -> OrderMessage:
     message = form.save(commit=False)
     message.order = order
     message.author = user
+    if message.attachment and not message.attachment._committed:
+        # Never at a guessable media URL: MessageAttachmentView sends it after a permission check.
+        from ..storage import in_unguessable_folder
+
+        message.attachment.name = in_unguessable_folder(os.path.basename(message.attachment.name))
     try:
         with transaction.atomic():
             message.save()
@@ -240,12 +245,12 @@ class OrderDetailView(WagtailAdminTemplateMixin, TemplateView):
         user = self.request.user
         order = self.order
         brand_id = order.brand_id
-        grid = build_grid(order)
+        grid = build_grid(order, user)
         context.update(
             order=order,
             grid=grid,
             grid_body=grid_body_html(grid),
-            etag=grid_fingerprint(order),
+            etag=grid_fingerprint(order, user),
             grid_url=reverse("wagtail_lfcloud_admin:order_grid", args=[order.pk]),
             poll_seconds=lfcloud_settings.ORDER_GRID_POLL_SECONDS,
             transitions=allowed_transitions(order, user),
@@ -307,11 +312,11 @@ class OrderGridView(View):
     def get(self, request, pk):
         order = order_for(request.user, pk)
         # The fingerprint is cheap; the grid is only built when the client's copy is stale.
-        etag = grid_fingerprint(order)
+        etag = grid_fingerprint(order, request.user)
         if _etag_matches(etag, request.headers.get("If-None-Match", "")):
             response = HttpResponseNotModified()
         else:
-            response = JsonResponse(build_grid(order))
+            response = JsonResponse(build_grid(order, request.user))
         response["ETag"] = etag
         response["Cache-Control"] = "private, no-cache"
         return response
