@@ -123,6 +123,10 @@ def check(*, orphans: bool = True) -> Report:
         Rendition = _rendition_model()
         rendition_storage = Rendition._meta.get_field("file").storage
         stored_renditions = set(walk(rendition_storage, RENDITIONS_FOLDER))
+        from .storage import PRIVATE_PREFIX, routes_privately
+
+        if routes_privately(rendition_storage):  # renditions of unapproved files, in the private storage
+            stored_renditions |= set(walk(rendition_storage, PRIVATE_PREFIX + RENDITIONS_FOLDER))
         report.checked["rendition_files"] = len(stored_renditions)
         referenced_renditions = set(Rendition.objects.values_list("file", flat=True))
         for name in sorted(stored_renditions - referenced_renditions):

@@ -106,10 +106,17 @@ def _orphan_places() -> list[tuple[Storage, str, type]]:
     """(storage, folder, model whose ``file`` rows reference it): originals, then renditions."""
     Image = get_image_model()
     Rendition = Image.get_rendition_model()
-    return [
+    from .storage import PRIVATE_PREFIX, routes_privately
+
+    rendition_storage = Rendition._meta.get_field("file").storage
+    places = [
         (Image._meta.get_field("file").storage, ORIGINALS_FOLDER, Image),
-        (Rendition._meta.get_field("file").storage, RENDITIONS_FOLDER, Rendition),
+        (rendition_storage, RENDITIONS_FOLDER, Rendition),
     ]
+    if routes_privately(rendition_storage):
+        # Renditions of unapproved files, in the private storage.
+        places.append((rendition_storage, PRIVATE_PREFIX + RENDITIONS_FOLDER, Rendition))
+    return places
 
 
 def orphan_files(storage: Storage, min_age: timedelta, folder: str = ORIGINALS_FOLDER, model=None) -> list[str]:

@@ -164,6 +164,10 @@ ADMIN_VIEWS: dict[str, Route] = {
     # Not built yet in the world: 404 for everyone on their own brand; other brands are denied.
     "wagtail_lfcloud_admin:bundle_download": r(lambda w: [w.bundle.pk], own=False),
     "wagtail_lfcloud:original_file": r(lambda w: [w.draft_version.pk], {ADMIN, APPROVER, STUDIO}),
+    # The signed URL of the draft's (private) thumbnail.
+    "wagtail_lfcloud_admin:private_file": r(
+        lambda w: [w.raw.get_rendition("max-165x165").url.rstrip("/").rsplit("/", 1)[1]], {ADMIN, APPROVER, STUDIO}
+    ),
 }
 
 API = "wagtail_lfcloud:wagtail_lfcloud_api"
