@@ -114,6 +114,15 @@ DEFAULTS: dict[str, Any] = {
     "RENDITION_MAX_ATTEMPTS": 4,
     #: Delay before the first retry of such a channel set (seconds); doubles after each failure.
     "RENDITION_RETRY_SECONDS": 60,
+    # --- emails --------------------------------------------------------------------------------
+    #: Also mail every superuser when an asset waits for review (otherwise superusers are mailed
+    #: only about brands where their roles make them reviewers).
+    "NOTIFY_SUPERUSERS": False,
+    #: Runs of an email task, first included, before recipients the mail server refused are given up
+    #: (retries need a task backend that supports run_after, e.g. django-tasks-db).
+    "EMAIL_MAX_ATTEMPTS": 3,
+    #: Delay before the first retry of such an email (seconds); doubles after each failure.
+    "EMAIL_RETRY_SECONDS": 60,
 }
 
 

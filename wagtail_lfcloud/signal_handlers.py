@@ -38,6 +38,10 @@ def connect() -> None:
     signals.version_uploaded.connect(notifications.on_version_uploaded, dispatch_uid="lfcloud_notify_upload")
     signals.changes_requested.connect(notifications.on_changes_requested, dispatch_uid="lfcloud_notify_changes")
     signals.asset_approved.connect(notifications.on_asset_approved, dispatch_uid="lfcloud_notify_approved")
+    # Wagtail's own workflow emails: unchanged for pages, scoped to the asset's brand for assets.
+    from .notifications import workflow as workflow_emails
+
+    workflow_emails.connect()
 
     post_save.connect(_brand_saved, sender=Brand, dispatch_uid="lfcloud_brand_tree")
     post_save.connect(_brand_roles, sender=Brand, dispatch_uid="lfcloud_brand_roles")
