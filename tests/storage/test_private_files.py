@@ -11,7 +11,6 @@ import urllib.request
 from types import SimpleNamespace
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from wagtail.models import TaskState
 
@@ -178,7 +177,7 @@ def test_approved_channel_renditions_stay_public(client, django_capture_on_commi
 
 
 @pytest.fixture
-def s3_private_by_default(s3_storages, settings, monkeypatch):
+def s3_private_by_default(s3_storages, settings, monkeypatch):  # noqa: F811
     """The production page's S3 setup: originals (and private renditions) in a signed private
     bucket; the renditions bucket public (public-read objects, as a public bucket policy would)."""
     storages_setting = {**settings.STORAGES}

@@ -70,11 +70,11 @@ def move_rendition(rendition, *, private: bool) -> str:
     rendition.file.name = new
     try:
         rendition.purge_from_cache()
-    except Exception:  # noqa: BLE001 - a cache outage must not stop the move
+    except Exception:
         logger.exception("Could not purge rendition %s from the renditions cache", rendition.pk)
     try:
         storage.delete(old)
-    except Exception:  # noqa: BLE001
+    except Exception:
         logger.exception("Moved rendition %s to %s but could not delete %s", rendition.pk, new, old)
     return new
 
@@ -90,7 +90,7 @@ def publish_approved_files(sender=None, version=None, **kwargs) -> None:
         if is_private_name(rendition.file.name):
             try:
                 move_rendition(rendition, private=False)
-            except Exception:  # noqa: BLE001 - it stays private: reachable in the admin, not by storefronts
+            except Exception:
                 logger.exception("Could not publish rendition %s of approved image %s", rendition.pk, image.pk)
 
 
@@ -147,7 +147,7 @@ def rename_original(image) -> str:
     image.file.name = new
     try:
         storage.delete(old)
-    except Exception:  # noqa: BLE001
+    except Exception:
         logger.exception("Renamed original of image %s to %s but could not delete %s", image.pk, new, old)
     return new
 

@@ -34,7 +34,12 @@ class Command(ProgressMixin, BaseCommand):
 
     def handle(self, *args, dry_run=False, **options):
         from wagtail_lfcloud.storage import routes_privately
-        from wagtail_lfcloud.storage.files import apply, package_images, planned_moves, rendition_storage
+        from wagtail_lfcloud.storage.files import (
+            apply,
+            package_images,
+            planned_moves,
+            rendition_storage,
+        )
 
         if not routes_privately(rendition_storage()):
             raise CommandError(
