@@ -87,7 +87,7 @@ STORAGES = {
     # package's permission-checked view (docs/how-to/production.md, Storage).
     "private": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": Path(os.environ.get("PRIVATE_ROOT", BASE_DIR / "private"))},
+        "OPTIONS": {"location": Path(os.environ.get("PRIVATE_ROOT", f"{MEDIA_ROOT}-private"))},
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
