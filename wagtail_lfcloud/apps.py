@@ -31,3 +31,8 @@ class WagtailLFCloudAppConfig(AppConfig):
         from .access.policies import register_policies
 
         register_policies()
+
+        # The image chooser's "popular tags", before Wagtail builds the chooser's URLs.
+        from .access.tags import scope_choosers
+
+        scope_choosers()

@@ -27,6 +27,15 @@ def scope_workflow_reports():
     return []
 
 
+@hooks.register("register_admin_urls")
+def scope_tags():
+    # Same moment: Wagtail's tag autocomplete and the image/document listings' tag filter.
+    from .access.tags import scope_tag_views
+
+    scope_tag_views()
+    return []
+
+
 @hooks.register("register_image_operations")
 def register_image_operations():
     from .channels.operations import get_image_operations

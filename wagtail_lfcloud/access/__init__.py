@@ -20,6 +20,7 @@ The submodules:
 ``reports``               Wagtail's workflow reports, limited to the user's brands
 ``api``                   the headless API's scoping helpers (token user -> querysets)
 ``checks``                system checks W040-W042
+``tags``                  tags in Wagtail's autocomplete, listings' tag filters and image chooser
 ========================  ========================================================================
 
 Names are resolved on first use (PEP 562), so importing this package never pulls in Wagtail's
@@ -52,6 +53,9 @@ _EXPORTS: dict[str, str] = {
     "brand_id_of": "policies",
     "get_image_permission_policy": "policies",
     "register_policies": "policies",
+    # tags
+    "visible_tags": "tags",
+    "popular_tags_for": "tags",
     # guards
     "BrandGuardedViewSetMixin": "guards",
     "ScopedSnippetChooserViewSet": "guards",
