@@ -45,9 +45,10 @@ def register_image_operations():
 
 @hooks.register("construct_homepage_panels")
 def construct_homepage_panels(request, panels):
-    from .views.orders import dashboard_panels
+    from .views import dashboard, orders
 
-    dashboard_panels(request, panels)
+    dashboard.dashboard_panels(request, panels)
+    orders.dashboard_panels(request, panels)
 
 
 @hooks.register("register_account_menu_item")

@@ -5,7 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column
@@ -13,6 +15,7 @@ from wagtail.snippets.views.snippets import CreateView, IndexView
 
 from ..forms import BrandScopedForm
 from ..models import DownloadBundle, WebhookDelivery, WebhookEndpoint
+from ..permissions import brand_ids_with
 from ..webhooks import EVENTS, generate_secret
 from .catalog import BrandScopedViewSet
 
@@ -136,6 +139,33 @@ class WebhookDeliveryViewSet(BrandScopedViewSet):
     edit_handler = ObjectList([FieldPanel("status", read_only=True)])
 
 
+class BundleIndexView(RecordIndexView):
+    """The bundles listing; while empty, it says where bundles are made."""
+
+    @cached_property
+    def no_results_message(self):
+        if self.is_searching or self.is_filtering:
+            return super().no_results_message
+        message = format_html(
+            gettext(
+                "No download bundles yet. Make one from the <a href=\"{}\">asset library</a>: filter "
+                "the approved files, then press <em>Download a channel bundle of the approved files "
+                "shown</em> (the <em>Newly approved</em> panel of the dashboard has the same button)."
+            ),
+            reverse("wagtail_lfcloud_admin:library"),
+        )
+        if brand_ids_with(self.request.user, "view_orders") != set():
+            message += format_html(
+                " "
+                + gettext(
+                    "For all the approved files of an order, choose <em>Download bundle</em> in the "
+                    "order's menu in the <a href=\"{}\">orders listing</a>."
+                ),
+                reverse("wagtailsnippets_wagtail_lfcloud_order:list"),
+            )
+        return message
+
+
 class BundleLinkColumn(Column):
     def get_value(self, instance):
         return instance
@@ -169,6 +199,6 @@ class DownloadBundleViewSet(BrandScopedViewSet):
     ]
     list_filter = ["brand", "channel", "status"]
     # Bundles are requested from an order or a selection (views/bundles.py), not through a form.
-    index_view_class = RecordIndexView
+    index_view_class = BundleIndexView
     add_view_class = RefusedCreateView
     edit_handler = ObjectList([FieldPanel("status", read_only=True)])
