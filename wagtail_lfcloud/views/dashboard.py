@@ -19,7 +19,7 @@ from wagtail.images import get_image_model
 
 from ..api.files import find_rendition_files
 from ..models import AssetVersion, ChannelRendition, VersionStatus
-from ..permissions import brand_ids_with
+from ..access import brand_ids_with
 from ..previews import THUMBNAIL_SPEC, existing_preview
 
 

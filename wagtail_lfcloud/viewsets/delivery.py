@@ -15,7 +15,7 @@ from wagtail.snippets.views.snippets import CreateView, IndexView
 
 from ..forms import BrandScopedForm
 from ..models import DownloadBundle, WebhookDelivery, WebhookEndpoint
-from ..permissions import brand_ids_with
+from ..access import brand_ids_with
 from ..webhooks import EVENTS, generate_secret
 from .catalog import BrandScopedViewSet
 
