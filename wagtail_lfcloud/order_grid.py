@@ -124,12 +124,13 @@ def build_grid(order: Order, user=None) -> dict[str, Any]:
         ready.setdefault(version_id, set()).add(channel)
 
     may_see_drafts, may_see_finals = _thumbnail_rights(order, user)
-    approved = (VersionStatus.CURRENT, VersionStatus.SUPERSEDED)
+    # Only a current version counts as approved here (a superseded latest upload was replaced
+    # before approval): anything else needs view_drafts.
     shown_images = {
         versions[a.latest][2]
         for a in assets
         if a.latest in versions
-        and (may_see_finals if versions[a.latest][1] in approved else may_see_drafts)
+        and (may_see_finals if versions[a.latest][1] == VersionStatus.CURRENT else may_see_drafts)
     }
     Rendition = get_image_model().get_rendition_model()
     # Read names, not rendition objects: touching an ImageField's file on a deferred row loads

@@ -236,3 +236,24 @@ def test_on_s3_draft_files_are_unreachable_by_url_and_approved_channel_files_are
     assert channel.file.name in buckets.rendition_keys()
     status, body = anonymous_get(channel.url)
     assert status == 200 and body == channel.file.open("rb").read()
+
+
+@pytest.mark.urls("tests.storage.media_urls")
+def test_a_draft_replaced_by_a_newer_upload_stays_private(client, django_capture_on_commit_callbacks):
+    """A newer upload supersedes the version in review without approving it: superseded is not
+    approved, so its files stay private and marketers still get 404."""
+    world = make_world(client, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        upload_version(image_upload(UPLOAD, size=(900, 700), color=(9, 9, 9)), brand=world.acme,
+                       user=world.users["Acme", Role.STUDIO])
+    world.version.refresh_from_db()
+    assert world.version.status == VersionStatus.SUPERSEDED and world.version.approved_task_state_id is None
+    made_after = world.image.get_rendition("fill-120x120")  # e.g. the versions page, later on
+    assert made_after.file.name.startswith(PRIVATE_PREFIX)
+    assert client.get(f"/media/{made_after.file.name}").status_code == 404
+    for role in (Role.MARKETER, Role.FINANCE):
+        client.force_login(world.users["Acme", role])
+        assert client.get(made_after.url).status_code == 404
+        assert client.get(world.renditions[0].url).status_code == 404
+    client.force_login(world.users["Acme", Role.STUDIO])
+    assert client.get(made_after.url).status_code == 200

@@ -1,7 +1,8 @@
 """Which files are private, where private files live, and how their URLs are signed.
 
 The rule (DESIGN decision 11): a file of an image that is not an approved final is private.
-"Approved" means every asset version using the image is *current* or *superseded* (kept);
+"Approved" means every asset version using the image is *current*, or *superseded* (kept) after
+an approval (:func:`is_approved`);
 an image no version uses is private while it lives in a brand's collection tree (Raw, Archive, the
 brand's top collection, Finals without a version) and public otherwise (the host site's own images,
 which the package does not manage).
@@ -34,8 +35,15 @@ from ..conf import lfcloud_settings
 PRIVATE_PREFIX = "lfcloud-private/"
 #: A name made unguessable by :func:`unguessable` starts with this pattern.
 MARK_RE = re.compile(r"^lfc[0-9a-f]{16}_")
-#: Version statuses whose files may be public.
+#: Version statuses whose files may be public (superseded ones only if they were approved).
 APPROVED_STATUSES = frozenset({"current", "superseded"})
+
+
+def is_approved(status: str, approved_task_state_id) -> bool:
+    """Whether a version with this status is an approved final: current, or superseded after an
+    approval. A file in review that a newer upload replaced is superseded too, but never approved:
+    it stays private."""
+    return status == "current" or (status == "superseded" and approved_task_state_id is not None)
 SIGNING_SALT = "wagtail_lfcloud.private_file"
 
 
@@ -143,10 +151,12 @@ def public_image_ids(image_ids) -> set[int]:
     image_ids = set(image_ids)
     if not image_ids:
         return set()
-    statuses: dict[int, set[str]] = {}
-    for image_id, status in AssetVersion.objects.filter(image_id__in=image_ids).values_list("image_id", "status"):
-        statuses.setdefault(image_id, set()).add(status)
-    public = {i for i, found in statuses.items() if found <= APPROVED_STATUSES}
+    statuses: dict[int, set[bool]] = {}
+    for image_id, status, approval in AssetVersion.objects.filter(image_id__in=image_ids).values_list(
+        "image_id", "status", "approved_task_state_id"
+    ):
+        statuses.setdefault(image_id, set()).add(is_approved(status, approval))
+    public = {i for i, found in statuses.items() if found == {True}}
     unversioned = image_ids - set(statuses)
     if unversioned:
         paths = brand_tree_paths()

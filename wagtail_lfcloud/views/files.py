@@ -79,19 +79,21 @@ def original(request: HttpRequest, version_id: int) -> HttpResponse:
 
 def user_may_see_image_files(user, image) -> bool:
     """Whether ``user`` may see ``image``'s renditions: ``view_drafts`` (``view_finals`` for an
-    approved final) on the brand of a version using it; for an image no version uses, Wagtail's
+    approved final, :func:`~wagtail_lfcloud.storage.privacy.is_approved`) on the brand of a version using it; for an image no version uses, Wagtail's
     image policy (collection permissions plus the package's brand and stage rule)."""
     if not (user.is_authenticated and user.is_active):
         return False
     if user.is_superuser:
         return True
-    from ..storage.privacy import APPROVED_STATUSES
+    from ..storage.privacy import is_approved
 
-    versions = list(AssetVersion.objects.filter(image_id=image.pk).values_list("asset__brand_id", "status"))
+    versions = list(
+        AssetVersion.objects.filter(image_id=image.pk).values_list("asset__brand_id", "status", "approved_task_state_id")
+    )
     if versions:
         return any(
-            has_capability(user, brand_id, "view_finals" if status in APPROVED_STATUSES else "view_drafts")
-            for brand_id, status in versions
+            has_capability(user, brand_id, "view_finals" if is_approved(status, approval) else "view_drafts")
+            for brand_id, status, approval in versions
         )
     from ..access import get_image_permission_policy
 
