@@ -320,6 +320,11 @@ def _create(
     source = _Source(b"", source.name)  # the encoded master is no longer needed
 
     saved: list[str] = []
+    # Public or private (wagtail_lfcloud.storage) is decided here, once: the files are saved from
+    # worker threads, which must not query the database.
+    from wagtail_lfcloud.storage import image_files_are_public, routes_privately
+
+    save_options = {"public": image_files_are_public(image)} if routes_privately(storage) else {}
 
     def encode_and_save(job: _Job, prepared: _Prepared) -> str:
         data = _encode(job, prepared)
@@ -328,7 +333,7 @@ def _create(
             image=image, filter_spec=job.filter.spec, focal_point_key=job.focal_point_key
         )
         name = file_field.generate_filename(probe, _file_name(image, job))
-        stored = storage.save(name, ContentFile(data), max_length=file_field.max_length)
+        stored = storage.save(name, ContentFile(data), max_length=file_field.max_length, **save_options)
         saved.append(stored)
         job.name = stored
         return stored
