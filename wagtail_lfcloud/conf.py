@@ -43,6 +43,11 @@ DEFAULTS: dict[str, Any] = {
     "MAX_FILENAME_LENGTH": 100,
     #: File extensions accepted for masters (lower case, no dot).
     "UPLOAD_EXTENSIONS": ["jpg", "jpeg", "png", "tif", "tiff", "webp"],
+    #: Largest decoded size of an uploaded image, in bytes: width x height x bands x bytes per
+    #: sample, summed over all frames/pages, read from the header before anything is decoded.
+    #: Bounds the memory previews and channel renditions need (docs/reference/settings.md).
+    #: ``None`` turns the check off.
+    "MAX_DECODED_BYTES": 400_000_000,
     #: Name of the top-level collection under which every brand's tree is created.
     "ROOT_COLLECTION_NAME": "LF Cloud",
     #: Names of the three stage collections inside a brand's tree.

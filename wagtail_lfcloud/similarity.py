@@ -73,13 +73,28 @@ class PerceptualHashError(ValueError):
     """The file could not be decoded to compute its perceptual hash."""
 
 
+def _reduced(image: PILImage.Image) -> PILImage.Image:
+    """A large decode box-reduced to at least twice ``_WORK_SIZE`` a side, before anything copies
+    it at full size (orientation, alpha compositing): the worker's memory stays near one decode."""
+    factor = min(image.size) // (2 * _WORK_SIZE)
+    if factor < 2 or image.mode not in ("L", "LA", "RGB", "RGBA", "CMYK", "I", "F"):
+        return image
+    orientation = image.getexif().get(0x0112, 1)
+    reduced = image.reduce(factor)
+    if orientation != 1:
+        exif = PILImage.Exif()
+        exif[0x0112] = orientation
+        reduced.info["exif"] = exif.tobytes()
+    return reduced
+
+
 def _grey(file) -> PILImage.Image:
     """The picture, upright, in greyscale, at most ``_WORK_SIZE`` pixels a side."""
     with PILImage.open(file) as image:
         # JPEG only (a no-op for other formats): decode at 1/2..1/8 scale, luma only.
         image.draft("L", (_WORK_SIZE, _WORK_SIZE))
         image.load()
-        image = ImageOps.exif_transpose(image)
+        image = ImageOps.exif_transpose(_reduced(image))
     if image.has_transparency_data:
         image = image.convert("RGBA")
         white = PILImage.new("RGBA", image.size, (255, 255, 255, 255))

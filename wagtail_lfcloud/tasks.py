@@ -55,11 +55,14 @@ def make_preview(image_id: int, spec: str) -> str:
     name, or "" if the image is gone."""
     from wagtail.images import get_image_model
 
+    from .channels.pipeline import generate_renditions
 
     if spec not in PREVIEW_SPECS:
         raise ValueError(f"{spec!r} is not an admin preview spec ({', '.join(PREVIEW_SPECS)})")
     image = get_image_model().objects.filter(pk=image_id).first()
-    return image.get_rendition(spec).file.name if image is not None else ""
+    # The pipeline, not image.get_rendition: one reduced decode of the first frame, so the
+    # worker's memory stays bounded (docs/how-to/upload-and-review.md#limits), and TIFF works.
+    return generate_renditions(image, [spec])[spec].file.name if image is not None else ""
 
 
 @task()
@@ -75,7 +78,10 @@ def generate_version_previews(version_id: int) -> list[str]:
     version = AssetVersion.objects.select_related("image").filter(pk=version_id).first()
     if version is None:
         return []
-    previews = sorted(r.file.name for r in version.image.get_renditions(*PREVIEW_SPECS).values())
+    from .channels.pipeline import generate_renditions
+
+    # Both previews from one reduced decode (see make_preview).
+    previews = sorted(r.file.name for r in generate_renditions(version.image, PREVIEW_SPECS).values())
     if not version.perceptual_hash:
         from .similarity import hash_version
 

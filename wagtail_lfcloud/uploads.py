@@ -12,6 +12,7 @@ import hashlib
 import logging
 import os
 import struct
+import zlib
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -27,7 +28,10 @@ from wagtail.log_actions import log
 
 from . import signals
 from .access.capabilities import has_capability
-from .file_safety import UnsafeFile, check_embedded_content
+from .channels.errors import ImageTooLargeError
+from .channels.imaging import FORMAT_EXTENSIONS, check_decoded_size
+from .conf import lfcloud_settings
+from .file_safety import DamagedFile, UnsafeFile, check_embedded_content, file_bytes
 from .library import collection_for_product
 from .models import Asset, AssetVersion, Brand, Product, VersionStatus
 from .naming import NamingError, parse_name
@@ -39,9 +43,9 @@ logger = logging.getLogger(__name__)
 class UploadRefused(ValueError):
     """The file was not accepted. ``str(error)`` says why; ``code`` is stable for programs.
 
-    Codes: ``permission``, ``name``, ``sku``, ``not_ordered``, ``too_large``, ``not_image``,
-    ``corrupt``, ``duplicate``, ``unsafe`` (an HTML/ZIP payload besides the image), ``storage`` (the file
-    store failed; retrying may succeed).
+    Codes: ``permission``, ``name``, ``sku``, ``not_ordered``, ``too_large`` (bytes, pixels or
+    decoded size over a limit), ``not_image``, ``corrupt``, ``duplicate``, ``unsafe`` (an HTML/ZIP
+    payload besides the image), ``storage`` (the file store failed; retrying may succeed).
     """
 
     def __init__(self, code: str, message: str):
@@ -75,21 +79,98 @@ def _sha1(file) -> str:
     return digest.hexdigest()
 
 
-def _check_decodes(file, name: str) -> None:
-    """Refuse files whose pixels cannot be decoded (truncated or damaged), not only a bad header."""
+def _corrupt(name: str, exc: Exception) -> UploadRefused:
+    return UploadRefused(
+        "corrupt", _("%(name)s could not be read as an image: it looks damaged or incomplete (%(error)s).")
+        % {"name": name, "error": exc}
+    )
+
+
+def _png_data_complete(data) -> None:
+    """Inflate a PNG's pixel data to its end, keeping none of it: a truncated or damaged stream
+    is found without holding the decoded image (hundreds of MB for a large master) in the request."""
+    inflater = zlib.decompressobj()
+    pos = 8
+    with memoryview(data) as view:
+        while pos + 8 <= len(data) and not inflater.eof:
+            length, kind = struct.unpack_from(">I4s", data, pos)
+            if kind == b"IEND":
+                break
+            if kind == b"IDAT":
+                pending = view[pos + 8 : pos + 8 + length]
+                while pending and not inflater.eof:
+                    inflater.decompress(pending, 1 << 20)
+                    pending = inflater.unconsumed_tail
+            pos += 12 + length
+    if not inflater.eof:
+        raise ValueError("its pixel data stops before its end")
+
+
+def _check_decodes(file, name: str, structure) -> None:
+    """Refuse files whose pixels cannot be decoded (truncated or damaged), not only a bad header.
+
+    Memory stays bounded by the decoded-size limit, and mostly far below it: JPEGs decode at 1/8
+    scale, PNG data is inflated and dropped, other formats decode their first frame only.
+    """
     file.seek(0)
     try:
+        if structure is not None and structure.format == "png":
+            with file_bytes(file) as data:
+                _png_data_complete(data)
+            return
         with PILImage.open(file) as image:
             # JPEGs decode at 1/8 scale: enough to reach the end of the data, far less memory.
             image.draft("RGB", (max(1, image.width // 8), max(1, image.height // 8)))
             image.load()
-    except (OSError, SyntaxError, ValueError, PILImage.DecompressionBombError) as exc:
-        raise UploadRefused(
-            "corrupt", _("%(name)s could not be read as an image: it looks damaged or incomplete (%(error)s).")
-            % {"name": name, "error": exc}
-        ) from exc
+    except (OSError, SyntaxError, ValueError, EOFError, zlib.error, struct.error,
+            PILImage.DecompressionBombError) as exc:
+        raise _corrupt(name, exc) from exc
     finally:
         file.seek(0)
+
+
+def _check_decoded_size(file, name: str) -> None:
+    """Refuse images whose decoding (all frames) would take more than ``MAX_DECODED_BYTES``,
+    from the header, before any pixel is decoded."""
+    file.seek(0)
+    try:
+        with file_bytes(file) as data, PILImage.open(file) as image:
+            check_decoded_size(image, data, name)
+    except ImageTooLargeError as exc:
+        raise UploadRefused(
+            "too_large", _("%(name)s is too large to process: %(reason)s. Upload a smaller export (fewer "
+                           "pixels, 8 bits per channel or a single frame).")
+            % {"name": name, "reason": str(exc).removeprefix(f"{name}: ")}
+        ) from exc
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error, PILImage.DecompressionBombError) as exc:
+        raise _corrupt(name, exc) from exc
+    finally:
+        file.seek(0)
+
+
+class MasterImageField(WagtailImageField):
+    """Wagtail's image field, checking the package's extensions (``WAGTAIL_LFCLOUD_UPLOAD_EXTENSIONS``,
+    TIFF among them, which Wagtail's own list lacks) and that the file's format matches its extension."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.allowed_image_extensions = [e.lower() for e in lfcloud_settings.UPLOAD_EXTENSIONS]
+        self.supported_formats_text = ", ".join(self.allowed_image_extensions).upper()
+        self.error_messages["invalid_image_extension"] = _(
+            "Not a supported image format. Supported formats: %(supported_formats)s."
+        ) % {"supported_formats": self.supported_formats_text}
+
+    def check_image_file_format(self, f):
+        extension = os.path.splitext(f.name)[1].lower()[1:]
+        if extension not in self.allowed_image_extensions:
+            raise ValidationError(self.error_messages["invalid_image_extension"], code="invalid_image_extension")
+        expected = next((fmt for fmt, names in FORMAT_EXTENSIONS.items() if extension in names), extension)
+        if f.image.format_name != expected:
+            raise ValidationError(
+                self.error_messages["invalid_image_known_format"]
+                % {"extension": expected, "image_format": f.image.format_name},
+                code="invalid_image_known_format",
+            )
 
 
 def _validate_image(file, name: str) -> None:
@@ -102,7 +183,7 @@ def _validate_image(file, name: str) -> None:
         )
     file.name = name
     try:
-        WagtailImageField().clean(file)
+        MasterImageField().clean(file)
     except ValidationError as exc:
         code = exc.error_list[0].code if exc.error_list else ""
         reason = " ".join(exc.messages)
@@ -113,15 +194,16 @@ def _validate_image(file, name: str) -> None:
     except (OSError, struct.error, ValueError) as exc:
         # Wagtail's field lets decoding errors of damaged files escape (e.g. a truncated PNG
         # raises OSError while it reads the size); they mean the same as a failed decode below.
-        raise UploadRefused(
-            "corrupt", _("%(name)s could not be read as an image: it looks damaged or incomplete (%(error)s).")
-            % {"name": name, "error": exc}
-        ) from exc
-    _check_decodes(file, name)
+        raise _corrupt(name, exc) from exc
+    # Nothing is decoded before the decoded size is known to be within bounds.
+    _check_decoded_size(file, name)
     try:
-        check_embedded_content(file, name)
+        structure = check_embedded_content(file, name)
+    except DamagedFile as exc:
+        raise _corrupt(name, exc) from exc
     except UnsafeFile as exc:
         raise UploadRefused("unsafe", str(exc)) from exc
+    _check_decodes(file, name, structure)
 
 
 def resolve_asset(name: str, brand: Brand) -> tuple[Asset, str]:

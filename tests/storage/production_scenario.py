@@ -49,9 +49,15 @@ def worker_dies() -> dict:
     from django.core.management import call_command
 
     from wagtail_lfcloud.channels import pipeline
+    from wagtail_lfcloud.previews import PREVIEW_SPECS
 
-    def die(*args, **kwargs):
-        os._exit(137)
+    save_rows = pipeline._save_rows
+
+    def die(image, jobs, storage):
+        # Previews go through the pipeline too: die in the channel set only.
+        if any(job.filter.spec not in PREVIEW_SPECS for job in jobs):
+            os._exit(137)
+        return save_rows(image, jobs, storage)
 
     pipeline._save_rows = die
     call_command("db_worker", batch=True, startup_delay=False, reload=False)

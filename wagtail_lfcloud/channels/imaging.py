@@ -7,7 +7,10 @@ modes (unknown format, truncated data, decompression bombs) into :mod:`.errors` 
 from __future__ import annotations
 
 import io
+import math
+import struct
 import warnings
+from dataclasses import dataclass
 from typing import IO
 
 from django.conf import settings
@@ -50,6 +53,107 @@ def max_image_pixels() -> int | None:
     return getattr(settings, "WAGTAILIMAGES_MAX_IMAGE_PIXELS", 128 * 1000000)
 
 
+def max_decoded_bytes() -> int | None:
+    """The largest decoded size accepted (``WAGTAIL_LFCLOUD_MAX_DECODED_BYTES``), ``None`` for no limit."""
+    from wagtail_lfcloud.conf import lfcloud_settings
+
+    limit = lfcloud_settings.MAX_DECODED_BYTES
+    return int(limit) if limit else None
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / 1_000_000:,.0f} MB" if n >= 10_000_000 else f"{n / 1_000_000:,.1f} MB"
+
+
+@dataclass(frozen=True)
+class DecodedSize:
+    """What decoding every frame of an image takes: width x height x bands x bytes per sample,
+    summed over frames (pages, animation frames). Read from the header, nothing decoded."""
+
+    width: int
+    height: int
+    bands: int
+    bytes_per_sample: int
+    frames: int
+    total: int
+
+    def __str__(self) -> str:
+        frames = f" x {self.frames} frames" if self.frames > 1 else ""
+        sample = "byte" if self.bytes_per_sample == 1 else "bytes"
+        return (
+            f"{self.width}x{self.height} pixels x {self.bands} bands x {self.bytes_per_sample} {sample}"
+            f"{frames} = {_megabytes(self.total)} decoded"
+        )
+
+
+def _bands(image: Image.Image) -> int:
+    if image.mode in ("P", "PA", "1"):
+        # Rendered as the RGB(A) they stand for.
+        return 4 if image.mode == "PA" or "transparency" in image.info else 3
+    return len(image.getbands())
+
+
+def _bytes_per_sample(image: Image.Image, data: bytes) -> int:
+    if image.mode.startswith("I;16"):
+        return 2
+    if image.mode in ("I", "F"):
+        return 4
+    if image.format == "PNG" and len(data) > 24:
+        return max(1, data[24] // 8)  # the IHDR bit depth (16-bit PNGs decode to 8-bit modes)
+    if image.format == "TIFF":
+        bits = image.tag_v2.get(258, (8,))
+        bits = bits if isinstance(bits, tuple) else (bits,)
+        return max(1, math.ceil(max(bits or (8,)) / 8))
+    return 1
+
+
+def decoded_size(image: Image.Image, data: bytes = b"") -> DecodedSize:
+    """The :class:`DecodedSize` of ``image`` (opened, not loaded; ``data`` its file's bytes).
+
+    Every page of a multi-page TIFF counts with its own size; a GIF counts its largest frame
+    (a frame may be larger than the GIF's screen) times its frames.
+    """
+    width, height = image.size
+    bands, depth = _bands(image), _bytes_per_sample(image, data)
+    frames = max(1, getattr(image, "n_frames", 1) or 1)
+    total = width * height * bands * depth * frames
+    if image.format == "GIF" and data:
+        from wagtail_lfcloud.file_safety import DamagedFile, walk
+
+        try:
+            structure = walk(data)
+        except (DamagedFile, struct.error):
+            structure = None
+        if structure and structure.frames:
+            width = max([width] + [w for w, _h in structure.frames])
+            height = max([height] + [h for _w, h in structure.frames])
+            frames = len(structure.frames)
+            total = width * height * bands * depth * frames
+    elif image.format == "TIFF" and frames > 1:
+        current, total = image.tell(), 0
+        try:
+            for page in range(frames):
+                image.seek(page)
+                total += image.width * image.height * _bands(image) * _bytes_per_sample(image, data)
+        finally:
+            image.seek(current)
+    return DecodedSize(width, height, bands, depth, frames, total)
+
+
+def check_decoded_size(image: Image.Image, data: bytes = b"", name: str = "") -> DecodedSize:
+    """Raise :class:`~.errors.ImageTooLargeError` if decoding ``image`` would take more than
+    ``WAGTAIL_LFCLOUD_MAX_DECODED_BYTES``."""
+    size = decoded_size(image, data)
+    limit = max_decoded_bytes()
+    if limit and size.total > limit:
+        raise ImageTooLargeError(
+            f"decoding it would take {size}, more than the {_megabytes(limit)} allowed "
+            "(WAGTAIL_LFCLOUD_MAX_DECODED_BYTES)",
+            name,
+        )
+    return size
+
+
 def read_bytes(source: str | bytes | IO[bytes]) -> tuple[bytes, str]:
     """Return ``(data, name)`` for a path, bytes or a binary file object."""
     if isinstance(source, bytes):
@@ -67,7 +171,8 @@ def open_image(data: bytes, name: str = "", *, load: bool = False) -> Image.Imag
     """Open ``data`` with Pillow, raising a :class:`~.errors.ImageError` on bad input.
 
     The pixel count is checked against both Pillow's bomb limit and
-    ``WAGTAILIMAGES_MAX_IMAGE_PIXELS`` *before* any pixel is decoded. With ``load=True`` the
+    ``WAGTAILIMAGES_MAX_IMAGE_PIXELS``, the decoded size (all frames) against
+    ``WAGTAIL_LFCLOUD_MAX_DECODED_BYTES``, *before* any pixel is decoded. With ``load=True`` the
     pixels are decoded too, so truncated files fail here rather than later.
     """
     if not data:
@@ -89,6 +194,10 @@ def open_image(data: bytes, name: str = "", *, load: bool = False) -> Image.Imag
             f"WAGTAILIMAGES_MAX_IMAGE_PIXELS ({limit:,})",
             name,
         )
+    try:
+        check_decoded_size(image, data, name)
+    except (OSError, SyntaxError, ValueError, EOFError, struct.error) as e:
+        raise CorruptImageError(f"the image header is damaged ({e})", name) from e
     if load:
         load_pixels(image, name)
     return image
