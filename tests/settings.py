@@ -24,7 +24,10 @@ if DB == "postgres":
         )
     }
 elif DB == "sqlite":
-    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+    # A file (LFCLOUD_TEST_SQLITE_NAME) lets a subprocess reuse a migrated database (memory probes).
+    DATABASES = {
+        "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ.get("LFCLOUD_TEST_SQLITE_NAME", ":memory:")}
+    }
 else:
     raise RuntimeError(f"LFCLOUD_TEST_DB must be sqlite or postgres, not {DB!r}")
 

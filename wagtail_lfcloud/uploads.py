@@ -12,6 +12,7 @@ import hashlib
 import logging
 import os
 import struct
+import warnings
 import zlib
 from dataclasses import dataclass
 
@@ -152,6 +153,9 @@ class MasterImageField(WagtailImageField):
     """Wagtail's image field, checking the package's extensions (``WAGTAIL_LFCLOUD_UPLOAD_EXTENSIONS``,
     TIFF among them, which Wagtail's own list lacks) and that the file's format matches its extension."""
 
+    #: The extension is checked by :meth:`check_image_file_format` against the package's list.
+    default_validators = []
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.allowed_image_extensions = [e.lower() for e in lfcloud_settings.UPLOAD_EXTENSIONS]
@@ -159,6 +163,33 @@ class MasterImageField(WagtailImageField):
         self.error_messages["invalid_image_extension"] = _(
             "Not a supported image format. Supported formats: %(supported_formats)s."
         ) % {"supported_formats": self.supported_formats_text}
+
+    def check_image_pixel_size(self, f):
+        # Wagtail asks Willow for the size, and Willow's Pillow plugin decodes every pixel to
+        # answer: hundreds of MB in the request for a tiny bomb. Pillow reads it from the header.
+        source = f.image.f
+        source.seek(0)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", PILImage.DecompressionBombWarning)
+                with PILImage.open(source) as image:
+                    width, height = image.size
+                    frames = max(1, getattr(image, "n_frames", 1) or 1)
+        except PILImage.DecompressionBombError:
+            pil_max = PILImage.MAX_IMAGE_PIXELS * 2
+            raise ValidationError(
+                self.error_messages["file_too_many_pixels"]
+                % {"num_pixels": _("unknown number"), "max_pixels_count": min(self.max_image_pixels or pil_max, pil_max)},
+                code="file_too_many_pixels",
+            ) from None
+        finally:
+            source.seek(0)
+        if self.max_image_pixels is not None and width * height * frames > self.max_image_pixels:
+            raise ValidationError(
+                self.error_messages["file_too_many_pixels"]
+                % {"num_pixels": width * height * frames, "max_pixels_count": self.max_image_pixels},
+                code="file_too_many_pixels",
+            )
 
     def check_image_file_format(self, f):
         extension = os.path.splitext(f.name)[1].lower()[1:]

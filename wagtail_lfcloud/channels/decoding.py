@@ -138,6 +138,8 @@ def _decode(source: _Source, jobs: list[_Job]) -> tuple[_Pyramid, str]:
         # 16-bit greyscale (TIFF masters): convert("L") would clip everything above 255 to
         # white; scale 0-65535 to 0-255 instead (RGB 16-bit TIFFs already decode to 8 bits).
         pil = pil.point(lambda v: v / 257, "L")
+        if pil.mode != "L":  # Pillow keeps I;16 for point() on I;16; the values now fit in 8 bits
+            pil = pil.convert("L")
     if pil.mode in ("1", "P"):
         # As Willow's resize does: palettes and bilevel images resize badly.
         pil = pil.convert("RGBA" if "transparency" in pil.info else "RGB")
