@@ -66,6 +66,13 @@ def png_bomb(width: int, height: int, *, colour_type: int = 2, depth: int = 8, p
     return b"\x89PNG\r\n\x1a\n" + chunks + png_chunk(b"IDAT", b"".join(parts)) + png_chunk(b"IEND", b"")
 
 
+def png_header_only(width: int, height: int) -> bytes:
+    """A few hundred bytes whose header promises ``width`` x ``height`` pixels (data far too short)."""
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    rows = zlib.compress(b"\x00" * 1024, 9)
+    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IDAT", rows) + png_chunk(b"IEND", b"")
+
+
 def png(size=(32, 32), colour=(200, 10, 10), **options) -> bytes:
     return encode(Image.new("RGB", size, colour), "PNG", **options)
 

@@ -329,6 +329,11 @@ def _create(
     def encode_and_save(job: _Job, prepared: _Prepared) -> str:
         data = _encode(job, prepared)
         del prepared
+        return save(job, data)
+
+    def save(job: _Job, data: bytes) -> str:
+        # In the calling thread: a storage may query the database (the private-rendition
+        # storage asks whose file a name is), and only this thread sees its transaction.
         probe = Rendition(
             image=image, filter_spec=job.filter.spec, focal_point_key=job.focal_point_key
         )
@@ -346,7 +351,7 @@ def _create(
     # Smallest first: the largest is encoded after the full-size decode is released.
     full_size_jobs = sorted((j for j in jobs if j.level == 0), key=lambda j: j.size[0] * j.size[1])
     rest = sorted((j for j in jobs if j.level > 0), key=_cost)
-    pending: list[concurrent.futures.Future] = []
+    pending: list[tuple[_Job, concurrent.futures.Future]] = []
     try:
         with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
             # While the full-size decode is alive, one output at a time, encoded here too:
@@ -363,12 +368,14 @@ def _create(
             # Then the workers encode while this thread prepares, `workers + 1` in flight.
             for job in rest:
                 while len(pending) > workers:
-                    pending.pop(0).result()
+                    done_job, future = pending.pop(0)
+                    save(done_job, future.result())
                 prepared = _prepare(image, pyramid, original_format, job)
-                pending.append(pool.submit(encode_and_save, job, prepared))
+                pending.append((job, pool.submit(_encode, job, prepared)))
                 del prepared
-            for future in pending:
-                future.result()
+            while pending:
+                done_job, future = pending.pop(0)
+                save(done_job, future.result())
     except BaseException as e:
         _delete(storage, saved)
         if isinstance(e, ChannelError):
