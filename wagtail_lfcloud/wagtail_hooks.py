@@ -28,6 +28,15 @@ def scope_workflow_reports():
 
 
 @hooks.register("register_admin_urls")
+def fix_image_listing():
+    # Wagtail's image listing answers 500 when a user who may not add images filters by collection.
+    from .views.images import fix_image_listing_urls
+
+    fix_image_listing_urls()
+    return []
+
+
+@hooks.register("register_admin_urls")
 def scope_tags():
     # Same moment: Wagtail's tag autocomplete and the image/document listings' tag filter.
     from .access.tags import scope_tag_views

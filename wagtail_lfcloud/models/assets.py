@@ -65,10 +65,22 @@ class Asset(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, index.
 
     search_fields = [
         index.SearchField("angle"),
-        index.RelatedFields("product", [index.SearchField("sku"), index.SearchField("name")]),
+        index.AutocompleteField("angle"),
+        index.RelatedFields(
+            "product",
+            [
+                index.SearchField("sku"),
+                index.SearchField("name"),
+                index.AutocompleteField("sku"),
+                index.AutocompleteField("name"),
+            ],
+        ),
+        # The admin's scoping (brand, and "approved only" by id for marketers), filters and sorting.
+        index.FilterField("id"),
         index.FilterField("brand"),
         index.FilterField("angle"),
         index.FilterField("live"),
+        index.FilterField("updated_at"),
     ]
 
     class Meta:

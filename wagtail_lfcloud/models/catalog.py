@@ -27,7 +27,16 @@ class Brand(index.Indexed, models.Model):
     contact_email = models.EmailField(_("contact email"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
+    #: Filter and sort fields: what the admin's brand scoping and sortable columns use while searching.
+    search_fields = [
+        index.SearchField("name"),
+        index.AutocompleteField("name"),
+        index.FilterField("id"),
+        index.FilterField("name"),
+        index.FilterField("slug"),
+        index.FilterField("contact_email"),
+        index.FilterField("created_at"),
+    ]
 
     class Meta:
         ordering = ["name"]
@@ -45,7 +54,13 @@ class Catalog(index.Indexed, models.Model):
     name = models.CharField(_("name"), max_length=255)
     slug = models.SlugField(_("slug"), max_length=80)
 
-    search_fields = [index.SearchField("name"), index.FilterField("brand")]
+    search_fields = [
+        index.SearchField("name"),
+        index.AutocompleteField("name"),
+        index.FilterField("brand"),
+        index.FilterField("name"),
+        index.FilterField("slug"),
+    ]
 
     class Meta:
         ordering = ["brand__name", "name"]
@@ -74,7 +89,17 @@ class Season(index.Indexed, models.Model):
     starts_on = models.DateField(_("starts on"), null=True, blank=True)
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
 
-    search_fields = [index.SearchField("code"), index.SearchField("name"), index.FilterField("brand")]
+    search_fields = [
+        index.SearchField("code"),
+        index.SearchField("name"),
+        index.AutocompleteField("code"),
+        index.AutocompleteField("name"),
+        index.FilterField("brand"),
+        index.FilterField("code"),
+        index.FilterField("name"),
+        index.FilterField("starts_on"),
+        index.FilterField("ends_on"),
+    ]
 
     class Meta:
         ordering = ["brand__name", "-starts_on", "code"]
@@ -130,6 +155,11 @@ class Product(index.Indexed, models.Model):
         index.FilterField("brand"),
         index.FilterField("catalog"),
         index.FilterField("season"),
+        # Sortable columns of the product listing.
+        index.FilterField("sku"),
+        index.FilterField("name"),
+        index.FilterField("colour"),
+        index.FilterField("updated_at"),
     ]
 
     class Meta:

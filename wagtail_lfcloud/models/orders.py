@@ -132,8 +132,15 @@ class Order(index.Indexed, ClusterableModel):
     search_fields = [
         index.SearchField("number"),
         index.SearchField("title"),
+        index.AutocompleteField("number"),
+        index.AutocompleteField("title"),
         index.FilterField("brand"),
         index.FilterField("status"),
+        index.FilterField("due_date"),
+        index.FilterField("number"),
+        index.FilterField("title"),
+        index.FilterField("currency"),
+        index.FilterField("updated_at"),
     ]
 
     class Meta:
@@ -334,7 +341,20 @@ class Invoice(index.Indexed, models.Model):
     paid_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    search_fields = [index.SearchField("number"), index.FilterField("status")]
+    #: The admin scopes invoices by ``order__brand``: hence the ``order`` related filter field.
+    search_fields = [
+        index.SearchField("number"),
+        index.AutocompleteField("number"),
+        index.RelatedFields("order", [index.FilterField("brand")]),
+        index.FilterField("order"),
+        index.FilterField("status"),
+        index.FilterField("number"),
+        index.FilterField("net_amount"),
+        index.FilterField("currency"),
+        index.FilterField("issued_on"),
+        index.FilterField("due_on"),
+        index.FilterField("paid_on"),
+    ]
 
     class Meta:
         ordering = ["-issued_on", "-pk"]

@@ -23,6 +23,7 @@ from ..exports import SafeExportViewSetMixin
 from ..forms import BrandScopedForm
 from ..models import Asset, Order, Product, VersionStatus
 from ..workflows import version_for_task_state
+from .search import SearchOrderingViewSetMixin
 
 
 class AssetForm(BrandScopedForm):
@@ -137,7 +138,7 @@ class AssetWorkflowActionView(WorkflowActionView):
             return super().post(request, *args, **kwargs)
 
 
-class AssetViewSet(SafeExportViewSetMixin, BrandGuardedViewSetMixin, SnippetViewSet):
+class AssetViewSet(SearchOrderingViewSetMixin, SafeExportViewSetMixin, BrandGuardedViewSetMixin, SnippetViewSet):
     model = Asset
     icon = "image"
     menu_label = _("Assets")
@@ -154,7 +155,7 @@ class AssetViewSet(SafeExportViewSetMixin, BrandGuardedViewSetMixin, SnippetView
         "updated_at",
     ]
     list_filter = ["brand", "angle", "live"]
-    search_fields = ["angle"]
+    # Searching uses Asset.search_fields (angle, product SKU and name) through the search backend.
     list_export = ["brand", "product", "angle", "channels", "updated_at"]
     export_filename = "assets"
     inspect_view_enabled = True

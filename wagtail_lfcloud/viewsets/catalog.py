@@ -13,6 +13,7 @@ from ..access.guards import BrandGuardedViewSetMixin
 from ..exports import SafeExportViewSetMixin
 from ..forms import BrandScopedForm
 from ..models import Brand, Catalog, Product, Season
+from .search import SearchOrderingViewSetMixin
 
 
 def scoped_panels(panels: list) -> ObjectList:
@@ -20,7 +21,7 @@ def scoped_panels(panels: list) -> ObjectList:
     return ObjectList(panels, base_form_class=BrandScopedForm)
 
 
-class BrandScopedViewSet(SafeExportViewSetMixin, BrandGuardedViewSetMixin, SnippetViewSet):
+class BrandScopedViewSet(SearchOrderingViewSetMixin, SafeExportViewSetMixin, BrandGuardedViewSetMixin, SnippetViewSet):
     """A snippet viewset whose listing only shows rows of brands the user may see.
 
     Object-level checks (edit, delete, inspect of another brand's row) are enforced by the
