@@ -36,12 +36,10 @@ CELL_STATES = {
 }
 
 
-def _asset_edit_url_pattern() -> str | None:
-    # The Asset admin belongs to another part of the package; link to it when it is registered.
+def _asset_review_url_pattern() -> str | None:
+    # A cell opens the review page (look, comment, decide), not the asset's generic edit form.
     try:
-        return reverse("wagtailsnippets_wagtail_lfcloud_asset:edit", args=["0"]).replace(
-            "/0/", "/{pk}/"
-        )
+        return reverse("wagtail_lfcloud_admin:asset_review", args=[0]).replace("/0/", "/{pk}/")
     except NoReverseMatch:
         return None
 
@@ -144,7 +142,7 @@ def build_grid(order: Order, user=None) -> dict[str, Any]:
     }
 
     overdue = order.is_overdue
-    edit_url = _asset_edit_url_pattern()
+    review_url = _asset_review_url_pattern()
     totals = {state: 0 for state in CELL_STATES}
     rows = []
     for line in lines:
@@ -169,7 +167,7 @@ def build_grid(order: Order, user=None) -> dict[str, Any]:
                 state = "not_created"
             else:
                 cell["asset"] = asset.pk
-                cell["url"] = edit_url.format(pk=asset.pk) if edit_url else None
+                cell["url"] = review_url.format(pk=asset.pk) if review_url else None
                 latest = versions.get(asset.latest)
                 if latest is None:
                     state = "awaiting_upload"

@@ -189,3 +189,18 @@ def test_endpoint_is_gzipped_for_browsers_and_its_weak_etag_still_gives_304(clie
     assert zipped["ETag"] == "W/" + plain["ETag"]
     again = client.get(grid_url(order), headers={"Accept-Encoding": "gzip", "If-None-Match": zipped["ETag"]})
     assert again.status_code == 304
+
+
+def test_a_cell_opens_the_review_page_not_the_generic_edit_form(client, order, users):
+    assets = create_deliverables(order)
+    add_version(assets[0])
+    client.force_login(users[Role.APPROVER])
+    cells = [c for r in client.get(grid_url(order)).json()["rows"] for c in r["cells"] if c and c["url"]]
+    assert cells
+    for grid_cell in cells:
+        assert grid_cell["url"] == reverse("wagtail_lfcloud_admin:asset_review", args=[grid_cell["asset"]])
+    page = client.get(cells[0]["url"])
+    assert page.status_code == 200
+    html = page.content.decode()
+    # The review page, where a person comments and decides; not the snippet form with its JSON textarea.
+    assert 'name="channels"' not in html and "Save draft" not in html

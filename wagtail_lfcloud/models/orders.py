@@ -384,6 +384,21 @@ class Invoice(index.Indexed, models.Model):
     def balance(self) -> Decimal:
         return self.gross_amount - self.paid_amount
 
+    def settle(self) -> None:
+        """Let the status follow the payments: an issued invoice paid in full becomes Paid (on the
+        day of the last payment); a paid invoice whose payments no longer cover it is Issued again.
+        Drafts and void invoices are left alone."""
+        paid = money(sum(self.payments.values_list("amount", flat=True), ZERO))
+        if self.status == InvoiceStatus.ISSUED and self.gross_amount > ZERO and paid >= self.gross_amount:
+            self.status = InvoiceStatus.PAID
+            self.paid_on = self.payments.order_by("-received_on").values_list("received_on", flat=True).first()
+        elif self.status == InvoiceStatus.PAID and paid < self.gross_amount and self.payments.exists():
+            self.status = InvoiceStatus.ISSUED
+            self.paid_on = None
+        else:
+            return
+        Invoice.objects.filter(pk=self.pk).update(status=self.status, paid_on=self.paid_on)
+
     def clean(self) -> None:
         errors = {}
         order = self.order if self.order_id else None
@@ -416,3 +431,21 @@ class Payment(models.Model):
     class Meta:
         ordering = ["-received_on", "-pk"]
         verbose_name = _("payment")
+
+    def __str__(self) -> str:
+        return _("%(amount)s %(currency)s on %(invoice)s (%(date)s)") % {
+            "amount": self.amount,
+            "currency": self.invoice.currency if self.invoice_id else "",
+            "invoice": self.invoice.number if self.invoice_id else "—",
+            "date": self.received_on,
+        }
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self.invoice.settle()
+
+    def delete(self, *args, **kwargs):
+        invoice = self.invoice
+        result = super().delete(*args, **kwargs)
+        invoice.settle()
+        return result
