@@ -21,6 +21,7 @@ from wagtail.log_actions import log
 from wagtail.models import Collection
 
 from .fsck import ORIGINALS_FOLDER, RENDITIONS_FOLDER, walk
+from .locking import lock_asset
 from .models import AssetVersion, VersionStatus
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,8 @@ def purge_rejected_versions(older_than: timedelta, *, dry_run: bool = False, use
             result.versions.append((version.pk, label, version.image.file.name))
             continue
         with transaction.atomic():
+            # The lock order (locking.py): the asset row first, then the version.
+            lock_asset(version.asset_id)
             locked = (
                 AssetVersion.objects.select_for_update()
                 .filter(pk=version.pk, status=VersionStatus.REJECTED)

@@ -34,6 +34,7 @@ from .channels.imaging import FORMAT_EXTENSIONS, check_decoded_size
 from .conf import lfcloud_settings
 from .file_safety import DamagedFile, UnsafeFile, check_embedded_content, file_bytes
 from .library import collection_for_product
+from .locking import lock_asset, run_with_retry
 from .models import Asset, AssetVersion, Brand, Product, VersionStatus
 from .naming import NamingError, parse_name
 from .storage import unguessable
@@ -279,8 +280,9 @@ def upload_version(file, *, brand: Brand, user, filename: str | None = None) -> 
     ``WAGTAILIMAGES_MAX_UPLOAD_SIZE``, a non-image, a damaged image, or an exact duplicate of an
     existing version of the asset.
 
-    The new version is numbered under a row lock on the asset (concurrent uploads get distinct
-    numbers), any review still open on an older version is cancelled (that version is superseded,
+    The new version is numbered under a row lock on the asset, taken first as the lock order in
+    :mod:`~wagtail_lfcloud.locking` says (concurrent uploads get distinct numbers; a deadlock or
+    serialization failure runs the transaction again, when this call owns it), any review still open on an older version is cancelled (that version is superseded,
     kept), and the asset's workflow is started for the new version. ``signals.version_uploaded`` is
     sent once the transaction commits.
     """
@@ -296,18 +298,22 @@ def upload_version(file, *, brand: Brand, user, filename: str | None = None) -> 
     file_hash = _sha1(file)
 
     Image = get_image_model()
-    stored: list[str] = []
-    try:
-        with transaction.atomic():
-            asset = Asset.objects.select_for_update().select_related("product__brand").get(pk=asset.pk)
-            duplicate = asset.versions.filter(file_hash=file_hash).first()
+
+    def store_and_submit():
+        # One attempt, in its own transaction (retried whole on a deadlock or serialization failure).
+        stored: list[str] = []
+        try:
+            # The lock order (locking.py): the asset row first, before any version, workflow or revision row.
+            locked = lock_asset(asset.pk)
+            locked = Asset.objects.select_related("product__brand").get(pk=locked.pk)
+            duplicate = locked.versions.filter(file_hash=file_hash).first()
             if duplicate is not None:
                 raise UploadRefused("duplicate", _duplicate_message(duplicate, name))
-            number = (asset.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+            number = (locked.versions.aggregate(n=Max("number"))["n"] or 0) + 1
 
             image = Image(
-                title=f"{asset.product.sku} {asset.angle} v{number}",
-                collection=collection_for_product(asset.product, "raw"),
+                title=f"{locked.product.sku} {locked.angle} v{number}",
+                collection=collection_for_product(locked.product, "raw"),
                 uploaded_by_user=user,
             )
             file.seek(0)
@@ -327,9 +333,9 @@ def upload_version(file, *, brand: Brand, user, filename: str | None = None) -> 
 
             from .workflows import close_open_review
 
-            close_open_review(asset, user=user)
+            close_open_review(locked, user=user)
             version = AssetVersion.objects.create(
-                asset=asset,
+                asset=locked,
                 number=number,
                 image=image,
                 status=VersionStatus.IN_REVIEW,
@@ -338,29 +344,31 @@ def upload_version(file, *, brand: Brand, user, filename: str | None = None) -> 
                 file_hash=file_hash,
                 uploaded_by=user,
             )
-            asset.submitted_version = version
-            asset.save(update_fields=["submitted_version", "updated_at"])
-            asset.save_revision(user=user, log_action=True, clean=False)
-            log(asset, "wagtail_lfcloud.version_uploaded", user=user,
+            locked.submitted_version = version
+            locked.save(update_fields=["submitted_version", "updated_at"])
+            locked.save_revision(user=user, log_action=True, clean=False)
+            log(locked, "wagtail_lfcloud.version_uploaded", user=user,
                 data={"version": number, "version_id": version.pk, "file": name})
-            workflow = asset.get_workflow()
+            workflow = locked.get_workflow()
             if workflow is not None:
-                workflow.start(asset, user)
+                workflow.start(locked, user)
             else:
-                logger.warning("No workflow is assigned to assets; %s v%s waits without review.", asset, number)
+                logger.warning("No workflow is assigned to assets; %s v%s waits without review.", locked, number)
 
             version.refresh_from_db()
             version_id = version.pk
             transaction.on_commit(lambda: _after_upload(version_id, user))
-    except BaseException:
-        # The file reached storage before the database failed (or refused): don't leave it behind.
-        for stored_name in stored:
-            try:
-                Image._meta.get_field("file").storage.delete(stored_name)
-            except Exception:  # noqa: BLE001
-                logger.exception("Could not delete %s after a failed upload", stored_name)
-        raise
+            return locked, version
+        except BaseException:
+            # The file reached storage before the database failed (or refused): don't leave it behind.
+            for stored_name in stored:
+                try:
+                    Image._meta.get_field("file").storage.delete(stored_name)
+                except Exception:  # noqa: BLE001
+                    logger.exception("Could not delete %s after a failed upload", stored_name)
+            raise
 
+    asset, version = run_with_retry(store_and_submit)
     return UploadResult(version=version, asset=asset, status=version.status, message=_result_message(version))
 
 

@@ -15,7 +15,10 @@ What happens to the versions is decided here, in handlers of Wagtail's workflow 
   moves to the brand's finals, channel renditions are built in the background;
 * rejected -> :func:`apply_changes_requested`: the version is marked ``changes_requested``.
 
-Every change to an asset's versions happens under a row lock on the asset, in one transaction.
+Every change to an asset's versions happens under a row lock on the asset, in one transaction,
+taken first (the lock order of :mod:`wagtail_lfcloud.locking`): the views that start these
+transactions lock the asset before Wagtail's workflow code runs; the handlers here lock it again
+(free) for callers that act on task states directly.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from wagtail.models import (
 )
 
 from . import signals
+from .locking import lock_asset
 from .models import Asset, AssetVersion, BrandApprovalTask, BrandRole, ComplianceTask, Role, VersionStatus
 
 logger = logging.getLogger(__name__)
@@ -181,7 +185,8 @@ def apply_approval(workflow_state: WorkflowState, user=None) -> AssetVersion | N
     if version is None or version.asset_id != asset.pk:
         return None
     # Serialise with uploads and other approvals of this asset.
-    asset = Asset.objects.select_for_update().select_related("product__brand").get(pk=asset.pk)
+    lock_asset(asset.pk)
+    asset = Asset.objects.select_related("product__brand").get(pk=asset.pk)
     version.refresh_from_db()
     if version.status == VersionStatus.CURRENT:
         return None
@@ -249,7 +254,7 @@ def apply_changes_requested(workflow_state: WorkflowState, user=None) -> AssetVe
     version = version_for_task_state(task_state) if task_state else None
     if version is None or version.asset_id != asset.pk:
         return None
-    Asset.objects.select_for_update().filter(pk=asset.pk).first()
+    lock_asset(asset.pk)
     version.refresh_from_db()
     if version.status != VersionStatus.IN_REVIEW:
         return None
@@ -276,6 +281,7 @@ def close_open_review(asset: Asset, user=None) -> None:
     Called by the upload service with the asset row already locked. The version that was in
     review is superseded by the new upload (kept, one click away); it can no longer be approved.
     """
+    lock_asset(asset.pk)
     state = asset.current_workflow_state
     if state is not None and state.status in (WorkflowState.STATUS_IN_PROGRESS, WorkflowState.STATUS_NEEDS_CHANGES):
         state.cancel(user=user)

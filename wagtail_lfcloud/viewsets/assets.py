@@ -22,6 +22,7 @@ from ..access.guards import BrandGuardedViewSetMixin
 from ..exports import SafeExportViewSetMixin
 from ..forms import BrandScopedForm
 from ..models import Asset, Order, Product, VersionStatus
+from ..locking import lock_asset, locked_asset_view
 from ..workflows import version_for_task_state
 from .search import SearchOrderingViewSetMixin
 
@@ -103,8 +104,9 @@ class AssetIndexView(IndexView):
 class AssetWorkflowActionView(WorkflowActionView):
     """Wagtail's workflow action, made safe for concurrent reviewers and uploads.
 
-    The asset row is locked first (the same order as uploads take), then the task state is read
-    again: a second approval of the same step, or an approval of a version that a newer upload has
+    The viewset runs the POST in one transaction that locks the asset row first
+    (:func:`~wagtail_lfcloud.locking.locked_asset_view`, the order uploads take too), then the task
+    state is read again: a second approval of the same step, or an approval of a version that a newer upload has
     replaced, is refused with a message instead of acting on stale data.
     """
 
@@ -121,7 +123,7 @@ class AssetWorkflowActionView(WorkflowActionView):
 
     def post(self, request, *args, **kwargs):
         with transaction.atomic():
-            asset = Asset.objects.select_for_update().get(pk=self.object.pk)
+            asset = lock_asset(self.object.pk)
             fresh = TaskState.objects.filter(pk=self.task_state.pk).first()
             if fresh is None or fresh.status != TaskState.STATUS_IN_PROGRESS:
                 return self._refuse(request, gettext(
@@ -168,6 +170,12 @@ class AssetViewSet(SearchOrderingViewSetMixin, SafeExportViewSetMixin, BrandGuar
         ],
         base_form_class=AssetForm,
     )
+
+    def construct_view(self, view_class, **kwargs):
+        # Every change made through the asset's admin views (edit, the editor's workflow actions,
+        # cancel, restore a revision, approve / request changes, delete) locks the asset row first,
+        # in one transaction retried on a race: the lock order of locking.py.
+        return locked_asset_view(super().construct_view(view_class, **kwargs))
 
     def get_queryset(self, request):
         queryset = Asset.objects.select_related("product", "brand", "submitted_version").with_current()
