@@ -21,7 +21,14 @@ from django.urls import reverse
 from wagtail.images import get_image_model
 from wagtail.models import Collection, TaskState
 
-from tests.factories import image_upload, make_asset, make_brand, make_product, make_user, role_group
+from tests.factories import (
+    image_upload,
+    make_asset,
+    make_brand,
+    make_product,
+    make_user,
+    role_group,
+)
 from wagtail_lfcloud.fsck import ORIGINALS_FOLDER, walk
 from wagtail_lfcloud.models import AssetVersion, VersionStatus
 from wagtail_lfcloud.workflows import ensure_default_workflow
@@ -153,8 +160,8 @@ def test_upload_approval_and_changes_requested_race_on_one_asset(scene, wide_rac
         approve, reject = (act, act_in_editor) if round_ % 2 else (act_in_editor, act)
         jobs = [
             lambda: ("upload",) + upload(uploader, brand),
-            lambda step=step: ("approve",) + approve(approving, asset, step, "approve", comment=""),
-            lambda step=step: ("reject",) + reject(rejecting, asset, step, "reject", comment=f"round {round_}: crop"),
+            lambda step=step, approve=approve: ("approve",) + approve(approving, asset, step, "approve", comment=""),
+            lambda step=step, reject=reject, n=round_: ("reject",) + reject(rejecting, asset, step, "reject", comment=f"round {n}: crop"),
         ]
         random.Random(round_).shuffle(jobs)
         results, errors = release_together(jobs)
@@ -203,7 +210,7 @@ def test_a_deadlock_is_run_again_not_reported(scene):
     from wagtail_lfcloud.locking import retry_on_conflict
     from wagtail_lfcloud.models import Asset
 
-    brand, first, *_ = scene
+    _brand, first, *_ = scene
     second = make_asset(first.product, "back")
     both_hold_one = threading.Barrier(2)
     attempts = []

@@ -21,7 +21,7 @@ from ..models import Asset, AssetVersion, ChannelRendition, VersionStatus
 from .errors import ERROR_RESPONSES, ApiError, not_found
 from .files import find_rendition_files
 from .responses import Page, conditional_json, latest, paginate
-from .schemas import AssetOut, VersionRenditionsOut
+from .schemas import AssetOut, Id, PageNumber, Text, VersionRenditionsOut
 
 router = Router(tags=["assets"])
 
@@ -141,18 +141,18 @@ def _asset_changed(asset: Asset) -> dt.datetime:
 )
 def list_assets(
     request: HttpRequest,
-    brand: str | None = Query(None, description="Brand slug."),
-    product: int | None = Query(None, description="Product id."),
-    sku: str | None = Query(None, description="Exact SKU (case-insensitive)."),
-    angle: str | None = Query(None),
+    brand: Text | None = Query(None, description="Brand slug."),
+    product: Id | None = Query(None, description="Product id."),
+    sku: Text | None = Query(None, description="Exact SKU (case-insensitive)."),
+    angle: Text | None = Query(None),
     approved: bool | None = Query(
         None, description="true: only assets with an approved version; false: only without."
     ),
     updated_since: dt.datetime | None = Query(
         None, description="Only assets changed (or with a version changed) at or after this time."
     ),
-    limit: int | None = Query(None),
-    offset: int = Query(0),
+    limit: PageNumber | None = Query(None),
+    offset: PageNumber = Query(0),
 ):
     """Assets of the brands the token may see, oldest change first."""
     drafts = brand_ids_with(request.user, "view_drafts")
@@ -195,7 +195,7 @@ def list_assets(
     summary="One asset",
     operation_id="get_asset",
 )
-def get_asset(request: HttpRequest, asset_id: int):
+def get_asset(request: HttpRequest, asset_id: Id):
     asset = visible_assets(request).filter(pk=asset_id).first()
     if asset is None:
         raise not_found(f"No asset {asset_id} that this token may see.")
@@ -236,7 +236,7 @@ def rendition_out(cr: ChannelRendition, rendition, labels: dict[str, str]) -> di
     operation_id="version_renditions",
     url_name="version_renditions",
 )
-def version_renditions(request: HttpRequest, version_id: int):
+def version_renditions(request: HttpRequest, version_id: Id):
     """URL, size, bytes, format and compliance of each channel file of a version."""
     drafts = brand_ids_with(request.user, "view_drafts")
     versions = scoped(

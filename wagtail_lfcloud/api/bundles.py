@@ -10,7 +10,7 @@ from ..access.api import scoped
 from ..bundles import BundleError, iter_zip, plan_bundle, request_bundle
 from ..models import DownloadBundle
 from .errors import ERROR_RESPONSES, ApiError, ErrorOut, not_found
-from .schemas import BundleIn, BundleOut
+from .schemas import BundleIn, BundleOut, Id
 
 router = Router(tags=["bundles"])
 
@@ -83,7 +83,7 @@ def _bundles(request: HttpRequest):
     operation_id="get_bundle",
     url_name="bundle_detail",
 )
-def get_bundle(request: HttpRequest, bundle_id: int):
+def get_bundle(request: HttpRequest, bundle_id: Id):
     bundle = _bundles(request).filter(pk=bundle_id).first()
     if bundle is None:
         raise not_found(f"No bundle {bundle_id} that this token may download.")
@@ -100,7 +100,7 @@ def get_bundle(request: HttpRequest, bundle_id: int):
         "responses": {200: {**ZIP_RESPONSE, "description": "The zip built in the background."}}
     },
 )
-def download_bundle(request: HttpRequest, bundle_id: int):
+def download_bundle(request: HttpRequest, bundle_id: Id):
     bundle = _bundles(request).filter(pk=bundle_id).first()
     if bundle is None:
         raise not_found(f"No bundle {bundle_id} that this token may download.")

@@ -23,7 +23,7 @@ from ..access.api import brand_filter, require_any, scoped
 from ..models import Invoice, Order, OrderLine, Payment
 from .errors import ERROR_RESPONSES, ErrorOut, not_found
 from .responses import Page, conditional_json, latest, paginate
-from .schemas import InvoiceOut, OrderOut
+from .schemas import Id, InvoiceOut, OrderOut, PageNumber, Text
 
 router = Router(tags=["orders and invoices"])
 
@@ -75,10 +75,10 @@ def order_out(order: Order) -> dict:
 )
 def list_orders(
     request: HttpRequest,
-    brand: str | None = Query(None, description="Brand slug."),
-    status: str | None = Query(None),
-    limit: int | None = Query(None),
-    offset: int = Query(0),
+    brand: Text | None = Query(None, description="Brand slug."),
+    status: Text | None = Query(None),
+    limit: PageNumber | None = Query(None),
+    offset: PageNumber = Query(0),
 ):
     """Orders of the brands where the token's user may view orders, newest first."""
     require_any(request, "view_orders", "view orders")
@@ -103,7 +103,7 @@ def list_orders(
     summary="One order",
     operation_id="get_order",
 )
-def get_order(request: HttpRequest, order_id: int):
+def get_order(request: HttpRequest, order_id: Id):
     require_any(request, "view_orders", "view orders")
     order = _orders(request).filter(pk=order_id).first()
     if order is None:
@@ -157,11 +157,11 @@ def invoice_out(invoice: Invoice) -> dict:
 )
 def list_invoices(
     request: HttpRequest,
-    brand: str | None = Query(None, description="Brand slug."),
-    status: str | None = Query(None, description="draft, issued, paid or void."),
-    order: int | None = Query(None, description="Order id."),
-    limit: int | None = Query(None),
-    offset: int = Query(0),
+    brand: Text | None = Query(None, description="Brand slug."),
+    status: Text | None = Query(None, description="draft, issued, paid or void."),
+    order: Id | None = Query(None, description="Order id."),
+    limit: PageNumber | None = Query(None),
+    offset: PageNumber = Query(0),
 ):
     """Invoices of the brands where the token's user may view invoices (brand admin, finance)."""
     require_any(request, "view_invoices", "view invoices")
@@ -188,7 +188,7 @@ def list_invoices(
     summary="One invoice",
     operation_id="get_invoice",
 )
-def get_invoice(request: HttpRequest, invoice_id: int):
+def get_invoice(request: HttpRequest, invoice_id: Id):
     require_any(request, "view_invoices", "view invoices")
     invoice = _invoices(request).filter(pk=invoice_id).first()
     if invoice is None:

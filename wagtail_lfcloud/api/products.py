@@ -11,7 +11,7 @@ from ..access.api import brand_filter, scoped
 from ..models import Product
 from .errors import ERROR_RESPONSES, ApiError, not_found
 from .responses import Page, conditional_json, latest, paginate
-from .schemas import ProductOut
+from .schemas import Id, PageNumber, ProductOut, Text
 
 router = Router(tags=["products"])
 
@@ -61,15 +61,15 @@ def _queryset(request: HttpRequest):
 )
 def list_products(
     request: HttpRequest,
-    brand: str | None = Query(None, description="Brand slug."),
-    catalog: str | None = Query(None, description="Catalog slug."),
-    season: str | None = Query(None, description="Season code."),
-    sku: str | None = Query(None, description="Exact SKU (case-insensitive)."),
+    brand: Text | None = Query(None, description="Brand slug."),
+    catalog: Text | None = Query(None, description="Catalog slug."),
+    season: Text | None = Query(None, description="Season code."),
+    sku: Text | None = Query(None, description="Exact SKU (case-insensitive)."),
     updated_since: dt.datetime | None = Query(
         None, description="Only products changed at or after this time (ISO 8601)."
     ),
-    limit: int | None = Query(None, description="Page size (default and maximum are settings)."),
-    offset: int = Query(0),
+    limit: PageNumber | None = Query(None, description="Page size (default and maximum are settings)."),
+    offset: PageNumber = Query(0),
 ):
     """Products of the brands the token may see, oldest change first (stable for incremental syncs)."""
     qs = _queryset(request)
@@ -103,7 +103,7 @@ def list_products(
     summary="One product",
     operation_id="get_product",
 )
-def get_product(request: HttpRequest, product_id: int):
+def get_product(request: HttpRequest, product_id: Id):
     product = _queryset(request).filter(pk=product_id).first()
     if product is None:
         raise not_found(f"No product {product_id} that this token may access.")

@@ -25,7 +25,7 @@ from ..models import AssetVersion, ChannelRendition, VersionStatus
 from ..models.catalog import SKU_RE
 from .errors import ERROR_RESPONSES, ApiError, ErrorOut
 from .files import find_rendition_files
-from .schemas import StableRenditionPending
+from .schemas import StableRenditionPending, Text
 
 router = Router(tags=["renditions"])
 
@@ -59,7 +59,7 @@ def _enqueue_once(version_id: int, channel: str, retry_after: int) -> None:
         }
     },
 )
-def stable_rendition(request: HttpRequest, brand: str, sku: str, angle: str, channel: str):
+def stable_rendition(request: HttpRequest, brand: Text, sku: Text, angle: Text, channel: Text):
     """Redirect to the current approved rendition of SKU x angle for a channel."""
     presets = get_presets()
     if channel not in presets:

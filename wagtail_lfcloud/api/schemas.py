@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Schema
 from pydantic import Field
+
+# --- what the API accepts: every operation uses these, so odd input is a 422, never a 500 --------
+
+#: The largest id the database stores (PostgreSQL ``bigint``, SQLite ``integer``).
+MAX_ID = 2**63 - 1
+#: A database id: 1 .. 2**63-1. Larger numbers overflow the database driver; 0 and below never exist.
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+#: A page size or offset: in the database's range (the page rules themselves answer 400 with a reason).
+PageNumber = Annotated[int, Field(ge=-MAX_ID, le=MAX_ID)]
+#: Text in a filter or a path: no NUL character (PostgreSQL refuses it) and at most 200 characters.
+Text = Annotated[str, Field(max_length=200, pattern=r"^[^\x00]*$")]
 
 
 class ProductOut(Schema):
@@ -118,9 +129,9 @@ class InvoiceOut(Schema):
 
 
 class BundleIn(Schema):
-    channel: str = Field(description="Channel preset key, e.g. amazon_main.")
-    order: int | None = Field(None, description="Bundle every current file of this order...")
-    assets: list[int] | None = Field(None, description="...or of these assets (ids).")
+    channel: Text = Field(description="Channel preset key, e.g. amazon_main.")
+    order: Id | None = Field(None, description="Bundle every current file of this order...")
+    assets: list[Id] | None = Field(None, max_length=10000, description="...or of these assets (ids).")
 
 
 class BundleOut(Schema):
