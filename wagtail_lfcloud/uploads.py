@@ -15,6 +15,7 @@ import struct
 import warnings
 import zlib
 from dataclasses import dataclass
+from typing import ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -155,7 +156,7 @@ class MasterImageField(WagtailImageField):
     TIFF among them, which Wagtail's own list lacks) and that the file's format matches its extension."""
 
     #: The extension is checked by :meth:`check_image_file_format` against the package's list.
-    default_validators = []
+    default_validators: ClassVar[list] = []
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -100,7 +100,7 @@ def tiff(width: int, height: int, strip, *, samples: int = 3, bits: int = 16, de
             if len(out) % 2:
                 out += b"\x00"
 
-        def place(raw: bytes) -> int:
+        def place(raw: bytes, out: bytearray = out) -> int:
             at = len(out)
             out.extend(raw)
             if len(out) % 2:

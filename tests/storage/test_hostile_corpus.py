@@ -169,7 +169,7 @@ def test_16_bit_greyscale_tiff_is_scaled_not_clipped(client, studio, django_capt
 
 def test_cmyk_jpeg_renders_in_rgb(client, studio, django_capture_on_commit_callbacks):
     content = H.encode(PILImage.new("CMYK", (600, 400), (0, 255, 255, 0)), "JPEG", quality=95)
-    version, renditions = accepted(client, studio, content, JPG, django_capture_on_commit_callbacks)
+    version, _previews = accepted(client, studio, content, JPG, django_capture_on_commit_callbacks)
     mode, colour = channel_pixel(version)
     assert mode == "RGB" and colour[0] > 200 and colour[1] < 60 and colour[2] < 60, colour
 
@@ -184,7 +184,7 @@ def test_animated_webp_previews_its_first_frame(client, studio, django_capture_o
 
 def test_jpeg_with_malformed_exif_is_processed(client, studio, django_capture_on_commit_callbacks):
     """An EXIF block pointing outside itself is harmless metadata: the image is accepted and renders."""
-    version, _renditions = accepted(client, studio, H.jpeg_with_bad_exif(), JPG, django_capture_on_commit_callbacks)
+    version, _previews = accepted(client, studio, H.jpeg_with_bad_exif(), JPG, django_capture_on_commit_callbacks)
     assert channel_pixel(version)[0] == "RGB"
 
 
