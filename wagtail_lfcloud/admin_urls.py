@@ -5,6 +5,7 @@ Each part of the package adds its patterns here.
 
 from django.urls import path
 
+from .views import api_tokens
 from .views import assets as asset_views
 from .views import bundles as bundle_views
 from .views import catalog
@@ -45,4 +46,5 @@ urlpatterns = [
     path("bundles/<int:pk>/", bundle_views.BundleDetailView.as_view(), name="bundle_detail"),
     path("bundles/<int:pk>/download/", bundle_views.bundle_download, name="bundle_download"),
     path("files/<str:token>/", file_views.private_file, name="private_file"),
+    *api_tokens.urlpatterns,
 ]

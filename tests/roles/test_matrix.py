@@ -149,6 +149,11 @@ ADMIN_VIEWS: dict[str, Route] = {
     "wagtail_lfcloud_admin:asset_comment": r(lambda w: [w.asset.pk, w.draft_version.pk], own=False, method="post"),
     "wagtail_lfcloud_admin:comment_resolve": r(lambda w: [w.comment.pk], own=False, method="post"),
     "wagtail_lfcloud_admin:library": r(allowed={ADMIN, MARKETER, APPROVER, STUDIO}),
+    "wagtail_lfcloud_admin:library_results": r(allowed={ADMIN, MARKETER, APPROVER, STUDIO}),
+    "wagtail_lfcloud_admin:api_tokens": r(allowed={ADMIN}),
+    "wagtail_lfcloud_admin:api_token_add": r(allowed={ADMIN}),
+    # No token in the world: 404 for the brand admin, refused for everyone else (tests/api/test_brand_tokens.py).
+    "wagtail_lfcloud_admin:api_token_revoke": r(lambda w: [0], own=False),
     "wagtail_lfcloud_admin:order_detail": r(lambda w: [w.order.pk], {ADMIN, APPROVER, STUDIO, FINANCE}),
     "wagtail_lfcloud_admin:order_grid": r(lambda w: [w.order.pk], {ADMIN, APPROVER, STUDIO, FINANCE}),
     "wagtail_lfcloud_admin:order_messages": r(lambda w: [w.order.pk], {ADMIN, APPROVER, STUDIO}),

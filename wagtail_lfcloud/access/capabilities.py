@@ -39,7 +39,24 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "manage_catalog": frozenset({Role.BRAND_ADMIN}),
     "manage_roles": frozenset({Role.BRAND_ADMIN}),
     "manage_webhooks": frozenset({Role.BRAND_ADMIN}),
+    "manage_api_tokens": frozenset({Role.BRAND_ADMIN}),
 }
+
+#: Scope of a brand API token -> the capabilities it grants (on the token's brand only, and never
+#: more than the token user's roles). A list is stored per token so write scopes can be added.
+TOKEN_SCOPES: dict[str, frozenset[str]] = {
+    # What a storefront shows: the catalog and the approved files with their channel renditions.
+    "read": frozenset({"view_catalog", "view_finals"}),
+}
+
+#: Attribute holding ``(brand_id, capabilities)`` on a user authenticated by a brand API token.
+TOKEN_SCOPE_ATTR = "_lfcloud_token_scope"
+
+
+def restrict_to_token(user, brand_id: int, scopes) -> None:
+    """Narrow ``user`` (this request's object) to ``brand_id`` and what ``scopes`` grant."""
+    capabilities = frozenset().union(*(TOKEN_SCOPES.get(s, frozenset()) for s in scopes))
+    setattr(user, TOKEN_SCOPE_ATTR, (brand_id, capabilities))
 
 _CACHE_ATTR = "_lfcloud_brand_roles"
 # The audit log's per-user caches (wagtail_lfcloud.access.audit), derived from the roles too.
@@ -82,11 +99,14 @@ def has_capability(user, brand: Brand | int | None, capability: str) -> bool:
     allowed = _check(capability)
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    if user.is_superuser:
-        return True
     if brand is None:
         return False
     brand_id = brand if isinstance(brand, int) else brand.pk
+    restriction = getattr(user, TOKEN_SCOPE_ATTR, None)
+    if restriction is not None and (brand_id != restriction[0] or capability not in restriction[1]):
+        return False
+    if user.is_superuser:
+        return True
     return bool(brand_roles(user).get(brand_id, frozenset()) & allowed)
 
 
@@ -95,6 +115,13 @@ def brand_ids_with(user, capability: str) -> set[int] | None:
     allowed = _check(capability)
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return set()
+    restriction = getattr(user, TOKEN_SCOPE_ATTR, None)
+    if restriction is not None:
+        if capability not in restriction[1]:
+            return set()
+        if user.is_superuser:
+            return {restriction[0]}
+        return {restriction[0]} & {b for b, roles in brand_roles(user).items() if roles & allowed}
     if user.is_superuser:
         return None
     return {brand_id for brand_id, roles in brand_roles(user).items() if roles & allowed}

@@ -10,8 +10,36 @@ from ninja import Router
 from wagtail.api.v3.auth import BearerTokenAuth
 
 from . import assets, bundles, orders, products, renditions
+from .errors import ApiError
 
-router = Router(auth=BearerTokenAuth())
+#: Scopes that allow requests other than GET/HEAD/OPTIONS (none yet: every brand token is read-only).
+WRITE_SCOPES: frozenset[str] = frozenset()
+
+
+class BrandScopedTokenAuth(BearerTokenAuth):
+    """Wagtail's bearer tokens, narrowed by the brand and scopes of a brand API token.
+
+    A token a brand admin made (:class:`~wagtail_lfcloud.models.BrandAPIToken`) reads only its brand
+    and only what its scopes grant; a read-only token is refused any other method (403). Revoked
+    tokens answer 401, as Wagtail's. Tokens without a brand follow their user's roles.
+    """
+
+    def authenticate(self, request, token: str):
+        from ..access.capabilities import restrict_to_token
+        from ..models import BrandAPIToken
+
+        api_token = super().authenticate(request, token)
+        if api_token is None:
+            return None
+        scope = BrandAPIToken.objects.filter(token=api_token).first()
+        if scope is not None:
+            restrict_to_token(request.user, scope.brand_id, scope.scopes)
+            if request.method not in ("GET", "HEAD", "OPTIONS") and not WRITE_SCOPES & set(scope.scopes):
+                raise ApiError(403, "read_only_token", "This token is read-only.")
+        return api_token
+
+
+router = Router(auth=BrandScopedTokenAuth())
 router.add_router("", products.router)
 router.add_router("", assets.router)
 router.add_router("", renditions.router)

@@ -4,7 +4,7 @@ from .assets import Asset, AssetComment, AssetVersion, BrandApprovalTask, Compli
 from .audit import BrandLogEntry
 from .catalog import Brand, Catalog, Product, Season
 from .channels import ChannelRendition
-from .delivery import DownloadBundle, WebhookDelivery, WebhookEndpoint
+from .delivery import BrandAPIToken, DownloadBundle, WebhookDelivery, WebhookEndpoint
 from .library import BrandCollection, BrandRole, Role, Stage
 from .orders import (
     Brief,
@@ -21,6 +21,7 @@ from .orders import (
 )
 
 __all__ = [
+    "BrandAPIToken",
     "Asset",
     "AssetComment",
     "AssetVersion",

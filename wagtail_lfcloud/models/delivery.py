@@ -119,3 +119,30 @@ class WebhookDelivery(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("webhook delivery")
         verbose_name_plural = _("webhook deliveries")
+
+
+class BrandAPIToken(models.Model):
+    """The brand and scopes of a Wagtail API token made by a brand admin for a headless frontend.
+
+    The token authenticates as its creator, but only for ``brand`` and only for the capabilities
+    its ``scopes`` grant (:data:`wagtail_lfcloud.access.capabilities.TOKEN_SCOPES`), and never more
+    than its creator's own roles. Tokens without this row (made by a superuser in Settings → API
+    tokens) follow their user's roles.
+    """
+
+    token = models.OneToOneField(
+        "wagtailcore.APIToken", on_delete=models.CASCADE, related_name="lfcloud_scope"
+    )
+    brand = models.ForeignKey(
+        "wagtail_lfcloud.Brand", on_delete=models.CASCADE, related_name="api_tokens",
+        verbose_name=_("brand"),
+    )
+    #: Scope names, e.g. ``["read"]``; a list so write scopes can be added later.
+    scopes = models.JSONField(_("scopes"), default=list)
+
+    class Meta:
+        verbose_name = _("brand API token")
+        verbose_name_plural = _("brand API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.token} ({self.brand})"

@@ -7,6 +7,7 @@ Each part of the package defines its viewsets in its own module here and lists t
 from django.utils.translation import gettext_lazy as _
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
+from ..views.api_tokens import APITokenViewSet
 from .assets import AssetViewSet
 from .catalog import BrandViewSet, CatalogViewSet, ProductViewSet, SeasonViewSet
 from .delivery import DownloadBundleViewSet, WebhookDeliveryViewSet, WebhookEndpointViewSet
@@ -25,6 +26,7 @@ ITEMS = [
     DownloadBundleViewSet,
     WebhookEndpointViewSet,
     WebhookDeliveryViewSet,
+    APITokenViewSet,
 ]
 
 
