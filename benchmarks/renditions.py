@@ -95,9 +95,7 @@ def _setup_django(media: str) -> None:
         DEFAULT_AUTO_FIELD="django.db.models.AutoField",
         WAGTAILIMAGES_MAX_IMAGE_PIXELS=200_000_000,
         # Tables straight from the models: no migration graph (wagtailadmin is not installed).
-        MIGRATION_MODULES={
-            app: None for app in ("contenttypes", "auth", "taggit", "wagtailimages", "wagtailcore")
-        },
+        MIGRATION_MODULES=dict.fromkeys(("contenttypes", "auth", "taggit", "wagtailimages", "wagtailcore")),
     )
     django.setup()
     from django.core.management import call_command

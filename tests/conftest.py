@@ -1,6 +1,10 @@
 import pytest
 from django.core.cache import caches
 
+# The moto S3 server's fixtures (s3_storages, moto_server), for every suite.
+pytest_plugins = ["tests.s3"]
+
+
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):

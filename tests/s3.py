@@ -1,8 +1,6 @@
 """A real S3 endpoint for tests: moto's server in a subprocess, spoken to over HTTP.
 
-Use it from any test module::
-
-    from tests.s3 import s3_storages, moto_server  # noqa: F401  (pytest fixtures)
+Its fixtures are registered for every test by ``tests/conftest.py``::
 
     @pytest.mark.s3
     def test_something(s3_storages):

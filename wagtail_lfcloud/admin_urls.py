@@ -5,14 +5,13 @@ Each part of the package adds its patterns here.
 
 from django.urls import path
 
-from .views import api_tokens
+from .views import api_tokens, catalog
 from .views import assets as asset_views
 from .views import bundles as bundle_views
-from .views import catalog
 from .views import files as file_views
-from .views import roles as role_views
-from .views import orders as order_views
 from .views import library as library_views
+from .views import orders as order_views
+from .views import roles as role_views
 from .views import uploads as upload_views
 
 app_name = "wagtail_lfcloud_admin"

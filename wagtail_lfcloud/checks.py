@@ -9,7 +9,7 @@ import re
 import string
 
 from django.apps import apps
-from django.core.checks import Error, Tags, Warning, register
+from django.core.checks import Error, Tags, register
 
 from .conf import lfcloud_settings
 
@@ -109,7 +109,7 @@ def check_installed_apps(app_configs=None, **kwargs):
 
 # Checks owned by other parts of the package register themselves on import.
 from . import storage_checks as _storage_checks  # noqa: E402,F401
+from . import webhook_checks as _webhook_checks  # noqa: E402,F401
 from .access import checks as _access_checks  # noqa: E402,F401
 from .channels import checks as _channel_checks  # noqa: E402,F401
-from . import webhook_checks as _webhook_checks  # noqa: E402,F401
 from .storage import checks as _private_file_checks  # noqa: E402,F401

@@ -344,7 +344,9 @@ def _walk_tiff(data) -> Structure:
             offsets, counts = values.get(offsets_tag, []), values.get(counts_tag, [])
             if offsets_tag == 513 and not counts:
                 continue
-            for offset, length in zip(offsets, counts):
+            # A hostile file may list more offsets than counts (or the reverse): only the pairs
+            # describe data, and each of those must lie inside the file.
+            for offset, length in zip(offsets, counts, strict=False):
                 _need(data, offset, length, f"the image data of TIFF tag {offsets_tag}")
                 end = max(end, offset + length)
         (following,) = struct.unpack_from(order + offset_fmt, data, table + entries * entry_size)

@@ -103,7 +103,7 @@ def import_products(source, brand: Brand) -> ImportResult:
             if len(values) != len(header):
                 errors.append(RowError(line, f"Expected {len(header)} values, found {len(values)}."))
                 continue
-            rows.append((line, {h: v.strip() for h, v in zip(header, values) if h}))
+            rows.append((line, {h: v.strip() for h, v in zip(header, values, strict=True) if h}))
             if len(rows) > MAX_ROWS:
                 raise ImportFailed([RowError(line, f"More than {MAX_ROWS} rows; split the file.")])
     except csv.Error as exc:

@@ -141,7 +141,7 @@ def _parse_with(template: str, name: str, allowed_ext: list[str] | None) -> Pars
         if field is not None:
             # Every part is matched loosely here and validated strictly below, so the error can
             # name the part that is wrong instead of saying "does not match".
-            pattern += r"(?P<%s>[^.]*?)" % field if field != "ext" else r"(?P<ext>[^.]*)"
+            pattern += rf"(?P<{field}>[^.]*?)" if field != "ext" else r"(?P<ext>[^.]*)"
             names.append(field)
     match = re.fullmatch(pattern, name)
     if match is None:

@@ -143,7 +143,7 @@ def build_grid(order: Order, user=None) -> dict[str, Any]:
 
     overdue = order.is_overdue
     review_url = _asset_review_url_pattern()
-    totals = {state: 0 for state in CELL_STATES}
+    totals = dict.fromkeys(CELL_STATES, 0)
     rows = []
     for line in lines:
         cells = []

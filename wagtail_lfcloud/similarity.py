@@ -123,7 +123,7 @@ def perceptual_hash(file) -> str:
     pixels = array("f", small.tobytes())  # mode F: native 32-bit floats (no getdata(): gone in Pillow 14)
     rows = [pixels[y * _DCT_SIZE:(y + 1) * _DCT_SIZE] for y in range(_DCT_SIZE)]
     # Separable DCT-II, only the low frequencies: along each row, then down each column.
-    along = [[sum(p * c for p, c in zip(row, cos)) for cos in _COS] for row in rows]
+    along = [[sum(p * c for p, c in zip(row, cos, strict=True)) for cos in _COS] for row in rows]
     coefficients = [
         sum(along[y][k] * cos[y] for y in range(_DCT_SIZE)) for cos in _COS for k in range(_LOW)
     ]

@@ -42,7 +42,15 @@ from wagtail.models import (
 
 from . import signals
 from .locking import lock_asset
-from .models import Asset, AssetVersion, BrandApprovalTask, BrandRole, ComplianceTask, Role, VersionStatus
+from .models import (
+    Asset,
+    AssetVersion,
+    BrandApprovalTask,
+    BrandRole,
+    ComplianceTask,
+    Role,
+    VersionStatus,
+)
 
 logger = logging.getLogger(__name__)
 

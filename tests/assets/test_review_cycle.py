@@ -6,7 +6,13 @@ from django.urls import reverse
 from wagtail.models import TaskState
 
 from tests.factories import image_upload, make_asset
-from wagtail_lfcloud.models import AssetComment, BrandCollection, BrandLogEntry, ChannelRendition, VersionStatus
+from wagtail_lfcloud.models import (
+    AssetComment,
+    BrandCollection,
+    BrandLogEntry,
+    ChannelRendition,
+    VersionStatus,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from wagtail.images import get_image_model
 
-from tests.factories import image_bytes, image_upload, make_asset, make_brand, make_product, make_user
+from tests.factories import (
+    image_bytes,
+    image_upload,
+    make_asset,
+    make_brand,
+    make_product,
+    make_user,
+)
 from wagtail_lfcloud.models import AssetVersion, VersionStatus
 from wagtail_lfcloud.uploads import UploadRefused, upload_version
 

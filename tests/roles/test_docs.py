@@ -17,7 +17,7 @@ def test_documented_role_matrix_matches_capabilities():
             problems.append(f"{capability}: no row in the matrix")
             continue
         cells = [cell.strip() for cell in row.split("|")[2:7]]
-        documented = {role for role, cell in zip(Role.values, cells) if cell == "✓"}
+        documented = {role for role, cell in zip(Role.values, cells, strict=True) if cell == "✓"}
         if documented != set(roles):
             problems.append(f"{capability}: documented {sorted(documented)}, granted {sorted(roles)}")
     assert not problems, "\n".join(problems)

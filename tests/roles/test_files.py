@@ -4,7 +4,6 @@ import pytest
 from django.urls import reverse
 
 from tests.roles.helpers import make_brand_world
-from tests.s3 import moto_server, s3_storages  # noqa: F401 (fixtures)
 from wagtail_lfcloud.models import BrandLogEntry, Role
 
 pytestmark = pytest.mark.django_db

@@ -1,9 +1,8 @@
-"""Fixtures of the storage tests: the moto S3 server (see tests/s3.py) and an uploader."""
+"""Fixtures of the storage tests: an uploader (the moto S3 server's fixtures are in tests/s3.py)."""
 
 import pytest
 
 from tests.factories import make_asset, make_brand, make_product, make_user
-from tests.s3 import moto_server, s3_storages  # noqa: F401 (fixtures)
 from wagtail_lfcloud.models import Role
 
 

@@ -7,7 +7,6 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 
-from tests.s3 import moto_server, s3_storages  # noqa: F401 (fixtures)
 from wagtail_lfcloud.fsck import check
 from wagtail_lfcloud.models import VersionStatus
 

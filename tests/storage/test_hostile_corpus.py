@@ -143,7 +143,7 @@ def channel_pixel(version, channel="ig_square"):
 
 
 def close(actual, expected, tolerance=3):
-    return all(abs(a - e) <= tolerance for a, e in zip(actual, expected))
+    return all(abs(a - e) <= tolerance for a, e in zip(actual, expected, strict=True))
 
 
 def test_16_bit_rgb_tiff_master_end_to_end(client, studio, django_capture_on_commit_callbacks):

@@ -15,7 +15,6 @@ from django.urls import reverse
 from wagtail.models import TaskState
 
 from tests.factories import image_upload, make_asset, make_brand, make_product, make_user
-from tests.s3 import moto_server, s3_storages  # noqa: F401 (fixtures)
 from wagtail_lfcloud.channels import get_channel_rendition
 from wagtail_lfcloud.models import Role, VersionStatus
 from wagtail_lfcloud.previews import PREVIEW_SPECS

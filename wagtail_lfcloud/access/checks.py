@@ -83,8 +83,8 @@ def check_workflow_reports_scoped(app_configs=None, **kwargs):
         return []
     return [
         Warning(
-            "Wagtail's workflow reports (%s) list every brand's files in review to anyone who may edit "
-            "pages: the package's brand-scoped views are not in place." % ", ".join(unscoped),
+            f"Wagtail's workflow reports ({', '.join(unscoped)}) list every brand's files in review "
+            "to anyone who may edit pages: the package's brand-scoped views are not in place.",
             hint="Another app replaced these report views, or Wagtail's admin URLs were built before "
             "wagtail_lfcloud's hooks ran. Make sure 'wagtail_lfcloud' is in INSTALLED_APPS and that no other "
             "app swaps the reports; see docs/reference/roles.md.",

@@ -219,7 +219,7 @@ def _uniform_run(rgb: Image.Image, side: str, limit: int) -> tuple[int, tuple[fl
     run = 1
     while run <= limit:
         stat = ImageStat.Stat(line(run))
-        if max(stat.stddev) >= 2.0 or max(abs(a - b) for a, b in zip(stat.mean, first.mean)) > 12:
+        if max(stat.stddev) >= 2.0 or max(abs(a - b) for a, b in zip(stat.mean, first.mean, strict=True)) > 12:
             break
         run += 1
     return run, tuple(first.mean)

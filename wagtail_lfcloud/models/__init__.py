@@ -1,6 +1,13 @@
 """Models of wagtail-lfcloud, one module per part of the domain."""
 
-from .assets import Asset, AssetComment, AssetVersion, BrandApprovalTask, ComplianceTask, VersionStatus
+from .assets import (
+    Asset,
+    AssetComment,
+    AssetVersion,
+    BrandApprovalTask,
+    ComplianceTask,
+    VersionStatus,
+)
 from .audit import BrandLogEntry
 from .catalog import Brand, Catalog, Product, Season
 from .channels import ChannelRendition

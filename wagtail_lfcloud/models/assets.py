@@ -212,8 +212,9 @@ class AssetComment(models.Model):
         """CSS placing the pinned region over the image, in percent (empty when not pinned)."""
         if self.x is None:
             return ""
-        return "left:%.3f%%;top:%.3f%%;width:%.3f%%;height:%.3f%%" % (
-            self.x * 100, self.y * 100, self.w * 100, self.h * 100
+        return (
+            f"left:{self.x * 100:.3f}%;top:{self.y * 100:.3f}%;"
+            f"width:{self.w * 100:.3f}%;height:{self.h * 100:.3f}%"
         )
 
 

@@ -38,6 +38,9 @@ class DownloadBundle(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("download bundle")
 
+    def __str__(self) -> str:
+        return _("%(channel)s bundle #%(pk)s") % {"channel": self.channel, "pk": self.pk}
+
 
 def validate_webhook_secret(value: str) -> None:
     """A Standard Webhooks secret: ``whsec_`` and the base64 of 24 to 64 random bytes."""
@@ -119,6 +122,9 @@ class WebhookDelivery(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("webhook delivery")
         verbose_name_plural = _("webhook deliveries")
+
+    def __str__(self) -> str:
+        return _("%(event)s delivery #%(pk)s") % {"event": self.event, "pk": self.pk}
 
 
 class BrandAPIToken(models.Model):

@@ -297,6 +297,9 @@ class MessageRead(models.Model):
             models.UniqueConstraint(fields=["message", "user"], name="lfcloud_messageread_unique")
         ]
 
+    def __str__(self) -> str:
+        return _("Message #%(message)s read by %(user)s") % {"message": self.message_id, "user": self.user}
+
 
 class NotificationPreference(models.Model):
     """A user's choice of which LF Cloud emails they receive (all on by default)."""
@@ -308,6 +311,9 @@ class NotificationPreference(models.Model):
     on_upload = models.BooleanField(_("new uploads"), default=True)
     on_changes_requested = models.BooleanField(_("changes requested"), default=True)
     on_approved = models.BooleanField(_("approvals"), default=True)
+
+    def __str__(self) -> str:
+        return _("Email preferences of %(user)s") % {"user": self.user}
 
 
 class InvoiceStatus(models.TextChoices):

@@ -17,9 +17,9 @@ from django.urls import NoReverseMatch, reverse
 from laces.components import Component
 from wagtail.images import get_image_model
 
+from ..access import brand_ids_with
 from ..api.files import find_rendition_files
 from ..models import AssetVersion, ChannelRendition, VersionStatus
-from ..access import brand_ids_with
 from ..previews import THUMBNAIL_SPEC, existing_preview
 
 

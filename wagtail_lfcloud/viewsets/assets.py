@@ -21,8 +21,8 @@ from ..access.capabilities import brand_ids_with, brands_with, has_capability
 from ..access.guards import BrandGuardedViewSetMixin
 from ..exports import SafeExportViewSetMixin
 from ..forms import BrandScopedForm
-from ..models import Asset, Order, Product, VersionStatus
 from ..locking import lock_asset, locked_asset_view
+from ..models import Asset, Order, Product, VersionStatus
 from ..workflows import version_for_task_state
 from .search import SearchOrderingViewSetMixin
 

@@ -13,9 +13,9 @@ from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column
 from wagtail.snippets.views.snippets import CreateView, IndexView
 
+from ..access import brand_ids_with
 from ..forms import BrandScopedForm
 from ..models import DownloadBundle, WebhookDelivery, WebhookEndpoint
-from ..access import brand_ids_with
 from ..webhooks import EVENTS, generate_secret
 from .catalog import BrandScopedViewSet
 

@@ -12,10 +12,9 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from wagtail_lfcloud.management.progress import ProgressMixin
-
 from wagtail_lfcloud.channels.errors import UnknownChannelError
 from wagtail_lfcloud.channels.registry import get_preset, get_presets
+from wagtail_lfcloud.management.progress import ProgressMixin
 
 
 class Command(ProgressMixin, BaseCommand):

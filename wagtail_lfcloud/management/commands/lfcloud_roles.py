@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from wagtail_lfcloud.models import Brand, Role
 from wagtail_lfcloud.access import ensure_brand_roles
+from wagtail_lfcloud.models import Brand, Role
 
 
 class Command(BaseCommand):
