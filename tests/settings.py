@@ -7,6 +7,7 @@ Environment:
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -98,8 +99,11 @@ MEDIA_ROOT = BASE_DIR / "media-test"  # replaced per test by conftest.py
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    # Outside MEDIA_ROOT; replaced per test by conftest.py.
-    "private": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": BASE_DIR / "private-test"}},
+    # Outside MEDIA_ROOT and outside the repository; replaced per test by conftest.py.
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": Path(tempfile.gettempdir()) / "lfcloud-private-test"},
+    },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Renditions of unapproved files go to STORAGES["private"], approved ones to the default storage.

@@ -226,7 +226,7 @@ def test_order_to_api(login, example_site, tmp_path):
     # 10. A marketer finds the bag in the asset library. Marketers see approved finals only: the
     # other three photos are still in review and stay invisible, even when asked for by URL.
     marketer = login("marketer")
-    marketer.get_by_role("link", name="Asset library").click()
+    marketer.get_by_role("link", name="Asset library", exact=True).click()
     marketer.wait_for_url("**/admin/lfcloud/library/")
     # The filters sit in the drawer of Wagtail's listings; typing a SKU refreshes the results.
     marketer.get_by_role("button", name="Show filters").click()

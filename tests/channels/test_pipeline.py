@@ -277,11 +277,11 @@ def test_a_failure_while_saving_deletes_the_files_already_written():
     real_save = storage.save
     calls = []
 
-    def flaky_save(name, content, max_length=None):
+    def flaky_save(name, content, max_length=None, **options):
         calls.append(name)
         if len(calls) == 3:
             raise OSError("disk full")
-        return real_save(name, content, max_length=max_length)
+        return real_save(name, content, max_length=max_length, **options)
 
     with (
         mock.patch.object(storage, "save", side_effect=flaky_save),

@@ -63,7 +63,16 @@ def run(path: str, name: str) -> dict:
     settings.WAGTAIL_LFCLOUD_UPLOAD_EXTENSIONS = ["jpg", "jpeg", "png", "tif", "tiff", "webp", "gif"]
     settings.WAGTAILIMAGES_MAX_UPLOAD_SIZE = None
     channels = sorted(get_presets())
-    with override_settings(MEDIA_ROOT=os.environ["LFCLOUD_PROBE_MEDIA"]):
+    media = os.environ["LFCLOUD_PROBE_MEDIA"]
+    storages = {
+        **settings.STORAGES,
+        # Private files next to the probe's media, never inside the repository tree.
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": os.path.join(os.path.dirname(media), "private")},
+        },
+    }
+    with override_settings(MEDIA_ROOT=media, STORAGES=storages):
         brand = make_brand()
         asset = make_asset(make_product(brand, sku="SKU10001"), "front", channels=["ig_square"])
         user = make_user(brand=brand, role=Role.STUDIO)

@@ -20,6 +20,9 @@ where it is, so reading, deleting and URLs need no lookup.
 
 from __future__ import annotations
 
+import hashlib
+import posixpath
+
 from django.core.files.storage import Storage
 from django.utils.deconstruct import deconstructible
 
@@ -51,6 +54,7 @@ class RenditionStorage(Storage):
                 public = rendition_name_is_public(name)
             if not public:
                 name = private_name(name)
+        name = fit_name(name, max_length)
         return self._backend(name).save(name, content, max_length=max_length)
 
     def generate_filename(self, filename):
@@ -100,3 +104,26 @@ class RenditionStorage(Storage):
 def routes_privately(storage) -> bool:
     """Whether ``storage`` is (a subclass of) the package's private-by-default rendition storage."""
     return isinstance(storage, RenditionStorage)
+
+
+# Room left for the ``_<7 random>`` Django adds when a name is taken.
+_ALTERNATIVE_SUFFIX = 8
+
+
+def fit_name(name: str, max_length: int | None) -> str:
+    """``name`` short enough for a file field of ``max_length`` characters.
+
+    Wagtail names a rendition ``<master stem>.<filter spec>.<ext>`` and keeps it under its field's
+    100 characters by cutting the stem; the private prefix and the unguessable stem make a long
+    spec's name too long again, and Django then refuses to save it. The spec part is replaced by a
+    short hash of itself: renditions are found by their row's ``filter_spec``, never by file name.
+    """
+    if not max_length or len(name) + _ALTERNATIVE_SUFFIX <= max_length:
+        return name
+    folder, basename = posixpath.split(name)
+    stem, _, rest = basename.partition(".")
+    middle, dot, ext = rest.rpartition(".")
+    if not middle:
+        return name
+    digest = hashlib.sha1(middle.encode(), usedforsecurity=False).hexdigest()[:10]
+    return posixpath.join(folder, f"{stem}.s{digest}{dot}{ext}")
