@@ -21,7 +21,7 @@ from wagtail.log_actions import log
 from wagtail.models import Collection
 
 from .fsck import ORIGINALS_FOLDER, RENDITIONS_FOLDER, walk
-from .locking import lock_asset
+from .locking import lock_asset, run_with_retry
 from .models import AssetVersion, VersionStatus
 
 logger = logging.getLogger(__name__)
@@ -62,47 +62,58 @@ def purge_rejected_versions(older_than: timedelta, *, dry_run: bool = False, use
         if dry_run:
             result.versions.append((version.pk, label, version.image.file.name))
             continue
-        with transaction.atomic():
-            # The lock order (locking.py): the asset row first, then the version.
-            lock_asset(version.asset_id)
-            locked = (
-                AssetVersion.objects.select_for_update()
-                .filter(pk=version.pk, status=VersionStatus.REJECTED)
-                .select_related("image")
-                .first()
-            )
-            if locked is None:
-                continue
-            image = locked.image
-            file_name = image.file.name
-            asset = version.asset
-            locked.delete()
-            image_deleted = False
-            if not AssetVersion.objects.filter(image=image).exists():
-                try:
-                    # Wagtail deletes the file and the renditions' files once this commits.
-                    with transaction.atomic():
-                        image.delete()
-                    image_deleted = True
-                except ProtectedError:
-                    pass
-            if not image_deleted:
-                result.kept_images.append(label)
-            log(
-                asset,
-                PURGED,
-                user=user,
-                data={
-                    "version": locked.number,
-                    "file": file_name,
-                    "image": image.pk if not image_deleted else None,
-                    "file_deleted": image_deleted,
-                    "reason": f"rejected more than {older_than.days} days ago",
-                },
-            )
+        # Its own transaction, run again if the database aborts it for a race (locking.py).
+        outcome = run_with_retry(_purge_one, version, older_than, user)
+        if outcome is None:
+            continue
+        file_name, image_deleted = outcome
+        if not image_deleted:
+            result.kept_images.append(label)
         result.versions.append((version.pk, label, file_name))
         logger.info("Purged %s (%s)", label, file_name)
     return result
+
+
+def _purge_one(version, older_than: timedelta, user) -> tuple[str, bool] | None:
+    """Delete one rejected version in the caller's transaction: (its file name, whether the image
+    went too), or None if the version changed status meanwhile. Changes nothing outside the
+    database, so a retry after a deadlock starts from scratch."""
+    # The lock order (locking.py): the asset row first, then the version.
+    lock_asset(version.asset_id)
+    locked = (
+        AssetVersion.objects.select_for_update()
+        .filter(pk=version.pk, status=VersionStatus.REJECTED)
+        .select_related("image")
+        .first()
+    )
+    if locked is None:
+        return None  # no longer rejected: left alone
+    image = locked.image
+    file_name = image.file.name
+    asset = version.asset
+    locked.delete()
+    image_deleted = False
+    if not AssetVersion.objects.filter(image=image).exists():
+        try:
+            # Wagtail deletes the file and the renditions' files once this commits.
+            with transaction.atomic():
+                image.delete()
+            image_deleted = True
+        except ProtectedError:
+            pass
+    log(
+        asset,
+        PURGED,
+        user=user,
+        data={
+            "version": locked.number,
+            "file": file_name,
+            "image": image.pk if not image_deleted else None,
+            "file_deleted": image_deleted,
+            "reason": f"rejected more than {older_than.days} days ago",
+        },
+    )
+    return file_name, image_deleted
 
 
 def _orphan_places() -> list[tuple[Storage, str, type]]:

@@ -267,3 +267,38 @@ def test_purge_orphan_rendition_files(django_capture_on_commit_callbacks):
     assert kept not in out
     purge("--orphans", "--orphans-older-than", "0")
     assert not stored(stray) and stored(kept)
+
+
+# Outside a test transaction: only the transaction's owner retries (locking.run_with_retry).
+@pytest.mark.django_db(transaction=True)
+def test_purge_runs_a_version_again_when_the_database_aborts_it_for_a_race(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    """A deadlock while purging one version (another process approving on the same asset) is
+    retried: the version is purged and logged once, and the command does not fail."""
+    from django.db import OperationalError
+
+    from wagtail_lfcloud import purge as purge_module
+
+    asset, (old, current) = make_versioned_asset(VersionStatus.REJECTED, VersionStatus.CURRENT)
+    age(old, 90)
+    real_lock = purge_module.lock_asset
+    attempts = []
+
+    class Deadlock(Exception):
+        pgcode = "40P01"
+
+    def lock_then_deadlock_once(asset_id):
+        attempts.append(asset_id)
+        locked = real_lock(asset_id)
+        if len(attempts) == 1:
+            raise OperationalError("deadlock detected") from Deadlock()
+        return locked
+
+    monkeypatch.setattr(purge_module, "lock_asset", lock_then_deadlock_once)
+    with django_capture_on_commit_callbacks(execute=True):
+        out = purge("--rejected-older-than", "30")
+    assert attempts == [asset.pk, asset.pk]
+    assert "Deleted 1 rejected version(s)." in out
+    assert not AssetVersion.objects.filter(pk=old.pk).exists()
+    assert BrandLogEntry.objects.filter(action="wagtail_lfcloud.purged").count() == 1
