@@ -8,7 +8,16 @@ from PIL import Image
 
 from wagtail_lfcloud.channels.compliance import check_bytes, check_source
 from wagtail_lfcloud.channels.presets import BUILTIN_PRESETS
-from wagtail_lfcloud.channels.rules import BACKGROUND, FORMATS, MAX, MIN, RATIO, RULES, STATUS
+from wagtail_lfcloud.channels.rules import (
+    BACKGROUND,
+    COLOUR,
+    FORMATS,
+    MAX,
+    MIN,
+    RATIO,
+    RULES,
+    STATUS,
+)
 
 from .images import encode, product_shot
 
@@ -34,7 +43,16 @@ def rules_summary(rules: dict) -> str:
             parts.append(f"{name} {', '.join(value)}")
         elif shape == RATIO:
             ratio, tolerance = round(value["ratio"], 4), value.get("tolerance", 0.01)
-            parts.append(f"{name} {ratio:g} ±{tolerance:.1%} ({value.get('status', 'fail')})")
+            accepted = value.get("accepted")
+            within = f", fail outside {accepted[0]:g}-{accepted[1]:g}" if accepted else ""
+            parts.append(
+                f"{name} {ratio:g} ±{tolerance:.1%} ({value.get('status', 'fail')}{within})"
+            )
+        elif shape == COLOUR:
+            if isinstance(value, dict):
+                parts.append(f"{name} " + ", ".join(f"{k} {v}" for k, v in value.items()))
+            else:
+                parts.append(f"{name} ({value})")
         elif shape == BACKGROUND:
             level, status = (
                 (value["level"], value.get("status", "fail"))
@@ -76,6 +94,7 @@ def _every_rule() -> dict:
         MIN: 1,
         MAX: 10**9,
         STATUS: "warn",
+        COLOUR: "warn",
         FORMATS: ["jpeg"],
         RATIO: {"ratio": 1.0},
         BACKGROUND: "lenient",

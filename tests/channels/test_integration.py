@@ -37,7 +37,7 @@ def version():
         channels=["amazon_main", "ig_square", "pdp_thumb"],
     )
     image = make_image(
-        encode(product_shot((600, 600), fill=0.7), exif=exif_with_privacy()),
+        encode(product_shot((450, 450), fill=0.7), exif=exif_with_privacy()),
         "SKU1_2025-10_front.jpg",
     )
     return AssetVersion.objects.create(
@@ -56,7 +56,7 @@ def test_build_channel_renditions_records_checked_deliverables(version):
     assert amazon.status == ChannelRendition.Status.READY
     assert amazon.file_name == "B000123456.MAIN.jpg"
     assert amazon.format == "jpeg" and amazon.width == amazon.height
-    # 600 px master: below Amazon's 1000 px zoom minimum, so the output fails its checks.
+    # 450 px master: below the 500 px Amazon shows at all, so the output fails its checks.
     assert amazon.compliance_status == "fail"
     codes = {c["code"]: c["status"] for c in amazon.compliance}
     assert codes["min_longest"] == "fail" and codes["source_min_longest"] == "fail"

@@ -110,7 +110,7 @@ def test_amazon_main_thresholds(quality, status):
 
 
 def test_warning_says_what_is_recommended():
-    result = check_source(io.BytesIO(master(75)), "walmart_main")[CODE]
+    result = check_source(io.BytesIO(master(75)), "tiktok_main")[CODE]
     assert result.status == "warn"
     assert "quality 75" in result.message and "recommended" in result.message
     assert "85" in result.message

@@ -11,6 +11,7 @@
 ``wagtail_lfcloud.E108``           encoder settings name unknown options
 ``wagtail_lfcloud.E109``           a preset's spec is too long for Wagtail's rendition file names
 ``wagtail_lfcloud.W101``           ``None`` removes a channel that is not built in
+``wagtail_lfcloud.W102``           a channel forbids added text but text detection is off
 =================================  ==========================================================
 """
 
@@ -199,3 +200,29 @@ def check_channel_presets(app_configs=None, **kwargs) -> list:
         if key not in channels:
             messages += _preset_errors(key, data, True)
     return messages
+
+
+@register(Tags.compatibility)
+def check_text_detection(app_configs=None, **kwargs) -> list:
+    """W102: channels with a ``no_text`` rule need Tesseract and pytesseract to check it."""
+    from . import text
+    from .registry import get_presets
+
+    try:
+        channels = [p.key for p in get_presets().values() if "no_text" in p.rules]
+    except Exception:  # noqa: BLE001 - a broken setting is reported by E101-E109
+        return []
+    if not channels:
+        return []
+    ok, why = text.availability()
+    if ok:
+        return []
+    return [
+        Warning(
+            f"Text and watermark detection is off: {why}. The 'text' check of "
+            f"{', '.join(channels)} reports 'warn' (not checked) on every file.",
+            hint="Install Tesseract (Debian/Ubuntu: apt-get install tesseract-ocr) and "
+            "pip install 'wagtail-lfcloud[ocr]'.",
+            id="wagtail_lfcloud.W102",
+        )
+    ]

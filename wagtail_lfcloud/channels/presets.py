@@ -1,8 +1,9 @@
 """Built-in channel presets: the data, with the source of every figure.
 
-Figures come from docs/reference research (channel-specs.md §1, §2, §5.2), read from stored
-copies of the channels' pages. Channels change them often: verify live before relying on a
-hard limit, and override a preset with ``WAGTAIL_LFCLOUD_CHANNELS`` rather than editing here.
+Every rule cites the channel's published rule (page, words, date read) in :mod:`.citations`;
+a rule fails only where the channel refuses or suppresses, and warns where it recommends or
+converts. Channels change their pages often: re-read them before relying on a hard limit, and
+override a preset with ``WAGTAIL_LFCLOUD_CHANNELS`` rather than editing here.
 
 Each preset is a plain dict (the same shape the setting accepts):
 
@@ -56,15 +57,18 @@ META_SOURCES = [
     "https://developers.facebook.com/documentation/ads-commerce/instagram/ads-api/reference/media-requirements",
 ]
 
+# The Graph API scales widths outside 320-1440 and converts other colour spaces to sRGB: warn.
 _SOCIAL_JPEG = {
     "formats": ["jpeg"],
     "max_bytes": 8 * MB,
-    "min_width": 320,
-    "max_width": 1440,
-    "srgb": "fail",
+    "min_width": {"warn": 320},
+    "max_width": {"warn": 1440},
+    "srgb": "warn",
     "no_animation": "fail",
-    "privacy": "fail",
+    "privacy": "warn",
 }
+#: Amazon: "Color should be RGB or CMYK (RGB is preferred ...)": nothing else is refused.
+AMAZON_COLOUR = {"cmyk": "warn", "grey": "warn"}
 
 BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
     "amazon_main": {
@@ -73,20 +77,21 @@ BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
         "export_name": "{asin}.MAIN.{ext}",
         "encoder": MARKETPLACE,
         "rules": {
-            "min_longest": {"fail": 1000, "warn": 1600},
+            "min_longest": {"fail": 500, "warn": 1000},
             "max_longest": 10000,
             "max_bytes": {"warn": 10 * MB},
             "formats": ["jpeg", "png", "tiff", "gif"],
             "no_animation": "fail",
-            "colour_mode": "fail",
+            "colour_mode": AMAZON_COLOUR,
             "srgb": "warn",
             "background": "strict",
             "min_fill": {"fail": 0.85, "warn": 0.87},
             "edge_touch": "fail",
             "no_border": "fail",
+            "no_text": "fail",
             "sharpness": {"warn": 100},
-            "privacy": "fail",
-            "source_min_longest": {"fail": 1000, "warn": 1600},
+            "privacy": "warn",
+            "source_min_longest": {"fail": 500, "warn": 1000},
             "source_jpeg_quality": MAIN_IMAGE_JPEG_QUALITY,
             "upscale": "warn",
         },
@@ -102,8 +107,8 @@ BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
             "max_longest": 10000,
             "formats": ["jpeg", "png", "tiff", "gif"],
             "no_animation": "fail",
-            "colour_mode": "fail",
-            "privacy": "fail",
+            "colour_mode": AMAZON_COLOUR,
+            "privacy": "warn",
             "source_min_longest": {"fail": 500, "warn": 1000},
             # Zoomable too, but Amazon's strict image rules (and suppression) are for MAIN.
             "source_jpeg_quality": ZOOM_JPEG_QUALITY,
@@ -120,7 +125,7 @@ BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
             "max_bytes": 20 * MB,
             "formats": ["jpeg", "png", "gif", "webp"],
             "aspect_ratio": {"ratio": 1.0, "tolerance": 0.01, "status": "warn"},
-            "privacy": "fail",
+            "privacy": "warn",
             "source_min_longest": {"warn": 2048},
             "source_jpeg_quality": ZOOM_JPEG_QUALITY,
         },
@@ -135,7 +140,12 @@ BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
         "encoder": MARKETPLACE,
         "rules": {
             **_SOCIAL_JPEG,
-            "aspect_ratio": {"ratio": 1.0, "tolerance": 0.01, "status": "fail"},
+            "aspect_ratio": {
+                "ratio": 1.0,
+                "tolerance": 0.01,
+                "status": "warn",
+                "accepted": [0.8, 1.91],
+            },
             "source_min_shortest": {"warn": 1080},
             "upscale": "warn",
         },
@@ -147,7 +157,12 @@ BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
         "encoder": MARKETPLACE,
         "rules": {
             **_SOCIAL_JPEG,
-            "aspect_ratio": {"ratio": 0.8, "tolerance": 0.01, "status": "fail"},
+            "aspect_ratio": {
+                "ratio": 0.8,
+                "tolerance": 0.01,
+                "status": "warn",
+                "accepted": [0.8, 1.91],
+            },
             "source_min_shortest": {"warn": 1080},
             "upscale": "warn",
         },
@@ -160,9 +175,9 @@ BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
         "rules": {
             "formats": ["jpeg"],
             "max_bytes": 8 * MB,
-            "srgb": "fail",
-            "privacy": "fail",
-            "aspect_ratio": {"ratio": 9 / 16, "tolerance": 0.01, "status": "fail"},
+            "srgb": "warn",
+            "privacy": "warn",
+            "aspect_ratio": {"ratio": 9 / 16, "tolerance": 0.01, "status": "warn"},
             "source_min_shortest": {"warn": 1080},
             "upscale": "warn",
         },
@@ -174,9 +189,9 @@ BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
         "encoder": MARKETPLACE,
         "rules": {
             "formats": ["jpeg", "png"],
-            "max_bytes": 20 * MB,
+            "max_bytes": {"warn": 20 * MB, "fail": 32 * MB},
             "aspect_ratio": {"ratio": 2 / 3, "tolerance": 0.01, "status": "warn"},
-            "privacy": "fail",
+            "privacy": "warn",
             "upscale": "warn",
         },
         "sources": ["https://help.pinterest.com/en/business/article/pinterest-product-specs"],
@@ -189,10 +204,11 @@ BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
             "min_shortest": {"fail": 500, "warn": 1024},
             "formats": ["jpeg", "png"],
             "max_bytes": 8 * MB,
-            "aspect_ratio": {"ratio": 1.0, "tolerance": 0.01, "status": "fail"},
+            "aspect_ratio": {"ratio": 1.0, "tolerance": 0.01, "status": "warn"},
             "background": {"level": "lenient", "status": "warn"},
-            "srgb": "fail",
-            "privacy": "fail",
+            "no_text": "warn",
+            "srgb": "warn",
+            "privacy": "warn",
             "source_min_shortest": {"fail": 500, "warn": 1024},
         },
         "sources": META_SOURCES,
@@ -210,12 +226,14 @@ BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
             "formats": ["jpeg", "webp", "png", "gif", "bmp", "tiff"],
             "extension_matches": "fail",
             "no_border": "fail",
+            "no_text": "fail",
+            "edge_touch": "fail",
             "min_fill": {"warn": 0.75},
             "max_fill": {"warn": 0.90},
             "background": {"level": "lenient", "status": "warn"},
-            "privacy": "fail",
+            "privacy": "warn",
             "source_min_shortest": {"fail": 500, "warn": 1500},
-            "source_jpeg_quality": MAIN_IMAGE_JPEG_QUALITY,
+            "source_jpeg_quality": ZOOM_JPEG_QUALITY,
             "upscale": "warn",
         },
         "sources": [
@@ -232,10 +250,11 @@ BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
             "max_bytes": {"warn": 12 * MB},
             "formats": ["jpeg", "gif", "png", "bmp", "tiff", "avif", "heic", "webp"],
             "no_animation": "fail",
-            "colour_mode": "fail",
+            "colour_mode": {"cmyk": "fail"},
             "no_border": "fail",
-            "privacy": "fail",
-            "source_min_longest": {"fail": 500, "warn": 1600},
+            "no_text": "fail",
+            "privacy": "warn",
+            "source_min_longest": {"fail": 500, "warn": 1000},
             "source_jpeg_quality": ZOOM_JPEG_QUALITY,
         },
         "sources": [
@@ -251,7 +270,7 @@ BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
             "min_longest": {"warn": 635},
             "max_bytes": {"warn": 10 * MB},
             "formats": ["jpeg", "png", "gif"],
-            "privacy": "fail",
+            "privacy": "warn",
             "source_min_shortest": {"warn": 2000},
             "source_jpeg_quality": ZOOM_JPEG_QUALITY,
         },
@@ -271,11 +290,11 @@ BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
             "aspect_ratio": {"ratio": 1.0, "tolerance": 0.005, "status": "fail"},
             "max_bytes": 5 * MB,
             "formats": ["jpeg", "png", "bmp"],
-            "colour_mode": "fail",
+            "colour_mode": {"cmyk": "fail", "grey": "fail", "16bit": "fail"},
             "background": "strict",
-            "privacy": "fail",
+            "privacy": "warn",
             "source_min_shortest": {"fail": 1500, "warn": 2200},
-            "source_jpeg_quality": MAIN_IMAGE_JPEG_QUALITY,
+            "source_jpeg_quality": ZOOM_JPEG_QUALITY,
             "upscale": "warn",
         },
         "sources": [
@@ -297,7 +316,7 @@ BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
             "max_bytes": 20 * MB,
             "background": {"level": "lenient", "status": "warn"},
             "sharpness": {"warn": 100},
-            "privacy": "fail",
+            "privacy": "warn",
             "source_min_longest": {"fail": 1100, "warn": 2600},
             # The largest output (2600 px at quality 92), zoomed on the product page.
             "source_jpeg_quality": ZOOM_JPEG_QUALITY,
@@ -315,13 +334,14 @@ BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
         "rules": {
             "min_shortest": {"fail": 600, "warn": 800},
             "max_longest": 6000,
-            "aspect_ratio": {"ratio": 1.0, "tolerance": 0.01, "status": "fail"},
+            "aspect_ratio": {"ratio": 1.0, "tolerance": 0.01, "status": "warn"},
             "formats": ["jpeg", "png"],
             "max_bytes": 5 * MB,
             "no_grayscale": "fail",
             "background": {"level": "strict", "status": "warn"},
             "min_fill": {"warn": 0.80},
-            "privacy": "fail",
+            "no_text": "warn",
+            "privacy": "warn",
             "source_min_shortest": {"fail": 600, "warn": 1000},
             "source_jpeg_quality": MAIN_IMAGE_JPEG_QUALITY,
         },
@@ -339,7 +359,7 @@ BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
             "formats": ["jpeg", "png", "gif"],
             "min_width": {"warn": 1200},
             "max_bytes": {"warn": 200_000},
-            "privacy": "fail",
+            "privacy": "warn",
             "upscale": "warn",
         },
         "sources": [
@@ -354,7 +374,7 @@ BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
         "rules": {
             "formats": ["jpeg", "png", "gif"],
             "max_bytes": {"warn": 80_000},
-            "privacy": "fail",
+            "privacy": "warn",
         },
         "sources": ["https://www.inboxeagle.com/learn/email-templates/email-images"],
     },
@@ -364,7 +384,7 @@ BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
         "encoder": {"webp_method": 4},
         "rules": {
             "formats": ["webp"],
-            "privacy": "fail",
+            "privacy": "warn",
             "source_min_longest": {"warn": 2048},
             "source_jpeg_quality": ZOOM_JPEG_QUALITY,
         },
@@ -377,7 +397,7 @@ BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
         "rules": {
             "formats": ["webp"],
             "max_bytes": {"warn": 15_000},
-            "privacy": "fail",
+            "privacy": "warn",
         },
         "sources": ["https://shopify.dev/api/liquid/filters/img_url"],
     },
@@ -390,7 +410,7 @@ BUILTIN_PRESETS: dict[str, dict[str, Any]] = {
             "min_height": 200,
             "max_bytes": 8 * MB,
             "formats": ["jpeg", "png"],
-            "privacy": "fail",
+            "privacy": "warn",
             "upscale": "warn",
         },
         "sources": ["https://joomlashack.com/docs/shack-open-graph/facebook-image-requirements"],

@@ -10,7 +10,13 @@ Rule values take one of these shapes:
 ``formats``
     list of accepted output formats (Wagtail names: jpeg, png, gif, webp, avif, tiff, bmp, heic).
 ``aspect_ratio``
-    ``{"ratio": w/h, "tolerance": 0.01, "status": "fail"}`` (relative tolerance).
+    ``{"ratio": w/h, "tolerance": 0.01, "status": "fail"}`` (relative tolerance), optionally
+    with ``"accepted": [lowest, highest]``: ratios the channel takes at all (outside = fail,
+    inside but off the target ratio = ``status``).
+``colour_mode``
+    ``"fail"``/``"warn"`` for anything but 8-bit RGB(A), or a dict naming the status of each
+    kind the channel refuses or converts: ``{"cmyk": "warn", "grey": "warn", "16bit": "fail",
+    "palette": "fail"}`` (kinds not named pass).
 ``background``
     ``"strict"`` / ``"lenient"`` (fails), or ``{"level": ..., "status": "warn"}``.
 """
@@ -19,13 +25,14 @@ from __future__ import annotations
 
 from typing import Any
 
-MIN, MAX, STATUS, FORMATS, RATIO, BACKGROUND = (
+MIN, MAX, STATUS, FORMATS, RATIO, BACKGROUND, COLOUR = (
     "min",
     "max",
     "status",
     "formats",
     "ratio",
     "background",
+    "colour",
 )
 
 #: rule name -> (shape, applies to "output" or "source", one-line description)
@@ -42,7 +49,7 @@ RULES: dict[str, tuple[str, str, str]] = {
     "aspect_ratio": (RATIO, "output", "width / height"),
     "formats": (FORMATS, "output", "accepted formats (by magic bytes)"),
     "extension_matches": (STATUS, "output", "file extension names the real format"),
-    "colour_mode": (STATUS, "output", "8-bit RGB, no CMYK / greyscale / 16-bit"),
+    "colour_mode": (COLOUR, "output", "colour kind: CMYK, greyscale, palette, 16-bit"),
     "srgb": (STATUS, "output", "ICC profile is sRGB (or absent)"),
     "no_alpha": (STATUS, "output", "no alpha channel"),
     "no_animation": (STATUS, "output", "a single frame"),
@@ -50,10 +57,11 @@ RULES: dict[str, tuple[str, str, str]] = {
     "background": (BACKGROUND, "output", "border ring is white"),
     "min_fill": (MIN, "output", "product's longest side / frame (0-1)"),
     "max_fill": (MAX, "output", "product's longest side / frame (0-1)"),
-    "edge_touch": (STATUS, "output", "product not cut at the frame"),
+    "edge_touch": (STATUS, "output", "product not cut at the frame (master and output)"),
     "no_border": (STATUS, "output", "no added frame lines"),
     "no_grayscale": (STATUS, "output", "a colour image"),
     "sharpness": (MIN, "output", "variance of the Laplacian (blur warning)"),
+    "no_text": (STATUS, "output", "no text or watermark added around or across the product"),
     "source_min_longest": (MIN, "source", "source longest side in px"),
     "source_min_shortest": (MIN, "source", "source shortest side in px"),
     "source_min_width": (MIN, "source", "source width in px"),
@@ -69,7 +77,22 @@ RULES: dict[str, tuple[str, str, str]] = {
 #: Threshold rules whose values have an upper bound: rule name -> largest meaningful value.
 UPPER_BOUNDS = {"source_jpeg_quality": 100}
 
+#: check code -> the rule it reports (codes not listed report the rule of the same name).
+CODE_RULES = {
+    "format": "formats",
+    "extension": "extension_matches",
+    "file_size": "max_bytes",
+    "animation": "no_animation",
+    "alpha": "no_alpha",
+    "fill": "min_fill",
+    "border": "no_border",
+    "grayscale": "no_grayscale",
+    "text": "no_text",
+    "source_edge_touch": "edge_touch",
+}
+
 STATUSES = ("fail", "warn")
+COLOUR_KINDS = ("cmyk", "grey", "palette", "16bit")
 BACKGROUND_LEVELS = {"strict": 253, "lenient": 240}
 KNOWN_FORMATS = {"jpeg", "png", "gif", "webp", "avif", "tiff", "bmp", "heic", "ico"}
 
@@ -109,17 +132,35 @@ def validate_rules(rules: Any) -> list[str]:
                     f"rule {name!r}: expected a list of formats from {sorted(KNOWN_FORMATS)}"
                 )
         elif shape == RATIO:
+            accepted = value.get("accepted", [0, 1]) if isinstance(value, dict) else None
             ok = (
                 isinstance(value, dict)
                 and _is_number(value.get("ratio"))
                 and value.get("ratio", 0) > 0
                 and _is_number(value.get("tolerance", 0.01))
                 and value.get("status", "fail") in STATUSES
-                and not set(value) - {"ratio", "tolerance", "status"}
+                and not set(value) - {"ratio", "tolerance", "status", "accepted"}
+                and isinstance(accepted, (list, tuple))
+                and len(accepted) == 2
+                and all(_is_number(v) for v in accepted)
+                and accepted[0] <= accepted[1]
             )
             if not ok:
                 problems.append(
-                    f"rule {name!r}: expected {{'ratio': w/h, 'tolerance': 0.01, 'status': 'fail'}}"
+                    f"rule {name!r}: expected {{'ratio': w/h, 'tolerance': 0.01, 'status': 'fail'"
+                    "[, 'accepted': [lowest, highest]]}"
+                )
+        elif shape == COLOUR:
+            ok = value in STATUSES or (
+                isinstance(value, dict)
+                and bool(value)
+                and not set(value) - set(COLOUR_KINDS)
+                and all(v in STATUSES for v in value.values())
+            )
+            if not ok:
+                problems.append(
+                    f"rule {name!r}: expected 'fail', 'warn' or a dict of "
+                    f"{list(COLOUR_KINDS)} -> 'fail'/'warn'"
                 )
         elif shape == BACKGROUND:
             level, status = (
