@@ -54,8 +54,7 @@ def test_no_w102_when_text_detection_runs(tesseract):
 
 
 def test_no_w102_when_no_channel_forbids_text(text_detection_off, settings):
-    settings.WAGTAIL_LFCLOUD_CHANNELS = {
-        key: None
-        for key in ("amazon_main", "gmc_main", "ebay_gallery", "meta_catalog", "tiktok_main")
-    }
+    settings.WAGTAIL_LFCLOUD_CHANNELS = dict.fromkeys(
+        ("amazon_main", "gmc_main", "ebay_gallery", "meta_catalog", "tiktok_main")
+    )
     assert not [m for m in checks.run_checks() if m.id == "wagtail_lfcloud.W102"]

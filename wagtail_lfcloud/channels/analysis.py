@@ -219,7 +219,10 @@ def _uniform_run(rgb: Image.Image, side: str, limit: int) -> tuple[int, tuple[fl
     run = 1
     while run <= limit:
         stat = ImageStat.Stat(line(run))
-        if max(stat.stddev) >= 2.0 or max(abs(a - b) for a, b in zip(stat.mean, first.mean, strict=True)) > 12:
+        if (
+            max(stat.stddev) >= 2.0
+            or max(abs(a - b) for a, b in zip(stat.mean, first.mean, strict=True)) > 12
+        ):
             break
         run += 1
     return run, tuple(first.mean)
@@ -254,9 +257,7 @@ def border_sides(rgb: Image.Image) -> list[str]:
     return list(border_runs(rgb))
 
 
-def border_inset(
-    size: tuple[int, int], runs: dict[str, int]
-) -> tuple[int, int, int, int] | None:
+def border_inset(size: tuple[int, int], runs: dict[str, int]) -> tuple[int, int, int, int] | None:
     """The box inside an added frame on three or four sides (``runs`` from
     :func:`border_runs`), or None when there is none.
 
