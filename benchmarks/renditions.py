@@ -1,6 +1,16 @@
 """Benchmark: a full built-in channel set, cold, Wagtail's get_renditions vs the pipeline.
 
     .venv/bin/python benchmarks/renditions.py [--rounds 3] [--sizes 16,24] [--workdir DIR]
+    .venv/bin/python benchmarks/renditions.py --ocr [--rounds 3]
+
+``--ocr`` measures the text/watermark check instead (Tesseract through pytesseract, see
+``wagtail_lfcloud/channels/text.py``): per image, wall and CPU time of the OCR alone (our
+process plus the tesseract child processes, from ``getrusage``), and of a whole ``amazon_main``
+check (which includes it), on the labelled set's product photos (tests/channels/labelled.py)
+at each text channel's size; it also counts what the OCR flags as added text on the photos with
+added text (caught) and on the clean ones, labels, printed fabric and embossed logos (false
+alarms). The machine's load average is printed with the figures: on a shared machine the wall
+time moves with it, the CPU time much less.
 
 Masters are synthetic product photos made with numpy + Pillow (no downloads): 4000x4000
 (16 MP) and 6000x4000 (24 MP) JPEG q92. Every measurement runs in a fresh subprocess
@@ -95,7 +105,9 @@ def _setup_django(media: str) -> None:
         DEFAULT_AUTO_FIELD="django.db.models.AutoField",
         WAGTAILIMAGES_MAX_IMAGE_PIXELS=200_000_000,
         # Tables straight from the models: no migration graph (wagtailadmin is not installed).
-        MIGRATION_MODULES=dict.fromkeys(("contenttypes", "auth", "taggit", "wagtailimages", "wagtailcore")),
+        MIGRATION_MODULES=dict.fromkeys(
+            ("contenttypes", "auth", "taggit", "wagtailimages", "wagtailcore")
+        ),
     )
     django.setup()
     from django.core.management import call_command
@@ -189,6 +201,126 @@ def child(mode: str, master: str) -> dict:
     }
 
 
+# --- OCR: the cost and precision of the text check ---------------------------------------------
+
+
+TEXT_CHANNELS = ("amazon_main", "ebay_gallery", "gmc_main", "meta_catalog", "tiktok_main")
+ADDED = ("text_on_white", "text_across_product", "watermark")
+ON_PRODUCT = ("clean", "label_on_product", "printed_fabric", "embossed_logo")
+
+
+def _cpu_with_children() -> float:
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def ocr_child() -> dict:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+    import django
+
+    django.setup()
+    from io import BytesIO
+
+    from PIL import Image as PILImage
+
+    from tests.channels import labelled
+    from wagtail_lfcloud.channels import analysis, text
+    from wagtail_lfcloud.channels.compliance import check_bytes, normalised_rgb
+
+    ok, why = text.availability()
+    if not ok:
+        return {"error": why}
+    rows = []
+    for channel in TEXT_CHANNELS:
+        for name in ADDED + ON_PRODUCT:
+            data, file_name = labelled.VARIANTS[name].make(channel)
+            image = PILImage.open(BytesIO(data))
+            image.load()
+            rgb = normalised_rgb(image)
+            seg = analysis.segment(rgb)
+            text._CACHE.clear()
+            wall0, cpu0 = time.perf_counter(), _cpu_with_children()
+            found = text.find_text(rgb, seg)
+            ocr_wall, ocr_cpu = time.perf_counter() - wall0, _cpu_with_children() - cpu0
+            text._CACHE.clear()
+            wall0, cpu0 = time.perf_counter(), _cpu_with_children()
+            check_bytes(data, file_name, "amazon_main")
+            check_wall, check_cpu = time.perf_counter() - wall0, _cpu_with_children() - cpu0
+            rows.append(
+                {
+                    "channel": channel,
+                    "case": name,
+                    "size": list(rgb.size),
+                    "added": [w.text for w in found.added],
+                    "on_product": [w.text for w in found.on_product],
+                    "ocr_wall": ocr_wall,
+                    "ocr_cpu": ocr_cpu,
+                    "check_wall": check_wall,
+                    "check_cpu": check_cpu,
+                }
+            )
+    return {"engine": why, "rows": rows, "load": os.getloadavg()}
+
+
+def ocr_main(rounds: int) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    runs = []
+    for round_ in range(rounds):
+        proc = subprocess.run(
+            [sys.executable, __file__, "--ocr-child"],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            check=False,
+        )
+        if proc.returncode:
+            sys.exit(proc.stderr)
+        data = json.loads(proc.stdout.strip().splitlines()[-1])
+        if "error" in data:
+            sys.exit(f"text detection is off: {data['error']}")
+        runs.append(data)
+        print(f"round {round_ + 1}: load average {data['load']}", file=sys.stderr)
+    rows = runs[0]["rows"]
+    n = len(rows)
+
+    def med(field, row):
+        return statistics.median(run["rows"][row][field] for run in runs)
+
+    caught = sum(bool(r["added"]) for r in rows if r["case"] in ADDED)
+    total_added = sum(r["case"] in ADDED for r in rows)
+    alarms = sum(bool(r["added"]) for r in rows if r["case"] in ON_PRODUCT)
+    total_clean = sum(r["case"] in ON_PRODUCT for r in rows)
+    print(f"\n{runs[0]['engine']}, {os.cpu_count()} CPUs, median of {rounds} rounds")
+    print(
+        f"load average during the rounds: {[tuple(round(v, 1) for v in r['load']) for r in runs]}"
+    )
+    print(
+        f"added text caught on {caught}/{total_added} images; false alarms on "
+        f"{alarms}/{total_clean} clean, labelled, printed or embossed product photos\n"
+    )
+    print(
+        "| channel size | images | OCR wall s / image | OCR CPU s / image | amazon_main check wall s | check CPU s |"
+    )
+    print("|---|---:|---:|---:|---:|---:|")
+    for channel in TEXT_CHANNELS:
+        idx = [i for i, r in enumerate(rows) if r["channel"] == channel]
+        size = "x".join(map(str, rows[idx[0]]["size"]))
+        cells = [
+            statistics.mean(med(f, i) for i in idx)
+            for f in ("ocr_wall", "ocr_cpu", "check_wall", "check_cpu")
+        ]
+        print(f"| {channel} {size} | {len(idx)} | " + " | ".join(f"{c:.3f}" for c in cells) + " |")
+    allc = [
+        statistics.mean(med(f, i) for i in range(n))
+        for f in ("ocr_wall", "ocr_cpu", "check_wall", "check_cpu")
+    ]
+    print(f"| all | {n} | " + " | ".join(f"{c:.3f}" for c in allc) + " |")
+
+
 # --- parent ---------------------------------------------------------------------------------------
 
 
@@ -197,10 +329,18 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--sizes", default="16,24")
     parser.add_argument("--workdir", default=None)
+    parser.add_argument("--ocr", action="store_true", help="measure the text check instead")
     parser.add_argument("--child", nargs=2, metavar=("MODE", "MASTER"), help=argparse.SUPPRESS)
+    parser.add_argument("--ocr-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child(*args.child)))
+        return
+    if args.ocr_child:
+        print(json.dumps(ocr_child()))
+        return
+    if args.ocr:
+        ocr_main(args.rounds)
         return
 
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="lfbench-masters-"))

@@ -474,8 +474,6 @@ def _pixel_checks(image: Image.Image, rules: dict) -> list[CheckResult]:
         results.append(CheckResult("background", PASS if ok else status, message, measured, limit))
 
     small, _factor = analysis.reduced(rgb, 800)
-    # The product is what the background (estimated from the frame, so an off-white or light
-    # grey backdrop is background, not product) does not reach from the frame.
     # An added frame is reported by the border check; the product is looked for inside it.
     # Frames are found on a 400 px copy: a line's statistics cost the same at any length.
     lines, _ = analysis.reduced(small, 400)
@@ -486,6 +484,8 @@ def _pixel_checks(image: Image.Image, rules: dict) -> list[CheckResult]:
         framed = rgb.crop(tuple(round(v * f) for v in inset))
     else:
         framed = rgb
+    # The product is what the background (estimated from the frame, so an off-white or light
+    # grey backdrop is background, not product) does not reach from the frame.
     seg = analysis.segment(framed)
     mask = seg.product
     bbox = None
@@ -799,6 +799,21 @@ def _source_edge_check(data: bytes, name: str, status: str) -> CheckResult:
         if image.format == "JPEG":
             image.draft("RGB", (600, 600))  # a DCT-scaled decode: the check needs ~300 px
         load_pixels(image, name)
+        # Reduce the decoded master before any conversion, so colour conversion and alpha
+        # flattening never copy the full-size pixels (a 16-bit TIFF or an RGBA PNG near the
+        # decoded-size limit would otherwise need several full-size copies at once).
+        factor = max(1, max(image.size) // 600)
+        if factor > 1:
+            try:
+                small = image.reduce(factor)
+            except ValueError:  # modes reduce() does not take
+                small = image.resize(
+                    (max(1, image.width // factor), max(1, image.height // factor)),
+                    Image.Resampling.NEAREST,
+                )
+            small.format = image.format
+            image.close()
+            image = small
         rgb = normalised_rgb(image)
     except ImageError as e:
         return CheckResult("source_edge_touch", WARN, f"the master could not be read: {e}")

@@ -22,7 +22,7 @@ few degrees) is not read. Both limits are documented in docs/reference/channels.
 Text detection is optional: it needs the ``tesseract`` binary (Debian/Ubuntu:
 ``apt-get install tesseract-ocr``) and the ``pytesseract`` module (``pip install
 wagtail-lfcloud[ocr]``). Without them the ``text`` check reports that it did not run
-(``warn``) and system check ``wagtail_lfcloud.W150`` says so.
+(``warn``) and system check ``wagtail_lfcloud.W102`` says so.
 """
 
 from __future__ import annotations
