@@ -142,3 +142,23 @@ def test_lfcloud_renditions_command_generates_then_skips(version):
     assert ChannelRendition.objects.get(version=version, channel="og_share").status == "ready"
     with pytest.raises(CommandError, match="Unknown channel"):
         call_command("lfcloud_renditions", "--all", "--channel", "nope")
+
+
+def test_where_a_channel_converts_the_rendition_converts_and_the_output_passes(version):
+    """Instagram converts other colour spaces to sRGB and scales widths over 1440 px: a CMYK
+    master 1600 px wide warns when delivered as it is, but its rendition is checked, not the
+    master, and the rendition is 8-bit sRGB at 1080 px."""
+    from wagtail_lfcloud.channels.compliance import check_file
+
+    from .labelled import shot
+
+    data = encode(shot((1600, 1600)).convert("CMYK"), quality=92)
+    as_is = check_file(data, "ig_square")
+    assert as_is["srgb"].status == "warn" and as_is["max_width"].status == "warn"
+    version.image = make_image(data, "SKU1_2025-10_front.jpg")
+    version.save()
+    (row,) = build(version, ["ig_square"])
+    checks = {c["code"]: c["status"] for c in row.compliance}
+    assert checks["srgb"] == "pass" and checks["max_width"] == "pass"
+    assert (row.width, row.height) == (1080, 1080)
+    assert row.compliance_status == "pass", row.compliance
