@@ -36,7 +36,8 @@ class Source:
 @dataclass(frozen=True)
 class Citation:
     source: Source
-    words: str  #: the rule's words, verbatim (translations in brackets)
+    words: str  #: the rule's words, verbatim (translations and notes in brackets;
+    #: "[paraphrase]" where only a summary of the page was at hand)
     verdict: str  #: why a violation fails or warns
 
     @property
@@ -99,6 +100,7 @@ IG_API = Source(
     "https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-user/media",
     "Instagram Graph API: IG User Media, image specifications",
     "official-quoted",
+    read="2026-12-05 (via channel-specs.md §2.3, not re-read)",
 )
 IG_API_COPY = Source(
     "https://support.sendible.com/hc/en-us/articles/360001126446-Image-and-Video-Posting-Restrictions-",
@@ -120,7 +122,6 @@ META_CATALOG = Source(
     "https://developers.facebook.com/docs/commerce-platform/catalog/best-practices/",
     "Meta commerce catalog best practices",
     "official",
-    read="2026-12-05 (via channel-specs.md §2.5, not re-read)",
 )
 META_LIMITS = Source(
     "https://tell-e-graph.com/facebook-shops-guidelines/",
@@ -129,9 +130,8 @@ META_LIMITS = Source(
 )
 META_MIN = Source(
     "https://resources.businessonbot.com/frequently-asked-questions-faqs/why-are-there-a-lot-of-errors-in-my-catalog",
-    "Catalog errors FAQ",
+    "Why are there errors in my catalog (Meta commerce policy errors, summarised)",
     "secondary",
-    read="2026-12-05 (via channel-specs.md §2.5, not re-read)",
 )
 GMC = Source(
     "https://support.google.com/merchants/answer/6324350",
@@ -139,7 +139,7 @@ GMC = Source(
     "official",
 )
 GMC_JA = Source(
-    "https://support.google.com/merchants/answer/6324350?hl=ja",
+    "https://support.google.com/merchants/answer/6324350?authuser=517&hl=ja",
     "Google Merchant Center: Image link [image_link] (Japanese, the 2027 text)",
     "official",
 )
@@ -407,12 +407,12 @@ RULE_CITATIONS: dict[str, dict[str, Citation]] = {
         ),
         "edge_touch": _c(
             AMAZON_AU,
-            "Suppression reasons for MAIN images: ... cropped product ...",
+            "[paraphrase] Suppression reasons for MAIN images: ... cropped product ...",
             "fail: the listing is suppressed",
         ),
         "no_border": _c(
             AMAZON_STYLE,
-            "MAIN: ... no text, logos, borders, colour blocks, watermarks or graphics",
+            "[paraphrase] MAIN: ... no text, logos, borders, colour blocks, watermarks or graphics",
             "fail: the listing is suppressed",
         ),
         "no_text": _c(
@@ -455,12 +455,12 @@ RULE_CITATIONS: dict[str, dict[str, Citation]] = {
         ),
         "max_bytes": _c(
             SHOPIFY_BYTES,
-            "Shopify accepts images up to 20 MB.",
+            "[paraphrase] Shopify accepts images up to 20 MB.",
             "fail: refused (Shopify's media page gives no byte figure; secondary source)",
         ),
         "formats": _c(
             SHOPIFY_MEDIA,
-            "MediaImage: PNG, GIF, JPG [WebP accepted in the admin, secondary]",
+            "[paraphrase] MediaImage: PNG, GIF, JPG [WebP accepted in the admin, secondary]",
             "fail: other formats are refused",
         ),
         "aspect_ratio": _c(
@@ -488,10 +488,10 @@ RULE_CITATIONS: dict[str, dict[str, Citation]] = {
         "upscale": UPSCALE,
     },
     "pinterest_pin": {
-        "formats": _c(PINTEREST, "File type: PNG or JPEG", "fail: refused"),
+        "formats": _c(PINTEREST, "[paraphrase] File type: PNG or JPEG", "fail: refused"),
         "max_bytes": _c(
             PINTEREST,
-            "Max file size: 20 MB (desktop) / 32 MB (in-app) [the newer copy: 32 MB]",
+            "[paraphrase] Max file size: 20 MB (desktop) / 32 MB (in-app) [the newer copy: 32 MB]",
             "fail above 32 MB (refused everywhere); warn above 20 MB (refused on desktop in the "
             "older copy)",
         ),
@@ -512,9 +512,10 @@ RULE_CITATIONS: dict[str, dict[str, Citation]] = {
             "fail below 500 (catalog error, secondary source); warn below 1,024 (recommended)",
         ),
         "formats": _c(
-            META_LIMITS,
-            "Supported image formats: JPG, PNG",
-            "fail: refused (secondary source)",
+            META_MIN,
+            "Image Error: Happens when the image is missing or exceeds the maximum size limit. "
+            "The image requirements are: JPEG or PNG format; Ratio (1:1); 500 x 500 px",
+            "fail: a catalog error (secondary source)",
         ),
         "max_bytes": _c(
             META_LIMITS, "Image file size limit is 8 MB.", "fail: refused (secondary source)"
@@ -603,20 +604,22 @@ RULE_CITATIONS: dict[str, dict[str, Citation]] = {
             "1,000 px, developer KB 1489]",
             "fail below 500 (removed); warn below 1,000",
         ),
-        "max_bytes": _c(EBAY_BYTES, "12 MB maximum file size", "warn: secondary source"),
+        "max_bytes": _c(
+            EBAY_BYTES, "[paraphrase] 12 MB maximum file size", "warn: secondary source"
+        ),
         "formats": _c(
             EBAY_MEDIA,
-            "JPG, GIF, PNG, BMP, TIFF, AVIF, HEIC, WEBP",
+            "[paraphrase] JPG, GIF, PNG, BMP, TIFF, AVIF, HEIC, WEBP",
             "fail: other formats are refused",
         ),
         "no_animation": _c(
             EBAY_MEDIA,
-            "Animated GIFs and multi-page PNG/TIFF files are not supported.",
+            "[paraphrase] Animated GIFs and multi-page PNG/TIFF files are not supported.",
             "fail: refused",
         ),
         "colour_mode": _c(
             EBAY_GUIDE,
-            "CMYK images must be converted to RGB.",
+            "[paraphrase] CMYK images must be converted to RGB.",
             "fail on CMYK; other kinds are accepted formats",
         ),
         "no_border": _c(
@@ -633,19 +636,23 @@ RULE_CITATIONS: dict[str, dict[str, Citation]] = {
         "privacy": PRIVACY,
         "source_min_longest": _c(
             EBAY_KB,
-            "Warnings when pictures are smaller than 1000 pixels on the longest side [policy: "
-            "at least 500]",
+            "[paraphrase] Warnings when pictures are smaller than 1000 pixels on the longest "
+            "side [policy: at least 500]",
             "fail below 500; warn below 1,000",
         ),
         "source_jpeg_quality": ZOOM_QUALITY,
     },
     "etsy_listing": {
-        "min_longest": _c(ETSY, "First photo at least 635 px", "warn: secondary source"),
-        "max_bytes": _c(ETSY, "Keep photos under 10 MB", "warn: secondary source"),
-        "formats": _c(ETSY, "JPG, PNG or GIF", "fail: refused (secondary source)"),
+        "min_longest": _c(
+            ETSY, "[paraphrase] First photo at least 635 px", "warn: secondary source"
+        ),
+        "max_bytes": _c(ETSY, "[paraphrase] Keep photos under 10 MB", "warn: secondary source"),
+        "formats": _c(ETSY, "[paraphrase] JPG, PNG or GIF", "fail: refused (secondary source)"),
         "privacy": PRIVACY,
         "source_min_shortest": _c(
-            ETSY, "At least 2000 px on the shortest side recommended", "warn: secondary source"
+            ETSY,
+            "[paraphrase] At least 2000 px on the shortest side recommended",
+            "warn: secondary source",
         ),
         "source_jpeg_quality": ZOOM_QUALITY,
     },
@@ -681,13 +688,15 @@ RULE_CITATIONS: dict[str, dict[str, Citation]] = {
         "upscale": UPSCALE,
     },
     "zalando_packshot": {
-        "formats": _c(ZALANDO, "File format: JPG/JPEG", "fail: rejected"),
-        "min_width": _c(ZALANDO, "Minimum size: 762 x 1100 px", "fail: rejected"),
-        "min_height": _c(ZALANDO, "Minimum size: 762 x 1100 px", "fail: rejected"),
-        "aspect_ratio": _c(ZALANDO, "Aspect ratio (w x h): 1:1.44", "fail: rejected"),
-        "max_bytes": _c(ZALANDO, "Maximum file size: 20 MB", "fail: rejected"),
+        "formats": _c(ZALANDO, "[paraphrase] File format: JPG/JPEG", "fail: rejected"),
+        "min_width": _c(ZALANDO, "[paraphrase] Minimum size: 762 x 1100 px", "fail: rejected"),
+        "min_height": _c(ZALANDO, "[paraphrase] Minimum size: 762 x 1100 px", "fail: rejected"),
+        "aspect_ratio": _c(ZALANDO, "[paraphrase] Aspect ratio (w x h): 1:1.44", "fail: rejected"),
+        "max_bytes": _c(ZALANDO, "[paraphrase] Maximum file size: 20 MB", "fail: rejected"),
         "background": _c(
-            ZALANDO, "Primary packshots on white background", "warn: light studio range allowed"
+            ZALANDO,
+            "[paraphrase] Primary packshots on white background",
+            "warn: light studio range allowed",
         ),
         "sharpness": _c(
             ZALANDO,
@@ -697,49 +706,61 @@ RULE_CITATIONS: dict[str, dict[str, Citation]] = {
         "privacy": PRIVACY,
         "source_min_longest": _c(
             ZALANDO,
-            "Best practice: 1801 x 2600 px; minimum: 762 x 1100 px",
+            "[paraphrase] Best practice: 1801 x 2600 px; minimum: 762 x 1100 px",
             "fail below 1,100; warn below 2,600",
         ),
         "source_jpeg_quality": ZOOM_QUALITY,
     },
     "tiktok_main": {
         "min_shortest": _c(
-            TIKTOK, "minimum 600x600", "fail below 600; warn below 800 (secondary source)"
+            TIKTOK,
+            "[paraphrase] minimum 600x600",
+            "fail below 600; warn below 800 (secondary source)",
         ),
-        "max_longest": _c(TIKTOK_SPECS, "Maximum 6000 x 6000 px", "fail (secondary source)"),
+        "max_longest": _c(
+            TIKTOK_SPECS, "[paraphrase] Maximum 6000 x 6000 px", "fail (secondary source)"
+        ),
         "aspect_ratio": _c(
-            TIKTOK, "up to 9 square images", "warn: some markets have a 3:4 slot too"
+            TIKTOK, "[paraphrase] up to 9 square images", "warn: some markets have a 3:4 slot too"
         ),
-        "formats": _c(TIKTOK_SPECS, "JPG, JPEG, PNG", "fail (secondary source)"),
-        "max_bytes": _c(TIKTOK_SPECS, "Maximum file size 5 MB", "fail (secondary source)"),
-        "no_grayscale": _c(TIKTOK, "colour only", "fail (secondary source)"),
-        "background": _c(TIKTOK, "white background", "warn: secondary source"),
-        "min_fill": _c(TIKTOK_SPECS, "product fills at least 80% of the image", "warn"),
+        "formats": _c(TIKTOK_SPECS, "[paraphrase] JPG, JPEG, PNG", "fail (secondary source)"),
+        "max_bytes": _c(
+            TIKTOK_SPECS, "[paraphrase] Maximum file size 5 MB", "fail (secondary source)"
+        ),
+        "no_grayscale": _c(TIKTOK, "[paraphrase] colour only", "fail (secondary source)"),
+        "background": _c(TIKTOK, "[paraphrase] white background", "warn: secondary source"),
+        "min_fill": _c(
+            TIKTOK_SPECS, "[paraphrase] product fills at least 80% of the image", "warn"
+        ),
         "no_text": _c(
             TIKTOK,
-            "main image ... no text/logos/borders/watermarks",
+            "[paraphrase] main image ... no text/logos/borders/watermarks",
             "warn: only a secondary source states it",
         ),
         "privacy": PRIVACY,
-        "source_min_shortest": _c(TIKTOK, "minimum 600x600", "fail below 600; warn below 1,000"),
+        "source_min_shortest": _c(
+            TIKTOK, "[paraphrase] minimum 600x600", "fail below 600; warn below 1,000"
+        ),
         "source_jpeg_quality": _c(
             TIKTOK_SPECS,
-            "blurry or pixelated images are rejected",
+            "[paraphrase] blurry or pixelated images are rejected",
             "fail below 60, warn below 85 (secondary source)",
         ),
     },
     "email_hero": {
         "formats": _c(
             EMAIL_FORMATS,
-            "WebP is not rendered by Outlook for Windows",
+            "[paraphrase] WebP is not rendered by Outlook for Windows",
             "fail: JPEG, PNG and GIF are the formats every client shows",
         ),
         "min_width": _c(
-            EMAIL_WEIGHT, "supply 2x (1200 px) for a 600 px layout", "warn: a convention"
+            EMAIL_WEIGHT,
+            "[paraphrase] supply 2x (1200 px) for a 600 px layout",
+            "warn: a convention",
         ),
         "max_bytes": _c(
             EMAIL_WEIGHT,
-            "hero images 80-200 KB",
+            "[paraphrase] hero images 80-200 KB",
             "warn: a convention (Gmail clips HTML, not images)",
         ),
         "privacy": PRIVACY,
@@ -748,10 +769,10 @@ RULE_CITATIONS: dict[str, dict[str, Citation]] = {
     "email_product": {
         "formats": _c(
             EMAIL_FORMATS,
-            "WebP is not rendered by Outlook for Windows",
+            "[paraphrase] WebP is not rendered by Outlook for Windows",
             "fail: JPEG, PNG and GIF are the formats every client shows",
         ),
-        "max_bytes": _c(EMAIL_WEIGHT, "body images 40-100 KB", "warn: a convention"),
+        "max_bytes": _c(EMAIL_WEIGHT, "[paraphrase] body images 40-100 KB", "warn: a convention"),
         "privacy": PRIVACY,
     },
     "pdp_zoom": {
@@ -773,7 +794,7 @@ RULE_CITATIONS: dict[str, dict[str, Citation]] = {
         "min_width": _c(OG, "The minimum allowed image dimension is 200 x 200 pixels.", "fail"),
         "min_height": _c(OG, "The minimum allowed image dimension is 200 x 200 pixels.", "fail"),
         "max_bytes": _c(OG, "The size of the image file must not exceed 8 MB.", "fail"),
-        "formats": _c(OG, "JPEG or PNG [formats Facebook's crawler shows]", "fail"),
+        "formats": _c(OG, "[paraphrase] JPEG or PNG [formats Facebook's crawler shows]", "fail"),
         "privacy": PRIVACY,
         "upscale": UPSCALE,
     },
