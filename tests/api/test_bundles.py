@@ -124,8 +124,20 @@ def test_bundles_refused_without_the_role_or_for_other_brands(client, tokens, wh
         content_type="application/json",
         **auth(tokens[who]),
     )
-    assert response.status_code in (403, 404)
-    assert response.json()["error"] in ("permission_denied", "not_found")
+    if who == "other":
+        # Another brand's assets: the same 404 as ids that do not exist, never a 403 that confirms them.
+        assert response.status_code == 404 and response.json()["error"] == "not_found"
+        unknown = client.post(
+            f"{API}/bundles",
+            {"channel": "amazon_main", "assets": [approved_asset.pk + 10_000]},
+            content_type="application/json",
+            **auth(tokens[who]),
+        )
+        assert unknown.status_code == 404
+        assert response.json()["detail"].split(":")[0] == unknown.json()["detail"].split(":")[0]
+    else:
+        # No role that may download bundles on any brand: refused whatever the ids (nothing confirmed).
+        assert response.status_code == 403 and response.json()["error"] == "permission_denied"
 
 
 @pytest.mark.django_db
@@ -250,4 +262,10 @@ def test_admin_large_bundle_shows_its_link_when_ready(
     client.force_login(
         make_user("initech_admin", brand=make_brand("Initech"), role=Role.BRAND_ADMIN)
     )
-    assert client.get(download_url).status_code in (302, 403)
+    # Another brand's admin gets 404 for its detail page and its download, with the same page as an
+    # id that does not exist (a 403 would confirm that the bundle exists).
+    missing = reverse("wagtail_lfcloud_admin:bundle_detail", args=[bundle.pk + 10_000])
+    for url in (download_url, reverse("wagtail_lfcloud_admin:bundle_detail", args=[bundle.pk])):
+        response = client.get(url)
+        assert response.status_code == 404
+        assert response.content == client.get(missing).content

@@ -45,3 +45,38 @@ def test_listing_is_scoped_by_brand(data):
     request = RequestFactory().get("/")
     request.user = make_user("admin", brand=mine, role=Role.BRAND_ADMIN)
     assert list(OrderModelAdmin().get_queryset(request)) == [order]
+
+
+FORMULAS = ['=HYPERLINK("http://evil.example","Click")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
+
+
+@pytest.mark.parametrize("formula", FORMULAS)
+def test_csv_export_neutralises_formulas(client, data, formula):
+    """The classic listing's CSV export prefixes formula-looking text with ' like the viewsets' exports."""
+    import csv
+    import io
+
+    from wagtail_lfcloud.models import Role
+
+    mine, order, _other, _invoice = data
+    Order.objects.filter(pk=order.pk).update(title=formula)
+    client.force_login(make_user("acme_admin", brand=mine, role=Role.BRAND_ADMIN))
+    response = client.get("/admin/wagtail_lfcloud/order/?export=csv")
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content).decode()
+    rows = list(csv.DictReader(io.StringIO(body, newline="")))
+    assert [row["Title"] for row in rows] == ["'" + formula]
+    assert "Theirs" not in body  # and the export is scoped like the listing
+
+
+def test_other_brands_rows_are_404_like_unknown_ids(client, data):
+    from wagtail_lfcloud.models import Role
+
+    mine, _order, other, _invoice = data
+    client.force_login(make_user("acme_admin", brand=mine, role=Role.BRAND_ADMIN))
+    for action in ("inspect", "edit", "delete", "history"):
+        theirs = client.get(f"/admin/wagtail_lfcloud/order/{action}/{other.pk}/")
+        unknown = client.get(f"/admin/wagtail_lfcloud/order/{action}/{other.pk + 1000}/")
+        assert theirs.status_code == unknown.status_code == 404, action
+        assert theirs.content == unknown.content
+        assert b"Theirs" not in theirs.content

@@ -21,6 +21,9 @@ The submodules:
 ``api``                   the headless API's scoping helpers (token user -> querysets)
 ``checks``                system checks W040-W042
 ``tags``                  tags in Wagtail's autocomplete, listings' tag filters and image chooser
+``scoping``               :func:`get_for_user_or_404` (THE way to fetch a row by id for a user)
+                          and :func:`reachable` (a queryset narrowed to the user's brands)
+``files``                 :func:`user_may_see_image_files` (who may see an image's files)
 ========================  ========================================================================
 
 Names are resolved on first use (PEP 562), so importing this package never pulls in Wagtail's
@@ -53,6 +56,12 @@ _EXPORTS: dict[str, str] = {
     "brand_id_of": "policies",
     "get_image_permission_policy": "policies",
     "register_policies": "policies",
+    # scoping
+    "get_for_user_or_404": "scoping",
+    "reachable": "scoping",
+    "brand_path_for": "scoping",
+    # files
+    "user_may_see_image_files": "files",
     # tags
     "visible_tags": "tags",
     "popular_tags_for": "tags",
@@ -87,21 +96,25 @@ __all__ = [
     "audience_of",
     "brand_id_of",
     "brand_ids_with",
+    "brand_path_for",
     "brand_roles",
     "brands_with",
     "capabilities_of",
     "ensure_all_roles",
     "ensure_brand_roles",
     "forget_roles",
+    "get_for_user_or_404",
     "get_image_permission_policy",
     "has_capability",
     "members",
     "narrow_choices",
+    "reachable",
     "register_policies",
     "remove_role",
     "role_group",
     "scope",
     "user_may_reach",
+    "user_may_see_image_files",
     "visible_entries",
 ]
 
@@ -117,6 +130,7 @@ if TYPE_CHECKING:
         has_capability,
         scope,
     )
+    from .files import user_may_see_image_files
     from .guards import (
         BrandGuardedViewSetMixin,
         ScopedSnippetChooserViewSet,
@@ -142,6 +156,7 @@ if TYPE_CHECKING:
         remove_role,
         role_group,
     )
+    from .scoping import brand_path_for, get_for_user_or_404, reachable
 
 
 def __getattr__(name: str) -> Any:

@@ -14,11 +14,12 @@ from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Query, Router
 
+from ..access import get_for_user_or_404
 from ..access.api import brand_filter, scoped
 from ..access.capabilities import brand_ids_with
 from ..channels.registry import get_presets
 from ..models import Asset, AssetVersion, ChannelRendition, VersionStatus
-from .errors import ERROR_RESPONSES, ApiError, not_found
+from .errors import ERROR_RESPONSES, ApiError
 from .files import find_rendition_files
 from .responses import Page, conditional_json, latest, paginate
 from .schemas import AssetOut, Id, PageNumber, Text, VersionRenditionsOut
@@ -196,9 +197,13 @@ def list_assets(
     operation_id="get_asset",
 )
 def get_asset(request: HttpRequest, asset_id: Id):
-    asset = visible_assets(request).filter(pk=asset_id).first()
-    if asset is None:
-        raise not_found(f"No asset {asset_id} that this token may see.")
+    asset = get_for_user_or_404(
+        request.user,
+        visible_assets(request),
+        asset_id,
+        "view_finals",
+        message=f"No asset {asset_id} that this token may see.",
+    )
     drafts = brand_ids_with(request.user, "view_drafts")
     return conditional_json(
         request, asset_out(request, asset, drafts), last_modified=_asset_changed(asset)
@@ -244,9 +249,13 @@ def version_renditions(request: HttpRequest, version_id: Id):
     )
     if drafts is not None:
         versions = versions.filter(Q(status=VersionStatus.CURRENT) | Q(asset__brand_id__in=drafts))
-    version = versions.filter(pk=version_id).first()
-    if version is None:
-        raise not_found(f"No version {version_id} that this token may see.")
+    version = get_for_user_or_404(
+        request.user,
+        versions,
+        version_id,
+        "view_finals",
+        message=f"No version {version_id} that this token may see.",
+    )
     rows = list(version.channel_renditions.order_by("channel"))
     for row in rows:
         row.version = version

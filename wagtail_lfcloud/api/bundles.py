@@ -6,10 +6,10 @@ from django.http import FileResponse, HttpRequest, StreamingHttpResponse
 from django.urls import reverse
 from ninja import Router, Status
 
-from ..access.api import scoped
+from ..access import get_for_user_or_404
 from ..bundles import BundleError, iter_zip, plan_bundle, request_bundle
 from ..models import DownloadBundle
-from .errors import ERROR_RESPONSES, ApiError, ErrorOut, not_found
+from .errors import ERROR_RESPONSES, ApiError, ErrorOut
 from .schemas import BundleIn, BundleOut, Id
 
 router = Router(tags=["bundles"])
@@ -72,10 +72,6 @@ def create_bundle(request: HttpRequest, payload: BundleIn):
     return Status(202, bundle_out(request, bundle))
 
 
-def _bundles(request: HttpRequest):
-    return scoped(request, DownloadBundle.objects.all(), "download_bundles")
-
-
 @router.get(
     "/bundles/{bundle_id}",
     response={200: BundleOut, **ERROR_RESPONSES},
@@ -84,9 +80,13 @@ def _bundles(request: HttpRequest):
     url_name="bundle_detail",
 )
 def get_bundle(request: HttpRequest, bundle_id: Id):
-    bundle = _bundles(request).filter(pk=bundle_id).first()
-    if bundle is None:
-        raise not_found(f"No bundle {bundle_id} that this token may download.")
+    bundle = get_for_user_or_404(
+        request.user,
+        DownloadBundle.objects.all(),
+        bundle_id,
+        "download_bundles",
+        message=f"No bundle {bundle_id} that this token may download.",
+    )
     return bundle_out(request, bundle)
 
 
@@ -101,9 +101,13 @@ def get_bundle(request: HttpRequest, bundle_id: Id):
     },
 )
 def download_bundle(request: HttpRequest, bundle_id: Id):
-    bundle = _bundles(request).filter(pk=bundle_id).first()
-    if bundle is None:
-        raise not_found(f"No bundle {bundle_id} that this token may download.")
+    bundle = get_for_user_or_404(
+        request.user,
+        DownloadBundle.objects.all(),
+        bundle_id,
+        "download_bundles",
+        message=f"No bundle {bundle_id} that this token may download.",
+    )
     if bundle.status != DownloadBundle.Status.READY or not bundle.file:
         raise ApiError(
             409,

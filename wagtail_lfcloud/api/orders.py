@@ -19,9 +19,10 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from ninja import Query, Router
 
+from ..access import get_for_user_or_404
 from ..access.api import brand_filter, require_any, scoped
 from ..models import Invoice, Order, OrderLine, Payment
-from .errors import ERROR_RESPONSES, ErrorOut, not_found
+from .errors import ERROR_RESPONSES, ErrorOut
 from .responses import Page, conditional_json, latest, paginate
 from .schemas import Id, InvoiceOut, OrderOut, PageNumber, Text
 
@@ -105,9 +106,13 @@ def list_orders(
 )
 def get_order(request: HttpRequest, order_id: Id):
     require_any(request, "view_orders", "view orders")
-    order = _orders(request).filter(pk=order_id).first()
-    if order is None:
-        raise not_found(f"No order {order_id} that this token may see.")
+    order = get_for_user_or_404(
+        request.user,
+        _orders(request),
+        order_id,
+        "view_orders",
+        message=f"No order {order_id} that this token may see.",
+    )
     return conditional_json(request, order_out(order), last_modified=order.updated_at)
 
 
@@ -190,7 +195,11 @@ def list_invoices(
 )
 def get_invoice(request: HttpRequest, invoice_id: Id):
     require_any(request, "view_invoices", "view invoices")
-    invoice = _invoices(request).filter(pk=invoice_id).first()
-    if invoice is None:
-        raise not_found(f"No invoice {invoice_id} that this token may see.")
+    invoice = get_for_user_or_404(
+        request.user,
+        _invoices(request),
+        invoice_id,
+        "view_invoices",
+        message=f"No invoice {invoice_id} that this token may see.",
+    )
     return conditional_json(request, invoice_out(invoice), last_modified=invoice.created_at)

@@ -7,9 +7,10 @@ import datetime as dt
 from django.http import HttpRequest
 from ninja import Query, Router
 
+from ..access import get_for_user_or_404
 from ..access.api import brand_filter, scoped
 from ..models import Product
-from .errors import ERROR_RESPONSES, ApiError, not_found
+from .errors import ERROR_RESPONSES, ApiError
 from .responses import Page, conditional_json, latest, paginate
 from .schemas import Id, PageNumber, ProductOut, Text
 
@@ -104,7 +105,11 @@ def list_products(
     operation_id="get_product",
 )
 def get_product(request: HttpRequest, product_id: Id):
-    product = _queryset(request).filter(pk=product_id).first()
-    if product is None:
-        raise not_found(f"No product {product_id} that this token may access.")
+    product = get_for_user_or_404(
+        request.user,
+        _queryset(request),
+        product_id,
+        "view_catalog",
+        message=f"No product {product_id} that this token may access.",
+    )
     return conditional_json(request, product_out(product), last_modified=product.updated_at)

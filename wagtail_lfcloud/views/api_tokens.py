@@ -12,7 +12,6 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -26,6 +25,7 @@ from wagtail.log_actions import log
 from wagtail.models import APIToken
 
 from ..access.capabilities import TOKEN_SCOPES, brand_ids_with, brands_with
+from ..access.scoping import get_for_user_or_404
 from ..models import BrandAPIToken
 from .base import LFCloudPageMixin
 
@@ -115,10 +115,13 @@ class TokenRevokeView(_TokenMixin, TemplateView):
 
     def get_object(self) -> BrandAPIToken:
         # Another brand's token answers 404, like an unknown one.
-        found = manageable_tokens(self.request.user).filter(pk=self.kwargs["pk"]).first()
-        if found is None:
-            raise Http404
-        return found
+        return get_for_user_or_404(
+            self.request.user,
+            manageable_tokens(self.request.user),
+            self.kwargs["pk"],
+            CAPABILITY,
+            brand_path="brand",
+        )
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "object": self.get_object()}

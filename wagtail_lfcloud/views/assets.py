@@ -14,7 +14,7 @@ from django.contrib.admin.utils import quote
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -26,7 +26,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.log_actions import log
 from wagtail.models import TaskState
 
-from ..access.capabilities import has_capability
+from ..access import get_for_user_or_404, has_capability
 from ..models import Asset, AssetComment, AssetVersion, VersionStatus
 from ..similarity import similar_versions
 from ..workflows import version_for_task_state
@@ -34,10 +34,7 @@ from ..workflows import version_for_task_state
 
 def get_asset_for(user, pk, capability: str = "view_drafts") -> Asset:
     """The asset, if the user has ``capability`` on its brand; 404 otherwise (nothing leaks)."""
-    asset = get_object_or_404(Asset.objects.select_related("product", "brand"), pk=pk)
-    if not has_capability(user, asset.brand_id, capability):
-        raise Http404
-    return asset
+    return get_for_user_or_404(user, Asset.objects.select_related("product", "brand"), pk, capability)
 
 
 def versions_of(asset: Asset):
@@ -215,7 +212,7 @@ class AddCommentView(View):
 
     def post(self, request, pk, version_pk):
         asset = get_asset_for(request.user, pk, "comment")
-        version = get_object_or_404(AssetVersion, pk=version_pk, asset=asset)
+        version = get_for_user_or_404(request.user, asset.versions.all(), version_pk, "comment")
         form = CommentForm(request.POST)
         xhr = request.headers.get("x-requested-with") == "XMLHttpRequest"
         if not form.is_valid():
@@ -245,8 +242,15 @@ class ResolveCommentView(View):
     """``POST resolved=1|0``: mark a comment (a top-level one) resolved or open again."""
 
     def post(self, request, pk):
-        comment = get_object_or_404(AssetComment.objects.select_related("version__asset"), pk=pk, parent__isnull=True)
-        asset = get_asset_for(request.user, comment.version.asset_id, "comment")
+        comment = get_for_user_or_404(
+            request.user,
+            AssetComment.objects.select_related("version__asset__product", "version__asset__brand").filter(
+                parent__isnull=True
+            ),
+            pk,
+            "comment",
+        )
+        asset = comment.version.asset
         resolved = request.POST.get("resolved", "1") == "1"
         with transaction.atomic():
             comment.resolved = resolved

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponseRedirect, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, TemplateView
@@ -15,7 +15,7 @@ from wagtail.admin import messages
 from wagtail.admin.widgets import ListingButton
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 
-from ..access.capabilities import brand_ids_with, has_capability, scope
+from ..access import brand_ids_with, get_for_user_or_404, has_capability
 from ..bundles import BundleError, iter_zip, plan_bundle, request_bundle
 from ..channels.registry import get_presets
 from ..models import Asset, DownloadBundle, Order
@@ -83,8 +83,9 @@ class BundleRequestView(LFCloudPageMixin, FormView):
 
 class OrderBundleView(BundleRequestView):
     def dispatch(self, request, *args, **kwargs):
-        orders = scope(Order.objects.select_related("brand"), request.user, "download_bundles")
-        self.order = get_object_or_404(orders, pk=kwargs["order_id"])
+        self.order = get_for_user_or_404(
+            request.user, Order.objects.select_related("brand"), kwargs["order_id"], "download_bundles"
+        )
         return super().dispatch(request, *args, **kwargs)
 
     def get_page_subtitle(self):
@@ -133,12 +134,14 @@ class SelectionBundleView(BundleRequestView):
 
 
 def _bundle_for(request, pk: int) -> DownloadBundle:
-    bundle = get_object_or_404(
-        DownloadBundle.objects.select_related("brand", "order", "requested_by"), pk=pk
+    """The bundle if the user may download its brand's bundles; 404 otherwise, like every object
+    (a 403 would confirm that another brand's bundle id exists)."""
+    return get_for_user_or_404(
+        request.user,
+        DownloadBundle.objects.select_related("brand", "order", "requested_by"),
+        pk,
+        "download_bundles",
     )
-    if not has_capability(request.user, bundle.brand_id, "download_bundles"):
-        raise PermissionDenied
-    return bundle
 
 
 class BundleDetailView(LFCloudPageMixin, TemplateView):

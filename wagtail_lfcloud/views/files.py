@@ -24,7 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from wagtail.log_actions import log
 
-from ..access.capabilities import has_capability
+from ..access import get_for_user_or_404, user_may_see_image_files
 from ..conf import lfcloud_settings
 from ..models import AssetVersion
 
@@ -54,9 +54,13 @@ def original(request: HttpRequest, version_id: int) -> HttpResponse:
     """Download the original file of one asset version (``/lfcloud/files/original/<version_id>/``)."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path(), reverse("wagtailadmin_login"))
-    version = AssetVersion.objects.select_related("asset", "image").filter(pk=version_id).first()
-    if version is None or not has_capability(request.user, version.asset.brand_id, "download_originals"):
-        raise Http404(_("No original file found with that id."))
+    version = get_for_user_or_404(
+        request.user,
+        AssetVersion.objects.select_related("asset", "image"),
+        version_id,
+        "download_originals",
+        message=_("No original file found with that id."),
+    )
     image = version.image
     filename = (version.original_filename or image.filename).replace('"', "")
     storage = image.file.storage
@@ -77,29 +81,6 @@ def original(request: HttpRequest, version_id: int) -> HttpResponse:
     return response
 
 
-def user_may_see_image_files(user, image) -> bool:
-    """Whether ``user`` may see ``image``'s renditions: ``view_drafts`` (``view_finals`` for an
-    approved final, :func:`~wagtail_lfcloud.storage.privacy.is_approved`) on the brand of a version using it; for an image no version uses, Wagtail's
-    image policy (collection permissions plus the package's brand and stage rule)."""
-    if not (user.is_authenticated and user.is_active):
-        return False
-    if user.is_superuser:
-        return True
-    from ..storage.privacy import is_approved
-
-    versions = list(
-        AssetVersion.objects.filter(image_id=image.pk).values_list("asset__brand_id", "status", "approved_task_state_id")
-    )
-    if versions:
-        return any(
-            has_capability(user, brand_id, "view_finals" if is_approved(status, approval) else "view_drafts")
-            for brand_id, status, approval in versions
-        )
-    from ..access import get_image_permission_policy
-
-    return get_image_permission_policy().user_has_any_permission_for_instance(user, ["choose", "change"], image)
-
-
 @never_cache
 @require_GET
 def private_file(request: HttpRequest, token: str) -> HttpResponse:
@@ -107,7 +88,7 @@ def private_file(request: HttpRequest, token: str) -> HttpResponse:
     ``RenditionStorage.url()`` hands out.
 
     The token must be valid (signed, not older than ``WAGTAIL_LFCLOUD_SIGNED_URL_EXPIRY``) **and** the
-    user must be allowed to see the image (:func:`user_may_see_image_files`); everything else answers
+    user must be allowed to see the image (:func:`wagtail_lfcloud.access.user_may_see_image_files`); everything else answers
     404, the same as a file that does not exist. The file is streamed, or, from storage that signs
     URLs, reached through a redirect to a signed URL as short-lived as the token.
     """

@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
 from django.http import FileResponse, Http404, HttpResponseNotModified, JsonResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
@@ -33,7 +33,7 @@ from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from .. import notifications
-from ..access.capabilities import brand_ids_with, has_capability, scope
+from ..access import brand_ids_with, get_for_user_or_404, has_capability, scope
 from ..conf import lfcloud_settings
 from ..models import (
     Asset,
@@ -51,8 +51,7 @@ from ..orders import TransitionError, allowed_transitions, transition
 
 def order_for(user, pk: int, capability: str = "view_orders") -> Order:
     """The order ``pk`` if ``user`` has ``capability`` on its brand, else 404."""
-    queryset = scope(Order.objects.select_related("brand"), user, capability)
-    return get_object_or_404(queryset, pk=pk)
+    return get_for_user_or_404(user, Order.objects.select_related("brand"), pk, capability)
 
 
 # --- the thread -----------------------------------------------------------------------------
@@ -383,7 +382,7 @@ class MessageAttachmentView(View):
 
     def get(self, request, pk, message_pk):
         order = order_for(request.user, pk, "message_orders")
-        message = get_object_or_404(OrderMessage, pk=message_pk, order=order)
+        message = get_for_user_or_404(request.user, order.messages.all(), message_pk, "message_orders")
         if not message.attachment:
             raise Http404
         return FileResponse(

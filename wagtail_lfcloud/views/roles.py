@@ -11,7 +11,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,8 +20,9 @@ from wagtail.admin import messages
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from ..access.capabilities import CAPABILITIES, brand_ids_with, brands_with, has_capability
+from ..access.capabilities import CAPABILITIES, brand_ids_with, brands_with
 from ..access.roles import assign_role, members, remove_role
+from ..access.scoping import reachable
 from ..models import Brand, Role
 
 #: Human descriptions of the capabilities, in the order the matrix shows them.
@@ -109,9 +110,9 @@ class BrandRolesView(WagtailAdminTemplateMixin, TemplateView):
     header_icon = "group"
 
     def dispatch(self, request, *args, **kwargs):
-        self.brand = get_object_or_404(Brand, slug=kwargs["slug"])
-        if not has_capability(request.user, self.brand, "manage_roles"):
-            # The same answer as an unknown brand: other brands are not confirmed to exist.
+        # An unknown slug and another brand's get the same answer: other brands are not confirmed.
+        self.brand = reachable(request.user, Brand, "manage_roles").filter(slug=kwargs["slug"]).first()
+        if self.brand is None:
             raise Http404(_("No brand found with that slug."))
         self.form = AssignForm(request.POST or None)
         return super().dispatch(request, *args, **kwargs)
