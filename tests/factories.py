@@ -54,6 +54,10 @@ def make_brand(name: str | None = None, **kwargs) -> Brand:
     """A brand (its collection tree is created by the post_save handler)."""
     name = name or f"Brand {next(_counter)}"
     kwargs.setdefault("slug", slugify(name))
+    # A transactional test (transaction=True) starts after a flush, without the root collection
+    # Wagtail's migration made.
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
     return Brand.objects.create(name=name, **kwargs)
 
 
