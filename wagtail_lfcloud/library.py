@@ -102,11 +102,3 @@ def rename_places(instance: Brand | Catalog | Season) -> None:
         if place.collection.name != name:
             place.collection.name = name
             place.collection.save(update_fields=["name"])
-
-
-def brand_collection_ids(brand: Brand, *stages: str) -> list[int]:
-    """Ids of every collection in the given stages of the brand (all of the brand's tree if none given)."""
-    places = BrandCollection.objects.filter(brand=brand)
-    if stages:
-        places = places.filter(stage__in=stages)
-    return list(places.values_list("collection_id", flat=True))

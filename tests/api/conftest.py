@@ -6,7 +6,7 @@ import pytest
 from wagtail.models import APIToken
 
 from tests.factories import make_asset, make_image, make_product, make_user
-from wagtail_lfcloud.channels.pipeline import build_channel_renditions
+from wagtail_lfcloud.channels.deliverables import build_channel_renditions
 from wagtail_lfcloud.models import AssetVersion, Role, VersionStatus
 
 API = "/lfcloud/api"

@@ -80,7 +80,7 @@ def test_build_channel_renditions_marks_rows_failed_on_a_broken_master(version):
 
 
 def build(version, keys):
-    from wagtail_lfcloud.channels.pipeline import build_channel_renditions
+    from wagtail_lfcloud.channels.deliverables import build_channel_renditions
 
     return build_channel_renditions(version, keys)
 

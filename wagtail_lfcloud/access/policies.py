@@ -236,12 +236,6 @@ class LFCloudImagePermissionPolicy(CollectionOwnershipPermissionPolicy):
         return collections.exclude(pk__in=forbidden) if forbidden else collections
 
 
-def forget_image_rules(user) -> None:
-    """Drop the per-object cache of image rules after changing a user's roles."""
-    if hasattr(user, _IMAGE_CACHE_ATTR):
-        delattr(user, _IMAGE_CACHE_ATTR)
-
-
 def get_image_permission_policy() -> LFCloudImagePermissionPolicy:
     from wagtail.images import get_image_model
 

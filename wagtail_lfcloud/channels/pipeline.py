@@ -10,8 +10,8 @@ one's pixels and runs its filter operations in the calling thread, encodes in wo
 saves the files under Wagtail's names and the rows in one ``bulk_create``. The decode, the
 reduction pyramid and the resizing live in :mod:`.decoding`.
 
-:func:`build_channel_renditions` (the approval task's entry point, which records
-``ChannelRendition`` rows) lives in :mod:`.deliverables` and is re-exported here.
+:func:`~.deliverables.build_channel_renditions` (the approval task's entry point, which records
+``ChannelRendition`` rows) lives in :mod:`.deliverables`.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from PIL import Image
 from wagtail.images.models import IMAGE_FORMAT_EXTENSIONS, Filter, SourceImageIOError
 
 from .decoding import _decode, _Pyramid, _resize
-from .deliverables import build_channel_renditions
 from .encoders import BUDGETABLE_FORMATS, EncoderOptions, encode, fit_budget, prepare_for_format
 from .errors import ChannelError, CorruptImageError, SourceMissingError
 from .imaging import open_image, oriented_size
@@ -42,7 +41,7 @@ from .registry import get_presets
 if TYPE_CHECKING:
     from wagtail.images.models import AbstractImage, AbstractRendition
 
-__all__ = ["build_channel_renditions", "generate_renditions"]
+__all__ = ["generate_renditions"]
 
 logger = logging.getLogger(__name__)
 

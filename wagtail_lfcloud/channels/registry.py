@@ -160,10 +160,6 @@ def get_preset(key: str) -> ChannelPreset:
         raise UnknownChannelError(key, list(presets)) from None
 
 
-def is_channel_key(value: str) -> bool:
-    return value in _raw_presets()
-
-
 # --- validation (used by the system checks) ---------------------------------------------------
 
 
@@ -257,12 +253,3 @@ def validate_preset(key: Any, data: Any) -> list[str]:
                 f"export_name {pattern!r} may only use {{{'}, {'.join(sorted(EXPORT_PLACEHOLDERS))}}}"
             )
     return problems
-
-
-def validate_all() -> dict[str, list[str]]:
-    """Problems per channel key, for every configured preset."""
-    return {
-        key: problems
-        for key, (data, _builtin) in _raw_presets().items()
-        if (problems := validate_preset(key, data))
-    }

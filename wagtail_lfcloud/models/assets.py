@@ -101,11 +101,6 @@ class Asset(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, index.
             return self._prefetched_current[0] if self._prefetched_current else None
         return self.versions.filter(status=VersionStatus.CURRENT).select_related("image").first()
 
-    @property
-    def latest_version(self) -> AssetVersion | None:
-        """The most recently uploaded version, whatever its status."""
-        return self.versions.order_by("-number").first()
-
 
 class VersionStatus(models.TextChoices):
     IN_REVIEW = "in_review", _("In review")
