@@ -5,6 +5,14 @@ from django.core.cache import caches
 pytest_plugins = ["tests.s3"]
 
 
+def pytest_collection_modifyitems(items):
+    """Browser tests share one example site per worker (a session fixture that migrates and loads
+    demo data): with ``--dist loadgroup`` (scripts/test) they all run on one xdist worker."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):

@@ -32,7 +32,8 @@ def fresh_database_url(tmp_path) -> str:
 
     base = os.environ.get("LFCLOUD_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/lfcloud")
     config = dj_database_url.parse(base)
-    name = f"{config['NAME']}_production"
+    # One per xdist worker: two workers must not drop each other's database.
+    name = f"{config['NAME']}_production{os.environ.get('PYTEST_XDIST_WORKER', '')}"
     admin_url = base.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin_url, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
