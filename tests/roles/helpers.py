@@ -93,12 +93,17 @@ def make_full_world(name: str) -> BrandWorld:
         brand=brand, name=f"{name} hook", url="https://example.com/hook", secret="s3cret"
     )
     delivery = WebhookDelivery.objects.create(endpoint=endpoint, event="asset.approved", payload={"brand": brand.slug})
+    from wagtail.documents import get_document_model
+
+    document = get_document_model()(title=f"{name} brief doc", collection=world.raw.collection)
+    document.file.save(f"{name.lower()}-brief.txt", ContentFile(b"brief"), save=False)
+    document.save()
     # A history for Wagtail's site history report: one line per object, written as Wagtail does.
     for obj in (world.product, world.asset, world.raw, world.final, world.archived, order, brief, invoice, payment,
                 comment, bundle, endpoint):
         log(obj, "wagtail.edit", user=admin)
     world.extra.update(
         order=order, brief=brief, invoice=invoice, payment=payment, message=message, comment=comment,
-        bundle=bundle, endpoint=endpoint, delivery=delivery,
+        bundle=bundle, endpoint=endpoint, delivery=delivery, document=document,
     )
     return world

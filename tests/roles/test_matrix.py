@@ -10,8 +10,17 @@ own brand's object. For every role the test then asserts:
 - any response, allowed or not, never shows the other brand's names, SKUs or titles (listings,
   counts, search results, filters, error messages).
 
-:func:`test_every_url_is_in_the_matrix` fails as soon as someone adds a view that is not listed
-here: add its row to :data:`TABLE` (with who may open it) to make it pass.
+:func:`test_every_url_is_in_the_matrix` DISCOVERS the URL patterns from the URL resolver (the
+package's admin views and API, all of Wagtail's admin: images, documents, tag autocompletes,
+choosers, search, reports, ... and the public serve views) and fails, naming the pattern, as soon as
+one has neither a row in :data:`TABLE` (with who may open it) nor an entry, with its reason, in
+:data:`NOT_BRAND_DATA`. :func:`test_a_new_view_without_a_row_fails` shows it.
+
+Outbound channels are proved elsewhere and linked here rather than repeated:
+who receives each email (tests/assets/test_workflow_emails.py, tests/orders/test_thread.py),
+which tags each role sees in Wagtail's autocompletes, listings and chooser (tests/roles/test_tags.py),
+which images and collections the choosers offer (tests/roles/test_images.py), which users and roles
+a brand admin sees (tests/roles/test_roles_admin.py), webhook targets (tests/api/test_webhook_addresses.py).
 """
 
 from __future__ import annotations
@@ -65,6 +74,8 @@ class Route:
     query: Callable[[BrandWorld], str] | None = None
     #: Headless API route (bearer token instead of the session).
     api: bool = False
+    #: The URL args name a brand's object (False: e.g. an app label), so try the other brand's too.
+    brand_args: bool = True
 
 
 def r(args=None, allowed=NOBODY, **kwargs) -> Route:
@@ -235,53 +246,162 @@ REPORT_VIEWS: dict[str, Route] = {
     for name in names
 }
 
+#: Wagtail admin views where brand data can show up: the dashboard, tag autocompletes (what they
+#: return per role: tests/roles/test_tags.py), documents (brief references live in the brand tree),
+#: collections and the snippets index.
+WAGTAIL_VIEWS: dict[str, Route] = {
+    "wagtailadmin_home": r(allowed=ALL),
+    "wagtailadmin_tag_autocomplete": r(allowed=ALL, query=lambda w: "term=a"),
+    # The URL names the tag model (taggit's Tag, which images use), not a brand's object.
+    "wagtailadmin_tag_model_autocomplete": r(
+        lambda w: ["taggit", "tag"], ALL, query=lambda w: "term=a", brand_args=False
+    ),
+    # Collections are managed by superusers; roles get permissions on their brand's tree only.
+    "wagtailadmin_collections:index": r(),
+    "wagtailadmin_collections:add": r(),
+    "wagtailadmin_collections:edit": r(lambda w: [w.raw.collection_id]),
+    "wagtailadmin_collections:delete": r(lambda w: [w.raw.collection_id]),
+    "wagtailadmin_collections:set_privacy": r(lambda w: [w.raw.collection_id]),
+    "wagtaildocs:index": r(allowed={ADMIN}),
+    "wagtaildocs:index_results": r(allowed={ADMIN}),
+    "wagtaildocs:add": r(allowed={ADMIN}),
+    "wagtaildocs:add_multiple": r(allowed={ADMIN}),
+    "wagtaildocs:edit": r(lambda w: [w.document.pk], {ADMIN}),
+    "wagtaildocs:delete": r(lambda w: [w.document.pk], {ADMIN}),
+    "wagtaildocs:document_usage": r(lambda w: [w.document.pk], {ADMIN}),
+    "wagtaildocs:edit_multiple": r(lambda w: [w.document.pk], own=False, method="post"),
+    "wagtaildocs:delete_multiple": r(lambda w: [w.document.pk], own=False, method="post"),
+    # Uploads in progress belong to their uploader, not to a brand.
+    "wagtaildocs:create_multiple_from_uploaded_document": r(lambda w: [0], own=False, method="post"),
+    "wagtaildocs:delete_upload_multiple": r(lambda w: [0], own=False, method="post"),
+    # Any admin user may open the chooser; it lists only documents the role may choose (none for
+    # marketers and finance), which the leak check verifies.
+    "wagtaildocs_chooser:choose": r(allowed=ALL),
+    "wagtaildocs_chooser:choose_results": r(allowed=ALL),
+    "wagtaildocs_chooser:chosen": r(lambda w: [w.document.pk], own=False),
+    "wagtaildocs_chooser:chosen_multiple": r(own=False, query=lambda w: f"id={w.document.pk}"),
+    "wagtaildocs_chooser:create": r(own=False),
+}
+
+#: Discovered URL patterns (by name, or by route for unnamed ones) that hold no brand's data, and
+#: why. A key ending in ":" or "_" covers every name starting with it. Anything brand-owned belongs
+#: in TABLE instead, with who may open it.
+NOT_BRAND_DATA: dict[str, str] = {
+    # The package keeps nothing in pages, and no role is given page permissions.
+    "wagtailadmin_pages:": "pages",
+    "wagtailadmin_explore": "page explorer",
+    "wagtailadmin_choose_page": "page chooser and link choosers (no brand data, no page permissions)",
+    "wagtailadmin_api:pages:": "the admin's page API",
+    # Wagtail's admin API for images and documents answers with the same policies as the listings
+    # (rows above) and is only used by the page editor, which no role reaches.
+    "wagtailadmin_api:images:": "admin API used by the page editor",
+    "wagtailadmin_api:documents:": "admin API used by the page editor",
+    "wagtailadmin_workflows:": "workflow configuration: superusers only (no role has workflow permissions)",
+    "wagtailsites:": "site configuration: superusers only",
+    "wagtailusers_users:": "user accounts: superusers only; brand admins manage people on the Roles page (rows above)",
+    "wagtailusers_groups:": "groups: superusers only; role groups are managed by the package",
+    "wagtailusers_api_tokens:": "Wagtail's own tokens: each user's own; brand tokens are wagtail_lfcloud_admin:api_token*",
+    "wagtailsettings:": "site settings: superusers only",
+    "wagtailforms:": "form pages (pages)",
+    "wagtailembeds:": "embeds: URLs the editor types, stored per URL not per brand",
+    "wagtailadmin_editing_sessions:": "presence pings on objects the user already opened (guarded edit views)",
+    # Ids in query strings: test_other_brands_ids_in_query_strings_reveal_nothing below.
+    "wagtail_bulk_action": "bulk actions (QUERY_IDORS)",
+    "wagtailadmin_account": "the user's own account",
+    "wagtailsnippets:index": "the list of snippet models (redirects; each model's listing has rows above)",
+    "wagtailadmin_logout": "session",
+    "wagtailadmin_login": "session",
+    "wagtailadmin_password_reset": "password reset (the user's own)",
+    "wagtailadmin_dismissibles": "the user's own dismissed hints",
+    "wagtailadmin_block_preview": "StreamField block previews (no brand rows)",
+    "wagtailadmin_sprite": "icons",
+    "wagtailadmin_javascript_catalog": "translations",
+    "wagtailadmin_error_test": "Wagtail's error page test",
+    "admin/test404/": "Wagtail's 404 page test",
+    "admin/^.*/$": "the admin's catch-all 404",
+    # Public serve views: the storage tests prove files of unapproved versions are never reachable
+    # (tests/storage/); documents of a brand are behind its collection's view restriction.
+    "wagtaildocs_serve": "tests/storage and the brand tree's view restriction",
+    "wagtaildocs_authenticate_with_password": "password restrictions (none on brand trees)",
+    "wagtailimages_serve": "signed dynamic image URLs (tests/storage)",
+    "wagtailcore_authenticate_with_password": "page restrictions",
+    "wagtailcore_login": "page restrictions",
+    "wagtail_serve": "pages",
+}
+
 TABLE: dict[str, Route] = {
     **{name: route for model, spec in SNIPPETS.items() for name, route in snippet_routes(model, *spec).items()},
     **ADMIN_VIEWS,
     **API_VIEWS,
     **IMAGE_VIEWS,
     **REPORT_VIEWS,
+    **WAGTAIL_VIEWS,
 }
 
 
 # --- enumeration -------------------------------------------------------------------------------
 
 
-def _walk(patterns, namespaces=()):
+def _walk(patterns, namespaces=(), prefix=""):
+    """(key, route) of every pattern: the namespaced name, or the route of an unnamed pattern."""
     for pattern in patterns:
+        route = prefix + str(pattern.pattern)
         if isinstance(pattern, URLResolver):
             ns = namespaces + ((pattern.namespace,) if pattern.namespace else ())
-            yield from _walk(pattern.url_patterns, ns)
-        elif isinstance(pattern, URLPattern) and pattern.name:
-            yield ":".join((*namespaces, pattern.name))
+            yield from _walk(pattern.url_patterns, ns, route)
+        elif isinstance(pattern, URLPattern):
+            yield (":".join((*namespaces, pattern.name)) if pattern.name else route), route
+
+
+def discovered(patterns=None) -> set[str]:
+    """Every URL pattern of the URLconf (``patterns``: another list of patterns, for the test below)."""
+    return {key for key, _route in _walk(get_resolver().url_patterns if patterns is None else patterns)}
+
+
+def _not_brand_data(key: str) -> bool:
+    return any(
+        key == entry or (entry.endswith((":", "_")) and key.startswith(entry)) or key.startswith(entry + "_")
+        for entry in NOT_BRAND_DATA
+    )
+
+
+def without_a_row(patterns=None) -> list[str]:
+    """Discovered patterns that have neither a row in TABLE nor a NOT_BRAND_DATA entry."""
+    return sorted(key for key in discovered(patterns) if key not in TABLE and not _not_brand_data(key))
 
 
 def package_url_names() -> set[str]:
-    """Every named URL in a ``wagtail_lfcloud*`` namespace, a snippet namespace of the package's
-    models, Wagtail's image admin and chooser (which the package's image policy governs), or
-    Wagtail's reports (the site history lists the package's log lines)."""
-    return {
-        name
-        for name in _walk(get_resolver().url_patterns)
-        if name.startswith(
-            (
-                "wagtail_lfcloud",
-                "wagtailsnippets_wagtail_lfcloud_",
-                "wagtailsnippetchoosers_wagtail_lfcloud_",
-                "wagtailimages:",
-                "wagtailimages_chooser:",
-                "wagtailadmin_reports:",
-            )
-        )
-    }
+    """Discovered patterns that the matrix has rows for."""
+    return discovered() & set(TABLE)
 
 
 def test_every_url_is_in_the_matrix():
-    missing = sorted(package_url_names() - set(TABLE))
+    missing = without_a_row()
     assert not missing, (
-        "These URLs of the package are not in tests/roles/test_matrix.py TABLE; add each with the "
-        "roles that may open it:\n" + "\n".join(missing)
+        "These URL patterns have no row in tests/roles/test_matrix.py TABLE: add each with the roles "
+        "that may open it (or, if it holds no brand's data, to NOT_BRAND_DATA with the reason):\n"
+        + "\n".join(missing)
     )
+
+
+def test_a_new_view_without_a_row_fails():
+    """A view added to the package (or to Wagtail's admin) without a row is reported by name."""
+    from django.http import HttpResponse
+    from django.urls import include, path
+
+    def secret(request):
+        return HttpResponse("Zedcorp's numbers")
+
+    extra = [
+        path("lfcloud/secret/", secret, name="wagtail_lfcloud_secret_report"),
+        path("admin/", include(([path("leak/<int:pk>/", secret, name="leak")], "wagtail_lfcloud_admin"))),
+        path("admin/unnamed/", secret),
+    ]
+    assert without_a_row(get_resolver().url_patterns + extra) == [
+        "admin/unnamed/",
+        "wagtail_lfcloud_admin:leak",
+        "wagtail_lfcloud_secret_report",
+    ]
 
 
 def test_every_package_viewset_guards_its_objects():
@@ -363,7 +483,7 @@ def test_matrix(client, worlds, role):
             if any(m in body for m in OTHER_MARKERS + ROLE_FORBIDDEN[role]):
                 problems.append(f"{name}: {role}'s response shows the other brand or what their role must not see")
         # Another brand's object: denied, and nothing of it shown.
-        if route.args is not None:
+        if route.args is not None and route.brand_args:
             response = _call(client, route, _url(name, route, zed), token)
             if response.status_code not in DENIED:
                 problems.append(f"{name}: {role} reached the OTHER brand's object, got {response.status_code}")
