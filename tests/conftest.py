@@ -13,7 +13,6 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.xdist_group("browser"))
 
 
-
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     """Each test writes files into its own temporary MEDIA_ROOT (and private storage, outside it)."""

@@ -35,7 +35,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "wagtail_lfcloud.change_asset",
         "wagtail_lfcloud.publish_asset",
     ],
-    Role.STUDIO: ["wagtailadmin.access_admin", "wagtail_lfcloud.view_asset", "wagtail_lfcloud.change_asset"],
+    Role.STUDIO: [
+        "wagtailadmin.access_admin",
+        "wagtail_lfcloud.view_asset",
+        "wagtail_lfcloud.change_asset",
+    ],
     Role.MARKETER: ["wagtailadmin.access_admin", "wagtail_lfcloud.view_asset"],
     Role.FINANCE: ["wagtailadmin.access_admin"],
 }
@@ -46,7 +50,9 @@ def _permissions(dotted: list[str]) -> list[Permission]:
     found = []
     for name in dotted:
         app_label, codename = name.split(".")
-        found.extend(Permission.objects.filter(content_type__app_label=app_label, codename=codename))
+        found.extend(
+            Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+        )
     return found
 
 
@@ -62,7 +68,9 @@ def make_brand(name: str | None = None, **kwargs) -> Brand:
 
 
 def make_catalog(brand: Brand, name: str = "Footwear") -> Catalog:
-    return Catalog.objects.get_or_create(brand=brand, name=name, defaults={"slug": slugify(name)})[0]
+    return Catalog.objects.get_or_create(brand=brand, name=name, defaults={"slug": slugify(name)})[
+        0
+    ]
 
 
 def make_season(brand: Brand, code: str = "SS26") -> Season:
@@ -76,10 +84,17 @@ def make_product(brand: Brand, sku: str | None = None, **kwargs) -> Product:
     return Product.objects.create(brand=brand, sku=sku, **kwargs)
 
 
-def make_asset(product: Product, angle: str = "front", channels: list[str] | None = None, **kwargs) -> Asset:
+def make_asset(
+    product: Product, angle: str = "front", channels: list[str] | None = None, **kwargs
+) -> Asset:
     """An ordered deliverable (product x angle), as an order would create it: a draft with no version."""
     return Asset.objects.create(
-        brand=product.brand, product=product, angle=angle, channels=channels or [], live=False, **kwargs
+        brand=product.brand,
+        product=product,
+        angle=angle,
+        channels=channels or [],
+        live=False,
+        **kwargs,
     )
 
 
@@ -100,8 +115,13 @@ def image_upload(
     return SimpleUploadedFile(name, image_bytes(size, color, fmt), content_type=content_type)
 
 
-def make_image(collection: Collection | None = None, size: tuple[int, int] = (64, 64), color=(255, 255, 255),
-               title: str | None = None, **kwargs):
+def make_image(
+    collection: Collection | None = None,
+    size: tuple[int, int] = (64, 64),
+    color=(255, 255, 255),
+    title: str | None = None,
+    **kwargs,
+):
     """A saved image of the active image model, with its file hash, size and dimensions set."""
     Image = get_image_model()
     title = title or f"image {next(_counter)}"
@@ -135,8 +155,14 @@ def role_group(brand: Brand, role: str) -> Group:
     return group
 
 
-def make_user(username: str | None = None, brand: Brand | None = None, role: str | None = None,
-              superuser: bool = False, password: str = "password", **kwargs):
+def make_user(
+    username: str | None = None,
+    brand: Brand | None = None,
+    role: str | None = None,
+    superuser: bool = False,
+    password: str = "password",
+    **kwargs,
+):
     """A user, optionally a superuser, optionally given ``role`` on ``brand`` through its BrandRole group."""
     User = get_user_model()
     username = username or f"user{next(_counter)}"

@@ -56,13 +56,19 @@ class MotoServer:
         )
 
     def create_bucket(self, name: str) -> str:
-        self.client().create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+        self.client().create_bucket(
+            Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION}
+        )
         return name
 
     def keys(self, bucket: str) -> list[str]:
         """Every object key in ``bucket``."""
         paginator = self.client().get_paginator("list_objects_v2")
-        return sorted(obj["Key"] for page in paginator.paginate(Bucket=bucket) for obj in page.get("Contents", []))
+        return sorted(
+            obj["Key"]
+            for page in paginator.paginate(Bucket=bucket)
+            for obj in page.get("Contents", [])
+        )
 
 
 def start_moto_server(timeout: float = 30.0) -> MotoServer:
@@ -79,14 +85,18 @@ def start_moto_server(timeout: float = 30.0) -> MotoServer:
     deadline = time.monotonic() + timeout
     while True:
         if process.poll() is not None:
-            raise RuntimeError(f"moto_server exited with code {process.returncode} before answering")
+            raise RuntimeError(
+                f"moto_server exited with code {process.returncode} before answering"
+            )
         try:
             with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1):
                 return MotoServer(endpoint, process)
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             if time.monotonic() > deadline:
                 process.kill()
-                raise RuntimeError(f"moto_server did not answer on {endpoint} within {timeout} s") from None
+                raise RuntimeError(
+                    f"moto_server did not answer on {endpoint} within {timeout} s"
+                ) from None
             time.sleep(0.1)
 
 
@@ -152,13 +162,19 @@ def rendition_models():
     return [m for m in apps.get_models() if issubclass(m, AbstractRendition)]
 
 
-def s3_storages_settings(endpoint_url: str, originals: str, renditions: str, **originals_extra) -> dict:
+def s3_storages_settings(
+    endpoint_url: str, originals: str, renditions: str, **originals_extra
+) -> dict:
     """The ``STORAGES`` of docs/how-to/production.md, pointed at a test endpoint."""
     return {
         "default": {
             "BACKEND": "storages.backends.s3.S3Storage",
             "OPTIONS": s3_options(
-                endpoint_url, originals, querystring_auth=True, querystring_expire=300, default_acl="private",
+                endpoint_url,
+                originals,
+                querystring_auth=True,
+                querystring_expire=300,
+                default_acl="private",
                 **originals_extra,
             ),
         },
@@ -191,7 +207,9 @@ def s3_storages(moto_server, settings, monkeypatch) -> S3Buckets:
         moto_server.create_bucket(f"originals-{suffix}"),
         moto_server.create_bucket(f"renditions-{suffix}"),
     )
-    settings.STORAGES = s3_storages_settings(moto_server.endpoint_url, buckets.originals, buckets.renditions)
+    settings.STORAGES = s3_storages_settings(
+        moto_server.endpoint_url, buckets.originals, buckets.renditions
+    )
     settings.WAGTAILIMAGES_RENDITION_STORAGE = "renditions"
     use_rendition_storage(monkeypatch)
     return buckets

@@ -21,13 +21,18 @@ DB = os.environ.get("LFCLOUD_TEST_DB", "sqlite")
 if DB == "postgres":
     DATABASES = {
         "default": dj_database_url.parse(
-            os.environ.get("LFCLOUD_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/lfcloud")
+            os.environ.get(
+                "LFCLOUD_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/lfcloud"
+            )
         )
     }
 elif DB == "sqlite":
     # A file (LFCLOUD_TEST_SQLITE_NAME) lets a subprocess reuse a migrated database (memory probes).
     DATABASES = {
-        "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ.get("LFCLOUD_TEST_SQLITE_NAME", ":memory:")}
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": os.environ.get("LFCLOUD_TEST_SQLITE_NAME", ":memory:"),
+        }
     }
 else:
     raise RuntimeError(f"LFCLOUD_TEST_DB must be sqlite or postgres, not {DB!r}")

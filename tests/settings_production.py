@@ -14,7 +14,8 @@ from tests.settings import *  # noqa: F403
 
 PAGE = Path(__file__).resolve().parent.parent / "docs" / "how-to" / "production.md"
 BLOCK = re.compile(
-    r"^# --- wagtail-lfcloud production block.*?^# --- end of the wagtail-lfcloud production block", re.M | re.S
+    r"^# --- wagtail-lfcloud production block.*?^# --- end of the wagtail-lfcloud production block",
+    re.M | re.S,
 )
 
 

@@ -8,7 +8,12 @@ from wagtail_lfcloud.naming import NamingError, format_name, parse_name
 def test_parse_master_name():
     parsed = parse_name("SKU12345_2025-10_front.jpg")
     assert (parsed.sku, parsed.period, parsed.angle, parsed.ext, parsed.channel) == (
-        "SKU12345", "2025-10", "front", "jpg", "")
+        "SKU12345",
+        "2025-10",
+        "front",
+        "jpg",
+        "",
+    )
     assert parsed.period_date == dt.date(2025, 10, 1)
 
 
@@ -31,7 +36,12 @@ def test_parse_export_name_with_channel():
 def test_round_trip(sku, period, angle, channel, ext):
     name = format_name(sku, angle, ext, period=period, channel=channel)
     parsed = parse_name(name)
-    assert parsed.sku == sku and parsed.angle == angle and parsed.channel == channel and parsed.ext == ext
+    assert (
+        parsed.sku == sku
+        and parsed.angle == angle
+        and parsed.channel == channel
+        and parsed.ext == ext
+    )
     assert parsed.period == (period if isinstance(period, str) else "2026-03")
 
 

@@ -22,25 +22,53 @@ urlpatterns = [
     path("roles/<slug:slug>/", role_views.BrandRolesView.as_view(), name="roles_brand"),
     path("orders/<int:pk>/", order_views.OrderDetailView.as_view(), name="order_detail"),
     path("orders/<int:pk>/grid.json", order_views.OrderGridView.as_view(), name="order_grid"),
-    path("orders/<int:pk>/status/<str:status>/", order_views.OrderTransitionView.as_view(), name="order_transition"),
-    path("orders/<int:pk>/messages.json", order_views.OrderMessagesView.as_view(), name="order_messages"),
+    path(
+        "orders/<int:pk>/status/<str:status>/",
+        order_views.OrderTransitionView.as_view(),
+        name="order_transition",
+    ),
+    path(
+        "orders/<int:pk>/messages.json",
+        order_views.OrderMessagesView.as_view(),
+        name="order_messages",
+    ),
     path("orders/<int:pk>/brief/", order_views.BriefStartView.as_view(), name="order_brief"),
     path(
         "orders/<int:pk>/messages/<int:message_pk>/attachment/",
         order_views.MessageAttachmentView.as_view(),
         name="order_message_attachment",
     ),
-    path("notifications/", order_views.NotificationPreferencesView.as_view(), name="notification_preferences"),
+    path(
+        "notifications/",
+        order_views.NotificationPreferencesView.as_view(),
+        name="notification_preferences",
+    ),
     path("upload/", upload_views.UploadView.as_view(), name="upload"),
     path("upload/file/", upload_views.UploadFileView.as_view(), name="upload_file"),
     path("assets/<int:pk>/review/", asset_views.AssetReviewView.as_view(), name="asset_review"),
-    path("assets/<int:pk>/versions/", asset_views.VersionHistoryView.as_view(), name="asset_versions"),
+    path(
+        "assets/<int:pk>/versions/", asset_views.VersionHistoryView.as_view(), name="asset_versions"
+    ),
     path("assets/<int:pk>/compare/", asset_views.CompareView.as_view(), name="asset_compare"),
-    path("assets/<int:pk>/versions/<int:version_pk>/comments/", asset_views.AddCommentView.as_view(), name="asset_comment"),
-    path("comments/<int:pk>/resolve/", asset_views.ResolveCommentView.as_view(), name="comment_resolve"),
+    path(
+        "assets/<int:pk>/versions/<int:version_pk>/comments/",
+        asset_views.AddCommentView.as_view(),
+        name="asset_comment",
+    ),
+    path(
+        "comments/<int:pk>/resolve/",
+        asset_views.ResolveCommentView.as_view(),
+        name="comment_resolve",
+    ),
     path("library/", library_views.LibraryView.as_view(), name="library"),
-    path("library/results/", library_views.LibraryView.as_view(results_only=True), name="library_results"),
-    path("bundles/order/<int:order_id>/", bundle_views.OrderBundleView.as_view(), name="bundle_order"),
+    path(
+        "library/results/",
+        library_views.LibraryView.as_view(results_only=True),
+        name="library_results",
+    ),
+    path(
+        "bundles/order/<int:order_id>/", bundle_views.OrderBundleView.as_view(), name="bundle_order"
+    ),
     path("bundles/selection/", bundle_views.SelectionBundleView.as_view(), name="bundle_selection"),
     path("bundles/<int:pk>/", bundle_views.BundleDetailView.as_view(), name="bundle_detail"),
     path("bundles/<int:pk>/download/", bundle_views.bundle_download, name="bundle_download"),

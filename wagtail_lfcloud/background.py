@@ -70,4 +70,6 @@ def _on_request_finished(**kwargs) -> None:
 def connect() -> None:
     """Track requests (from ``signal_handlers.connect``)."""
     request_started.connect(_on_request_started, dispatch_uid="lfcloud_background_request_started")
-    request_finished.connect(_on_request_finished, dispatch_uid="lfcloud_background_request_finished")
+    request_finished.connect(
+        _on_request_finished, dispatch_uid="lfcloud_background_request_finished"
+    )

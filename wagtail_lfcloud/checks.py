@@ -19,7 +19,13 @@ NAME_PARTS = {"sku", "period", "angle", "channel", "ext"}
 def _template_errors(setting: str, template, required: set[str]) -> list[Error]:
     name = f"WAGTAIL_LFCLOUD_{setting}"
     if not isinstance(template, str):
-        return [Error(f"{name} must be a string.", hint='e.g. "{sku}_{period}_{angle}.{ext}"', id="wagtail_lfcloud.E001")]
+        return [
+            Error(
+                f"{name} must be a string.",
+                hint='e.g. "{sku}_{period}_{angle}.{ext}"',
+                id="wagtail_lfcloud.E001",
+            )
+        ]
     try:
         fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
     except ValueError as exc:
@@ -50,14 +56,20 @@ def _template_errors(setting: str, template, required: set[str]) -> list[Error]:
 
 @register(Tags.compatibility)
 def check_naming(app_configs=None, **kwargs):
-    errors = _template_errors("MASTER_NAME_TEMPLATE", lfcloud_settings.MASTER_NAME_TEMPLATE, {"sku", "angle", "ext"})
+    errors = _template_errors(
+        "MASTER_NAME_TEMPLATE", lfcloud_settings.MASTER_NAME_TEMPLATE, {"sku", "angle", "ext"}
+    )
     errors += _template_errors(
-        "EXPORT_NAME_TEMPLATE", lfcloud_settings.EXPORT_NAME_TEMPLATE, {"sku", "angle", "channel", "ext"}
+        "EXPORT_NAME_TEMPLATE",
+        lfcloud_settings.EXPORT_NAME_TEMPLATE,
+        {"sku", "angle", "channel", "ext"},
     )
     angles = lfcloud_settings.ANGLES
-    bad = [a for a in angles if not isinstance(a, str) or not re.fullmatch(r"[a-z0-9-]{1,32}", a)] if isinstance(
-        angles, (list, tuple)
-    ) else [angles]
+    bad = (
+        [a for a in angles if not isinstance(a, str) or not re.fullmatch(r"[a-z0-9-]{1,32}", a)]
+        if isinstance(angles, (list, tuple))
+        else [angles]
+    )
     if not isinstance(angles, (list, tuple)) or not angles or bad:
         errors.append(
             Error(

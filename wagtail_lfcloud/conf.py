@@ -58,7 +58,20 @@ DEFAULTS: dict[str, Any] = {
     #: Currency preselected on new orders.
     "DEFAULT_CURRENCY": "EUR",
     #: File extensions (lower case, no dot) accepted as attachments on order messages.
-    "ATTACHMENT_EXTENSIONS": ["pdf", "jpg", "jpeg", "png", "webp", "tif", "tiff", "txt", "csv", "xlsx", "docx", "zip"],
+    "ATTACHMENT_EXTENSIONS": [
+        "pdf",
+        "jpg",
+        "jpeg",
+        "png",
+        "webp",
+        "tif",
+        "tiff",
+        "txt",
+        "csv",
+        "xlsx",
+        "docx",
+        "zip",
+    ],
     #: Largest attachment accepted on an order message, in bytes.
     "ATTACHMENT_MAX_BYTES": 20 * 1024 * 1024,
     #: How often (seconds) the order page asks for grid changes and new thread messages.

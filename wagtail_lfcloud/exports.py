@@ -45,7 +45,9 @@ class SafeExportViewSetMixin:
     """
 
     def construct_view(self, view_class, **kwargs):
-        if issubclass(view_class, SpreadsheetExportMixin) and not issubclass(view_class, SafeCSVExportMixin):
+        if issubclass(view_class, SpreadsheetExportMixin) and not issubclass(
+            view_class, SafeCSVExportMixin
+        ):
             view_class = _safe_class(view_class)
         return super().construct_view(view_class, **kwargs)
 
@@ -56,6 +58,8 @@ _SAFE_CLASSES: dict[type, type] = {}
 def _safe_class(view_class: type) -> type:
     if view_class not in _SAFE_CLASSES:
         _SAFE_CLASSES[view_class] = type(
-            view_class.__name__, (SafeCSVExportMixin, view_class), {"__module__": view_class.__module__}
+            view_class.__name__,
+            (SafeCSVExportMixin, view_class),
+            {"__module__": view_class.__module__},
         )
     return _SAFE_CLASSES[view_class]

@@ -43,7 +43,8 @@ from dataclasses import dataclass, field
 #: Markup a browser would render or run. Searched in metadata blocks and trailers, where text
 #: is text: an HTML document, a script, an SVG, an iframe, PHP.
 MARKUP = re.compile(
-    rb"<(?:!doctype\s+html|html[\s>]|body[\s>]|script[\s>/]|svg[\s>]|iframe[\s>]|\?php)", re.IGNORECASE
+    rb"<(?:!doctype\s+html|html[\s>]|body[\s>]|script[\s>/]|svg[\s>]|iframe[\s>]|\?php)",
+    re.IGNORECASE,
 )
 #: Searched in the whole file, compressed pixel data included: each is at least eight fixed
 #: bytes, so a random 100 MB file holds one by chance with a probability under 1e-9.
@@ -110,7 +111,9 @@ def file_bytes(file) -> Iterator[bytes | mmap.mmap]:
 
 def _need(data, pos: int, count: int, what: str) -> None:
     if pos + count > len(data):
-        raise DamagedFile(f"it ends inside {what} (byte {pos:,} of {len(data):,}): the file is truncated")
+        raise DamagedFile(
+            f"it ends inside {what} (byte {pos:,} of {len(data):,}): the file is truncated"
+        )
 
 
 #: The first byte of a marker after entropy-coded data (not a stuffed 00, a restart or a fill).
@@ -148,7 +151,9 @@ def _walk_jpeg(data, start: int = 0) -> Structure:
         if marker == 0xDA:  # start of scan: entropy-coded data up to the next real marker
             match = _ENTROPY_END.search(data, pos)
             if match is None:
-                raise DamagedFile("its image data has no end (no end-of-image marker): the file is truncated")
+                raise DamagedFile(
+                    "its image data has no end (no end-of-image marker): the file is truncated"
+                )
             pos = match.start()
     if multi_picture:
         # MPO (cameras' multi-picture JPEG): further complete JPEG images follow the first one.
@@ -175,7 +180,9 @@ def _inflate(payload: bytes, what: str) -> bytes:
     except zlib.error as exc:
         raise DamagedFile(f"its {what} chunk does not decompress ({exc})") from exc
     if inflater.unconsumed_tail:
-        raise UnsafeFile(f"its {what} text chunk decompresses to more than {MAX_TEXT_CHUNK // 1024 // 1024} MB")
+        raise UnsafeFile(
+            f"its {what} text chunk decompresses to more than {MAX_TEXT_CHUNK // 1024 // 1024} MB"
+        )
     return text
 
 
@@ -197,13 +204,33 @@ def _walk_png(data) -> Structure:
             body = (pos + 8, pos + 8 + length)
             (crc,) = struct.unpack_from(">I", data, body[1])
             if zlib.crc32(view[pos + 4 : body[1]]) & 0xFFFFFFFF != crc:
-                raise DamagedFile(f"the checksum of its PNG {kind.decode()} chunk at byte {pos:,} is wrong")
+                raise DamagedFile(
+                    f"the checksum of its PNG {kind.decode()} chunk at byte {pos:,} is wrong"
+                )
             pos = body[1] + 4
             if kind == b"IEND":
                 found.end = pos
                 return found
-            if kind in (b"IDAT", b"fdAT", b"IHDR", b"PLTE", b"tRNS", b"acTL", b"fcTL", b"gAMA", b"cHRM",
-                        b"sRGB", b"pHYs", b"bKGD", b"sBIT", b"iCCP", b"tIME", b"hIST", b"sPLT", b"cICP"):
+            if kind in (
+                b"IDAT",
+                b"fdAT",
+                b"IHDR",
+                b"PLTE",
+                b"tRNS",
+                b"acTL",
+                b"fcTL",
+                b"gAMA",
+                b"cHRM",
+                b"sRGB",
+                b"pHYs",
+                b"bKGD",
+                b"sBIT",
+                b"iCCP",
+                b"tIME",
+                b"hIST",
+                b"sPLT",
+                b"cICP",
+            ):
                 continue
             # Text and anything unknown is metadata.
             found.metadata.append(body)
@@ -271,21 +298,50 @@ def _walk_webp(data) -> Structure:
     _need(data, 0, 12, "the RIFF header")
     riff_end = 8 + struct.unpack_from("<I", data, 4)[0]
     if riff_end > len(data):
-        raise DamagedFile(f"its RIFF header promises {riff_end:,} bytes but the file has {len(data):,}: it is truncated")
+        raise DamagedFile(
+            f"its RIFF header promises {riff_end:,} bytes but the file has {len(data):,}: it is truncated"
+        )
     pos = 12
     while pos + 8 <= riff_end:
         kind, length = struct.unpack_from("<4sI", data, pos)
         body = (pos + 8, pos + 8 + length)
         if body[1] > riff_end:
-            raise DamagedFile(f"the WebP {kind.decode('latin-1')!r} chunk at byte {pos:,} runs past the end")
-        if kind in (b"EXIF", b"XMP ") or kind not in (b"VP8 ", b"VP8L", b"VP8X", b"ALPH", b"ANIM", b"ANMF", b"ICCP"):
+            raise DamagedFile(
+                f"the WebP {kind.decode('latin-1')!r} chunk at byte {pos:,} runs past the end"
+            )
+        if kind in (b"EXIF", b"XMP ") or kind not in (
+            b"VP8 ",
+            b"VP8L",
+            b"VP8X",
+            b"ALPH",
+            b"ANIM",
+            b"ANMF",
+            b"ICCP",
+        ):
             found.metadata.append(body)
         pos = body[1] + (length & 1)
     found.end = riff_end
     return found
 
 
-_TIFF_TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4, 16: 8, 17: 8, 18: 8}
+_TIFF_TYPE_SIZES = {
+    1: 1,
+    2: 1,
+    3: 2,
+    4: 4,
+    5: 8,
+    6: 1,
+    7: 1,
+    8: 2,
+    9: 4,
+    10: 8,
+    11: 4,
+    12: 8,
+    13: 4,
+    16: 8,
+    17: 8,
+    18: 8,
+}
 #: Tags whose values point at other IFDs (SubIFDs, EXIF, GPS, Interoperability).
 _TIFF_IFD_POINTERS = {330, 34665, 34853, 40965}
 #: Pairs (offsets tag, byte counts tag): strips, tiles, JPEG interchange format.
@@ -333,8 +389,10 @@ def _walk_tiff(data) -> Structure:
                 end = max(end, where + size)
             if tag in _TIFF_TEXT_TAGS:
                 found.metadata.append((where, where + size))
-            if kind in (3, 4, 13, 16) and count <= 1_000_000 and (
-                tag in _TIFF_IFD_POINTERS or any(tag in pair for pair in _TIFF_DATA)
+            if (
+                kind in (3, 4, 13, 16)
+                and count <= 1_000_000
+                and (tag in _TIFF_IFD_POINTERS or any(tag in pair for pair in _TIFF_DATA))
             ):
                 fmt = {3: "H", 4: "I", 13: "I", 16: "Q"}[kind]
                 values[tag] = list(struct.unpack_from(f"{order}{count}{fmt}", data, where))
@@ -433,7 +491,10 @@ def check_embedded_content(file, name: str) -> Structure | None:
             if structure is None:
                 match = MARKUP.search(data, 0, 64 * 1024)
                 if match:
-                    raise UnsafeFile(f"{name} contains HTML or script ({_quote(match)}…) besides its image." + AGAIN)
+                    raise UnsafeFile(
+                        f"{name} contains HTML or script ({_quote(match)}…) besides its image."
+                        + AGAIN
+                    )
         file.seek(0)
         if zipfile.is_zipfile(file):
             raise UnsafeFile(f"{name} is also a ZIP archive." + AGAIN)

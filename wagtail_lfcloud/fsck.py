@@ -62,7 +62,11 @@ class Report:
         return not self.problems
 
     def as_dict(self) -> dict:
-        return {"ok": self.ok, "checked": self.checked, "problems": [p.as_dict() for p in self.problems]}
+        return {
+            "ok": self.ok,
+            "checked": self.checked,
+            "problems": [p.as_dict() for p in self.problems],
+        }
 
 
 def walk(storage: Storage, folder: str) -> Iterator[str]:
@@ -103,14 +107,23 @@ def check(*, orphans: bool = True) -> Report:
         report.checked["versions"] += 1
         name = version.image.file.name
         # A file outside the originals folder (custom upload_to) is looked up directly.
-        present = name in stored_originals if name.startswith(ORIGINALS_FOLDER + "/") else image_storage.exists(name)
+        present = (
+            name in stored_originals
+            if name.startswith(ORIGINALS_FOLDER + "/")
+            else image_storage.exists(name)
+        )
         if not present:
             report.problems.append(
                 Problem(
                     "missing_file",
                     f"Version {version.number} of asset {version.asset_id} references {name!r}, "
                     "which is not in storage.",
-                    {"asset": version.asset_id, "version": version.pk, "image": version.image_id, "file": name},
+                    {
+                        "asset": version.asset_id,
+                        "version": version.pk,
+                        "image": version.image_id,
+                        "file": name,
+                    },
                 )
             )
 
@@ -118,14 +131,20 @@ def check(*, orphans: bool = True) -> Report:
         referenced = set(Image.objects.values_list("file", flat=True))
         for name in sorted(stored_originals - referenced):
             report.problems.append(
-                Problem("orphan_file", f"{name!r} is in the image storage but no image references it.", {"file": name})
+                Problem(
+                    "orphan_file",
+                    f"{name!r} is in the image storage but no image references it.",
+                    {"file": name},
+                )
             )
         Rendition = _rendition_model()
         rendition_storage = Rendition._meta.get_field("file").storage
         stored_renditions = set(walk(rendition_storage, RENDITIONS_FOLDER))
         from .storage import PRIVATE_PREFIX, routes_privately
 
-        if routes_privately(rendition_storage):  # renditions of unapproved files, in the private storage
+        if routes_privately(
+            rendition_storage
+        ):  # renditions of unapproved files, in the private storage
             stored_renditions |= set(walk(rendition_storage, PRIVATE_PREFIX + RENDITIONS_FOLDER))
         report.checked["rendition_files"] = len(stored_renditions)
         referenced_renditions = set(Rendition.objects.values_list("file", flat=True))
@@ -146,11 +165,15 @@ def _asset_problems(report: Report) -> list[Problem]:
     problems = []
     current = Q(versions__status=VersionStatus.CURRENT)
     has_versions = Exists(AssetVersion.objects.filter(asset=OuterRef("pk")))
-    assets = Asset.objects.annotate(current_count=Count("versions", filter=current), has_versions=has_versions)
+    assets = Asset.objects.annotate(
+        current_count=Count("versions", filter=current), has_versions=has_versions
+    )
     report.checked["assets"] = assets.count()
     # "Was approved": a version was made current (audit log), or the asset was published.
     # A superseded status alone proves nothing: a newer upload supersedes versions never approved.
-    without_current = dict(assets.filter(current_count=0, has_versions=True).values_list("pk", "live"))
+    without_current = dict(
+        assets.filter(current_count=0, has_versions=True).values_list("pk", "live")
+    )
     approved = {
         int(pk)
         for pk in BrandLogEntry.objects.filter(

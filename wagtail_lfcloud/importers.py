@@ -40,7 +40,9 @@ class ImportFailed(Exception):
 
     def __init__(self, errors: list[RowError]):
         self.errors = errors
-        super().__init__("; ".join(str(e) for e in errors[:5]) + (" ..." if len(errors) > 5 else ""))
+        super().__init__(
+            "; ".join(str(e) for e in errors[:5]) + (" ..." if len(errors) > 5 else "")
+        )
 
 
 @dataclass
@@ -56,14 +58,21 @@ def _read_text(source) -> str:
         return source
     data = source.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
-        raise ImportFailed([RowError(0, f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")])
+        raise ImportFailed(
+            [RowError(0, f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")]
+        )
     if isinstance(data, str):
         return data
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportFailed(
-            [RowError(0, f"The file is not UTF-8 text (byte {exc.start} cannot be read). Save it as CSV UTF-8.")]
+            [
+                RowError(
+                    0,
+                    f"The file is not UTF-8 text (byte {exc.start} cannot be read). Save it as CSV UTF-8.",
+                )
+            ]
         ) from None
 
 
@@ -88,9 +97,16 @@ def import_products(source, brand: Brand) -> ImportResult:
     unknown = [h for h in header if h and h not in COLUMNS]
     errors: list[RowError] = []
     if missing:
-        errors.append(RowError(1, f"Missing required column(s): {', '.join(missing)}. Expected: {', '.join(COLUMNS)}."))
+        errors.append(
+            RowError(
+                1,
+                f"Missing required column(s): {', '.join(missing)}. Expected: {', '.join(COLUMNS)}.",
+            )
+        )
     if unknown:
-        errors.append(RowError(1, f"Unknown column(s): {', '.join(unknown)}. Expected: {', '.join(COLUMNS)}."))
+        errors.append(
+            RowError(1, f"Unknown column(s): {', '.join(unknown)}. Expected: {', '.join(COLUMNS)}.")
+        )
     if errors:
         raise ImportFailed(errors)
 
@@ -101,7 +117,9 @@ def import_products(source, brand: Brand) -> ImportResult:
             if not any(v.strip() for v in values):
                 continue
             if len(values) != len(header):
-                errors.append(RowError(line, f"Expected {len(header)} values, found {len(values)}."))
+                errors.append(
+                    RowError(line, f"Expected {len(header)} values, found {len(values)}.")
+                )
                 continue
             rows.append((line, {h: v.strip() for h, v in zip(header, values, strict=True) if h}))
             if len(rows) > MAX_ROWS:
@@ -120,7 +138,9 @@ def import_products(source, brand: Brand) -> ImportResult:
         for line, row in rows:
             sku = row.get("sku", "")
             if sku.lower() in seen:
-                errors.append(RowError(line, f"SKU {sku} appears again (first on line {seen[sku.lower()]})."))
+                errors.append(
+                    RowError(line, f"SKU {sku} appears again (first on line {seen[sku.lower()]}).")
+                )
                 continue
             if sku:
                 seen[sku.lower()] = line
@@ -133,7 +153,11 @@ def import_products(source, brand: Brand) -> ImportResult:
             if row.get("catalog"):
                 catalog = catalogs.get(row["catalog"].lower())
                 if catalog is None:
-                    catalog = Catalog(brand=brand, name=row["catalog"][:255], slug=slugify(row["catalog"])[:80] or "catalog")
+                    catalog = Catalog(
+                        brand=brand,
+                        name=row["catalog"][:255],
+                        slug=slugify(row["catalog"])[:80] or "catalog",
+                    )
                     try:
                         catalog.full_clean(exclude=["brand"])
                         catalog.save()

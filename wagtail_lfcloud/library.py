@@ -34,7 +34,9 @@ def _stage_name(stage: str) -> str:
     return lfcloud_settings.STAGE_COLLECTION_NAMES.get(stage, stage.title())
 
 
-def _place(brand: Brand, parent: Collection, name: str, *, stage="", catalog=None, season=None) -> Collection:
+def _place(
+    brand: Brand, parent: Collection, name: str, *, stage="", catalog=None, season=None
+) -> Collection:
     place = (
         BrandCollection.objects.select_related("collection")
         .filter(brand=brand, stage=stage, catalog=catalog, season=season)
@@ -47,7 +49,9 @@ def _place(brand: Brand, parent: Collection, name: str, *, stage="", catalog=Non
             collection.save(update_fields=["name"])
         return collection
     collection = parent.add_child(instance=Collection(name=name))
-    BrandCollection.objects.create(brand=brand, stage=stage, catalog=catalog, season=season, collection=collection)
+    BrandCollection.objects.create(
+        brand=brand, stage=stage, catalog=catalog, season=season, collection=collection
+    )
     return collection
 
 
@@ -78,7 +82,9 @@ def collection_for(
     if catalog is not None:
         collection = _place(brand, collection, catalog.name, stage=stage, catalog=catalog)
     if season is not None:
-        collection = _place(brand, collection, season.code, stage=stage, catalog=catalog, season=season)
+        collection = _place(
+            brand, collection, season.code, stage=stage, catalog=catalog, season=season
+        )
     return collection
 
 

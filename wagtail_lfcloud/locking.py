@@ -50,7 +50,9 @@ def lock_asset(asset_id: int):
     from .models import Asset
 
     if not connections[DEFAULT_DB_ALIAS].in_atomic_block:
-        raise RuntimeError("lock_asset() needs a transaction (transaction.atomic or retry_on_conflict).")
+        raise RuntimeError(
+            "lock_asset() needs a transaction (transaction.atomic or retry_on_conflict)."
+        )
     return Asset.objects.select_for_update(of=("self",)).get(pk=asset_id)
 
 
@@ -58,7 +60,9 @@ def lock_assets(asset_ids: Iterable[int]) -> list:
     """Lock several asset rows, always in primary-key order (two callers never cross)."""
     from .models import Asset
 
-    return list(Asset.objects.select_for_update(of=("self",)).filter(pk__in=set(asset_ids)).order_by("pk"))
+    return list(
+        Asset.objects.select_for_update(of=("self",)).filter(pk__in=set(asset_ids)).order_by("pk")
+    )
 
 
 def is_retryable(error: BaseException) -> bool:
@@ -73,7 +77,9 @@ def is_retryable(error: BaseException) -> bool:
     return False
 
 
-def run_with_retry(func: Callable, *args, using: str = DEFAULT_DB_ALIAS, on_retry: Callable | None = None, **kwargs):
+def run_with_retry(
+    func: Callable, *args, using: str = DEFAULT_DB_ALIAS, on_retry: Callable | None = None, **kwargs
+):
     """Run ``func`` in a transaction; run it again when the database aborts it for a race."""
     if connections[using].in_atomic_block:
         # The caller owns the transaction; only it can run it again.
@@ -86,8 +92,13 @@ def run_with_retry(func: Callable, *args, using: str = DEFAULT_DB_ALIAS, on_retr
         except OperationalError as exc:
             if attempt == ATTEMPTS or not is_retryable(exc):
                 raise
-            logger.warning("Transaction of %s aborted by a race (%s); attempt %s of %s",
-                           getattr(func, "__qualname__", func), exc.__cause__ or exc, attempt + 1, ATTEMPTS)
+            logger.warning(
+                "Transaction of %s aborted by a race (%s); attempt %s of %s",
+                getattr(func, "__qualname__", func),
+                exc.__cause__ or exc,
+                attempt + 1,
+                ATTEMPTS,
+            )
             if on_retry is not None:
                 on_retry()
             time.sleep(random.uniform(0.01, 0.05) * attempt)

@@ -60,14 +60,20 @@ def check_safe(name: str) -> str:
         raise NamingError("name", "The file name is empty.")
     name = unicodedata.normalize("NFC", name)
     if "/" in name or "\\" in name:
-        raise NamingError("name", f"The file name {name!r} contains a path separator; give the bare file name.")
+        raise NamingError(
+            "name", f"The file name {name!r} contains a path separator; give the bare file name."
+        )
     if ".." in name or name.startswith("."):
         raise NamingError("name", f"The file name {name!r} contains '..' or starts with a dot.")
     if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in name):
-        raise NamingError("name", f"The file name {name!r} contains control or invisible characters.")
+        raise NamingError(
+            "name", f"The file name {name!r} contains control or invisible characters."
+        )
     limit = lfcloud_settings.MAX_FILENAME_LENGTH
     if len(name) > limit:
-        raise NamingError("name", f"The file name is {len(name)} characters long; the limit is {limit}.")
+        raise NamingError(
+            "name", f"The file name is {len(name)} characters long; the limit is {limit}."
+        )
     if name != name.strip():
         raise NamingError("name", f"The file name {name!r} starts or ends with white space.")
     return name
@@ -90,10 +96,15 @@ def validate_period(period: str | dt.date) -> str:
         return f"{period.year:04d}-{period.month:02d}"
     match = PERIOD_RE.fullmatch(period or "")
     if not match:
-        raise NamingError("period", f"The period {period!r} is not a year and month written YYYY-MM, e.g. 2025-10.")
+        raise NamingError(
+            "period",
+            f"The period {period!r} is not a year and month written YYYY-MM, e.g. 2025-10.",
+        )
     year, month = int(match[1]), int(match[2])
     if not 1 <= month <= 12:
-        raise NamingError("period", f"The period {period!r} has month {month:02d}; months run from 01 to 12.")
+        raise NamingError(
+            "period", f"The period {period!r} has month {month:02d}; months run from 01 to 12."
+        )
     if not 1900 <= year <= 2999:
         raise NamingError("period", f"The period {period!r} has an implausible year {year}.")
     return period
@@ -111,16 +122,24 @@ def validate_angle(angle: str) -> str:
 
 def validate_channel(channel: str) -> str:
     if not CHANNEL_RE.fullmatch(channel or ""):
-        raise NamingError("channel", f"The channel {channel!r} is not a channel key (lower-case letters, digits, _ and -).")
+        raise NamingError(
+            "channel",
+            f"The channel {channel!r} is not a channel key (lower-case letters, digits, _ and -).",
+        )
     return channel
 
 
 def validate_ext(ext: str, allowed: list[str] | None = None) -> str:
     if not EXT_RE.fullmatch(ext or ""):
-        raise NamingError("ext", f"The extension {ext!r} is missing or not made of letters and digits.")
+        raise NamingError(
+            "ext", f"The extension {ext!r} is missing or not made of letters and digits."
+        )
     ext = ext.lower()
     if allowed is not None and ext not in allowed:
-        raise NamingError("ext", f"The extension .{ext} is not accepted; use one of: {', '.join('.' + e for e in allowed)}.")
+        raise NamingError(
+            "ext",
+            f"The extension .{ext} is not accepted; use one of: {', '.join('.' + e for e in allowed)}.",
+        )
     return ext
 
 
@@ -146,12 +165,17 @@ def _parse_with(template: str, name: str, allowed_ext: list[str] | None) -> Pars
     match = re.fullmatch(pattern, name)
     if match is None:
         example = format_example(template)
-        raise NamingError("name", f"The file name {name!r} does not follow the pattern {template} (e.g. {example}).")
+        raise NamingError(
+            "name",
+            f"The file name {name!r} does not follow the pattern {template} (e.g. {example}).",
+        )
     parts = {}
     for progress, field in enumerate(names, start=1):
         value = match[field]
         try:
-            parts[field] = validate_ext(value, allowed_ext) if field == "ext" else VALIDATORS[field](value)
+            parts[field] = (
+                validate_ext(value, allowed_ext) if field == "ext" else VALIDATORS[field](value)
+            )
         except NamingError as exc:
             exc.progress = progress
             raise
@@ -159,10 +183,14 @@ def _parse_with(template: str, name: str, allowed_ext: list[str] | None) -> Pars
 
 
 def format_example(template: str) -> str:
-    return template.format(sku="SKU12345", period="2025-10", angle="front", channel="amazon_main", ext="jpg")
+    return template.format(
+        sku="SKU12345", period="2025-10", angle="front", channel="amazon_main", ext="jpg"
+    )
 
 
-def parse_name(name: str, *, template: str | None = None, allowed_extensions: list[str] | None = None) -> ParsedName:
+def parse_name(
+    name: str, *, template: str | None = None, allowed_extensions: list[str] | None = None
+) -> ParsedName:
     """Parse a master's file name into its parts.
 
     With no ``template``, the master template is tried and then the export template (studios
@@ -196,7 +224,11 @@ def format_name(
 ) -> str:
     """Build a file name from its parts (export template when a channel is given, else master)."""
     if template is None:
-        template = lfcloud_settings.EXPORT_NAME_TEMPLATE if channel else lfcloud_settings.MASTER_NAME_TEMPLATE
+        template = (
+            lfcloud_settings.EXPORT_NAME_TEMPLATE
+            if channel
+            else lfcloud_settings.MASTER_NAME_TEMPLATE
+        )
     values = {
         "sku": validate_sku(sku),
         "angle": validate_angle(angle),

@@ -223,6 +223,7 @@ def grid_fingerprint(order: Order, user=None) -> str:
     for the overdue flag), or the user's right to see thumbnails, or their signed URLs near their
     expiry. Five small queries whatever the order's size."""
     import time
+
     lines = list(
         order.lines.order_by("sort_order", "pk").values_list(
             "pk", "product_id", "angles", "channels", "product__updated_at"

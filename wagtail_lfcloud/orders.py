@@ -162,7 +162,9 @@ def create_deliverables(order: Order) -> list[Asset]:
         product_ids = {line.product_id for line in lines}
         existing = {
             (a.product_id, a.angle): a
-            for a in Asset.objects.select_for_update(of=("self",)).filter(product_id__in=product_ids).order_by("pk")
+            for a in Asset.objects.select_for_update(of=("self",))
+            .filter(product_id__in=product_ids)
+            .order_by("pk")
         }
         result = []
         for line in lines:

@@ -135,7 +135,10 @@ def refused_host_name(host: str) -> bool:
     allowed = {h.lower().rstrip(".") for h in lfcloud_settings.WEBHOOK_ALLOWED_HOSTS or []}
     if host in allowed:
         return False
-    return any(host == name or (name.startswith(".") and host.endswith(name)) for name in REFUSED_HOST_NAMES)
+    return any(
+        host == name or (name.startswith(".") and host.endswith(name))
+        for name in REFUSED_HOST_NAMES
+    )
 
 
 def _host_and_port(url: str) -> tuple[str, int]:
@@ -158,7 +161,9 @@ def resolve(host: str, port: int) -> IPAddress:
     internal one, or if it does not resolve.
     """
     if refused_host_name(host):
-        raise RefusedURL(f"{host} is an internal host name. Webhooks are only sent to public addresses.")
+        raise RefusedURL(
+            f"{host} is an internal host name. Webhooks are only sent to public addresses."
+        )
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError, OSError) as exc:
@@ -191,7 +196,9 @@ class PinnedAddressAdapter(IPFilterAdapter):
     """
 
     def build_connection_pool_key_attributes(self, request, verify, cert=None):
-        host_params, pool_kwargs = HTTPAdapter.build_connection_pool_key_attributes(self, request, verify, cert)
+        host_params, pool_kwargs = HTTPAdapter.build_connection_pool_key_attributes(
+            self, request, verify, cert
+        )
         request.headers = CaseInsensitiveDict(request.headers or {})
         hostname = host_params["host"]
         port = host_params["port"]
@@ -226,14 +233,29 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Outc
         host, port = _host_and_port(url)
     except RefusedURL as exc:
         return Outcome(False, None, f"Not sent: {exc}", refused=True)
-    session = HTTPSession(Config(ip_filter_enable=False, ip_filter_allow_loopback_ips=False, never_redirect=True,
-                                 default_timeout=(timeout, timeout)))
+    session = HTTPSession(
+        Config(
+            ip_filter_enable=False,
+            ip_filter_allow_loopback_ips=False,
+            never_redirect=True,
+            default_timeout=(timeout, timeout),
+        )
+    )
     session.trust_env = False  # no proxy from the environment: it would connect instead of us
     session.mount("http://", PinnedAddressAdapter(is_https_proto=False))
     session.mount("https://", PinnedAddressAdapter(is_https_proto=True))
     try:
-        with session, session.post(url, data=body, headers=headers, timeout=(timeout, timeout),
-                                   allow_redirects=False, stream=True) as response:
+        with (
+            session,
+            session.post(
+                url,
+                data=body,
+                headers=headers,
+                timeout=(timeout, timeout),
+                allow_redirects=False,
+                stream=True,
+            ) as response,
+        ):
             status = response.status_code
     except UnresolvedHost as exc:
         return Outcome(False, None, str(exc))
@@ -250,5 +272,7 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Outc
     if 200 <= status < 300:
         return Outcome(True, status, "")
     if 300 <= status < 400:
-        return Outcome(False, status, f"HTTP {status}: redirects are not followed; give the final URL.")
+        return Outcome(
+            False, status, f"HTTP {status}: redirects are not followed; give the final URL."
+        )
     return Outcome(False, status, f"HTTP {status}")

@@ -49,7 +49,9 @@ def rejected_versions(older_than: timedelta):
     )
 
 
-def purge_rejected_versions(older_than: timedelta, *, dry_run: bool = False, user=None) -> PurgeResult:
+def purge_rejected_versions(
+    older_than: timedelta, *, dry_run: bool = False, user=None
+) -> PurgeResult:
     """Delete rejected versions older than ``older_than``, with their comments, channel renditions,
     image row and file (the image only if no other version uses it).
 
@@ -133,7 +135,9 @@ def _orphan_places() -> list[tuple[Storage, str, type]]:
     return places
 
 
-def orphan_files(storage: Storage, min_age: timedelta, folder: str = ORIGINALS_FOLDER, model=None) -> list[str]:
+def orphan_files(
+    storage: Storage, min_age: timedelta, folder: str = ORIGINALS_FOLDER, model=None
+) -> list[str]:
     """Files under ``folder`` that no row of ``model`` (the image model by default) references and
     that are older than ``min_age``.
 
@@ -173,5 +177,7 @@ def purge_orphan_files(min_age: timedelta, *, dry_run: bool = False, user=None) 
             logger.info("Purged orphan file %s", name)
     if result.files and not dry_run:
         # Orphans belong to no asset; the entry goes on the root collection, visible in the site history.
-        log(Collection.get_first_root_node(), PURGED, user=user, data={"orphan_files": result.files})
+        log(
+            Collection.get_first_root_node(), PURGED, user=user, data={"orphan_files": result.files}
+        )
     return result

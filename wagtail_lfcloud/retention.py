@@ -20,7 +20,11 @@ from wagtail.images.forms import BaseImageForm
 def _versions_using(image_pk):
     from .models import AssetVersion
 
-    return AssetVersion.objects.filter(image_id=image_pk).select_related("asset__product").order_by("number")
+    return (
+        AssetVersion.objects.filter(image_id=image_pk)
+        .select_related("asset__product")
+        .order_by("number")
+    )
 
 
 def refuse_file_change(sender, instance, raw: bool = False, update_fields=None, **kwargs) -> None:
@@ -33,8 +37,11 @@ def refuse_file_change(sender, instance, raw: bool = False, update_fields=None, 
     version = _versions_using(instance.pk).first()
     if version is not None:
         raise ValidationError(
-            _("The file of %(image)s is version %(n)s of %(asset)s and cannot be replaced; upload a new "
-              "version of the asset instead.") % {"image": instance, "n": version.number, "asset": version.asset},
+            _(
+                "The file of %(image)s is version %(n)s of %(asset)s and cannot be replaced; upload a new "
+                "version of the asset instead."
+            )
+            % {"image": instance, "n": version.number, "asset": version.asset},
             code="version_file",
         )
 

@@ -35,9 +35,15 @@ def connect() -> None:
     from .models import Brand, Catalog, Season
 
     # Emails about uploads, changes requested and approvals, and the order grid's thumbnails.
-    signals.version_uploaded.connect(notifications.on_version_uploaded, dispatch_uid="lfcloud_notify_upload")
-    signals.changes_requested.connect(notifications.on_changes_requested, dispatch_uid="lfcloud_notify_changes")
-    signals.asset_approved.connect(notifications.on_asset_approved, dispatch_uid="lfcloud_notify_approved")
+    signals.version_uploaded.connect(
+        notifications.on_version_uploaded, dispatch_uid="lfcloud_notify_upload"
+    )
+    signals.changes_requested.connect(
+        notifications.on_changes_requested, dispatch_uid="lfcloud_notify_changes"
+    )
+    signals.asset_approved.connect(
+        notifications.on_asset_approved, dispatch_uid="lfcloud_notify_approved"
+    )
     # Wagtail's own workflow emails: unchanged for pages, scoped to the asset's brand for assets.
     from .notifications import workflow as workflow_emails
 
@@ -52,9 +58,13 @@ def connect() -> None:
 
     # Role changes made outside the Roles screen (Wagtail's user and group editors) are logged too.
     m2m_changed.connect(
-        on_groups_changed, sender=get_user_model().groups.through, dispatch_uid="lfcloud_role_membership"
+        on_groups_changed,
+        sender=get_user_model().groups.through,
+        dispatch_uid="lfcloud_role_membership",
     )
-    post_save.connect(_catalog_or_season_saved, sender=Catalog, dispatch_uid="lfcloud_catalog_rename")
+    post_save.connect(
+        _catalog_or_season_saved, sender=Catalog, dispatch_uid="lfcloud_catalog_rename"
+    )
     post_save.connect(_catalog_or_season_saved, sender=Season, dispatch_uid="lfcloud_season_rename")
     # Assets: what workflow approval / rejection does to versions; the default workflow.
     from django.db.models.signals import post_migrate
@@ -63,9 +73,15 @@ def connect() -> None:
     from . import workflows
     from .models import BrandRole
 
-    workflow_approved.connect(workflows.on_workflow_approved, dispatch_uid="lfcloud_workflow_approved")
-    workflow_rejected.connect(workflows.on_workflow_rejected, dispatch_uid="lfcloud_workflow_rejected")
-    post_save.connect(workflows.on_brand_role_saved, sender=BrandRole, dispatch_uid="lfcloud_approver_group")
+    workflow_approved.connect(
+        workflows.on_workflow_approved, dispatch_uid="lfcloud_workflow_approved"
+    )
+    workflow_rejected.connect(
+        workflows.on_workflow_rejected, dispatch_uid="lfcloud_workflow_rejected"
+    )
+    post_save.connect(
+        workflows.on_brand_role_saved, sender=BrandRole, dispatch_uid="lfcloud_approver_group"
+    )
     post_migrate.connect(workflows.on_post_migrate, dispatch_uid="lfcloud_default_workflow")
     # Index versions' references to their images, so Wagtail's image delete views see them and
     # refuse to delete an image a version still uses ("... prevent it from being deleted").
@@ -80,7 +96,9 @@ def connect() -> None:
 
     from .retention import refuse_file_change
 
-    pre_save.connect(refuse_file_change, sender=get_image_model(), dispatch_uid="lfcloud_keep_version_files")
+    pre_save.connect(
+        refuse_file_change, sender=get_image_model(), dispatch_uid="lfcloud_keep_version_files"
+    )
 
     # Signed webhooks for asset.approved, rendition.ready and order.status_changed.
     from . import background, webhooks

@@ -66,7 +66,10 @@ _WORK_SIZE = 256
 _DCT_SIZE = 32
 _LOW = 8  # 8x8 low frequencies = 64 bits
 #: cos(pi * (2n + 1) * k / 2N) for the 8 lowest frequencies k of a 32-point DCT-II.
-_COS = [[math.cos(math.pi * (2 * n + 1) * k / (2 * _DCT_SIZE)) for n in range(_DCT_SIZE)] for k in range(_LOW)]
+_COS = [
+    [math.cos(math.pi * (2 * n + 1) * k / (2 * _DCT_SIZE)) for n in range(_DCT_SIZE)]
+    for k in range(_LOW)
+]
 
 
 class PerceptualHashError(ValueError):
@@ -120,8 +123,10 @@ def perceptual_hash(file) -> str:
     except (OSError, SyntaxError, ValueError, PILImage.DecompressionBombError) as exc:
         raise PerceptualHashError(f"Cannot decode the image: {exc}") from exc
     small = grey.convert("F").resize((_DCT_SIZE, _DCT_SIZE), PILImage.Resampling.BOX)
-    pixels = array("f", small.tobytes())  # mode F: native 32-bit floats (no getdata(): gone in Pillow 14)
-    rows = [pixels[y * _DCT_SIZE:(y + 1) * _DCT_SIZE] for y in range(_DCT_SIZE)]
+    pixels = array(
+        "f", small.tobytes()
+    )  # mode F: native 32-bit floats (no getdata(): gone in Pillow 14)
+    rows = [pixels[y * _DCT_SIZE : (y + 1) * _DCT_SIZE] for y in range(_DCT_SIZE)]
     # Separable DCT-II, only the low frequencies: along each row, then down each column.
     along = [[sum(p * c for p, c in zip(row, cos, strict=True)) for cos in _COS] for row in rows]
     coefficients = [
@@ -174,7 +179,9 @@ class LookAlike:
 
 
 def similar_versions(
-    version: AssetVersion, max_distance: int = DEFAULT_MAX_DISTANCE, limit: int | None = DEFAULT_LIMIT
+    version: AssetVersion,
+    max_distance: int = DEFAULT_MAX_DISTANCE,
+    limit: int | None = DEFAULT_LIMIT,
 ) -> list[LookAlike]:
     """The other versions of ``version``'s brand whose picture looks the same, closest first.
 

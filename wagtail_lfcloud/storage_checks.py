@@ -81,14 +81,17 @@ def check_storage(app_configs=None, **kwargs) -> list:
         return [
             Error(
                 f"WAGTAILIMAGES_RENDITION_STORAGE cannot be resolved ({exc}).",
-                hint="Give a STORAGES alias (e.g. 'renditions') or a dotted path to a Storage class. " + DOCS,
+                hint="Give a STORAGES alias (e.g. 'renditions') or a dotted path to a Storage class. "
+                + DOCS,
                 id="wagtail_lfcloud.E020",
             )
         ]
 
     if _is_s3(originals):
         messages += _original_messages(originals)
-        if _is_s3(renditions) and (renditions_alias == "default" or _same_location(originals, renditions)):
+        if _is_s3(renditions) and (
+            renditions_alias == "default" or _same_location(originals, renditions)
+        ):
             if renditions.querystring_auth:
                 messages.append(
                     Warning(
@@ -108,7 +111,8 @@ def check_storage(app_configs=None, **kwargs) -> list:
                     f"TASKS uses {tasks_backend.rsplit('.', 1)[-1]} while files live on S3.",
                     hint=(
                         "Rendition sets and bundles would run inside web requests (or never). Use a queue "
-                        "backend such as django_tasks_db.DatabaseBackend and run `manage.py db_worker`. " + DOCS
+                        "backend such as django_tasks_db.DatabaseBackend and run `manage.py db_worker`. "
+                        + DOCS
                     ),
                     id="wagtail_lfcloud.W028",
                 )
@@ -131,7 +135,8 @@ def check_storage(app_configs=None, **kwargs) -> list:
                     "Renditions live on S3 but there is no 'renditions' cache.",
                     hint=(
                         "Wagtail looks renditions up in the 'renditions' cache before the database; without it "
-                        "every image tag costs a query. Add CACHES['renditions'] (e.g. Redis). " + DOCS
+                        "every image tag costs a query. Add CACHES['renditions'] (e.g. Redis). "
+                        + DOCS
                     ),
                     id="wagtail_lfcloud.W027",
                 )
@@ -174,7 +179,8 @@ def _original_messages(storage) -> list:
         messages.append(
             Warning(
                 f"Originals are uploaded with the public ACL {storage.default_acl!r}.",
-                hint="Set OPTIONS['default_acl'] = 'private' (or None with a private bucket policy). " + DOCS,
+                hint="Set OPTIONS['default_acl'] = 'private' (or None with a private bucket policy). "
+                + DOCS,
                 id="wagtail_lfcloud.W022",
             )
         )
@@ -218,7 +224,8 @@ def check_image_form(app_configs=None, **kwargs) -> list:
             "old file is then deleted. (The package refuses such a save, but with a server error.)",
             hint=(
                 'Set WAGTAILIMAGES_IMAGE_FORM_BASE = "wagtail_lfcloud.retention.LFCloudImageForm", or mix '
-                "wagtail_lfcloud.retention.VersionedFileFormMixin into your own image form base. " + DOCS
+                "wagtail_lfcloud.retention.VersionedFileFormMixin into your own image form base. "
+                + DOCS
             ),
             id="wagtail_lfcloud.W029",
         )

@@ -81,22 +81,29 @@ def generate_version_previews(version_id: int) -> list[str]:
     from .channels.pipeline import generate_renditions
 
     # Both previews from one reduced decode (see make_preview).
-    previews = sorted(r.file.name for r in generate_renditions(version.image, PREVIEW_SPECS).values())
+    previews = sorted(
+        r.file.name for r in generate_renditions(version.image, PREVIEW_SPECS).values()
+    )
     if not version.perceptual_hash:
         from .similarity import hash_version
 
         try:
             hash_version(version)
-        except Exception:  # any storage or decoding failure: the previews above are what matters here
+        except (
+            Exception
+        ):  # any storage or decoding failure: the previews above are what matters here
             logger.exception(
                 "No perceptual hash for version %s (look-alikes of it will not be flagged); "
-                "manage.py lfcloud_hash_versions tries again.", version_id,
+                "manage.py lfcloud_hash_versions tries again.",
+                version_id,
             )
     return previews
 
 
 @task()
-def build_channel_renditions_task(version_id: int, channel_keys: list[str], attempt: int = 1) -> list[int]:
+def build_channel_renditions_task(
+    version_id: int, channel_keys: list[str], attempt: int = 1
+) -> list[int]:
     """Build the channel set of an approved version; returns the ``ChannelRendition`` pks.
 
     If the file storage fails, the set is tried again later (``attempt`` counts the runs), up to
@@ -104,7 +111,9 @@ def build_channel_renditions_task(version_id: int, channel_keys: list[str], atte
     """
     from .models import AssetVersion, VersionStatus
 
-    version = AssetVersion.objects.select_related("image", "asset__product").filter(pk=version_id).first()
+    version = (
+        AssetVersion.objects.select_related("image", "asset__product").filter(pk=version_id).first()
+    )
     if version is None or version.status != VersionStatus.CURRENT:
         # Superseded before the task ran: its channel set is not wanted any more.
         return []
@@ -125,7 +134,9 @@ def build_channel_renditions_task(version_id: int, channel_keys: list[str], atte
     return [row.pk for row in rows]
 
 
-def retry_channel_set_later(version_id: int, channel_keys: list[str], attempt: int, error: Exception) -> bool:
+def retry_channel_set_later(
+    version_id: int, channel_keys: list[str], attempt: int, error: Exception
+) -> bool:
     """Queue run ``attempt + 1`` of a channel set after a storage failure; False if there is none.
 
     Waits ``WAGTAIL_LFCLOUD_RENDITION_RETRY_SECONDS`` x 2^(attempt-1). The set's rows go back to
@@ -138,7 +149,9 @@ def retry_channel_set_later(version_id: int, channel_keys: list[str], attempt: i
 
     last = int(lfcloud_settings.RENDITION_MAX_ATTEMPTS)
     if attempt >= last or not build_channel_renditions_task.get_backend().supports_defer:
-        logger.error("Channel set of version %s failed (run %s of %s): %s", version_id, attempt, last, error)
+        logger.error(
+            "Channel set of version %s failed (run %s of %s): %s", version_id, attempt, last, error
+        )
         return False
     wait = float(lfcloud_settings.RENDITION_RETRY_SECONDS) * 2 ** (attempt - 1)
     when = timezone.now() + dt.timedelta(seconds=wait)
@@ -149,10 +162,16 @@ def retry_channel_set_later(version_id: int, channel_keys: list[str], attempt: i
     )
     logger.warning(
         "Channel set of version %s failed (run %s of %s), trying again at %s: %s",
-        version_id, attempt, last, when.isoformat(), error,
+        version_id,
+        attempt,
+        last,
+        when.isoformat(),
+        error,
     )
     keys = list(channel_keys)
     transaction.on_commit(
-        lambda: build_channel_renditions_task.using(run_after=when).enqueue(version_id, keys, attempt + 1)
+        lambda: build_channel_renditions_task.using(run_after=when).enqueue(
+            version_id, keys, attempt + 1
+        )
     )
     return True

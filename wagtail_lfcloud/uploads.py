@@ -84,8 +84,9 @@ def _sha1(file) -> str:
 
 def _corrupt(name: str, exc: Exception) -> UploadRefused:
     return UploadRefused(
-        "corrupt", _("%(name)s could not be read as an image: it looks damaged or incomplete (%(error)s).")
-        % {"name": name, "error": exc}
+        "corrupt",
+        _("%(name)s could not be read as an image: it looks damaged or incomplete (%(error)s).")
+        % {"name": name, "error": exc},
     )
 
 
@@ -125,8 +126,15 @@ def _check_decodes(file, name: str, structure) -> None:
             # JPEGs decode at 1/8 scale: enough to reach the end of the data, far less memory.
             image.draft("RGB", (max(1, image.width // 8), max(1, image.height // 8)))
             image.load()
-    except (OSError, SyntaxError, ValueError, EOFError, zlib.error, struct.error,
-            PILImage.DecompressionBombError) as exc:
+    except (
+        OSError,
+        SyntaxError,
+        ValueError,
+        EOFError,
+        zlib.error,
+        struct.error,
+        PILImage.DecompressionBombError,
+    ) as exc:
         raise _corrupt(name, exc) from exc
     finally:
         file.seek(0)
@@ -141,11 +149,21 @@ def _check_decoded_size(file, name: str) -> None:
             check_decoded_size(image, data, name)
     except ImageTooLargeError as exc:
         raise UploadRefused(
-            "too_large", _("%(name)s is too large to process: %(reason)s. Upload a smaller export (fewer "
-                           "pixels, 8 bits per channel or a single frame).")
-            % {"name": name, "reason": str(exc).removeprefix(f"{name}: ")}
+            "too_large",
+            _(
+                "%(name)s is too large to process: %(reason)s. Upload a smaller export (fewer "
+                "pixels, 8 bits per channel or a single frame)."
+            )
+            % {"name": name, "reason": str(exc).removeprefix(f"{name}: ")},
         ) from exc
-    except (OSError, SyntaxError, ValueError, EOFError, struct.error, PILImage.DecompressionBombError) as exc:
+    except (
+        OSError,
+        SyntaxError,
+        ValueError,
+        EOFError,
+        struct.error,
+        PILImage.DecompressionBombError,
+    ) as exc:
         raise _corrupt(name, exc) from exc
     finally:
         file.seek(0)
@@ -181,7 +199,10 @@ class MasterImageField(WagtailImageField):
             pil_max = PILImage.MAX_IMAGE_PIXELS * 2
             raise ValidationError(
                 self.error_messages["file_too_many_pixels"]
-                % {"num_pixels": _("unknown number"), "max_pixels_count": min(self.max_image_pixels or pil_max, pil_max)},
+                % {
+                    "num_pixels": _("unknown number"),
+                    "max_pixels_count": min(self.max_image_pixels or pil_max, pil_max),
+                },
                 code="file_too_many_pixels",
             ) from None
         finally:
@@ -189,15 +210,22 @@ class MasterImageField(WagtailImageField):
         if self.max_image_pixels is not None and width * height * frames > self.max_image_pixels:
             raise ValidationError(
                 self.error_messages["file_too_many_pixels"]
-                % {"num_pixels": width * height * frames, "max_pixels_count": self.max_image_pixels},
+                % {
+                    "num_pixels": width * height * frames,
+                    "max_pixels_count": self.max_image_pixels,
+                },
                 code="file_too_many_pixels",
             )
 
     def check_image_file_format(self, f):
         extension = os.path.splitext(f.name)[1].lower()[1:]
         if extension not in self.allowed_image_extensions:
-            raise ValidationError(self.error_messages["invalid_image_extension"], code="invalid_image_extension")
-        expected = next((fmt for fmt, names in FORMAT_EXTENSIONS.items() if extension in names), extension)
+            raise ValidationError(
+                self.error_messages["invalid_image_extension"], code="invalid_image_extension"
+            )
+        expected = next(
+            (fmt for fmt, names in FORMAT_EXTENSIONS.items() if extension in names), extension
+        )
         if f.image.format_name != expected:
             raise ValidationError(
                 self.error_messages["invalid_image_known_format"]
@@ -211,8 +239,9 @@ def _validate_image(file, name: str) -> None:
     limit = _max_upload_size()
     if limit is not None and size is not None and size > limit:
         raise UploadRefused(
-            "too_large", _("%(name)s is %(size)s; the largest file accepted is %(limit)s.")
-            % {"name": name, "size": filesizeformat(size), "limit": filesizeformat(limit)}
+            "too_large",
+            _("%(name)s is %(size)s; the largest file accepted is %(limit)s.")
+            % {"name": name, "size": filesizeformat(size), "limit": filesizeformat(limit)},
         )
     file.name = name
     try:
@@ -222,8 +251,11 @@ def _validate_image(file, name: str) -> None:
         reason = " ".join(exc.messages)
         if code == "file_too_large":
             raise UploadRefused("too_large", f"{name}: {reason}") from exc
-        raise UploadRefused("not_image", _("%(name)s is not an image we can accept: %(reason)s")
-                            % {"name": name, "reason": reason}) from exc
+        raise UploadRefused(
+            "not_image",
+            _("%(name)s is not an image we can accept: %(reason)s")
+            % {"name": name, "reason": reason},
+        ) from exc
     except (OSError, struct.error, ValueError) as exc:
         # Wagtail's field lets decoding errors of damaged files escape (e.g. a truncated PNG
         # raises OSError while it reads the size); they mean the same as a failed decode below.
@@ -249,24 +281,39 @@ def resolve_asset(name: str, brand: Brand) -> tuple[Asset, str]:
     if product is None:
         # Same words whether or not another brand has this SKU: nothing about other brands leaks.
         raise UploadRefused(
-            "sku", _("%(brand)s has no product with SKU %(sku)s. Check the SKU in the file name, or upload it "
-                     "under the brand it belongs to.") % {"brand": brand.name, "sku": parsed.sku}
+            "sku",
+            _(
+                "%(brand)s has no product with SKU %(sku)s. Check the SKU in the file name, or upload it "
+                "under the brand it belongs to."
+            )
+            % {"brand": brand.name, "sku": parsed.sku},
         )
     asset = Asset.objects.filter(product=product, angle=parsed.angle).first()
     if asset is None:
-        ordered = list(Asset.objects.filter(product=product).order_by("angle").values_list("angle", flat=True))
+        ordered = list(
+            Asset.objects.filter(product=product).order_by("angle").values_list("angle", flat=True)
+        )
         raise UploadRefused(
             "not_ordered",
             _("The angle %(angle)s was not ordered for %(sku)s (ordered: %(ordered)s).")
-            % {"angle": parsed.angle, "sku": product.sku, "ordered": ", ".join(ordered) or _("nothing yet")},
+            % {
+                "angle": parsed.angle,
+                "sku": product.sku,
+                "ordered": ", ".join(ordered) or _("nothing yet"),
+            },
         )
     return asset, parsed.period
 
 
 def _duplicate_message(duplicate: AssetVersion, name: str) -> str:
-    return _("%(name)s is identical to version %(number)s of %(asset)s (uploaded as %(original)s); "
-             "nothing was uploaded.") % {
-        "name": name, "number": duplicate.number, "asset": duplicate.asset, "original": duplicate.original_filename,
+    return _(
+        "%(name)s is identical to version %(number)s of %(asset)s (uploaded as %(original)s); "
+        "nothing was uploaded."
+    ) % {
+        "name": name,
+        "number": duplicate.number,
+        "asset": duplicate.asset,
+        "original": duplicate.original_filename,
     }
 
 
@@ -289,11 +336,16 @@ def upload_version(file, *, brand: Brand, user, filename: str | None = None) -> 
     """
     raw_name = filename or getattr(file, "name", "") or ""
     if ".." in raw_name.replace("\\", "/").split("/"):
-        raise UploadRefused("name", _("The file name %(name)s points outside its folder ('..'); give the bare "
-                                      "file name.") % {"name": repr(raw_name)})
+        raise UploadRefused(
+            "name",
+            _("The file name %(name)s points outside its folder ('..'); give the bare file name.")
+            % {"name": repr(raw_name)},
+        )
     name = os.path.basename(raw_name)
     if not has_capability(user, brand, "upload"):
-        raise UploadRefused("permission", _("You may not upload files for %(brand)s.") % {"brand": brand.name})
+        raise UploadRefused(
+            "permission", _("You may not upload files for %(brand)s.") % {"brand": brand.name}
+        )
     asset, period = resolve_asset(name, brand)
     _validate_image(file, name)
     file_hash = _sha1(file)
@@ -321,12 +373,17 @@ def upload_version(file, *, brand: Brand, user, filename: str | None = None) -> 
             try:
                 # An unguessable stored name: the original and every rendition named after it (DESIGN 11).
                 image.file.save(unguessable(name), file, save=False)
-            except Exception as exc:  # any storage backend's failure (S3 down, bucket gone, disk full)
+            except (
+                Exception
+            ) as exc:  # any storage backend's failure (S3 down, bucket gone, disk full)
                 logger.exception("Storing %s failed", name)
                 raise UploadRefused(
                     "storage",
-                    _("%(name)s could not be stored: the file storage did not accept it (%(error)s). "
-                      "Nothing was uploaded; please try again in a moment.") % {"name": name, "error": exc},
+                    _(
+                        "%(name)s could not be stored: the file storage did not accept it (%(error)s). "
+                        "Nothing was uploaded; please try again in a moment."
+                    )
+                    % {"name": name, "error": exc},
                 ) from exc
             stored.append(image.file.name)
             image._set_image_file_metadata()
@@ -348,13 +405,21 @@ def upload_version(file, *, brand: Brand, user, filename: str | None = None) -> 
             locked.submitted_version = version
             locked.save(update_fields=["submitted_version", "updated_at"])
             locked.save_revision(user=user, log_action=True, clean=False)
-            log(locked, "wagtail_lfcloud.version_uploaded", user=user,
-                data={"version": number, "version_id": version.pk, "file": name})
+            log(
+                locked,
+                "wagtail_lfcloud.version_uploaded",
+                user=user,
+                data={"version": number, "version_id": version.pk, "file": name},
+            )
             workflow = locked.get_workflow()
             if workflow is not None:
                 workflow.start(locked, user)
             else:
-                logger.warning("No workflow is assigned to assets; %s v%s waits without review.", locked, number)
+                logger.warning(
+                    "No workflow is assigned to assets; %s v%s waits without review.",
+                    locked,
+                    number,
+                )
 
             version.refresh_from_db()
             version_id = version.pk
@@ -370,20 +435,29 @@ def upload_version(file, *, brand: Brand, user, filename: str | None = None) -> 
             raise
 
     asset, version = run_with_retry(store_and_submit)
-    return UploadResult(version=version, asset=asset, status=version.status, message=_result_message(version))
+    return UploadResult(
+        version=version, asset=asset, status=version.status, message=_result_message(version)
+    )
 
 
 def _result_message(version: AssetVersion) -> str:
     if version.status == VersionStatus.CHANGES_REQUESTED:
         from wagtail.models import TaskState
 
-        state = TaskState.objects.for_instance(version.asset).filter(status=TaskState.STATUS_REJECTED).order_by(
-            "-finished_at", "-pk"
-        ).first()
+        state = (
+            TaskState.objects.for_instance(version.asset)
+            .filter(status=TaskState.STATUS_REJECTED)
+            .order_by("-finished_at", "-pk")
+            .first()
+        )
         reasons = state.comment if state else ""
-        return _("Uploaded as version %(n)s, but the channel compliance check requested changes: %(reasons)s") % {
-            "n": version.number, "reasons": reasons}
-    return _("Uploaded as version %(n)s of %(asset)s and sent for review.") % {"n": version.number, "asset": version.asset}
+        return _(
+            "Uploaded as version %(n)s, but the channel compliance check requested changes: %(reasons)s"
+        ) % {"n": version.number, "reasons": reasons}
+    return _("Uploaded as version %(n)s of %(asset)s and sent for review.") % {
+        "n": version.number,
+        "asset": version.asset,
+    }
 
 
 def _after_upload(version_id: int, user) -> None:

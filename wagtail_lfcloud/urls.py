@@ -11,7 +11,6 @@ from .views import files
 app_name = "wagtail_lfcloud"
 
 
-
 urlpatterns: list = [
     # The headless API (namespace wagtail_lfcloud_api); see wagtail_lfcloud.api to mount it elsewhere.
     path("api/", api.urls),

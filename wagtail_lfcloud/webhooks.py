@@ -87,7 +87,9 @@ def verify_signature(secret: str, headers: Mapping[str, str], body: bytes) -> bo
     """
     try:
         found = {str(k).lower(): v for k, v in headers.items()}
-        msg_id, timestamp, signature = (found.get(h) for h in (ID_HEADER, TIMESTAMP_HEADER, SIGNATURE_HEADER))
+        msg_id, timestamp, signature = (
+            found.get(h) for h in (ID_HEADER, TIMESTAMP_HEADER, SIGNATURE_HEADER)
+        )
         if not all(isinstance(v, str) and v for v in (secret, msg_id, timestamp, signature)):
             return False
         if len(msg_id) > 256 or len(signature) > 4096 or not body_like(body):
@@ -193,7 +195,9 @@ def attempt(delivery: WebhookDelivery) -> bool:
     }
     started = time.monotonic()
     delivery.last_attempt_at = timezone.now()
-    outcome = outbound.post(endpoint.url, body, headers, timeout=float(lfcloud_settings.WEBHOOK_TIMEOUT))
+    outcome = outbound.post(
+        endpoint.url, body, headers, timeout=float(lfcloud_settings.WEBHOOK_TIMEOUT)
+    )
     delivery.duration_ms = round((time.monotonic() - started) * 1000)
     delivery.attempts += 1
     delivery.response_status = outcome.status
@@ -211,8 +215,14 @@ def attempt(delivery: WebhookDelivery) -> bool:
         delivery.next_attempt_at = timezone.now() + dt.timedelta(seconds=backoff(delivery.attempts))
     delivery.save(
         update_fields=[
-            "attempts", "response_status", "last_error", "status", "delivered_at", "next_attempt_at",
-            "last_attempt_at", "duration_ms",
+            "attempts",
+            "response_status",
+            "last_error",
+            "status",
+            "delivered_at",
+            "next_attempt_at",
+            "last_attempt_at",
+            "duration_ms",
         ]
     )
     return outcome.ok
@@ -290,9 +300,16 @@ def on_asset_approved(sender, asset, version, previous=None, user=None, **kwargs
     def data():
         product = asset.product
         return {
-            "asset": {"id": asset.pk, "sku": product.sku, "angle": asset.angle, "product_id": product.pk},
+            "asset": {
+                "id": asset.pk,
+                "sku": product.sku,
+                "angle": asset.angle,
+                "product_id": product.pk,
+            },
             "version": {"id": version.pk, "number": version.number},
-            "previous_version": {"id": previous.pk, "number": previous.number} if previous else None,
+            "previous_version": {"id": previous.pk, "number": previous.number}
+            if previous
+            else None,
             "approved_by": getattr(user, "get_username", lambda: None)() if user else None,
             "stable_urls": {
                 channel: stable_url(asset.brand.slug, product.sku, asset.angle, channel)
@@ -335,7 +352,9 @@ def on_order_status_changed(sender, order, old_status, new_status, user=None, **
             "order": {"id": order.pk, "number": order.number, "title": order.title},
             "old_status": old_status,
             "new_status": new_status,
-            "changed_by": user.get_username() if user is not None and user.is_authenticated else None,
+            "changed_by": user.get_username()
+            if user is not None and user.is_authenticated
+            else None,
         }
 
     safely_dispatch(order.brand_id, "order.status_changed", data)

@@ -118,7 +118,9 @@ def version_for_task_state(task_state: TaskState) -> AssetVersion | None:
     return AssetVersion.objects.select_related("image", "asset").filter(pk=version_id).first()
 
 
-def compliance_problems(version: AssetVersion, channels: list[str], *, strict: bool = False) -> list[str]:
+def compliance_problems(
+    version: AssetVersion, channels: list[str], *, strict: bool = False
+) -> list[str]:
     """What is wrong with ``version``'s file for ``channels`` (empty when it passes)."""
     from .channels.compliance import check_source
     from .channels.errors import UnknownChannelError
@@ -139,7 +141,9 @@ def run_compliance_check(task: ComplianceTask, task_state: TaskState) -> None:
     """Finish ``task_state`` at once: approve when the file meets every channel's source rules."""
     version = version_for_task_state(task_state)
     if version is None:
-        task_state.reject(user=None, update=False, comment=_("No uploaded version was submitted for review."))
+        task_state.reject(
+            user=None, update=False, comment=_("No uploaded version was submitted for review.")
+        )
         return
     channels = list(version.asset.channels or [])
     problems = compliance_problems(version, channels, strict=task.strict)
@@ -147,7 +151,9 @@ def run_compliance_check(task: ComplianceTask, task_state: TaskState) -> None:
         task_state.reject(user=None, update=False, comment="\n".join(problems))
     elif channels:
         task_state.approve(
-            user=None, update=False, comment=_("Meets the rules of: %(channels)s.") % {"channels": ", ".join(channels)}
+            user=None,
+            update=False,
+            comment=_("Meets the rules of: %(channels)s.") % {"channels": ", ".join(channels)},
         )
     else:
         task_state.approve(user=None, update=False, comment=_("No channels to check."))
@@ -204,15 +210,27 @@ def apply_approval(workflow_state: WorkflowState, user=None) -> AssetVersion | N
         if version.status in (VersionStatus.IN_REVIEW, VersionStatus.CHANGES_REQUESTED):
             version.status = VersionStatus.SUPERSEDED
         version.save(update_fields=["approved_task_state", "status", "status_changed_at"])
-        log(asset, "wagtail_lfcloud.stale_approval", user=user,
-            data={"version": version.number, "latest": latest, "version_id": version.pk})
+        log(
+            asset,
+            "wagtail_lfcloud.stale_approval",
+            user=user,
+            data={"version": version.number, "latest": latest, "version_id": version.pk},
+        )
         return None
 
     previous = asset.versions.filter(status=VersionStatus.CURRENT).select_related("image").first()
     archive = collection_for_product(asset.product, "archive")
-    older = asset.versions.exclude(pk=version.pk).filter(
-        status__in=[VersionStatus.CURRENT, VersionStatus.IN_REVIEW, VersionStatus.CHANGES_REQUESTED]
-    ).select_related("image")
+    older = (
+        asset.versions.exclude(pk=version.pk)
+        .filter(
+            status__in=[
+                VersionStatus.CURRENT,
+                VersionStatus.IN_REVIEW,
+                VersionStatus.CHANGES_REQUESTED,
+            ]
+        )
+        .select_related("image")
+    )
     for old in older:
         old.status = VersionStatus.SUPERSEDED
         old.save(update_fields=["status", "status_changed_at"])
@@ -222,17 +240,30 @@ def apply_approval(workflow_state: WorkflowState, user=None) -> AssetVersion | N
     version.save(update_fields=["status", "approved_task_state", "status_changed_at"])
     _move(version.image, collection_for_product(asset.product, "finals"))
 
-    log(asset, "wagtail_lfcloud.version_approved", user=user, data={
-        "version": version.number,
-        "version_id": version.pk,
-        "previous": previous.number if previous else None,
-        "task_state_id": task_state.pk,
-    })
+    log(
+        asset,
+        "wagtail_lfcloud.version_approved",
+        user=user,
+        data={
+            "version": version.number,
+            "version_id": version.pk,
+            "previous": previous.number if previous else None,
+            "task_state_id": task_state.pk,
+        },
+    )
     if previous is not None:
-        log(asset, "wagtail_lfcloud.version_superseded", user=user,
-            data={"version": previous.number, "version_id": previous.pk, "by": version.number})
+        log(
+            asset,
+            "wagtail_lfcloud.version_superseded",
+            user=user,
+            data={"version": previous.number, "version_id": previous.pk, "by": version.number},
+        )
 
-    version_id, previous_id, channels = version.pk, previous.pk if previous else None, list(asset.channels or [])
+    version_id, previous_id, channels = (
+        version.pk,
+        previous.pk if previous else None,
+        list(asset.channels or []),
+    )
 
     def after_commit():
         from .tasks import build_channel_renditions_task
@@ -269,14 +300,25 @@ def apply_changes_requested(workflow_state: WorkflowState, user=None) -> AssetVe
     version.status = VersionStatus.CHANGES_REQUESTED
     version.save(update_fields=["status", "status_changed_at"])
     comment = task_state.comment or ""
-    log(asset, "wagtail_lfcloud.changes_requested", user=user,
-        data={"version": version.number, "version_id": version.pk, "comment": comment,
-              "task": task_state.task.name})
+    log(
+        asset,
+        "wagtail_lfcloud.changes_requested",
+        user=user,
+        data={
+            "version": version.number,
+            "version_id": version.pk,
+            "comment": comment,
+            "task": task_state.task.name,
+        },
+    )
     version_id = version.pk
 
     def after_commit():
         signals.changes_requested.send(
-            sender=AssetVersion, version=AssetVersion.objects.get(pk=version_id), user=user, comment=comment
+            sender=AssetVersion,
+            version=AssetVersion.objects.get(pk=version_id),
+            user=user,
+            comment=comment,
         )
 
     transaction.on_commit(after_commit)
@@ -291,13 +333,17 @@ def close_open_review(asset: Asset, user=None) -> None:
     """
     lock_asset(asset.pk)
     state = asset.current_workflow_state
-    if state is not None and state.status in (WorkflowState.STATUS_IN_PROGRESS, WorkflowState.STATUS_NEEDS_CHANGES):
+    if state is not None and state.status in (
+        WorkflowState.STATUS_IN_PROGRESS,
+        WorkflowState.STATUS_NEEDS_CHANGES,
+    ):
         state.cancel(user=user)
     from .library import collection_for_product
 
     replaced = list(
-        asset.versions.filter(status__in=[VersionStatus.IN_REVIEW, VersionStatus.CHANGES_REQUESTED])
-        .select_related("image")
+        asset.versions.filter(
+            status__in=[VersionStatus.IN_REVIEW, VersionStatus.CHANGES_REQUESTED]
+        ).select_related("image")
     )
     archive = collection_for_product(asset.product, "archive") if replaced else None
     for old in replaced:
@@ -317,7 +363,9 @@ def on_workflow_rejected(sender, instance: WorkflowState, user=None, **kwargs) -
     apply_changes_requested(instance, user=user)
 
 
-def on_brand_role_saved(sender, instance: BrandRole, created: bool, raw: bool = False, **kwargs) -> None:
+def on_brand_role_saved(
+    sender, instance: BrandRole, created: bool, raw: bool = False, **kwargs
+) -> None:
     if created and not raw and instance.role == Role.APPROVER:
         add_approver_group(instance.group)
 

@@ -53,27 +53,42 @@ def test_every_parameter_refuses_odd_values_without_a_server_error(tokens, appro
                 else:
                     query[param["name"]] = str(value)
                 url = path.format(**url_values)
-                response = getattr(client, method)(url, query, headers=headers) if method == "get" else \
-                    getattr(client, method)(url, headers=headers)
+                response = (
+                    getattr(client, method)(url, query, headers=headers)
+                    if method == "get"
+                    else getattr(client, method)(url, headers=headers)
+                )
                 tried += 1
                 if response.status_code >= 500:
-                    failures.append((method, path, param["name"], value[:20] if isinstance(value, str) else value,
-                                     response.status_code))
+                    failures.append(
+                        (
+                            method,
+                            path,
+                            param["name"],
+                            value[:20] if isinstance(value, str) else value,
+                            response.status_code,
+                        )
+                    )
     assert tried > 50
     assert failures == []
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("payload", [
-    {"channel": "amazon_main", "order": 2**64},
-    {"channel": "amazon_main", "assets": [2**64]},
-    {"channel": "amazon_main", "assets": [0, -1]},
-    {"channel": "amazon\x00main", "assets": [1]},
-    {"channel": "x" * 5000, "assets": [1]},
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"channel": "amazon_main", "order": 2**64},
+        {"channel": "amazon_main", "assets": [2**64]},
+        {"channel": "amazon_main", "assets": [0, -1]},
+        {"channel": "amazon\x00main", "assets": [1]},
+        {"channel": "x" * 5000, "assets": [1]},
+    ],
+)
 def test_bundle_post_refuses_odd_ids_and_text(tokens, payload):
     response = Client(raise_request_exception=False).post(
-        f"{API}/bundles", payload, content_type="application/json",
+        f"{API}/bundles",
+        payload,
+        content_type="application/json",
         headers={"Authorization": f"Bearer {tokens[Role.BRAND_ADMIN]}"},
     )
     assert response.status_code == 422
@@ -82,7 +97,10 @@ def test_bundle_post_refuses_odd_ids_and_text(tokens, payload):
 
 @pytest.mark.django_db
 def test_a_nul_byte_in_a_filter_is_named_in_the_answer(tokens):
-    response = Client().get(f"{API}/assets", {"sku": "SKU\x00"},
-                            headers={"Authorization": f"Bearer {tokens[Role.BRAND_ADMIN]}"})
+    response = Client().get(
+        f"{API}/assets",
+        {"sku": "SKU\x00"},
+        headers={"Authorization": f"Bearer {tokens[Role.BRAND_ADMIN]}"},
+    )
     assert response.status_code == 422
     assert "sku" in response.content.decode()

@@ -32,7 +32,10 @@ ADD = "wagtailsnippets_wagtail_lfcloud_webhookendpoint:add"
 REFUSED = {
     "cloud metadata (AWS/GCP/Azure)": ("http://169.254.169.254/latest/meta-data/iam/", {}),
     "cloud metadata by name": ("http://metadata.google.internal/computeMetadata/v1/", {}),
-    "metadata name resolving to it": ("http://metadata.google.internal/", {"metadata.google.internal": ["169.254.169.254"]}),
+    "metadata name resolving to it": (
+        "http://metadata.google.internal/",
+        {"metadata.google.internal": ["169.254.169.254"]},
+    ),
     "Azure wire server": ("http://168.63.129.16/machine", {}),
     "loopback": ("http://127.0.0.1:8000/admin/", {}),
     "loopback, short form": ("http://127.1/", {}),
@@ -55,7 +58,10 @@ REFUSED = {
     "reserved": ("http://240.0.0.1/", {}),
     "broadcast": ("http://255.255.255.255/", {}),
     "name resolving to loopback": ("http://evil.example.com/", {"evil.example.com": ["127.0.0.1"]}),
-    "name resolving to private": ("https://erp.example.com/hook", {"erp.example.com": ["10.20.30.40"]}),
+    "name resolving to private": (
+        "https://erp.example.com/hook",
+        {"erp.example.com": ["10.20.30.40"]},
+    ),
     "name with one private answer among public ones": (
         "https://mixed.example.com/",
         {"mixed.example.com": ["93.184.216.34", "192.168.0.5"]},
@@ -102,9 +108,13 @@ def test_refused_when_saved(case, brand, brand_admin_client, public_dns):
 
 def test_public_addresses_are_accepted_when_saved(brand, brand_admin_client, public_dns):
     public_dns({"hooks.example.com": ["93.184.216.34", "2606:2800:220:1::1"]})
-    response = brand_admin_client.post(reverse(ADD), add_form(brand, "https://hooks.example.com/lf"))
+    response = brand_admin_client.post(
+        reverse(ADD), add_form(brand, "https://hooks.example.com/lf")
+    )
     assert response.status_code == 302
-    unknown = brand_admin_client.post(reverse(ADD), add_form(brand, "https://no-such-host.invalid/", name="Typo"))
+    unknown = brand_admin_client.post(
+        reverse(ADD), add_form(brand, "https://no-such-host.invalid/", name="Typo")
+    )
     assert "could not be resolved" in unknown.content.decode()
 
 
@@ -114,7 +124,9 @@ def test_refused_when_delivered(case, brand, public_dns, connections):
     url, names = REFUSED[case]
     public_dns(names)
     endpoint = WebhookEndpoint.objects.create(brand=brand, name="old", url=url, secret=SECRET)
-    delivery = WebhookDelivery.objects.create(endpoint=endpoint, event="asset.approved", payload={"id": "msg_1"})
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint, event="asset.approved", payload={"id": "msg_1"}
+    )
     assert webhooks.deliver(delivery.pk) == "failed"  # policy, not a passing failure: no retry
     delivery.refresh_from_db()
     assert connections == []
@@ -141,7 +153,9 @@ def test_a_live_local_service_is_never_reached(route, brand, public_dns):
     try:
         url = LOOPBACK_ROUTES[route].format(port=service.port)
         endpoint = WebhookEndpoint.objects.create(brand=brand, name="probe", url=url, secret=SECRET)
-        delivery = WebhookDelivery.objects.create(endpoint=endpoint, event="asset.approved", payload={"id": "m"})
+        delivery = WebhookDelivery.objects.create(
+            endpoint=endpoint, event="asset.approved", payload={"id": "m"}
+        )
         webhooks.deliver(delivery.pk)
     finally:
         service.close()
@@ -158,7 +172,9 @@ def test_the_connection_goes_to_the_checked_address(brand, public_dns, connectio
     endpoint = WebhookEndpoint.objects.create(
         brand=brand, name="rebind", url="http://rebind.example.com:8080/hook", secret=SECRET
     )
-    delivery = WebhookDelivery.objects.create(endpoint=endpoint, event="asset.approved", payload={"id": "msg_r"})
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint, event="asset.approved", payload={"id": "msg_r"}
+    )
     webhooks.deliver(delivery.pk)
     assert connections == [("93.184.216.34", 8080)]
     assert lookups == ["rebind.example.com"]
@@ -174,9 +190,9 @@ def test_https_keeps_the_host_name_for_tls(brand, public_dns, monkeypatch):
     import requests
 
     request = requests.Request("POST", "https://secure.example.com/hook", data=b"{}").prepare()
-    host_params, pool_kwargs = PinnedAddressAdapter(is_https_proto=True).build_connection_pool_key_attributes(
-        request, True
-    )
+    host_params, pool_kwargs = PinnedAddressAdapter(
+        is_https_proto=True
+    ).build_connection_pool_key_attributes(request, True)
     assert host_params["host"] == "93.184.216.34"
     assert request.headers["Host"] == "secure.example.com"
     assert pool_kwargs["server_hostname"] == pool_kwargs["assert_hostname"] == "secure.example.com"
@@ -187,11 +203,17 @@ def test_redirects_to_refused_addresses_are_not_followed(target, brand, settings
     """An allowed receiver (loopback allow-listed for this test) answers with a redirect inward."""
     settings.WAGTAIL_LFCLOUD_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
     inner = Receiver(host="127.0.0.2")  # not in the allow-list
-    location = inner.url if target == "second local server" else "http://169.254.169.254/latest/meta-data/"
+    location = (
+        inner.url if target == "second local server" else "http://169.254.169.254/latest/meta-data/"
+    )
     outer = Receiver(statuses=[("redirect", location)])
     try:
-        endpoint = WebhookEndpoint.objects.create(brand=brand, name="bouncer", url=outer.url, secret=SECRET)
-        delivery = WebhookDelivery.objects.create(endpoint=endpoint, event="asset.approved", payload={"id": "m"})
+        endpoint = WebhookEndpoint.objects.create(
+            brand=brand, name="bouncer", url=outer.url, secret=SECRET
+        )
+        delivery = WebhookDelivery.objects.create(
+            endpoint=endpoint, event="asset.approved", payload={"id": "m"}
+        )
         assert webhooks.deliver(delivery.pk) == "retry"
     finally:
         outer.close()
@@ -205,8 +227,12 @@ def test_the_allow_list_lets_a_local_receiver_through(brand, settings):
     settings.WAGTAIL_LFCLOUD_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
     receiver = Receiver()
     try:
-        endpoint = WebhookEndpoint.objects.create(brand=brand, name="dev", url=receiver.url, secret=SECRET)
-        delivery = WebhookDelivery.objects.create(endpoint=endpoint, event="asset.approved", payload={"id": "m"})
+        endpoint = WebhookEndpoint.objects.create(
+            brand=brand, name="dev", url=receiver.url, secret=SECRET
+        )
+        delivery = WebhookDelivery.objects.create(
+            endpoint=endpoint, event="asset.approved", payload={"id": "m"}
+        )
         assert webhooks.deliver(delivery.pk) == "delivered"
     finally:
         receiver.close()
@@ -222,16 +248,23 @@ def test_the_allow_list_lets_a_local_receiver_through(brand, settings):
     endpoint.clean()  # localhost resolves to 127.0.0.1 here
 
 
-def test_the_delivery_log_shows_outcome_and_time_but_never_an_internal_answer(client, brand, public_dns):
+def test_the_delivery_log_shows_outcome_and_time_but_never_an_internal_answer(
+    client, brand, public_dns
+):
     """The brand admin sees that the delivery was refused and how long it took; no status code or
     reply of the internal service (which, here, is live and would answer)."""
     service = Receiver(statuses=[418])
     try:
         public_dns({"probe.example.com": ["127.0.0.1"]})
         endpoint = WebhookEndpoint.objects.create(
-            brand=brand, name="probe", url=f"http://probe.example.com:{service.port}/", secret=SECRET
+            brand=brand,
+            name="probe",
+            url=f"http://probe.example.com:{service.port}/",
+            secret=SECRET,
         )
-        delivery = WebhookDelivery.objects.create(endpoint=endpoint, event="asset.approved", payload={"id": "m"})
+        delivery = WebhookDelivery.objects.create(
+            endpoint=endpoint, event="asset.approved", payload={"id": "m"}
+        )
         webhooks.deliver(delivery.pk)
     finally:
         service.close()
@@ -239,10 +272,14 @@ def test_the_delivery_log_shows_outcome_and_time_but_never_an_internal_answer(cl
     from django.contrib.auth.models import Permission
 
     admin.user_permissions.add(
-        *Permission.objects.filter(content_type__app_label="wagtail_lfcloud", codename="view_webhookdelivery")
+        *Permission.objects.filter(
+            content_type__app_label="wagtail_lfcloud", codename="view_webhookdelivery"
+        )
     )
     client.force_login(admin)
-    page = client.get(reverse("wagtailsnippets_wagtail_lfcloud_webhookdelivery:inspect", args=[delivery.pk]))
+    page = client.get(
+        reverse("wagtailsnippets_wagtail_lfcloud_webhookdelivery:inspect", args=[delivery.pk])
+    )
     assert page.status_code == 200
     html = page.content.decode()
     assert "Not sent" in html and "Failed" in html

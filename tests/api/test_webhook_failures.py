@@ -44,7 +44,9 @@ SECRET = "whsec_" + base64.b64encode(b"k" * 32).decode()
 
 @pytest.fixture
 def site(settings):
-    settings.WAGTAIL_LFCLOUD_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]  # the failing receivers are local
+    settings.WAGTAIL_LFCLOUD_WEBHOOK_ALLOWED_NETWORKS = [
+        "127.0.0.1/32"
+    ]  # the failing receivers are local
     settings.WAGTAIL_LFCLOUD_WEBHOOK_TIMEOUT = 0.5
     # A transactional test starts from a flushed database: Wagtail's root collection is gone.
     if Collection.get_first_root_node() is None:
@@ -100,7 +102,9 @@ def assert_failure_logged(client, site, event):
     assert delivery.duration_ms is not None
     # The brand admin sees it in the delivery log, with the retry time.
     site["admin"].user_permissions.add(
-        *Permission.objects.filter(content_type__app_label="wagtail_lfcloud", codename="view_webhookdelivery")
+        *Permission.objects.filter(
+            content_type__app_label="wagtail_lfcloud", codename="view_webhookdelivery"
+        )
     )
     client.force_login(site["admin"])
     log = client.get(reverse("wagtailsnippets_wagtail_lfcloud_webhookdelivery:list"))
@@ -109,12 +113,17 @@ def assert_failure_logged(client, site, event):
 
 def test_approve_returns_at_once_with_the_receiver_failing(client, site, failing_url, timeline):
     WebhookEndpoint.objects.create(brand=site["brand"], name="ERP", url=failing_url, secret=SECRET)
-    upload_version(image_upload("SKU12345_2025-10_front.png"), brand=site["brand"], user=site["studio"])
+    upload_version(
+        image_upload("SKU12345_2025-10_front.png"), brand=site["brand"], user=site["studio"]
+    )
     step = TaskState.objects.for_instance(site["asset"]).filter(status="in_progress").get()
     client.force_login(site["approver"])
 
     response = client.post(
-        reverse("wagtailsnippets_wagtail_lfcloud_asset:workflow_action", args=[site["asset"].pk, "approve", step.pk])
+        reverse(
+            "wagtailsnippets_wagtail_lfcloud_asset:workflow_action",
+            args=[site["asset"].pk, "approve", step.pk],
+        )
     )
 
     assert response.status_code == 302
@@ -124,16 +133,24 @@ def test_approve_returns_at_once_with_the_receiver_failing(client, site, failing
     assert_failure_logged(client, site, "asset.approved")
 
 
-def test_send_for_review_returns_at_once_with_the_receiver_failing(client, site, failing_url, timeline):
+def test_send_for_review_returns_at_once_with_the_receiver_failing(
+    client, site, failing_url, timeline
+):
     WebhookEndpoint.objects.create(
-        brand=site["brand"], name="ERP", url=failing_url, secret=SECRET, events=["order.status_changed"]
+        brand=site["brand"],
+        name="ERP",
+        url=failing_url,
+        secret=SECRET,
+        events=["order.status_changed"],
     )
     order = Order.objects.create(
         brand=site["brand"], title="Shoot", currency="EUR", status=OrderStatus.IN_PRODUCTION
     )
     client.force_login(site["studio"])
 
-    response = client.post(reverse("wagtail_lfcloud_admin:order_transition", args=[order.pk, OrderStatus.IN_REVIEW]))
+    response = client.post(
+        reverse("wagtail_lfcloud_admin:order_transition", args=[order.pk, OrderStatus.IN_REVIEW])
+    )
 
     assert response.status_code == 302
     assert Order.objects.get(pk=order.pk).status == OrderStatus.IN_REVIEW

@@ -61,7 +61,10 @@ def endpoint(brand, receiver):
 @pytest.fixture
 def other_endpoint(other_brand, receiver):
     return WebhookEndpoint.objects.create(
-        brand=other_brand, name="Globex", url=receiver.url + "/globex", secret=webhooks.generate_secret()
+        brand=other_brand,
+        name="Globex",
+        url=receiver.url + "/globex",
+        secret=webhooks.generate_secret(),
     )
 
 
@@ -90,7 +93,10 @@ def test_signatures_verify_with_the_standardwebhooks_library_and_the_helper():
     assert webhooks.verify_signature(SECRET, {k.title(): v for k, v in headers.items()}, body)
     # While a secret is rotated, either of several signatures is accepted.
     other = webhooks.sign(webhooks.generate_secret(), "msg_1", body)
-    rotated = {**headers, "webhook-signature": f"{other['webhook-signature']} {headers['webhook-signature']}"}
+    rotated = {
+        **headers,
+        "webhook-signature": f"{other['webhook-signature']} {headers['webhook-signature']}",
+    }
     assert webhooks.verify_signature(SECRET, rotated, body)
 
 
@@ -102,8 +108,16 @@ def _tampered():
         "body changed": (SECRET, good, body + b" "),
         "other secret": (webhooks.generate_secret(), good, body),
         "other id": (SECRET, {**good, "webhook-id": "msg_2"}, body),
-        "replayed (10 minutes old)": (SECRET, webhooks.sign(SECRET, "msg_1", body, timestamp=now - 600), body),
-        "from the future": (SECRET, webhooks.sign(SECRET, "msg_1", body, timestamp=now + 600), body),
+        "replayed (10 minutes old)": (
+            SECRET,
+            webhooks.sign(SECRET, "msg_1", body, timestamp=now - 600),
+            body,
+        ),
+        "from the future": (
+            SECRET,
+            webhooks.sign(SECRET, "msg_1", body, timestamp=now + 600),
+            body,
+        ),
     }
     for header in ("webhook-id", "webhook-timestamp", "webhook-signature"):
         cases[f"no {header}"] = (SECRET, {k: v for k, v in good.items() if k != header}, body)
@@ -143,7 +157,12 @@ def test_verify_signature_is_false_on_anything_malformed(case):
 
 @pytest.mark.django_db
 def test_asset_approved_is_signed_and_sent_to_own_brand_only(
-    allow_local, approved_asset, endpoint, other_endpoint, receiver, django_capture_on_commit_callbacks
+    allow_local,
+    approved_asset,
+    endpoint,
+    other_endpoint,
+    receiver,
+    django_capture_on_commit_callbacks,
 ):
     with django_capture_on_commit_callbacks(execute=True):
         approve_event(approved_asset)
@@ -160,7 +179,10 @@ def test_asset_approved_is_signed_and_sent_to_own_brand_only(
     )
     delivery = WebhookDelivery.objects.get()
     assert (delivery.endpoint, delivery.status, delivery.attempts, delivery.response_status) == (
-        endpoint, "delivered", 1, 200,
+        endpoint,
+        "delivered",
+        1,
+        200,
     )
     assert delivery.duration_ms is not None and delivery.next_attempt_at is None
 
@@ -187,7 +209,9 @@ def test_rendition_ready_and_order_status_events(
 
 
 @pytest.mark.django_db
-def test_an_event_that_cannot_be_queued_does_not_fail_the_action(approved_asset, endpoint, monkeypatch):
+def test_an_event_that_cannot_be_queued_does_not_fail_the_action(
+    approved_asset, endpoint, monkeypatch
+):
     def broken(*args, **kwargs):
         raise RuntimeError("database trouble")
 
@@ -208,7 +232,13 @@ def make_due(delivery):
 
 @pytest.mark.django_db
 def test_failed_attempts_are_scheduled_with_backoff_and_sent_by_the_command(
-    allow_local, approved_asset, endpoint, receiver, django_capture_on_commit_callbacks, no_sleep, capsys
+    allow_local,
+    approved_asset,
+    endpoint,
+    receiver,
+    django_capture_on_commit_callbacks,
+    no_sleep,
+    capsys,
 ):
     receiver.statuses = [500, 503]
     with override_settings(WAGTAIL_LFCLOUD_WEBHOOK_BACKOFF_SECONDS=30):
@@ -300,8 +330,12 @@ def test_old_secrets_become_standard_ones_with_the_same_key(brand):
 
     from django.apps import apps
 
-    migration = import_module("wagtail_lfcloud.migrations.0002_webhook_retries_and_standard_secrets")
-    old = WebhookEndpoint.objects.create(brand=brand, name="old", url="https://example.com/", secret="s3cret-old")
+    migration = import_module(
+        "wagtail_lfcloud.migrations.0002_webhook_retries_and_standard_secrets"
+    )
+    old = WebhookEndpoint.objects.create(
+        brand=brand, name="old", url="https://example.com/", secret="s3cret-old"
+    )
     migration.to_standard_secrets(apps, None)
     old.refresh_from_db()
     assert old.secret.startswith("whsec_")
@@ -335,7 +369,8 @@ def test_admin_webhook_screens(client, brand, other_brand, endpoint, other_endpo
     assert created.events == ["asset.approved"] and created.secret.startswith("whsec_")
     # A secret that is not a Standard Webhooks one is refused with a clear message.
     bad = client.post(
-        reverse("wagtailsnippets_wagtail_lfcloud_webhookendpoint:add"), {**form, "name": "ERP2", "secret": "short"}
+        reverse("wagtailsnippets_wagtail_lfcloud_webhookendpoint:add"),
+        {**form, "name": "ERP2", "secret": "short"},
     )
     assert bad.status_code == 200 and "whsec_" in bad.content.decode()
     assert not WebhookEndpoint.objects.filter(name="ERP2").exists()

@@ -19,13 +19,18 @@ def approval_step(asset):
 
 
 def action_url(asset, step, action="approve"):
-    return reverse("wagtailsnippets_wagtail_lfcloud_asset:workflow_action", args=[asset.pk, action, step.pk])
+    return reverse(
+        "wagtailsnippets_wagtail_lfcloud_asset:workflow_action", args=[asset.pk, action, step.pk]
+    )
 
 
-def test_approval_supersedes_the_previous_current_version(brand, asset, studio, approver,
-                                                         django_capture_on_commit_callbacks):
+def test_approval_supersedes_the_previous_current_version(
+    brand, asset, studio, approver, django_capture_on_commit_callbacks
+):
     received = []
-    signals.asset_approved.connect(lambda **kw: received.append(kw), weak=False, dispatch_uid="test_approved")
+    signals.asset_approved.connect(
+        lambda **kw: received.append(kw), weak=False, dispatch_uid="test_approved"
+    )
     try:
         for colour in ((1, 1, 1), (2, 2, 2)):
             upload_version(image_upload(NAME, color=colour), brand=brand, user=studio)
@@ -47,14 +52,18 @@ def test_approving_a_version_that_is_no_longer_the_latest_does_not_make_it_curre
     v1 = upload_version(image_upload(NAME), brand=brand, user=studio).version
     step = approval_step(asset)
     # A newer upload lands between the reviewer's click and the workflow finishing.
-    v2 = AssetVersion.objects.create(asset=asset, number=2, image=make_image(), original_filename=NAME)
+    v2 = AssetVersion.objects.create(
+        asset=asset, number=2, image=make_image(), original_filename=NAME
+    )
     step.task.specific.on_action(step, approver, "approve")
     v1.refresh_from_db()
     v2.refresh_from_db()
     assert v1.status == VersionStatus.SUPERSEDED and v1.approved_task_state_id == step.pk
     assert v2.status == VersionStatus.IN_REVIEW
     assert not asset.versions.filter(status=VersionStatus.CURRENT).exists()
-    assert BrandLogEntry.objects.filter(action="wagtail_lfcloud.stale_approval", object_id=str(asset.pk)).exists()
+    assert BrandLogEntry.objects.filter(
+        action="wagtail_lfcloud.stale_approval", object_id=str(asset.pk)
+    ).exists()
 
 
 def test_the_admin_refuses_to_approve_a_replaced_version(client, brand, asset, studio, approver):
@@ -93,14 +102,23 @@ def test_approvers_of_another_brand_cannot_act(client, brand, asset, studio, app
     assert not asset.versions.filter(status=VersionStatus.CURRENT).exists()
     step.refresh_from_db()
     assert step.status == "in_progress"
-    assert client.get(reverse("wagtail_lfcloud_admin:asset_review", args=[asset.pk])).status_code == 404
+    assert (
+        client.get(reverse("wagtail_lfcloud_admin:asset_review", args=[asset.pk])).status_code
+        == 404
+    )
 
 
 def test_marketers_cannot_open_drafts(client, brand, asset, studio, marketer):
     upload_version(image_upload(NAME), brand=brand, user=studio)
     client.force_login(marketer)
-    assert client.get(reverse("wagtail_lfcloud_admin:asset_review", args=[asset.pk])).status_code == 404
-    assert client.get(reverse("wagtail_lfcloud_admin:asset_versions", args=[asset.pk])).status_code == 404
+    assert (
+        client.get(reverse("wagtail_lfcloud_admin:asset_review", args=[asset.pk])).status_code
+        == 404
+    )
+    assert (
+        client.get(reverse("wagtail_lfcloud_admin:asset_versions", args=[asset.pk])).status_code
+        == 404
+    )
 
 
 def test_default_workflow_is_idempotent_and_the_command_reports_it(brand, product):
@@ -123,10 +141,16 @@ def test_default_workflow_is_idempotent_and_the_command_reports_it(brand, produc
     assert approval.groups.filter(lfcloud_role__brand=brand, lfcloud_role__role="approver").exists()
 
 
-def test_signals_are_sent_after_commit(brand, asset, studio, approver, django_capture_on_commit_callbacks):
+def test_signals_are_sent_after_commit(
+    brand, asset, studio, approver, django_capture_on_commit_callbacks
+):
     uploaded, sent_back = [], []
-    signals.version_uploaded.connect(lambda **kw: uploaded.append(kw), weak=False, dispatch_uid="t_up")
-    signals.changes_requested.connect(lambda **kw: sent_back.append(kw), weak=False, dispatch_uid="t_cr")
+    signals.version_uploaded.connect(
+        lambda **kw: uploaded.append(kw), weak=False, dispatch_uid="t_up"
+    )
+    signals.changes_requested.connect(
+        lambda **kw: sent_back.append(kw), weak=False, dispatch_uid="t_cr"
+    )
     try:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             version = upload_version(image_upload(NAME), brand=brand, user=studio).version
@@ -140,6 +164,8 @@ def test_signals_are_sent_after_commit(brand, asset, studio, approver, django_ca
     finally:
         signals.version_uploaded.disconnect(dispatch_uid="t_up")
         signals.changes_requested.disconnect(dispatch_uid="t_cr")
-    assert [(kw["version"], kw["user"], kw["comment"]) for kw in sent_back] == [(version, approver, "Too dark")]
+    assert [(kw["version"], kw["user"], kw["comment"]) for kw in sent_back] == [
+        (version, approver, "Too dark")
+    ]
     version.refresh_from_db()
     assert version.status == VersionStatus.CHANGES_REQUESTED

@@ -20,7 +20,9 @@ from wagtail_lfcloud.workflows import ensure_default_workflow
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif("postgresql" not in settings.DATABASES["default"]["ENGINE"], reason="needs PostgreSQL"),
+    pytest.mark.skipif(
+        "postgresql" not in settings.DATABASES["default"]["ENGINE"], reason="needs PostgreSQL"
+    ),
     pytest.mark.django_db(transaction=True),
 ]
 
@@ -73,13 +75,21 @@ def approval_step(asset):
 
 
 def approve_url(asset, step):
-    return reverse("wagtailsnippets_wagtail_lfcloud_asset:workflow_action", args=[asset.pk, "approve", step.pk])
+    return reverse(
+        "wagtailsnippets_wagtail_lfcloud_asset:workflow_action", args=[asset.pk, "approve", step.pk]
+    )
 
 
 def test_concurrent_uploads_get_distinct_numbers(setup):
     brand, asset, studio, _ = setup
     jobs = [
-        (lambda c=c: upload_version(image_upload(NAME, color=(c, c, c)), brand=brand, user=studio).version.number)
+        (
+            lambda c=c: (
+                upload_version(
+                    image_upload(NAME, color=(c, c, c)), brand=brand, user=studio
+                ).version.number
+            )
+        )
         for c in (10, 20, 30)
     ]
     numbers, errors = run_together(*jobs)
@@ -100,7 +110,12 @@ def test_two_approvals_at_once_make_one_current_version(setup):
     assert responses == [302, 302]
     assert asset.versions.filter(status=VersionStatus.CURRENT).count() == 1
     assert BrandLogEntry.objects.filter(action="wagtail_lfcloud.version_approved").count() == 1
-    assert TaskState.objects.for_instance(asset).filter(task__name="Brand approval", status="approved").count() == 1
+    assert (
+        TaskState.objects.for_instance(asset)
+        .filter(task__name="Brand approval", status="approved")
+        .count()
+        == 1
+    )
 
 
 def test_upload_while_an_approval_is_in_flight(setup):
@@ -110,7 +125,11 @@ def test_upload_while_an_approval_is_in_flight(setup):
     client = logged_in(approvers[0])
     results, errors = run_together(
         lambda: client.post(url).status_code,
-        lambda: upload_version(image_upload(NAME, color=(2, 2, 2)), brand=brand, user=studio).version.number,
+        lambda: (
+            upload_version(
+                image_upload(NAME, color=(2, 2, 2)), brand=brand, user=studio
+            ).version.number
+        ),
     )
     assert errors == []
     assert results == [302, 2]

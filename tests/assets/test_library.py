@@ -23,7 +23,9 @@ def add_assets(brand, studio, approver, count, start=0, approve=True):
     for i in range(start, start + count):
         product = make_product(brand, f"LIB{i:03d}")
         asset = make_asset(product, "front")
-        upload_version(image_upload(f"LIB{i:03d}_2025-10_front.png", color=(i, i, i)), brand=brand, user=studio)
+        upload_version(
+            image_upload(f"LIB{i:03d}_2025-10_front.png", color=(i, i, i)), brand=brand, user=studio
+        )
         if approve:
             approve_latest(asset, approver)
         # Channels are set afterwards so the tiny test images skip the compliance rules.
@@ -69,13 +71,17 @@ def test_library_shows_current_versions_by_default_and_the_archive_on_request(
 ):
     (asset,) = add_assets(brand, studio, approver, 1)
     type(asset).objects.filter(pk=asset.pk).update(channels=[])
-    upload_version(image_upload("LIB000_2025-10_front.png", color=(9, 9, 9)), brand=brand, user=studio)
+    upload_version(
+        image_upload("LIB000_2025-10_front.png", color=(9, 9, 9)), brand=brand, user=studio
+    )
     approve_latest(asset, approver)
     type(asset).objects.filter(pk=asset.pk).update(channels=["amazon_additional"])
     client.force_login(approver)
     url = reverse("wagtail_lfcloud_admin:library")
     default = client.get(url).content
-    assert default.count(b'data-status="current"') == 1 and b'data-status="superseded"' not in default
+    assert (
+        default.count(b'data-status="current"') == 1 and b'data-status="superseded"' not in default
+    )
     archive = client.get(url, {"status": "superseded"}).content
     assert archive.count(b'data-status="superseded"') == 1
     by_sku = client.get(url, {"sku": "nomatch"}).content
@@ -86,12 +92,19 @@ def test_library_shows_current_versions_by_default_and_the_archive_on_request(
     assert missing.count(b"data-version=") == 1 and b"data-version=" not in ready
 
 
-def test_marketers_see_only_current_finals_of_their_brand(client, workflow, brand, studio, approver, marketer):
+def test_marketers_see_only_current_finals_of_their_brand(
+    client, workflow, brand, studio, approver, marketer
+):
     add_assets(brand, studio, approver, 1)
     add_assets(brand, studio, approver, 1, start=1, approve=False)
     other = make_brand("Other")
-    add_assets(other, make_user("s2", brand=other, role="studio"), make_user("a2", brand=other, role="approver"), 1,
-               start=5)
+    add_assets(
+        other,
+        make_user("s2", brand=other, role="studio"),
+        make_user("a2", brand=other, role="approver"),
+        1,
+        start=5,
+    )
     client.force_login(marketer)
     library = client.get(reverse("wagtail_lfcloud_admin:library"), {"status": "superseded"})
     assert library.status_code == 200
@@ -121,7 +134,6 @@ def test_asset_edit_form_offers_only_the_users_brands(client, workflow, brand, p
     assert list(choices) == list(Product.objects.filter(brand=brand))
     listing = client.get(reverse("wagtailsnippets_wagtail_lfcloud_asset:list"))
     assert b"Upload files" in listing.content
-
 
 
 def test_marketer_reaches_a_bundle_of_the_approved_files_from_the_library(

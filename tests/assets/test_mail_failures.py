@@ -59,7 +59,11 @@ def site():
 
 
 def mail_errors(caplog):
-    return [r for r in caplog.records if r.name == "wagtail_lfcloud.notifications" and r.levelno >= logging.ERROR]
+    return [
+        r
+        for r in caplog.records
+        if r.name == "wagtail_lfcloud.notifications" and r.levelno >= logging.ERROR
+    ]
 
 
 def upload(client, user, brand, color):
@@ -74,7 +78,9 @@ def upload(client, user, brand, color):
 def act(client, user, asset, action, comment=""):
     client.force_login(user)
     step = TaskState.objects.for_instance(asset).get(status="in_progress")
-    url = reverse("wagtailsnippets_wagtail_lfcloud_asset:workflow_action", args=[asset.pk, action, step.pk])
+    url = reverse(
+        "wagtailsnippets_wagtail_lfcloud_asset:workflow_action", args=[asset.pk, action, step.pk]
+    )
     return client.post(url, {"comment": comment})
 
 
@@ -112,7 +118,8 @@ def test_submission_changes_requested_and_approval_answer_normally(client, site,
     assert response.status_code == 302
     assert mail_errors(caplog)
     assert list(asset.versions.order_by("number").values_list("number", "status")) == [
-        (1, VersionStatus.SUPERSEDED), (2, VersionStatus.CURRENT)
+        (1, VersionStatus.SUPERSEDED),
+        (2, VersionStatus.CURRENT),
     ]
 
 
@@ -131,7 +138,9 @@ def test_one_refused_recipient_does_not_stop_the_others(client, site, caplog):
     order = make_order(brand)
     client.force_login(people[Role.STUDIO])
     with override_settings(EMAIL_BACKEND="tests.assets.test_mail_failures.RefusesOneAddress"):
-        response = client.post(reverse("wagtail_lfcloud_admin:order_detail", args=[order.pk]), {"body": "Hello"})
+        response = client.post(
+            reverse("wagtail_lfcloud_admin:order_detail", args=[order.pk]), {"body": "Hello"}
+        )
     assert response.status_code == 302
     assert [m.to for m in mail.outbox] == [["brand_admin-user@example.com"]]
     errors = mail_errors(caplog)

@@ -35,7 +35,9 @@ from wagtail_lfcloud.workflows import ensure_default_workflow
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif("postgresql" not in settings.DATABASES["default"]["ENGINE"], reason="needs PostgreSQL"),
+    pytest.mark.skipif(
+        "postgresql" not in settings.DATABASES["default"]["ENGINE"], reason="needs PostgreSQL"
+    ),
     pytest.mark.django_db(transaction=True),
 ]
 
@@ -94,7 +96,10 @@ def wide_race_window():
     so that uploads reliably interleave with it (the window real traffic hits by chance)."""
 
     def linger(sender, instance, **kwargs):
-        if instance.status in (TaskState.STATUS_APPROVED, TaskState.STATUS_REJECTED) and instance.finished_by_id:
+        if (
+            instance.status in (TaskState.STATUS_APPROVED, TaskState.STATUS_REJECTED)
+            and instance.finished_by_id
+        ):
             time.sleep(0.3)
 
     post_save.connect(linger, sender=TaskState, dispatch_uid="races-linger")
@@ -110,13 +115,19 @@ def client_for(user):
 
 def upload(client, brand):
     """POST one file to the upload endpoint the upload page uses; (status, JSON body)."""
-    response = client.post(reverse("wagtail_lfcloud_admin:upload_file"), {"brand": brand.pk, "file": fresh_image()})
-    return response.status_code, (response.json() if response["Content-Type"].startswith("application/json") else {})
+    response = client.post(
+        reverse("wagtail_lfcloud_admin:upload_file"), {"brand": brand.pk, "file": fresh_image()}
+    )
+    return response.status_code, (
+        response.json() if response["Content-Type"].startswith("application/json") else {}
+    )
 
 
 def act(client, asset, step, action, **data):
     """POST a workflow action (approve / reject = request changes) as the review page's buttons do."""
-    url = reverse("wagtailsnippets_wagtail_lfcloud_asset:workflow_action", args=[asset.pk, action, step.pk])
+    url = reverse(
+        "wagtailsnippets_wagtail_lfcloud_asset:workflow_action", args=[asset.pk, action, step.pk]
+    )
     return client.post(url, data).status_code, {}
 
 
@@ -124,9 +135,17 @@ def act_in_editor(client, asset, step, action, **data):
     """The same action from the asset's edit page (Wagtail's action menu: the form is saved, then the
     action runs)."""
     url = reverse("wagtailsnippets_wagtail_lfcloud_asset:edit", args=[asset.pk])
-    form = {"brand": asset.brand_id, "product": asset.product_id, "angle": asset.angle, "order": "",
-            "channels": "[]", "instructions": "", "action-workflow-action": "1",
-            "workflow-action-name": action, "workflow-action-extra-data": json.dumps(data)}
+    form = {
+        "brand": asset.brand_id,
+        "product": asset.product_id,
+        "angle": asset.angle,
+        "order": "",
+        "channels": "[]",
+        "instructions": "",
+        "action-workflow-action": "1",
+        "workflow-action-name": action,
+        "workflow-action-extra-data": json.dumps(data),
+    }
     return client.post(url, form).status_code, {}
 
 
@@ -137,19 +156,29 @@ def open_step(asset):
 
 
 def assert_history_whole(asset, accepted: int):
-    versions = list(AssetVersion.objects.filter(asset=asset).select_related("image").order_by("number"))
-    assert [v.number for v in versions] == list(range(1, accepted + 1)), "numbers unique and gap-free"
+    versions = list(
+        AssetVersion.objects.filter(asset=asset).select_related("image").order_by("number")
+    )
+    assert [v.number for v in versions] == list(range(1, accepted + 1)), (
+        "numbers unique and gap-free"
+    )
     assert sum(v.status == VersionStatus.CURRENT for v in versions) <= 1
     files = [v.image.file.name for v in versions]
     assert len(set(files)) == len(files), "a file referenced by two versions"
     storage = get_image_model()._meta.get_field("file").storage
-    assert sorted(walk(storage, ORIGINALS_FOLDER)) == sorted(files), "every stored original belongs to one version"
+    assert sorted(walk(storage, ORIGINALS_FOLDER)) == sorted(files), (
+        "every stored original belongs to one version"
+    )
     return versions
 
 
 def test_upload_approval_and_changes_requested_race_on_one_asset(scene, wide_race_window):
     brand, asset, studio, (approver, other_approver) = scene
-    uploader, approving, rejecting = client_for(studio), client_for(approver), client_for(other_approver)
+    uploader, approving, rejecting = (
+        client_for(studio),
+        client_for(approver),
+        client_for(other_approver),
+    )
     status, body = upload(uploader, brand)
     assert (status, body["version"]) == (200, 1)
     accepted = 1
@@ -160,8 +189,12 @@ def test_upload_approval_and_changes_requested_race_on_one_asset(scene, wide_rac
         approve, reject = (act, act_in_editor) if round_ % 2 else (act_in_editor, act)
         jobs = [
             lambda: ("upload",) + upload(uploader, brand),
-            lambda step=step, approve=approve: ("approve",) + approve(approving, asset, step, "approve", comment=""),
-            lambda step=step, reject=reject, n=round_: ("reject",) + reject(rejecting, asset, step, "reject", comment=f"round {n}: crop"),
+            lambda step=step, approve=approve: (
+                ("approve",) + approve(approving, asset, step, "approve", comment="")
+            ),
+            lambda step=step, reject=reject, n=round_: (
+                ("reject",) + reject(rejecting, asset, step, "reject", comment=f"round {n}: crop")
+            ),
         ]
         random.Random(round_).shuffle(jobs)
         results, errors = release_together(jobs)
@@ -175,12 +208,20 @@ def test_upload_approval_and_changes_requested_race_on_one_asset(scene, wide_rac
         # The latest upload is in review (with its review step open), or was already approved or
         # sent back in the same round; an older version never wins over it.
         latest = versions[-1]
-        open_steps = TaskState.objects.for_instance(asset).filter(status=TaskState.STATUS_IN_PROGRESS).count()
+        open_steps = (
+            TaskState.objects.for_instance(asset)
+            .filter(status=TaskState.STATUS_IN_PROGRESS)
+            .count()
+        )
         assert (latest.status, open_steps) in {
-            (VersionStatus.IN_REVIEW, 1), (VersionStatus.CURRENT, 0), (VersionStatus.CHANGES_REQUESTED, 0)
+            (VersionStatus.IN_REVIEW, 1),
+            (VersionStatus.CURRENT, 0),
+            (VersionStatus.CHANGES_REQUESTED, 0),
         }
         # Older versions were superseded, or one of them is still the approved (current) one.
-        assert all(v.status in (VersionStatus.SUPERSEDED, VersionStatus.CURRENT) for v in versions[:-1])
+        assert all(
+            v.status in (VersionStatus.SUPERSEDED, VersionStatus.CURRENT) for v in versions[:-1]
+        )
     assert failures == []
     assert accepted == 21
 
@@ -195,13 +236,20 @@ def test_upload_approval_and_changes_requested_race_on_one_asset(scene, wide_rac
 def test_fifty_parallel_uploads(scene):
     brand, asset, studio, _ = scene
     clients = [client_for(studio) for _ in range(50)]
-    results, errors = release_together([(lambda c=c: upload(c, brand)) for c in clients], timeout=300)
+    results, errors = release_together(
+        [(lambda c=c: upload(c, brand)) for c in clients], timeout=300
+    )
     assert errors == []
     assert [status for status, _ in results] == [200] * 50
     assert sorted(body["version"] for _, body in results) == list(range(1, 51))
     versions = assert_history_whole(asset, 50)
-    assert [v.status for v in versions] == [VersionStatus.SUPERSEDED] * 49 + [VersionStatus.IN_REVIEW]
-    assert TaskState.objects.for_instance(asset).filter(status=TaskState.STATUS_IN_PROGRESS).count() == 1
+    assert [v.status for v in versions] == [VersionStatus.SUPERSEDED] * 49 + [
+        VersionStatus.IN_REVIEW
+    ]
+    assert (
+        TaskState.objects.for_instance(asset).filter(status=TaskState.STATUS_IN_PROGRESS).count()
+        == 1
+    )
 
 
 def test_a_deadlock_is_run_again_not_reported(scene):
@@ -227,7 +275,9 @@ def test_a_deadlock_is_run_again_not_reported(scene):
 
         return work
 
-    results, errors = release_together([crossing(first.pk, second.pk), crossing(second.pk, first.pk)])
+    results, errors = release_together(
+        [crossing(first.pk, second.pk), crossing(second.pk, first.pk)]
+    )
     assert errors == []
     assert results == ["done", "done"]
     assert len(attempts) == 3  # one of the two ran again

@@ -33,10 +33,17 @@ def stage_of(image):
 
 
 def in_progress(asset):
-    return TaskState.objects.for_instance(asset).filter(status="in_progress").select_related("task").get()
+    return (
+        TaskState.objects.for_instance(asset)
+        .filter(status="in_progress")
+        .select_related("task")
+        .get()
+    )
 
 
-def test_full_review_cycle(client, brand, product, workflow, studio, approver, django_capture_on_commit_callbacks):
+def test_full_review_cycle(
+    client, brand, product, workflow, studio, approver, django_capture_on_commit_callbacks
+):
     asset = make_asset(product, "front", channels=["amazon_additional"])
 
     # The retoucher uploads v1; it passes the channel check and waits for the brand's approval.
@@ -63,12 +70,16 @@ def test_full_review_cycle(client, brand, product, workflow, studio, approver, d
     assert response.status_code == 302
     pin = AssetComment.objects.get(version=v1)
     assert pin.region == (0.1, 0.2, 0.3, 0.25) and pin.author == approver
-    reject_url = reverse("wagtailsnippets_wagtail_lfcloud_asset:workflow_action", args=[asset.pk, "reject", step.pk])
+    reject_url = reverse(
+        "wagtailsnippets_wagtail_lfcloud_asset:workflow_action", args=[asset.pk, "reject", step.pk]
+    )
     response = client.post(reject_url, {"comment": "Please clean the dust"})
     assert response.status_code == 302
     v1.refresh_from_db()
     assert v1.status == VersionStatus.CHANGES_REQUESTED
-    assert BrandLogEntry.objects.filter(action="wagtail_lfcloud.changes_requested", object_id=str(asset.pk)).exists()
+    assert BrandLogEntry.objects.filter(
+        action="wagtail_lfcloud.changes_requested", object_id=str(asset.pk)
+    ).exists()
 
     # v2 is uploaded; reviewing it shows v1's pinned comment as earlier feedback.
     client.force_login(studio)
@@ -77,7 +88,9 @@ def test_full_review_cycle(client, brand, product, workflow, studio, approver, d
     client.force_login(approver)
     page = client.get(reverse("wagtail_lfcloud_admin:asset_review", args=[asset.pk]))
     assert b"data-lfcloud-earlier" in page.content and b"Dust here" in page.content
-    assert f'data-pin="{pin.pk}"'.encode() in page.content  # v1's pin shown over v2, to check the fix
+    assert (
+        f'data-pin="{pin.pk}"'.encode() in page.content
+    )  # v1's pin shown over v2, to check the fix
     assert b"data-lfcloud-compare-previous" in page.content
     client.post(reverse("wagtail_lfcloud_admin:comment_resolve", args=[pin.pk]), {"resolved": "1"})
     pin.refresh_from_db()
@@ -85,7 +98,9 @@ def test_full_review_cycle(client, brand, product, workflow, studio, approver, d
 
     # Approve v2 through Wagtail's workflow action URL.
     step = in_progress(asset)
-    approve_url = reverse("wagtailsnippets_wagtail_lfcloud_asset:workflow_action", args=[asset.pk, "approve", step.pk])
+    approve_url = reverse(
+        "wagtailsnippets_wagtail_lfcloud_asset:workflow_action", args=[asset.pk, "approve", step.pk]
+    )
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = client.post(approve_url, {"comment": "Lovely"})
     assert response.status_code == 302
@@ -100,7 +115,9 @@ def test_full_review_cycle(client, brand, product, workflow, studio, approver, d
     assert stage_of(v1.image) == "archive"
     asset.refresh_from_db()
     assert asset.current_version == v2
-    assert BrandLogEntry.objects.filter(action="wagtail_lfcloud.version_approved", object_id=str(asset.pk)).exists()
+    assert BrandLogEntry.objects.filter(
+        action="wagtail_lfcloud.version_approved", object_id=str(asset.pk)
+    ).exists()
     # The channel set was generated in the background task (immediate backend in tests).
     rendition = ChannelRendition.objects.get(version=v2, channel="amazon_additional")
     assert rendition.status == ChannelRendition.Status.READY
@@ -111,7 +128,9 @@ def test_full_review_cycle(client, brand, product, workflow, studio, approver, d
     assert b"approver" in page.content and b'data-version-status="superseded"' in page.content
 
 
-def test_compliance_failure_sends_the_version_back_with_reasons(client, brand, product, workflow, studio):
+def test_compliance_failure_sends_the_version_back_with_reasons(
+    client, brand, product, workflow, studio
+):
     asset = make_asset(product, "front", channels=["amazon_additional"])
     client.force_login(studio)
     status, body = upload(client, brand, NAME, size=(64, 64))

@@ -54,12 +54,18 @@ def photo(seed: int, size: tuple[int, int] = (1200, 800)) -> PILImage.Image:
         elif kind == "rect":
             draw.rounded_rectangle(box, radius=int(min(bw, bh) * 0.2), fill=colour)
         else:
-            points = [(rng.uniform(box[0], box[2]), rng.uniform(box[1], box[3])) for _ in range(rng.randint(3, 6))]
+            points = [
+                (rng.uniform(box[0], box[2]), rng.uniform(box[1], box[3]))
+                for _ in range(rng.randint(3, 6))
+            ]
             draw.polygon(points, fill=colour)
         for _ in range(rng.randint(0, 4)):
             y = rng.uniform(box[1], box[3])
-            draw.line([(box[0] + bw * 0.1, y), (box[2] - bw * 0.1, y)],
-                      fill=tuple(max(0, c - 60) for c in colour), width=max(2, h // 100))
+            draw.line(
+                [(box[0] + bw * 0.1, y), (box[2] - bw * 0.1, y)],
+                fill=tuple(max(0, c - 60) for c in colour),
+                width=max(2, h // 100),
+            )
     return image.filter(ImageFilter.GaussianBlur(max(1, w // 1000)))
 
 
@@ -86,7 +92,9 @@ REEXPORTS = {
     "jpeg-q75-progressive": lambda im: encoded(im, quality=75, progressive=True),
     "png": lambda im: encoded(im, "PNG"),
     "webp": lambda im: encoded(im, "WEBP", quality=80),
-    "resized-50%": lambda im: encoded(im.resize((im.width // 2, im.height // 2), PILImage.Resampling.LANCZOS)),
+    "resized-50%": lambda im: encoded(
+        im.resize((im.width // 2, im.height // 2), PILImage.Resampling.LANCZOS)
+    ),
     "brightened-10%": lambda im: encoded(ImageEnhance.Brightness(im).enhance(1.1)),
     "darkened-10%": lambda im: encoded(ImageEnhance.Brightness(im).enhance(0.9)),
     "contrast+20%": lambda im: encoded(ImageEnhance.Contrast(im).enhance(1.2)),
@@ -117,7 +125,10 @@ def test_different_products_do_not_look_the_same():
 
 def test_left_and_right_views_do_not_look_the_same():
     image = photo(3)
-    assert hamming_distance(phash(encoded(image)), phash(encoded(ImageOps.mirror(image)))) > DEFAULT_MAX_DISTANCE
+    assert (
+        hamming_distance(phash(encoded(image)), phash(encoded(ImageOps.mirror(image))))
+        > DEFAULT_MAX_DISTANCE
+    )
 
 
 def test_a_24_megapixel_jpeg_is_decoded_small(monkeypatch):
@@ -144,7 +155,10 @@ def test_a_transparent_cutout_looks_like_the_same_product_on_white():
     # Everything that is background becomes transparent black, as cut-outs are often saved.
     alpha = image.convert("L").point(lambda v: 0 if v > 250 else 255)
     cutout = PILImage.composite(cutout, PILImage.new("RGBA", image.size, (0, 0, 0, 0)), alpha)
-    assert hamming_distance(phash(encoded(image)), phash(encoded(cutout, "PNG"))) <= DEFAULT_MAX_DISTANCE
+    assert (
+        hamming_distance(phash(encoded(image)), phash(encoded(cutout, "PNG")))
+        <= DEFAULT_MAX_DISTANCE
+    )
 
 
 def test_a_16_bit_greyscale_png_looks_like_its_8_bit_copy():
@@ -173,7 +187,9 @@ def test_hamming_distance():
 
 def upload(brand, user, name: str, data: bytes, capture=None):
     """Upload as the studio would; with ``capture``, the on-commit background work runs too."""
-    file = SimpleUploadedFile(name, data, content_type="image/png" if name.endswith(".png") else "image/jpeg")
+    file = SimpleUploadedFile(
+        name, data, content_type="image/png" if name.endswith(".png") else "image/jpeg"
+    )
     if capture is None:
         return upload_version(file, brand=brand, user=user).version
     with capture(execute=True):
@@ -198,9 +214,13 @@ def other_sku(brand, workflow):
 
 
 @pytest.mark.django_db
-def test_the_upload_hashes_the_version_in_the_background(brand, asset, studio, django_capture_on_commit_callbacks):
+def test_the_upload_hashes_the_version_in_the_background(
+    brand, asset, studio, django_capture_on_commit_callbacks
+):
     data = encoded(photo(1))
-    version = upload(brand, studio, "SKU12345_2025-10_front.jpg", data, django_capture_on_commit_callbacks)
+    version = upload(
+        brand, studio, "SKU12345_2025-10_front.jpg", data, django_capture_on_commit_callbacks
+    )
     assert version.perceptual_hash == phash(data)
     assert len(version.perceptual_hash) == 16
 
@@ -217,7 +237,9 @@ def test_saving_the_hash_changes_nothing_else(brand, asset, studio):
 
 
 @pytest.mark.django_db
-def test_a_hash_failure_is_logged_and_the_previews_are_kept(brand, asset, studio, monkeypatch, caplog):
+def test_a_hash_failure_is_logged_and_the_previews_are_kept(
+    brand, asset, studio, monkeypatch, caplog
+):
     version = upload(brand, studio, "SKU12345_2025-10_front.jpg", encoded(photo(1)))
 
     def storage_down(image):
@@ -237,10 +259,21 @@ def test_another_assets_photo_exported_again_is_found(
     brand, asset, other_sku, studio, django_capture_on_commit_callbacks
 ):
     image = photo(2)
-    theirs = upload(brand, studio, "SKU12346_2025-10_back.jpg", encoded(image), django_capture_on_commit_callbacks)
+    theirs = upload(
+        brand,
+        studio,
+        "SKU12346_2025-10_back.jpg",
+        encoded(image),
+        django_capture_on_commit_callbacks,
+    )
     smaller = image.resize((900, 600), PILImage.Resampling.LANCZOS)
-    ours = upload(brand, studio, "SKU12345_2025-10_front.jpg", encoded(smaller, quality=60),
-                  django_capture_on_commit_callbacks)
+    ours = upload(
+        brand,
+        studio,
+        "SKU12345_2025-10_front.jpg",
+        encoded(smaller, quality=60),
+        django_capture_on_commit_callbacks,
+    )
     matches = similar_versions(ours)
     assert [(m.version.pk, m.same_asset) for m in matches] == [(theirs.pk, False)]
     assert matches[0].distance <= DEFAULT_MAX_DISTANCE
@@ -248,18 +281,45 @@ def test_another_assets_photo_exported_again_is_found(
 
 
 @pytest.mark.django_db
-def test_a_different_photo_is_not_found(brand, asset, other_sku, studio, django_capture_on_commit_callbacks):
-    upload(brand, studio, "SKU12346_2025-10_back.jpg", encoded(photo(2)), django_capture_on_commit_callbacks)
-    ours = upload(brand, studio, "SKU12345_2025-10_front.jpg", encoded(photo(3)), django_capture_on_commit_callbacks)
+def test_a_different_photo_is_not_found(
+    brand, asset, other_sku, studio, django_capture_on_commit_callbacks
+):
+    upload(
+        brand,
+        studio,
+        "SKU12346_2025-10_back.jpg",
+        encoded(photo(2)),
+        django_capture_on_commit_callbacks,
+    )
+    ours = upload(
+        brand,
+        studio,
+        "SKU12345_2025-10_front.jpg",
+        encoded(photo(3)),
+        django_capture_on_commit_callbacks,
+    )
     assert similar_versions(ours) == []
 
 
 @pytest.mark.django_db
-def test_an_earlier_version_of_the_same_asset_is_labelled(brand, asset, studio, django_capture_on_commit_callbacks):
+def test_an_earlier_version_of_the_same_asset_is_labelled(
+    brand, asset, studio, django_capture_on_commit_callbacks
+):
     image = photo(4)
-    v1 = upload(brand, studio, "SKU12345_2025-10_front.jpg", encoded(image), django_capture_on_commit_callbacks)
-    v2 = upload(brand, studio, "SKU12345_2025-11_front.jpg", encoded(ImageEnhance.Brightness(image).enhance(1.1)),
-                django_capture_on_commit_callbacks)
+    v1 = upload(
+        brand,
+        studio,
+        "SKU12345_2025-10_front.jpg",
+        encoded(image),
+        django_capture_on_commit_callbacks,
+    )
+    v2 = upload(
+        brand,
+        studio,
+        "SKU12345_2025-11_front.jpg",
+        encoded(ImageEnhance.Brightness(image).enhance(1.1)),
+        django_capture_on_commit_callbacks,
+    )
     matches = similar_versions(v2)
     assert [(m.version.number, m.same_asset) for m in matches] == [(v1.number, True)]
 
@@ -270,8 +330,16 @@ def test_another_brands_identical_photo_is_never_reported(
 ):
     data = encoded(photo(5))
     make_asset(make_product(other_brand, "SKU12345"), "front")  # even the same SKU and angle
-    theirs = upload(other_brand, globex_studio, "SKU12345_2025-10_front.jpg", data, django_capture_on_commit_callbacks)
-    ours = upload(brand, studio, "SKU12345_2025-10_front.jpg", data, django_capture_on_commit_callbacks)
+    theirs = upload(
+        other_brand,
+        globex_studio,
+        "SKU12345_2025-10_front.jpg",
+        data,
+        django_capture_on_commit_callbacks,
+    )
+    ours = upload(
+        brand, studio, "SKU12345_2025-10_front.jpg", data, django_capture_on_commit_callbacks
+    )
     assert ours.perceptual_hash == theirs.perceptual_hash
     # Not even when every version counts as a look-alike.
     assert similar_versions(ours, max_distance=64, limit=None) == []
@@ -279,17 +347,25 @@ def test_another_brands_identical_photo_is_never_reported(
 
 
 @pytest.mark.django_db
-def test_versions_without_a_hash_are_left_out(brand, asset, other_sku, studio, django_capture_on_commit_callbacks):
+def test_versions_without_a_hash_are_left_out(
+    brand, asset, other_sku, studio, django_capture_on_commit_callbacks
+):
     data = encoded(photo(2))
-    pending = upload(brand, studio, "SKU12346_2025-10_back.jpg", data)  # its background task has not run
-    ours = upload(brand, studio, "SKU12345_2025-10_front.jpg", data, django_capture_on_commit_callbacks)
+    pending = upload(
+        brand, studio, "SKU12346_2025-10_back.jpg", data
+    )  # its background task has not run
+    ours = upload(
+        brand, studio, "SKU12345_2025-10_front.jpg", data, django_capture_on_commit_callbacks
+    )
     assert pending.perceptual_hash == ""
     assert similar_versions(ours, max_distance=64) == []
     assert similar_versions(pending) == []
 
 
 @pytest.mark.django_db
-def test_finding_look_alikes_takes_two_queries_however_many_versions(brand, workflow, django_assert_num_queries):
+def test_finding_look_alikes_takes_two_queries_however_many_versions(
+    brand, workflow, django_assert_num_queries
+):
     image = make_image()
     versions = []
     for i in range(40):
@@ -298,8 +374,15 @@ def test_finding_look_alikes_takes_two_queries_however_many_versions(brand, work
         value = "0f0f0f0f0f0f0f0f" if i % 2 == 0 else "f0f0f0f0f0f0f0f0"
         if i % 4 == 2:
             value = "0f0f0f0f0f0f0f0c"
-        versions.append(AssetVersion(asset=asset, number=1, image=image, original_filename=f"{i}.png",
-                                     perceptual_hash=value))
+        versions.append(
+            AssetVersion(
+                asset=asset,
+                number=1,
+                image=image,
+                original_filename=f"{i}.png",
+                perceptual_hash=value,
+            )
+        )
     AssetVersion.objects.bulk_create(versions)
     version = AssetVersion.objects.select_related("asset").get(asset__product__sku="BULK000")
     with django_assert_num_queries(2):
@@ -317,21 +400,40 @@ def test_the_review_page_names_the_look_alike_and_links_to_it(
     client, brand, asset, other_sku, studio, approver, django_capture_on_commit_callbacks
 ):
     image = photo(2)
-    theirs = upload(brand, studio, "SKU12346_2025-10_back.jpg", encoded(image), django_capture_on_commit_callbacks)
+    theirs = upload(
+        brand,
+        studio,
+        "SKU12346_2025-10_back.jpg",
+        encoded(image),
+        django_capture_on_commit_callbacks,
+    )
     AssetVersion.objects.filter(pk=theirs.pk).update(status=VersionStatus.CURRENT)
-    upload(brand, studio, "SKU12345_2025-10_front.jpg", encoded(image, quality=70), django_capture_on_commit_callbacks)
+    upload(
+        brand,
+        studio,
+        "SKU12345_2025-10_front.jpg",
+        encoded(image, quality=70),
+        django_capture_on_commit_callbacks,
+    )
 
     client.force_login(approver)
-    page = client.get(reverse("wagtail_lfcloud_admin:asset_review", args=[asset.pk])).content.decode()
+    page = client.get(
+        reverse("wagtail_lfcloud_admin:asset_review", args=[asset.pk])
+    ).content.decode()
     link = reverse("wagtail_lfcloud_admin:asset_review", args=[other_sku.pk]) + "?version=1"
     assert "data-lfcloud-look-alikes" in page
-    assert (f'This file looks like <a href="{link}">SKU12346 · back · v1</a> (approved). '
-            "Check it is the right photo for SKU12345 · front.") in page
+    assert (
+        f'This file looks like <a href="{link}">SKU12346 · back · v1</a> (approved). '
+        "Check it is the right photo for SKU12345 · front."
+    ) in page
     assert "No visible difference" not in page
 
     # And the other way round, from the approved asset's page.
     other_page = client.get(link).content.decode()
-    assert "This file looks like" in other_page and "SKU12345 · front · v1</a> (in review)" in other_page
+    assert (
+        "This file looks like" in other_page
+        and "SKU12345 · front · v1</a> (in review)" in other_page
+    )
 
 
 @pytest.mark.django_db
@@ -339,11 +441,25 @@ def test_the_review_page_says_when_nothing_changed_since_an_earlier_version(
     client, brand, asset, studio, approver, django_capture_on_commit_callbacks
 ):
     image = photo(4)
-    upload(brand, studio, "SKU12345_2025-10_front.jpg", encoded(image), django_capture_on_commit_callbacks)
-    upload(brand, studio, "SKU12345_2025-11_front.png", encoded(image, "PNG"), django_capture_on_commit_callbacks)
+    upload(
+        brand,
+        studio,
+        "SKU12345_2025-10_front.jpg",
+        encoded(image),
+        django_capture_on_commit_callbacks,
+    )
+    upload(
+        brand,
+        studio,
+        "SKU12345_2025-11_front.png",
+        encoded(image, "PNG"),
+        django_capture_on_commit_callbacks,
+    )
 
     client.force_login(approver)
-    page = client.get(reverse("wagtail_lfcloud_admin:asset_review", args=[asset.pk])).content.decode()
+    page = client.get(
+        reverse("wagtail_lfcloud_admin:asset_review", args=[asset.pk])
+    ).content.decode()
     compare = reverse("wagtail_lfcloud_admin:asset_compare", args=[asset.pk])
     assert f'No visible difference from v1 (<a href="{compare}?a=1&amp;b=2">compare</a>).' in page
     assert "data-lfcloud-look-alikes" not in page
@@ -351,26 +467,54 @@ def test_the_review_page_says_when_nothing_changed_since_an_earlier_version(
 
 @pytest.mark.django_db
 def test_the_review_page_is_quiet_about_other_photos_and_other_brands(
-    client, brand, asset, other_sku, studio, approver, other_brand, globex_studio, workflow,
+    client,
+    brand,
+    asset,
+    other_sku,
+    studio,
+    approver,
+    other_brand,
+    globex_studio,
+    workflow,
     django_capture_on_commit_callbacks,
 ):
     make_asset(make_product(other_brand, "GLX-777"), "front")
     data = encoded(photo(5))
-    upload(other_brand, globex_studio, "GLX-777_2025-10_front.jpg", data, django_capture_on_commit_callbacks)
-    upload(brand, studio, "SKU12346_2025-10_back.jpg", encoded(photo(6)), django_capture_on_commit_callbacks)
+    upload(
+        other_brand,
+        globex_studio,
+        "GLX-777_2025-10_front.jpg",
+        data,
+        django_capture_on_commit_callbacks,
+    )
+    upload(
+        brand,
+        studio,
+        "SKU12346_2025-10_back.jpg",
+        encoded(photo(6)),
+        django_capture_on_commit_callbacks,
+    )
     upload(brand, studio, "SKU12345_2025-10_front.jpg", data, django_capture_on_commit_callbacks)
 
     client.force_login(approver)
-    page = client.get(reverse("wagtail_lfcloud_admin:asset_review", args=[asset.pk])).content.decode()
+    page = client.get(
+        reverse("wagtail_lfcloud_admin:asset_review", args=[asset.pk])
+    ).content.decode()
     assert "looks like" not in page and "GLX-777" not in page and "SKU12346" not in page
     assert "Not compared with the brand" not in page
 
 
 @pytest.mark.django_db
-def test_the_review_page_says_when_the_file_was_not_compared_yet(client, brand, asset, studio, approver):
-    upload(brand, studio, "SKU12345_2025-10_front.jpg", encoded(photo(1)))  # background task not run
+def test_the_review_page_says_when_the_file_was_not_compared_yet(
+    client, brand, asset, studio, approver
+):
+    upload(
+        brand, studio, "SKU12345_2025-10_front.jpg", encoded(photo(1))
+    )  # background task not run
     client.force_login(approver)
-    page = client.get(reverse("wagtail_lfcloud_admin:asset_review", args=[asset.pk])).content.decode()
+    page = client.get(
+        reverse("wagtail_lfcloud_admin:asset_review", args=[asset.pk])
+    ).content.decode()
     assert "Not compared with the brand's other files yet." in page
 
 

@@ -45,18 +45,39 @@ def other_brand_product(db):
 @pytest.mark.parametrize(
     ("upload", "code", "words"),
     [
-        (lambda: SimpleUploadedFile(NAME, b"this is text, not pixels"), "not_image", "not an image"),
-        (lambda: SimpleUploadedFile(NAME, image_bytes((64, 64))[:-40] + b"\0" * 8), "corrupt", "damaged"),
-        (lambda: SimpleUploadedFile("SKU12345_2025-10_front.jpg", image_bytes((64, 64), fmt="JPEG")[:300]),
-         "corrupt", "damaged"),
+        (
+            lambda: SimpleUploadedFile(NAME, b"this is text, not pixels"),
+            "not_image",
+            "not an image",
+        ),
+        (
+            lambda: SimpleUploadedFile(NAME, image_bytes((64, 64))[:-40] + b"\0" * 8),
+            "corrupt",
+            "damaged",
+        ),
+        (
+            lambda: SimpleUploadedFile(
+                "SKU12345_2025-10_front.jpg", image_bytes((64, 64), fmt="JPEG")[:300]
+            ),
+            "corrupt",
+            "damaged",
+        ),
         (lambda: image_upload("SKU12345_2025-10_sideways.png"), "name", "angle"),
         (lambda: image_upload("SKU12345_front.png"), "name", "pattern"),
         (lambda: image_upload("SKU12345_2025-10_back.png"), "not_ordered", "was not ordered"),
         (lambda: image_upload("NOPE-9_2025-10_front.png"), "sku", "no product with SKU NOPE-9"),
         (lambda: image_upload("OTHER-1_2025-10_front.png"), "sku", "no product with SKU OTHER-1"),
     ],
-    ids=["text", "truncated-png", "truncated-jpeg", "unknown-angle", "bad-name", "not-ordered", "unknown-sku",
-         "other-brands-sku"],
+    ids=[
+        "text",
+        "truncated-png",
+        "truncated-jpeg",
+        "unknown-angle",
+        "bad-name",
+        "not-ordered",
+        "unknown-sku",
+        "other-brands-sku",
+    ],
 )
 def test_refused_uploads_say_why_and_create_nothing(
     settings, brand, asset, studio, other_brand_product, upload, code, words
@@ -86,10 +107,14 @@ def test_users_without_upload_capability_are_refused(settings, brand, asset, mar
 
 
 def test_sku_is_matched_case_insensitively_and_metadata_is_set(brand, asset, studio):
-    result = upload_version(image_upload("sku12345_2025-10_front.png", size=(40, 30)), brand=brand, user=studio)
+    result = upload_version(
+        image_upload("sku12345_2025-10_front.png", size=(40, 30)), brand=brand, user=studio
+    )
     version = result.version
     assert version.asset == asset and version.number == 1 and version.period == "2025-10"
-    assert version.uploaded_by == studio and version.original_filename == "sku12345_2025-10_front.png"
+    assert (
+        version.uploaded_by == studio and version.original_filename == "sku12345_2025-10_front.png"
+    )
     image = version.image
     assert (image.width, image.height) == (40, 30)
     assert image.file_size == image.file.size and image.file_hash == version.file_hash
@@ -103,14 +128,18 @@ def test_exact_duplicate_is_refused_naming_the_version(settings, brand, asset, s
     upload_version(image_upload(NAME, color=(1, 2, 3)), brand=brand, user=studio)
     files_before = stored_files(settings)
     with pytest.raises(UploadRefused) as refused:
-        upload_version(image_upload("sku12345_2025-10_front.png", color=(1, 2, 3)), brand=brand, user=studio)
+        upload_version(
+            image_upload("sku12345_2025-10_front.png", color=(1, 2, 3)), brand=brand, user=studio
+        )
     assert refused.value.code == "duplicate"
     assert "version 1" in str(refused.value)
     assert AssetVersion.objects.count() == 1
     assert stored_files(settings) == files_before
 
 
-def test_a_database_failure_after_storing_deletes_the_file(settings, brand, asset, studio, monkeypatch):
+def test_a_database_failure_after_storing_deletes_the_file(
+    settings, brand, asset, studio, monkeypatch
+):
     def fail(*args, **kwargs):
         raise RuntimeError("database went away")
 
@@ -122,7 +151,9 @@ def test_a_database_failure_after_storing_deletes_the_file(settings, brand, asse
 
 def test_new_upload_supersedes_the_version_in_review(brand, asset, studio):
     first = upload_version(image_upload(NAME, color=(10, 10, 10)), brand=brand, user=studio).version
-    second = upload_version(image_upload(NAME, color=(20, 20, 20)), brand=brand, user=studio).version
+    second = upload_version(
+        image_upload(NAME, color=(20, 20, 20)), brand=brand, user=studio
+    ).version
     first.refresh_from_db()
     assert second.number == 2 and second.status == VersionStatus.IN_REVIEW
     assert first.status == VersionStatus.SUPERSEDED
@@ -137,7 +168,10 @@ def test_batch_upload_page_reports_each_file(client, brand, asset, studio):
     assert page.status_code == 200 and b"data-lfcloud-dropzone" in page.content
     response = client.post(
         reverse("wagtail_lfcloud_admin:upload"),
-        {"brand": brand.pk, "files": [image_upload(NAME), SimpleUploadedFile("notes.txt", b"hello")]},
+        {
+            "brand": brand.pk,
+            "files": [image_upload(NAME), SimpleUploadedFile("notes.txt", b"hello")],
+        },
     )
     assert response.status_code == 200
     assert response.content.count(b'data-lfcloud-result="ok"') == 1
@@ -160,7 +194,8 @@ def test_upload_for_a_brand_without_the_capability_is_refused(client, brand, ass
     outsider = make_user("outsider", brand=other, role="studio")
     client.force_login(outsider)
     response = client.post(
-        reverse("wagtail_lfcloud_admin:upload_file"), {"brand": brand.pk, "file": image_upload(NAME)}
+        reverse("wagtail_lfcloud_admin:upload_file"),
+        {"brand": brand.pk, "file": image_upload(NAME)},
     )
     assert response.status_code == 400 and response.json()["code"] == "brand"
     assert AssetVersion.objects.count() == 0

@@ -80,7 +80,9 @@ def upload(client, user, brand, name=NAME, **kwargs):
 def act(client, user, asset, action, comment=""):
     client.force_login(user)
     step = TaskState.objects.for_instance(asset).get(status="in_progress")
-    url = reverse("wagtailsnippets_wagtail_lfcloud_asset:workflow_action", args=[asset.pk, action, step.pk])
+    url = reverse(
+        "wagtailsnippets_wagtail_lfcloud_asset:workflow_action", args=[asset.pk, action, step.pk]
+    )
     response = client.post(url, {"comment": comment})
     assert response.status_code == 302, response.content
     return response
@@ -89,7 +91,10 @@ def act(client, user, asset, action, comment=""):
 def test_the_shared_step_serves_both_brands(people, assets):
     # The situation the bug needs: one step whose groups hold both brands' approvers.
     groups = set(approval_step().groups.all())
-    assert {role_group(assets["a"].brand, Role.APPROVER), role_group(assets["b"].brand, Role.APPROVER)} <= groups
+    assert {
+        role_group(assets["a"].brand, Role.APPROVER),
+        role_group(assets["b"].brand, Role.APPROVER),
+    } <= groups
 
 
 def test_every_workflow_event_mails_the_assets_brand_once(
@@ -179,7 +184,10 @@ def test_superusers_are_mailed_only_where_they_hold_a_role_or_by_setting(
     assert outbox() == ["a-approver", "boss"]
     mail.outbox.clear()
 
-    with override_settings(WAGTAIL_LFCLOUD_NOTIFY_SUPERUSERS=True), django_capture_on_commit_callbacks(execute=True):
+    with (
+        override_settings(WAGTAIL_LFCLOUD_NOTIFY_SUPERUSERS=True),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         upload(client, people["a-studio"], brand)
     assert outbox() == ["a-approver", "boss", "root"]
 

@@ -78,10 +78,18 @@ class ExampleSite:
         """Run ``manage.py`` with the site's database and media; raise with its output if it fails."""
         result = subprocess.run(
             [sys.executable, str(EXAMPLE_SITE / "manage.py"), *args],
-            env=self.env, cwd=EXAMPLE_SITE, capture_output=True, text=True, timeout=300, input=input, check=False,
+            env=self.env,
+            cwd=EXAMPLE_SITE,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            input=input,
+            check=False,
         )
         if result.returncode != 0:
-            raise AssertionError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+            raise AssertionError(
+                f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+            )
         return result
 
     def shell(self, code: str) -> str:
@@ -89,11 +97,15 @@ class ExampleSite:
         return self.manage("shell", "-c", code).stdout.strip()
 
 
-def _wait_until_answering(url: str, process: subprocess.Popen, log: Path, timeout: float = 90) -> None:
+def _wait_until_answering(
+    url: str, process: subprocess.Popen, log: Path, timeout: float = 90
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the example site exited with {process.returncode}:\n{log.read_text()}")
+            raise RuntimeError(
+                f"the example site exited with {process.returncode}:\n{log.read_text()}"
+            )
         try:
             with urllib.request.urlopen(url + "/admin/login/", timeout=5) as response:
                 if response.status == 200:
@@ -101,7 +113,9 @@ def _wait_until_answering(url: str, process: subprocess.Popen, log: Path, timeou
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
         time.sleep(0.3)
-    raise RuntimeError(f"the example site did not answer within {timeout:.0f} s:\n{log.read_text()}")
+    raise RuntimeError(
+        f"the example site did not answer within {timeout:.0f} s:\n{log.read_text()}"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -111,19 +125,23 @@ def example_site() -> Iterator[ExampleSite]:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = {
-        key: value for key, value in os.environ.items()
+        key: value
+        for key, value in os.environ.items()
         if key not in ("LFCLOUD_TEST_DB", "LFCLOUD_TEST_IMAGE_MODEL", "LFCLOUD_TEST_DATABASE_URL")
     }
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "example.settings",
-        # LFCLOUD_BROWSER_DATABASE_URL runs the site on another (empty) database, e.g. PostgreSQL.
-        "DATABASE_URL": os.environ.get("LFCLOUD_BROWSER_DATABASE_URL") or f"sqlite:///{workdir / 'db.sqlite3'}",
-        "MEDIA_ROOT": str(workdir / "media"),
-        "WAGTAILADMIN_BASE_URL": url,
-        "DJANGO_DEBUG": "1",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "example.settings",
+            # LFCLOUD_BROWSER_DATABASE_URL runs the site on another (empty) database, e.g. PostgreSQL.
+            "DATABASE_URL": os.environ.get("LFCLOUD_BROWSER_DATABASE_URL")
+            or f"sqlite:///{workdir / 'db.sqlite3'}",
+            "MEDIA_ROOT": str(workdir / "media"),
+            "WAGTAILADMIN_BASE_URL": url,
+            "DJANGO_DEBUG": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     log = workdir / "runserver.log"
     site = ExampleSite(url=url, env=env, media_root=workdir / "media", log=log, process=None)  # type: ignore[arg-type]
     site.manage("migrate", "--no-input", "-v0")
@@ -131,8 +149,17 @@ def example_site() -> Iterator[ExampleSite]:
     with log.open("w") as out:
         # --noreload: one process to stop; threads so two people's pages can load at once.
         process = subprocess.Popen(
-            [sys.executable, str(EXAMPLE_SITE / "manage.py"), "runserver", "--noreload", f"127.0.0.1:{port}"],
-            env=env, cwd=EXAMPLE_SITE, stdout=out, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                str(EXAMPLE_SITE / "manage.py"),
+                "runserver",
+                "--noreload",
+                f"127.0.0.1:{port}",
+            ],
+            env=env,
+            cwd=EXAMPLE_SITE,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     site.process = process
     try:
@@ -152,7 +179,9 @@ def example_site() -> Iterator[ExampleSite]:
 def chromium() -> Iterator[object]:
     """Debian's Chromium, headless, launched by Playwright with a fresh, empty profile."""
     if not os.path.exists(CHROMIUM):
-        _missing(f"{CHROMIUM} is missing: install Debian's chromium package (apt-get install -y chromium)")
+        _missing(
+            f"{CHROMIUM} is missing: install Debian's chromium package (apt-get install -y chromium)"
+        )
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -163,7 +192,9 @@ def chromium() -> Iterator[object]:
         # per launch. Pointing TMPDIR at our own directory keeps that profile out of shared /tmp and
         # lets us remove it afterwards.
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
             env={**os.environ, "TMPDIR": str(profile)},
         )
         try:
@@ -174,12 +205,16 @@ def chromium() -> Iterator[object]:
 
 
 @pytest.fixture
-def login(chromium, example_site):  # chromium first: without a browser, fail before starting the site
+def login(
+    chromium, example_site
+):  # chromium first: without a browser, fail before starting the site
     """``login(username)`` opens a new browser window (its own cookies) logged into the admin."""
     contexts = []
 
     def open_as(username: str):
-        context = chromium.new_context(viewport=VIEWPORT, base_url=example_site.url, accept_downloads=True)
+        context = chromium.new_context(
+            viewport=VIEWPORT, base_url=example_site.url, accept_downloads=True
+        )
         context.set_default_timeout(30_000)
         contexts.append(context)
         page = context.new_page()

@@ -57,7 +57,8 @@ def upload(page, files: list[Path]) -> list[str]:
     page.set_input_files("input[data-lfcloud-files]", [str(f) for f in files])
     page.wait_for_function(
         "n => document.querySelectorAll('[data-lfcloud-upload-list] [data-lfcloud-result]').length >= n",
-        arg=len(files), timeout=120_000,
+        arg=len(files),
+        timeout=120_000,
     )
     items = page.locator("[data-lfcloud-upload-list] li")
     return [items.nth(i).inner_text() for i in range(items.count())]
@@ -91,7 +92,9 @@ def test_order_to_api(login, example_site, tmp_path):
         brand.fill(f"#id_lines-{index}-quantity", "1")
     brand.locator("#id_title").scroll_into_view_if_needed()  # the lines show on the order page (03)
     # Playwright's clicks on the second line scrolled the admin's content wrapper sideways.
-    brand.evaluate("document.querySelectorAll('main').forEach(e => e.scrollTo({left: 0, behavior: 'instant'}))")
+    brand.evaluate(
+        "document.querySelectorAll('main').forEach(e => e.scrollTo({left: 0, behavior: 'instant'}))"
+    )
     screenshot(brand, "01-new-order")
     brand.get_by_role("button", name="Save", exact=True).click()
     expect(brand.locator(".messages")).to_contain_text("created")
@@ -104,7 +107,9 @@ def test_order_to_api(login, example_site, tmp_path):
     brand.fill("#id_shoot_date", "2026-12-01")
     brand.fill("#id_finals_due", "2026-12-12")
     brand.locator(".public-DraftEditor-content").first.click()
-    brand.keyboard.type("Pure white background, bag centred and filling 85% of the frame. Straps tucked in.")
+    brand.keyboard.type(
+        "Pure white background, bag centred and filling 85% of the frame. Straps tucked in."
+    )
     brand.mouse.click(1000, 210)  # a click on empty space closes the date pickers
     screenshot(brand, "02-brief")
     brand.get_by_role("button", name="Save", exact=True).click()
@@ -146,9 +151,15 @@ def test_order_to_api(login, example_site, tmp_path):
     studio.wait_for_url("**/admin/lfcloud/upload/")
     cdp = studio.context.new_cdp_session(studio)
     cdp.send("Network.enable")
-    cdp.send("Network.emulateNetworkConditions", {
-        "offline": False, "latency": 20, "downloadThroughput": -1, "uploadThroughput": 48 * 1024,
-    })
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {
+            "offline": False,
+            "latency": 20,
+            "downloadThroughput": -1,
+            "uploadThroughput": 48 * 1024,
+        },
+    )
     brand.evaluate("window.lfcloudNotReloaded = true")  # the brand admin's order page stays open
     v1 = [photo(tmp_path, sku, angle, 1) for sku in BAGS for angle in ANGLES]
     studio.set_input_files("input[data-lfcloud-files]", [str(f) for f in v1])
@@ -156,11 +167,18 @@ def test_order_to_api(login, example_site, tmp_path):
         "[...document.querySelectorAll('[data-lfcloud-upload-list] progress')].some(p => p.value > 0 && p.value < 100)"
     )
     screenshot(studio, "05-upload-progress")
-    cdp.send("Network.emulateNetworkConditions", {
-        "offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1,
-    })
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {
+            "offline": False,
+            "latency": 0,
+            "downloadThroughput": -1,
+            "uploadThroughput": -1,
+        },
+    )
     studio.wait_for_function(
-        "document.querySelectorAll('[data-lfcloud-upload-list] [data-lfcloud-result]').length >= 4", timeout=120_000
+        "document.querySelectorAll('[data-lfcloud-upload-list] [data-lfcloud-result]').length >= 4",
+        timeout=120_000,
     )
     results = studio.locator("[data-lfcloud-upload-list] li")
     expect(results).to_have_count(4)
@@ -172,10 +190,16 @@ def test_order_to_api(login, example_site, tmp_path):
     # 6. The brand admin's order page, never reloaded, now shows every deliverable in review.
     for sku in BAGS:
         for angle in ANGLES:
-            expect(cell_state(brand, sku, angle)).to_have_attribute("data-state", "in_review", timeout=30_000)
-    assert brand.evaluate("window.lfcloudNotReloaded === true"), "the order grid must update without a reload"
+            expect(cell_state(brand, sku, angle)).to_have_attribute(
+                "data-state", "in_review", timeout=30_000
+            )
+    assert brand.evaluate("window.lfcloudNotReloaded === true"), (
+        "the order grid must update without a reload"
+    )
     expect(brand.locator("main")).to_contain_text("4 in review")
-    expect(brand.locator("main")).to_contain_text(re.compile("in production", re.I))  # the studio's move
+    expect(brand.locator("main")).to_contain_text(
+        re.compile("in production", re.I)
+    )  # the studio's move
     screenshot(brand, "07-grid-live")
     # The thread the brand admin answered from this page in step 4 is still there.
     expect(brand.locator("[data-message]").first).to_contain_text("straps of the day pack")
@@ -195,15 +219,21 @@ def test_order_to_api(login, example_site, tmp_path):
     approver.mouse.up()
     expect(approver.locator("[data-lfcloud-comment-form] input[name=x]")).not_to_have_value("")
     approver.fill("[data-lfcloud-comment-form] textarea", "The label is crooked: straighten it.")
-    approver.locator("[data-lfcloud-comment-form]").get_by_role("button", name="Add comment").click()
+    approver.locator("[data-lfcloud-comment-form]").get_by_role(
+        "button", name="Add comment"
+    ).click()
     expect(approver.locator(".messages")).to_contain_text("Comment added")
     expect(approver.locator(".lfcloud-pin")).to_have_count(1)
     screenshot(approver, "08-pinned-comment")
-    approver.fill("#comment-reject", "Please straighten the label (pin 1) and upload a new version.")
+    approver.fill(
+        "#comment-reject", "Please straighten the label (pin 1) and upload a new version."
+    )
     approver.locator("button[data-action=reject]").click()
     expect(approver.locator("main")).to_contain_text("Changes requested")
     screenshot(approver, "09-changes-requested")
-    expect(cell_state(brand, "NW-2001", "front")).to_have_attribute("data-state", "changes_requested", timeout=30_000)
+    expect(cell_state(brand, "NW-2001", "front")).to_have_attribute(
+        "data-state", "changes_requested", timeout=30_000
+    )
 
     # 8. The studio uploads v2 of that photo; the approver sees it next to the earlier feedback.
     studio.goto("/admin/lfcloud/upload/")
@@ -221,7 +251,9 @@ def test_order_to_api(login, example_site, tmp_path):
     expect(approver.locator("main")).to_contain_text("Approved (current)")
     expect(approver.locator(".lfcloud-version-tabs")).to_contain_text("v1 · Superseded")
     screenshot(approver, "12-approved")
-    expect(cell_state(brand, "NW-2001", "front")).to_have_attribute("data-state", "approved", timeout=30_000)
+    expect(cell_state(brand, "NW-2001", "front")).to_have_attribute(
+        "data-state", "approved", timeout=30_000
+    )
 
     # 10. A marketer finds the bag in the asset library. Marketers see approved finals only: the
     # other three photos are still in review and stay invisible, even when asked for by URL.
@@ -260,7 +292,9 @@ def test_order_to_api(login, example_site, tmp_path):
     archive = zipfile.ZipFile(io.BytesIO(Path(bundle.path()).read_bytes()))
     names = archive.namelist()
     assert "B0NW200101.MAIN.jpg" in names, names
-    assert not any("NW-2002" in n or BAGS["NW-2002"] in n for n in names), f"unapproved files in the bundle: {names}"
+    assert not any("NW-2002" in n or BAGS["NW-2002"] in n for n in names), (
+        f"unapproved files in the bundle: {names}"
+    )
 
     # 12. The superuser creates an API token for the marketer's storefront (Settings → API tokens).
     admin = login("admin")
@@ -292,7 +326,8 @@ def test_order_to_api(login, example_site, tmp_path):
     anonymous = api.get(url, max_redirects=0, headers={"Authorization": ""})
     assert anonymous.status == 401
     viewer = admin.context.browser.new_context(
-        viewport={"width": 1280, "height": 800}, base_url=example_site.url,
+        viewport={"width": 1280, "height": 800},
+        base_url=example_site.url,
         extra_http_headers={"Authorization": f"Bearer {token}"},
     )
     try:

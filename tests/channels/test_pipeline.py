@@ -79,7 +79,11 @@ def test_matches_wagtails_get_rendition_on_an_exif_rotated_source(focal):
             # Same orientation: the pixel colours agree at a few probe points.
             for x, y in [(1, 1), (a.width - 2, a.height - 2), (a.width // 2, a.height // 2)]:
                 assert (
-                    max(abs(p - q) for p, q in zip(a.getpixel((x, y)), b.getpixel((x, y)), strict=True)) < 60
+                    max(
+                        abs(p - q)
+                        for p, q in zip(a.getpixel((x, y)), b.getpixel((x, y)), strict=True)
+                    )
+                    < 60
                 ), (spec, x, y)
 
 

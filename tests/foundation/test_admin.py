@@ -71,7 +71,15 @@ def test_create_product_form_refuses_a_duplicate_sku(client, superuser, brands):
     acme, _ = brands
     response = client.post(
         "/admin/snippets/wagtail_lfcloud/product/add/",
-        {"brand": acme.pk, "sku": "acme-1", "name": "Clash", "style": "", "colour": "", "asin": "", "gtin": ""},
+        {
+            "brand": acme.pk,
+            "sku": "acme-1",
+            "name": "Clash",
+            "style": "",
+            "colour": "",
+            "asin": "",
+            "gtin": "",
+        },
     )
     assert response.status_code == 200
     assert "already has a product with SKU" in response.content.decode()

@@ -54,7 +54,9 @@ def test_installed_apps(monkeypatch):
     from django.apps import apps
 
     real = apps.is_installed
-    monkeypatch.setattr(apps, "is_installed", lambda name: name != "wagtail.documents" and real(name))
+    monkeypatch.setattr(
+        apps, "is_installed", lambda name: name != "wagtail.documents" and real(name)
+    )
     errors = check_installed_apps()
     assert ids(errors) == ["wagtail_lfcloud.E006"] and "wagtail.documents" in errors[0].msg
 

@@ -13,7 +13,10 @@ ROOT = Path(__file__).resolve().parents[2]
 def manage(*args, env):
     return subprocess.run(
         [sys.executable, str(ROOT / "example_site" / "manage.py"), *args],
-        env=env, capture_output=True, text=True, timeout=300,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 

@@ -27,7 +27,11 @@ def test_creates_products_catalogs_and_seasons(brand):
     assert result.created == ["SKU1", "SKU2"]
     assert result.catalogs_created == ["Footwear"] and result.seasons_created == ["SS26"]
     boot = Product.objects.get(brand=brand, sku="SKU1")
-    assert boot.catalog.name == "Footwear" and boot.season.code == "SS26" and boot.gtin == "4006381333931"
+    assert (
+        boot.catalog.name == "Footwear"
+        and boot.season.code == "SS26"
+        and boot.gtin == "4006381333931"
+    )
 
 
 def test_updates_existing_products_case_insensitively(brand):
@@ -42,11 +46,11 @@ def test_a_bad_row_imports_nothing_and_every_bad_row_is_reported(brand):
     text = (
         "sku,name,asin,gtin\n"
         "SKU1,Good,,\n"
-        "bad sku,Spaces,,\n"        # line 3
-        "SKU3,,,\n"                  # line 4: no name
-        "SKU4,Fine,nope,\n"          # line 5: bad ASIN
-        "SKU1,Again,,\n"             # line 6: duplicate
-        "SKU6,Gtin,,12\n"            # line 7: bad GTIN
+        "bad sku,Spaces,,\n"  # line 3
+        "SKU3,,,\n"  # line 4: no name
+        "SKU4,Fine,nope,\n"  # line 5: bad ASIN
+        "SKU1,Again,,\n"  # line 6: duplicate
+        "SKU6,Gtin,,12\n"  # line 7: bad GTIN
     )
     with pytest.raises(ImportFailed) as excinfo:
         import_products(text, brand)
@@ -113,7 +117,9 @@ def test_admin_import_view(brand, client, django_user_model):
     client.force_login(admin)
     url = "/admin/lfcloud/products/import/"
     assert client.get(url).status_code == 200
-    response = client.post(url, {"brand": brand.pk, "file": io.BytesIO(b"sku,name\nbad sku,x\nSKU2,\n")})
+    response = client.post(
+        url, {"brand": brand.pk, "file": io.BytesIO(b"sku,name\nbad sku,x\nSKU2,\n")}
+    )
     assert response.status_code == 200
     content = response.content.decode()
     assert "Nothing was imported" in content and "Line 2" in content and "Line 3" in content

@@ -187,7 +187,9 @@ def test_endpoint_is_gzipped_for_browsers_and_its_weak_etag_still_gives_304(clie
     assert json.loads(gzip.decompress(zipped.content)) == plain.json()
     # Django weakens the ETag of a gzipped response; the browser sends that one back.
     assert zipped["ETag"] == "W/" + plain["ETag"]
-    again = client.get(grid_url(order), headers={"Accept-Encoding": "gzip", "If-None-Match": zipped["ETag"]})
+    again = client.get(
+        grid_url(order), headers={"Accept-Encoding": "gzip", "If-None-Match": zipped["ETag"]}
+    )
     assert again.status_code == 304
 
 
@@ -195,10 +197,14 @@ def test_a_cell_opens_the_review_page_not_the_generic_edit_form(client, order, u
     assets = create_deliverables(order)
     add_version(assets[0])
     client.force_login(users[Role.APPROVER])
-    cells = [c for r in client.get(grid_url(order)).json()["rows"] for c in r["cells"] if c and c["url"]]
+    cells = [
+        c for r in client.get(grid_url(order)).json()["rows"] for c in r["cells"] if c and c["url"]
+    ]
     assert cells
     for grid_cell in cells:
-        assert grid_cell["url"] == reverse("wagtail_lfcloud_admin:asset_review", args=[grid_cell["asset"]])
+        assert grid_cell["url"] == reverse(
+            "wagtail_lfcloud_admin:asset_review", args=[grid_cell["asset"]]
+        )
     page = client.get(cells[0]["url"])
     assert page.status_code == 200
     html = page.content.decode()

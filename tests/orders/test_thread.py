@@ -216,7 +216,10 @@ def test_the_poller_gets_only_new_messages_rendered_and_escaped(client, order, u
     # Delivered to the open page, so read: the unread badge does not count it again.
     assert not unread_messages(admin, order).exists()
     # Nothing newer yet.
-    assert client.get(messages_url(order, after=first.pk)).json() == {"messages": [], "last": first.pk}
+    assert client.get(messages_url(order, after=first.pk)).json() == {
+        "messages": [],
+        "last": first.pk,
+    }
 
 
 def test_the_poller_answers_only_people_on_the_thread(client, order, users, other_brand):

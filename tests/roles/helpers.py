@@ -58,10 +58,18 @@ def make_brand_world(name: str) -> BrandWorld:
     final = make_image(collection_for_product(product, "finals"), title=f"{name} final")
     archived = make_image(collection_for_product(product, "archive"), title=f"{name} archived")
     version = AssetVersion.objects.create(
-        asset=asset, number=1, image=final, status=VersionStatus.CURRENT, original_filename=f"{name}1_front.png"
+        asset=asset,
+        number=1,
+        image=final,
+        status=VersionStatus.CURRENT,
+        original_filename=f"{name}1_front.png",
     )
     draft_version = AssetVersion.objects.create(
-        asset=asset, number=2, image=raw, status=VersionStatus.IN_REVIEW, original_filename=f"{name}1_front_v2.png"
+        asset=asset,
+        number=2,
+        image=raw,
+        status=VersionStatus.IN_REVIEW,
+        original_filename=f"{name}1_front_v2.png",
     )
     world = BrandWorld(brand, product, asset, raw, final, archived, version, draft_version)
     for role in Role.values:
@@ -73,37 +81,75 @@ def make_full_world(name: str) -> BrandWorld:
     """:func:`make_brand_world` plus one row of every brand-owned model the admin and API show."""
     world = make_brand_world(name)
     brand, admin = world.brand, world.users[Role.BRAND_ADMIN]
-    order = Order.objects.create(brand=brand, title=f"{name} spring shoot", currency="EUR", created_by=admin)
+    order = Order.objects.create(
+        brand=brand, title=f"{name} spring shoot", currency="EUR", created_by=admin
+    )
     OrderLine.objects.create(
-        order=order, product=world.product, angles=["front"], channels=["amazon_main"], unit_price=Decimal("10.00")
+        order=order,
+        product=world.product,
+        angles=["front"],
+        channels=["amazon_main"],
+        unit_price=Decimal("10.00"),
     )
     world.asset.order = order
     world.asset.save(update_fields=["order"])
     brief = Brief.objects.create(order=order)
     invoice = Invoice.objects.create(
-        order=order, number=f"{name.upper()}-INV-1", net_amount=Decimal("10.00"), tax_rate=Decimal("0.20"), currency="EUR"
+        order=order,
+        number=f"{name.upper()}-INV-1",
+        net_amount=Decimal("10.00"),
+        tax_rate=Decimal("0.20"),
+        currency="EUR",
     )
-    payment = Payment.objects.create(invoice=invoice, amount=Decimal("5.00"), received_on=datetime.date(2026, 1, 5))
+    payment = Payment.objects.create(
+        invoice=invoice, amount=Decimal("5.00"), received_on=datetime.date(2026, 1, 5)
+    )
     message = OrderMessage(order=order, author=admin, body=f"{name} message")
     message.attachment.save(f"{name.lower()}-notes.txt", ContentFile(b"notes"), save=False)
     message.save()
-    comment = AssetComment.objects.create(version=world.draft_version, author=admin, text=f"{name} comment")
-    bundle = DownloadBundle.objects.create(brand=brand, order=order, channel="amazon_main", requested_by=admin)
+    comment = AssetComment.objects.create(
+        version=world.draft_version, author=admin, text=f"{name} comment"
+    )
+    bundle = DownloadBundle.objects.create(
+        brand=brand, order=order, channel="amazon_main", requested_by=admin
+    )
     endpoint = WebhookEndpoint.objects.create(
         brand=brand, name=f"{name} hook", url="https://example.com/hook", secret="s3cret"
     )
-    delivery = WebhookDelivery.objects.create(endpoint=endpoint, event="asset.approved", payload={"brand": brand.slug})
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint, event="asset.approved", payload={"brand": brand.slug}
+    )
     from wagtail.documents import get_document_model
 
     document = get_document_model()(title=f"{name} brief doc", collection=world.raw.collection)
     document.file.save(f"{name.lower()}-brief.txt", ContentFile(b"brief"), save=False)
     document.save()
     # A history for Wagtail's site history report: one line per object, written as Wagtail does.
-    for obj in (world.product, world.asset, world.raw, world.final, world.archived, order, brief, invoice, payment,
-                comment, bundle, endpoint):
+    for obj in (
+        world.product,
+        world.asset,
+        world.raw,
+        world.final,
+        world.archived,
+        order,
+        brief,
+        invoice,
+        payment,
+        comment,
+        bundle,
+        endpoint,
+    ):
         log(obj, "wagtail.edit", user=admin)
     world.extra.update(
-        order=order, brief=brief, invoice=invoice, payment=payment, message=message, comment=comment,
-        bundle=bundle, endpoint=endpoint, delivery=delivery, document=document,
+        order=order,
+        brief=brief,
+        invoice=invoice,
+        payment=payment,
+        message=message,
+        comment=comment,
+        bundle=bundle,
+        endpoint=endpoint,
+        delivery=delivery,
+        document=document,
     )
     return world

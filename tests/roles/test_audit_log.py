@@ -74,7 +74,12 @@ def test_site_history_lists_only_the_users_own_brands_lines(client, worlds):
     acme, zed = worlds
     log(acme.product, "wagtail.edit", user=acme.users[Role.BRAND_ADMIN])
     log(zed.product, "wagtail.edit", user=zed.users[Role.BRAND_ADMIN])
-    log(zed.asset, "wagtail_lfcloud.original_downloaded", user=zed.users[Role.STUDIO], data={"version": 1})
+    log(
+        zed.asset,
+        "wagtail_lfcloud.original_downloaded",
+        user=zed.users[Role.STUDIO],
+        data={"version": 1},
+    )
 
     for role in Role.values:
         html = site_history(client, acme.users[role])
@@ -94,19 +99,32 @@ def test_the_csv_export_of_site_history_is_scoped_too(client, worlds):
     log(zed.product, "wagtail.edit")
     client.force_login(acme.users[Role.BRAND_ADMIN])
     response = client.get(reverse("wagtailadmin_reports:site_history"), {"export": "csv"})
-    body = b"".join(response.streaming_content).decode() if response.streaming else response.content.decode()
+    body = (
+        b"".join(response.streaming_content).decode()
+        if response.streaming
+        else response.content.decode()
+    )
     assert response.status_code == 200
     assert "Acme sneaker" in body and "Zedcorp" not in body
 
 
 def test_lines_follow_the_capability_within_a_brand(client, worlds):
     acme, _ = worlds
-    log(acme.asset, "wagtail_lfcloud.version_uploaded", user=acme.users[Role.STUDIO], data={"version": 2})
-    marketer, studio, admin = (acme.users[r] for r in (Role.MARKETER, Role.STUDIO, Role.BRAND_ADMIN))
+    log(
+        acme.asset,
+        "wagtail_lfcloud.version_uploaded",
+        user=acme.users[Role.STUDIO],
+        data={"version": 2},
+    )
+    marketer, studio, admin = (
+        acme.users[r] for r in (Role.MARKETER, Role.STUDIO, Role.BRAND_ADMIN)
+    )
     assign_role(acme.brand, Role.MARKETER, make_user("newcomer"), by=admin)
 
     def actions(user):
-        return set(visible_entries(BrandLogEntry.objects.all(), user).values_list("action", flat=True))
+        return set(
+            visible_entries(BrandLogEntry.objects.all(), user).values_list("action", flat=True)
+        )
 
     # Marketers see approved finals only: no line about the asset's drafts.
     assert "wagtail_lfcloud.version_uploaded" not in actions(marketer)
@@ -128,7 +146,8 @@ def test_image_lines_are_scoped_by_brand_and_stage(client, worlds):
     Image = get_image_model()
     editors.permissions.add(
         Permission.objects.get(
-            codename=f"change_{Image._meta.model_name}", content_type=ContentType.objects.get_for_model(Image)
+            codename=f"change_{Image._meta.model_name}",
+            content_type=ContentType.objects.get_for_model(Image),
         )
     )
     person = acme.users[Role.MARKETER]
@@ -160,7 +179,9 @@ def test_a_deleted_brands_lines_are_left_to_superusers(worlds):
     zed_id = zed.brand.pk
     Brand.objects.filter(pk=zed_id).delete()
     assert BrandLogEntry.objects.filter(brand_id=zed_id).exists()
-    assert not visible_entries(BrandLogEntry.objects.filter(brand_id=zed_id), acme.users[Role.BRAND_ADMIN]).exists()
+    assert not visible_entries(
+        BrandLogEntry.objects.filter(brand_id=zed_id), acme.users[Role.BRAND_ADMIN]
+    ).exists()
     root = make_user("root2", superuser=True)
     assert visible_entries(BrandLogEntry.objects.filter(brand_id=zed_id), root).exists()
 
@@ -168,8 +189,12 @@ def test_a_deleted_brands_lines_are_left_to_superusers(worlds):
 def test_lines_of_a_model_without_a_brand_are_hidden_from_everyone_but_superusers(worlds):
     acme, _ = worlds
     # A line stamped with a capability but no brand (a broken chain) never matches a brand rule.
-    entry = BrandLogEntry.objects.log_action(acme.product, "wagtail.edit", brand_id=None, capability="view_catalog")
-    assert not visible_entries(BrandLogEntry.objects.filter(pk=entry.pk), acme.users[Role.BRAND_ADMIN]).exists()
+    entry = BrandLogEntry.objects.log_action(
+        acme.product, "wagtail.edit", brand_id=None, capability="view_catalog"
+    )
+    assert not visible_entries(
+        BrandLogEntry.objects.filter(pk=entry.pk), acme.users[Role.BRAND_ADMIN]
+    ).exists()
 
 
 def page_editor(user):
@@ -180,7 +205,11 @@ def page_editor(user):
     root = Page.get_first_root_node()
     for codename in ("add_page", "change_page", "publish_page"):
         GroupPagePermission.objects.get_or_create(
-            group=group, page=root, permission=Permission.objects.get(codename=codename, content_type__app_label="wagtailcore")
+            group=group,
+            page=root,
+            permission=Permission.objects.get(
+                codename=codename, content_type__app_label="wagtailcore"
+            ),
         )
     user.groups.add(group)
     return user
@@ -204,5 +233,9 @@ def test_workflow_reports_list_only_the_users_own_brands_files(client, worlds, r
     assert "zedcorp_" not in html
     # Nor does the spreadsheet export.
     response = client.get(reverse(f"wagtailadmin_reports:{report}"), {"export": "csv"})
-    body = b"".join(response.streaming_content).decode() if response.streaming else response.content.decode()
+    body = (
+        b"".join(response.streaming_content).decode()
+        if response.streaming
+        else response.content.decode()
+    )
     assert str(acme.asset) in body and "Zedcorp" not in body

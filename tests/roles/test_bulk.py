@@ -16,7 +16,11 @@ def image_label():
 
 
 def bulk_url(app, model, action, *ids):
-    return reverse("wagtail_bulk_action", args=[app, model, action]) + "?" + "&".join(f"id={i}" for i in ids)
+    return (
+        reverse("wagtail_bulk_action", args=[app, model, action])
+        + "?"
+        + "&".join(f"id={i}" for i in ids)
+    )
 
 
 def test_brand_admin_bulk_deletes_own_products_only():
@@ -24,7 +28,9 @@ def test_brand_admin_bulk_deletes_own_products_only():
 
     acme, zed = make_brand_world("Acme"), make_brand_world("Zedcorp")
     for world in (acme, zed):  # products with assets are protected; use fresh ones
-        world.spare = Product.objects.create(brand=world.brand, sku=f"{world.brand.slug.upper()}-SPARE", name="spare")
+        world.spare = Product.objects.create(
+            brand=world.brand, sku=f"{world.brand.slug.upper()}-SPARE", name="spare"
+        )
     client = Client()
     client.force_login(acme.users[Role.BRAND_ADMIN])
     url = bulk_url("wagtail_lfcloud", "product", "delete", acme.spare.pk, zed.spare.pk)

@@ -19,5 +19,7 @@ def test_documented_role_matrix_matches_capabilities():
         cells = [cell.strip() for cell in row.split("|")[2:7]]
         documented = {role for role, cell in zip(Role.values, cells, strict=True) if cell == "✓"}
         if documented != set(roles):
-            problems.append(f"{capability}: documented {sorted(documented)}, granted {sorted(roles)}")
+            problems.append(
+                f"{capability}: documented {sorted(documented)}, granted {sorted(roles)}"
+            )
     assert not problems, "\n".join(problems)

@@ -41,8 +41,13 @@ def test_finance_gets_no_draft_thumbnail_on_the_order_page_or_in_the_grid_json(c
 @pytest.mark.parametrize("role", [Role.BRAND_ADMIN, Role.APPROVER, Role.STUDIO])
 def test_people_who_may_see_drafts_get_the_thumbnail_through_the_file_view(client, acme, role):
     client.force_login(acme.users[role])
-    cell = grid_cell(client.get(reverse("wagtail_lfcloud_admin:order_grid", args=[acme.order.pk])).json())
+    cell = grid_cell(
+        client.get(reverse("wagtail_lfcloud_admin:order_grid", args=[acme.order.pk])).json()
+    )
     assert cell["thumbnail"].startswith("/admin/lfcloud/files/")
     response = client.get(cell["thumbnail"])
     assert response.status_code == 200
-    assert b"".join(response.streaming_content) == acme.raw.get_rendition(THUMBNAIL_SPEC).file.open("rb").read()
+    assert (
+        b"".join(response.streaming_content)
+        == acme.raw.get_rendition(THUMBNAIL_SPEC).file.open("rb").read()
+    )

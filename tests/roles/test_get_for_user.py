@@ -61,7 +61,9 @@ def test_other_brand_unknown_and_malformed_ids_raise_the_same_404(worlds, model,
     assert get_for_user_or_404(user, model, own.pk, capability) == own
     missing = model.objects.order_by("-pk").first().pk + 1000
     messages = {
-        "other brand": _message(get_for_user_or_404, user, model, getattr(zed, attr).pk, capability),
+        "other brand": _message(
+            get_for_user_or_404, user, model, getattr(zed, attr).pk, capability
+        ),
         "unknown": _message(get_for_user_or_404, user, model, missing, capability),
         "not a number": _message(get_for_user_or_404, user, model, "1; drop", capability),
         "anonymous": _message(get_for_user_or_404, None, model, own.pk, capability),
@@ -87,7 +89,9 @@ def test_superusers_reach_every_brand_and_querysets_keep_their_filters(worlds):
     # A queryset passed in keeps its own filters (here: only this order's messages).
     user = acme.users[Role.STUDIO]
     with pytest.raises(Http404):
-        get_for_user_or_404(user, acme.order.messages.filter(pk=0), acme.message.pk, "message_orders")
+        get_for_user_or_404(
+            user, acme.order.messages.filter(pk=0), acme.message.pk, "message_orders"
+        )
     assert set(reachable(user, Order, "view_orders")) == {acme.order}
     assert list(reachable(user, Invoice, "view_invoices")) == []
 
@@ -109,7 +113,10 @@ ADMIN_URLS = {
     "wagtail_lfcloud_admin:asset_compare": (lambda w: [w.asset.pk], Role.BRAND_ADMIN),
     "wagtail_lfcloud_admin:order_detail": (lambda w: [w.order.pk], Role.FINANCE),
     "wagtail_lfcloud_admin:order_grid": (lambda w: [w.order.pk], Role.STUDIO),
-    "wagtail_lfcloud_admin:order_message_attachment": (lambda w: [w.order.pk, w.message.pk], Role.APPROVER),
+    "wagtail_lfcloud_admin:order_message_attachment": (
+        lambda w: [w.order.pk, w.message.pk],
+        Role.APPROVER,
+    ),
     "wagtail_lfcloud_admin:bundle_order": (lambda w: [w.order.pk], Role.MARKETER),
     "wagtail_lfcloud_admin:bundle_detail": (lambda w: [w.bundle.pk], Role.MARKETER),
     "wagtail_lfcloud_admin:bundle_download": (lambda w: [w.bundle.pk], Role.BRAND_ADMIN),

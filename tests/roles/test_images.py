@@ -19,7 +19,11 @@ def worlds():
 
 
 def titles(response):
-    return {image.title for image in response.context["results"]} if "results" in response.context else set()
+    return (
+        {image.title for image in response.context["results"]}
+        if "results" in response.context
+        else set()
+    )
 
 
 def chooser_titles(client, **params):
@@ -93,7 +97,9 @@ def test_marketer_and_finance_have_no_image_listing(client, worlds):
         assert response.status_code in (302, 403)
 
 
-@pytest.mark.parametrize("role", [Role.BRAND_ADMIN, Role.APPROVER, Role.STUDIO, Role.MARKETER, Role.FINANCE])
+@pytest.mark.parametrize(
+    "role", [Role.BRAND_ADMIN, Role.APPROVER, Role.STUDIO, Role.MARKETER, Role.FINANCE]
+)
 def test_nobody_opens_another_brands_image(client, worlds, role):
     acme, zed = worlds
     client.force_login(acme.users[role])
@@ -108,8 +114,14 @@ def test_nobody_opens_another_brands_image(client, worlds, role):
 def test_marketer_cannot_choose_a_raw_file_by_id(client, worlds):
     acme, _ = worlds
     client.force_login(acme.users[Role.MARKETER])
-    assert client.get(reverse("wagtailimages_chooser:chosen", args=[acme.raw.pk])).status_code in (302, 403, 404)
-    assert client.get(reverse("wagtailimages_chooser:chosen", args=[acme.final.pk])).status_code == 200
+    assert client.get(reverse("wagtailimages_chooser:chosen", args=[acme.raw.pk])).status_code in (
+        302,
+        403,
+        404,
+    )
+    assert (
+        client.get(reverse("wagtailimages_chooser:chosen", args=[acme.final.pk])).status_code == 200
+    )
 
 
 def test_studio_edits_its_raw_files_but_not_finals(client, worlds):

@@ -30,7 +30,12 @@ def package_listings() -> list[tuple[str, str]]:
         if viewset is None:
             continue
         try:
-            listings.append((reverse(viewset.get_url_name("list")), reverse(viewset.get_url_name("list_results"))))
+            listings.append(
+                (
+                    reverse(viewset.get_url_name("list")),
+                    reverse(viewset.get_url_name("list_results")),
+                )
+            )
         except NoReverseMatch:
             continue
     return listings
@@ -51,7 +56,9 @@ def offered_queries(html: str) -> dict[str, list[dict]]:
                 offered[key].append({key: query[key]})
         if "p" in query:
             offered["page"].append({"p": query["p"]})
-    for form in soup.select("form[data-controller~='w-swap'], form#listing-filters, .w-filter-drawer form, form"):
+    for form in soup.select(
+        "form[data-controller~='w-swap'], form#listing-filters, .w-filter-drawer form, form"
+    ):
         for select in form.find_all("select"):
             name = select.get("name")
             if not name:
@@ -87,7 +94,9 @@ def worlds():
 
 def _people(worlds, django_user_model):
     people = [(f"{w.brand.slug}/{role}", user) for w in worlds for role, user in w.users.items()]
-    people.append(("superuser", django_user_model.objects.create_superuser("root", "root@example.com", "pw")))
+    people.append(
+        ("superuser", django_user_model.objects.create_superuser("root", "root@example.com", "pw"))
+    )
     return people
 
 
@@ -111,7 +120,9 @@ def test_every_listing_as_every_role_searches_sorts_filters_and_exports(worlds, 
                 continue
             offered = offered_queries(page.content.decode())
             searched = _get(client, list_url, {"q": "acme"}, failures, who)
-            offered_while_searching = offered_queries(searched.content.decode()) if searched.status_code == 200 else {}
+            offered_while_searching = (
+                offered_queries(searched.content.decode()) if searched.status_code == 200 else {}
+            )
             tried["search"] += 1
             _get(client, results_url, {"q": "front"}, failures, who)
             _get(client, list_url, {"q": "acme", "export": "csv"}, failures, who)

@@ -39,7 +39,11 @@ from wagtail_lfcloud.models import Role
 pytestmark = pytest.mark.django_db
 
 ADMIN, MARKETER, APPROVER, STUDIO, FINANCE = (
-    Role.BRAND_ADMIN, Role.MARKETER, Role.APPROVER, Role.STUDIO, Role.FINANCE
+    Role.BRAND_ADMIN,
+    Role.MARKETER,
+    Role.APPROVER,
+    Role.STUDIO,
+    Role.FINANCE,
 )
 ALL = frozenset(Role.values)
 NOBODY = frozenset()
@@ -108,7 +112,10 @@ def _obj(attr):
 
 def snippet_routes(model: str, attr, view, change, add, delete) -> dict[str, Route]:
     view, change, add, delete = map(frozenset, (view, change, add, delete))
-    ns, chooser = f"wagtailsnippets_wagtail_lfcloud_{model}", f"wagtailsnippetchoosers_wagtail_lfcloud_{model}"
+    ns, chooser = (
+        f"wagtailsnippets_wagtail_lfcloud_{model}",
+        f"wagtailsnippetchoosers_wagtail_lfcloud_{model}",
+    )
     obj = _obj(attr) if attr else (lambda w: [0])
     own = attr is not None
     # The listing needs any model permission; Wagtail's history needs add/change/delete.
@@ -131,7 +138,9 @@ def snippet_routes(model: str, attr, view, change, add, delete) -> dict[str, Rou
         f"{ns}:lock": r(obj, own=False, method="post"),
         f"{ns}:unlock": r(obj, own=False, method="post"),
         f"{ns}:workflow_action": r(lambda w: [*obj(w), "approve", 1], own=False, method="post"),
-        f"{ns}:collect_workflow_action_data": r(lambda w: [*obj(w), "approve", 1], own=False, method="post"),
+        f"{ns}:collect_workflow_action_data": r(
+            lambda w: [*obj(w), "approve", 1], own=False, method="post"
+        ),
         f"{ns}:confirm_workflow_cancellation": r(obj, own=False),
         f"{ns}:workflow_history": r(obj, own=False),
         f"{ns}:workflow_history_detail": r(lambda w: [*obj(w), 1], own=False),
@@ -157,7 +166,9 @@ ADMIN_VIEWS: dict[str, Route] = {
     "wagtail_lfcloud_admin:asset_review": r(lambda w: [w.asset.pk], {ADMIN, APPROVER, STUDIO}),
     "wagtail_lfcloud_admin:asset_versions": r(lambda w: [w.asset.pk], {ADMIN, APPROVER, STUDIO}),
     "wagtail_lfcloud_admin:asset_compare": r(lambda w: [w.asset.pk], {ADMIN, APPROVER, STUDIO}),
-    "wagtail_lfcloud_admin:asset_comment": r(lambda w: [w.asset.pk, w.draft_version.pk], own=False, method="post"),
+    "wagtail_lfcloud_admin:asset_comment": r(
+        lambda w: [w.asset.pk, w.draft_version.pk], own=False, method="post"
+    ),
     "wagtail_lfcloud_admin:comment_resolve": r(lambda w: [w.comment.pk], own=False, method="post"),
     "wagtail_lfcloud_admin:library": r(allowed={ADMIN, MARKETER, APPROVER, STUDIO}),
     "wagtail_lfcloud_admin:library_results": r(allowed={ADMIN, MARKETER, APPROVER, STUDIO}),
@@ -165,10 +176,16 @@ ADMIN_VIEWS: dict[str, Route] = {
     "wagtail_lfcloud_admin:api_token_add": r(allowed={ADMIN}),
     # No token in the world: 404 for the brand admin, refused for everyone else (tests/api/test_brand_tokens.py).
     "wagtail_lfcloud_admin:api_token_revoke": r(lambda w: [0], own=False),
-    "wagtail_lfcloud_admin:order_detail": r(lambda w: [w.order.pk], {ADMIN, APPROVER, STUDIO, FINANCE}),
-    "wagtail_lfcloud_admin:order_grid": r(lambda w: [w.order.pk], {ADMIN, APPROVER, STUDIO, FINANCE}),
+    "wagtail_lfcloud_admin:order_detail": r(
+        lambda w: [w.order.pk], {ADMIN, APPROVER, STUDIO, FINANCE}
+    ),
+    "wagtail_lfcloud_admin:order_grid": r(
+        lambda w: [w.order.pk], {ADMIN, APPROVER, STUDIO, FINANCE}
+    ),
     "wagtail_lfcloud_admin:order_messages": r(lambda w: [w.order.pk], {ADMIN, APPROVER, STUDIO}),
-    "wagtail_lfcloud_admin:order_transition": r(lambda w: [w.order.pk, "submitted"], own=False, method="post"),
+    "wagtail_lfcloud_admin:order_transition": r(
+        lambda w: [w.order.pk, "submitted"], own=False, method="post"
+    ),
     "wagtail_lfcloud_admin:order_brief": r(lambda w: [w.order.pk], own=False, method="post"),
     "wagtail_lfcloud_admin:order_message_attachment": r(
         lambda w: [w.order.pk, w.message.pk], {ADMIN, APPROVER, STUDIO}
@@ -182,7 +199,8 @@ ADMIN_VIEWS: dict[str, Route] = {
     "wagtail_lfcloud:original_file": r(lambda w: [w.draft_version.pk], {ADMIN, APPROVER, STUDIO}),
     # The signed URL of the draft's (private) thumbnail.
     "wagtail_lfcloud_admin:private_file": r(
-        lambda w: [w.raw.get_rendition("max-165x165").url.rstrip("/").rsplit("/", 1)[1]], {ADMIN, APPROVER, STUDIO}
+        lambda w: [w.raw.get_rendition("max-165x165").url.rstrip("/").rsplit("/", 1)[1]],
+        {ADMIN, APPROVER, STUDIO},
     ),
 }
 
@@ -196,8 +214,12 @@ API_VIEWS: dict[str, Route] = {
     f"{API}:list_assets": r(allowed=ALL, api=True),
     f"{API}:get_asset": r(lambda w: [w.asset.pk], {ADMIN, MARKETER, APPROVER, STUDIO}, api=True),
     # The version in review: marketers only ever see current versions.
-    f"{API}:version_renditions": r(lambda w: [w.draft_version.pk], {ADMIN, APPROVER, STUDIO}, api=True),
-    f"{API}:stable_rendition": r(lambda w: [w.brand.slug, w.product.sku, "front", "amazon_main"], own=False, api=True),
+    f"{API}:version_renditions": r(
+        lambda w: [w.draft_version.pk], {ADMIN, APPROVER, STUDIO}, api=True
+    ),
+    f"{API}:stable_rendition": r(
+        lambda w: [w.brand.slug, w.product.sku, "front", "amazon_main"], own=False, api=True
+    ),
     f"{API}:list_orders": r(allowed={ADMIN, APPROVER, STUDIO, FINANCE}, api=True),
     f"{API}:get_order": r(lambda w: [w.order.pk], {ADMIN, APPROVER, STUDIO, FINANCE}, api=True),
     f"{API}:list_invoices": r(allowed={ADMIN, FINANCE}, api=True),
@@ -272,7 +294,9 @@ WAGTAIL_VIEWS: dict[str, Route] = {
     "wagtaildocs:edit_multiple": r(lambda w: [w.document.pk], own=False, method="post"),
     "wagtaildocs:delete_multiple": r(lambda w: [w.document.pk], own=False, method="post"),
     # Uploads in progress belong to their uploader, not to a brand.
-    "wagtaildocs:create_multiple_from_uploaded_document": r(lambda w: [0], own=False, method="post"),
+    "wagtaildocs:create_multiple_from_uploaded_document": r(
+        lambda w: [0], own=False, method="post"
+    ),
     "wagtaildocs:delete_upload_multiple": r(lambda w: [0], own=False, method="post"),
     # Any admin user may open the chooser; it lists only documents the role may choose (none for
     # marketers and finance), which the leak check verifies.
@@ -330,7 +354,11 @@ NOT_BRAND_DATA: dict[str, str] = {
 }
 
 TABLE: dict[str, Route] = {
-    **{name: route for model, spec in SNIPPETS.items() for name, route in snippet_routes(model, *spec).items()},
+    **{
+        name: route
+        for model, spec in SNIPPETS.items()
+        for name, route in snippet_routes(model, *spec).items()
+    },
     **ADMIN_VIEWS,
     **API_VIEWS,
     **IMAGE_VIEWS,
@@ -355,19 +383,25 @@ def _walk(patterns, namespaces=(), prefix=""):
 
 def discovered(patterns=None) -> set[str]:
     """Every URL pattern of the URLconf (``patterns``: another list of patterns, for the test below)."""
-    return {key for key, _route in _walk(get_resolver().url_patterns if patterns is None else patterns)}
+    return {
+        key for key, _route in _walk(get_resolver().url_patterns if patterns is None else patterns)
+    }
 
 
 def _not_brand_data(key: str) -> bool:
     return any(
-        key == entry or (entry.endswith((":", "_")) and key.startswith(entry)) or key.startswith(entry + "_")
+        key == entry
+        or (entry.endswith((":", "_")) and key.startswith(entry))
+        or key.startswith(entry + "_")
         for entry in NOT_BRAND_DATA
     )
 
 
 def without_a_row(patterns=None) -> list[str]:
     """Discovered patterns that have neither a row in TABLE nor a NOT_BRAND_DATA entry."""
-    return sorted(key for key in discovered(patterns) if key not in TABLE and not _not_brand_data(key))
+    return sorted(
+        key for key in discovered(patterns) if key not in TABLE and not _not_brand_data(key)
+    )
 
 
 def package_url_names() -> set[str]:
@@ -394,7 +428,10 @@ def test_a_new_view_without_a_row_fails():
 
     extra = [
         path("lfcloud/secret/", secret, name="wagtail_lfcloud_secret_report"),
-        path("admin/", include(([path("leak/<int:pk>/", secret, name="leak")], "wagtail_lfcloud_admin"))),
+        path(
+            "admin/",
+            include(([path("leak/<int:pk>/", secret, name="leak")], "wagtail_lfcloud_admin")),
+        ),
         path("admin/unnamed/", secret),
     ]
     assert without_a_row(get_resolver().url_patterns + extra) == [
@@ -467,13 +504,19 @@ def test_matrix(client, worlds, role):
             response = _call(client, route, _url(name, route, acme), token)
             expected_ok = role in route.allowed
             if expected_ok and response.status_code != 200:
-                problems.append(f"{name}: {role} should open it on their brand, got {response.status_code}")
+                problems.append(
+                    f"{name}: {role} should open it on their brand, got {response.status_code}"
+                )
             if not expected_ok and response.status_code not in DENIED:
-                problems.append(f"{name}: {role} should be denied on their brand, got {response.status_code}")
+                problems.append(
+                    f"{name}: {role} should be denied on their brand, got {response.status_code}"
+                )
             body = _body(response).lower()
             leaked = [m for m in OTHER_MARKERS if m in body]
             if leaked:
-                problems.append(f"{name}: {role}'s own-brand response shows the other brand ({leaked})")
+                problems.append(
+                    f"{name}: {role}'s own-brand response shows the other brand ({leaked})"
+                )
             hidden = [m for m in ROLE_FORBIDDEN[role] if m in body]
             if hidden:
                 problems.append(f"{name}: {role} is shown what their role must not see ({hidden})")
@@ -481,12 +524,16 @@ def test_matrix(client, worlds, role):
             response = _call(client, route, _url(name, route, acme), token)
             body = _body(response).lower()
             if any(m in body for m in OTHER_MARKERS + ROLE_FORBIDDEN[role]):
-                problems.append(f"{name}: {role}'s response shows the other brand or what their role must not see")
+                problems.append(
+                    f"{name}: {role}'s response shows the other brand or what their role must not see"
+                )
         # Another brand's object: denied, and nothing of it shown.
         if route.args is not None and route.brand_args:
             response = _call(client, route, _url(name, route, zed), token)
             if response.status_code not in DENIED:
-                problems.append(f"{name}: {role} reached the OTHER brand's object, got {response.status_code}")
+                problems.append(
+                    f"{name}: {role} reached the OTHER brand's object, got {response.status_code}"
+                )
             url = _url(name, route, zed)
             # Echoing what the URL itself says (a slug) is not a leak; anything more is.
             if any(m in _body(response).lower() and m not in url.lower() for m in OTHER_MARKERS):
@@ -499,7 +546,11 @@ def test_anonymous_users_reach_nothing(client, worlds):
     problems = []
     existing = package_url_names()
     for name, route in TABLE.items():
-        if name not in existing or name in (f"{API}:api-root", f"{API}:openapi-json", f"{API}:openapi-view"):
+        if name not in existing or name in (
+            f"{API}:api-root",
+            f"{API}:openapi-json",
+            f"{API}:openapi-view",
+        ):
             continue
         url = _url(name, route, acme)
         response = getattr(client, route.method)(url)
@@ -515,23 +566,94 @@ def test_anonymous_users_reach_nothing(client, worlds):
 IMAGE_LABEL = (get_image_model()._meta.app_label, get_image_model()._meta.model_name)
 
 QUERY_IDORS: list[tuple[str, Callable[[BrandWorld], str]]] = [
-    ("bulk delete products", lambda w: reverse("wagtail_bulk_action", args=["wagtail_lfcloud", "product", "delete"]) + f"?id={w.product.pk}"),
-    ("bulk delete assets", lambda w: reverse("wagtail_bulk_action", args=["wagtail_lfcloud", "asset", "delete"]) + f"?id={w.asset.pk}"),
-    ("bulk delete orders", lambda w: reverse("wagtail_bulk_action", args=["wagtail_lfcloud", "order", "delete"]) + f"?id={w.order.pk}"),
-    ("bulk delete invoices", lambda w: reverse("wagtail_bulk_action", args=["wagtail_lfcloud", "invoice", "delete"]) + f"?id={w.invoice.pk}"),
-    ("bulk bundle of assets", lambda w: reverse("wagtail_bulk_action", args=["wagtail_lfcloud", "asset", "lfcloud_download_bundle"]) + f"?id={w.asset.pk}"),
-    ("bundle of a selection", lambda w: reverse("wagtail_lfcloud_admin:bundle_selection") + f"?asset={w.asset.pk}"),
-    ("image chooser, several chosen", lambda w: reverse("wagtailimages_chooser:chosen_multiple") + f"?id={w.raw.pk}&id={w.final.pk}"),
-    ("product export", lambda w: reverse("wagtailsnippets_wagtail_lfcloud_product:list") + "?export=csv"),
-    ("asset export", lambda w: reverse("wagtailsnippets_wagtail_lfcloud_asset:list") + "?export=csv"),
-    ("order export", lambda w: reverse("wagtailsnippets_wagtail_lfcloud_order:list") + "?export=csv"),
-    ("invoice export", lambda w: reverse("wagtailsnippets_wagtail_lfcloud_invoice:list") + "?export=csv"),
-    ("product search", lambda w: reverse("wagtailsnippets_wagtail_lfcloud_product:list_results") + "?q=sneaker"),
+    (
+        "bulk delete products",
+        lambda w: (
+            reverse("wagtail_bulk_action", args=["wagtail_lfcloud", "product", "delete"])
+            + f"?id={w.product.pk}"
+        ),
+    ),
+    (
+        "bulk delete assets",
+        lambda w: (
+            reverse("wagtail_bulk_action", args=["wagtail_lfcloud", "asset", "delete"])
+            + f"?id={w.asset.pk}"
+        ),
+    ),
+    (
+        "bulk delete orders",
+        lambda w: (
+            reverse("wagtail_bulk_action", args=["wagtail_lfcloud", "order", "delete"])
+            + f"?id={w.order.pk}"
+        ),
+    ),
+    (
+        "bulk delete invoices",
+        lambda w: (
+            reverse("wagtail_bulk_action", args=["wagtail_lfcloud", "invoice", "delete"])
+            + f"?id={w.invoice.pk}"
+        ),
+    ),
+    (
+        "bulk bundle of assets",
+        lambda w: (
+            reverse(
+                "wagtail_bulk_action", args=["wagtail_lfcloud", "asset", "lfcloud_download_bundle"]
+            )
+            + f"?id={w.asset.pk}"
+        ),
+    ),
+    (
+        "bundle of a selection",
+        lambda w: reverse("wagtail_lfcloud_admin:bundle_selection") + f"?asset={w.asset.pk}",
+    ),
+    (
+        "image chooser, several chosen",
+        lambda w: (
+            reverse("wagtailimages_chooser:chosen_multiple") + f"?id={w.raw.pk}&id={w.final.pk}"
+        ),
+    ),
+    (
+        "product export",
+        lambda w: reverse("wagtailsnippets_wagtail_lfcloud_product:list") + "?export=csv",
+    ),
+    (
+        "asset export",
+        lambda w: reverse("wagtailsnippets_wagtail_lfcloud_asset:list") + "?export=csv",
+    ),
+    (
+        "order export",
+        lambda w: reverse("wagtailsnippets_wagtail_lfcloud_order:list") + "?export=csv",
+    ),
+    (
+        "invoice export",
+        lambda w: reverse("wagtailsnippets_wagtail_lfcloud_invoice:list") + "?export=csv",
+    ),
+    (
+        "product search",
+        lambda w: reverse("wagtailsnippets_wagtail_lfcloud_product:list_results") + "?q=sneaker",
+    ),
     ("image search", lambda w: reverse("wagtailimages:index_results") + "?q=raw"),
-    ("image chooser search", lambda w: reverse("wagtailimages_chooser:choose_results") + "?q=final"),
-    ("product chooser search", lambda w: reverse("wagtailsnippetchoosers_wagtail_lfcloud_product:choose_results") + "?q=sneaker"),
-    ("products by the other brand's id", lambda w: reverse("wagtailsnippets_wagtail_lfcloud_product:list_results") + f"?brand={w.brand.pk}"),
-    ("bulk delete images", lambda w: reverse("wagtail_bulk_action", args=[*IMAGE_LABEL, "delete"]) + f"?id={w.raw.pk}"),
+    (
+        "image chooser search",
+        lambda w: reverse("wagtailimages_chooser:choose_results") + "?q=final",
+    ),
+    (
+        "product chooser search",
+        lambda w: (
+            reverse("wagtailsnippetchoosers_wagtail_lfcloud_product:choose_results") + "?q=sneaker"
+        ),
+    ),
+    (
+        "products by the other brand's id",
+        lambda w: (
+            reverse("wagtailsnippets_wagtail_lfcloud_product:list_results") + f"?brand={w.brand.pk}"
+        ),
+    ),
+    (
+        "bulk delete images",
+        lambda w: reverse("wagtail_bulk_action", args=[*IMAGE_LABEL, "delete"]) + f"?id={w.raw.pk}",
+    ),
 ]
 
 

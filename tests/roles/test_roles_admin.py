@@ -30,7 +30,13 @@ def test_matrix_lists_every_capability_and_role(client, acme):
     # A marketer manages no roles: nobody's membership is shown to them.
     assert "data-lfcloud-role-members" not in html
     row = next(r for r in response.context["matrix"] if r["capability"] == "view_drafts")
-    assert row["roles"] == [True, False, True, True, False]  # admin, marketer, approver, studio, finance
+    assert row["roles"] == [
+        True,
+        False,
+        True,
+        True,
+        False,
+    ]  # admin, marketer, approver, studio, finance
 
 
 def test_brand_admin_sees_only_own_brands_people(client, acme, zed):
@@ -41,7 +47,10 @@ def test_brand_admin_sees_only_own_brands_people(client, acme, zed):
     assert "sam" in html and "Acme" in html
     assert "zoe" not in html and "Zed" not in html
     assert client.get(reverse("wagtail_lfcloud_admin:roles_brand", args=["zed"])).status_code == 404
-    response = client.post(reverse("wagtail_lfcloud_admin:roles_brand", args=["zed"]), {"user": "boss", "role": "brand_admin"})
+    response = client.post(
+        reverse("wagtail_lfcloud_admin:roles_brand", args=["zed"]),
+        {"user": "boss", "role": "brand_admin"},
+    )
     assert response.status_code == 404
     assert not has_capability(make_user_fresh("boss"), zed, "view_catalog")
 
@@ -65,7 +74,10 @@ def test_brand_admin_adds_and_removes_people_and_it_is_logged(client, acme):
     assert not has_capability(make_user_fresh("ann"), acme, "review")
     changes = BrandLogEntry.objects.filter(action="wagtail_lfcloud.role_changed").order_by("pk")
     changes = [(e.data["member"], e.data["change"], e.data["via"], e.user_id) for e in changes]
-    assert changes[-2:] == [("ann", "added", "roles screen", boss.pk), ("ann", "removed", "roles screen", boss.pk)]
+    assert changes[-2:] == [
+        ("ann", "added", "roles screen", boss.pk),
+        ("ann", "removed", "roles screen", boss.pk),
+    ]
     assert len(changes) == 3  # and boss's own setup, made outside the Roles screen
 
 
@@ -84,7 +96,9 @@ def test_brand_admin_cannot_remove_their_own_admin_role(client, acme):
     boss = make_user("boss", brand=acme, role=Role.BRAND_ADMIN)
     client.force_login(boss)
     url = reverse("wagtail_lfcloud_admin:roles_brand", args=["acme"])
-    html = client.post(url, {"remove": boss.pk, "role": Role.BRAND_ADMIN}, follow=True).content.decode()
+    html = client.post(
+        url, {"remove": boss.pk, "role": Role.BRAND_ADMIN}, follow=True
+    ).content.decode()
     assert "You cannot remove your own brand admin role" in html
     assert has_capability(make_user_fresh("boss"), acme, "manage_roles")
 

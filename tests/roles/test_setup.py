@@ -19,15 +19,15 @@ def codenames(group):
 def collection_perms(group, app_label="wagtailimages"):
     """{(stage, codename)} the group holds on its brand's tree (image permissions by default)."""
     places = dict(
-        BrandCollection.objects.filter(catalog__isnull=True, season__isnull=True).values_list("collection_id", "stage")
+        BrandCollection.objects.filter(catalog__isnull=True, season__isnull=True).values_list(
+            "collection_id", "stage"
+        )
     )
     return {
         (places.get(c), p)
         for c, p in GroupCollectionPermission.objects.filter(
             group=group, permission__content_type__app_label=app_label
-        ).values_list(
-            "collection_id", "permission__codename"
-        )
+        ).values_list("collection_id", "permission__codename")
     }
 
 
@@ -48,29 +48,55 @@ def test_creating_a_brand_creates_its_five_groups():
 def test_each_role_gets_the_permissions_its_job_needs():
     brand = make_brand("Acme")
     admin, marketer, approver, studio, finance = (
-        role_group(brand, r) for r in (Role.BRAND_ADMIN, Role.MARKETER, Role.APPROVER, Role.STUDIO, Role.FINANCE)
+        role_group(brand, r)
+        for r in (Role.BRAND_ADMIN, Role.MARKETER, Role.APPROVER, Role.STUDIO, Role.FINANCE)
     )
     # Approvers must be able to publish, or Wagtail's final approval fails (PublishPermissionError).
     assert {"change_asset", "publish_asset", "view_asset"} <= codenames(approver)
     assert "publish_asset" not in codenames(studio) and "change_asset" in codenames(studio)
-    assert not {c for c in codenames(marketer) if c.endswith("_asset") or c.endswith("_assetversion")}
+    assert not {
+        c for c in codenames(marketer) if c.endswith("_asset") or c.endswith("_assetversion")
+    }
     assert {"view_invoice", "view_order", "view_payment"} <= codenames(finance)
     assert "view_asset" not in codenames(finance) and "view_brief" not in codenames(finance)
     assert "view_invoice" not in codenames(studio)
     assert {"change_brand", "add_product", "delete_asset"} <= codenames(admin)
     assert "add_brand" not in codenames(admin)
 
-    assert collection_perms(studio) == {("raw", "add_image"), ("raw", "change_image"), ("raw", "choose_image")}
+    assert collection_perms(studio) == {
+        ("raw", "add_image"),
+        ("raw", "change_image"),
+        ("raw", "choose_image"),
+    }
     assert collection_perms(marketer) == {("finals", "choose_image")}
     assert collection_perms(approver) == {
-        ("raw", "change_image"), ("raw", "choose_image"), ("finals", "change_image"), ("finals", "choose_image")
+        ("raw", "change_image"),
+        ("raw", "choose_image"),
+        ("finals", "change_image"),
+        ("finals", "choose_image"),
     }
-    assert collection_perms(admin) == {("", "add_image"), ("", "change_image"), ("", "choose_image")}
+    assert collection_perms(admin) == {
+        ("", "add_image"),
+        ("", "change_image"),
+        ("", "choose_image"),
+    }
     assert collection_perms(finance) == set()
     # Brief references are Wagtail documents: admins manage them, the studio and approvers choose.
-    assert collection_perms(admin, "wagtaildocs") == {("", "add_document"), ("", "change_document"), ("", "choose_document")}
-    assert collection_perms(studio, "wagtaildocs") == collection_perms(approver, "wagtaildocs") == {("", "choose_document")}
-    assert collection_perms(marketer, "wagtaildocs") == collection_perms(finance, "wagtaildocs") == set()
+    assert collection_perms(admin, "wagtaildocs") == {
+        ("", "add_document"),
+        ("", "change_document"),
+        ("", "choose_document"),
+    }
+    assert (
+        collection_perms(studio, "wagtaildocs")
+        == collection_perms(approver, "wagtaildocs")
+        == {("", "choose_document")}
+    )
+    assert (
+        collection_perms(marketer, "wagtaildocs")
+        == collection_perms(finance, "wagtaildocs")
+        == set()
+    )
 
 
 def test_running_again_repairs_and_creates_nothing_twice():
@@ -80,7 +106,9 @@ def test_running_again_repairs_and_creates_nothing_twice():
     # Someone edits the group by hand: an extra permission, a missing one, a finals grant.
     studio.permissions.add(Permission.objects.get(codename="view_invoice"))
     studio.permissions.remove(Permission.objects.get(codename="change_asset"))
-    finals = BrandCollection.objects.get(brand=brand, stage="finals", catalog=None, season=None).collection
+    finals = BrandCollection.objects.get(
+        brand=brand, stage="finals", catalog=None, season=None
+    ).collection
     GroupCollectionPermission.objects.create(
         group=studio, collection=finals, permission=Permission.objects.get(codename="change_image")
     )
@@ -174,7 +202,10 @@ def test_role_changes_made_in_wagtails_user_and_group_editors_are_logged_too():
     role_group(brand, Role.FINANCE).user_set.add(bob)  # as Wagtail's group editor does
     ann.groups.remove(role_group(brand, Role.STUDIO))
     entries = BrandLogEntry.objects.filter(action="wagtail_lfcloud.role_changed").order_by("pk")
-    assert [(e.data["member"], e.data["role"], e.data["change"], e.data["via"], e.user_id) for e in entries] == [
+    assert [
+        (e.data["member"], e.data["role"], e.data["change"], e.data["via"], e.user_id)
+        for e in entries
+    ] == [
         ("ann", "studio", "added", "another screen", None),
         ("bob", "finance", "added", "another screen", None),
         ("ann", "studio", "removed", "another screen", None),

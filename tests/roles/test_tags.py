@@ -57,9 +57,13 @@ def test_tag_autocomplete_answers_only_reachable_tags(client, worlds, role):
     assert autocomplete(client, "acme") == []
     assert autocomplete(client, "zed") == OWN_TAGS[role]
     # A tag both brands use is offered only if the user reaches one of its images.
-    assert autocomplete(client, "shared") == (["shared-white"] if "zed-final-look" in OWN_TAGS[role] else [])
+    assert autocomplete(client, "shared") == (
+        ["shared-white"] if "zed-final-look" in OWN_TAGS[role] else []
+    )
     # The model-specific URL answers the same for taggit's tags.
-    response = client.get(reverse("wagtailadmin_tag_model_autocomplete", args=["taggit", "tag"]), {"term": "acme"})
+    response = client.get(
+        reverse("wagtailadmin_tag_model_autocomplete", args=["taggit", "tag"]), {"term": "acme"}
+    )
     assert response.json() == []
 
 
@@ -73,8 +77,10 @@ def test_superusers_and_non_brand_tags_are_unaffected(worlds):
     from taggit.models import Tag, TaggedItem
     from wagtail.models import Site
 
-    TaggedItem.objects.create(tag=Tag.objects.create(name="site-wide", slug="site-wide"),
-                              content_object=Site.objects.first())
+    TaggedItem.objects.create(
+        tag=Tag.objects.create(name="site-wide", slug="site-wide"),
+        content_object=Site.objects.first(),
+    )
     get_document_model().objects.create(title="Site terms").tags.add("terms-only")
     _acme, zed = worlds
     finance_sees = set(visible_tags(zed.users[Role.FINANCE]).values_list("name", flat=True))
@@ -94,12 +100,21 @@ def test_image_listing_filters_and_chooser_show_nothing_of_the_other_brand(clien
     ):
         response = client.get(url)
         assert not leaks(response.content, acme), (url, response.status_code)
+
     # Filtering the listing by another brand's tag is not an oracle either: the answer is the one
     # for a tag that does not exist (the name the user typed is echoed back, nothing else).
     def answer(tag):
         response = client.get(reverse("wagtailimages:index_results"), {"tag": tag})
-        titles = [image.title for image in response.context["page_obj"]] if response.status_code == 200 else None
-        return response.status_code, titles, response.content.replace(tag.encode(), b"TAG").count(b"TAG")
+        titles = (
+            [image.title for image in response.context["page_obj"]]
+            if response.status_code == 200
+            else None
+        )
+        return (
+            response.status_code,
+            titles,
+            response.content.replace(tag.encode(), b"TAG").count(b"TAG"),
+        )
 
     assert answer("acme-secret-campaign") == answer("no-such-tag-anywhere")
 
@@ -108,7 +123,10 @@ def test_popular_tag_counts_count_only_reachable_images(worlds):
     from wagtail.images import get_image_model
 
     _acme, zed = worlds
-    counts = {t.name: t.item_count for t in popular_tags_for(zed.users[Role.BRAND_ADMIN], get_image_model())}
+    counts = {
+        t.name: t.item_count
+        for t in popular_tags_for(zed.users[Role.BRAND_ADMIN], get_image_model())
+    }
     assert counts == {"shared-white": 1, "zed-final-look": 1, "zed-raw-retouch": 1}
 
 

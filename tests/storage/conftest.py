@@ -20,4 +20,3 @@ class Studio:
 @pytest.fixture
 def studio(db) -> Studio:
     return Studio()
-

@@ -15,7 +15,12 @@ def add_version(asset, status=VersionStatus.IN_REVIEW, **kwargs) -> AssetVersion
     number = (asset.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
     image = make_image(title=f"{asset} v{number}", size=(16, 16))
     return AssetVersion.objects.create(
-        asset=asset, number=number, image=image, status=status, original_filename=f"v{number}.png", **kwargs
+        asset=asset,
+        number=number,
+        image=image,
+        status=status,
+        original_filename=f"v{number}.png",
+        **kwargs,
     )
 
 

@@ -37,15 +37,25 @@ def photo_jpeg(size) -> bytes:
     """A large JPEG made without holding random pixels: smooth gradients plus a little noise."""
     grey = Image.linear_gradient("L").resize(size)
     noise = Image.effect_noise(size, 20)
-    return encode(Image.merge("RGB", (grey, noise, grey.transpose(Image.Transpose.FLIP_LEFT_RIGHT))), "JPEG",
-                  quality=88)
+    return encode(
+        Image.merge("RGB", (grey, noise, grey.transpose(Image.Transpose.FLIP_LEFT_RIGHT))),
+        "JPEG",
+        quality=88,
+    )
 
 
 def png_chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    return (
+        struct.pack(">I", len(data))
+        + kind
+        + data
+        + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    )
 
 
-def png_bomb(width: int, height: int, *, colour_type: int = 2, depth: int = 8, palette: bool = False) -> bytes:
+def png_bomb(
+    width: int, height: int, *, colour_type: int = 2, depth: int = 8, palette: bool = False
+) -> bytes:
     """A complete, valid PNG of ``width`` x ``height`` black pixels, a few hundred KB at most.
 
     Colour type 2 is RGB, 6 RGBA, 0 greyscale, 3 palette. Every row is there: the file decodes
@@ -63,14 +73,24 @@ def png_bomb(width: int, height: int, *, colour_type: int = 2, depth: int = 8, p
     chunks = png_chunk(b"IHDR", header)
     if colour_type == 3:
         chunks += png_chunk(b"PLTE", b"\x00\x00\x00\xff\xff\xff")
-    return b"\x89PNG\r\n\x1a\n" + chunks + png_chunk(b"IDAT", b"".join(parts)) + png_chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunks
+        + png_chunk(b"IDAT", b"".join(parts))
+        + png_chunk(b"IEND", b"")
+    )
 
 
 def png_header_only(width: int, height: int) -> bytes:
     """A few hundred bytes whose header promises ``width`` x ``height`` pixels (data far too short)."""
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     rows = zlib.compress(b"\x00" * 1024, 9)
-    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IDAT", rows) + png_chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", header)
+        + png_chunk(b"IDAT", rows)
+        + png_chunk(b"IEND", b"")
+    )
 
 
 def png(size=(32, 32), colour=(200, 10, 10), **options) -> bytes:
@@ -80,9 +100,19 @@ def png(size=(32, 32), colour=(200, 10, 10), **options) -> bytes:
 # --- TIFF ------------------------------------------------------------------------------------------
 
 
-def tiff(width: int, height: int, strip, *, samples: int = 3, bits: int = 16, deflate: bool = True,
-         photometric: int | None = None, rows_per_strip: int = 64, icc: bytes | None = None,
-         pages: int = 1) -> bytes:
+def tiff(
+    width: int,
+    height: int,
+    strip,
+    *,
+    samples: int = 3,
+    bits: int = 16,
+    deflate: bool = True,
+    photometric: int | None = None,
+    rows_per_strip: int = 64,
+    icc: bytes | None = None,
+    pages: int = 1,
+) -> bytes:
     """A little-endian baseline TIFF. ``strip(y0, y1)`` returns the raw little-endian samples of
     rows ``y0..y1``; strips are deflate-compressed (Adobe deflate) unless ``deflate`` is False."""
     if photometric is None:
@@ -108,12 +138,32 @@ def tiff(width: int, height: int, strip, *, samples: int = 3, bits: int = 16, de
             return at
 
         entries = [
-            (256, 4, 1, width), (257, 4, 1, height),
-            (258, 3, samples, place(struct.pack(f"<{samples}H", *[bits] * samples)) if samples > 2 else bits),
-            (259, 3, 1, 8 if deflate else 1), (262, 3, 1, photometric),
-            (273, 4, len(offsets), place(struct.pack(f"<{len(offsets)}I", *offsets)) if len(offsets) > 1 else offsets[0]),
-            (277, 3, 1, samples), (278, 4, 1, rows_per_strip),
-            (279, 4, len(counts), place(struct.pack(f"<{len(counts)}I", *counts)) if len(counts) > 1 else counts[0]),
+            (256, 4, 1, width),
+            (257, 4, 1, height),
+            (
+                258,
+                3,
+                samples,
+                place(struct.pack(f"<{samples}H", *[bits] * samples)) if samples > 2 else bits,
+            ),
+            (259, 3, 1, 8 if deflate else 1),
+            (262, 3, 1, photometric),
+            (
+                273,
+                4,
+                len(offsets),
+                place(struct.pack(f"<{len(offsets)}I", *offsets))
+                if len(offsets) > 1
+                else offsets[0],
+            ),
+            (277, 3, 1, samples),
+            (278, 4, 1, rows_per_strip),
+            (
+                279,
+                4,
+                len(counts),
+                place(struct.pack(f"<{len(counts)}I", *counts)) if len(counts) > 1 else counts[0],
+            ),
             (284, 3, 1, 1),
         ]
         if samples in (2, 4) and photometric != 5:
@@ -164,7 +214,11 @@ def _gif_frame(size) -> bytes:
 
 def gif_with_huge_frame(screen=(100, 100), huge=(8000, 8000), small_frames: int = 2) -> bytes:
     """A GIF whose screen is small but whose last frame is huge (Pillow grows the canvas to it)."""
-    out = b"GIF89a" + struct.pack("<HHBBB", screen[0], screen[1], 0x80, 0, 0) + b"\x00\x00\x00\xff\xff\xff"
+    out = (
+        b"GIF89a"
+        + struct.pack("<HHBBB", screen[0], screen[1], 0x80, 0, 0)
+        + b"\x00\x00\x00\xff\xff\xff"
+    )
     for size in [screen] * small_frames + [huge]:
         out += b"\x21\xf9\x04\x04\x0a\x00\x00\x00" + _gif_frame(size)
     return out + b"\x3b"

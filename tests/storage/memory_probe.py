@@ -60,7 +60,15 @@ def run(path: str, name: str) -> dict:
     from wagtail_lfcloud.uploads import UploadRefused, upload_version
 
     settings.WAGTAIL_LFCLOUD_MAX_DECODED_BYTES = int(os.environ["LFCLOUD_PROBE_MAX_DECODED_BYTES"])
-    settings.WAGTAIL_LFCLOUD_UPLOAD_EXTENSIONS = ["jpg", "jpeg", "png", "tif", "tiff", "webp", "gif"]
+    settings.WAGTAIL_LFCLOUD_UPLOAD_EXTENSIONS = [
+        "jpg",
+        "jpeg",
+        "png",
+        "tif",
+        "tiff",
+        "webp",
+        "gif",
+    ]
     settings.WAGTAILIMAGES_MAX_UPLOAD_SIZE = None
     channels = sorted(get_presets())
     media = os.environ["LFCLOUD_PROBE_MEDIA"]
@@ -79,7 +87,12 @@ def run(path: str, name: str) -> dict:
         gc.collect()
         baseline = _status_kb("VmRSS")
         reset = _reset_peak()
-        result: dict = {"baseline_kb": baseline, "peak_reset": reset, "refused": None, "message": ""}
+        result: dict = {
+            "baseline_kb": baseline,
+            "peak_reset": reset,
+            "refused": None,
+            "message": "",
+        }
         with open(path, "rb") as fh:
             try:
                 uploaded = upload_version(File(fh, name=name), brand=brand, user=user)
@@ -92,12 +105,18 @@ def run(path: str, name: str) -> dict:
             rows = build_channel_renditions(version, channels)
             Rendition = get_image_model().get_rendition_model()
             result.update(
-                previews=sorted(Rendition.objects.filter(image=version.image).values_list("filter_spec", flat=True)),
+                previews=sorted(
+                    Rendition.objects.filter(image=version.image).values_list(
+                        "filter_spec", flat=True
+                    )
+                ),
                 channels={row.channel: row.status for row in rows},
                 errors=[row.error for row in rows if row.error],
                 perceptual_hash=type(version).objects.get(pk=version.pk).perceptual_hash,
             )
-        result["peak_kb"] = _status_kb("VmHWM") if reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        result["peak_kb"] = (
+            _status_kb("VmHWM") if reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        )
         result["increase_kb"] = result["peak_kb"] - baseline
         del asset
     return result

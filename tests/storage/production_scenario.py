@@ -26,13 +26,17 @@ def prepare() -> dict:
     brand = make_brand("Northwind")
     make_asset(make_product(brand, sku="SKU20001"), "front", channels=["ig_square"])
     user = make_user("studio", brand=brand, role=Role.STUDIO)
-    result = upload_version(image_upload("SKU20001_2025-10_front.jpg", (120, 90)), brand=brand, user=user)
+    result = upload_version(
+        image_upload("SKU20001_2025-10_front.jpg", (120, 90)), brand=brand, user=user
+    )
     version = result.version
     # Approval is the workflow's business; here the version is made current directly and its
     # channel set queued, as the approval handler does.
     with transaction.atomic():
         AssetVersion.objects.filter(pk=version.pk).update(status=VersionStatus.CURRENT)
-        transaction.on_commit(lambda: build_channel_renditions_task.enqueue(version.pk, ["ig_square"]))
+        transaction.on_commit(
+            lambda: build_channel_renditions_task.enqueue(version.pk, ["ig_square"])
+        )
     return {
         "checks": sorted(m.id for m in messages),
         "version": version.pk,
@@ -73,9 +77,13 @@ def report() -> dict:
 
     Rendition = get_image_model().get_rendition_model()
     return {
-        "tasks": sorted((r.task_path.rsplit(".", 1)[-1], r.status) for r in DBTaskResult.objects.all()),
+        "tasks": sorted(
+            (r.task_path.rsplit(".", 1)[-1], r.status) for r in DBTaskResult.objects.all()
+        ),
         "renditions": sorted((r.filter_spec, r.file.name, r.url) for r in Rendition.objects.all()),
-        "channel_renditions": [(c.channel, c.status, c.error) for c in ChannelRendition.objects.all()],
+        "channel_renditions": [
+            (c.channel, c.status, c.error) for c in ChannelRendition.objects.all()
+        ],
         "fsck": check().as_dict(),
     }
 
@@ -84,4 +92,8 @@ if __name__ == "__main__":
     import django
 
     django.setup()
-    print(json.dumps({"prepare": prepare, "report": report, "worker_dies": worker_dies}[sys.argv[1]]()))
+    print(
+        json.dumps(
+            {"prepare": prepare, "report": report, "worker_dies": worker_dies}[sys.argv[1]]()
+        )
+    )

@@ -18,13 +18,19 @@ def safe(settings):
     """The production block of docs/how-to/production.md."""
     settings.STORAGES = s3_storages_settings(ENDPOINT, "originals", "renditions")
     settings.WAGTAILIMAGES_RENDITION_STORAGE = "renditions"
-    settings.CACHES = {**settings.CACHES, "renditions": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.CACHES = {
+        **settings.CACHES,
+        "renditions": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     return settings
 
 
 def set_original_option(settings, **options):
-    storages = {alias: {**conf, "OPTIONS": dict(conf.get("OPTIONS", {}))} for alias, conf in settings.STORAGES.items()}
+    storages = {
+        alias: {**conf, "OPTIONS": dict(conf.get("OPTIONS", {}))}
+        for alias, conf in settings.STORAGES.items()
+    }
     storages["default"]["OPTIONS"].update(options)
     settings.STORAGES = storages
 
@@ -96,7 +102,10 @@ def test_renditions_alias_on_the_originals_bucket_is_reported(safe):
 
 
 def test_overwriting_renditions_are_reported(safe):
-    storages = {alias: {**conf, "OPTIONS": dict(conf.get("OPTIONS", {}))} for alias, conf in safe.STORAGES.items()}
+    storages = {
+        alias: {**conf, "OPTIONS": dict(conf.get("OPTIONS", {}))}
+        for alias, conf in safe.STORAGES.items()
+    }
     storages["renditions"]["OPTIONS"]["file_overwrite"] = True
     safe.STORAGES = storages
     assert ids(check_storage()) == ["wagtail_lfcloud.W025"]

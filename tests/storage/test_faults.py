@@ -31,7 +31,9 @@ def counts() -> dict[str, int]:
     }
 
 
-def test_upload_to_s3_stores_a_private_original_and_public_renditions(studio, s3_storages, django_capture_on_commit_callbacks):
+def test_upload_to_s3_stores_a_private_original_and_public_renditions(
+    studio, s3_storages, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         result = upload_version(image_upload(NAME, (64, 48)), brand=studio.brand, user=studio.user)
     image = result.version.image
@@ -56,9 +58,13 @@ def test_upload_when_s3_is_unreachable_is_refused_and_leaves_nothing(studio, set
     assert counts() == before
 
 
-def test_upload_when_the_bucket_is_missing_is_refused_and_leaves_nothing(studio, s3_storages, settings):
+def test_upload_when_the_bucket_is_missing_is_refused_and_leaves_nothing(
+    studio, s3_storages, settings
+):
     before = counts()
-    settings.STORAGES = s3_storages_settings(s3_storages.server.endpoint_url, "no-such-bucket", s3_storages.renditions)
+    settings.STORAGES = s3_storages_settings(
+        s3_storages.server.endpoint_url, "no-such-bucket", s3_storages.renditions
+    )
     with pytest.raises(UploadRefused) as refused:
         upload_version(image_upload(NAME), brand=studio.brand, user=studio.user)
     assert refused.value.code == "storage"
@@ -87,7 +93,9 @@ def failing_version_insert(db):
     # Both are dropped with the test's transaction.
 
 
-def test_a_database_error_after_the_file_reached_s3_deletes_the_file(studio, s3_storages, failing_version_insert):
+def test_a_database_error_after_the_file_reached_s3_deletes_the_file(
+    studio, s3_storages, failing_version_insert
+):
     before = counts()
     with pytest.raises(DatabaseError, match="simulated database failure"):
         upload_version(image_upload(NAME), brand=studio.brand, user=studio.user)
@@ -106,7 +114,9 @@ def test_a_database_error_on_local_storage_deletes_the_file(studio, failing_vers
 
 def _current_version(studio, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        version = upload_version(image_upload(NAME, (64, 48)), brand=studio.brand, user=studio.user).version
+        version = upload_version(
+            image_upload(NAME, (64, 48)), brand=studio.brand, user=studio.user
+        ).version
     AssetVersion.objects.filter(pk=version.pk).update(status=VersionStatus.CURRENT)
     return version
 
@@ -125,7 +135,9 @@ def test_rendition_generation_when_the_rendition_bucket_fails(
     good = settings.STORAGES
     settings.STORAGES = {
         **settings.STORAGES,
-        "renditions": s3_storages_settings(s3_storages.server.endpoint_url, "x", "no-such-bucket")["renditions"],
+        "renditions": s3_storages_settings(s3_storages.server.endpoint_url, "x", "no-such-bucket")[
+            "renditions"
+        ],
     }
     use_rendition_storage(monkeypatch)
 
@@ -133,7 +145,10 @@ def test_rendition_generation_when_the_rendition_bucket_fails(
 
     assert result.status == TaskResultStatus.FAILED
     rows = list(ChannelRendition.objects.filter(version=version).order_by("channel"))
-    assert [(r.channel, r.status) for r in rows] == [("ig_square", "failed"), ("pinterest_pin", "failed")]
+    assert [(r.channel, r.status) for r in rows] == [
+        ("ig_square", "failed"),
+        ("pinterest_pin", "failed"),
+    ]
     assert all(r.error.startswith("The file storage failed while rendering:") for r in rows)
     assert all("NoSuchBucket" in r.error for r in rows), rows[0].error
     assert get_image_model().get_rendition_model().objects.count() == rows_before
@@ -156,7 +171,9 @@ def test_rendition_generation_when_the_original_vanished_from_s3(
 
     version = _current_version(studio, django_capture_on_commit_callbacks)
     renditions_before = s3_storages.rendition_keys()
-    s3_storages.server.client().delete_object(Bucket=s3_storages.originals, Key=version.image.file.name)
+    s3_storages.server.client().delete_object(
+        Bucket=s3_storages.originals, Key=version.image.file.name
+    )
 
     build_channel_renditions_task.enqueue(version.pk, ["ig_square"])
 
@@ -173,7 +190,12 @@ def test_rendition_generation_recovers_once_s3_is_back(
 
     version = _current_version(studio, django_capture_on_commit_callbacks)
     good = settings.STORAGES
-    settings.STORAGES = {**good, "renditions": s3_storages_settings(f"http://127.0.0.1:{free_port()}", "x", "y")["renditions"]}
+    settings.STORAGES = {
+        **good,
+        "renditions": s3_storages_settings(f"http://127.0.0.1:{free_port()}", "x", "y")[
+            "renditions"
+        ],
+    }
     use_rendition_storage(monkeypatch)
     build_channel_renditions_task.enqueue(version.pk, ["ig_square"])
     assert ChannelRendition.objects.get(version=version).status == ChannelRendition.Status.FAILED
@@ -188,11 +210,14 @@ def test_rendition_generation_recovers_once_s3_is_back(
 
 
 def test_the_upload_screen_says_so_when_s3_is_down(client, studio, settings):
-    settings.STORAGES = s3_storages_settings(f"http://127.0.0.1:{free_port()}", "originals", "renditions")
+    settings.STORAGES = s3_storages_settings(
+        f"http://127.0.0.1:{free_port()}", "originals", "renditions"
+    )
     client.force_login(studio.user)
     before = counts()
     response = client.post(
-        reverse("wagtail_lfcloud_admin:upload_file"), {"brand": studio.brand.pk, "file": image_upload(NAME)}
+        reverse("wagtail_lfcloud_admin:upload_file"),
+        {"brand": studio.brand.pk, "file": image_upload(NAME)},
     )
     assert response.status_code == 400
     data = response.json()
@@ -212,7 +237,9 @@ def test_the_library_still_opens_when_s3_is_down_and_a_thumbnail_is_missing(
     library = reverse("wagtail_lfcloud_admin:library") + "?status=in_review"
 
     working = settings.STORAGES
-    settings.STORAGES = s3_storages_settings(f"http://127.0.0.1:{free_port()}", "originals", "renditions")
+    settings.STORAGES = s3_storages_settings(
+        f"http://127.0.0.1:{free_port()}", "originals", "renditions"
+    )
     with django_capture_on_commit_callbacks(execute=True):
         response = client.get(library)
     # The page opens; the file shows a placeholder instead of breaking the whole page.
@@ -245,7 +272,12 @@ def test_a_channel_set_whose_storage_failed_runs_again_later_with_a_queue_backen
 
     version = _current_version(studio, django_capture_on_commit_callbacks)
     good = settings.STORAGES
-    settings.STORAGES = {**good, "renditions": s3_storages_settings(f"http://127.0.0.1:{free_port()}", "x", "y")["renditions"]}
+    settings.STORAGES = {
+        **good,
+        "renditions": s3_storages_settings(f"http://127.0.0.1:{free_port()}", "x", "y")[
+            "renditions"
+        ],
+    }
     use_rendition_storage(monkeypatch)
     settings.WAGTAIL_LFCLOUD_RENDITION_MAX_ATTEMPTS = 3
     settings.WAGTAIL_LFCLOUD_RENDITION_RETRY_SECONDS = 60
@@ -253,21 +285,35 @@ def test_a_channel_set_whose_storage_failed_runs_again_later_with_a_queue_backen
     def run(*args):
         """One worker run of the task; returns the runs it queued."""
         default_task_backend.clear()
-        with django_capture_on_commit_callbacks(execute=True), pytest.raises(EndpointConnectionError):
+        with (
+            django_capture_on_commit_callbacks(execute=True),
+            pytest.raises(EndpointConnectionError),
+        ):
             build_channel_renditions_task.call(*args)
-        return [r for r in default_task_backend.results if r.task.name == "build_channel_renditions_task"]
+        return [
+            r
+            for r in default_task_backend.results
+            if r.task.name == "build_channel_renditions_task"
+        ]
 
-    with override_settings(TASKS={"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}):
+    with override_settings(
+        TASKS={"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    ):
         (second,) = run(version.pk, ["ig_square"])
         assert second.args == [version.pk, ["ig_square"], 2]
         first_wait = second.task.run_after
         row = ChannelRendition.objects.get(version=version)
         assert row.status == ChannelRendition.Status.PENDING
-        assert row.error.startswith("The file storage failed while rendering:") and "Run 2 of 3" in row.error
+        assert (
+            row.error.startswith("The file storage failed while rendering:")
+            and "Run 2 of 3" in row.error
+        )
 
         # The library shows it as retrying, not as failed.
         client.force_login(studio.user)
-        page = client.get(reverse("wagtail_lfcloud_admin:library") + "?status=current").content.decode()
+        page = client.get(
+            reverse("wagtail_lfcloud_admin:library") + "?status=current"
+        ).content.decode()
         assert 'data-channel-retrying="ig_square"' in page
         assert 'data-channel-failed="ig_square"' not in page
 
@@ -292,7 +338,12 @@ def test_without_a_queue_backend_a_storage_failure_is_not_retried(
     from wagtail_lfcloud.tasks import build_channel_renditions_task
 
     version = _current_version(studio, django_capture_on_commit_callbacks)
-    settings.STORAGES = {**settings.STORAGES, "renditions": s3_storages_settings(f"http://127.0.0.1:{free_port()}", "x", "y")["renditions"]}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "renditions": s3_storages_settings(f"http://127.0.0.1:{free_port()}", "x", "y")[
+            "renditions"
+        ],
+    }
     use_rendition_storage(monkeypatch)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         build_channel_renditions_task.enqueue(version.pk, ["ig_square"])
@@ -304,19 +355,26 @@ def test_the_review_pages_still_open_when_s3_is_down_and_a_preview_is_missing(
     client, studio, s3_storages, settings, django_capture_on_commit_callbacks
 ):
     # Two uploads whose preview task never ran: no rendition at all.
-    first = upload_version(image_upload(NAME, (64, 48)), brand=studio.brand, user=studio.user).version
-    second = upload_version(image_upload(NAME, (64, 48), color=(200, 10, 10)), brand=studio.brand, user=studio.user).version
+    first = upload_version(
+        image_upload(NAME, (64, 48)), brand=studio.brand, user=studio.user
+    ).version
+    second = upload_version(
+        image_upload(NAME, (64, 48), color=(200, 10, 10)), brand=studio.brand, user=studio.user
+    ).version
     asset = second.asset
     assert not get_image_model().get_rendition_model().objects.exists()
     client.force_login(studio.user)
     pages = [
         reverse("wagtail_lfcloud_admin:asset_review", args=[asset.pk]),
-        reverse("wagtail_lfcloud_admin:asset_compare", args=[asset.pk]) + f"?a={first.number}&b={second.number}",
+        reverse("wagtail_lfcloud_admin:asset_compare", args=[asset.pk])
+        + f"?a={first.number}&b={second.number}",
         reverse("wagtail_lfcloud_admin:asset_versions", args=[asset.pk]),
     ]
 
     working = settings.STORAGES
-    settings.STORAGES = s3_storages_settings(f"http://127.0.0.1:{free_port()}", "originals", "renditions")
+    settings.STORAGES = s3_storages_settings(
+        f"http://127.0.0.1:{free_port()}", "originals", "renditions"
+    )
     for url in pages:
         with django_capture_on_commit_callbacks(execute=True):
             response = client.get(url)

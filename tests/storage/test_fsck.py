@@ -89,7 +89,9 @@ def test_a_live_asset_with_versions_but_none_current_is_reported():
 def test_assets_never_approved_are_fine_without_current_version():
     make_versioned_asset(VersionStatus.IN_REVIEW)
     # Superseded by a newer upload before anyone approved it.
-    make_versioned_asset(VersionStatus.SUPERSEDED, VersionStatus.SUPERSEDED, VersionStatus.IN_REVIEW)
+    make_versioned_asset(
+        VersionStatus.SUPERSEDED, VersionStatus.SUPERSEDED, VersionStatus.IN_REVIEW
+    )
     make_versioned_asset(VersionStatus.CHANGES_REQUESTED, VersionStatus.REJECTED)
     assert check().ok
 
@@ -126,7 +128,12 @@ def test_json_output():
         {
             "code": "missing_file",
             "message": data["problems"][0]["message"],
-            "details": {"asset": asset.pk, "version": v1.pk, "image": v1.image_id, "file": v1.image.file.name},
+            "details": {
+                "asset": asset.pk,
+                "version": v1.pk,
+                "image": v1.image_id,
+                "file": v1.image.file.name,
+            },
         }
     ]
 

@@ -45,14 +45,24 @@ def png(size=(32, 32), pnginfo=None) -> bytes:
 
 
 def png_chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    return (
+        struct.pack(">I", len(data))
+        + kind
+        + data
+        + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    )
 
 
 def png_bomb(width=100_000, height=100_000) -> bytes:
     """A few hundred bytes whose header promises ``width`` x ``height`` pixels (a decompression bomb)."""
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     rows = zlib.compress(b"\x00" * 1024, 9)
-    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IDAT", rows) + png_chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", header)
+        + png_chunk(b"IDAT", rows)
+        + png_chunk(b"IEND", b"")
+    )
 
 
 def jpeg_claiming(width: int, height: int) -> bytes:
@@ -90,10 +100,16 @@ def media_files(settings) -> list[str]:
 
 def counts() -> tuple[int, int, int]:
     Image = get_image_model()
-    return Image.objects.count(), AssetVersion.objects.count(), Image.get_rendition_model().objects.count()
+    return (
+        Image.objects.count(),
+        AssetVersion.objects.count(),
+        Image.get_rendition_model().objects.count(),
+    )
 
 
-def refused(studio, settings, content: bytes, name: str = NAME, *, filename=None, code: str, says: str):
+def refused(
+    studio, settings, content: bytes, name: str = NAME, *, filename=None, code: str, says: str
+):
     before_rows, before_files = counts(), media_files(settings)
     upload = SimpleUploadedFile(name, content, content_type="image/jpeg")
     with pytest.raises(UploadRefused) as info:
@@ -111,9 +127,13 @@ def refused(studio, settings, content: bytes, name: str = NAME, *, filename=None
 def test_a_photo_like_jpeg_and_a_png_are_accepted(studio, settings):
     """The control: the checks below refuse hostile files, not ordinary ones."""
     for _ in range(5):  # several random photographs: none trips the polyglot checks by chance
-        result = upload_version(SimpleUploadedFile(NAME, noisy_jpeg((96, 64))), brand=studio.brand, user=studio.user)
+        result = upload_version(
+            SimpleUploadedFile(NAME, noisy_jpeg((96, 64))), brand=studio.brand, user=studio.user
+        )
         assert result.version.image.file.name.startswith("original_images/")
-    upload_version(SimpleUploadedFile("SKU10001_2025-10_back.png", png()), brand=studio.brand, user=studio.user)
+    upload_version(
+        SimpleUploadedFile("SKU10001_2025-10_back.png", png()), brand=studio.brand, user=studio.user
+    )
     assert AssetVersion.objects.count() == 6
 
 
@@ -139,11 +159,20 @@ def test_svg_with_script_by_extension(studio, settings):
 
 
 def test_svg_with_script_named_png(studio, settings):
-    refused(studio, settings, SVG, "SKU10001_2025-10_front.png", code="not_image", says="SKU10001_2025-10_front.png")
+    refused(
+        studio,
+        settings,
+        SVG,
+        "SKU10001_2025-10_front.png",
+        code="not_image",
+        says="SKU10001_2025-10_front.png",
+    )
 
 
 def test_decompression_bomb(studio, settings):
-    refused(studio, settings, png_bomb(), "SKU10001_2025-10_front.png", code="not_image", says="pixels")
+    refused(
+        studio, settings, png_bomb(), "SKU10001_2025-10_front.png", code="not_image", says="pixels"
+    )
     assert len(png_bomb()) < 1000  # ten billion pixels promised in a few hundred bytes
 
 
@@ -165,7 +194,14 @@ def test_jpeg_with_zip_appended(studio, settings):
 
 
 def test_png_with_zip_appended(studio, settings):
-    refused(studio, settings, png() + zip_bytes(), "SKU10001_2025-10_front.png", code="unsafe", says="appended")
+    refused(
+        studio,
+        settings,
+        png() + zip_bytes(),
+        "SKU10001_2025-10_front.png",
+        code="unsafe",
+        says="appended",
+    )
 
 
 def test_jpeg_with_script_in_its_comment(studio, settings):
@@ -174,7 +210,9 @@ def test_jpeg_with_script_in_its_comment(studio, settings):
 
 
 def test_png_with_html_in_a_text_chunk(studio, settings):
-    refused(studio, settings, comment_png(), "SKU10001_2025-10_front.png", code="unsafe", says="HTML")
+    refused(
+        studio, settings, comment_png(), "SKU10001_2025-10_front.png", code="unsafe", says="HTML"
+    )
 
 
 # --- names ----------------------------------------------------------------------------------------
@@ -200,11 +238,16 @@ def test_hostile_names(studio, settings, filename, says):
 
 def test_a_folder_drop_name_keeps_only_the_file_name(studio):
     result = upload_version(
-        SimpleUploadedFile("x.jpg", noisy_jpeg()), brand=studio.brand, user=studio.user,
+        SimpleUploadedFile("x.jpg", noisy_jpeg()),
+        brand=studio.brand,
+        user=studio.user,
         filename="shoot day 1/SKU10001_2025-10_front.jpg",
     )
     # Stored under an unguessable name (storage.unguessable), made from the bare file name.
-    assert re.fullmatch(r"original_images/lfc[0-9a-f]{16}_SKU10001_2025-10_front\.jpg", result.version.image.file.name)
+    assert re.fullmatch(
+        r"original_images/lfc[0-9a-f]{16}_SKU10001_2025-10_front\.jpg",
+        result.version.image.file.name,
+    )
     assert result.version.original_filename == "SKU10001_2025-10_front.jpg"
 
 
@@ -243,7 +286,9 @@ def test_too_many_files_in_one_post(client, studio, settings):
     client.force_login(studio.user)
     before_rows, before_files = counts(), media_files(settings)
     files = [SimpleUploadedFile(f"SKU10001_2025-10_front{i}.jpg", noisy_jpeg()) for i in range(3)]
-    response = client.post(reverse("wagtail_lfcloud_admin:upload"), {"brand": studio.brand.pk, "files": files})
+    response = client.post(
+        reverse("wagtail_lfcloud_admin:upload"), {"brand": studio.brand.pk, "files": files}
+    )
     assert response.status_code == 400
     assert counts() == before_rows and media_files(settings) == before_files
 

@@ -26,12 +26,18 @@ MB = 1_000_000
 
 
 def media_files(settings) -> list[str]:
-    return sorted(os.path.join(d, f) for d, _dirs, files in os.walk(settings.MEDIA_ROOT) for f in files)
+    return sorted(
+        os.path.join(d, f) for d, _dirs, files in os.walk(settings.MEDIA_ROOT) for f in files
+    )
 
 
 def counts() -> tuple[int, int, int]:
     Image = get_image_model()
-    return Image.objects.count(), AssetVersion.objects.count(), Image.get_rendition_model().objects.count()
+    return (
+        Image.objects.count(),
+        AssetVersion.objects.count(),
+        Image.get_rendition_model().objects.count(),
+    )
 
 
 def post(client, studio, content: bytes, name: str, filename: str | None = None):
@@ -56,44 +62,207 @@ def webp_lying_about_its_length() -> bytes:
 #: (id, content, name, filename posted, settings, code, words in the message)
 REFUSED = [
     ("zero-bytes", lambda: b"", JPG, None, {}, "not_image", "empty"),
-    ("random-bytes", lambda: os.urandom(4096), JPG, None, {}, "not_image", "not an image we can accept"),
-    ("truncated-jpeg", lambda: H.noisy_jpeg((256, 256))[:5000], JPG, None, {}, "corrupt", "damaged or incomplete"),
-    ("truncated-png", lambda: H.png((300, 300), colour=(1, 2, 3))[:-40], PNG, None, {}, "corrupt", "damaged"),
+    (
+        "random-bytes",
+        lambda: os.urandom(4096),
+        JPG,
+        None,
+        {},
+        "not_image",
+        "not an image we can accept",
+    ),
+    (
+        "truncated-jpeg",
+        lambda: H.noisy_jpeg((256, 256))[:5000],
+        JPG,
+        None,
+        {},
+        "corrupt",
+        "damaged or incomplete",
+    ),
+    (
+        "truncated-png",
+        lambda: H.png((300, 300), colour=(1, 2, 3))[:-40],
+        PNG,
+        None,
+        {},
+        "corrupt",
+        "damaged",
+    ),
     ("png-named-jpg", lambda: H.png(), JPG, None, {}, "not_image", "extension does not match"),
-    ("jpeg-named-png", lambda: H.noisy_jpeg(), PNG, None, {}, "not_image", "extension does not match"),
-    ("jpeg-named-tif", lambda: H.noisy_jpeg(), TIF, None, {}, "not_image", "not a valid .tiff image"),
+    (
+        "jpeg-named-png",
+        lambda: H.noisy_jpeg(),
+        PNG,
+        None,
+        {},
+        "not_image",
+        "extension does not match",
+    ),
+    (
+        "jpeg-named-tif",
+        lambda: H.noisy_jpeg(),
+        TIF,
+        None,
+        {},
+        "not_image",
+        "not a valid .tiff image",
+    ),
     ("svg-script-named-jpg", lambda: H.SVG, JPG, None, {}, "not_image", JPG),
     ("svg-script", lambda: H.SVG, "SKU10001_2025-10_front.svg", None, {}, "name", "svg"),
-    ("jpeg-over-64k-html-reterminated", lambda: H.jpeg_over(70_000, H.HTML + b"\xff\xd9"), JPG, None, {},
-     "unsafe", "appended after the end of its image"),
-    ("png-over-64k-html-after-second-iend",
-     lambda: H.encode(H.noisy((200, 200)), "PNG") + H.HTML + H.png_chunk(b"IEND", b""), PNG, None, {},
-     "unsafe", "appended after the end of its image"),
-    ("jpeg-zip-appended", lambda: H.noisy_jpeg() + H.zip_bytes(), JPG, None, {}, "unsafe", "bytes of data appended"),
-    ("png-zip-appended", lambda: H.png() + H.zip_bytes(), PNG, None, {}, "unsafe", "bytes of data appended"),
-    ("webp-html-appended", lambda: H.encode(H.noisy((64, 64)), "WEBP") + H.HTML, WEBP, None, {},
-     "unsafe", "appended after the end"),
-    ("tiff-html-appended", lambda: H.tiff(64, 48, H.rgb16_strip(64)) + H.HTML, TIF, None, {},
-     "unsafe", "appended after the end"),
-    ("jpeg-script-in-comment", lambda: H.encode(H.noisy((64, 64)), "JPEG", comment=b"<script>alert(1)</script>"),
-     JPG, None, {}, "unsafe", "in its metadata"),
-    ("png-html-in-text-chunk", lambda: png_with_text("<html><script>alert(1)</script></html>"), PNG, None, {},
-     "unsafe", "in its metadata"),
-    ("webp-lying-length", webp_lying_about_its_length, WEBP, None, {}, "corrupt", "damaged or incomplete"),
-    ("pixel-bomb", lambda: H.png_header_only(100_000, 100_000), PNG, None, {}, "not_image", "pixels"),
-    ("decoded-size-bomb", lambda: H.png_bomb(11_000, 11_000, colour_type=6), PNG, None, {},
-     "too_large", "11000x11000 pixels x 4 bands x 1 byte = 484 MB decoded, more than the 400 MB allowed"),
-    ("tiff-16-bit-too-large", lambda: H.tiff(6000, 4000, H.rgb16_strip(6000)), TIF, None,
-     {"WAGTAIL_LFCLOUD_MAX_DECODED_BYTES": 100 * MB}, "too_large", "x 3 bands x 2 bytes = 144 MB decoded"),
-    ("animated-webp-frames-add-up", lambda: H.animated("WEBP", (1500, 1500), 8, lossless=True, method=0), WEBP,
-     None, {"WAGTAIL_LFCLOUD_MAX_DECODED_BYTES": 50 * MB}, "too_large", "x 8 frames = 54 MB decoded"),
-    ("huge-gif-frame", lambda: H.gif_with_huge_frame(huge=(8000, 8000)), "SKU10001_2025-10_front.gif", None,
-     {"WAGTAIL_LFCLOUD_UPLOAD_EXTENSIONS": ["jpg", "png", "gif"]}, "too_large", "8000x8000 pixels"),
-    ("path-traversal", H.noisy_jpeg, "x.jpg", "../../SKU10001_2025-10_front.jpg", {}, "name", "outside its folder"),
-    ("backslash-traversal", H.noisy_jpeg, "x.jpg", "..\\..\\SKU10001_2025-10_front.jpg", {}, "name",
-     "outside its folder"),
-    ("unicode-right-to-left", H.noisy_jpeg, "x.jpg", "SKU10001_2025-10_front\u202egpj.jpg", {}, "name",
-     "control or invisible"),
+    (
+        "jpeg-over-64k-html-reterminated",
+        lambda: H.jpeg_over(70_000, H.HTML + b"\xff\xd9"),
+        JPG,
+        None,
+        {},
+        "unsafe",
+        "appended after the end of its image",
+    ),
+    (
+        "png-over-64k-html-after-second-iend",
+        lambda: H.encode(H.noisy((200, 200)), "PNG") + H.HTML + H.png_chunk(b"IEND", b""),
+        PNG,
+        None,
+        {},
+        "unsafe",
+        "appended after the end of its image",
+    ),
+    (
+        "jpeg-zip-appended",
+        lambda: H.noisy_jpeg() + H.zip_bytes(),
+        JPG,
+        None,
+        {},
+        "unsafe",
+        "bytes of data appended",
+    ),
+    (
+        "png-zip-appended",
+        lambda: H.png() + H.zip_bytes(),
+        PNG,
+        None,
+        {},
+        "unsafe",
+        "bytes of data appended",
+    ),
+    (
+        "webp-html-appended",
+        lambda: H.encode(H.noisy((64, 64)), "WEBP") + H.HTML,
+        WEBP,
+        None,
+        {},
+        "unsafe",
+        "appended after the end",
+    ),
+    (
+        "tiff-html-appended",
+        lambda: H.tiff(64, 48, H.rgb16_strip(64)) + H.HTML,
+        TIF,
+        None,
+        {},
+        "unsafe",
+        "appended after the end",
+    ),
+    (
+        "jpeg-script-in-comment",
+        lambda: H.encode(H.noisy((64, 64)), "JPEG", comment=b"<script>alert(1)</script>"),
+        JPG,
+        None,
+        {},
+        "unsafe",
+        "in its metadata",
+    ),
+    (
+        "png-html-in-text-chunk",
+        lambda: png_with_text("<html><script>alert(1)</script></html>"),
+        PNG,
+        None,
+        {},
+        "unsafe",
+        "in its metadata",
+    ),
+    (
+        "webp-lying-length",
+        webp_lying_about_its_length,
+        WEBP,
+        None,
+        {},
+        "corrupt",
+        "damaged or incomplete",
+    ),
+    (
+        "pixel-bomb",
+        lambda: H.png_header_only(100_000, 100_000),
+        PNG,
+        None,
+        {},
+        "not_image",
+        "pixels",
+    ),
+    (
+        "decoded-size-bomb",
+        lambda: H.png_bomb(11_000, 11_000, colour_type=6),
+        PNG,
+        None,
+        {},
+        "too_large",
+        "11000x11000 pixels x 4 bands x 1 byte = 484 MB decoded, more than the 400 MB allowed",
+    ),
+    (
+        "tiff-16-bit-too-large",
+        lambda: H.tiff(6000, 4000, H.rgb16_strip(6000)),
+        TIF,
+        None,
+        {"WAGTAIL_LFCLOUD_MAX_DECODED_BYTES": 100 * MB},
+        "too_large",
+        "x 3 bands x 2 bytes = 144 MB decoded",
+    ),
+    (
+        "animated-webp-frames-add-up",
+        lambda: H.animated("WEBP", (1500, 1500), 8, lossless=True, method=0),
+        WEBP,
+        None,
+        {"WAGTAIL_LFCLOUD_MAX_DECODED_BYTES": 50 * MB},
+        "too_large",
+        "x 8 frames = 54 MB decoded",
+    ),
+    (
+        "huge-gif-frame",
+        lambda: H.gif_with_huge_frame(huge=(8000, 8000)),
+        "SKU10001_2025-10_front.gif",
+        None,
+        {"WAGTAIL_LFCLOUD_UPLOAD_EXTENSIONS": ["jpg", "png", "gif"]},
+        "too_large",
+        "8000x8000 pixels",
+    ),
+    (
+        "path-traversal",
+        H.noisy_jpeg,
+        "x.jpg",
+        "../../SKU10001_2025-10_front.jpg",
+        {},
+        "name",
+        "outside its folder",
+    ),
+    (
+        "backslash-traversal",
+        H.noisy_jpeg,
+        "x.jpg",
+        "..\\..\\SKU10001_2025-10_front.jpg",
+        {},
+        "name",
+        "outside its folder",
+    ),
+    (
+        "unicode-right-to-left",
+        H.noisy_jpeg,
+        "x.jpg",
+        "SKU10001_2025-10_front\u202egpj.jpg",
+        {},
+        "name",
+        "control or invisible",
+    ),
     ("unicode-angle", H.noisy_jpeg, "x.jpg", "SKU10001_2025-10_frônt.jpg", {}, "name", "angle"),
 ]
 
@@ -157,7 +326,9 @@ def test_16_bit_rgb_tiff_master_end_to_end(client, studio, django_capture_on_com
     assert mode == "RGB" and close(colour, (156, 78, 4)), colour
 
 
-def test_16_bit_greyscale_tiff_is_scaled_not_clipped(client, studio, django_capture_on_commit_callbacks):
+def test_16_bit_greyscale_tiff_is_scaled_not_clipped(
+    client, studio, django_capture_on_commit_callbacks
+):
     content = H.tiff(800, 600, H.grey16_strip(800, 40000), samples=1, bits=16)
     version, renditions = accepted(client, studio, content, TIF, django_capture_on_commit_callbacks)
     _mode, colour = pixel(renditions["max-165x165"])
@@ -177,23 +348,31 @@ def test_cmyk_jpeg_renders_in_rgb(client, studio, django_capture_on_commit_callb
 def test_animated_webp_previews_its_first_frame(client, studio, django_capture_on_commit_callbacks):
     frames = [PILImage.new("RGB", (400, 300), c) for c in ((255, 0, 0), (0, 0, 255), (0, 255, 0))]
     content = H.encode(frames[0], "WEBP", save_all=True, append_images=frames[1:], lossless=True)
-    _version, renditions = accepted(client, studio, content, WEBP, django_capture_on_commit_callbacks)
+    _version, renditions = accepted(
+        client, studio, content, WEBP, django_capture_on_commit_callbacks
+    )
     _mode, colour = pixel(renditions["max-800x600"])
     assert colour[0] > 200 and colour[2] < 60, colour
 
 
 def test_jpeg_with_malformed_exif_is_processed(client, studio, django_capture_on_commit_callbacks):
     """An EXIF block pointing outside itself is harmless metadata: the image is accepted and renders."""
-    version, _previews = accepted(client, studio, H.jpeg_with_bad_exif(), JPG, django_capture_on_commit_callbacks)
+    version, _previews = accepted(
+        client, studio, H.jpeg_with_bad_exif(), JPG, django_capture_on_commit_callbacks
+    )
     assert channel_pixel(version)[0] == "RGB"
 
 
-def test_a_large_photograph_under_the_limits_is_accepted(client, studio, settings, django_capture_on_commit_callbacks):
+def test_a_large_photograph_under_the_limits_is_accepted(
+    client, studio, settings, django_capture_on_commit_callbacks
+):
     settings.WAGTAILIMAGES_MAX_UPLOAD_SIZE = None
     content = H.jpeg_over(200_000, b"")
     accepted(client, studio, content, JPG, django_capture_on_commit_callbacks)
 
 
-def test_a_decoded_size_just_under_the_limit_is_accepted(client, studio, settings, django_capture_on_commit_callbacks):
+def test_a_decoded_size_just_under_the_limit_is_accepted(
+    client, studio, settings, django_capture_on_commit_callbacks
+):
     settings.WAGTAIL_LFCLOUD_MAX_DECODED_BYTES = 3 * 2000 * 1500
     accepted(client, studio, H.png_bomb(2000, 1500), PNG, django_capture_on_commit_callbacks)

@@ -38,13 +38,23 @@ CASES = {
     "png-bomb-rgba-under-limit": (lambda: H.png_bomb(4000, 3900, colour_type=6), "png", None),
     "png-bomb-palette": (lambda: H.png_bomb(4600, 4600, colour_type=3), "png", None),
     "gif-huge-frame": (lambda: H.gif_with_huge_frame(huge=(8000, 8000)), "gif", "too_large"),
-    "webp-animated-over-limit": (lambda: H.animated("WEBP", (3000, 3000), 4, lossless=True, method=0), "webp",
-                                 "too_large"),
-    "webp-animated-under-limit": (lambda: H.animated("WEBP", (2500, 2500), 2, lossless=True, method=0), "webp",
-                                  None),
+    "webp-animated-over-limit": (
+        lambda: H.animated("WEBP", (3000, 3000), 4, lossless=True, method=0),
+        "webp",
+        "too_large",
+    ),
+    "webp-animated-under-limit": (
+        lambda: H.animated("WEBP", (2500, 2500), 2, lossless=True, method=0),
+        "webp",
+        None,
+    ),
     "tiff-16-bit-rgb": (lambda: H.tiff(3500, 3000, H.rgb16_strip(3500)), "tif", None),
     "tiff-16-bit-grey": (lambda: H.tiff(5600, 5600, H.grey16_strip(5600), samples=1), "tif", None),
-    "tiff-16-bit-over-limit": (lambda: H.tiff(6000, 4000, H.rgb16_strip(6000)), "tiff", "too_large"),
+    "tiff-16-bit-over-limit": (
+        lambda: H.tiff(6000, 4000, H.rgb16_strip(6000)),
+        "tiff",
+        "too_large",
+    ),
     "jpeg-large": (lambda: H.photo_jpeg((4600, 4600)), "jpg", None),
 }
 
@@ -61,7 +71,12 @@ def migrated(tmp_path_factory) -> Path:
     db = tmp_path_factory.mktemp("probe") / "template.sqlite3"
     done = subprocess.run(
         [sys.executable, "-m", "tests.storage.memory_probe", "migrate"],
-        cwd=ROOT, env=_env(LFCLOUD_TEST_SQLITE_NAME=str(db)), capture_output=True, text=True, timeout=600, check=False,
+        cwd=ROOT,
+        env=_env(LFCLOUD_TEST_SQLITE_NAME=str(db)),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return db
@@ -74,13 +89,20 @@ def probe(migrated: Path, tmp_path: Path, content: bytes, name: str) -> dict:
     path.write_bytes(content)
     done = subprocess.run(
         [sys.executable, "-m", "tests.storage.memory_probe", "run", str(path), name],
-        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
-        env=_env(LFCLOUD_TEST_SQLITE_NAME=str(db), LFCLOUD_PROBE_MEDIA=str(tmp_path / "media"),
-                 LFCLOUD_PROBE_MAX_DECODED_BYTES=str(LIMIT)),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        env=_env(
+            LFCLOUD_TEST_SQLITE_NAME=str(db),
+            LFCLOUD_PROBE_MEDIA=str(tmp_path / "media"),
+            LFCLOUD_PROBE_MAX_DECODED_BYTES=str(LIMIT),
+        ),
     )
     lines = [line for line in done.stdout.splitlines() if line.startswith("PROBE ")]
     assert done.returncode == 0 and lines, done.stderr[-3000:]
-    return json.loads(lines[-1][len("PROBE "):])
+    return json.loads(lines[-1][len("PROBE ") :])
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -100,4 +122,6 @@ def test_peak_memory_of_one_file_stays_under_the_documented_bound(migrated, tmp_
         assert result["perceptual_hash"], result
         assert result["channels"] and set(result["channels"].values()) == {"ready"}, result
         bound = FACTOR * LIMIT + OVERHEAD
-        assert increase <= bound, f"{case}: {increase / MB:.0f} MB over its baseline, bound {bound / MB:.0f} MB"
+        assert increase <= bound, (
+            f"{case}: {increase / MB:.0f} MB over its baseline, bound {bound / MB:.0f} MB"
+        )

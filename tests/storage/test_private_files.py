@@ -58,8 +58,11 @@ def make_world(client, django_capture_on_commit_callbacks):
     ensure_default_workflow()
     acme, zed = make_brand("Acme"), make_brand("Zed")
     asset = make_asset(make_product(acme, SKU), ANGLE)
-    users = {(brand.name, role): make_user(f"{brand.slug}_{role}", brand=brand, role=role)
-             for brand in (acme, zed) for role in Role.values}
+    users = {
+        (brand.name, role): make_user(f"{brand.slug}_{role}", brand=brand, role=role)
+        for brand in (acme, zed)
+        for role in Role.values
+    }
     with django_capture_on_commit_callbacks(execute=True):
         version = upload_version(
             image_upload(UPLOAD, size=(900, 700)), brand=acme, user=users["Acme", Role.STUDIO]
@@ -75,8 +78,15 @@ def make_world(client, django_capture_on_commit_callbacks):
     client.logout()
     renditions = list(image.renditions.all())
     assert {r.filter_spec for r in renditions} >= {"max-165x165", "max-800x600", "original"}
-    return SimpleNamespace(acme=acme, zed=zed, asset=asset, version=version, image=image,
-                           renditions=renditions, users=users)
+    return SimpleNamespace(
+        acme=acme,
+        zed=zed,
+        asset=asset,
+        version=version,
+        image=image,
+        renditions=renditions,
+        users=users,
+    )
 
 
 def approve(world, django_capture_on_commit_callbacks):
@@ -109,7 +119,9 @@ def signed_urls_in(html: str) -> list[str]:
 
 
 @pytest.mark.urls("tests.storage.media_urls")
-def test_an_attacker_guessing_draft_file_names_on_local_storage_gets_404(client, django_capture_on_commit_callbacks):
+def test_an_attacker_guessing_draft_file_names_on_local_storage_gets_404(
+    client, django_capture_on_commit_callbacks
+):
     world = make_world(client, django_capture_on_commit_callbacks)
     # Every guess, as an anonymous browser, at the web server serving MEDIA_ROOT.
     found = [name for name in guessed_names() if client.get(f"/media/{name}").status_code != 404]
@@ -118,13 +130,17 @@ def test_an_attacker_guessing_draft_file_names_on_local_storage_gets_404(client,
     for rendition in world.renditions:
         assert rendition.file.name.startswith(PRIVATE_PREFIX)
         assert client.get(f"/media/{rendition.file.name}").status_code == 404
-        assert client.get(f"/media/{rendition.file.name[len(PRIVATE_PREFIX):]}").status_code == 404
+        assert client.get(f"/media/{rendition.file.name[len(PRIVATE_PREFIX) :]}").status_code == 404
     # ... and the original is stored under an unguessable name.
-    assert re.fullmatch(r"original_images/lfc[0-9a-f]{16}_ACME1_2025-10_front(_\w+)?\.jpg", world.image.file.name)
+    assert re.fullmatch(
+        r"original_images/lfc[0-9a-f]{16}_ACME1_2025-10_front(_\w+)?\.jpg", world.image.file.name
+    )
 
 
 @pytest.mark.urls("tests.storage.media_urls")
-def test_people_who_may_see_the_draft_get_it_through_signed_checked_urls(client, django_capture_on_commit_callbacks):
+def test_people_who_may_see_the_draft_get_it_through_signed_checked_urls(
+    client, django_capture_on_commit_callbacks
+):
     world = make_world(client, django_capture_on_commit_callbacks)
     client.force_login(world.users["Acme", Role.APPROVER])
     review = client.get(reverse("wagtail_lfcloud_admin:asset_review", args=[world.asset.pk]))
@@ -146,12 +162,19 @@ def test_people_who_may_see_the_draft_get_it_through_signed_checked_urls(client,
         assert b"".join(client.get(url).streaming_content) == data
 
 
-def test_a_forged_or_expired_signed_url_answers_404(client, django_capture_on_commit_callbacks, settings):
+def test_a_forged_or_expired_signed_url_answers_404(
+    client, django_capture_on_commit_callbacks, settings
+):
     world = make_world(client, django_capture_on_commit_callbacks)
     url = world.renditions[0].url
     client.force_login(world.users["Acme", Role.BRAND_ADMIN])
     token = url.rstrip("/").rsplit("/", 1)[1]
-    assert client.get(url.replace(token, token[:-2] + ("AA" if token[-2:] != "AA" else "BB"))).status_code == 404
+    assert (
+        client.get(
+            url.replace(token, token[:-2] + ("AA" if token[-2:] != "AA" else "BB"))
+        ).status_code
+        == 404
+    )
     settings.WAGTAIL_LFCLOUD_SIGNED_URL_EXPIRY = -1
     assert client.get(url).status_code == 404
 
@@ -211,7 +234,9 @@ def test_on_s3_draft_files_are_unreachable_by_url_and_approved_channel_files_are
     endpoint = buckets.server.endpoint_url
     # Guesses, and every key the draft really has, by unauthenticated HTTP GET to both buckets.
     real_keys = [world.image.file.name] + [r.file.name for r in world.renditions]
-    assert not set(real_keys) & set(buckets.rendition_keys()), "nothing of the draft is in the public bucket"
+    assert not set(real_keys) & set(buckets.rendition_keys()), (
+        "nothing of the draft is in the public bucket"
+    )
     reachable = [
         (bucket, key)
         for bucket in (buckets.originals, buckets.renditions)
@@ -238,15 +263,23 @@ def test_on_s3_draft_files_are_unreachable_by_url_and_approved_channel_files_are
 
 
 @pytest.mark.urls("tests.storage.media_urls")
-def test_a_draft_replaced_by_a_newer_upload_stays_private(client, django_capture_on_commit_callbacks):
+def test_a_draft_replaced_by_a_newer_upload_stays_private(
+    client, django_capture_on_commit_callbacks
+):
     """A newer upload supersedes the version in review without approving it: superseded is not
     approved, so its files stay private and marketers still get 404."""
     world = make_world(client, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        upload_version(image_upload(UPLOAD, size=(900, 700), color=(9, 9, 9)), brand=world.acme,
-                       user=world.users["Acme", Role.STUDIO])
+        upload_version(
+            image_upload(UPLOAD, size=(900, 700), color=(9, 9, 9)),
+            brand=world.acme,
+            user=world.users["Acme", Role.STUDIO],
+        )
     world.version.refresh_from_db()
-    assert world.version.status == VersionStatus.SUPERSEDED and world.version.approved_task_state_id is None
+    assert (
+        world.version.status == VersionStatus.SUPERSEDED
+        and world.version.approved_task_state_id is None
+    )
     made_after = world.image.get_rendition("fill-120x120")  # e.g. the versions page, later on
     assert made_after.file.name.startswith(PRIVATE_PREFIX)
     assert client.get(f"/media/{made_after.file.name}").status_code == 404

@@ -34,12 +34,24 @@ def legacy_world(monkeypatch):
     product = make_product(brand, "ACME1")
     asset = make_asset(product)
     images = []
-    for stage, status, number in (("raw", VersionStatus.IN_REVIEW, 2), ("finals", VersionStatus.CURRENT, 1)):
-        image = make_image(title=f"ACME1_2025-10_front_{stage}")  # outside the tree: named as before
-        get_image_model().objects.filter(pk=image.pk).update(collection=collection_for_product(product, stage))
+    for stage, status, number in (
+        ("raw", VersionStatus.IN_REVIEW, 2),
+        ("finals", VersionStatus.CURRENT, 1),
+    ):
+        image = make_image(
+            title=f"ACME1_2025-10_front_{stage}"
+        )  # outside the tree: named as before
+        get_image_model().objects.filter(pk=image.pk).update(
+            collection=collection_for_product(product, stage)
+        )
         image.refresh_from_db()
-        AssetVersion.objects.create(asset=asset, number=number, image=image, status=status,
-                                    original_filename="ACME1_2025-10_front.png")
+        AssetVersion.objects.create(
+            asset=asset,
+            number=number,
+            image=image,
+            status=status,
+            original_filename="ACME1_2025-10_front.png",
+        )
         images.append(image)
     with monkeypatch.context() as patch:
         use_public_rendition_storage(patch)
@@ -79,7 +91,9 @@ def test_the_command_moves_legacy_draft_files_out_of_public_reach_once(client, m
         client.logout()
     # The approved final's renditions stay public, where they were.
     assert {r.pk: r.file.name for r in final.renditions.all()} == final_renditions
-    assert all(client.get(f"/media/{name}").status_code == 200 for name in final_renditions.values())
+    assert all(
+        client.get(f"/media/{name}").status_code == 200 for name in final_renditions.values()
+    )
 
     again = io.StringIO()
     call_command("lfcloud_privatise_files", stdout=again)
@@ -97,7 +111,9 @@ def ids(messages):
 
 
 def test_e030_a_public_rendition_storage_fails_the_checks(monkeypatch):
-    assert check_private_files() == []  # the test settings: RenditionStorage, private storage outside MEDIA_ROOT
+    assert (
+        check_private_files() == []
+    )  # the test settings: RenditionStorage, private storage outside MEDIA_ROOT
     use_public_rendition_storage(monkeypatch)
     assert ids(check_private_files()) == ["wagtail_lfcloud.E030"]
 
@@ -106,26 +122,36 @@ def test_e030_an_unsigned_s3_rendition_storage_fails_the_checks(monkeypatch):
     from storages.backends.s3 import S3Storage
 
     for model in rendition_models():
-        monkeypatch.setattr(model._meta.get_field("file"), "storage",
-                            S3Storage(bucket_name="renditions", querystring_auth=False))
+        monkeypatch.setattr(
+            model._meta.get_field("file"),
+            "storage",
+            S3Storage(bucket_name="renditions", querystring_auth=False),
+        )
     assert ids(check_private_files()) == ["wagtail_lfcloud.E030"]
     for model in rendition_models():
-        monkeypatch.setattr(model._meta.get_field("file"), "storage",
-                            S3Storage(bucket_name="renditions", querystring_auth=True))
+        monkeypatch.setattr(
+            model._meta.get_field("file"),
+            "storage",
+            S3Storage(bucket_name="renditions", querystring_auth=True),
+        )
     assert check_private_files() == []  # private (if slow): W024 speaks about that
 
 
 def test_e031_a_public_private_storage_fails_the_checks(settings):
     settings.STORAGES = {
         **settings.STORAGES,
-        "private": {"BACKEND": "storages.backends.s3.S3Storage",
-                    "OPTIONS": {"bucket_name": "private", "querystring_auth": False}},
+        "private": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {"bucket_name": "private", "querystring_auth": False},
+        },
     }
     assert ids(check_private_files()) == ["wagtail_lfcloud.E031"]
 
 
 def test_w030_private_files_inside_media_root_are_flagged(settings):
-    settings.STORAGES = {k: v for k, v in settings.STORAGES.items() if k != "private"}  # falls back to default
+    settings.STORAGES = {
+        k: v for k, v in settings.STORAGES.items() if k != "private"
+    }  # falls back to default
     assert ids(check_private_files()) == ["wagtail_lfcloud.W030"]
     settings.DEBUG = True
     assert check_private_files() == []

@@ -50,7 +50,9 @@ def run(env, *args, timeout=300) -> str:
 
 
 def step(env, name) -> dict:
-    return json.loads(run(env, "-m", "tests.storage.production_scenario", name).strip().splitlines()[-1])
+    return json.loads(
+        run(env, "-m", "tests.storage.production_scenario", name).strip().splitlines()[-1]
+    )
 
 
 def production_env(moto_server, tmp_path) -> tuple[dict, str, str]:
@@ -113,7 +115,11 @@ def test_a_worker_dying_mid_rendition_loses_nothing(moto_server, tmp_path):
 
     died = subprocess.run(
         [sys.executable, "-m", "tests.storage.production_scenario", "worker_dies"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert died.returncode == 137, died.stderr[-3000:]
 

@@ -28,7 +28,9 @@ from .test_hostile import noisy_jpeg
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif("postgresql" not in settings.DATABASES["default"]["ENGINE"], reason="needs PostgreSQL"),
+    pytest.mark.skipif(
+        "postgresql" not in settings.DATABASES["default"]["ENGINE"], reason="needs PostgreSQL"
+    ),
     pytest.mark.django_db(transaction=True),
 ]
 
@@ -82,6 +84,7 @@ def upload_job(brand, user, angle, content):
         name = f"SKU30001_2025-10_{angle}.jpg"
         version = upload_version(SimpleUploadedFile(name, content), brand=brand, user=user).version
         return angle, version.number, version.image.file.name
+
     return job
 
 
@@ -91,7 +94,9 @@ def assert_library_consistent(assets):
         assert numbers == list(range(1, len(numbers) + 1)), f"gaps or repeats in {asset}: {numbers}"
         assert asset.versions.filter(status=VersionStatus.CURRENT).count() <= 1
     referenced = set(get_image_model().objects.values_list("file", flat=True))
-    assert original_files() == referenced, "every stored file belongs to an image, every image has its file"
+    assert original_files() == referenced, (
+        "every stored file belongs to an image, every image has its file"
+    )
     report = check()
     assert report.ok, [p.message for p in report.problems]
 
@@ -99,7 +104,10 @@ def assert_library_consistent(assets):
 def test_many_parallel_uploads_to_the_same_assets(shop):
     brand, assets, studios, _ = shop
     jobs = [
-        [upload_job(brand, studio, ("front", "back")[(t + i) % 2], noisy_jpeg((40, 30))) for i in range(UPLOADS_PER_THREAD)]
+        [
+            upload_job(brand, studio, ("front", "back")[(t + i) % 2], noisy_jpeg((40, 30)))
+            for i in range(UPLOADS_PER_THREAD)
+        ]
         for t, studio in enumerate(studios)
     ]
     results, errors = in_threads(jobs)
@@ -110,7 +118,10 @@ def test_many_parallel_uploads_to_the_same_assets(shop):
     # Every upload got its own number on its own asset, and its own file.
     assert len({(angle, number) for angle, number, _name in results}) == total
     assert len({name for _angle, _number, name in results}) == total
-    assert Counter(angle for angle, _n, _name in results) == {"front": total // 2, "back": total // 2}
+    assert Counter(angle for angle, _n, _name in results) == {
+        "front": total // 2,
+        "back": total // 2,
+    }
     for asset in assets.values():
         statuses = Counter(asset.versions.values_list("status", flat=True))
         # The latest upload is under review; every earlier one was superseded by it, none lost.
@@ -124,7 +135,9 @@ def test_many_parallel_uploads_to_the_same_assets(shop):
 def test_identical_files_uploaded_at_once_are_stored_once(shop):
     brand, assets, studios, _ = shop
     content = noisy_jpeg((40, 30))
-    results, errors = in_threads([[upload_job(brand, studio, "front", content)] for studio in studios])
+    results, errors = in_threads(
+        [[upload_job(brand, studio, "front", content)] for studio in studios]
+    )
 
     assert len(results) == 1
     assert len(errors) == THREADS - 1
@@ -136,8 +149,13 @@ def test_identical_files_uploaded_at_once_are_stored_once(shop):
 @pytest.mark.s3
 def test_parallel_uploads_to_s3_account_for_every_object(shop, s3_storages):
     brand, assets, studios, _ = shop
-    jobs = [[upload_job(brand, studio, ("front", "back")[t % 2], noisy_jpeg((40, 30))) for _ in range(2)]
-            for t, studio in enumerate(studios)]
+    jobs = [
+        [
+            upload_job(brand, studio, ("front", "back")[t % 2], noisy_jpeg((40, 30)))
+            for _ in range(2)
+        ]
+        for t, studio in enumerate(studios)
+    ]
     results, errors = in_threads(jobs)
 
     assert errors == []
@@ -146,7 +164,9 @@ def test_parallel_uploads_to_s3_account_for_every_object(shop, s3_storages):
 
 
 def approve_url(asset, step):
-    return reverse("wagtailsnippets_wagtail_lfcloud_asset:workflow_action", args=[asset.pk, "approve", step.pk])
+    return reverse(
+        "wagtailsnippets_wagtail_lfcloud_asset:workflow_action", args=[asset.pk, "approve", step.pk]
+    )
 
 
 def test_parallel_approvals_leave_exactly_one_current_version_per_asset(shop):
@@ -160,7 +180,10 @@ def test_parallel_approvals_leave_exactly_one_current_version_per_asset(shop):
         client.force_login(approvers[0])
         assert client.post(approve_url(asset, step)).status_code == 302
         upload_version(SimpleUploadedFile(name, noisy_jpeg()), brand=brand, user=studios[0])
-    urls = [approve_url(a, TaskState.objects.for_instance(a).get(status="in_progress")) for a in assets.values()]
+    urls = [
+        approve_url(a, TaskState.objects.for_instance(a).get(status="in_progress"))
+        for a in assets.values()
+    ]
 
     def approve_all(user):
         client = Client()

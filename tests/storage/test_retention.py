@@ -23,7 +23,9 @@ pytestmark = pytest.mark.django_db
 
 
 def age(version: AssetVersion, days: int) -> None:
-    AssetVersion.objects.filter(pk=version.pk).update(status_changed_at=timezone.now() - timedelta(days=days))
+    AssetVersion.objects.filter(pk=version.pk).update(
+        status_changed_at=timezone.now() - timedelta(days=days)
+    )
 
 
 def purge(*args) -> str:
@@ -35,7 +37,9 @@ def purge(*args) -> str:
 # --- deleting images through Wagtail --------------------------------------------------------
 
 
-@pytest.mark.parametrize("status", [VersionStatus.CURRENT, VersionStatus.SUPERSEDED, VersionStatus.REJECTED])
+@pytest.mark.parametrize(
+    "status", [VersionStatus.CURRENT, VersionStatus.SUPERSEDED, VersionStatus.REJECTED]
+)
 def test_wagtail_image_delete_view_refuses_an_image_a_version_uses(client, status):
     _asset, (version,) = make_versioned_asset(status)
     image = version.image
@@ -60,9 +64,12 @@ def test_wagtail_bulk_delete_refuses_images_a_version_uses(client):
     free = make_image()
     client.force_login(make_user(superuser=True))
     Image = get_image_model()
-    url = reverse(
-        "wagtail_bulk_action", args=(Image._meta.app_label, Image._meta.model_name, "delete")
-    ) + f"?id={version.image_id}&id={free.pk}"
+    url = (
+        reverse(
+            "wagtail_bulk_action", args=(Image._meta.app_label, Image._meta.model_name, "delete")
+        )
+        + f"?id={version.image_id}&id={free.pk}"
+    )
     page = client.get(url)
     assert "prevent" in page.content.decode()
     client.post(url)
@@ -107,7 +114,9 @@ def test_dry_run_lists_old_rejected_versions_and_deletes_nothing():
     assert not BrandLogEntry.objects.filter(action="wagtail_lfcloud.purged").exists()
 
 
-def test_purge_removes_old_rejected_versions_with_their_files_and_logs_it(django_capture_on_commit_callbacks):
+def test_purge_removes_old_rejected_versions_with_their_files_and_logs_it(
+    django_capture_on_commit_callbacks,
+):
     asset, (old, superseded, current) = make_versioned_asset(
         VersionStatus.REJECTED, VersionStatus.SUPERSEDED, VersionStatus.CURRENT
     )
@@ -134,7 +143,9 @@ def test_purge_keeps_an_image_another_version_still_uses(django_capture_on_commi
     asset, (old, current) = make_versioned_asset(VersionStatus.REJECTED, VersionStatus.CURRENT)
     # A re-upload of the same file on another asset reuses the image.
     other, _ = make_versioned_asset()
-    AssetVersion.objects.create(asset=other, number=1, image=old.image, status=VersionStatus.CURRENT)
+    AssetVersion.objects.create(
+        asset=other, number=1, image=old.image, status=VersionStatus.CURRENT
+    )
     age(old, 90)
     with django_capture_on_commit_callbacks(execute=True):
         out = purge("--rejected-older-than", "30")
@@ -179,8 +190,12 @@ FORM_BASE = "wagtail_lfcloud.retention.LFCloudImageForm"
 def edit(client, image, **data):
     from tests.factories import image_upload
 
-    post = {"title": image.title, "collection": image.collection_id, "tags": "",
-            "file": image_upload("replacement.png", (20, 20), (0, 0, 0))}
+    post = {
+        "title": image.title,
+        "collection": image.collection_id,
+        "tags": "",
+        "file": image_upload("replacement.png", (20, 20), (0, 0, 0)),
+    }
     post.update(data)
     return client.post(reverse("wagtailimages:edit", args=[image.pk]), post)
 

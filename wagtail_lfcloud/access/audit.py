@@ -26,7 +26,6 @@ ACTION_CAPABILITY: dict[str, str] = {
 }
 
 
-
 def logged_models() -> list[type[Model]]:
     """The models whose log lines go to ``BrandLogEntry``: the package's brand-owned models and
     the image model."""

@@ -35,7 +35,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "view_invoices": frozenset({Role.BRAND_ADMIN, Role.FINANCE}),
     "manage_invoices": frozenset({Role.BRAND_ADMIN, Role.FINANCE}),
     # The brand itself
-    "view_catalog": frozenset({Role.BRAND_ADMIN, Role.MARKETER, Role.APPROVER, Role.STUDIO, Role.FINANCE}),
+    "view_catalog": frozenset(
+        {Role.BRAND_ADMIN, Role.MARKETER, Role.APPROVER, Role.STUDIO, Role.FINANCE}
+    ),
     "manage_catalog": frozenset({Role.BRAND_ADMIN}),
     "manage_roles": frozenset({Role.BRAND_ADMIN}),
     "manage_webhooks": frozenset({Role.BRAND_ADMIN}),
@@ -58,6 +60,7 @@ def restrict_to_token(user, brand_id: int, scopes) -> None:
     capabilities = frozenset().union(*(TOKEN_SCOPES.get(s, frozenset()) for s in scopes))
     setattr(user, TOKEN_SCOPE_ATTR, (brand_id, capabilities))
 
+
 _CACHE_ATTR = "_lfcloud_brand_roles"
 # The audit log's per-user caches (wagtail_lfcloud.access.audit), derived from the roles too.
 _AUDIT_CT_CACHE_ATTR = "_lfcloud_log_content_type_ids"
@@ -72,7 +75,9 @@ def brand_roles(user) -> dict[int, frozenset[str]]:
     if cached is not None:
         return cached
     roles: dict[int, set[str]] = {}
-    for brand_id, role in BrandRole.objects.filter(group__user=user).values_list("brand_id", "role"):
+    for brand_id, role in BrandRole.objects.filter(group__user=user).values_list(
+        "brand_id", "role"
+    ):
         roles.setdefault(brand_id, set()).add(role)
     result = {brand_id: frozenset(r) for brand_id, r in roles.items()}
     setattr(user, _CACHE_ATTR, result)
@@ -82,7 +87,12 @@ def brand_roles(user) -> dict[int, frozenset[str]]:
 def forget_roles(user) -> None:
     """Drop the per-object cache after changing a user's groups."""
     # The image policy and the audit log cache rules derived from the roles on the same object.
-    for attr in (_CACHE_ATTR, "_lfcloud_image_rules", _AUDIT_CT_CACHE_ATTR, _AUDIT_FILTER_CACHE_ATTR):
+    for attr in (
+        _CACHE_ATTR,
+        "_lfcloud_image_rules",
+        _AUDIT_CT_CACHE_ATTR,
+        _AUDIT_FILTER_CACHE_ATTR,
+    ):
         if hasattr(user, attr):
             delattr(user, attr)
 

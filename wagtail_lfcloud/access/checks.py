@@ -72,7 +72,9 @@ def check_workflow_reports_scoped(app_configs=None, **kwargs):
     unscoped = []
     for name, (_wagtail_class, ours) in REPORT_VIEWS.items():
         try:
-            view_class = getattr(resolve(reverse(f"wagtailadmin_reports:{name}")).func, "view_class", None)
+            view_class = getattr(
+                resolve(reverse(f"wagtailadmin_reports:{name}")).func, "view_class", None
+            )
         except (NoReverseMatch, Resolver404):
             continue  # Wagtail's admin is not mounted, or the report is gone: nothing to scope
         except Exception:  # noqa: BLE001 - a broken URLconf is reported by Django's own checks

@@ -27,9 +27,13 @@ def user_may_see_image_files(user, image) -> bool:
     )
     if versions:
         return any(
-            has_capability(user, brand_id, "view_finals" if is_approved(status, approval) else "view_drafts")
+            has_capability(
+                user, brand_id, "view_finals" if is_approved(status, approval) else "view_drafts"
+            )
             for brand_id, status, approval in versions
         )
     from .policies import get_image_permission_policy
 
-    return get_image_permission_policy().user_has_any_permission_for_instance(user, ["choose", "change"], image)
+    return get_image_permission_policy().user_has_any_permission_for_instance(
+        user, ["choose", "change"], image
+    )

@@ -165,11 +165,13 @@ class NarrowedFormMixin:
 
 
 def _narrowed(view_class: type) -> type:
-    if issubclass(view_class, generic_models.IndexView) and not issubclass(view_class, NarrowedFiltersMixin):
-        return type(view_class.__name__, (NarrowedFiltersMixin, view_class), {})
-    if issubclass(view_class, (generic_models.CreateView, generic_models.EditView)) and not issubclass(
-        view_class, NarrowedFormMixin
+    if issubclass(view_class, generic_models.IndexView) and not issubclass(
+        view_class, NarrowedFiltersMixin
     ):
+        return type(view_class.__name__, (NarrowedFiltersMixin, view_class), {})
+    if issubclass(
+        view_class, (generic_models.CreateView, generic_models.EditView)
+    ) and not issubclass(view_class, NarrowedFormMixin):
         return type(view_class.__name__, (NarrowedFormMixin, view_class), {})
     return view_class
 
@@ -191,8 +193,12 @@ class BrandGuardedViewSetMixin:
         @functools.wraps(view)
         def guarded(request, *args, **view_kwargs):
             pk = view_kwargs.get("pk")
-            if pk is not None and not user_may_reach(request.user, model, unquote(str(pk)), actions):
-                raise Http404(_("No %(name)s found with that id.") % {"name": model._meta.verbose_name})
+            if pk is not None and not user_may_reach(
+                request.user, model, unquote(str(pk)), actions
+            ):
+                raise Http404(
+                    _("No %(name)s found with that id.") % {"name": model._meta.verbose_name}
+                )
             return view(request, *args, **view_kwargs)
 
         guarded.lfcloud_guarded = True
@@ -229,7 +235,9 @@ class ReachableItemsMixin:
         pks = [o.pk for o in objects] + [o.pk for o in extra.get("items_with_no_access", [])]
         reachable = set(self._reachable().filter(pk__in=pks).values_list("pk", flat=True))
         objects = [o for o in objects if o.pk in reachable]
-        extra["items_with_no_access"] = [o for o in extra.get("items_with_no_access", []) if o.pk in reachable]
+        extra["items_with_no_access"] = [
+            o for o in extra.get("items_with_no_access", []) if o.pk in reachable
+        ]
         return objects, extra
 
 
@@ -258,5 +266,6 @@ def guarded_bulk_actions() -> list[type]:
         )
 
     return [GuardedSnippetDeleteBulkAction] + [
-        image_action(base) for base in (AddTagsBulkAction, AddToCollectionBulkAction, ImageDeleteBulkAction)
+        image_action(base)
+        for base in (AddTagsBulkAction, AddToCollectionBulkAction, ImageDeleteBulkAction)
     ]

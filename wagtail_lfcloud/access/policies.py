@@ -68,7 +68,9 @@ MODEL_ACCESS: dict[str, ModelAccess] = {
         },
     ),
     "AssetVersion": ModelAccess("asset__brand", _crud(_caps("view_drafts"), _caps("upload"))),
-    "AssetComment": ModelAccess("version__asset__brand", _crud(_caps("view_drafts"), _caps("comment"))),
+    "AssetComment": ModelAccess(
+        "version__asset__brand", _crud(_caps("view_drafts"), _caps("comment"))
+    ),
     "ChannelRendition": ModelAccess(
         "version__asset__brand", {"view": _caps("view_finals"), "change": _caps("review")}
     ),
@@ -84,13 +86,21 @@ MODEL_ACCESS: dict[str, ModelAccess] = {
     ),
     "OrderLine": ModelAccess("order__brand", _crud(_caps("view_orders"), _caps("manage_orders"))),
     "Brief": ModelAccess("order__brand", _crud(_caps("view_briefs"), _caps("manage_orders"))),
-    "BriefReference": ModelAccess("brief__order__brand", _crud(_caps("view_briefs"), _caps("manage_orders"))),
-    "OrderMessage": ModelAccess("order__brand", _crud(_caps("message_orders"), _caps("message_orders"))),
+    "BriefReference": ModelAccess(
+        "brief__order__brand", _crud(_caps("view_briefs"), _caps("manage_orders"))
+    ),
+    "OrderMessage": ModelAccess(
+        "order__brand", _crud(_caps("message_orders"), _caps("message_orders"))
+    ),
     "Invoice": ModelAccess("order__brand", _crud(_caps("view_invoices"), _caps("manage_invoices"))),
-    "Payment": ModelAccess("invoice__order__brand", _crud(_caps("view_invoices"), _caps("manage_invoices"))),
+    "Payment": ModelAccess(
+        "invoice__order__brand", _crud(_caps("view_invoices"), _caps("manage_invoices"))
+    ),
     # Bundles are records: requested through the bundle views and the API, never an add form.
     "DownloadBundle": ModelAccess("brand", {"view": _caps("download_bundles")}),
-    "WebhookEndpoint": ModelAccess("brand", _crud(_caps("manage_webhooks"), _caps("manage_webhooks"))),
+    "WebhookEndpoint": ModelAccess(
+        "brand", _crud(_caps("manage_webhooks"), _caps("manage_webhooks"))
+    ),
     "WebhookDelivery": ModelAccess("endpoint__brand", {"view": _caps("manage_webhooks")}),
 }
 
@@ -197,9 +207,9 @@ class LFCloudImagePermissionPolicy(CollectionOwnershipPermissionPolicy):
 
         forbidden: list[int] = []
         if not (user.is_active and user.is_superuser):
-            places = BrandCollection.objects.filter(catalog__isnull=True, season__isnull=True).values_list(
-                "brand_id", "stage", "collection_id", "collection__path"
-            )
+            places = BrandCollection.objects.filter(
+                catalog__isnull=True, season__isnull=True
+            ).values_list("brand_id", "stage", "collection_id", "collection__path")
             q = Q()
             for brand_id, stage, collection_id, path in places:
                 if has_capability(user, brand_id, STAGE_CAPABILITY.get(stage, "view_drafts")):
@@ -216,14 +226,14 @@ class LFCloudImagePermissionPolicy(CollectionOwnershipPermissionPolicy):
         return image.collection_id not in self.forbidden_collection_ids(user)
 
     def user_has_permission_for_instance(self, user, action, instance) -> bool:
-        return super().user_has_permission_for_instance(user, action, instance) and self.image_is_reachable(
-            user, instance
-        )
+        return super().user_has_permission_for_instance(
+            user, action, instance
+        ) and self.image_is_reachable(user, instance)
 
     def user_has_any_permission_for_instance(self, user, actions, instance) -> bool:
-        return super().user_has_any_permission_for_instance(user, actions, instance) and self.image_is_reachable(
-            user, instance
-        )
+        return super().user_has_any_permission_for_instance(
+            user, actions, instance
+        ) and self.image_is_reachable(user, instance)
 
     def instances_user_has_any_permission_for(self, user, actions) -> QuerySet:
         queryset = super().instances_user_has_any_permission_for(user, actions)

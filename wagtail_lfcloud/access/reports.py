@@ -65,7 +65,9 @@ def requesters_in_reach(request):
 
 
 class WorkflowReportFilterSet(wagtail_reports.WorkflowReportFilterSet):
-    requested_by = django_filters.ModelChoiceFilter(field_name="requested_by", queryset=requesters_in_reach)
+    requested_by = django_filters.ModelChoiceFilter(
+        field_name="requested_by", queryset=requesters_in_reach
+    )
 
 
 class WorkflowView(wagtail_reports.WorkflowView):
@@ -115,7 +117,9 @@ def scope_report_urls() -> list[str]:
             swapped.append(pattern.name)
             continue
         if current is not wagtail_class:
-            logger.warning("Not scoping the %s report: its view is %r, not Wagtail's.", pattern.name, current)
+            logger.warning(
+                "Not scoping the %s report: its view is %r, not Wagtail's.", pattern.name, current
+            )
             continue
         pattern.callback = ours.as_view(**getattr(pattern.callback, "view_initkwargs", {}))
         swapped.append(pattern.name)

@@ -75,7 +75,8 @@ def _permission_objects(pairs: list[tuple[str, str]]) -> list[Permission]:
     # Permissions that do not exist (e.g. publish_* of a model that is not a snippet) are skipped.
     wanted = set(pairs)
     found = Permission.objects.filter(
-        content_type__app_label__in={app for app, _ in pairs}, codename__in={code for _, code in pairs}
+        content_type__app_label__in={app for app, _ in pairs},
+        codename__in={code for _, code in pairs},
     ).select_related("content_type")
     return [p for p in found if (p.content_type.app_label, p.codename) in wanted]
 
@@ -109,12 +110,16 @@ def ensure_extra_permissions() -> None:
 
 def _image_permissions() -> dict[str, Permission]:
     # Wagtail's image permissions are always wagtailimages.*_image, even with a custom image model.
-    perms = Permission.objects.filter(content_type__app_label="wagtailimages", content_type__model="image")
+    perms = Permission.objects.filter(
+        content_type__app_label="wagtailimages", content_type__model="image"
+    )
     return {p.codename.rsplit("_", 1)[0]: p for p in perms}
 
 
 def _document_permissions() -> dict[str, Permission]:
-    perms = Permission.objects.filter(content_type__app_label="wagtaildocs", content_type__model="document")
+    perms = Permission.objects.filter(
+        content_type__app_label="wagtaildocs", content_type__model="document"
+    )
     return {p.codename.rsplit("_", 1)[0]: p for p in perms}
 
 
@@ -142,9 +147,9 @@ def _role_group(brand: Brand, role: str) -> Group:
             group.save(update_fields=["name"])
         return group
     # Adopt an unlinked group of the right name (e.g. left over by hand), otherwise create it.
-    group = Group.objects.filter(name=name, lfcloud_role__isnull=True).first() or Group.objects.create(
-        name=_free_name(name)
-    )
+    group = Group.objects.filter(
+        name=name, lfcloud_role__isnull=True
+    ).first() or Group.objects.create(name=_free_name(name))
     BrandRole.objects.create(brand=brand, role=role, group=group)
     return group
 
@@ -231,7 +236,11 @@ _LOGGED_ATTR = "_lfcloud_role_change_logged"
 def on_groups_changed(sender, instance, action, reverse, model, pk_set, **kwargs) -> None:
     """``m2m_changed`` on user groups: log role changes made elsewhere (Wagtail's user or group
     editor, the shell), where the acting user is not known (logged with no user)."""
-    if action not in ("post_add", "post_remove") or not pk_set or getattr(instance, _LOGGED_ATTR, False):
+    if (
+        action not in ("post_add", "post_remove")
+        or not pk_set
+        or getattr(instance, _LOGGED_ATTR, False)
+    ):
         return
     change = "added" if action == "post_add" else "removed"
     if reverse:  # group.user_set.add(...): instance is the group, pk_set user ids
@@ -239,7 +248,10 @@ def on_groups_changed(sender, instance, action, reverse, model, pk_set, **kwargs
         pairs = [(member, link) for member in model.objects.filter(pk__in=pk_set)] if link else []
     else:  # user.groups.add(...): instance is the user, pk_set group ids
         forget_roles(instance)
-        pairs = [(instance, link) for link in BrandRole.objects.select_related("brand").filter(group_id__in=pk_set)]
+        pairs = [
+            (instance, link)
+            for link in BrandRole.objects.select_related("brand").filter(group_id__in=pk_set)
+        ]
     for member, link in pairs:
         _log_change(link.brand, link.role, member, change, by=None, via="another screen")
 

@@ -58,7 +58,11 @@ def visible_tags(user) -> QuerySet[Tag]:
     # Tags through other "through" models (page tags, a project's own): not brand content.
     for rel in Tag._meta.related_objects:
         through = rel.related_model
-        if isinstance(through, type) and issubclass(through, TaggedItemBase) and through is not TaggedItem:
+        if (
+            isinstance(through, type)
+            and issubclass(through, TaggedItemBase)
+            and through is not TaggedItem
+        ):
             condition |= Exists(through.objects.filter(**{rel.field.name: OuterRef("pk")}))
     return Tag.objects.filter(condition)
 
@@ -95,7 +99,9 @@ def autocomplete(request, app_name=None, model_name=None):
     if not term:
         return JsonResponse([], safe=False)
     names = (
-        visible_tags(request.user).filter(name__istartswith=term).order_by("name")
+        visible_tags(request.user)
+        .filter(name__istartswith=term)
+        .order_by("name")
         .values_list("name", flat=True)[:TAGS_AUTOCOMPLETE_LIMIT]
     )
     return JsonResponse(list(names), safe=False)
@@ -120,8 +126,11 @@ def _scope_filterset(filterset_class):
 
 
 def _scoped_index_view(index_view):
-    return type(f"BrandScoped{index_view.__name__}", (index_view,),
-                {"filterset_class": _scope_filterset(index_view.filterset_class)})
+    return type(
+        f"BrandScoped{index_view.__name__}",
+        (index_view,),
+        {"filterset_class": _scope_filterset(index_view.filterset_class)},
+    )
 
 
 def _scoped_choose_view(choose_view):
@@ -180,10 +189,15 @@ def scope_tag_views() -> list[str]:
     swapped += _swap(document_urls.urlpatterns, {"index": listing, "index_results": listing})
     admin_urls = sys.modules.get("wagtail.admin.urls")
     if admin_urls is not None and hasattr(admin_urls, "urlpatterns"):
-        swapped += _swap(admin_urls.urlpatterns, {
-            "wagtailadmin_tag_autocomplete": lambda cb: autocomplete,
-            "wagtailadmin_tag_model_autocomplete": lambda cb: autocomplete,
-        })
+        swapped += _swap(
+            admin_urls.urlpatterns,
+            {
+                "wagtailadmin_tag_autocomplete": lambda cb: autocomplete,
+                "wagtailadmin_tag_model_autocomplete": lambda cb: autocomplete,
+            },
+        )
     else:
-        logger.warning("Wagtail's tag autocomplete was not scoped: wagtail.admin.urls is not being built.")
+        logger.warning(
+            "Wagtail's tag autocomplete was not scoped: wagtail.admin.urls is not being built."
+        )
     return swapped

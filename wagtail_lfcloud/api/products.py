@@ -69,7 +69,9 @@ def list_products(
     updated_since: dt.datetime | None = Query(
         None, description="Only products changed at or after this time (ISO 8601)."
     ),
-    limit: PageNumber | None = Query(None, description="Page size (default and maximum are settings)."),
+    limit: PageNumber | None = Query(
+        None, description="Page size (default and maximum are settings)."
+    ),
     offset: PageNumber = Query(0),
 ):
     """Products of the brands the token may see, oldest change first (stable for incremental syncs)."""

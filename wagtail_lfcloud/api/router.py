@@ -34,7 +34,9 @@ class BrandScopedTokenAuth(BearerTokenAuth):
         scope = BrandAPIToken.objects.filter(token=api_token).first()
         if scope is not None:
             restrict_to_token(request.user, scope.brand_id, scope.scopes)
-            if request.method not in ("GET", "HEAD", "OPTIONS") and not WRITE_SCOPES & set(scope.scopes):
+            if request.method not in ("GET", "HEAD", "OPTIONS") and not WRITE_SCOPES & set(
+                scope.scopes
+            ):
                 raise ApiError(403, "read_only_token", "This token is read-only.")
         return api_token
 

@@ -131,7 +131,9 @@ class InvoiceOut(Schema):
 class BundleIn(Schema):
     channel: Text = Field(description="Channel preset key, e.g. amazon_main.")
     order: Id | None = Field(None, description="Bundle every current file of this order...")
-    assets: list[Id] | None = Field(None, max_length=10000, description="...or of these assets (ids).")
+    assets: list[Id] | None = Field(
+        None, max_length=10000, description="...or of these assets (ids)."
+    )
 
 
 class BundleOut(Schema):

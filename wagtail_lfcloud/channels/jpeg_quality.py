@@ -133,7 +133,9 @@ def estimate_quality(
 
     best = min(range(1, 101), key=lambda q: (distance(q), -q))
     expected = [(table, ijg_table(base, best, limit)) for table, base in pairs]
-    differences = [abs(a - b) / b for table, ref in expected for a, b in zip(table, ref, strict=True)]
+    differences = [
+        abs(a - b) / b for table, ref in expected for a, b in zip(table, ref, strict=True)
+    ]
     deviation = sum(differences) / len(differences)
     return QualityEstimate(best, deviation == 0, deviation)
 

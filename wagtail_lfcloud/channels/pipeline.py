@@ -337,7 +337,9 @@ def _create(
             image=image, filter_spec=job.filter.spec, focal_point_key=job.focal_point_key
         )
         name = file_field.generate_filename(probe, _file_name(image, job))
-        stored = storage.save(name, ContentFile(data), max_length=file_field.max_length, **save_options)
+        stored = storage.save(
+            name, ContentFile(data), max_length=file_field.max_length, **save_options
+        )
         saved.append(stored)
         job.name = stored
         return stored

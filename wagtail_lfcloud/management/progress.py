@@ -27,7 +27,9 @@ class ProgressMixin:
         """Say where Ctrl-C stopped the work (it is safe to run again) and exit with 130."""
         self.stdout.write("")
         self.stdout.write(
-            self.style.WARNING(f"Interrupted after {done}/{total} {what}; run the command again to continue.")
+            self.style.WARNING(
+                f"Interrupted after {done}/{total} {what}; run the command again to continue."
+            )
         )
         sys.exit(130)
 

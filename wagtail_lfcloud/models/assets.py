@@ -27,7 +27,9 @@ class AssetQuerySet(models.QuerySet):
         return self.prefetch_related(
             Prefetch(
                 "versions",
-                queryset=AssetVersion.objects.filter(status=VersionStatus.CURRENT).select_related("image"),
+                queryset=AssetVersion.objects.filter(status=VersionStatus.CURRENT).select_related(
+                    "image"
+                ),
                 to_attr="_prefetched_current",
             )
         )
@@ -37,25 +39,39 @@ class AssetQuerySet(models.QuerySet):
         return self.filter(versions__status=VersionStatus.CURRENT)
 
 
-class Asset(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, index.Indexed, ClusterableModel):
+class Asset(
+    WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, index.Indexed, ClusterableModel
+):
     """One deliverable: a product photographed from one angle, for a set of channels.
 
     The asset carries the workflow; each uploaded file is an :class:`AssetVersion`. Revisions of
     the asset pin ``submitted_version``, so the approved revision says exactly which file was approved.
     """
 
-    brand = models.ForeignKey("wagtail_lfcloud.Brand", on_delete=models.CASCADE, related_name="assets")
-    product = models.ForeignKey("wagtail_lfcloud.Product", on_delete=models.CASCADE, related_name="assets")
+    brand = models.ForeignKey(
+        "wagtail_lfcloud.Brand", on_delete=models.CASCADE, related_name="assets"
+    )
+    product = models.ForeignKey(
+        "wagtail_lfcloud.Product", on_delete=models.CASCADE, related_name="assets"
+    )
     angle = models.CharField(_("angle"), max_length=32)
     #: Channel preset keys this deliverable must be ready for.
     channels = models.JSONField(_("channels"), default=list, blank=True)
     #: The order that first asked for this deliverable (later orders may ask again).
     order = models.ForeignKey(
-        "wagtail_lfcloud.Order", on_delete=models.SET_NULL, null=True, blank=True, related_name="assets"
+        "wagtail_lfcloud.Order",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assets",
     )
     #: The version under review; pinned in every revision.
     submitted_version = models.ForeignKey(
-        "wagtail_lfcloud.AssetVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "wagtail_lfcloud.AssetVersion",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     instructions = models.TextField(_("instructions for the studio"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -86,7 +102,9 @@ class Asset(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, index.
     class Meta:
         ordering = ["product__sku", "angle"]
         constraints = [
-            models.UniqueConstraint(fields=["product", "angle"], name="lfcloud_asset_unique_product_angle"),
+            models.UniqueConstraint(
+                fields=["product", "angle"], name="lfcloud_asset_unique_product_angle"
+            ),
         ]
         verbose_name = _("asset")
         verbose_name_plural = _("assets")
@@ -115,9 +133,15 @@ class AssetVersion(models.Model):
 
     asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField(_("version"))
-    image = models.ForeignKey(get_image_model_string(), on_delete=models.PROTECT, related_name="lfcloud_versions")
+    image = models.ForeignKey(
+        get_image_model_string(), on_delete=models.PROTECT, related_name="lfcloud_versions"
+    )
     status = models.CharField(
-        _("status"), max_length=32, choices=VersionStatus.choices, default=VersionStatus.IN_REVIEW, db_index=True
+        _("status"),
+        max_length=32,
+        choices=VersionStatus.choices,
+        default=VersionStatus.IN_REVIEW,
+        db_index=True,
     )
     #: The period part of the uploaded name (``2025-10``).
     period = models.CharField(_("period"), max_length=7, blank=True)
@@ -127,7 +151,9 @@ class AssetVersion(models.Model):
     #: 64-bit perceptual hash of the picture (16 hex digits), to flag look-alikes of other files:
     #: see :mod:`wagtail_lfcloud.similarity`. Empty until the background task (or
     #: ``manage.py lfcloud_hash_versions``) has computed it.
-    perceptual_hash = models.CharField(_("perceptual hash"), max_length=16, blank=True, db_index=True)
+    perceptual_hash = models.CharField(
+        _("perceptual hash"), max_length=16, blank=True, db_index=True
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -141,7 +167,9 @@ class AssetVersion(models.Model):
     class Meta:
         ordering = ["asset", "-number"]
         constraints = [
-            models.UniqueConstraint(fields=["asset", "number"], name="lfcloud_version_unique_number"),
+            models.UniqueConstraint(
+                fields=["asset", "number"], name="lfcloud_version_unique_number"
+            ),
             models.UniqueConstraint(
                 fields=["asset"], condition=Q(status="current"), name="lfcloud_version_one_current"
             ),
@@ -166,8 +194,12 @@ class AssetComment(models.Model):
     """Feedback on one version, optionally pinned to a region given as fractions of the image."""
 
     version = models.ForeignKey(AssetVersion, on_delete=models.CASCADE, related_name="comments")
-    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     text = models.TextField(_("comment"))
     x = models.FloatField(null=True, blank=True)
     y = models.FloatField(null=True, blank=True)
@@ -186,7 +218,9 @@ class AssetComment(models.Model):
             models.CheckConstraint(
                 condition=(
                     Q(x__isnull=True, y__isnull=True, w__isnull=True, h__isnull=True)
-                    | Q(x__gte=0, y__gte=0, w__gt=0, h__gt=0, x__lte=1, y__lte=1, w__lte=1, h__lte=1)
+                    | Q(
+                        x__gte=0, y__gte=0, w__gt=0, h__gt=0, x__lte=1, y__lte=1, w__lte=1, h__lte=1
+                    )
                 ),
                 name="lfcloud_comment_region_in_image",
             ),
@@ -221,7 +255,9 @@ class ComplianceTask(Task):
 
     #: Treat warnings as failures.
     strict = models.BooleanField(
-        _("fail on warnings"), default=False, help_text=_("Request changes on warnings too, not only on failures.")
+        _("fail on warnings"),
+        default=False,
+        help_text=_("Request changes on warnings too, not only on failures."),
     )
 
     admin_form_fields = Task.admin_form_fields + ["strict"]
@@ -244,7 +280,9 @@ class ComplianceTask(Task):
 
     @classmethod
     def get_description(cls):
-        return _("Checks the submitted file against the rules of the asset's channels, with no person involved")
+        return _(
+            "Checks the submitted file against the rules of the asset's channels, with no person involved"
+        )
 
     class Meta:
         verbose_name = _("channel compliance check")
@@ -292,7 +330,9 @@ class BrandApprovalTask(AbstractGroupApprovalTask):
 
     @classmethod
     def get_description(cls):
-        return _("Members of the chosen groups who approve for the asset's brand can approve this task")
+        return _(
+            "Members of the chosen groups who approve for the asset's brand can approve this task"
+        )
 
     class Meta:
         verbose_name = _("brand approval task")

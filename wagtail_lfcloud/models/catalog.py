@@ -15,7 +15,9 @@ from wagtail.search import index
 SKU_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$")
 sku_validator = RegexValidator(
     SKU_RE,
-    _("A SKU is 1-64 letters, digits or hyphens, starting with a letter or digit (no underscores, spaces or slashes)."),
+    _(
+        "A SKU is 1-64 letters, digits or hyphens, starting with a letter or digit (no underscores, spaces or slashes)."
+    ),
 )
 
 
@@ -82,7 +84,9 @@ class Season(index.Indexed, models.Model):
     code = models.CharField(
         _("code"),
         max_length=16,
-        validators=[RegexValidator(r"^[A-Za-z0-9-]+$", _("Use letters, digits and hyphens, e.g. SS26."))],
+        validators=[
+            RegexValidator(r"^[A-Za-z0-9-]+$", _("Use letters, digits and hyphens, e.g. SS26."))
+        ],
         help_text=_("Short code such as SS26 or FW25."),
     )
     name = models.CharField(_("name"), max_length=255, blank=True)
@@ -135,7 +139,9 @@ class Product(index.Indexed, models.Model):
         _("ASIN"),
         max_length=10,
         blank=True,
-        validators=[RegexValidator(r"^[A-Z0-9]{10}$", _("An ASIN is 10 capital letters or digits."))],
+        validators=[
+            RegexValidator(r"^[A-Z0-9]{10}$", _("An ASIN is 10 capital letters or digits."))
+        ],
     )
     gtin = models.CharField(
         _("GTIN"),
@@ -165,9 +171,7 @@ class Product(index.Indexed, models.Model):
     class Meta:
         ordering = ["brand__name", "sku"]
         constraints = [
-            models.UniqueConstraint(
-                "brand", Lower("sku"), name="lfcloud_product_unique_sku_ci"
-            ),
+            models.UniqueConstraint("brand", Lower("sku"), name="lfcloud_product_unique_sku_ci"),
         ]
         verbose_name = _("product")
         verbose_name_plural = _("products")
@@ -182,8 +186,12 @@ class Product(index.Indexed, models.Model):
         if self.season_id and self.brand_id and self.season.brand_id != self.brand_id:
             errors["season"] = _("This season belongs to another brand.")
         if self.brand_id and self.sku:
-            clash = Product.objects.filter(brand_id=self.brand_id, sku__iexact=self.sku).exclude(pk=self.pk)
+            clash = Product.objects.filter(brand_id=self.brand_id, sku__iexact=self.sku).exclude(
+                pk=self.pk
+            )
             if clash.exists():
-                errors["sku"] = _("This brand already has a product with SKU %(sku)s.") % {"sku": self.sku}
+                errors["sku"] = _("This brand already has a product with SKU %(sku)s.") % {
+                    "sku": self.sku
+                }
         if errors:
             raise ValidationError(errors)

@@ -23,7 +23,9 @@ class ChannelRendition(models.Model):
         WARN = "warn", _("Warning")
         FAIL = "fail", _("Fail")
 
-    version = models.ForeignKey("wagtail_lfcloud.AssetVersion", on_delete=models.CASCADE, related_name="channel_renditions")
+    version = models.ForeignKey(
+        "wagtail_lfcloud.AssetVersion", on_delete=models.CASCADE, related_name="channel_renditions"
+    )
     channel = models.CharField(_("channel"), max_length=64)
     filter_spec = models.CharField(max_length=255)
     #: The file name downloads and bundles use (naming convention or the channel's export pattern).
@@ -35,7 +37,9 @@ class ChannelRendition(models.Model):
     #: List of check results: ``{"code", "status", "message", "measured", "limit"}``.
     compliance = models.JSONField(default=list, blank=True)
     compliance_status = models.CharField(max_length=8, choices=Compliance.choices, blank=True)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
@@ -43,7 +47,9 @@ class ChannelRendition(models.Model):
     class Meta:
         ordering = ["version", "channel"]
         constraints = [
-            models.UniqueConstraint(fields=["version", "channel"], name="lfcloud_channelrendition_unique"),
+            models.UniqueConstraint(
+                fields=["version", "channel"], name="lfcloud_channelrendition_unique"
+            ),
         ]
         verbose_name = _("channel rendition")
         verbose_name_plural = _("channel renditions")

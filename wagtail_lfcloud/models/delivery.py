@@ -19,14 +19,22 @@ class DownloadBundle(models.Model):
         READY = "ready", _("Ready")
         FAILED = "failed", _("Failed")
 
-    brand = models.ForeignKey("wagtail_lfcloud.Brand", on_delete=models.CASCADE, related_name="bundles")
+    brand = models.ForeignKey(
+        "wagtail_lfcloud.Brand", on_delete=models.CASCADE, related_name="bundles"
+    )
     order = models.ForeignKey(
-        "wagtail_lfcloud.Order", on_delete=models.SET_NULL, null=True, blank=True, related_name="bundles"
+        "wagtail_lfcloud.Order",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="bundles",
     )
     channel = models.CharField(max_length=64)
     #: Asset ids when the bundle is a selection rather than an order.
     asset_ids = models.JSONField(default=list, blank=True)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     file = models.FileField(upload_to="lfcloud/bundles/%Y/%m/", blank=True, max_length=255)
     file_count = models.PositiveIntegerField(default=0)
@@ -46,12 +54,18 @@ def validate_webhook_secret(value: str) -> None:
     """A Standard Webhooks secret: ``whsec_`` and the base64 of 24 to 64 random bytes."""
     prefix = "whsec_"
     try:
-        key = base64.b64decode(value[len(prefix):], validate=True) if value.startswith(prefix) else b""
+        key = (
+            base64.b64decode(value[len(prefix) :], validate=True)
+            if value.startswith(prefix)
+            else b""
+        )
     except (binascii.Error, ValueError):
         key = b""
     if not 24 <= len(key) <= 64:
         raise ValidationError(
-            _("Use a secret of the form whsec_<base64 of 24 to 64 random bytes>, or leave it empty to get one."),
+            _(
+                "Use a secret of the form whsec_<base64 of 24 to 64 random bytes>, or leave it empty to get one."
+            ),
             code="invalid_secret",
         )
 
@@ -59,7 +73,9 @@ def validate_webhook_secret(value: str) -> None:
 class WebhookEndpoint(models.Model):
     """A URL that receives signed JSON events for one brand."""
 
-    brand = models.ForeignKey("wagtail_lfcloud.Brand", on_delete=models.CASCADE, related_name="webhooks")
+    brand = models.ForeignKey(
+        "wagtail_lfcloud.Brand", on_delete=models.CASCADE, related_name="webhooks"
+    )
     name = models.CharField(max_length=255)
     url = models.URLField(
         max_length=500,
@@ -102,17 +118,23 @@ class WebhookDelivery(models.Model):
         DELIVERED = "delivered", _("Delivered")
         FAILED = "failed", _("Failed")
 
-    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
     event = models.CharField(max_length=64)
     payload = models.JSONField()
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
     attempts = models.PositiveIntegerField(default=0)
     #: The receiver's HTTP status; empty when no answer came back (or the address was refused).
     response_status = models.PositiveIntegerField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     #: When the next attempt may run (pending and retry); also a lease while one is running.
-    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True, db_index=True)
+    next_attempt_at = models.DateTimeField(
+        _("next attempt at"), null=True, blank=True, db_index=True
+    )
     last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
     #: How long the last attempt took, in milliseconds.
     duration_ms = models.PositiveIntegerField(_("time (ms)"), null=True, blank=True)
@@ -140,7 +162,9 @@ class BrandAPIToken(models.Model):
         "wagtailcore.APIToken", on_delete=models.CASCADE, related_name="lfcloud_scope"
     )
     brand = models.ForeignKey(
-        "wagtail_lfcloud.Brand", on_delete=models.CASCADE, related_name="api_tokens",
+        "wagtail_lfcloud.Brand",
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
         verbose_name=_("brand"),
     )
     #: Scope names, e.g. ``["read"]``; a list so write scopes can be added later.

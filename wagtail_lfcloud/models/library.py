@@ -24,11 +24,19 @@ class BrandCollection(models.Model):
     ``stage`` is empty for the brand's own top collection.
     """
 
-    brand = models.ForeignKey("wagtail_lfcloud.Brand", on_delete=models.CASCADE, related_name="collections")
+    brand = models.ForeignKey(
+        "wagtail_lfcloud.Brand", on_delete=models.CASCADE, related_name="collections"
+    )
     stage = models.CharField(max_length=16, choices=Stage.choices, blank=True)
-    catalog = models.ForeignKey("wagtail_lfcloud.Catalog", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    season = models.ForeignKey("wagtail_lfcloud.Season", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    collection = models.OneToOneField(Collection, on_delete=models.CASCADE, related_name="lfcloud_place")
+    catalog = models.ForeignKey(
+        "wagtail_lfcloud.Catalog", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    season = models.ForeignKey(
+        "wagtail_lfcloud.Season", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    collection = models.OneToOneField(
+        Collection, on_delete=models.CASCADE, related_name="lfcloud_place"
+    )
 
     class Meta:
         # NULL never equals NULL in a unique index, so each shape of place gets its own constraint.
@@ -73,7 +81,9 @@ class Role(models.TextChoices):
 class BrandRole(models.Model):
     """Links a Django group to a brand and a role. Membership of the group is membership of the role."""
 
-    brand = models.ForeignKey("wagtail_lfcloud.Brand", on_delete=models.CASCADE, related_name="roles")
+    brand = models.ForeignKey(
+        "wagtail_lfcloud.Brand", on_delete=models.CASCADE, related_name="roles"
+    )
     role = models.CharField(max_length=32, choices=Role.choices)
     group = models.OneToOneField(Group, on_delete=models.CASCADE, related_name="lfcloud_role")
 

@@ -298,7 +298,10 @@ class MessageRead(models.Model):
         ]
 
     def __str__(self) -> str:
-        return _("Message #%(message)s read by %(user)s") % {"message": self.message_id, "user": self.user}
+        return _("Message #%(message)s read by %(user)s") % {
+            "message": self.message_id,
+            "user": self.user,
+        }
 
 
 class NotificationPreference(models.Model):
@@ -395,10 +398,20 @@ class Invoice(index.Indexed, models.Model):
         day of the last payment); a paid invoice whose payments no longer cover it is Issued again.
         Drafts and void invoices are left alone."""
         paid = money(sum(self.payments.values_list("amount", flat=True), ZERO))
-        if self.status == InvoiceStatus.ISSUED and self.gross_amount > ZERO and paid >= self.gross_amount:
+        if (
+            self.status == InvoiceStatus.ISSUED
+            and self.gross_amount > ZERO
+            and paid >= self.gross_amount
+        ):
             self.status = InvoiceStatus.PAID
-            self.paid_on = self.payments.order_by("-received_on").values_list("received_on", flat=True).first()
-        elif self.status == InvoiceStatus.PAID and paid < self.gross_amount and self.payments.exists():
+            self.paid_on = (
+                self.payments.order_by("-received_on").values_list("received_on", flat=True).first()
+            )
+        elif (
+            self.status == InvoiceStatus.PAID
+            and paid < self.gross_amount
+            and self.payments.exists()
+        ):
             self.status = InvoiceStatus.ISSUED
             self.paid_on = None
         else:

@@ -36,14 +36,20 @@ def _asset_context(version) -> dict:
 def _version(version_id: int):
     from ..models import AssetVersion
 
-    return AssetVersion.objects.select_related("asset__product", "uploaded_by").filter(pk=version_id).first()
+    return (
+        AssetVersion.objects.select_related("asset__product", "uploaded_by")
+        .filter(pk=version_id)
+        .first()
+    )
 
 
 def message(message_id: int, actor, extra: dict) -> Built:
     """A new message on an order thread, for the other party of the brand."""
     from ..models import OrderMessage
 
-    msg = OrderMessage.objects.select_related("order__brand", "author").filter(pk=message_id).first()
+    msg = (
+        OrderMessage.objects.select_related("order__brand", "author").filter(pk=message_id).first()
+    )
     if msg is None:
         return None
     order = msg.order
@@ -58,7 +64,9 @@ def message(message_id: int, actor, extra: dict) -> Built:
             "order": order,
             "message": msg,
             "author": author,
-            "url": admin_url(reverse("wagtail_lfcloud_admin:order_detail", args=[order.pk]) + "#thread"),
+            "url": admin_url(
+                reverse("wagtail_lfcloud_admin:order_detail", args=[order.pk]) + "#thread"
+            ),
         },
     )
 
@@ -70,11 +78,15 @@ def review(task_state_id: int, actor, extra: dict) -> Built:
     from ..models import Asset
     from ..workflows import version_for_task_state
 
-    state = TaskState.objects.select_related("workflow_state", "task").filter(pk=task_state_id).first()
+    state = (
+        TaskState.objects.select_related("workflow_state", "task").filter(pk=task_state_id).first()
+    )
     # Decided or cancelled before the task ran (a real queue may be late): nobody is asked any more.
     if state is None or state.status != TaskState.STATUS_IN_PROGRESS:
         return None
-    asset = Asset.objects.select_related("product").filter(pk=state.workflow_state.object_id).first()
+    asset = (
+        Asset.objects.select_related("product").filter(pk=state.workflow_state.object_id).first()
+    )
     version = version_for_task_state(state)
     if asset is None or version is None:
         return None
@@ -82,7 +94,11 @@ def review(task_state_id: int, actor, extra: dict) -> Built:
         who.reviewers(state, asset, exclude_user_id=getattr(actor, "pk", None)),
         f"New upload to review: {asset.product.sku} {asset.angle} v{version.number}",
         "wagtail_lfcloud/notifications/version_uploaded.txt",
-        {**_asset_context(version), "user": version.uploaded_by or actor, "task": state.task.specific},
+        {
+            **_asset_context(version),
+            "user": version.uploaded_by or actor,
+            "task": state.task.specific,
+        },
     )
 
 

@@ -32,7 +32,11 @@ KINDS: dict[str, tuple[str, str | None]] = {
 def eligible(users: QuerySet, kind: str) -> QuerySet:
     """``users`` who are active, have an address and want emails of ``kind``."""
     ours, wagtails = KINDS[kind]
-    users = users.filter(is_active=True).exclude(email="").exclude(**{f"lfcloud_notifications__{ours}": False})
+    users = (
+        users.filter(is_active=True)
+        .exclude(email="")
+        .exclude(**{f"lfcloud_notifications__{ours}": False})
+    )
     if wagtails:
         users = users.exclude(**{f"wagtail_userprofile__{wagtails}": False})
     return users
@@ -71,7 +75,13 @@ def told_about_result(version, kind: str, exclude_user_id: int | None = None) ->
     on_brand = Q(groups__lfcloud_role__brand_id=brand_id)
     users = get_user_model().objects.filter(
         (on_brand & Q(groups__lfcloud_role__role__in=list(STUDIO_SIDE)))
-        | (on_brand & Q(pk=version.uploaded_by_id, groups__lfcloud_role__role__in=list(CAPABILITIES["view_drafts"])))
+        | (
+            on_brand
+            & Q(
+                pk=version.uploaded_by_id,
+                groups__lfcloud_role__role__in=list(CAPABILITIES["view_drafts"]),
+            )
+        )
     )
     return _finish(eligible(users, kind), exclude_user_id)
 
@@ -100,6 +110,11 @@ def reviewers(task_state, asset, exclude_user_id: int | None = None) -> list:
             chosen.append(user)
     if lfcloud_settings.NOTIFY_SUPERUSERS:
         known = {user.pk for user in chosen}
-        chosen += [u for u in _finish(eligible(User.objects.filter(is_superuser=True), "review"), exclude_user_id)
-                   if u.pk not in known]
+        chosen += [
+            u
+            for u in _finish(
+                eligible(User.objects.filter(is_superuser=True), "review"), exclude_user_id
+            )
+            if u.pk not in known
+        ]
     return chosen

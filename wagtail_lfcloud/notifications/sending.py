@@ -37,7 +37,15 @@ def notify_later(kind: str, object_id: int, actor=None, **extra) -> None:
     transaction.on_commit(partial(_enqueue, kind, object_id, actor_id, extra), robust=True)
 
 
-def _enqueue(kind: str, object_id: int, actor_id: int | None, extra: dict, recipient_ids=None, attempt=1, when=None):
+def _enqueue(
+    kind: str,
+    object_id: int,
+    actor_id: int | None,
+    extra: dict,
+    recipient_ids=None,
+    attempt=1,
+    when=None,
+):
     try:
         queued = send_notification.using(run_after=when) if when is not None else send_notification
         queued.enqueue(kind, object_id, actor_id, extra, recipient_ids, attempt)
@@ -47,8 +55,12 @@ def _enqueue(kind: str, object_id: int, actor_id: int | None, extra: dict, recip
 
 @task()
 def send_notification(
-    kind: str, object_id: int, actor_id: int | None = None, extra: dict | None = None,
-    recipient_ids: list[int] | None = None, attempt: int = 1,
+    kind: str,
+    object_id: int,
+    actor_id: int | None = None,
+    extra: dict | None = None,
+    recipient_ids: list[int] | None = None,
+    attempt: int = 1,
 ) -> dict:
     """Send the ``kind`` email (see ``notifications.messages.KINDS``) about ``object_id``.
 
@@ -78,14 +90,21 @@ def _send(users: list, subject: str, template: str, context: dict) -> tuple[list
         connection = get_connection()
         connection.open()
     except Exception:
-        logger.exception("The mail server could not be reached for %r (%s recipients)", subject, len(users))
+        logger.exception(
+            "The mail server could not be reached for %r (%s recipients)", subject, len(users)
+        )
         return sent, [user.pk for user in users]
     try:
         for user in users:
             try:
                 body = render_to_string(template, {**context, "recipient": user})
-                EmailMessage(subject=subject, body=body, to=[user.email], connection=connection,
-                             headers={"Auto-Submitted": "auto-generated"}).send()
+                EmailMessage(
+                    subject=subject,
+                    body=body,
+                    to=[user.email],
+                    connection=connection,
+                    headers={"Auto-Submitted": "auto-generated"},
+                ).send()
             except Exception:
                 logger.exception("Could not send %r to user %s", subject, user.pk)
                 failed.append(user.pk)
@@ -99,7 +118,9 @@ def _send(users: list, subject: str, template: str, context: dict) -> tuple[list
     return sent, failed
 
 
-def _after_failure(kind, object_id, actor_id, extra, failed: list[int], attempt: int, subject: str) -> None:
+def _after_failure(
+    kind, object_id, actor_id, extra, failed: list[int], attempt: int, subject: str
+) -> None:
     from ..conf import lfcloud_settings
 
     last = int(lfcloud_settings.EMAIL_MAX_ATTEMPTS)
@@ -107,9 +128,17 @@ def _after_failure(kind, object_id, actor_id, extra, failed: list[int], attempt:
         when = timezone.now() + dt.timedelta(
             seconds=float(lfcloud_settings.EMAIL_RETRY_SECONDS) * 2 ** (attempt - 1)
         )
-        logger.warning("%r was not sent to %s recipient(s) (run %s of %s); trying again at %s",
-                       subject, len(failed), attempt, last, when.isoformat())
+        logger.warning(
+            "%r was not sent to %s recipient(s) (run %s of %s); trying again at %s",
+            subject,
+            len(failed),
+            attempt,
+            last,
+            when.isoformat(),
+        )
         _enqueue(kind, object_id, actor_id, extra, failed, attempt + 1, when)
         return
-    logger.error("%r was not sent to users %s (run %s of %s); giving up", subject, failed, attempt, last)
+    logger.error(
+        "%r was not sent to users %s (run %s of %s); giving up", subject, failed, attempt, last
+    )
     raise EmailNotSent(f"{subject!r} was not sent to users {failed} after {attempt} run(s)")

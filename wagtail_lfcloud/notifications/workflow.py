@@ -71,14 +71,34 @@ def connect() -> None:
 
     # (signal, sender, Wagtail's dispatch_uid, Wagtail's notifier, what assets get instead)
     wiring = [
-        (task_submitted, TaskState, "group_approval_task_submitted_email_notification",
-         notifier("task_submission_email_notifier"), review_requested),
-        (workflow_submitted, WorkflowState, "workflow_state_submitted_email_notification",
-         notifier("workflow_submission_email_notifier"), None),
-        (workflow_rejected, WorkflowState, "workflow_state_rejected_email_notification",
-         notifier("workflow_rejection_email_notifier"), None),
-        (workflow_approved, WorkflowState, "workflow_state_approved_email_notification",
-         notifier("workflow_approval_email_notifier"), None),
+        (
+            task_submitted,
+            TaskState,
+            "group_approval_task_submitted_email_notification",
+            notifier("task_submission_email_notifier"),
+            review_requested,
+        ),
+        (
+            workflow_submitted,
+            WorkflowState,
+            "workflow_state_submitted_email_notification",
+            notifier("workflow_submission_email_notifier"),
+            None,
+        ),
+        (
+            workflow_rejected,
+            WorkflowState,
+            "workflow_state_rejected_email_notification",
+            notifier("workflow_rejection_email_notifier"),
+            None,
+        ),
+        (
+            workflow_approved,
+            WorkflowState,
+            "workflow_state_approved_email_notification",
+            notifier("workflow_approval_email_notifier"),
+            None,
+        ),
     ]
     for signal, sender, uid, wagtails, ours in wiring:
         signal.disconnect(sender=sender, dispatch_uid=uid)

@@ -63,8 +63,10 @@ def move_rendition(rendition, *, private: bool) -> str:
     target = private_name(old) if private else unguessable_path(public_name(old))
     with storage.open(old, "rb") as handle:
         data = handle.read()
-    new = storage.save(target, ContentFile(data), public=not private) if routes_privately(storage) else storage.save(
-        target, ContentFile(data)
+    new = (
+        storage.save(target, ContentFile(data), public=not private)
+        if routes_privately(storage)
+        else storage.save(target, ContentFile(data))
     )
     type(rendition).objects.filter(pk=rendition.pk).update(file=new)
     rendition.file.name = new
@@ -91,7 +93,9 @@ def publish_approved_files(sender=None, version=None, **kwargs) -> None:
             try:
                 move_rendition(rendition, private=False)
             except Exception:
-                logger.exception("Could not publish rendition %s of approved image %s", rendition.pk, image.pk)
+                logger.exception(
+                    "Could not publish rendition %s of approved image %s", rendition.pk, image.pk
+                )
 
 
 # --- existing installs --------------------------------------------------------------------------
@@ -148,7 +152,9 @@ def rename_original(image) -> str:
     try:
         storage.delete(old)
     except Exception:
-        logger.exception("Renamed original of image %s to %s but could not delete %s", image.pk, new, old)
+        logger.exception(
+            "Renamed original of image %s to %s but could not delete %s", image.pk, new, old
+        )
     return new
 
 
@@ -165,5 +171,9 @@ def connect() -> None:
 
     from .. import signals
 
-    pre_save.connect(mark_new_original, sender=get_image_model(), dispatch_uid="lfcloud_mark_new_original")
-    signals.asset_approved.connect(publish_approved_files, dispatch_uid="lfcloud_publish_approved_files")
+    pre_save.connect(
+        mark_new_original, sender=get_image_model(), dispatch_uid="lfcloud_mark_new_original"
+    )
+    signals.asset_approved.connect(
+        publish_approved_files, dispatch_uid="lfcloud_publish_approved_files"
+    )

@@ -45,6 +45,8 @@ def is_approved(status: str, approved_task_state_id) -> bool:
     approval. A file in review that a newer upload replaced is superseded too, but never approved:
     it stays private."""
     return status == "current" or (status == "superseded" and approved_task_state_id is not None)
+
+
 SIGNING_SALT = "wagtail_lfcloud.private_file"
 
 
@@ -88,7 +90,7 @@ def private_name(name: str) -> str:
 
 def public_name(name: str) -> str:
     """The public storage name of a private file (its unguessable name is kept)."""
-    return name[len(PRIVATE_PREFIX):] if is_private_name(name) else name
+    return name[len(PRIVATE_PREFIX) :] if is_private_name(name) else name
 
 
 # --- storages --------------------------------------------------------------------------------
@@ -124,9 +126,9 @@ def brand_tree_paths() -> list[str]:
     from ..models import BrandCollection
 
     return list(
-        BrandCollection.objects.filter(stage="", catalog__isnull=True, season__isnull=True).values_list(
-            "collection__path", flat=True
-        )
+        BrandCollection.objects.filter(
+            stage="", catalog__isnull=True, season__isnull=True
+        ).values_list("collection__path", flat=True)
     )
 
 
@@ -153,9 +155,9 @@ def public_image_ids(image_ids) -> set[int]:
     if not image_ids:
         return set()
     statuses: dict[int, set[bool]] = {}
-    for image_id, status, approval in AssetVersion.objects.filter(image_id__in=image_ids).values_list(
-        "image_id", "status", "approved_task_state_id"
-    ):
+    for image_id, status, approval in AssetVersion.objects.filter(
+        image_id__in=image_ids
+    ).values_list("image_id", "status", "approved_task_state_id"):
         statuses.setdefault(image_id, set()).add(is_approved(status, approval))
     public = {i for i, found in statuses.items() if found == {True}}
     unversioned = image_ids - set(statuses)
@@ -229,7 +231,9 @@ def signed_url(name: str) -> str:
 def name_from_token(token: str) -> str | None:
     """The file name a :func:`signed_url` token carries; ``None`` if forged or expired."""
     try:
-        name = signing.loads(token, salt=SIGNING_SALT, max_age=int(lfcloud_settings.SIGNED_URL_EXPIRY))
+        name = signing.loads(
+            token, salt=SIGNING_SALT, max_age=int(lfcloud_settings.SIGNED_URL_EXPIRY)
+        )
     except (signing.BadSignature, ValueError):
         return None
     return name if isinstance(name, str) else None

@@ -34,14 +34,15 @@ from ..workflows import version_for_task_state
 
 def get_asset_for(user, pk, capability: str = "view_drafts") -> Asset:
     """The asset, if the user has ``capability`` on its brand; 404 otherwise (nothing leaks)."""
-    return get_for_user_or_404(user, Asset.objects.select_related("product", "brand"), pk, capability)
+    return get_for_user_or_404(
+        user, Asset.objects.select_related("product", "brand"), pk, capability
+    )
 
 
 def versions_of(asset: Asset):
-    return (
-        asset.versions.select_related("image", "uploaded_by", "approved_task_state__finished_by")
-        .order_by("number")
-    )
+    return asset.versions.select_related(
+        "image", "uploaded_by", "approved_task_state__finished_by"
+    ).order_by("number")
 
 
 def review_url(asset: Asset, number: int | None = None) -> str:
@@ -50,7 +51,9 @@ def review_url(asset: Asset, number: int | None = None) -> str:
 
 
 class CommentForm(forms.Form):
-    text = forms.CharField(label=gettext_lazy("Comment"), widget=forms.Textarea({"rows": 3}), max_length=5000)
+    text = forms.CharField(
+        label=gettext_lazy("Comment"), widget=forms.Textarea({"rows": 3}), max_length=5000
+    )
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
     x = forms.FloatField(required=False, min_value=0, max_value=1, widget=forms.HiddenInput)
     y = forms.FloatField(required=False, min_value=0, max_value=1, widget=forms.HiddenInput)
@@ -91,19 +94,25 @@ def _look_alikes(asset: Asset, version: AssetVersion, user) -> tuple[list[dict],
         other = match.version
         if match.same_asset:
             a, b = sorted((other.number, version.number))
-            own.append({"version": other, "compare_url": f"{compare}?{urlencode({'a': a, 'b': b})}"})
+            own.append(
+                {"version": other, "compare_url": f"{compare}?{urlencode({'a': a, 'b': b})}"}
+            )
         else:
             may_see = has_capability(user, other.asset.brand_id, "view_drafts")
-            others.append({
-                "version": other,
-                "asset": other.asset,
-                "status": STATUS_WORDS.get(other.status, other.get_status_display()),
-                "url": review_url(other.asset, other.number) if may_see else "",
-            })
+            others.append(
+                {
+                    "version": other,
+                    "asset": other.asset,
+                    "status": STATUS_WORDS.get(other.status, other.get_status_display()),
+                    "url": review_url(other.asset, other.number) if may_see else "",
+                }
+            )
     return others, own
 
 
-def _workflow_actions(asset: Asset, version: AssetVersion, user, back: str) -> tuple[TaskState | None, list[dict]]:
+def _workflow_actions(
+    asset: Asset, version: AssetVersion, user, back: str
+) -> tuple[TaskState | None, list[dict]]:
     """The in-progress task state for ``version`` and the actions the user may take on it."""
     task_state = asset.current_workflow_task_state
     if task_state is None or task_state.status != TaskState.STATUS_IN_PROGRESS:
@@ -115,9 +124,18 @@ def _workflow_actions(asset: Asset, version: AssetVersion, user, back: str) -> t
         return task_state, []
     actions = []
     for name, label, modal in task_state.task.specific.get_actions(asset, user):
-        url = reverse("wagtailsnippets_wagtail_lfcloud_asset:workflow_action", args=[quote(asset.pk), name, task_state.pk])
-        actions.append({"name": name, "label": label, "needs_comment": modal,
-                        "url": f"{url}?{urlencode({'next': back})}"})
+        url = reverse(
+            "wagtailsnippets_wagtail_lfcloud_asset:workflow_action",
+            args=[quote(asset.pk), name, task_state.pk],
+        )
+        actions.append(
+            {
+                "name": name,
+                "label": label,
+                "needs_comment": modal,
+                "url": f"{url}?{urlencode({'next': back})}",
+            }
+        )
     # Wagtail offers "Approve" and "Approve with comment"; one form with an optional comment covers both.
     seen, unique = set(), []
     for action in actions:
@@ -157,9 +175,13 @@ class AssetReviewView(WagtailAdminTemplateMixin, TemplateView):
                 raise Http404
         elif versions:
             version = versions[-1]
-        comments = AssetComment.objects.select_related("author", "resolved_by", "version").prefetch_related(
-            Prefetch("replies", queryset=AssetComment.objects.select_related("author"))
-        ).filter(parent__isnull=True)
+        comments = (
+            AssetComment.objects.select_related("author", "resolved_by", "version")
+            .prefetch_related(
+                Prefetch("replies", queryset=AssetComment.objects.select_related("author"))
+            )
+            .filter(parent__isnull=True)
+        )
         back = review_url(self.asset, version.number if version else None)
         task_state, actions = (None, [])
         look_alikes, unchanged_since = [], []
@@ -170,21 +192,28 @@ class AssetReviewView(WagtailAdminTemplateMixin, TemplateView):
             asset=self.asset,
             versions=versions,
             version=version,
-            previous_version=next((v for v in reversed(versions) if version and v.number < version.number), None),
+            previous_version=next(
+                (v for v in reversed(versions) if version and v.number < version.number), None
+            ),
             comments=list(comments.filter(version=version)) if version else [],
             earlier_comments=list(
-                comments.filter(version__asset=self.asset, version__number__lt=version.number).order_by(
-                    "version__number", "created_at"
-                )
-            ) if version else [],
+                comments.filter(
+                    version__asset=self.asset, version__number__lt=version.number
+                ).order_by("version__number", "created_at")
+            )
+            if version
+            else [],
             task_state=task_state,
             actions=actions,
             look_alikes=look_alikes,
             unchanged_since=unchanged_since,
             can_comment=has_capability(self.request.user, self.asset.brand_id, "comment"),
             comment_form=CommentForm(),
-            comment_url=reverse("wagtail_lfcloud_admin:asset_comment", args=[self.asset.pk, version.pk])
-            if version else "",
+            comment_url=reverse(
+                "wagtail_lfcloud_admin:asset_comment", args=[self.asset.pk, version.pk]
+            )
+            if version
+            else "",
             back=back,
             history=_decisions(self.asset),
         )
@@ -219,7 +248,9 @@ class AddCommentView(View):
             errors = [str(e) for errors in form.errors.values() for e in errors]
             if xhr:
                 return JsonResponse({"ok": False, "errors": errors}, status=400)
-            messages.error(request, _("The comment was not saved: %(errors)s") % {"errors": " ".join(errors)})
+            messages.error(
+                request, _("The comment was not saved: %(errors)s") % {"errors": " ".join(errors)}
+            )
             return redirect(review_url(asset, version.number))
         data = form.cleaned_data
         parent = None
@@ -228,10 +259,19 @@ class AddCommentView(View):
             if parent is None:
                 raise Http404
         region = {k: data.get(k) for k in "xywh"} if parent is None else {}
-        comment = AssetComment.objects.create(version=version, parent=parent, author=request.user,
-                                              text=data["text"], **region)
-        log(asset, "wagtail_lfcloud.comment_added", user=request.user,
-            data={"version": version.number, "comment_id": comment.pk, "pinned": comment.x is not None})
+        comment = AssetComment.objects.create(
+            version=version, parent=parent, author=request.user, text=data["text"], **region
+        )
+        log(
+            asset,
+            "wagtail_lfcloud.comment_added",
+            user=request.user,
+            data={
+                "version": version.number,
+                "comment_id": comment.pk,
+                "pinned": comment.x is not None,
+            },
+        )
         if xhr:
             return JsonResponse({"ok": True, "id": comment.pk})
         messages.success(request, _("Comment added to version %(n)s.") % {"n": version.number})
@@ -244,9 +284,9 @@ class ResolveCommentView(View):
     def post(self, request, pk):
         comment = get_for_user_or_404(
             request.user,
-            AssetComment.objects.select_related("version__asset__product", "version__asset__brand").filter(
-                parent__isnull=True
-            ),
+            AssetComment.objects.select_related(
+                "version__asset__product", "version__asset__brand"
+            ).filter(parent__isnull=True),
             pk,
             "comment",
         )
@@ -257,8 +297,14 @@ class ResolveCommentView(View):
             comment.resolved_by = request.user if resolved else None
             comment.resolved_at = timezone.now() if resolved else None
             comment.save(update_fields=["resolved", "resolved_by", "resolved_at"])
-            log(asset, "wagtail_lfcloud.comment_resolved" if resolved else "wagtail_lfcloud.comment_reopened",
-                user=request.user, data={"comment_id": comment.pk, "version": comment.version.number})
+            log(
+                asset,
+                "wagtail_lfcloud.comment_resolved"
+                if resolved
+                else "wagtail_lfcloud.comment_reopened",
+                user=request.user,
+                data={"comment_id": comment.pk, "version": comment.version.number},
+            )
         return redirect(request.POST.get("next") or review_url(asset, comment.version.number))
 
 
@@ -288,8 +334,10 @@ class VersionHistoryView(WagtailAdminTemplateMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         versions = list(versions_of(self.asset).order_by("-number"))
         # Thumbnails in one query, like Wagtail's own image listing.
-        images = get_image_model().objects.filter(pk__in=[v.image_id for v in versions]).prefetch_renditions(
-            "max-165x165"
+        images = (
+            get_image_model()
+            .objects.filter(pk__in=[v.image_id for v in versions])
+            .prefetch_renditions("max-165x165")
         )
         by_pk = {image.pk: image for image in images}
         for v in versions:
@@ -333,6 +381,11 @@ class CompareView(WagtailAdminTemplateMixin, TemplateView):
 
         left = pick("a", versions[-2] if len(versions) > 1 else versions[-1])
         right = pick("b", versions[-1])
-        context.update(asset=self.asset, versions=versions, left=left, right=right,
-                       mode="slider" if self.request.GET.get("mode") == "slider" else "side")
+        context.update(
+            asset=self.asset,
+            versions=versions,
+            left=left,
+            right=right,
+            mode="slider" if self.request.GET.get("mode") == "slider" else "side",
+        )
         return context

@@ -84,7 +84,10 @@ class BundleRequestView(LFCloudPageMixin, FormView):
 class OrderBundleView(BundleRequestView):
     def dispatch(self, request, *args, **kwargs):
         self.order = get_for_user_or_404(
-            request.user, Order.objects.select_related("brand"), kwargs["order_id"], "download_bundles"
+            request.user,
+            Order.objects.select_related("brand"),
+            kwargs["order_id"],
+            "download_bundles",
         )
         return super().dispatch(request, *args, **kwargs)
 

@@ -17,7 +17,10 @@ from .base import LFCloudPageMixin
 
 class ProductImportForm(forms.Form):
     brand = forms.ModelChoiceField(queryset=None, label=_("Brand"))
-    file = forms.FileField(label=_("CSV file"), help_text=_("Columns: sku, name, style, colour, catalog, season, asin, gtin."))
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_("Columns: sku, name, style, colour, catalog, season, asin, gtin."),
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -43,9 +46,15 @@ class ProductImportView(LFCloudPageMixin, FormView):
         try:
             result = import_products(form.cleaned_data["file"], brand)
         except ImportFailed as exc:
-            return self.render_to_response(self.get_context_data(form=form, import_errors=exc.errors))
-        log(brand, "wagtail_lfcloud.products_imported", user=self.request.user,
-            data={"created": len(result.created), "updated": len(result.updated)})
+            return self.render_to_response(
+                self.get_context_data(form=form, import_errors=exc.errors)
+            )
+        log(
+            brand,
+            "wagtail_lfcloud.products_imported",
+            user=self.request.user,
+            data={"created": len(result.created), "updated": len(result.updated)},
+        )
         messages.success(
             self.request,
             _("Imported %(created)d new and %(updated)d updated products into %(brand)s.")

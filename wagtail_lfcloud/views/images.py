@@ -30,7 +30,9 @@ def fix_image_listing_urls() -> list[str]:
             continue
         current = getattr(pattern.callback, "view_class", None)
         if current is wagtail_images.IndexView:
-            pattern.callback = ImageIndexView.as_view(**getattr(pattern.callback, "view_initkwargs", {}))
+            pattern.callback = ImageIndexView.as_view(
+                **getattr(pattern.callback, "view_initkwargs", {})
+            )
         if getattr(pattern.callback, "view_class", None) is ImageIndexView:
             swapped.append(pattern.name)
     return swapped

@@ -293,6 +293,7 @@ def _etag_matches(etag: str, if_none_match: str) -> bool:
 
     Gzipping a response makes Django weaken its ETag, and browsers send back what they got.
     """
+
     def opaque(tag: str) -> str:
         tag = tag.strip()
         return tag[2:] if tag.startswith("W/") else tag
@@ -335,12 +336,16 @@ class OrderMessagesView(View):
         except ValueError:
             return JsonResponse({"error": _("'after' must be a message id.")}, status=400)
         new = list(order.messages.filter(pk__gt=after).select_related("author").order_by("pk"))
-        unread = set(unread_messages(request.user, order).filter(pk__gt=after).values_list("pk", flat=True))
+        unread = set(
+            unread_messages(request.user, order).filter(pk__gt=after).values_list("pk", flat=True)
+        )
         items = []
         for message in new:
             message.is_unread = message.pk in unread
             html = render_to_string(
-                "wagtail_lfcloud/orders/_message.html", {"message": message, "order": order}, request=request
+                "wagtail_lfcloud/orders/_message.html",
+                {"message": message, "order": order},
+                request=request,
             )
             items.append({"id": message.pk, "html": html})
         if unread:
@@ -382,7 +387,9 @@ class MessageAttachmentView(View):
 
     def get(self, request, pk, message_pk):
         order = order_for(request.user, pk, "message_orders")
-        message = get_for_user_or_404(request.user, order.messages.all(), message_pk, "message_orders")
+        message = get_for_user_or_404(
+            request.user, order.messages.all(), message_pk, "message_orders"
+        )
         if not message.attachment:
             raise Http404
         return FileResponse(

@@ -62,19 +62,28 @@ def role_matrix() -> list[dict]:
 
 class AssignForm(forms.Form):
     user = forms.CharField(
-        label=gettext_lazy("Person"), help_text=gettext_lazy("Their username or email address."), max_length=254
+        label=gettext_lazy("Person"),
+        help_text=gettext_lazy("Their username or email address."),
+        max_length=254,
     )
     role = forms.ChoiceField(label=gettext_lazy("Role"), choices=Role.choices)
 
     def clean_user(self):
         value = self.cleaned_data["user"].strip()
         User = get_user_model()
-        matches = list(User.objects.filter(Q(username__iexact=value) | Q(email__iexact=value), is_active=True)[:2])
+        matches = list(
+            User.objects.filter(Q(username__iexact=value) | Q(email__iexact=value), is_active=True)[
+                :2
+            ]
+        )
         if not matches:
-            raise forms.ValidationError(_("No active user has the username or email %(value)s.") % {"value": value})
+            raise forms.ValidationError(
+                _("No active user has the username or email %(value)s.") % {"value": value}
+            )
         if len(matches) > 1:
             raise forms.ValidationError(
-                _("Several users have the email %(value)s; enter the username instead.") % {"value": value}
+                _("Several users have the email %(value)s; enter the username instead.")
+                % {"value": value}
             )
         return matches[0]
 
@@ -89,7 +98,10 @@ class RolesView(WagtailAdminTemplateMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         brands = [
-            {"brand": brand, "members": [(Role(r).label, r, users) for r, users in members(brand).items()]}
+            {
+                "brand": brand,
+                "members": [(Role(r).label, r, users) for r, users in members(brand).items()],
+            }
             for brand in brands_with(self.request.user, "manage_roles")
         ]
         context.update(
@@ -111,7 +123,9 @@ class BrandRolesView(WagtailAdminTemplateMixin, TemplateView):
 
     def dispatch(self, request, *args, **kwargs):
         # An unknown slug and another brand's get the same answer: other brands are not confirmed.
-        self.brand = reachable(request.user, Brand, "manage_roles").filter(slug=kwargs["slug"]).first()
+        self.brand = (
+            reachable(request.user, Brand, "manage_roles").filter(slug=kwargs["slug"]).first()
+        )
         if self.brand is None:
             raise Http404(_("No brand found with that slug."))
         self.form = AssignForm(request.POST or None)
@@ -146,23 +160,42 @@ class BrandRolesView(WagtailAdminTemplateMixin, TemplateView):
             return self.render_to_response(self.get_context_data())
         user, role = self.form.cleaned_data["user"], self.form.cleaned_data["role"]
         if assign_role(self.brand, role, user, by=request.user):
-            messages.success(request, _("%(user)s is now %(role)s for %(brand)s.") % self._words(user, role))
+            messages.success(
+                request, _("%(user)s is now %(role)s for %(brand)s.") % self._words(user, role)
+            )
         else:
-            messages.warning(request, _("%(user)s already is %(role)s for %(brand)s.") % self._words(user, role))
+            messages.warning(
+                request, _("%(user)s already is %(role)s for %(brand)s.") % self._words(user, role)
+            )
         return redirect("wagtail_lfcloud_admin:roles_brand", slug=self.brand.slug)
 
     def _remove(self, request):
         role = request.POST.get("role")
         User = get_user_model()
-        user = User.objects.filter(pk=request.POST.get("remove")).first() if request.POST.get("remove", "").isdigit() else None
+        user = (
+            User.objects.filter(pk=request.POST.get("remove")).first()
+            if request.POST.get("remove", "").isdigit()
+            else None
+        )
         if role not in Role.values or user is None:
             messages.error(request, _("Choose a person and a role to remove."))
-        elif user.pk == request.user.pk and role == Role.BRAND_ADMIN and not request.user.is_superuser:
-            messages.error(request, _("You cannot remove your own brand admin role; ask another brand admin."))
+        elif (
+            user.pk == request.user.pk
+            and role == Role.BRAND_ADMIN
+            and not request.user.is_superuser
+        ):
+            messages.error(
+                request, _("You cannot remove your own brand admin role; ask another brand admin.")
+            )
         elif remove_role(self.brand, role, user, by=request.user):
-            messages.success(request, _("%(user)s is no longer %(role)s for %(brand)s.") % self._words(user, role))
+            messages.success(
+                request,
+                _("%(user)s is no longer %(role)s for %(brand)s.") % self._words(user, role),
+            )
         else:
-            messages.warning(request, _("%(user)s was not %(role)s for %(brand)s.") % self._words(user, role))
+            messages.warning(
+                request, _("%(user)s was not %(role)s for %(brand)s.") % self._words(user, role)
+            )
         return redirect("wagtail_lfcloud_admin:roles_brand", slug=self.brand.slug)
 
     def _words(self, user, role):
@@ -176,4 +209,6 @@ class RolesMenuItem(MenuItem):
 
 
 def roles_menu_item() -> MenuItem:
-    return RolesMenuItem(_("Roles"), reverse("wagtail_lfcloud_admin:roles"), icon_name="group", order=9100)
+    return RolesMenuItem(
+        _("Roles"), reverse("wagtail_lfcloud_admin:roles"), icon_name="group", order=9100
+    )

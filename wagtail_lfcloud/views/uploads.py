@@ -81,7 +81,9 @@ class UploadView(LFCloudPageMixin, FormView):
     def form_valid(self, form):
         # The no-JavaScript path: all files in one request, one result per file.
         brand = form.cleaned_data["brand"]
-        results = [_upload_one(f, brand, self.request.user) for f in self.request.FILES.getlist("files")]
+        results = [
+            _upload_one(f, brand, self.request.user) for f in self.request.FILES.getlist("files")
+        ]
         return self.render_to_response(self.get_context_data(form=form, results=results))
 
 
@@ -99,12 +101,21 @@ class UploadFileView(View):
         form = UploadForm(request.POST, user=request.user)
         if not form.is_valid():
             return JsonResponse(
-                {"ok": False, "code": "brand", "error": str(_("Choose a brand you may upload for."))}, status=400
+                {
+                    "ok": False,
+                    "code": "brand",
+                    "error": str(_("Choose a brand you may upload for.")),
+                },
+                status=400,
             )
         file = request.FILES.get("file")
         if file is None:
-            return JsonResponse({"ok": False, "code": "file", "error": str(_("No file was sent."))}, status=400)
-        data = _upload_one(file, form.cleaned_data["brand"], request.user, request.POST.get("filename") or None)
+            return JsonResponse(
+                {"ok": False, "code": "file", "error": str(_("No file was sent."))}, status=400
+            )
+        data = _upload_one(
+            file, form.cleaned_data["brand"], request.user, request.POST.get("filename") or None
+        )
         return JsonResponse(data, status=200 if data["ok"] else 400)
 
 
@@ -116,5 +127,10 @@ class UploadMenuItem(MenuItem):
 
 
 def upload_menu_item() -> MenuItem:
-    return UploadMenuItem(_("Upload files"), reverse("wagtail_lfcloud_admin:upload"), icon_name="upload",
-                          order=152, name="lfcloud-upload")
+    return UploadMenuItem(
+        _("Upload files"),
+        reverse("wagtail_lfcloud_admin:upload"),
+        icon_name="upload",
+        order=152,
+        name="lfcloud-upload",
+    )

@@ -75,7 +75,10 @@ def _current(asset: Asset) -> str:
 
 def _in_review(asset: Asset) -> str:
     version = asset.submitted_version
-    if version is None or version.status not in (VersionStatus.IN_REVIEW, VersionStatus.CHANGES_REQUESTED):
+    if version is None or version.status not in (
+        VersionStatus.IN_REVIEW,
+        VersionStatus.CHANGES_REQUESTED,
+    ):
         return "—"
     return f"v{version.number} ({version.get_status_display()})"
 
@@ -96,7 +99,11 @@ class AssetIndexView(IndexView):
         buttons = list(super().header_buttons)
         if brand_ids_with(self.request.user, "upload") != set():
             buttons.append(
-                HeaderButton(_("Upload files"), url=reverse("wagtail_lfcloud_admin:upload"), icon_name="upload")
+                HeaderButton(
+                    _("Upload files"),
+                    url=reverse("wagtail_lfcloud_admin:upload"),
+                    icon_name="upload",
+                )
             )
         return buttons
 
@@ -118,7 +125,9 @@ class AssetWorkflowActionView(WorkflowActionView):
     def _refuse(self, request, message):
         messages.error(request, message)
         if request.headers.get("x-requested-with") == "XMLHttpRequest":
-            return self.render_modal_json(request, {"step": "success", "redirect": self.redirect_url})
+            return self.render_modal_json(
+                request, {"step": "success", "redirect": self.redirect_url}
+            )
         return redirect(self.redirect_url)
 
     def post(self, request, *args, **kwargs):
@@ -126,21 +135,30 @@ class AssetWorkflowActionView(WorkflowActionView):
             asset = lock_asset(self.object.pk)
             fresh = TaskState.objects.filter(pk=self.task_state.pk).first()
             if fresh is None or fresh.status != TaskState.STATUS_IN_PROGRESS:
-                return self._refuse(request, gettext(
-                    "This review step was already completed (by someone else, or in another window); "
-                    "nothing was changed."
-                ))
+                return self._refuse(
+                    request,
+                    gettext(
+                        "This review step was already completed (by someone else, or in another window); "
+                        "nothing was changed."
+                    ),
+                )
             version = version_for_task_state(fresh)
             latest = asset.versions.aggregate(n=Max("number"))["n"]
             if version is not None and version.number != latest:
-                return self._refuse(request, gettext(
-                    "Version %(n)s is no longer the latest upload (version %(latest)s is); review that one instead."
-                ) % {"n": version.number, "latest": latest})
+                return self._refuse(
+                    request,
+                    gettext(
+                        "Version %(n)s is no longer the latest upload (version %(latest)s is); review that one instead."
+                    )
+                    % {"n": version.number, "latest": latest},
+                )
             self.task_state = fresh.specific
             return super().post(request, *args, **kwargs)
 
 
-class AssetViewSet(SearchOrderingViewSetMixin, SafeExportViewSetMixin, BrandGuardedViewSetMixin, SnippetViewSet):
+class AssetViewSet(
+    SearchOrderingViewSetMixin, SafeExportViewSetMixin, BrandGuardedViewSetMixin, SnippetViewSet
+):
     model = Asset
     icon = "image"
     menu_label = _("Assets")
@@ -178,5 +196,7 @@ class AssetViewSet(SearchOrderingViewSetMixin, SafeExportViewSetMixin, BrandGuar
         return locked_asset_view(super().construct_view(view_class, **kwargs))
 
     def get_queryset(self, request):
-        queryset = Asset.objects.select_related("product", "brand", "submitted_version").with_current()
+        queryset = Asset.objects.select_related(
+            "product", "brand", "submitted_version"
+        ).with_current()
         return scope_assets(queryset, request.user)

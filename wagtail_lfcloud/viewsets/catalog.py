@@ -21,7 +21,9 @@ def scoped_panels(panels: list) -> ObjectList:
     return ObjectList(panels, base_form_class=BrandScopedForm)
 
 
-class BrandScopedViewSet(SearchOrderingViewSetMixin, SafeExportViewSetMixin, BrandGuardedViewSetMixin, SnippetViewSet):
+class BrandScopedViewSet(
+    SearchOrderingViewSetMixin, SafeExportViewSetMixin, BrandGuardedViewSetMixin, SnippetViewSet
+):
     """A snippet viewset whose listing only shows rows of brands the user may see.
 
     Object-level checks (edit, delete, inspect of another brand's row) are enforced by the
@@ -50,7 +52,9 @@ class BrandViewSet(BrandScopedViewSet):
     list_export = ["name", "slug", "contact_email", "created_at"]
     export_filename = "brands"
     inspect_view_enabled = True
-    edit_handler = scoped_panels([FieldPanel("name"), FieldPanel("slug"), FieldPanel("contact_email")])
+    edit_handler = scoped_panels(
+        [FieldPanel("name"), FieldPanel("slug"), FieldPanel("contact_email")]
+    )
 
 
 class CatalogViewSet(BrandScopedViewSet):
@@ -89,7 +93,11 @@ class ProductIndexView(IndexView):
         buttons = list(super().header_buttons)
         if brand_ids_with(self.request.user, "manage_catalog") != set():
             buttons.append(
-                HeaderButton(_("Import CSV"), url=reverse("wagtail_lfcloud_admin:product_import"), icon_name="upload")
+                HeaderButton(
+                    _("Import CSV"),
+                    url=reverse("wagtail_lfcloud_admin:product_import"),
+                    icon_name="upload",
+                )
             )
         return buttons
 
@@ -111,6 +119,9 @@ class ProductViewSet(BrandScopedViewSet):
             FieldRowPanel([FieldPanel("sku"), FieldPanel("name")]),
             FieldRowPanel([FieldPanel("style"), FieldPanel("colour")]),
             FieldRowPanel([FieldPanel("catalog"), FieldPanel("season")]),
-            MultiFieldPanel([FieldRowPanel([FieldPanel("asin"), FieldPanel("gtin")])], heading=_("Marketplace ids")),
+            MultiFieldPanel(
+                [FieldRowPanel([FieldPanel("asin"), FieldPanel("gtin")])],
+                heading=_("Marketplace ids"),
+            ),
         ]
     )

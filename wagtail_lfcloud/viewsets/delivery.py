@@ -148,7 +148,7 @@ class BundleIndexView(RecordIndexView):
             return super().no_results_message
         message = format_html(
             gettext(
-                "No download bundles yet. Make one from the <a href=\"{}\">asset library</a>: filter "
+                'No download bundles yet. Make one from the <a href="{}">asset library</a>: filter '
                 "the approved files, then press <em>Download a channel bundle of the approved files "
                 "shown</em> (the <em>Newly approved</em> panel of the dashboard has the same button)."
             ),
@@ -159,7 +159,7 @@ class BundleIndexView(RecordIndexView):
                 " "
                 + gettext(
                     "For all the approved files of an order, choose <em>Download bundle</em> in the "
-                    "order's menu in the <a href=\"{}\">orders listing</a>."
+                    'order\'s menu in the <a href="{}">orders listing</a>.'
                 ),
                 reverse("wagtailsnippets_wagtail_lfcloud_order:list"),
             )

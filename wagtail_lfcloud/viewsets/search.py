@@ -76,7 +76,12 @@ class SearchOrderingMixin:
     """For a Wagtail index view: an explicit ordering stays valid when the listing is searched."""
 
     def search_queryset(self, queryset):
-        if self.is_searching and self.is_explicitly_ordered and self.search_backend_name and queryset.query.order_by:
+        if (
+            self.is_searching
+            and self.is_explicitly_ordered
+            and self.search_backend_name
+            and queryset.query.order_by
+        ):
             backend = get_search_backend(self.search_backend_name)
             queryset = queryset.order_by(*searchable_ordering(queryset, backend))
         return super().search_queryset(queryset)
@@ -101,6 +106,8 @@ _CLASSES: dict[type, type] = {}
 def _searchable_class(view_class: type) -> type:
     if view_class not in _CLASSES:
         _CLASSES[view_class] = type(
-            view_class.__name__, (SearchOrderingMixin, view_class), {"__module__": view_class.__module__}
+            view_class.__name__,
+            (SearchOrderingMixin, view_class),
+            {"__module__": view_class.__module__},
         )
     return _CLASSES[view_class]

@@ -29,7 +29,9 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(report.as_dict(), indent=2))
         else:
-            checked = ", ".join(f"{count} {what.replace('_', ' ')}" for what, count in report.checked.items())
+            checked = ", ".join(
+                f"{count} {what.replace('_', ' ')}" for what, count in report.checked.items()
+            )
             self.stdout.write(f"Checked {checked}.")
             for problem in report.problems:
                 self.stdout.write(f"{problem.code}: {problem.message}")

@@ -22,9 +22,15 @@ class Command(ProgressMixin, BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--brand", metavar="SLUG", help="Only this brand's versions.")
-        parser.add_argument("--all", action="store_true", help="Every brand (needed without --brand).")
         parser.add_argument(
-            "--batch-size", type=int, default=200, metavar="N", help="Versions read per query (default 200)."
+            "--all", action="store_true", help="Every brand (needed without --brand)."
+        )
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=200,
+            metavar="N",
+            help="Versions read per query (default 200).",
         )
 
     def handle(self, *args, brand=None, all=False, batch_size=200, **options):
@@ -54,7 +60,9 @@ class Command(ProgressMixin, BaseCommand):
         try:
             while True:
                 batch = list(
-                    todo.filter(pk__gt=last_pk).select_related("image", "asset__product").order_by("pk")[:batch_size]
+                    todo.filter(pk__gt=last_pk)
+                    .select_related("image", "asset__product")
+                    .order_by("pk")[:batch_size]
                 )
                 if not batch:
                     break
@@ -74,5 +82,7 @@ class Command(ProgressMixin, BaseCommand):
                     self._progress(done, total, started)
         except KeyboardInterrupt:
             self._interrupted(done, total)
-        failures = f"{failed} could not be read (listed above) and have no hash." if failed else None
+        failures = (
+            f"{failed} could not be read (listed above) and have no hash." if failed else None
+        )
         self._summary(f"Hashed {done - failed} version(s)", failures)

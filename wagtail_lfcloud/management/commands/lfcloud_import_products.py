@@ -24,7 +24,11 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"Cannot read {csv_file}: {exc.strerror}.") from None
         except ImportFailed as exc:
-            raise CommandError("Nothing was imported.\n" + "\n".join(str(e) for e in exc.errors)) from None
+            raise CommandError(
+                "Nothing was imported.\n" + "\n".join(str(e) for e in exc.errors)
+            ) from None
         self.stdout.write(
-            self.style.SUCCESS(f"{brand_obj}: {len(result.created)} created, {len(result.updated)} updated.")
+            self.style.SUCCESS(
+                f"{brand_obj}: {len(result.created)} created, {len(result.updated)} updated."
+            )
         )

@@ -30,7 +30,9 @@ class Command(ProgressMixin, BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--dry-run", action="store_true", help="List what would change; change nothing.")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="List what would change; change nothing."
+        )
 
     def handle(self, *args, dry_run=False, **options):
         from wagtail_lfcloud.storage import routes_privately
@@ -44,14 +46,16 @@ class Command(ProgressMixin, BaseCommand):
         if not routes_privately(rendition_storage()):
             raise CommandError(
                 "The rendition storage is not wagtail_lfcloud.storage.RenditionStorage, so renditions of "
-                'drafts would be written to public storage again. Set WAGTAILIMAGES_RENDITION_STORAGE = '
+                "drafts would be written to public storage again. Set WAGTAILIMAGES_RENDITION_STORAGE = "
                 '"wagtail_lfcloud.storage.RenditionStorage" first (see check wagtail_lfcloud.E030).'
             )
         images = list(package_images().prefetch_related("renditions"))
         moves = list(planned_moves(images))
         total = len(moves)
         if not total:
-            self.stdout.write("Nothing to do: no guessable original and no public rendition of an unapproved file.")
+            self.stdout.write(
+                "Nothing to do: no guessable original and no public rendition of an unapproved file."
+            )
             return
         if dry_run:
             for move in moves:
@@ -74,5 +78,9 @@ class Command(ProgressMixin, BaseCommand):
                     self._progress(done, total, started)
         except KeyboardInterrupt:
             self._interrupted(done, total, "files")
-        failures = f"{failed} could not be moved (listed above); run the command again." if failed else None
+        failures = (
+            f"{failed} could not be moved (listed above); run the command again."
+            if failed
+            else None
+        )
         self._summary(f"Made {done - failed} file(s) private or unguessable", failures)

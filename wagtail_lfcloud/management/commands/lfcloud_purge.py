@@ -36,7 +36,9 @@ class Command(BaseCommand):
             help="Only orphan files last modified more than HOURS hours ago (default 24), so uploads in "
             "progress are never touched.",
         )
-        parser.add_argument("--dry-run", action="store_true", help="List what would be deleted; delete nothing.")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="List what would be deleted; delete nothing."
+        )
 
     def handle(self, *args, rejected_older_than, orphans, orphans_older_than, dry_run, **options):
         if rejected_older_than is None and not orphans:

@@ -18,7 +18,13 @@ class Command(BaseCommand):
     help = "Send the webhook deliveries whose next attempt is due."
 
     def add_arguments(self, parser):
-        parser.add_argument("--limit", type=int, default=500, metavar="N", help="At most N deliveries (default 500).")
+        parser.add_argument(
+            "--limit",
+            type=int,
+            default=500,
+            metavar="N",
+            help="At most N deliveries (default 500).",
+        )
 
     def handle(self, *args, limit=500, **options):
         from wagtail_lfcloud.models import WebhookDelivery
@@ -32,7 +38,13 @@ class Command(BaseCommand):
         for pk in ids:
             # Through the task: a queue backend hands it to a worker, the immediate one sends it now.
             deliver_webhook.enqueue(pk)
-        counts = Counter(WebhookDelivery.objects.filter(pk__in=ids).values_list("status", flat=True))
+        counts = Counter(
+            WebhookDelivery.objects.filter(pk__in=ids).values_list("status", flat=True)
+        )
         labels = dict(WebhookDelivery.Status.choices)
-        summary = ", ".join(f"{n} {labels.get(status, status).lower()}" for status, n in sorted(counts.items()))
-        self.stdout.write(f"{len(ids)} due webhook deliver{'y' if len(ids) == 1 else 'ies'}: {summary}.")
+        summary = ", ".join(
+            f"{n} {labels.get(status, status).lower()}" for status, n in sorted(counts.items())
+        )
+        self.stdout.write(
+            f"{len(ids)} due webhook deliver{'y' if len(ids) == 1 else 'ies'}: {summary}."
+        )

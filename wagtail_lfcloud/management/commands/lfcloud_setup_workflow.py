@@ -16,7 +16,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         workflow = ensure_default_workflow()
-        assigned = WorkflowContentType.objects.filter(content_type=ContentType.objects.get_for_model(Asset)).first()
+        assigned = WorkflowContentType.objects.filter(
+            content_type=ContentType.objects.get_for_model(Asset)
+        ).first()
         tasks = ", ".join(t.name for t in workflow.tasks)
         self.stdout.write(f'Workflow "{workflow.name}" ({tasks}).')
         self.stdout.write(f'Assets use the workflow "{assigned.workflow.name}".')

@@ -47,28 +47,47 @@ class Command(BaseCommand):
 
     def catalog(self):
         brand, _ = Brand.objects.get_or_create(
-            slug="northwind", defaults={"name": "Northwind Outfitters", "contact_email": "studio@northwind.example"}
+            slug="northwind",
+            defaults={"name": "Northwind Outfitters", "contact_email": "studio@northwind.example"},
         )
         catalogs = {
-            name: Catalog.objects.get_or_create(brand=brand, slug=name.lower(), defaults={"name": name})[0]
+            name: Catalog.objects.get_or_create(
+                brand=brand, slug=name.lower(), defaults={"name": name}
+            )[0]
             for name in ("Footwear", "Bags")
         }
         seasons = {
             "SS26": Season.objects.get_or_create(
-                brand=brand, code="SS26", defaults={"name": "Spring/Summer 2026",
-                                                     "starts_on": dt.date(2026, 1, 1), "ends_on": dt.date(2026, 6, 30)}
+                brand=brand,
+                code="SS26",
+                defaults={
+                    "name": "Spring/Summer 2026",
+                    "starts_on": dt.date(2026, 1, 1),
+                    "ends_on": dt.date(2026, 6, 30),
+                },
             )[0],
             "FW25": Season.objects.get_or_create(
-                brand=brand, code="FW25", defaults={"name": "Fall/Winter 2025",
-                                                     "starts_on": dt.date(2025, 7, 1), "ends_on": dt.date(2025, 12, 31)}
+                brand=brand,
+                code="FW25",
+                defaults={
+                    "name": "Fall/Winter 2025",
+                    "starts_on": dt.date(2025, 7, 1),
+                    "ends_on": dt.date(2025, 12, 31),
+                },
             )[0],
         }
         products = []
         for sku, name, catalog, season, colour, asin in PRODUCTS:
             product, _ = Product.objects.update_or_create(
-                brand=brand, sku=sku,
-                defaults={"name": name, "catalog": catalogs[catalog], "season": seasons[season], "colour": colour,
-                          "asin": asin},
+                brand=brand,
+                sku=sku,
+                defaults={
+                    "name": name,
+                    "catalog": catalogs[catalog],
+                    "season": seasons[season],
+                    "colour": colour,
+                    "asin": asin,
+                },
             )
             products.append(product)
         return brand, products
@@ -76,7 +95,8 @@ class Command(BaseCommand):
     def people(self, brand) -> dict[str, str]:
         User = get_user_model()
         admin, created = User.objects.get_or_create(
-            username="admin", defaults={"email": "admin@example.com", "is_staff": True, "is_superuser": True}
+            username="admin",
+            defaults={"email": "admin@example.com", "is_staff": True, "is_superuser": True},
         )
         if created:
             admin.set_password(PASSWORD)
@@ -87,9 +107,16 @@ class Command(BaseCommand):
         except ImportError:
             return users
         groups = ensure_brand_roles(brand)
-        for role, username in [("brand_admin", "brandadmin"), ("marketer", "marketer"), ("approver", "approver"),
-                               ("studio", "studio"), ("finance", "finance")]:
-            user, created = User.objects.get_or_create(username=username, defaults={"email": f"{username}@example.com"})
+        for role, username in [
+            ("brand_admin", "brandadmin"),
+            ("marketer", "marketer"),
+            ("approver", "approver"),
+            ("studio", "studio"),
+            ("finance", "finance"),
+        ]:
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"email": f"{username}@example.com"}
+            )
             if created:
                 user.set_password(PASSWORD)
                 user.save()
@@ -112,20 +139,34 @@ class Command(BaseCommand):
         with transaction.atomic():
             order = Order.objects.filter(brand=brand, title="SS26 e-commerce shoot").first()
             if order is None:
-                order = Order(brand=brand, title="SS26 e-commerce shoot", currency="EUR",
-                              due_date=dt.date.today() + dt.timedelta(days=14), created_by=admin)
+                order = Order(
+                    brand=brand,
+                    title="SS26 e-commerce shoot",
+                    currency="EUR",
+                    due_date=dt.date.today() + dt.timedelta(days=14),
+                    created_by=admin,
+                )
                 for product in products[:4]:
-                    order.lines.add(OrderLine(product=product, angles=["front", "side"],
-                                              channels=["amazon_main", "shopify_product", "ig_square"],
-                                              unit_price=Decimal("45.00"), quantity=1))
+                    order.lines.add(
+                        OrderLine(
+                            product=product,
+                            angles=["front", "side"],
+                            channels=["amazon_main", "shopify_product", "ig_square"],
+                            unit_price=Decimal("45.00"),
+                            quantity=1,
+                        )
+                    )
                 order.save()
-            Brief.objects.get_or_create(order=order, defaults={
-                "instructions": "<p>Pure white background, product centred and filling about 85% of the frame. "
-                                "Laces tied, labels facing the camera.</p>",
-                "guidelines": "<p>No props, no shadows under 5% opacity, sRGB.</p>",
-                "shoot_date": dt.date.today() + dt.timedelta(days=3),
-                "finals_due": dt.date.today() + dt.timedelta(days=10),
-            })
+            Brief.objects.get_or_create(
+                order=order,
+                defaults={
+                    "instructions": "<p>Pure white background, product centred and filling about 85% of the frame. "
+                    "Laces tied, labels facing the camera.</p>",
+                    "guidelines": "<p>No props, no shadows under 5% opacity, sRGB.</p>",
+                    "shoot_date": dt.date.today() + dt.timedelta(days=3),
+                    "finals_due": dt.date.today() + dt.timedelta(days=10),
+                },
+            )
             if order.status == OrderStatus.DRAFT:
                 transition(order, OrderStatus.SUBMITTED, admin)
         studio = User.objects.filter(username="studio").first() or admin
@@ -137,7 +178,11 @@ class Command(BaseCommand):
                     continue
                 name = f"{product.sku}_2026-01_{angle}.jpg"
                 try:
-                    result = upload_version(ContentFile(product_photo(index, angle), name=name), brand=brand, user=studio)
+                    result = upload_version(
+                        ContentFile(product_photo(index, angle), name=name),
+                        brand=brand,
+                        user=studio,
+                    )
                 except UploadRefused as exc:
                     self.stderr.write(f"{name}: {exc}")
                     continue
