@@ -98,3 +98,57 @@ def test_other_roles_and_other_brands_admins_cannot_see_or_revoke(
     scope.token.refresh_from_db()
     assert scope.token.revoked_at is None
     assert client.get(f"{API}/assets", **auth(secret)).status_code == 200
+
+
+def test_brand_admin_gives_a_token_write_scopes_and_they_are_listed(client, users, brand):
+    client.force_login(users[Role.BRAND_ADMIN])
+    form = client.get(reverse(ADD)).content.decode()
+    for name in ("read", "products:write", "orders:write", "upload", "review"):
+        assert f'value="{name}"' in form
+    response = client.post(
+        reverse(ADD),
+        {"name": "PIM", "brand": brand.pk, "scopes": ["products:write", "read"]},
+    )
+    assert response.status_code == 200
+    scope = BrandAPIToken.objects.get(token__name="PIM")
+    assert scope.scopes == ["read", "products:write"]  # stored in the form's order
+    assert "read, products:write" in client.get(reverse(INDEX)).content.decode()
+    # No scope at all is refused.
+    client.post(reverse(ADD), {"name": "Nothing", "brand": brand.pk, "scopes": []})
+    assert not BrandAPIToken.objects.filter(token__name="Nothing").exists()
+
+
+def test_a_token_with_a_write_scope_still_cannot_write_what_its_scopes_do_not_grant(
+    client, users, brand, approved_asset
+):
+    # A download bundle needs download_bundles, which no token scope grants.
+    client.force_login(users[Role.BRAND_ADMIN])
+    response = client.post(
+        reverse(ADD), {"name": "Capture", "brand": brand.pk, "scopes": ["upload"]}
+    )
+    secret = re.search(r'value="(wagtail_[^"]+)"', response.content.decode()).group(1)
+    refused = client.post(
+        f"{API}/bundles",
+        {"channel": "amazon_main", "assets": [approved_asset.pk]},
+        content_type="application/json",
+        **auth(secret),
+    )
+    assert refused.status_code in (403, 404) and refused.json()["error"] != "read_only_token"
+    # Nor read the approved files: that is the read scope.
+    assets = client.get(f"{API}/assets", **auth(secret))
+    assert assets.status_code == 200 and assets.json()["results"] == []
+
+
+def test_scopes_offered_follow_the_creators_roles(users, brand, other_brand):
+    from wagtail_lfcloud.access.capabilities import scopes_allowed
+
+    assert scopes_allowed(users[Role.BRAND_ADMIN], brand) == [
+        "read",
+        "products:write",
+        "orders:write",
+        "upload",
+        "review",
+    ]
+    assert scopes_allowed(users[Role.STUDIO], brand) == ["read", "upload"]
+    assert scopes_allowed(users[Role.APPROVER], brand) == ["read", "review"]
+    assert scopes_allowed(users[Role.BRAND_ADMIN], other_brand) == []

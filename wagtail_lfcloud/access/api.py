@@ -7,7 +7,7 @@ from django.http import HttpRequest
 
 from ..api.errors import ApiError
 from ..models import Brand
-from .capabilities import brand_ids_with, scope
+from .capabilities import brand_ids_with, scope, token_scopes
 
 
 def scoped(
@@ -15,6 +15,21 @@ def scoped(
 ) -> QuerySet:
     """``queryset`` narrowed to brands where the token's user has ``capability``."""
     return scope(queryset, request.user, capability, brand_path)
+
+
+def require_scope(request: HttpRequest, name: str) -> None:
+    """Refuse with 403 ``missing_scope`` when a brand API token does not carry scope ``name``.
+
+    Tokens without a brand (made by a superuser) have no scopes: their user's roles decide.
+    """
+    scopes = token_scopes(request.user)
+    if scopes is not None and name not in scopes:
+        raise ApiError(
+            403,
+            "missing_scope",
+            f"This token lacks the {name!r} scope; a brand admin can make a token that has it "
+            "under LF Cloud > API tokens.",
+        )
 
 
 def require_any(request: HttpRequest, capability: str, what: str) -> None:

@@ -45,20 +45,47 @@ CAPABILITIES: dict[str, frozenset[str]] = {
 }
 
 #: Scope of a brand API token -> the capabilities it grants (on the token's brand only, and never
-#: more than the token user's roles). A list is stored per token so write scopes can be added.
+#: more than the token user's roles). A token stores a list of scope names.
 TOKEN_SCOPES: dict[str, frozenset[str]] = {
     # What a storefront shows: the catalog and the approved files with their channel renditions.
     "read": frozenset({"view_catalog", "view_finals"}),
+    # A PIM pushing products (upsert by SKU).
+    "products:write": frozenset({"view_catalog", "manage_catalog"}),
+    # An e-commerce backend opening orders with lines and a brief.
+    "orders:write": frozenset({"view_catalog", "view_orders", "manage_orders"}),
+    # A studio's capture software uploading versions for SKU/angle, and commenting on them.
+    "upload": frozenset({"view_catalog", "upload", "comment"}),
+    # A review tool approving or requesting changes, and commenting.
+    "review": frozenset({"view_catalog", "view_drafts", "review", "comment"}),
 }
 
-#: Attribute holding ``(brand_id, capabilities)`` on a user authenticated by a brand API token.
+#: Scopes that allow a request other than GET/HEAD/OPTIONS.
+WRITE_SCOPES: frozenset[str] = frozenset(TOKEN_SCOPES) - {"read"}
+
+#: Attribute holding ``(brand_id, capabilities, scopes)`` on a user authenticated by a brand API
+#: token.
 TOKEN_SCOPE_ATTR = "_lfcloud_token_scope"
 
 
 def restrict_to_token(user, brand_id: int, scopes) -> None:
     """Narrow ``user`` (this request's object) to ``brand_id`` and what ``scopes`` grant."""
     capabilities = frozenset().union(*(TOKEN_SCOPES.get(s, frozenset()) for s in scopes))
-    setattr(user, TOKEN_SCOPE_ATTR, (brand_id, capabilities))
+    setattr(user, TOKEN_SCOPE_ATTR, (brand_id, capabilities, frozenset(scopes)))
+
+
+def token_scopes(user) -> frozenset[str] | None:
+    """The scopes of the brand API token ``user`` was authenticated by; ``None`` for other tokens."""
+    restriction = getattr(user, TOKEN_SCOPE_ATTR, None)
+    return None if restriction is None else restriction[2]
+
+
+def scopes_allowed(user, brand: Brand | int) -> list[str]:
+    """Scopes ``user`` may put on a token for ``brand``: those whose capabilities they all have."""
+    return [
+        name
+        for name, capabilities in TOKEN_SCOPES.items()
+        if all(has_capability(user, brand, c) for c in capabilities)
+    ]
 
 
 _CACHE_ATTR = "_lfcloud_brand_roles"

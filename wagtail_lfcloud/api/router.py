@@ -12,20 +12,19 @@ from wagtail.api.v3.auth import BearerTokenAuth
 from . import assets, bundles, orders, products, renditions
 from .errors import ApiError
 
-#: Scopes that allow requests other than GET/HEAD/OPTIONS (none yet: every brand token is read-only).
-WRITE_SCOPES: frozenset[str] = frozenset()
-
 
 class BrandScopedTokenAuth(BearerTokenAuth):
     """Wagtail's bearer tokens, narrowed by the brand and scopes of a brand API token.
 
-    A token a brand admin made (:class:`~wagtail_lfcloud.models.BrandAPIToken`) reads only its brand
-    and only what its scopes grant; a read-only token is refused any other method (403). Revoked
-    tokens answer 401, as Wagtail's. Tokens without a brand follow their user's roles.
+    A token a brand admin made (:class:`~wagtail_lfcloud.models.BrandAPIToken`) reaches only its
+    brand and only what its scopes grant; a token without a write scope is refused any method but
+    GET/HEAD/OPTIONS (403 ``read_only_token``), and each write endpoint asks for its own scope
+    (403 ``missing_scope``, :func:`~wagtail_lfcloud.access.api.require_scope`). Revoked tokens
+    answer 401, as Wagtail's. Tokens without a brand follow their user's roles.
     """
 
     def authenticate(self, request, token: str):
-        from ..access.capabilities import restrict_to_token
+        from ..access.capabilities import WRITE_SCOPES, restrict_to_token
         from ..models import BrandAPIToken
 
         api_token = super().authenticate(request, token)

@@ -1,7 +1,7 @@
 """API tokens a brand admin makes for their brand's headless frontends (no superuser needed).
 
 A brand admin lists the tokens of the brands they manage tokens for, creates one (named, one
-brand, read-only; the secret is shown once), and revokes it. Each token is Wagtail's
+brand, the scopes it needs: read-only by default; the secret is shown once), and revokes it. Each token is Wagtail's
 :class:`~wagtail.models.APIToken` (only a digest stored) with a
 :class:`~wagtail_lfcloud.models.BrandAPIToken` row holding its brand and scopes, which the API
 enforces (:class:`wagtail_lfcloud.api.router.BrandScopedTokenAuth`).
@@ -24,13 +24,20 @@ from wagtail.admin.viewsets.base import ViewSet
 from wagtail.log_actions import log
 from wagtail.models import APIToken
 
-from ..access.capabilities import TOKEN_SCOPES, brand_ids_with, brands_with
+from ..access.capabilities import TOKEN_SCOPES, brand_ids_with, brands_with, scopes_allowed
 from ..access.scoping import get_for_user_or_404
 from ..models import BrandAPIToken
 from .base import LFCloudPageMixin
 
 CAPABILITY = "manage_api_tokens"
-SCOPE_CHOICES = [("read", gettext_lazy("Read-only: the catalog and approved files"))]
+#: The scopes a token may carry, in the order the form offers them (keys of ``TOKEN_SCOPES``).
+SCOPE_CHOICES = [
+    ("read", gettext_lazy("read: the catalog and approved files (what a storefront shows)")),
+    ("products:write", gettext_lazy("products:write: create and update products by SKU")),
+    ("orders:write", gettext_lazy("orders:write: open orders with lines and a brief")),
+    ("upload", gettext_lazy("upload: upload versions for a SKU and angle, and comment")),
+    ("review", gettext_lazy("review: approve or request changes, and comment")),
+]
 
 
 def manageable_tokens(user):
@@ -47,15 +54,34 @@ class TokenForm(forms.Form):
     )
     brand = forms.ModelChoiceField(label=gettext_lazy("Brand"), queryset=None, empty_label=None)
     scopes = forms.MultipleChoiceField(
-        label=gettext_lazy("Access"),
+        label=gettext_lazy("Scopes"),
         choices=SCOPE_CHOICES,
         initial=["read"],
         widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy(
+            "Give each frontend only what it needs: a storefront needs read, nothing else."
+        ),
     )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         self.fields["brand"].queryset = brands_with(user, CAPABILITY)
+
+    def clean(self):
+        cleaned = super().clean()
+        brand, scopes = cleaned.get("brand"), cleaned.get("scopes")
+        if brand is not None and scopes:
+            # A token never exceeds its creator's roles; refuse a scope it could never use.
+            allowed = scopes_allowed(self.user, brand)
+            refused = [s for s in scopes if s not in allowed]
+            if refused:
+                self.add_error(
+                    "scopes",
+                    _("Your roles on %(brand)s do not allow: %(scopes)s.")
+                    % {"brand": brand, "scopes": ", ".join(refused)},
+                )
+        return cleaned
 
 
 class _TokenMixin(LFCloudPageMixin):
@@ -94,7 +120,7 @@ class TokenCreateView(_TokenMixin, FormView):
             BrandAPIToken.objects.create(
                 token=token,
                 brand=form.cleaned_data["brand"],
-                scopes=list(form.cleaned_data["scopes"]),
+                scopes=[s for s in TOKEN_SCOPES if s in form.cleaned_data["scopes"]],
             )
             log(token, "wagtail.create", user=self.request.user)
         return TemplateResponse(
