@@ -89,8 +89,10 @@ DEFAULTS: dict[str, Any] = {
         "avif_speed": 8,
         "png_optimize": True,
     },
-    #: Threads the rendition pipeline encodes with (one per core is right).
-    "RENDITION_WORKERS": 2,
+    #: Threads a channel set renders with (resize, filters, encode and checks of independent
+    #: outputs run side by side; at most this many outputs are in memory at once).
+    #: None: one per core the process may use.
+    "RENDITION_THREADS": None,
     # --- access ------------------------------------------------------------------------------
     #: Seconds a signed URL (an original on S3, a private preview or rendition) stays valid.
     "SIGNED_URL_EXPIRY": 300,

@@ -16,7 +16,9 @@ instead of raising, so a batch of checks always completes.
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import asdict, dataclass, field, replace
+from functools import cached_property
 from typing import IO, Any
 
 from PIL import Image
@@ -358,8 +360,11 @@ def _dimension_checks(size: tuple[int, int], rules: dict, prefix: str = "") -> l
 REEXPORT_QUALITY = 90
 
 
-def _jpeg_quality_check(image: Image.Image, rule, preset: ChannelPreset) -> CheckResult:
-    """``source_jpeg_quality``: the quality the master was last saved at, from its tables."""
+def _jpeg_quality_check(
+    image: Image.Image, rule, preset: ChannelPreset, estimate=None
+) -> CheckResult:
+    """``source_jpeg_quality``: the quality the master was last saved at, from its tables
+    (``estimate``: already computed, else read from ``image``'s header)."""
     code, t = "source_jpeg_quality", thresholds(rule)
     fmt = wagtail_format(image)
     if fmt != "jpeg":
@@ -371,7 +376,8 @@ def _jpeg_quality_check(image: Image.Image, rule, preset: ChannelPreset) -> Chec
             None,
             t,
         )
-    estimate = jpeg_quality(image)
+    if estimate is None:
+        estimate = jpeg_quality(image)
     if estimate is None:
         return CheckResult(
             code,
@@ -411,13 +417,16 @@ def _jpeg_quality_check(image: Image.Image, rule, preset: ChannelPreset) -> Chec
 # --- pixel checks --------------------------------------------------------------------------
 
 
-def normalised_rgb(image: Image.Image) -> Image.Image:
-    """First frame, EXIF-oriented, converted to sRGB and flattened on white (§3.4 step 1)."""
+def normalised_rgb(image: Image.Image, oriented: bool = False) -> Image.Image:
+    """First frame, EXIF-oriented, converted to sRGB and flattened on white (§3.4 step 1).
+
+    ``oriented``: the pixels are already upright (rendered pixels, not a decoded file)."""
     from .operations import to_srgb
 
     if getattr(image, "n_frames", 1) > 1:
         image.seek(0)
-    apply_orientation(image)
+    if not oriented:
+        apply_orientation(image)
     rgb, _notes = to_srgb(image)
     return analysis.flatten_on_white(rgb)
 
@@ -434,10 +443,10 @@ PIXEL_RULES = {
 }
 
 
-def _pixel_checks(image: Image.Image, rules: dict) -> list[CheckResult]:
+def _pixel_checks(image: Image.Image, rules: dict, oriented: bool = False) -> list[CheckResult]:
     if not PIXEL_RULES & set(rules):
         return []
-    rgb = normalised_rgb(image)
+    rgb = normalised_rgb(image, oriented=oriented)
     results = []
     if "background" in rules:
         rule = rules["background"]
@@ -688,18 +697,34 @@ def _readable_failure(channel: str, name: str, error: ImageError) -> Report:
     return Report(channel, name, [CheckResult("readable", FAIL, str(error), None, None)])
 
 
-def check_bytes(data: bytes, name: str, preset: ChannelPreset | str) -> Report:
-    """Check an output file's bytes against ``preset``'s output rules."""
+def check_bytes(
+    data: bytes, name: str, preset: ChannelPreset | str, *, pixels: Image.Image | None = None
+) -> Report:
+    """Check an output file's bytes against ``preset``'s output rules.
+
+    ``pixels``: the pixels that were encoded into ``data``, when the caller still has them (the
+    rendition pipeline does). The file checks then read only the file's header and the pixel
+    checks run on those pixels, instead of decoding the file again. They are the pixels before
+    the lossy encode: the checks measure what was rendered, not the encoder's rounding (a
+    fraction of a level on flat white, where the background checks look).
+    """
     preset = get_preset(preset) if isinstance(preset, str) else preset
     rules = dict(preset.rules)
     try:
         image = open_image(data, name)
         results = _file_checks(data, name, image, rules)
-        load_pixels(image, name)
+        if pixels is None:
+            load_pixels(image, name)
     except ImageError as e:
         return _readable_failure(preset.key, name, e)
     results += _dimension_checks(oriented_size(image), rules)
-    results += _pixel_checks(image, rules)
+    if pixels is not None and pixels.size == oriented_size(image):
+        # Already upright: no EXIF orientation to apply, no decode.
+        results += _pixel_checks(pixels, rules, oriented=True)
+    else:
+        if pixels is not None:
+            load_pixels(image, name)
+        results += _pixel_checks(image, rules)
     return Report(preset.key, name, _cite(preset, results))
 
 
@@ -730,17 +755,54 @@ def _image_bytes(source) -> tuple[bytes, str]:
     return data, os.path.basename(name)
 
 
+class Master:
+    """A master read once and measured once, for the source checks of many channels.
+
+    :func:`check_source` accepts one instead of an image or a file: the approval path checks
+    one master against up to 19 channels, and the file read, the header parse, the JPEG
+    quality estimate and the product segmentation are the same for all of them.
+    Thread-safe; every measurement is made on first use.
+    """
+
+    def __init__(self, source):
+        self.data, self.name = _image_bytes(source)
+        self._lock = threading.Lock()
+
+    @cached_property
+    def _opened(self) -> tuple[Image.Image | None, ImageError | None]:
+        try:
+            return open_image(self.data, self.name), None
+        except ImageError as e:
+            return None, e
+
+    @cached_property
+    def jpeg_estimate(self):
+        image, _error = self._opened
+        return jpeg_quality(image) if image is not None else None
+
+    @cached_property
+    def _product_mask(self):
+        return _source_product_mask(self.data, self.name)
+
+    def edge_check(self, status: str) -> CheckResult:
+        with self._lock:
+            mask = self._product_mask
+        if isinstance(mask, ImageError):
+            return CheckResult("source_edge_touch", WARN, f"the master could not be read: {mask}")
+        return _edge_check("source_edge_touch", mask, status, who="the product in the master")
+
+
 def check_source(source, channel_key: str) -> Report:
-    """Check a master (an image model instance, a path, bytes or a file) against the
-    channel's *source* rules: minimum size, the JPEG quality it was saved at, and whether the
-    output would be smaller than the preset asks for (Wagtail never upscales)."""
+    """Check a master (an image model instance, a path, bytes, a file or a :class:`Master`)
+    against the channel's *source* rules: minimum size, the JPEG quality it was saved at, and
+    whether the output would be smaller than the preset asks for (Wagtail never upscales)."""
     preset = get_preset(channel_key)
     rules = dict(preset.rules)
-    data, name = _image_bytes(source)
-    try:
-        image = open_image(data, name)
-    except ImageError as e:
-        return _readable_failure(preset.key, name, e)
+    master = source if isinstance(source, Master) else Master(source)
+    name = master.name
+    image, error = master._opened
+    if error is not None:
+        return _readable_failure(preset.key, name, error)
     size = oriented_size(image)
     frames = getattr(image, "n_frames", 1)
     results = [
@@ -763,9 +825,9 @@ def check_source(source, channel_key: str) -> Report:
     ]
     results += _dimension_checks(size, rules, prefix="source_")
     if (rule := rules.get("source_jpeg_quality")) is not None:
-        results.append(_jpeg_quality_check(image, rule, preset))
+        results.append(_jpeg_quality_check(image, rule, preset, master.jpeg_estimate))
     if (rule := rules.get("edge_touch")) is not None:
-        results.append(_source_edge_check(data, name, rule))
+        results.append(master.edge_check(rule))
     nominal = preset.nominal_size
     if "upscale" in rules and nominal:
         sw, sh = size
@@ -787,8 +849,9 @@ def check_source(source, channel_key: str) -> Report:
     return Report(preset.key, name, _cite(preset, results))
 
 
-def _source_edge_check(data: bytes, name: str, status: str) -> CheckResult:
-    """``source_edge_touch``: is the product cut off in the *master*?
+def _source_product_mask(data: bytes, name: str):
+    """The product mask of the master, for ``source_edge_touch``: is the product cut off in
+    the *master*? (The :class:`ImageError` instead when it cannot be read.)
 
     Presets that trim and pad (``trimbg|padsquare``) give every output a margin, so a product
     cut by the master's frame arrives in the output still cut but clear of the frame: only the
@@ -816,6 +879,5 @@ def _source_edge_check(data: bytes, name: str, status: str) -> CheckResult:
             image = small
         rgb = normalised_rgb(image)
     except ImageError as e:
-        return CheckResult("source_edge_touch", WARN, f"the master could not be read: {e}")
-    seg = analysis.segment(rgb)
-    return _edge_check("source_edge_touch", seg.product, status, who="the product in the master")
+        return e
+    return analysis.segment(rgb).product

@@ -20,7 +20,7 @@ import concurrent.futures
 import hashlib
 import logging
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +31,7 @@ from django.db.models import Q
 from PIL import Image
 from wagtail.images.models import IMAGE_FORMAT_EXTENSIONS, Filter, SourceImageIOError
 
-from .decoding import _decode, _Pyramid, _resize
+from .decoding import _decode, _resize
 from .encoders import BUDGETABLE_FORMATS, EncoderOptions, encode, fit_budget, prepare_for_format
 from .errors import ChannelError, CorruptImageError, SourceMissingError
 from .imaging import open_image, oriented_size
@@ -99,13 +99,20 @@ def _resolve(items: Iterable[str | Filter]) -> list[tuple[str, Filter, EncoderOp
 
 
 def generate_renditions(
-    image: AbstractImage, specs_or_channel_keys: Sequence[str | Filter]
+    image: AbstractImage,
+    specs_or_channel_keys: Sequence[str | Filter],
+    *,
+    inspect: Inspector | None = None,
 ) -> dict[str, AbstractRendition]:
     """Renditions of ``image`` for channel keys and/or filter specs, keyed as given.
 
     Existing renditions are found first (prefetched, cache, then one query), exactly as
     ``image.get_renditions`` finds them. Missing ones are generated from one decode of the
     master and saved in one ``bulk_create``. Works with any Wagtail image model.
+
+    ``inspect(spec, file_name, data, pixels)`` is called, in a worker thread, for every output
+    generated here (not for renditions found), with its bytes and the pixels encoded into
+    them: the approval path checks compliance there, without decoding the file again.
 
     Raises a :class:`~.errors.ChannelError` subclass when the master is missing, empty,
     corrupt or too large; in that case no file or row is left behind.
@@ -126,7 +133,7 @@ def generate_renditions(
             # Vector masters have no pixels to share; Wagtail's own path handles them.
             found.update(image.create_renditions(*missing))
         else:
-            for flt, rendition in _create(image, missing, encoders).items():
+            for flt, rendition in _create(image, missing, encoders, inspect).items():
                 image._add_to_prefetched_renditions(rendition)
                 found[flt] = rendition
     cache_additions = {
@@ -224,11 +231,15 @@ class _Prepared:
     min_quality: int
 
 
-def _prepare(image: AbstractImage, pyramid: _Pyramid, original_format: str, job: _Job) -> _Prepared:
-    """Crop+resize one output from the pyramid and run the filter operations on it."""
+def _prepare(
+    image: AbstractImage, source: tuple[Image.Image, float, float], original_format: str, job: _Job
+) -> _Prepared:
+    """Crop+resize one output from its pyramid level (``source``: the level and its scale)
+    and run the filter operations on it."""
     from willow.plugins.pillow import PillowImage
 
-    src, sx, sy = pyramid.take(job)
+    src, sx, sy = source
+    del source
     left, top, right, bottom = job.rect
     if job.exact:
         # As Willow does it: crop (a copy, so edge pixels are clamped the same way), then
@@ -302,11 +313,31 @@ def _file_name(image: AbstractImage, job: _Job) -> str:
     return stem[: (59 - len(extension))] + "." + extension
 
 
-def _create(
-    image: AbstractImage, filters: list[Filter], encoders: dict[str, EncoderOptions]
-) -> dict[Filter, AbstractRendition]:
+def rendition_threads() -> int:
+    """Threads a channel set renders with: ``WAGTAIL_LFCLOUD_RENDITION_THREADS``, else one per
+    core this process may use."""
     from wagtail_lfcloud.conf import lfcloud_settings
 
+    configured = lfcloud_settings.RENDITION_THREADS
+    if configured:
+        return max(1, int(configured))
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+#: ``inspect(spec, file_name, data, pixels)``: called in the worker thread for every output the
+#: pipeline generates, with its encoded bytes and the pixels that were encoded.
+Inspector = Callable[[str, str, bytes, Image.Image], None]
+
+
+def _create(
+    image: AbstractImage,
+    filters: list[Filter],
+    encoders: dict[str, EncoderOptions],
+    inspect: Inspector | None = None,
+) -> dict[Filter, AbstractRendition]:
     Rendition = image.get_rendition_model()
     file_field = Rendition._meta.get_field("file")
     storage = file_field.storage
@@ -325,10 +356,15 @@ def _create(
 
     save_options = {"public": image_files_are_public(image)} if routes_privately(storage) else {}
 
-    def encode_and_save(job: _Job, prepared: _Prepared) -> str:
+    def render(job: _Job, src: tuple[Image.Image, float, float]) -> bytes:
+        # In a worker thread: Pillow releases the GIL in resize, filters and the encoders.
+        prepared = _prepare(image, src, original_format, job)
+        del src
         data = _encode(job, prepared)
+        if inspect is not None:
+            inspect(job.filter.spec, _file_name(image, job), data, prepared.pixels)
         del prepared
-        return save(job, data)
+        return data
 
     def save(job: _Job, data: bytes) -> str:
         # In the calling thread: a storage may query the database (the private-rendition
@@ -344,39 +380,40 @@ def _create(
         job.name = stored
         return stored
 
-    workers = max(1, int(lfcloud_settings.RENDITION_WORKERS or 1))
-    # Pixels are prepared (resize, filter operations) in this thread and encoded in the
-    # workers. Keeping every large image allocation in one thread lets the allocator reuse
-    # the memory freed by earlier outputs; spread over threads it would not (per-thread
-    # malloc arenas), and the peak would grow with every output.
-    # Smallest first: the largest is encoded after the full-size decode is released.
-    full_size_jobs = sorted((j for j in jobs if j.level == 0), key=lambda j: j.size[0] * j.size[1])
+    threads = rendition_threads()
+    # Outputs are independent: each is resized, filtered, encoded (and inspected) in a worker,
+    # `threads` at a time, so memory stays bounded by that many outputs in flight. Outputs that
+    # need the full-size decode go first; once the last of them has started, the smaller
+    # levels are built and the pyramid lets go of the decode (the workers still rendering from
+    # it keep it alive until they finish). Costliest first within each group, so the workers
+    # finish together.
+    full_size_jobs = sorted((j for j in jobs if j.level == 0), key=_cost)
     rest = sorted((j for j in jobs if j.level > 0), key=_cost)
-    pending: list[tuple[_Job, concurrent.futures.Future]] = []
+    pending: dict[concurrent.futures.Future, _Job] = {}
+
+    def drain(limit: int) -> None:
+        while len(pending) > limit:
+            done, _running = concurrent.futures.wait(
+                pending, return_when=concurrent.futures.FIRST_COMPLETED
+            )
+            for future in done:
+                save(pending.pop(future), future.result())
+
     try:
-        with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-            # While the full-size decode is alive, one output at a time, encoded here too:
-            # the decode plus two large outputs (or a WebP encoder's buffers) would set the
-            # peak, and these few outputs are a small part of the work.
-            for job in full_size_jobs:
-                prepared = _prepare(image, pyramid, original_format, job)
-                if job is full_size_jobs[-1]:
-                    pyramid.build_smaller()  # releases the decode before the last encode
-                encode_and_save(job, prepared)
-                del prepared
-            if not full_size_jobs:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=threads) as pool:
+            try:
+                for job in full_size_jobs:
+                    drain(threads - 1)
+                    pending[pool.submit(render, job, pyramid.take(job))] = job
                 pyramid.build_smaller()
-            # Then the workers encode while this thread prepares, `workers + 1` in flight.
-            for job in rest:
-                while len(pending) > workers:
-                    done_job, future = pending.pop(0)
-                    save(done_job, future.result())
-                prepared = _prepare(image, pyramid, original_format, job)
-                pending.append((job, pool.submit(_encode, job, prepared)))
-                del prepared
-            while pending:
-                done_job, future = pending.pop(0)
-                save(done_job, future.result())
+                for job in rest:
+                    drain(threads - 1)
+                    pending[pool.submit(render, job, pyramid.take(job))] = job
+                drain(0)
+            except BaseException:
+                for future in pending:
+                    future.cancel()
+                raise
     except BaseException as e:
         _delete(storage, saved)
         if isinstance(e, ChannelError):
@@ -389,8 +426,9 @@ def _create(
     return _save_rows(image, jobs, storage)
 
 
-def _cost(job: _Job) -> int:
-    return _ENCODE_ORDER.get(_guess_format(job.filter), 3)
+def _cost(job: _Job) -> tuple[int, int]:
+    """Sort key: slowest encoders first, then the largest outputs."""
+    return _ENCODE_ORDER.get(_guess_format(job.filter), 3), -job.size[0] * job.size[1]
 
 
 def _guess_format(flt: Filter) -> str:
