@@ -13,9 +13,9 @@ Then it starts the test settings' WSGI application under a threaded ``wsgiref`` 
 client thread, times ``--requests`` requests per endpoint after 20 warm-up requests, with a brand
 admin's API token:
 
-- ``GET /lfcloud/api/products?limit=100&offset=<random>``
-- ``GET /lfcloud/api/assets?limit=100&offset=<random>``
-- ``GET /lfcloud/api/renditions/bench/<random SKU>/<random angle>/amazon_main`` (302)
+- ``GET /lfcloud/api/v1/products?limit=100&offset=<random>``
+- ``GET /lfcloud/api/v1/assets?limit=100&offset=<random>``
+- ``GET /lfcloud/api/v1/renditions/bench/<random SKU>/<random angle>/amazon_main`` (302)
 
 Prints requests/second (sequential, one client) and median / p95 latency. Asserts nothing; run on
 demand, never part of the test suite.
@@ -241,15 +241,15 @@ def main() -> None:
     endpoints = {
         "GET /products?limit=100": endless(
             lambda: (
-                f"/lfcloud/api/products?limit=100&offset={rng.randrange(0, args.products - 100)}"
+                f"/lfcloud/api/v1/products?limit=100&offset={rng.randrange(0, args.products - 100)}"
             )
         ),
         "GET /assets?limit=100": endless(
-            lambda: f"/lfcloud/api/assets?limit=100&offset={rng.randrange(0, n_assets - 100)}"
+            lambda: f"/lfcloud/api/v1/assets?limit=100&offset={rng.randrange(0, n_assets - 100)}"
         ),
         "GET stable URL (302)": endless(
             lambda: (
-                f"/lfcloud/api/renditions/bench/B{rng.randrange(args.products):06d}/{rng.choice(angles)}/amazon_main"
+                f"/lfcloud/api/v1/renditions/bench/B{rng.randrange(args.products):06d}/{rng.choice(angles)}/amazon_main"
             )
         ),
     }

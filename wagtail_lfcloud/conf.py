@@ -109,6 +109,10 @@ DEFAULTS: dict[str, Any] = {
     "API_DEFAULT_PAGE_SIZE": 20,
     #: Largest ``limit`` an API listing accepts; more is refused with a 400.
     "API_MAX_PAGE_SIZE": 100,
+    #: Requests per token for GET/HEAD/OPTIONS ("1200/min"; s, min, hour, day); None: no limit.
+    "API_READ_RATE": "1200/min",
+    #: Requests per token for every other method; None: no limit.
+    "API_WRITE_RATE": "120/min",
     #: ``Cache-Control: max-age`` (seconds) of the stable rendition URL's redirect.
     "STABLE_URL_MAX_AGE": 60,
     #: ``Retry-After`` (seconds) sent with a 202 while a missing rendition is being generated.

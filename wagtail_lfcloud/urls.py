@@ -1,6 +1,6 @@
 """Public (non-admin) URLs of the package: mount with ``path("lfcloud/", include("wagtail_lfcloud.urls"))``.
 
-The headless API lives at ``api/`` below this mount.
+The headless API lives at ``api/v1/`` below this mount.
 """
 
 from django.urls import path
@@ -13,6 +13,6 @@ app_name = "wagtail_lfcloud"
 
 urlpatterns: list = [
     # The headless API (namespace wagtail_lfcloud_api); see wagtail_lfcloud.api to mount it elsewhere.
-    path("api/", api.urls),
+    path("api/v1/", api.urls),
     path("files/original/<int:version_id>/", files.original, name="original_file"),
 ]

@@ -14,7 +14,7 @@ urlpatterns = [
         ServeView.as_view(),
         name="wagtailimages_serve",
     ),
-    # LF Cloud's public URLs: the headless API (lfcloud/api/) and permission-checked file downloads.
+    # LF Cloud's public URLs: the headless API (lfcloud/api/v1/) and permission-checked file downloads.
     path("lfcloud/", include("wagtail_lfcloud.urls")),
 ]
 

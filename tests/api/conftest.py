@@ -9,7 +9,7 @@ from tests.factories import make_asset, make_image, make_product, make_user
 from wagtail_lfcloud.channels.deliverables import build_channel_renditions
 from wagtail_lfcloud.models import AssetVersion, Role, VersionStatus
 
-API = "/lfcloud/api"
+API = "/lfcloud/api/v1"
 ROLES = [Role.BRAND_ADMIN, Role.MARKETER, Role.APPROVER, Role.STUDIO, Role.FINANCE]
 
 

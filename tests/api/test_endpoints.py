@@ -183,7 +183,7 @@ def test_openapi_schema_and_docs_are_served(client):
     schema = client.get(f"{API}/openapi.json")
     assert schema.status_code == 200
     paths = schema.json()["paths"]
-    assert "/lfcloud/api/renditions/{brand}/{sku}/{angle}/{channel}" in paths
+    assert "/lfcloud/api/v1/renditions/{brand}/{sku}/{angle}/{channel}" in paths
     assert client.get(f"{API}/docs").status_code == 200
 
 

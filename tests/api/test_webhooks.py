@@ -175,7 +175,7 @@ def test_asset_approved_is_signed_and_sent_to_own_brand_only(
     assert payload["data"]["asset"]["sku"] == "SKU12345"
     assert payload["data"]["version"]["number"] == 1
     assert payload["data"]["stable_urls"]["amazon_main"].endswith(
-        "/lfcloud/api/renditions/acme/SKU12345/front/amazon_main"
+        "/lfcloud/api/v1/renditions/acme/SKU12345/front/amazon_main"
     )
     delivery = WebhookDelivery.objects.get()
     assert (delivery.endpoint, delivery.status, delivery.attempts, delivery.response_status) == (

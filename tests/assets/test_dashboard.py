@@ -37,7 +37,7 @@ def test_marketer_sees_newly_approved_finals_of_their_brand_with_channel_files(
     assert "OTHER-9" not in html  # never another brand's
     assert "by approver" in html  # who approved, when there was a workflow
     # The channel file: a link to the file and its stable URL.
-    stable = "http://testserver/lfcloud/api/renditions/acme/SHOE-1/side/amazon_main"
+    stable = "http://testserver/lfcloud/api/v1/renditions/acme/SHOE-1/side/amazon_main"
     assert stable in html
     assert 'download="' in html
     # The thumbnail (an existing preview) or its placeholder while a task makes it.

@@ -310,7 +310,7 @@ def test_order_to_api(login, example_site, tmp_path):
     # 13. The stable URL of the bag's Amazon image redirects to v2's file; a browser that sends
     # the token sees the approved photo.
     api = admin.context.request
-    url = "/lfcloud/api/renditions/northwind/NW-2001/front/amazon_main"
+    url = "/lfcloud/api/v1/renditions/northwind/NW-2001/front/amazon_main"
     response = api.get(url, headers={"Authorization": f"Bearer {token}"}, max_redirects=0)
     for _retry in range(10):
         if response.status != 202:

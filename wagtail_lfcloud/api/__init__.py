@@ -1,7 +1,7 @@
 """The headless API of wagtail-lfcloud: a django-ninja ``NinjaAPI`` with its own namespace.
 
-Mounted by ``wagtail_lfcloud.urls`` at ``api/`` (so ``/lfcloud/api/`` when the package's URLs are
-at ``/lfcloud/``). To mount it elsewhere::
+Mounted by ``wagtail_lfcloud.urls`` at ``api/v1/`` (so ``/lfcloud/api/v1/`` when the package's URLs
+are at ``/lfcloud/``): the major version is in the path. To mount it elsewhere::
 
     from wagtail_lfcloud.api import api
     urlpatterns = [path("headless/v1/", api.urls), ...]
@@ -20,7 +20,7 @@ from django.http import Http404
 from django.urls import URLResolver, get_resolver, reverse
 from ninja import NinjaAPI, Swagger
 
-from .errors import register_error_handlers
+from .errors import register_error_handlers, use_problem_media_type
 from .router import router
 
 __all__ = ["api", "mount_on_wagtail_api", "router"]
@@ -50,6 +50,10 @@ class LFCloudNinjaAPI(NinjaAPI):
     Ninja reverses ``<urls_namespace>:api-root`` unqualified, which fails once the API sits in
     ``wagtail_lfcloud.urls`` (namespace ``wagtail_lfcloud``).
     """
+
+    def get_openapi_schema(self, *args, **kwargs):
+        # Errors are problem documents; Ninja would document them as application/json.
+        return use_problem_media_type(super().get_openapi_schema(*args, **kwargs))
 
     def get_root_path(self, path_params):
         return reverse(f"{_qualified_namespace(self.urls_namespace)}:api-root", kwargs=path_params)
@@ -81,7 +85,9 @@ api = LFCloudNinjaAPI(
     description=(
         "Products, assets with their current approved version, channel renditions, the stable "
         "rendition URL, orders, invoices and download bundles. Authenticate with "
-        "'Authorization: Bearer <Wagtail API token>'."
+        "'Authorization: Bearer <Wagtail API token>'. Errors are application/problem+json "
+        "documents with a stable 'code'; every GET carries an ETag; listings page by offset or "
+        "by cursor; requests are rate-limited per token (429 with Retry-After)."
     ),
     urls_namespace="wagtail_lfcloud_api",
     openapi_url="/openapi.json",

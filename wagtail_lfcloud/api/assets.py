@@ -154,6 +154,9 @@ def list_assets(
     ),
     limit: PageNumber | None = Query(None),
     offset: PageNumber = Query(0),
+    cursor: Text | None = Query(
+        None, description="next_cursor of the previous page (instead of offset, for syncs)."
+    ),
 ):
     """Assets of the brands the token may see, oldest change first."""
     drafts = brand_ids_with(request.user, "view_drafts")
@@ -180,7 +183,12 @@ def list_assets(
         qs = qs.filter(Q(updated_at__gte=updated_since) | Exists(changed))
     qs = qs.order_by("updated_at", "pk")
     page, rows = paginate(
-        request, qs, limit, offset, lambda rows: [asset_out(request, a, drafts) for a in rows]
+        request,
+        qs,
+        limit,
+        offset,
+        lambda rows: [asset_out(request, a, drafts) for a in rows],
+        cursor=cursor,
     )
     return conditional_json(
         request,

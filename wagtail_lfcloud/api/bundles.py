@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import FileResponse, HttpRequest, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from ninja import Router, Status
 
@@ -10,6 +10,7 @@ from ..access import get_for_user_or_404
 from ..bundles import BundleError, iter_zip, plan_bundle, request_bundle
 from ..models import DownloadBundle
 from .errors import ERROR_RESPONSES, ApiError, ErrorOut
+from .responses import conditional_json, etag_matches
 from .schemas import BundleIn, BundleOut, Id
 
 router = Router(tags=["bundles"])
@@ -74,7 +75,7 @@ def create_bundle(request: HttpRequest, payload: BundleIn):
 
 @router.get(
     "/bundles/{bundle_id}",
-    response={200: BundleOut, **ERROR_RESPONSES},
+    response={200: BundleOut, 304: None, **ERROR_RESPONSES},
     summary="A bundle's status",
     operation_id="get_bundle",
     url_name="bundle_detail",
@@ -87,12 +88,14 @@ def get_bundle(request: HttpRequest, bundle_id: Id):
         "download_bundles",
         message=f"No bundle {bundle_id} that this token may download.",
     )
-    return bundle_out(request, bundle)
+    return conditional_json(
+        request, bundle_out(request, bundle), last_modified=bundle.finished_at or bundle.created_at
+    )
 
 
 @router.get(
     "/bundles/{bundle_id}/download",
-    response={**ERROR_RESPONSES, 409: ErrorOut},
+    response={304: None, **ERROR_RESPONSES, 409: ErrorOut},
     summary="Download a built bundle",
     operation_id="download_bundle",
     url_name="bundle_download",
@@ -119,9 +122,18 @@ def download_bundle(request: HttpRequest, bundle_id: Id):
                 else "; poll GET /bundles/{id} until it is ready."
             ),
         )
-    return FileResponse(
-        bundle.file.open("rb"),
-        as_attachment=True,
-        filename=bundle.file.name.rsplit("/", 1)[-1],
-        content_type="application/zip",
+    # A built bundle never changes: its id and completion time identify the bytes.
+    etag = (
+        f'"bundle-{bundle.pk}-{int(bundle.finished_at.timestamp()) if bundle.finished_at else 0}"'
     )
+    if etag_matches(request, etag):
+        response = HttpResponse(status=304)
+    else:
+        response = FileResponse(
+            bundle.file.open("rb"),
+            as_attachment=True,
+            filename=bundle.file.name.rsplit("/", 1)[-1],
+            content_type="application/zip",
+        )
+    response["ETag"] = etag
+    return response

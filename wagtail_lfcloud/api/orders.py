@@ -80,6 +80,9 @@ def list_orders(
     status: Text | None = Query(None),
     limit: PageNumber | None = Query(None),
     offset: PageNumber = Query(0),
+    cursor: Text | None = Query(
+        None, description="next_cursor of the previous page (instead of offset, for syncs)."
+    ),
 ):
     """Orders of the brands where the token's user may view orders, newest first."""
     require_any(request, "view_orders", "view orders")
@@ -89,7 +92,9 @@ def list_orders(
     if status is not None:
         qs = qs.filter(status=status)
     qs = qs.order_by("-created_at", "-pk")
-    page, rows = paginate(request, qs, limit, offset, lambda rows: [order_out(o) for o in rows])
+    page, rows = paginate(
+        request, qs, limit, offset, lambda rows: [order_out(o) for o in rows], cursor=cursor
+    )
     return conditional_json(
         request,
         page,
@@ -167,6 +172,9 @@ def list_invoices(
     order: Id | None = Query(None, description="Order id."),
     limit: PageNumber | None = Query(None),
     offset: PageNumber = Query(0),
+    cursor: Text | None = Query(
+        None, description="next_cursor of the previous page (instead of offset, for syncs)."
+    ),
 ):
     """Invoices of the brands where the token's user may view invoices (brand admin, finance)."""
     require_any(request, "view_invoices", "view invoices")
@@ -178,7 +186,9 @@ def list_invoices(
     if order is not None:
         qs = qs.filter(order_id=order)
     qs = qs.order_by("-created_at", "-pk")
-    page, rows = paginate(request, qs, limit, offset, lambda rows: [invoice_out(i) for i in rows])
+    page, rows = paginate(
+        request, qs, limit, offset, lambda rows: [invoice_out(i) for i in rows], cursor=cursor
+    )
     return conditional_json(
         request,
         page,

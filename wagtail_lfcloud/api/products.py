@@ -73,6 +73,9 @@ def list_products(
         None, description="Page size (default and maximum are settings)."
     ),
     offset: PageNumber = Query(0),
+    cursor: Text | None = Query(
+        None, description="next_cursor of the previous page (instead of offset, for syncs)."
+    ),
 ):
     """Products of the brands the token may see, oldest change first (stable for incremental syncs)."""
     qs = _queryset(request)
@@ -91,7 +94,9 @@ def list_products(
             )
         qs = qs.filter(updated_at__gte=updated_since)
     qs = qs.order_by("updated_at", "pk")
-    page, rows = paginate(request, qs, limit, offset, lambda rows: [product_out(p) for p in rows])
+    page, rows = paginate(
+        request, qs, limit, offset, lambda rows: [product_out(p) for p in rows], cursor=cursor
+    )
     return conditional_json(
         request,
         page,

@@ -11,6 +11,8 @@ from wagtail.api.v3.auth import BearerTokenAuth
 
 from . import assets, bundles, orders, products, renditions
 from .errors import ApiError
+from .responses import etag_every_get
+from .throttling import throttles
 
 
 class BrandScopedTokenAuth(BearerTokenAuth):
@@ -40,7 +42,8 @@ class BrandScopedTokenAuth(BearerTokenAuth):
         return api_token
 
 
-router = Router(auth=BrandScopedTokenAuth())
+router = Router(auth=BrandScopedTokenAuth(), throttle=throttles())
+router.add_decorator(etag_every_get, mode="view")
 router.add_router("", products.router)
 router.add_router("", assets.router)
 router.add_router("", renditions.router)
