@@ -8,17 +8,19 @@ default), each with a current version and an ``amazon_main`` ChannelRendition, a
 file under the system temp dir; PostgreSQL uses ``LFCLOUD_BENCH_DATABASE_URL`` (default
 ``postgres://postgres@127.0.0.1:5432/lfcloud_api``), whose public schema is dropped and migrated afresh.
 
-Then it starts the test settings' WSGI application under a threaded ``wsgiref`` server on
-127.0.0.1 in a subprocess (a real socket, HTTP/1.0, one connection per request) and, from one
-client thread, times ``--requests`` requests per endpoint after 20 warm-up requests, with a brand
-admin's API token:
+Then it starts the test settings' WSGI application under gunicorn (``--server gunicorn``, the
+default: ``--workers`` sync workers, default 2, as production would run it; the ``bench`` extra
+installs it) or a threaded ``wsgiref`` server (``--server wsgiref``) on 127.0.0.1 in a
+subprocess (a real socket, one connection per request) and, from one client thread, times
+``--requests`` requests per endpoint after 20 warm-up requests, with a brand admin's API token:
 
 - ``GET /lfcloud/api/v1/products?limit=100&offset=<random>``
 - ``GET /lfcloud/api/v1/assets?limit=100&offset=<random>``
 - ``GET /lfcloud/api/v1/renditions/bench/<random SKU>/<random angle>/amazon_main`` (302)
 
-Prints requests/second (sequential, one client) and median / p95 latency. Asserts nothing; run on
-demand, never part of the test suite.
+Prints requests/second (sequential, one client), median / p95 latency and the machine's load
+average before and after each endpoint. Asserts nothing; run on demand, never part of the test
+suite (``tests/api/test_stable_url.py`` asserts the stable URL's query count instead).
 """
 
 from __future__ import annotations
@@ -163,10 +165,25 @@ make_server("127.0.0.1", {port}, get_wsgi_application(), server_class=Server, ha
 """
 
 
-def serve(port: int) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [sys.executable, "-c", SERVER.format(root=str(ROOT), port=port)], env=os.environ.copy()
-    )
+def serve(port: int, server: str = "gunicorn", workers: int = 2) -> subprocess.Popen:
+    if server == "gunicorn":
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--chdir",
+            str(ROOT),
+            "--log-level",
+            "warning",
+            "django.core.wsgi:get_wsgi_application()",
+        ]
+    else:
+        command = [sys.executable, "-c", SERVER.format(root=str(ROOT), port=port)]
+    process = subprocess.Popen(command, env=os.environ.copy())
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
@@ -188,8 +205,8 @@ def fetch(port: int, path: str, token: str) -> tuple[int, float]:
     return response.status, time.perf_counter() - start
 
 
-def measure(port: int, token: str, paths, n: int) -> dict:
-    for path in [next(paths) for _ in range(20)]:
+def measure(port: int, token: str, paths, n: int, warmup: int = 20) -> dict:
+    for path in [next(paths) for _ in range(warmup)]:
         fetch(port, path, token)
     timings, statuses = [], set()
     start = time.perf_counter()
@@ -220,9 +237,15 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=10_000)
     parser.add_argument("--angles", type=int, default=6)
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--server", choices=["gunicorn", "wsgiref"], default="gunicorn")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument("--only", default="", help="run only endpoints whose name contains this")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the database a previous run built (same sizes)"
+    )
     args = parser.parse_args()
 
-    if args.db == "sqlite" and SQLITE_PATH.exists():
+    if args.db == "sqlite" and SQLITE_PATH.exists() and not args.reuse:
         SQLITE_PATH.unlink()
     configure(args.db)
     import django
@@ -232,7 +255,14 @@ def main() -> None:
 
     from wagtail_lfcloud.conf import lfcloud_settings
 
-    token = build(args.products, args.angles)
+    if args.reuse:
+        from django.contrib.auth import get_user_model
+        from wagtail.models import APIToken
+
+        user = get_user_model().objects.get(username="bench_admin")
+        token = APIToken.create_token(user=user, name="bench")[1]
+    else:
+        token = build(args.products, args.angles)
     connection.close()
 
     angles = list(lfcloud_settings.ANGLES)[: args.angles]
@@ -247,24 +277,38 @@ def main() -> None:
         "GET /assets?limit=100": endless(
             lambda: f"/lfcloud/api/v1/assets?limit=100&offset={rng.randrange(0, n_assets - 100)}"
         ),
-        "GET stable URL (302)": endless(
+        "GET stable URL (302), any of 60k targets": endless(
             lambda: (
                 f"/lfcloud/api/v1/renditions/bench/B{rng.randrange(args.products):06d}/{rng.choice(angles)}/amazon_main"
             )
         ),
+        # The warm path: a storefront's popular products, their targets already cached.
+        "GET stable URL (302), 100 hot targets": endless(
+            lambda: (
+                f"/lfcloud/api/renditions/bench/B{rng.randrange(17):06d}/{rng.choice(angles)}/amazon_main"
+            )
+        ),
     }
     port = free_port()
-    server = serve(port)
+    server = serve(port, args.server, args.workers)
     try:
         print(
-            f"\n{args.db}: {args.products} products, {n_assets} assets, {args.requests} requests per endpoint"
+            f"\n{args.db}: {args.products} products, {n_assets} assets, {args.requests} requests per "
+            f"endpoint, {args.server}"
+            + (f" ({args.workers} workers)" if args.server == "gunicorn" else "")
+            + f", {os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d %H:%M %Z')}"
         )
-        print("| endpoint | req/s | median ms | p95 ms | statuses |")
-        print("|---|---|---|---|---|")
+        print("| endpoint | req/s | median ms | p95 ms | statuses | 1-min load before/after |")
+        print("|---|---|---|---|---|---|")
         for name, paths in endpoints.items():
-            r = measure(port, token, paths, args.requests)
+            if args.only and args.only not in name:
+                continue
+            before = os.getloadavg()[0]
+            # Hot targets: warm every one in every worker (connections go to any worker).
+            r = measure(port, token, paths, args.requests, 20 if "hot" not in name else 600)
             print(
-                f"| {name} | {r['rps']:.0f} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} | {r['statuses']} |",
+                f"| {name} | {r['rps']:.0f} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} | "
+                f"{r['statuses']} | {before:.2f} / {os.getloadavg()[0]:.2f} |",
                 flush=True,
             )
     finally:

@@ -27,6 +27,11 @@ class WagtailLFCloudAppConfig(AppConfig):
 
         mount_on_wagtail_api()
 
+        # Cached stable-URL redirects are forgotten when what they point to changes.
+        from .api.renditions import connect_invalidation
+
+        connect_invalidation()
+
         # Before any wagtail_hooks module registers viewsets, so they find these policies.
         from .access.policies import register_policies
 

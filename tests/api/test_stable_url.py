@@ -116,3 +116,31 @@ def test_no_library_role_or_other_brand_is_404(client, tokens, who, approved_ass
     globex = f"{API}/renditions/globex/GLX-1/front/amazon_main"
     assert client.get(globex, **auth(tokens["other"])).status_code == 302
     assert client.get(globex, **auth(tokens[Role.BRAND_ADMIN])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_warm_redirect_costs_two_queries(
+    client, tokens, approved_asset, django_assert_max_num_queries
+):
+    """The token (with its brand scope) and the user's roles; the target comes from the cache."""
+    token = tokens[Role.MARKETER]
+    cold = client.get(URL, **auth(token))
+    assert cold.status_code == 302
+    with django_assert_max_num_queries(2):
+        warm = client.get(URL, **auth(token))
+    assert warm.status_code == 302
+    assert warm["Location"] == cold["Location"]
+    assert warm["X-LFCloud-Version"] == "1"
+
+
+@pytest.mark.django_db
+def test_a_cached_target_is_still_refused_to_other_brands_and_forgotten_on_approval(
+    client, tokens, approved_asset
+):
+    assert client.get(URL, **auth(tokens[Role.MARKETER])).status_code == 302
+    # Warm for acme's marketer; globex's marketer still gets the unknown-brand 404.
+    refused = client.get(URL, **auth(tokens["other"]))
+    assert refused.status_code == 404
+    assert refused.json()["error"] == "unknown_brand"
+    approve(approved_asset, 2, color=(30, 30, 200))
+    assert client.get(URL, **auth(tokens[Role.MARKETER]))["X-LFCloud-Version"] == "2"

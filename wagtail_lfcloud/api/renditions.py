@@ -9,9 +9,22 @@ that stores this URL serves v3 the moment v3 is approved, with no change on its 
   yet: its generation is enqueued (never done on the request) and the client retries;
 * ``404`` while nothing is approved (or the brand, SKU or channel is unknown to the token);
 * ``409`` when generating the file failed (the error says why, e.g. a corrupt master).
+
+Storefronts hit this URL for every page view, so the answer is cached: the redirect target of
+``brand x SKU x angle x channel`` (brand id, version number, file URL) is kept in Django's
+default cache for at most ``STABLE_URL_MAX_AGE`` seconds (the time clients may cache the
+redirect anyway; at most half ``SIGNED_URL_EXPIRY`` for signed URLs). Any save or delete of a
+brand, product, asset, version, channel rendition, image or rendition starts a new cache
+generation (:func:`forget_stable_urls`), so with a shared cache (Redis) an approval shows at once;
+with a per-process cache other processes see it within the TTL. The token and the user's roles
+are read from the database on every request, so revoking a token or a role takes effect at once:
+a warm redirect costs those two queries.
 """
 
 from __future__ import annotations
+
+import hashlib
+import uuid
 
 from django.core.cache import cache
 from django.db import transaction
@@ -19,6 +32,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from ninja import Router
 
 from ..access.api import brand_filter
+from ..access.capabilities import brand_ids_with
 from ..channels.registry import get_presets
 from ..conf import lfcloud_settings
 from ..models import AssetVersion, ChannelRendition, VersionStatus
@@ -42,6 +56,65 @@ def _enqueue_once(version_id: int, channel: str, retry_after: int) -> None:
         from ..tasks import render_missing_channels
 
         transaction.on_commit(lambda: render_missing_channels.enqueue(version_id, [channel]))
+
+
+_GENERATION_KEY = "wagtail_lfcloud:stable:generation"
+
+
+def forget_stable_urls(**_kwargs) -> None:
+    """Start a new generation of cached stable-URL targets (a signal receiver too)."""
+    cache.set(_GENERATION_KEY, uuid.uuid4().hex, None)
+
+
+def _target_key(brand: str, sku: str, angle: str, channel: str) -> str:
+    generation = cache.get(_GENERATION_KEY)
+    if generation is None:
+        cache.add(_GENERATION_KEY, uuid.uuid4().hex, None)
+        generation = cache.get(_GENERATION_KEY, "")
+    digest = hashlib.sha1(
+        "\x00".join((brand, sku.lower(), angle, channel)).encode(), usedforsecurity=False
+    ).hexdigest()
+    return f"wagtail_lfcloud:stable:{generation}:{digest}"
+
+
+def _target_ttl() -> int:
+    return max(
+        0,
+        min(int(lfcloud_settings.STABLE_URL_MAX_AGE), int(lfcloud_settings.SIGNED_URL_EXPIRY) // 2),
+    )
+
+
+def connect_invalidation() -> None:
+    """Forget cached targets whenever a row they are derived from changes (``AppConfig.ready``)."""
+    from django.db.models.signals import post_delete, post_save
+    from wagtail.images import get_image_model
+
+    from ..models import Asset, Brand, Product
+
+    image_model = get_image_model()
+    for model in (
+        Brand,
+        Product,
+        Asset,
+        AssetVersion,
+        ChannelRendition,
+        image_model,
+        image_model.get_rendition_model(),
+    ):
+        for signal in (post_save, post_delete):
+            signal.connect(
+                forget_stable_urls,
+                sender=model,
+                dispatch_uid=f"lfcloud_stable_urls_{signal is post_save}_{model._meta.label}",
+            )
+
+
+def _redirect(request: HttpRequest, url: str, number: int) -> HttpResponse:
+    response = HttpResponseRedirect(request.build_absolute_uri(url))
+    response["Cache-Control"] = f"private, max-age={int(lfcloud_settings.STABLE_URL_MAX_AGE)}"
+    response["Vary"] = "Authorization"
+    response["X-LFCloud-Version"] = str(number)
+    return response
 
 
 @router.get(
@@ -74,6 +147,15 @@ def stable_rendition(request: HttpRequest, brand: Text, sku: Text, angle: Text, 
             "invalid_sku",
             f"{sku!r} is not a SKU: SKUs are 1-64 ASCII letters, digits or hyphens.",
         )
+    key = _target_key(brand, sku, angle, channel)
+    cached = cache.get(key)
+    if cached is not None:
+        brand_id, number, url = cached
+        # The same answer brand_filter gives, from the cached brand id: no brand query.
+        ids = brand_ids_with(request.user, "view_finals")
+        if ids is not None and brand_id not in ids:
+            raise ApiError(404, "unknown_brand", f"No brand {brand!r} that this token may access.")
+        return _redirect(request, url, number)
     brand_obj = brand_filter(request, brand, "view_finals")
     version = (
         AssetVersion.objects.select_related("image")
@@ -119,8 +201,7 @@ def stable_rendition(request: HttpRequest, brand: Text, sku: Text, angle: Text, 
         response["Cache-Control"] = "no-store"
         return response
 
-    response = HttpResponseRedirect(request.build_absolute_uri(rendition.url))
-    response["Cache-Control"] = f"private, max-age={int(lfcloud_settings.STABLE_URL_MAX_AGE)}"
-    response["Vary"] = "Authorization"
-    response["X-LFCloud-Version"] = str(version.number)
-    return response
+    url = rendition.url
+    if ttl := _target_ttl():
+        cache.set(key, (brand_obj.pk, version.number, url), ttl)
+    return _redirect(request, url, version.number)

@@ -70,6 +70,9 @@ def move_rendition(rendition, *, private: bool) -> str:
     )
     type(rendition).objects.filter(pk=rendition.pk).update(file=new)
     rendition.file.name = new
+    from ..api.renditions import forget_stable_urls
+
+    forget_stable_urls()  # update() sends no signal, and cached redirects name the old file
     try:
         rendition.purge_from_cache()
     except Exception:
