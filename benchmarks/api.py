@@ -285,7 +285,7 @@ def main() -> None:
         # The warm path: a storefront's popular products, their targets already cached.
         "GET stable URL (302), 100 hot targets": endless(
             lambda: (
-                f"/lfcloud/api/renditions/bench/B{rng.randrange(17):06d}/{rng.choice(angles)}/amazon_main"
+                f"/lfcloud/api/v1/renditions/bench/B{rng.randrange(17):06d}/{rng.choice(angles)}/amazon_main"
             )
         ),
     }
