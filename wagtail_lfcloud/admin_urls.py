@@ -11,6 +11,7 @@ from .views import bundles as bundle_views
 from .views import files as file_views
 from .views import library as library_views
 from .views import orders as order_views
+from .views import rights as rights_views
 from .views import roles as role_views
 from .views import uploads as upload_views
 
@@ -49,6 +50,8 @@ urlpatterns = [
     path(
         "assets/<int:pk>/versions/", asset_views.VersionHistoryView.as_view(), name="asset_versions"
     ),
+    path("assets/<int:pk>/rights/", rights_views.AssetRightsView.as_view(), name="asset_rights"),
+    path("orders/<int:pk>/rights/", rights_views.OrderRightsView.as_view(), name="order_rights"),
     path("assets/<int:pk>/compare/", asset_views.CompareView.as_view(), name="asset_compare"),
     path(
         "assets/<int:pk>/versions/<int:version_pk>/comments/",

@@ -20,6 +20,8 @@ LOG_ACTIONS: dict[str, str] = {
     "wagtail_lfcloud.comment_resolved": _("Comment resolved"),
     "wagtail_lfcloud.comment_reopened": _("Comment reopened"),
     "wagtail_lfcloud.bundle_exported": _("Download bundle exported"),
+    "wagtail_lfcloud.rights_changed": _("Usage rights changed"),
+    "wagtail_lfcloud.rights_expired": _("Usage rights expired"),
 }
 
 

@@ -404,6 +404,9 @@ def upload_version(file, *, brand: Brand, user, filename: str | None = None) -> 
             )
             locked.submitted_version = version
             locked.save(update_fields=["submitted_version", "updated_at"])
+            from .delivery.rights import inherit_order_rights
+
+            inherit_order_rights(locked, user)
             locked.save_revision(user=user, log_action=True, clean=False)
             log(
                 locked,

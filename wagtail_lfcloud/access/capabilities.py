@@ -26,6 +26,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "comment": frozenset({Role.BRAND_ADMIN, Role.APPROVER, Role.STUDIO}),
     "download_originals": frozenset({Role.BRAND_ADMIN, Role.APPROVER, Role.STUDIO}),
     "download_bundles": frozenset({Role.BRAND_ADMIN, Role.MARKETER, Role.APPROVER}),
+    # Usage rights of assets and versions (an order's default rights: produce_orders).
+    "manage_rights": frozenset({Role.BRAND_ADMIN}),
     # Orders and money
     "view_orders": frozenset({Role.BRAND_ADMIN, Role.APPROVER, Role.STUDIO, Role.FINANCE}),
     "manage_orders": frozenset({Role.BRAND_ADMIN}),

@@ -26,6 +26,7 @@ from .orders import (
     OrderStatus,
     Payment,
 )
+from .rights import UsageRights
 
 __all__ = [
     "BrandAPIToken",
@@ -56,6 +57,7 @@ __all__ = [
     "Role",
     "Season",
     "Stage",
+    "UsageRights",
     "VersionStatus",
     "WebhookDelivery",
     "WebhookEndpoint",

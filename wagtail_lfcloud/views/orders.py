@@ -256,6 +256,9 @@ class OrderDetailView(WagtailAdminTemplateMixin, TemplateView):
             subtotal=Order.objects.with_totals().get(pk=order.pk).subtotal,
             can_edit=has_capability(user, brand_id, "manage_orders"),
             edit_url=reverse("wagtailsnippets_wagtail_lfcloud_order:edit", args=[order.pk]),
+            rights_url=reverse("wagtail_lfcloud_admin:order_rights", args=[order.pk])
+            if has_capability(user, brand_id, "produce_orders")
+            else "",
         )
         if has_capability(user, brand_id, "view_briefs"):
             brief = (
