@@ -80,7 +80,7 @@ def connect() -> None:
         workflows.on_workflow_rejected, dispatch_uid="lfcloud_workflow_rejected"
     )
     post_save.connect(
-        workflows.on_brand_role_saved, sender=BrandRole, dispatch_uid="lfcloud_approver_group"
+        workflows.on_brand_role_saved, sender=BrandRole, dispatch_uid="lfcloud_reviewer_group"
     )
     post_migrate.connect(workflows.on_post_migrate, dispatch_uid="lfcloud_default_workflow")
     # Index versions' references to their images, so Wagtail's image delete views see them and

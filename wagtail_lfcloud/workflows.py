@@ -6,7 +6,9 @@ The default workflow, "LF Cloud asset review", has two steps:
    rules of every channel the asset is for, at once and with no person involved. Passing approves
    the step; failing requests changes with the reasons as the comment.
 2. ``BrandApprovalTask`` ("Brand approval"), Wagtail's group approval limited to the asset's
-   brand: the brand's approvers approve or request changes (Wagtail's built-in reject with a comment).
+   brand: the brand's approvers and brand admins approve or request changes (Wagtail's built-in
+   reject with a comment). Every brand's Approver and Brand admin groups are on the step; a brand
+   admin decides for their brand even if someone takes their group off it.
 
 What happens to the versions is decided here, in handlers of Wagtail's workflow signals:
 
@@ -64,8 +66,12 @@ FALLBACK_APPROVER_GROUP = "Moderators"
 # --- the default workflow ------------------------------------------------------------------------
 
 
-def _approver_groups() -> list[Group]:
-    groups = list(Group.objects.filter(lfcloud_role__role=Role.APPROVER).order_by("name"))
+#: Roles whose groups are put on the default workflow's approval step: the roles with "review".
+REVIEWER_ROLES = (Role.BRAND_ADMIN, Role.APPROVER)
+
+
+def _reviewer_groups() -> list[Group]:
+    groups = list(Group.objects.filter(lfcloud_role__role__in=REVIEWER_ROLES).order_by("name"))
     if not groups:
         groups = [Group.objects.get_or_create(name=FALLBACK_APPROVER_GROUP)[0]]
     return groups
@@ -83,7 +89,7 @@ def ensure_default_workflow() -> Workflow:
         workflow = Workflow.objects.create(name=DEFAULT_WORKFLOW_NAME, active=True)
         compliance = ComplianceTask.objects.create(name=COMPLIANCE_TASK_NAME)
         approval = BrandApprovalTask.objects.create(name=APPROVAL_TASK_NAME)
-        approval.groups.set(_approver_groups())
+        approval.groups.set(_reviewer_groups())
         WorkflowTask.objects.create(workflow=workflow, task=compliance, sort_order=0)
         WorkflowTask.objects.create(workflow=workflow, task=approval, sort_order=1)
     content_type = ContentType.objects.get_for_model(Asset)
@@ -92,8 +98,8 @@ def ensure_default_workflow() -> Workflow:
     return workflow
 
 
-def add_approver_group(group: Group) -> None:
-    """Let a brand's new approver group act on the default workflow's approval step.
+def add_reviewer_group(group: Group) -> None:
+    """Put a brand's new Approver or Brand admin group on the default workflow's approval step.
 
     Brand scoping still applies: approving needs the "review" capability on the asset's brand.
     """
@@ -366,8 +372,8 @@ def on_workflow_rejected(sender, instance: WorkflowState, user=None, **kwargs) -
 def on_brand_role_saved(
     sender, instance: BrandRole, created: bool, raw: bool = False, **kwargs
 ) -> None:
-    if created and not raw and instance.role == Role.APPROVER:
-        add_approver_group(instance.group)
+    if created and not raw and instance.role in REVIEWER_ROLES:
+        add_reviewer_group(instance.group)
 
 
 def on_post_migrate(sender, **kwargs) -> None:

@@ -139,3 +139,97 @@ def test_compliance_failure_sends_the_version_back_with_reasons(
     assert "amazon_additional" in body["message"]
     state = TaskState.objects.for_instance(asset).get(task__name="Channel compliance")
     assert state.status == "rejected" and "amazon_additional" in state.comment
+
+
+def test_a_brand_admin_alone_takes_an_asset_from_upload_to_approval(
+    client, brand, product, workflow, django_capture_on_commit_callbacks
+):
+    """Nobody else on the brand: its admin uploads, requests changes, uploads again and approves,
+    all through the admin URLs a person uses."""
+    from tests.factories import make_user
+
+    admin = make_user("boss", brand=brand, role="brand_admin")
+    asset = make_asset(product, "front", channels=["amazon_additional"])
+    client.force_login(admin)
+
+    status, body = upload(client, brand, NAME, size=(600, 600), color=(250, 250, 250))
+    assert status == 200 and body["status"] == "in_review", body
+    v1 = asset.versions.get(number=1)
+
+    # The dashboard lists it as awaiting their review; the review page offers both decisions.
+    home = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert reverse("wagtail_lfcloud_admin:asset_review", args=[asset.pk]) in home or (
+        f"/admin/snippets/wagtail_lfcloud/asset/edit/{asset.pk}/" in home
+    )
+    page = client.get(reverse("wagtail_lfcloud_admin:asset_review", args=[asset.pk]))
+    assert page.status_code == 200
+    assert b'data-action="approve"' in page.content and b'data-action="reject"' in page.content
+
+    step = in_progress(asset)
+    response = client.post(
+        reverse(
+            "wagtailsnippets_wagtail_lfcloud_asset:workflow_action",
+            args=[asset.pk, "reject", step.pk],
+        ),
+        {"comment": "Brighter, please"},
+    )
+    assert response.status_code == 302
+    v1.refresh_from_db()
+    assert v1.status == VersionStatus.CHANGES_REQUESTED
+
+    status, body = upload(client, brand, NAME, size=(600, 600), color=(255, 255, 255))
+    assert status == 200 and body["version"] == 2, body
+    step = in_progress(asset)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse(
+                "wagtailsnippets_wagtail_lfcloud_asset:workflow_action",
+                args=[asset.pk, "approve", step.pk],
+            ),
+            {"comment": "Good"},
+        )
+    assert response.status_code == 302
+    v2 = asset.versions.get(number=2)
+    assert v2.status == VersionStatus.CURRENT and v2.approved_by == admin
+    assert stage_of(v2.image) == "finals"
+
+
+def test_a_brand_admin_decides_even_when_their_group_is_off_the_step(
+    client, brand, product, workflow, studio
+):
+    from tests.factories import make_brand, make_user, role_group
+    from wagtail_lfcloud.models import BrandApprovalTask, Role
+
+    admin = make_user("boss", brand=brand, role="brand_admin")
+    other_admin = make_user("rival", brand=make_brand("Other"), role="brand_admin")
+    for task in BrandApprovalTask.objects.all():
+        task.groups.remove(role_group(brand, Role.BRAND_ADMIN))
+    asset = make_asset(product, "front")
+    client.force_login(studio)
+    upload(client, brand, NAME, size=(600, 600))
+    step = in_progress(asset)
+    task = step.task.specific
+    assert task.get_actions(asset, admin)
+    assert step in task.get_task_states_user_can_moderate(admin)
+    # Another brand's admin does not decide here.
+    assert not task.get_actions(asset, other_admin)
+    assert step not in task.get_task_states_user_can_moderate(other_admin)
+
+
+def test_the_migration_puts_existing_brand_admin_groups_on_the_step(brand, workflow):
+    import importlib
+
+    from django.apps import apps
+
+    from tests.factories import role_group
+    from wagtail_lfcloud.models import BrandApprovalTask, Role
+
+    migration = importlib.import_module("wagtail_lfcloud.migrations.0004_brand_admins_review")
+    admins = role_group(brand, Role.BRAND_ADMIN)
+    task = BrandApprovalTask.objects.get(name="Brand approval")
+    task.groups.remove(admins)  # as a database from before the change
+    migration.add_brand_admin_groups(apps, None)
+    assert admins in task.groups.all()
+    migration.remove_brand_admin_groups(apps, None)
+    assert admins not in task.groups.all()
+    assert role_group(brand, Role.APPROVER) in task.groups.all()

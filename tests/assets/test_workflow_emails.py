@@ -30,7 +30,7 @@ NAME = "SKU12345_2025-10_front.png"
 
 @pytest.fixture
 def other_brand(workflow):
-    # Created after the workflow: its approver group joins the shared "Brand approval" step.
+    # Created after the workflow: its Approver and Brand admin groups join the shared step.
     return make_brand("Beta")
 
 
@@ -89,11 +89,12 @@ def act(client, user, asset, action, comment=""):
 
 
 def test_the_shared_step_serves_both_brands(people, assets):
-    # The situation the bug needs: one step whose groups hold both brands' approvers.
+    # The situation the bug needs: one step whose groups hold both brands' deciders.
     groups = set(approval_step().groups.all())
     assert {
-        role_group(assets["a"].brand, Role.APPROVER),
-        role_group(assets["b"].brand, Role.APPROVER),
+        role_group(assets[b].brand, role)
+        for b in ("a", "b")
+        for role in (Role.APPROVER, Role.BRAND_ADMIN)
     } <= groups
 
 
@@ -105,9 +106,9 @@ def test_every_workflow_event_mails_the_assets_brand_once(
     # Submitted (upload -> compliance passes -> brand approval starts): the brand's deciders only.
     with django_capture_on_commit_callbacks(execute=True):
         upload(client, people["a-studio"], brand)
-    assert outbox() == ["a-approver"]
-    assert mail.outbox[0].subject == "New upload to review: SKU12345 front v1"
-    assert "a-studio uploaded version 1" in mail.outbox[0].body
+    assert outbox() == ["a-approver", "a-brand_admin"]
+    assert {m.subject for m in mail.outbox} == {"New upload to review: SKU12345 front v1"}
+    assert all("a-studio uploaded version 1" in m.body for m in mail.outbox)
     mail.outbox.clear()
 
     # Changes requested: the studio (who uploaded), once; not Wagtail's "rejected" on top.
@@ -117,7 +118,8 @@ def test_every_workflow_event_mails_the_assets_brand_once(
     assert "Too dark" in mail.outbox[0].body
     mail.outbox.clear()
 
-    # A brand admin uploads v2, the approver approves it: studio and uploader, once each.
+    # A brand admin uploads v2 (the other decider is told, not the uploader), the approver
+    # approves it: studio and uploader, once each.
     with django_capture_on_commit_callbacks(execute=True):
         upload(client, people["a-brand_admin"], brand)
     assert outbox() == ["a-approver"]
@@ -141,7 +143,7 @@ def test_the_other_brand_and_superusers_hear_nothing(
         with django_capture_on_commit_callbacks(execute=True):
             step()
     mailed = set(outbox())
-    assert mailed == {"a-approver", "a-studio"}
+    assert mailed == {"a-approver", "a-brand_admin", "a-studio"}
     assert not any(name.startswith("b-") or name == "root" for name in mailed)
     assert not any("SKU12345" in m.body and m.to[0].startswith("b-") for m in mail.outbox)
 
@@ -149,7 +151,7 @@ def test_the_other_brand_and_superusers_hear_nothing(
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         upload(client, people["b-studio"], other_brand)
-    assert outbox() == ["b-approver"]
+    assert outbox() == ["b-approver", "b-brand_admin"]
 
 
 def test_a_compliance_failure_tells_the_studio_and_not_the_reviewers(
@@ -165,11 +167,25 @@ def test_a_compliance_failure_tells_the_studio_and_not_the_reviewers(
     assert "amazon_additional" in mail.outbox[0].body
 
 
-def test_brand_admins_are_mailed_when_the_step_lets_them_decide(
+def test_brand_admins_decide_and_are_mailed_even_off_the_step(
     client, brand, other_brand, people, assets, django_capture_on_commit_callbacks
 ):
+    # Someone took the Brand admin groups off the step in Wagtail's workflow editor: a brand
+    # admin still decides for their brand, so they are still told.
     step = approval_step()
-    step.groups.add(role_group(brand, Role.BRAND_ADMIN), role_group(other_brand, Role.BRAND_ADMIN))
+    step.groups.remove(
+        role_group(brand, Role.BRAND_ADMIN), role_group(other_brand, Role.BRAND_ADMIN)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client, people["a-studio"], brand)
+    assert outbox() == ["a-approver", "a-brand_admin"]
+
+
+def test_someone_with_both_deciding_roles_is_mailed_once(
+    client, brand, people, assets, django_capture_on_commit_callbacks
+):
+    people["a-approver"].groups.add(role_group(brand, Role.BRAND_ADMIN))
+    people["a-brand_admin"].groups.add(role_group(brand, Role.APPROVER))
     with django_capture_on_commit_callbacks(execute=True):
         upload(client, people["a-studio"], brand)
     assert outbox() == ["a-approver", "a-brand_admin"]
@@ -181,7 +197,7 @@ def test_superusers_are_mailed_only_where_they_hold_a_role_or_by_setting(
     make_user("boss", superuser=True, brand=brand, role=Role.APPROVER)
     with django_capture_on_commit_callbacks(execute=True):
         upload(client, people["a-studio"], brand)
-    assert outbox() == ["a-approver", "boss"]
+    assert outbox() == ["a-approver", "a-brand_admin", "boss"]
     mail.outbox.clear()
 
     with (
@@ -189,7 +205,7 @@ def test_superusers_are_mailed_only_where_they_hold_a_role_or_by_setting(
         django_capture_on_commit_callbacks(execute=True),
     ):
         upload(client, people["a-studio"], brand)
-    assert outbox() == ["a-approver", "boss", "root"]
+    assert outbox() == ["a-approver", "a-brand_admin", "boss", "root"]
 
 
 def test_opting_out_in_either_place_stops_the_review_email(
@@ -199,6 +215,7 @@ def test_opting_out_in_either_place_stops_the_review_email(
 
     second = make_user("a-approver2", brand=brand, role=Role.APPROVER)
     NotificationPreference.objects.create(user=people["a-approver"], on_upload=False)
+    NotificationPreference.objects.create(user=people["a-brand_admin"], on_upload=False)
     profile = UserProfile.get_for_user(second)
     profile.submitted_notifications = False
     profile.save()

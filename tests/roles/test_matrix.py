@@ -671,3 +671,61 @@ def test_other_brands_ids_in_query_strings_reveal_nothing(client, worlds, role):
         if any(m in _body(response).lower() and m not in url.lower() for m in OTHER_MARKERS):
             problems.append(f"{label}: {role} is shown the other brand's rows")
     assert not problems, "\n".join(problems)
+
+
+# --- who decides the brand approval step -----------------------------------------------------
+
+#: Roles that decide an asset's "Brand approval" step on their own brand (the ``review`` capability).
+DECIDERS = frozenset({ADMIN, APPROVER})
+
+
+def _in_review(world: BrandWorld):
+    """Start the default workflow on the world's draft version; returns the running approval step."""
+    from wagtail.models import TaskState
+
+    from wagtail_lfcloud.workflows import ensure_default_workflow
+
+    workflow = ensure_default_workflow()
+    asset = world.asset
+    asset.submitted_version = world.draft_version
+    asset.save(update_fields=["submitted_version"])
+    asset.save_revision(user=world.users[STUDIO], clean=False)
+    workflow.start(asset, world.users[STUDIO])
+    return TaskState.objects.for_instance(asset).get(status="in_progress")
+
+
+@pytest.mark.parametrize("role", Role.values)
+def test_who_decides_the_brand_approval_step(client, role):
+    """Approve through Wagtail's workflow action URL: brand admins and approvers of the asset's
+    brand decide; the other roles, and every role of another brand, change nothing."""
+    from tests.roles.helpers import make_brand_world
+    from wagtail_lfcloud.models import VersionStatus
+
+    acme, zed = make_brand_world("Acme"), make_brand_world("Zedcorp")
+    step = _in_review(acme)
+    url = reverse(
+        "wagtailsnippets_wagtail_lfcloud_asset:workflow_action",
+        args=[acme.asset.pk, "approve", step.pk],
+    )
+
+    client.force_login(zed.users[role])  # another brand's person: never
+    assert client.post(url, {"comment": "ok"}).status_code in DENIED
+    step.refresh_from_db()
+    assert step.status == "in_progress"
+
+    client.force_login(acme.users[role])
+    review = client.get(reverse("wagtail_lfcloud_admin:asset_review", args=[acme.asset.pk]))
+    offered = b'data-action="approve"' in review.content
+    response = client.post(url, {"comment": "ok"})
+    step.refresh_from_db()
+    acme.draft_version.refresh_from_db()
+    if role in DECIDERS:
+        assert offered, f"{role} is not offered the decision on the review page"
+        assert response.status_code == 302
+        assert step.status == "approved" and step.finished_by == acme.users[role]
+        assert acme.draft_version.status == VersionStatus.CURRENT
+    else:
+        assert not offered
+        assert response.status_code in DENIED
+        assert step.status == "in_progress"
+        assert acme.draft_version.status == VersionStatus.IN_REVIEW

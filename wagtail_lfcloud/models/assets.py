@@ -292,10 +292,21 @@ class ComplianceTask(Task):
 class BrandApprovalTask(AbstractGroupApprovalTask):
     """Wagtail's group approval, limited to the asset's own brand.
 
-    Members of the chosen groups act only on assets of brands where they have the "review"
-    capability, so one brand's approvers never see or approve another brand's files (not even in
-    the dashboard's "awaiting your review" panel). Superusers may act on everything.
+    Who decides an asset's step: members of the chosen groups who have the "review" capability on
+    the asset's brand, and the brand's admins, always (a brand admin can decide for their brand
+    even if their group is not on the step). One brand's approvers never see or approve another
+    brand's files (not even in the dashboard's "awaiting your review" panel). Superusers may act
+    on everything.
     """
+
+    def _brand_admin_of(self, user, brand_id) -> bool:
+        from ..access.capabilities import brand_ids_with, brand_roles
+        from .library import Role
+
+        if Role.BRAND_ADMIN not in brand_roles(user).get(brand_id, frozenset()):
+            return False
+        allowed = brand_ids_with(user, "review")  # an API token may narrow it
+        return allowed is None or brand_id in allowed
 
     def _may_review(self, obj, user) -> bool:
         from ..access.capabilities import has_capability
@@ -303,35 +314,59 @@ class BrandApprovalTask(AbstractGroupApprovalTask):
         if user.is_superuser:
             return True
         brand_id = getattr(obj, "brand_id", None)
-        return brand_id is not None and has_capability(user, brand_id, "review")
+        if brand_id is None or not has_capability(user, brand_id, "review"):
+            return False
+        return self._user_in_groups(user) or self._brand_admin_of(user, brand_id)
 
     def get_actions(self, obj, user):
-        return super().get_actions(obj, user) if self._may_review(obj, user) else []
+        if not self._may_review(obj, user):
+            return []
+        return [
+            ("reject", _("Request changes"), True),
+            ("approve", _("Approve"), False),
+            ("approve", _("Approve with comment"), True),
+        ]
 
     def user_can_access_editor(self, obj, user):
-        return super().user_can_access_editor(obj, user) and self._may_review(obj, user)
+        return self._may_review(obj, user)
 
     def locked_for_user(self, obj, user):
-        return super().locked_for_user(obj, user) or not self._may_review(obj, user)
+        return not self._may_review(obj, user)
+
+    def user_can_lock(self, obj, user):
+        return self._may_review(obj, user)
 
     def get_task_states_user_can_moderate(self, user, **kwargs):
-        from ..access.capabilities import brand_ids_with
+        from ..access.capabilities import brand_ids_with, brand_roles
+        from .library import Role
 
-        states = super().get_task_states_user_can_moderate(user, **kwargs)
-        brand_ids = brand_ids_with(user, "review")
-        if brand_ids is None:
-            return states
+        reviewing = brand_ids_with(user, "review")
+        if reviewing is None:  # a superuser: every brand
+            return super().get_task_states_user_can_moderate(user, **kwargs)
+        if user.is_superuser or self._user_in_groups(user):
+            brand_ids = reviewing
+        else:  # not on the step: the brands they administer
+            brand_ids = {
+                brand_id
+                for brand_id, roles in brand_roles(user).items()
+                if Role.BRAND_ADMIN in roles and brand_id in reviewing
+            }
+        if not brand_ids:
+            return TaskState.objects.none()
         asset_ids = (
             Asset.objects.filter(brand_id__in=brand_ids)
             .annotate(pk_text=Cast("pk", output_field=models.CharField()))
             .values("pk_text")
         )
-        return states.filter(workflow_state__object_id__in=asset_ids)
+        return self.task_states.filter(
+            status=TaskState.STATUS_IN_PROGRESS, workflow_state__object_id__in=asset_ids
+        )
 
     @classmethod
     def get_description(cls):
         return _(
-            "Members of the chosen groups who approve for the asset's brand can approve this task"
+            "Members of the chosen groups who approve for the asset's brand, and the brand's "
+            "admins, can approve this task"
         )
 
     class Meta:

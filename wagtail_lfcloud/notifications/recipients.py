@@ -89,9 +89,10 @@ def told_about_result(version, kind: str, exclude_user_id: int | None = None) ->
 def reviewers(task_state, asset, exclude_user_id: int | None = None) -> list:
     """The people who can decide ``task_state`` (a group approval step) for ``asset``'s brand.
 
-    The task itself says who can decide: members of its groups for whom ``task.get_actions(asset,
-    user)`` offers an action (:class:`~wagtail_lfcloud.models.BrandApprovalTask` limits that to the
-    asset's brand). A superuser is judged as the user they would be without the superuser flag, so
+    The task itself says who can decide: members of its groups, and the brand's admins, for whom
+    ``task.get_actions(asset, user)`` offers an action (:class:`~wagtail_lfcloud.models.BrandApprovalTask`
+    limits that to the asset's brand and lets the brand's admins always decide). Each person is on
+    the list once, whatever the number of their groups or roles. A superuser is judged as the user they would be without the superuser flag, so
     they are mailed only about brands where their roles let them decide; with
     ``WAGTAIL_LFCLOUD_NOTIFY_SUPERUSERS = True`` every superuser is mailed too.
     """
@@ -99,7 +100,16 @@ def reviewers(task_state, asset, exclude_user_id: int | None = None) -> list:
 
     User = get_user_model()
     task = task_state.task.specific
-    members = eligible(User.objects.filter(groups__in=task.groups.all()), "review")
+    members = eligible(
+        User.objects.filter(
+            Q(groups__in=task.groups.all())
+            | Q(
+                groups__lfcloud_role__brand_id=asset.brand_id,
+                groups__lfcloud_role__role=Role.BRAND_ADMIN,
+            )
+        ),
+        "review",
+    )
     chosen = []
     for user in _finish(members, exclude_user_id):
         judged = user
