@@ -224,7 +224,7 @@ def test_the_migration_puts_existing_brand_admin_groups_on_the_step(brand, workf
     from tests.factories import role_group
     from wagtail_lfcloud.models import BrandApprovalTask, Role
 
-    migration = importlib.import_module("wagtail_lfcloud.migrations.0004_brand_admins_review")
+    migration = importlib.import_module("wagtail_lfcloud.migrations.0005_brand_admins_review")
     admins = role_group(brand, Role.BRAND_ADMIN)
     task = BrandApprovalTask.objects.get(name="Brand approval")
     task.groups.remove(admins)  # as a database from before the change

@@ -28,7 +28,7 @@ def remove_brand_admin_groups(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("wagtail_lfcloud", "0003_brand_api_tokens"),
+        ("wagtail_lfcloud", "0004_usage_rights"),
     ]
 
     operations = [
