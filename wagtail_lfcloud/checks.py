@@ -11,7 +11,7 @@ import string
 from django.apps import apps
 from django.core.checks import Error, Tags, register
 
-from .conf import lfcloud_settings
+from .conf import docs_url, lfcloud_settings
 
 NAME_PARTS = {"sku", "period", "angle", "channel", "ext"}
 
@@ -106,13 +106,20 @@ def check_currencies(app_configs=None, **kwargs):
 
 @register(Tags.compatibility)
 def check_installed_apps(app_configs=None, **kwargs):
-    required = ["wagtail.images", "wagtail.snippets", "wagtail.documents", "modelcluster", "taggit"]
+    required = [
+        "wagtail.images",
+        "wagtail.snippets",
+        "wagtail.documents",
+        "modelcluster",
+        "taggit",
+        "ninja",  # the headless API's docs page renders ninja's templates
+    ]
     missing = [app for app in required if not apps.is_installed(app)]
     if missing:
         return [
             Error(
                 f"wagtail_lfcloud needs {', '.join(missing)} in INSTALLED_APPS.",
-                hint="See docs/installation.md.",
+                hint=f"See {docs_url('installation.md#2-settings')}.",
                 id="wagtail_lfcloud.E006",
             )
         ]

@@ -14,6 +14,16 @@ from django.conf import settings
 
 PREFIX = "WAGTAIL_LFCLOUD_"
 
+#: Where the documentation is read: system check hints and the house rules' source link here,
+#: since an installed package has no ``docs/`` folder to point to.
+DOCS_URL = "https://github.com/lfcloud/wagtail-lfcloud/blob/main/docs/"
+
+
+def docs_url(page: str) -> str:
+    """The online address of a documentation page, e.g. ``docs_url("how-to/production.md#storage")``."""
+    return DOCS_URL + page
+
+
 DEFAULTS: dict[str, Any] = {
     # --- catalog and naming -------------------------------------------------------------
     #: Template for the file names of uploaded masters. Placeholders: sku, period, angle, ext.

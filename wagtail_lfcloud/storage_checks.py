@@ -16,10 +16,12 @@ from django.core.checks import Error, Tags, Warning, register
 from django.core.files.storage import Storage, default_storage, storages
 from django.utils.module_loading import import_string
 
+from .conf import docs_url
+
 #: Longest lifetime (seconds) a signed URL to an original should have.
 MAX_SIGNED_URL_EXPIRY = 3600
 PUBLIC_ACLS = {"public-read", "public-read-write", "authenticated-read"}
-DOCS = "See docs/how-to/production.md."
+DOCS = f"See {docs_url('how-to/production.md#3-settings')}."
 
 
 def _is_s3(storage: Any) -> bool:

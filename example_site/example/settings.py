@@ -1,6 +1,7 @@
 """Settings of the example site: SQLite by default, PostgreSQL when DATABASE_URL is set."""
 
 import os
+import zoneinfo
 from pathlib import Path
 
 import dj_database_url
@@ -77,6 +78,9 @@ TEMPLATES = [
 ]
 
 USE_TZ = True
+# Wagtail offers every zone Python knows in the account settings; Debian's tzdata adds "localtime"
+# (a link to /etc/localtime) and "Factory", which browsers reject (a JavaScript RangeError there).
+WAGTAIL_USER_TIME_ZONES = sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})
 TIME_ZONE = "UTC"
 LANGUAGE_CODE = "en"
 STATIC_URL = "/static/"

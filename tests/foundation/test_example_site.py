@@ -42,6 +42,8 @@ def test_example_site_migrates_and_loads_demo_data_idempotently(tmp_path):
     # Not silent: each step is announced before it runs, and the logins of both brands are printed.
     assert "- Northwind Outfitters: catalog, people and roles ..." in first.stdout
     assert "fk-brandadmin" in first.stdout and "Fabrikam" in first.stdout
+    # Roles by their names, not their slugs.
+    assert "brand admin" in first.stdout and "brand_admin" not in first.stdout
     counts_script = (
         "from wagtail_lfcloud.models import *; from wagtail.images import get_image_model; "
         "print(Brand.objects.count(), Product.objects.count(), get_image_model().objects.count(), "

@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
 
+from ..conf import docs_url
+
 
 def _serves_media(patterns) -> bool:
     from django.urls import URLPattern, URLResolver
@@ -55,7 +57,9 @@ def check_originals_not_public(app_configs=None, **kwargs):
                 "MEDIA_ROOT, original and draft files are public at MEDIA_URL + 'original_images/'.",
                 hint="Deny MEDIA_URL + 'original_images/' in the web server (renditions under 'images/' may "
                 "stay public), or store originals in a private S3 bucket; then add 'wagtail_lfcloud.W040' "
-                "to SILENCED_SYSTEM_CHECKS. See docs/reference/roles.md.",
+                "to SILENCED_SYSTEM_CHECKS. See "
+                + docs_url("reference/roles.md#files-of-unapproved-versions-are-never-public")
+                + ".",
                 id="wagtail_lfcloud.W040",
             )
         )
@@ -89,7 +93,9 @@ def check_workflow_reports_scoped(app_configs=None, **kwargs):
             "to anyone who may edit pages: the package's brand-scoped views are not in place.",
             hint="Another app replaced these report views, or Wagtail's admin URLs were built before "
             "wagtail_lfcloud's hooks ran. Make sure 'wagtail_lfcloud' is in INSTALLED_APPS and that no other "
-            "app swaps the reports; see docs/reference/roles.md.",
+            "app swaps the reports; see "
+            + docs_url("reference/roles.md#audit-log-and-reports")
+            + ".",
             id="wagtail_lfcloud.W042",
         )
     ]

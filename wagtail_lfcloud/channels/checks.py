@@ -22,6 +22,7 @@ from collections.abc import Mapping
 
 from django.core.checks import Error, Tags, Warning, register
 
+from ..conf import docs_url
 from .encoders import ENCODER_FIELDS
 from .presets import BUILTIN_PRESETS
 from .registry import (
@@ -100,7 +101,7 @@ def _preset_errors(key: str, data: Mapping, builtin: bool) -> list[Error]:
                 )
             )
     for problem in validate_rules(merged.get("rules", {})):
-        errors.append(_error(106, problem, "See docs/reference/channels.md, 'Rules'.", key))
+        errors.append(_error(106, problem, f"See {docs_url('reference/channels.md#rules')}.", key))
     pattern = merged.get("export_name")
     if pattern is not None:
         try:

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..conf import docs_url
+
 READ = "2026-12-05"
 
 
@@ -235,7 +237,7 @@ OG = Source(
     "secondary",
 )
 HOUSE = Source(
-    "docs/reference/channels.md#house-rules",
+    docs_url("reference/channels.md#house-rules"),
     "wagtail-lfcloud house rules",
     "house",
 )

@@ -10,7 +10,9 @@ import os
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
-DOCS = "See docs/how-to/production.md (Storage)."
+from ..conf import docs_url
+
+DOCS = f"See {docs_url('how-to/production.md#private-files')}."
 SETTING = 'WAGTAILIMAGES_RENDITION_STORAGE = "wagtail_lfcloud.storage.RenditionStorage"'
 
 
