@@ -40,8 +40,8 @@ def build(n_skus: int, n_angles: int):
         OrderLine,
         VersionStatus,
     )
-    from wagtail_lfcloud.order_grid import THUMBNAIL_SPEC
-    from wagtail_lfcloud.orders import create_deliverables
+    from wagtail_lfcloud.orders.grid import THUMBNAIL_SPEC
+    from wagtail_lfcloud.orders.status import create_deliverables
 
     brand = make_brand("Bench")
     angles = list(lfcloud_settings.ANGLES)[:n_angles]

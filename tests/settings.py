@@ -125,5 +125,5 @@ WAGTAILADMIN_BASE_URL = "http://testserver"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILAPI_DOCS_ENABLED = True
 # An image that is a version of an asset never has its file replaced in place (upload a new version).
-WAGTAILIMAGES_IMAGE_FORM_BASE = "wagtail_lfcloud.retention.LFCloudImageForm"
+WAGTAILIMAGES_IMAGE_FORM_BASE = "wagtail_lfcloud.storage.retention.LFCloudImageForm"
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from wagtail_lfcloud.naming import NamingError, format_name, parse_name
+from wagtail_lfcloud.catalog.naming import NamingError, format_name, parse_name
 
 
 def test_parse_master_name():

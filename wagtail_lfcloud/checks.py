@@ -127,8 +127,8 @@ def check_installed_apps(app_configs=None, **kwargs):
 
 
 # Checks owned by other parts of the package register themselves on import.
-from . import storage_checks as _storage_checks  # noqa: E402,F401
-from . import webhook_checks as _webhook_checks  # noqa: E402,F401
 from .access import checks as _access_checks  # noqa: E402,F401
 from .channels import checks as _channel_checks  # noqa: E402,F401
+from .delivery import checks as _webhook_checks  # noqa: E402,F401
 from .storage import checks as _private_file_checks  # noqa: E402,F401
+from .storage import production_checks as _storage_checks  # noqa: E402,F401

@@ -8,7 +8,7 @@ from django.db.models.signals import post_save
 def _brand_saved(sender, instance, created, raw=False, **kwargs):
     if raw:
         return
-    from .library import ensure_brand_tree
+    from .catalog.library import ensure_brand_tree
 
     ensure_brand_tree(instance)
 
@@ -16,7 +16,7 @@ def _brand_saved(sender, instance, created, raw=False, **kwargs):
 def _catalog_or_season_saved(sender, instance, created, raw=False, **kwargs):
     if raw:
         return
-    from .library import rename_places
+    from .catalog.library import rename_places
 
     rename_places(instance)
 
@@ -70,7 +70,7 @@ def connect() -> None:
     from django.db.models.signals import post_migrate
     from wagtail.signals import workflow_approved, workflow_rejected
 
-    from . import workflows
+    from .assets import workflows
     from .models import BrandRole
 
     workflow_approved.connect(
@@ -94,14 +94,15 @@ def connect() -> None:
     from django.db.models.signals import pre_save
     from wagtail.images import get_image_model
 
-    from .retention import refuse_file_change
+    from .storage.retention import refuse_file_change
 
     pre_save.connect(
         refuse_file_change, sender=get_image_model(), dispatch_uid="lfcloud_keep_version_files"
     )
 
     # Signed webhooks for asset.approved, rendition.ready and order.status_changed.
-    from . import background, webhooks
+    from . import background
+    from .delivery import webhooks
 
     webhooks.connect()
     # Tasks the immediate backend would run inside a request wait for the response to be sent.

@@ -2,7 +2,7 @@
 
 Each ``seed`` draws a different product (shape, proportions, place in the frame, details) and each
 angle a different view of it, so the demo's photos do not look alike to the package's look-alike
-check (``wagtail_lfcloud.similarity``: a perceptual hash of the picture's coarse layout of light
+check (``wagtail_lfcloud.assets.similarity``: a perceptual hash of the picture's coarse layout of light
 and dark, blind to colour). ``version`` only shifts the colour, the way a retouch would, so a v2
 looks like its v1.
 """

@@ -118,6 +118,6 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 50 * 1024 * 1024
 WAGTAILAPI_DOCS_ENABLED = True
 # An image that is a version of an asset never has its file replaced in place (upload a new version).
-WAGTAILIMAGES_IMAGE_FORM_BASE = "wagtail_lfcloud.retention.LFCloudImageForm"
+WAGTAILIMAGES_IMAGE_FORM_BASE = "wagtail_lfcloud.storage.retention.LFCloudImageForm"
 # No avatars from gravatar.com: the example site works offline.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None

@@ -17,9 +17,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from tests.factories import make_user
-from wagtail_lfcloud import webhooks
+from wagtail_lfcloud.delivery import webhooks
+from wagtail_lfcloud.delivery.checks import check_webhook_allow_lists
 from wagtail_lfcloud.models import Role, WebhookDelivery, WebhookEndpoint
-from wagtail_lfcloud.webhook_checks import check_webhook_allow_lists
 
 from .receivers import Receiver
 
@@ -184,7 +184,7 @@ def test_the_connection_goes_to_the_checked_address(brand, public_dns, connectio
 
 def test_https_keeps_the_host_name_for_tls(brand, public_dns, monkeypatch):
     """Pinned to the IP, an https request still sends the name as Host and as the TLS server name."""
-    from wagtail_lfcloud.outbound import PinnedAddressAdapter
+    from wagtail_lfcloud.delivery.outbound import PinnedAddressAdapter
 
     public_dns({"secure.example.com": ["93.184.216.34"]})
     import requests

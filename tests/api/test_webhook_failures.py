@@ -23,7 +23,9 @@ from django.urls import reverse
 from wagtail.models import Collection, TaskState
 
 from tests.factories import image_upload, make_asset, make_brand, make_product, make_user
-from wagtail_lfcloud import outbound
+from wagtail_lfcloud.assets.uploads import upload_version
+from wagtail_lfcloud.assets.workflows import ensure_default_workflow
+from wagtail_lfcloud.delivery import outbound
 from wagtail_lfcloud.models import (
     Order,
     OrderStatus,
@@ -32,8 +34,6 @@ from wagtail_lfcloud.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from wagtail_lfcloud.uploads import upload_version
-from wagtail_lfcloud.workflows import ensure_default_workflow
 
 from .receivers import Receiver, closed_port
 

@@ -20,7 +20,8 @@ from django.utils import timezone
 from standardwebhooks import Webhook
 
 from tests.factories import make_user
-from wagtail_lfcloud import signals, webhooks
+from wagtail_lfcloud import signals
+from wagtail_lfcloud.delivery import webhooks
 from wagtail_lfcloud.models import ChannelRendition, Order, Role, WebhookDelivery, WebhookEndpoint
 
 from .receivers import Receiver, closed_port

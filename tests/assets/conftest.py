@@ -1,7 +1,7 @@
 import pytest
 
 from tests.factories import make_asset, make_brand, make_product, make_user
-from wagtail_lfcloud.workflows import ensure_default_workflow
+from wagtail_lfcloud.assets.workflows import ensure_default_workflow
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from wagtail.models import TaskState
 
 from tests.factories import image_upload, make_asset, make_brand, make_image, make_user
 from wagtail_lfcloud import signals
+from wagtail_lfcloud.assets.uploads import upload_version
 from wagtail_lfcloud.models import AssetVersion, BrandLogEntry, VersionStatus
-from wagtail_lfcloud.uploads import upload_version
 
 pytestmark = pytest.mark.django_db
 
@@ -127,7 +127,7 @@ def test_default_workflow_is_idempotent_and_the_command_reports_it(brand, produc
     from django.core.management import call_command
     from wagtail.models import Workflow
 
-    from wagtail_lfcloud.workflows import ensure_default_workflow
+    from wagtail_lfcloud.assets.workflows import ensure_default_workflow
 
     first = ensure_default_workflow()
     assert ensure_default_workflow() == first

@@ -14,9 +14,9 @@ from django.urls import reverse
 from wagtail.models import Collection, TaskState
 
 from tests.factories import image_upload, make_asset, make_brand, make_product, make_user
+from wagtail_lfcloud.assets.uploads import upload_version
+from wagtail_lfcloud.assets.workflows import ensure_default_workflow
 from wagtail_lfcloud.models import AssetVersion, BrandLogEntry, VersionStatus
-from wagtail_lfcloud.uploads import upload_version
-from wagtail_lfcloud.workflows import ensure_default_workflow
 
 pytestmark = [
     pytest.mark.postgres,

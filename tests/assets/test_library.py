@@ -7,8 +7,8 @@ from django.urls import reverse
 from wagtail.models import TaskState
 
 from tests.factories import image_upload, make_asset, make_brand, make_product, make_user
+from wagtail_lfcloud.assets.uploads import upload_version
 from wagtail_lfcloud.models import VersionStatus
-from wagtail_lfcloud.uploads import upload_version
 
 pytestmark = pytest.mark.django_db
 

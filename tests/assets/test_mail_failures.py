@@ -20,8 +20,8 @@ from wagtail.models import Collection, TaskState
 
 from tests.factories import image_upload, make_asset, make_brand, make_product, make_user
 from tests.orders.conftest import make_order
+from wagtail_lfcloud.assets.workflows import ensure_default_workflow
 from wagtail_lfcloud.models import AssetVersion, OrderMessage, Role, VersionStatus
-from wagtail_lfcloud.workflows import ensure_default_workflow
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

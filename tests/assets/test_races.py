@@ -29,9 +29,9 @@ from tests.factories import (
     make_user,
     role_group,
 )
-from wagtail_lfcloud.fsck import ORIGINALS_FOLDER, walk
+from wagtail_lfcloud.assets.workflows import ensure_default_workflow
 from wagtail_lfcloud.models import AssetVersion, VersionStatus
-from wagtail_lfcloud.workflows import ensure_default_workflow
+from wagtail_lfcloud.storage.fsck import ORIGINALS_FOLDER, walk
 
 pytestmark = [
     pytest.mark.postgres,
@@ -255,8 +255,8 @@ def test_fifty_parallel_uploads(scene):
 def test_a_deadlock_is_run_again_not_reported(scene):
     """Two transactions locking two assets in opposite orders (as code outside the lock order might):
     PostgreSQL aborts one as a deadlock; the wrapper runs it again and both succeed."""
-    from wagtail_lfcloud.locking import retry_on_conflict
     from wagtail_lfcloud.models import Asset
+    from wagtail_lfcloud.storage.locking import retry_on_conflict
 
     _brand, first, *_ = scene
     second = make_asset(first.product, "back")

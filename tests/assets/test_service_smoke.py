@@ -2,8 +2,8 @@ import pytest
 from wagtail.models import TaskState
 
 from tests.factories import image_upload
+from wagtail_lfcloud.assets.uploads import upload_version
 from wagtail_lfcloud.models import VersionStatus
-from wagtail_lfcloud.uploads import upload_version
 
 
 @pytest.mark.django_db

@@ -19,9 +19,9 @@ from PIL import Image as PILImage
 from PIL import ImageDraw, ImageEnhance, ImageFilter, ImageOps
 
 from tests.factories import make_asset, make_image, make_product, make_user
-from wagtail_lfcloud import similarity
-from wagtail_lfcloud.models import AssetVersion, VersionStatus
-from wagtail_lfcloud.similarity import (
+from wagtail_lfcloud.assets import similarity
+from wagtail_lfcloud.assets.previews import PREVIEW_SPECS
+from wagtail_lfcloud.assets.similarity import (
     DEFAULT_MAX_DISTANCE,
     PerceptualHashError,
     hamming_distance,
@@ -29,8 +29,9 @@ from wagtail_lfcloud.similarity import (
     perceptual_hash,
     similar_versions,
 )
-from wagtail_lfcloud.tasks import PREVIEW_SPECS, generate_version_previews
-from wagtail_lfcloud.uploads import upload_version
+from wagtail_lfcloud.assets.tasks import generate_version_previews
+from wagtail_lfcloud.assets.uploads import upload_version
+from wagtail_lfcloud.models import AssetVersion, VersionStatus
 
 # --- synthetic photos ------------------------------------------------------------------------
 
@@ -246,7 +247,7 @@ def test_a_hash_failure_is_logged_and_the_previews_are_kept(
         raise OSError("The file storage did not answer")
 
     monkeypatch.setattr(similarity, "image_perceptual_hash", storage_down)
-    with caplog.at_level(logging.ERROR, logger="wagtail_lfcloud.tasks"):
+    with caplog.at_level(logging.ERROR, logger="wagtail_lfcloud.assets.tasks"):
         previews = generate_version_previews.call(version.pk)
     assert len(previews) == len(PREVIEW_SPECS)
     assert version.image.renditions.count() == len(PREVIEW_SPECS)

@@ -15,8 +15,8 @@ from tests.factories import (
     make_product,
     make_user,
 )
+from wagtail_lfcloud.assets.uploads import UploadRefused, upload_version
 from wagtail_lfcloud.models import AssetVersion, VersionStatus
-from wagtail_lfcloud.uploads import UploadRefused, upload_version
 
 pytestmark = pytest.mark.django_db
 

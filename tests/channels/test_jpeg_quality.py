@@ -185,8 +185,8 @@ def test_rule_values_are_validated(value, ok):
 
 @pytest.mark.django_db
 def test_compliance_task_sends_a_low_quality_master_back_with_the_reason():
+    from wagtail_lfcloud.assets.workflows import compliance_problems
     from wagtail_lfcloud.models import Asset, AssetVersion, Brand, Product
-    from wagtail_lfcloud.workflows import compliance_problems
 
     brand = Brand.objects.create(name="Acme", slug="acme")
     product = Product.objects.create(brand=brand, sku="SKU1", name="Bag")

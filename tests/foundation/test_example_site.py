@@ -57,7 +57,7 @@ def test_example_site_migrates_and_loads_demo_data_idempotently(tmp_path):
     assert int(before[0]) == 2 and int(before[1]) >= 11
     facts_script = (
         "from wagtail_lfcloud.models import *; "
-        "from wagtail_lfcloud.similarity import similar_versions; "
+        "from wagtail_lfcloud.assets.similarity import similar_versions; "
         "print(sorted(set(Order.objects.values_list('status', flat=True)))); "
         "print(dict(Invoice.objects.values_list('number', 'status'))); "
         "print(sum(len(similar_versions(v)) for v in AssetVersion.objects.all())); "

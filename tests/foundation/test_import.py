@@ -5,7 +5,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from wagtail_lfcloud.importers import ImportFailed, import_products
+from wagtail_lfcloud.catalog.importers import ImportFailed, import_products
 from wagtail_lfcloud.models import Brand, Catalog, Product, Season
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,11 @@
 import pytest
 from wagtail.models import Collection
 
-from wagtail_lfcloud.library import collection_for, collection_for_product, ensure_brand_tree
+from wagtail_lfcloud.catalog.library import (
+    collection_for,
+    collection_for_product,
+    ensure_brand_tree,
+)
 from wagtail_lfcloud.models import Brand, BrandCollection, Catalog, Product, Season
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from tests.factories import make_product, make_user
 from wagtail_lfcloud.models import Brief, Invoice, Order, OrderStatus, Payment, Role
-from wagtail_lfcloud.orders import create_deliverables
+from wagtail_lfcloud.orders.status import create_deliverables
 
 from .conftest import make_order
 
@@ -258,7 +258,7 @@ def test_dashboard_panels_only_show_the_users_brands(client, order, other_brand)
 
 
 def test_editing_a_submitted_order_adds_deliverables_for_new_lines(client, order, products, users):
-    from wagtail_lfcloud.orders import transition
+    from wagtail_lfcloud.orders.status import transition
 
     admin = users[Role.BRAND_ADMIN]
     transition(order, OrderStatus.SUBMITTED, admin)

@@ -11,7 +11,7 @@ from django.test import override_settings
 
 from tests.factories import make_asset, make_product
 from wagtail_lfcloud.models import Asset, Invoice, Order, OrderLine, OrderStatus, Role
-from wagtail_lfcloud.orders import create_deliverables, line_errors, transition
+from wagtail_lfcloud.orders.status import create_deliverables, line_errors, transition
 
 from .conftest import make_order
 

@@ -18,8 +18,8 @@ from wagtail_lfcloud.models import (
     Role,
     VersionStatus,
 )
-from wagtail_lfcloud.order_grid import THUMBNAIL_SPEC, build_grid
-from wagtail_lfcloud.orders import create_deliverables
+from wagtail_lfcloud.orders.grid import THUMBNAIL_SPEC, build_grid
+from wagtail_lfcloud.orders.status import create_deliverables
 
 from .conftest import make_order
 

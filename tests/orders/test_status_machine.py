@@ -8,7 +8,7 @@ from tests.factories import make_user
 from wagtail_lfcloud import signals
 from wagtail_lfcloud.access import CAPABILITIES
 from wagtail_lfcloud.models import Asset, BrandLogEntry, Order, OrderStatus, Role
-from wagtail_lfcloud.orders import (
+from wagtail_lfcloud.orders.status import (
     TRANSITIONS,
     OrderInvalid,
     TransitionError,

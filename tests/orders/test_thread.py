@@ -17,8 +17,8 @@ from wagtail_lfcloud.models import (
     OrderMessage,
     Role,
 )
-from wagtail_lfcloud.order_grid import THUMBNAIL_SPEC
-from wagtail_lfcloud.orders import create_deliverables
+from wagtail_lfcloud.orders.grid import THUMBNAIL_SPEC
+from wagtail_lfcloud.orders.status import create_deliverables
 from wagtail_lfcloud.views.orders import unread_messages
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.roles.helpers import make_brand_world
-from wagtail_lfcloud.workflows import ensure_default_workflow
+from wagtail_lfcloud.assets.workflows import ensure_default_workflow
 
 
 @pytest.fixture

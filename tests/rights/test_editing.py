@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from tests.factories import image_upload, make_user
 from tests.rights.conftest import login
+from wagtail_lfcloud.assets.uploads import upload_version
 from wagtail_lfcloud.models import BrandLogEntry, Order, OrderLine, Role, UsageRights
-from wagtail_lfcloud.uploads import upload_version
 
 pytestmark = pytest.mark.django_db
 
@@ -119,7 +119,7 @@ def test_releases_are_the_brands_documents(client, acme, zed):
     from django.core.files.base import ContentFile
     from wagtail.documents import get_document_model
 
-    from wagtail_lfcloud.library import ensure_brand_tree
+    from wagtail_lfcloud.catalog.library import ensure_brand_tree
 
     Document = get_document_model()
     ours = Document.objects.create(

@@ -11,7 +11,7 @@ from django.core.files.base import ContentFile
 from wagtail.log_actions import log
 
 from tests.factories import make_asset, make_brand, make_image, make_product, make_user
-from wagtail_lfcloud.library import collection_for_product
+from wagtail_lfcloud.catalog.library import collection_for_product
 from wagtail_lfcloud.models import (
     AssetComment,
     AssetVersion,

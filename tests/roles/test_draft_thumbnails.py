@@ -5,8 +5,8 @@ import pytest
 from django.urls import reverse
 
 from tests.roles.helpers import make_full_world
+from wagtail_lfcloud.assets.previews import THUMBNAIL_SPEC
 from wagtail_lfcloud.models import Role
-from wagtail_lfcloud.previews import THUMBNAIL_SPEC
 
 pytestmark = pytest.mark.django_db
 

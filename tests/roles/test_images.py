@@ -146,7 +146,7 @@ def test_listing_query_count_does_not_grow_with_images(client, worlds):
     from django.test.utils import CaptureQueriesContext
 
     from tests.factories import make_image
-    from wagtail_lfcloud.library import collection_for_product
+    from wagtail_lfcloud.catalog.library import collection_for_product
 
     acme, _ = worlds
     client.force_login(acme.users[Role.BRAND_ADMIN])

@@ -683,7 +683,7 @@ def _in_review(world: BrandWorld):
     """Start the default workflow on the world's draft version; returns the running approval step."""
     from wagtail.models import TaskState
 
-    from wagtail_lfcloud.workflows import ensure_default_workflow
+    from wagtail_lfcloud.assets.workflows import ensure_default_workflow
 
     workflow = ensure_default_workflow()
     asset = world.asset

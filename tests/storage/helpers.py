@@ -6,8 +6,8 @@ from django.core.files.storage import default_storage
 from wagtail.images import get_image_model
 
 from tests.factories import make_asset, make_brand, make_image, make_product
-from wagtail_lfcloud.fsck import ORIGINALS_FOLDER, RENDITIONS_FOLDER, walk
 from wagtail_lfcloud.models import AssetVersion, VersionStatus
+from wagtail_lfcloud.storage.fsck import ORIGINALS_FOLDER, RENDITIONS_FOLDER, walk
 
 
 def add_version(asset, status=VersionStatus.IN_REVIEW, **kwargs) -> AssetVersion:

@@ -54,10 +54,10 @@ def run(path: str, name: str) -> dict:
     from wagtail.images import get_image_model
 
     from tests.factories import make_asset, make_brand, make_product, make_user
+    from wagtail_lfcloud.assets.uploads import UploadRefused, upload_version
     from wagtail_lfcloud.channels.deliverables import build_channel_renditions
     from wagtail_lfcloud.channels.registry import get_presets
     from wagtail_lfcloud.models import Role
-    from wagtail_lfcloud.uploads import UploadRefused, upload_version
 
     settings.WAGTAIL_LFCLOUD_MAX_DECODED_BYTES = int(os.environ["LFCLOUD_PROBE_MAX_DECODED_BYTES"])
     settings.WAGTAIL_LFCLOUD_UPLOAD_EXTENSIONS = [

@@ -19,9 +19,9 @@ def prepare() -> dict:
     messages = checks.run_checks(include_deployment_checks=True)
 
     from tests.factories import image_upload, make_asset, make_brand, make_product, make_user
+    from wagtail_lfcloud.assets.uploads import upload_version
+    from wagtail_lfcloud.channels.tasks import build_channel_renditions_task
     from wagtail_lfcloud.models import AssetVersion, Role, VersionStatus
-    from wagtail_lfcloud.tasks import build_channel_renditions_task
-    from wagtail_lfcloud.uploads import upload_version
 
     brand = make_brand("Northwind")
     make_asset(make_product(brand, sku="SKU20001"), "front", channels=["ig_square"])
@@ -52,8 +52,8 @@ def worker_dies() -> dict:
 
     from django.core.management import call_command
 
+    from wagtail_lfcloud.assets.previews import PREVIEW_SPECS
     from wagtail_lfcloud.channels import pipeline
-    from wagtail_lfcloud.previews import PREVIEW_SPECS
 
     save_rows = pipeline._save_rows
 
@@ -72,8 +72,8 @@ def report() -> dict:
     from django_tasks_db.models import DBTaskResult
     from wagtail.images import get_image_model
 
-    from wagtail_lfcloud.fsck import check
     from wagtail_lfcloud.models import ChannelRendition
+    from wagtail_lfcloud.storage.fsck import check
 
     Rendition = get_image_model().get_rendition_model()
     return {

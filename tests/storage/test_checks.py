@@ -4,7 +4,7 @@ import pytest
 from django.core.checks import Warning
 
 from tests.s3 import s3_storages_settings
-from wagtail_lfcloud.storage_checks import check_storage
+from wagtail_lfcloud.storage.production_checks import check_storage
 
 ENDPOINT = "http://127.0.0.1:9"  # never contacted: building a storage makes no request
 

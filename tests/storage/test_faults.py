@@ -13,8 +13,8 @@ from wagtail.images import get_image_model
 
 from tests.factories import image_upload, make_user
 from tests.s3 import free_port, s3_storages_settings, use_rendition_storage
+from wagtail_lfcloud.assets.uploads import UploadRefused, upload_version
 from wagtail_lfcloud.models import AssetVersion, ChannelRendition, VersionStatus
-from wagtail_lfcloud.uploads import UploadRefused, upload_version
 
 pytestmark = [pytest.mark.s3, pytest.mark.django_db(transaction=False)]
 
@@ -126,7 +126,7 @@ def test_rendition_generation_when_the_rendition_bucket_fails(
 ):
     from django_tasks import TaskResultStatus
 
-    from wagtail_lfcloud.tasks import build_channel_renditions_task
+    from wagtail_lfcloud.channels.tasks import build_channel_renditions_task
 
     version = _current_version(studio, django_capture_on_commit_callbacks)
     renditions_before = s3_storages.rendition_keys()
@@ -167,7 +167,7 @@ def test_rendition_generation_when_the_rendition_bucket_fails(
 def test_rendition_generation_when_the_original_vanished_from_s3(
     studio, s3_storages, django_capture_on_commit_callbacks
 ):
-    from wagtail_lfcloud.tasks import build_channel_renditions_task
+    from wagtail_lfcloud.channels.tasks import build_channel_renditions_task
 
     version = _current_version(studio, django_capture_on_commit_callbacks)
     renditions_before = s3_storages.rendition_keys()
@@ -186,7 +186,7 @@ def test_rendition_generation_when_the_original_vanished_from_s3(
 def test_rendition_generation_recovers_once_s3_is_back(
     studio, s3_storages, settings, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from wagtail_lfcloud.tasks import build_channel_renditions_task
+    from wagtail_lfcloud.channels.tasks import build_channel_renditions_task
 
     version = _current_version(studio, django_capture_on_commit_callbacks)
     good = settings.STORAGES
@@ -268,7 +268,7 @@ def test_a_channel_set_whose_storage_failed_runs_again_later_with_a_queue_backen
     from django.test import override_settings
     from django_tasks import default_task_backend
 
-    from wagtail_lfcloud.tasks import build_channel_renditions_task
+    from wagtail_lfcloud.channels.tasks import build_channel_renditions_task
 
     version = _current_version(studio, django_capture_on_commit_callbacks)
     good = settings.STORAGES
@@ -335,7 +335,7 @@ def test_a_channel_set_whose_storage_failed_runs_again_later_with_a_queue_backen
 def test_without_a_queue_backend_a_storage_failure_is_not_retried(
     studio, s3_storages, settings, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from wagtail_lfcloud.tasks import build_channel_renditions_task
+    from wagtail_lfcloud.channels.tasks import build_channel_renditions_task
 
     version = _current_version(studio, django_capture_on_commit_callbacks)
     settings.STORAGES = {

@@ -7,8 +7,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 
-from wagtail_lfcloud.fsck import check
 from wagtail_lfcloud.models import VersionStatus
+from wagtail_lfcloud.storage.fsck import check
 
 from .helpers import add_version, make_versioned_asset
 

@@ -19,8 +19,8 @@ from PIL.PngImagePlugin import PngInfo
 from wagtail.images import get_image_model
 
 from tests.factories import make_product
+from wagtail_lfcloud.assets.uploads import UploadRefused, upload_version
 from wagtail_lfcloud.models import AssetVersion
-from wagtail_lfcloud.uploads import UploadRefused, upload_version
 
 pytestmark = pytest.mark.django_db
 
@@ -364,7 +364,7 @@ def test_product_xlsx_export_stores_formulas_as_text(client, studio):
 def test_neutralise_leaves_numbers_and_plain_text_alone():
     from decimal import Decimal
 
-    from wagtail_lfcloud.exports import neutralise
+    from wagtail_lfcloud.delivery.exports import neutralise
 
     assert neutralise(Decimal("-5.00")) == Decimal("-5.00")
     assert neutralise(-3) == -3
@@ -374,7 +374,7 @@ def test_neutralise_leaves_numbers_and_plain_text_alone():
 
 
 def test_every_package_viewset_with_an_export_neutralises_formulas():
-    from wagtail_lfcloud.exports import SafeCSVExportMixin
+    from wagtail_lfcloud.delivery.exports import SafeCSVExportMixin
     from wagtail_lfcloud.viewsets import ITEMS
 
     # Only snippet viewsets list and export; plain menu viewsets (API tokens) have no listing.

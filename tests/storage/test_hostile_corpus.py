@@ -16,8 +16,8 @@ from PIL.PngImagePlugin import PngInfo
 from wagtail.images import get_image_model
 
 from tests.storage import hostile_files as H
+from wagtail_lfcloud.assets.previews import PREVIEW_SPECS
 from wagtail_lfcloud.models import AssetVersion
-from wagtail_lfcloud.previews import PREVIEW_SPECS
 
 pytestmark = pytest.mark.django_db
 

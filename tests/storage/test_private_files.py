@@ -15,12 +15,12 @@ from django.urls import reverse
 from wagtail.models import TaskState
 
 from tests.factories import image_upload, make_asset, make_brand, make_product, make_user
+from wagtail_lfcloud.assets.previews import PREVIEW_SPECS
+from wagtail_lfcloud.assets.uploads import upload_version
+from wagtail_lfcloud.assets.workflows import ensure_default_workflow
 from wagtail_lfcloud.channels import get_channel_rendition
 from wagtail_lfcloud.models import Role, VersionStatus
-from wagtail_lfcloud.previews import PREVIEW_SPECS
 from wagtail_lfcloud.storage import PRIVATE_PREFIX, RenditionStorage
-from wagtail_lfcloud.uploads import upload_version
-from wagtail_lfcloud.workflows import ensure_default_workflow
 
 pytestmark = pytest.mark.django_db
 

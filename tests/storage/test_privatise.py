@@ -13,7 +13,7 @@ from wagtail.images import get_image_model
 
 from tests.factories import make_asset, make_brand, make_image, make_product, make_user
 from tests.s3 import rendition_models
-from wagtail_lfcloud.library import collection_for_product
+from wagtail_lfcloud.catalog.library import collection_for_product
 from wagtail_lfcloud.models import AssetVersion, Role, VersionStatus
 from wagtail_lfcloud.storage import PRIVATE_PREFIX
 from wagtail_lfcloud.storage.checks import check_private_files

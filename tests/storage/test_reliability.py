@@ -18,10 +18,10 @@ from wagtail.images import get_image_model
 from wagtail.models import Collection, TaskState
 
 from tests.factories import make_asset, make_brand, make_product, make_user
-from wagtail_lfcloud.fsck import check
+from wagtail_lfcloud.assets.uploads import UploadRefused, upload_version
+from wagtail_lfcloud.assets.workflows import ensure_default_workflow
 from wagtail_lfcloud.models import AssetVersion, BrandLogEntry, Role, VersionStatus
-from wagtail_lfcloud.uploads import UploadRefused, upload_version
-from wagtail_lfcloud.workflows import ensure_default_workflow
+from wagtail_lfcloud.storage.fsck import check
 
 from .helpers import original_files
 from .test_hostile import noisy_jpeg

@@ -184,7 +184,7 @@ def test_purge_never_touches_files_of_images(settings):
 # --- replacing the file of a version's image ----------------------------------------------------
 
 
-FORM_BASE = "wagtail_lfcloud.retention.LFCloudImageForm"
+FORM_BASE = "wagtail_lfcloud.storage.retention.LFCloudImageForm"
 
 
 def edit(client, image, **data):
@@ -261,7 +261,7 @@ def test_files_of_other_images_can_still_be_replaced(client, settings):
 
 
 def test_check_w029_when_the_form_base_is_not_set(settings):
-    from wagtail_lfcloud.storage_checks import check_image_form
+    from wagtail_lfcloud.storage.production_checks import check_image_form
 
     del settings.WAGTAILIMAGES_IMAGE_FORM_BASE
     messages = check_image_form()
@@ -293,7 +293,7 @@ def test_purge_runs_a_version_again_when_the_database_aborts_it_for_a_race(
     retried: the version is purged and logged once, and the command does not fail."""
     from django.db import OperationalError
 
-    from wagtail_lfcloud import purge as purge_module
+    from wagtail_lfcloud.storage import purge as purge_module
 
     asset, (old, current) = make_versioned_asset(VersionStatus.REJECTED, VersionStatus.CURRENT)
     age(old, 90)

@@ -22,7 +22,7 @@ from django.db import transaction
 from wagtail.log_actions import log
 from wagtail.models import GroupCollectionPermission
 
-from ..library import ensure_brand_tree
+from ..catalog.library import ensure_brand_tree
 from ..models import Brand, BrandRole, Role
 from .capabilities import CAPABILITIES, forget_roles
 from .policies import ACTIONS, MODEL_ACCESS

@@ -17,10 +17,10 @@ from ninja import Query, Router
 from ..access import get_for_user_or_404
 from ..access.api import brand_filter, scoped
 from ..access.capabilities import brand_ids_with
+from ..channels.lookup import find_rendition_files
 from ..channels.registry import get_presets
 from ..models import Asset, AssetVersion, ChannelRendition, VersionStatus
 from .errors import ERROR_RESPONSES, ApiError
-from .files import find_rendition_files
 from .responses import Page, conditional_json, latest, paginate
 from .schemas import AssetOut, Id, PageNumber, Text, VersionRenditionsOut
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 from ninja import Router, Status
 
 from ..access import get_for_user_or_404
-from ..bundles import BundleError, iter_zip, plan_bundle, request_bundle
+from ..delivery.bundles import BundleError, iter_zip, plan_bundle, request_bundle
 from ..models import DownloadBundle
 from .errors import ERROR_RESPONSES, ApiError, ErrorOut
 from .responses import conditional_json, etag_matches

@@ -33,12 +33,12 @@ from ninja import Router
 
 from ..access.api import brand_filter
 from ..access.capabilities import brand_ids_with
+from ..channels.lookup import find_rendition_files
 from ..channels.registry import get_presets
 from ..conf import lfcloud_settings
 from ..models import AssetVersion, ChannelRendition, VersionStatus
 from ..models.catalog import SKU_RE
 from .errors import ERROR_RESPONSES, ApiError, ErrorOut
-from .files import find_rendition_files
 from .schemas import StableRenditionPending, Text
 
 router = Router(tags=["renditions"])
@@ -53,7 +53,7 @@ STABLE_RESPONSES = {
 def _enqueue_once(version_id: int, channel: str, retry_after: int) -> None:
     # Clients poll this URL; one enqueue per version x channel per Retry-After window is enough.
     if cache.add(f"wagtail_lfcloud:render:{version_id}:{channel}", 1, timeout=max(retry_after, 1)):
-        from ..tasks import render_missing_channels
+        from ..channels.tasks import render_missing_channels
 
         transaction.on_commit(lambda: render_missing_channels.enqueue(version_id, [channel]))
 

@@ -118,7 +118,7 @@ def decoded_size(image: Image.Image, data: bytes = b"") -> DecodedSize:
     frames = max(1, getattr(image, "n_frames", 1) or 1)
     total = width * height * bands * depth * frames
     if image.format == "GIF" and data:
-        from wagtail_lfcloud.file_safety import DamagedFile, walk
+        from wagtail_lfcloud.channels.file_safety import DamagedFile, walk
 
         try:
             structure = walk(data)

@@ -149,7 +149,7 @@ class AssetVersion(models.Model):
     #: SHA-1 of the uploaded bytes, to flag exact duplicates.
     file_hash = models.CharField(max_length=40, db_index=True, blank=True)
     #: 64-bit perceptual hash of the picture (16 hex digits), to flag look-alikes of other files:
-    #: see :mod:`wagtail_lfcloud.similarity`. Empty until the background task (or
+    #: see :mod:`wagtail_lfcloud.assets.similarity`. Empty until the background task (or
     #: ``manage.py lfcloud_hash_versions``) has computed it.
     perceptual_hash = models.CharField(
         _("perceptual hash"), max_length=16, blank=True, db_index=True
@@ -266,7 +266,7 @@ class ComplianceTask(Task):
         task_state = super().start(workflow_state, user=user)
         # The check runs at once and finishes its own step; WorkflowState.update() then moves
         # on (pass) or marks the workflow as needing changes (fail).
-        from ..workflows import run_compliance_check
+        from ..assets.workflows import run_compliance_check
 
         run_compliance_check(self, task_state)
         return task_state

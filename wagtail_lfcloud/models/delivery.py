@@ -100,7 +100,7 @@ class WebhookEndpoint(models.Model):
     def clean(self) -> None:
         super().clean()
         if self.url:
-            from ..outbound import RefusedURL, check_url
+            from ..delivery.outbound import RefusedURL, check_url
 
             try:
                 check_url(self.url)

@@ -102,7 +102,7 @@ class OrderQuerySet(models.QuerySet):
 class Order(index.Indexed, ClusterableModel):
     """A brand's order for photography. Totals are computed from the lines, never typed in.
 
-    Change :attr:`status` only through :func:`wagtail_lfcloud.orders.transition`, which checks
+    Change :attr:`status` only through :func:`wagtail_lfcloud.orders.status.transition`, which checks
     the move and the user's role, logs it and sends ``order_status_changed``.
     """
 
@@ -215,7 +215,7 @@ class OrderLine(Orderable):
         return money((self.unit_price or ZERO) * (self.quantity or 0))
 
     def clean(self) -> None:
-        from ..orders import line_errors
+        from ..orders.status import line_errors
 
         order = getattr(self, "order", None)  # unset on a line not yet attached
         errors = line_errors(self, brand_id=order.brand_id if order is not None else None)

@@ -71,8 +71,8 @@ def on_version_uploaded(sender, version, user=None, **kwargs) -> None:
     # the compliance check sends back never reaches them.
     from django.db import transaction
 
-    from ..previews import THUMBNAIL_SPEC
-    from ..tasks import make_preview
+    from ..assets.previews import THUMBNAIL_SPEC
+    from ..assets.tasks import make_preview
 
     image_id = version.image_id
     transaction.on_commit(lambda: make_preview.enqueue(image_id, THUMBNAIL_SPEC))

@@ -75,8 +75,8 @@ def review(task_state_id: int, actor, extra: dict) -> Built:
     """A version reached a group approval step: the people who can decide it for the brand."""
     from wagtail.models import TaskState
 
+    from ..assets.workflows import version_for_task_state
     from ..models import Asset
-    from ..workflows import version_for_task_state
 
     state = (
         TaskState.objects.select_related("workflow_state", "task").filter(pk=task_state_id).first()

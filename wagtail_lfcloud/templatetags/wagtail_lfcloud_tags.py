@@ -16,7 +16,7 @@ An unknown channel key raises; an unreadable master renders nothing and logs a w
 ``{% lfcloud_preview version.image "max-800x600" class="..." %}``
     the admin's preview of a file, **never made in the request**: an existing rendition's
     ``<img>``, or a placeholder while ``tasks.make_preview`` makes it (see
-    :mod:`wagtail_lfcloud.previews`). The review, compare and versions pages use it, so they open
+    :mod:`wagtail_lfcloud.assets.previews`). The review, compare and versions pages use it, so they open
     while the originals' storage is unreachable.
 """
 
@@ -54,8 +54,8 @@ def channel_rendition(image, key: str, **attrs):
 @register.simple_tag
 def lfcloud_preview(image, spec: str, **attrs):
     """``image``'s existing ``spec`` rendition as ``<img>``, else a placeholder while a task makes
-    it (:func:`wagtail_lfcloud.previews.existing_preview`)."""
-    from wagtail_lfcloud.previews import existing_preview
+    it (:func:`wagtail_lfcloud.assets.previews.existing_preview`)."""
+    from wagtail_lfcloud.assets.previews import existing_preview
 
     rendition = existing_preview(image, spec)
     if rendition is None:

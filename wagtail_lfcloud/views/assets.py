@@ -27,9 +27,9 @@ from wagtail.log_actions import log
 from wagtail.models import TaskState
 
 from ..access import get_for_user_or_404, has_capability
+from ..assets.similarity import similar_versions
+from ..assets.workflows import version_for_task_state
 from ..models import Asset, AssetComment, AssetVersion, VersionStatus
-from ..similarity import similar_versions
-from ..workflows import version_for_task_state
 
 
 def get_asset_for(user, pk, capability: str = "view_drafts") -> Asset:

@@ -16,8 +16,8 @@ from wagtail.admin.widgets import ListingButton
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 
 from ..access import brand_ids_with, get_for_user_or_404, has_capability
-from ..bundles import BundleError, iter_zip, plan_bundle, request_bundle
 from ..channels.registry import get_presets
+from ..delivery.bundles import BundleError, iter_zip, plan_bundle, request_bundle
 from ..models import Asset, DownloadBundle, Order
 from .base import LFCloudPageMixin
 

@@ -11,7 +11,7 @@ from wagtail.admin import messages
 from wagtail.log_actions import log
 
 from ..access.capabilities import brand_ids_with, brands_with
-from ..importers import ImportFailed, import_products
+from ..catalog.importers import ImportFailed, import_products
 from .base import LFCloudPageMixin
 
 

@@ -18,9 +18,9 @@ from laces.components import Component
 from wagtail.images import get_image_model
 
 from ..access import brand_ids_with
-from ..api.files import find_rendition_files
+from ..assets.previews import THUMBNAIL_SPEC, existing_preview
+from ..channels.lookup import find_rendition_files
 from ..models import AssetVersion, ChannelRendition, VersionStatus
-from ..previews import THUMBNAIL_SPEC, existing_preview
 
 
 def stable_path(brand_slug: str, sku: str, angle: str, channel: str) -> str | None:

@@ -1,5 +1,5 @@
 """Finance listings: invoice history with payments, and spreadsheet exports safe to open
-(CSV injection is neutralised as described in :mod:`wagtail_lfcloud.exports`)."""
+(CSV injection is neutralised as described in :mod:`wagtail_lfcloud.delivery.exports`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from django.db.models import DecimalField, Sum, Value
 from django.db.models.functions import Coalesce
 from wagtail.snippets.views.snippets import IndexView
 
-from ..exports import SafeCSVExportMixin
+from ..delivery.exports import SafeCSVExportMixin
 from ..models.orders import ZERO
 
 

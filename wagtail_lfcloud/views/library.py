@@ -23,9 +23,9 @@ from wagtail.admin.views.generic.base import BaseListingView
 from wagtail.images import get_image_model
 
 from ..access.capabilities import brand_ids_with, brands_with
+from ..assets.previews import THUMBNAIL_SPEC, existing_preview
 from ..conf import lfcloud_settings
 from ..models import AssetVersion, Catalog, ChannelRendition, Season, VersionStatus
-from ..previews import THUMBNAIL_SPEC, existing_preview
 
 PAGE_SIZE = 48
 
@@ -168,7 +168,7 @@ def library_queryset(user, data: dict, queryset=None):
 
 def attach_thumbnails(versions) -> None:
     """Set ``version.thumbnail`` to its existing thumbnail, or ``None`` while a task makes it
-    (:func:`wagtail_lfcloud.previews.existing_preview`; the page shows a placeholder)."""
+    (:func:`wagtail_lfcloud.assets.previews.existing_preview`; the page shows a placeholder)."""
     for version in versions:
         version.thumbnail = existing_preview(version.image, THUMBNAIL_SPEC)
 

@@ -45,8 +45,8 @@ from ..models import (
     OrderStatus,
     VersionStatus,
 )
-from ..order_grid import build_grid, grid_fingerprint
-from ..orders import TransitionError, allowed_transitions, transition
+from ..orders.grid import build_grid, grid_fingerprint
+from ..orders.status import TransitionError, allowed_transitions, transition
 
 
 def order_for(user, pk: int, capability: str = "view_orders") -> Order:

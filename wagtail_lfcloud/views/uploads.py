@@ -16,9 +16,9 @@ from django.views.generic import FormView, View
 from wagtail.admin.menu import MenuItem
 
 from ..access.capabilities import brand_ids_with, brands_with
+from ..assets.uploads import UploadRefused, upload_version
+from ..catalog.naming import format_example
 from ..conf import lfcloud_settings
-from ..naming import format_example
-from ..uploads import UploadRefused, upload_version
 from .base import LFCloudPageMixin
 
 

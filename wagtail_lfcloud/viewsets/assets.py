@@ -19,11 +19,11 @@ from wagtail.snippets.views.snippets import IndexView, SnippetViewSet, WorkflowA
 
 from ..access.capabilities import brand_ids_with, brands_with, has_capability
 from ..access.guards import BrandGuardedViewSetMixin
-from ..exports import SafeExportViewSetMixin
+from ..assets.workflows import version_for_task_state
+from ..delivery.exports import SafeExportViewSetMixin
 from ..forms import BrandScopedForm
-from ..locking import lock_asset, locked_asset_view
 from ..models import Asset, Order, Product, VersionStatus
-from ..workflows import version_for_task_state
+from ..storage.locking import lock_asset, locked_asset_view
 from .search import SearchOrderingViewSetMixin
 
 
@@ -112,7 +112,7 @@ class AssetWorkflowActionView(WorkflowActionView):
     """Wagtail's workflow action, made safe for concurrent reviewers and uploads.
 
     The viewset runs the POST in one transaction that locks the asset row first
-    (:func:`~wagtail_lfcloud.locking.locked_asset_view`, the order uploads take too), then the task
+    (:func:`~wagtail_lfcloud.storage.locking.locked_asset_view`, the order uploads take too), then the task
     state is read again: a second approval of the same step, or an approval of a version that a newer upload has
     replaced, is refused with a message instead of acting on stale data.
     """

@@ -10,7 +10,7 @@ from wagtail.snippets.views.snippets import IndexView, SnippetViewSet
 
 from ..access.capabilities import brand_ids_with, scope
 from ..access.guards import BrandGuardedViewSetMixin
-from ..exports import SafeExportViewSetMixin
+from ..delivery.exports import SafeExportViewSetMixin
 from ..forms import BrandScopedForm
 from ..models import Brand, Catalog, Product, Season
 from .search import SearchOrderingViewSetMixin

@@ -14,9 +14,9 @@ from wagtail.admin.ui.tables import Column
 from wagtail.snippets.views.snippets import CreateView, IndexView
 
 from ..access import brand_ids_with
+from ..delivery.webhooks import EVENTS, generate_secret
 from ..forms import BrandScopedForm
 from ..models import DownloadBundle, WebhookDelivery, WebhookEndpoint
-from ..webhooks import EVENTS, generate_secret
 from .catalog import BrandScopedViewSet
 
 

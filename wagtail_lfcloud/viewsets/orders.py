@@ -24,7 +24,7 @@ from ..access.capabilities import brands_with, has_capability
 from ..conf import lfcloud_settings
 from ..forms import BrandScopedForm
 from ..models import Brand, Brief, Invoice, Order, OrderLine, OrderStatus, Payment
-from ..orders import channel_keys, create_deliverables
+from ..orders.status import channel_keys, create_deliverables
 from ..views.finance import FinanceIndexView, SafeExportIndexView
 from .catalog import BrandScopedViewSet
 

@@ -90,7 +90,7 @@ class SearchOrderingMixin:
 class SearchOrderingViewSetMixin:
     """Mix into a ``SnippetViewSet``/``ModelViewSet``: every listing view it builds sorts while searching.
 
-    Like :class:`wagtail_lfcloud.exports.SafeExportViewSetMixin`, it wraps whatever index view class
+    Like :class:`wagtail_lfcloud.delivery.exports.SafeExportViewSetMixin`, it wraps whatever index view class
     the viewset uses, so a subclass that brings its own index view stays covered.
     """
 

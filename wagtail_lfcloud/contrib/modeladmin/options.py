@@ -8,7 +8,7 @@ from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup
 from wagtail_modeladmin.views import IndexView
 
 from ...access import get_for_user_or_404, scope
-from ...exports import SafeCSVExportMixin
+from ...delivery.exports import SafeCSVExportMixin
 from ...models import Invoice, Order
 
 

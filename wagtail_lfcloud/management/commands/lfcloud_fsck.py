@@ -6,7 +6,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from ...fsck import check
+from ...storage.fsck import check
 
 
 class Command(BaseCommand):

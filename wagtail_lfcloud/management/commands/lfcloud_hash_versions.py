@@ -1,6 +1,6 @@
 """``manage.py lfcloud_hash_versions (--brand SLUG | --all) [--batch-size N]``
 
-Computes the perceptual hash (``AssetVersion.perceptual_hash``, see ``wagtail_lfcloud.similarity``)
+Computes the perceptual hash (``AssetVersion.perceptual_hash``, see ``wagtail_lfcloud.assets.similarity``)
 of versions that have none: versions uploaded before the hash existed, or whose background task
 failed. Versions are read in batches in primary-key order, and each hash is saved as soon as it is
 computed, so the command is safe to stop (Ctrl-C) and run again; versions that have a hash are
@@ -35,8 +35,8 @@ class Command(ProgressMixin, BaseCommand):
 
     def handle(self, *args, brand=None, all=False, batch_size=200, **options):
         # Models are imported here, not at module level: commands load before apps are ready.
+        from wagtail_lfcloud.assets.similarity import hash_version
         from wagtail_lfcloud.models import AssetVersion, Brand
-        from wagtail_lfcloud.similarity import hash_version
 
         if not (brand or all):
             raise CommandError("Give --brand SLUG or --all.")

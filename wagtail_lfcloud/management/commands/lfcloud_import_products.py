@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from wagtail_lfcloud.importers import ImportFailed, import_products
+from wagtail_lfcloud.catalog.importers import ImportFailed, import_products
 from wagtail_lfcloud.models import Brand
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ...purge import purge_orphan_files, purge_rejected_versions
+from ...storage.purge import purge_orphan_files, purge_rejected_versions
 
 
 class Command(BaseCommand):

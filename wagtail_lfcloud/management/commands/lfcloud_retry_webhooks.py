@@ -27,9 +27,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, limit=500, **options):
+        from wagtail_lfcloud.delivery.tasks import deliver_webhook
+        from wagtail_lfcloud.delivery.webhooks import due_deliveries
         from wagtail_lfcloud.models import WebhookDelivery
-        from wagtail_lfcloud.tasks import deliver_webhook
-        from wagtail_lfcloud.webhooks import due_deliveries
 
         ids = list(due_deliveries().values_list("pk", flat=True)[:limit])
         if not ids:

@@ -4,8 +4,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.management.base import BaseCommand
 from wagtail.models import WorkflowContentType
 
+from wagtail_lfcloud.assets.workflows import ensure_default_workflow
 from wagtail_lfcloud.models import Asset
-from wagtail_lfcloud.workflows import ensure_default_workflow
 
 
 class Command(BaseCommand):

@@ -213,9 +213,9 @@ class Command(BaseCommand):
         workflow, payments), as the people doing it in the admin would, so the order's status
         follows the status machine: it is *In review* once photos are in review or approved.
         """
+        from wagtail_lfcloud.assets.uploads import UploadRefused, upload_version
         from wagtail_lfcloud.models import Brief, Order, OrderLine, OrderStatus
-        from wagtail_lfcloud.orders import transition
-        from wagtail_lfcloud.uploads import UploadRefused, upload_version
+        from wagtail_lfcloud.orders.status import transition
 
         User = get_user_model()
         brand_admin, approver, studio = (

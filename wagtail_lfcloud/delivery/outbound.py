@@ -39,7 +39,7 @@ from requests_hardened import Config, HTTPSession
 from requests_hardened.ip_filter import EXTRA_BLOCKED_NET_RANGES
 from requests_hardened.ip_filter_adapter import IPFilterAdapter
 
-from .conf import lfcloud_settings
+from ..conf import lfcloud_settings
 
 logger = logging.getLogger(__name__)
 

@@ -28,12 +28,13 @@ from django.db.models import Q
 from django.utils import timezone
 from wagtail.log_actions import log
 
-from .access.capabilities import brand_ids_with
-from .api.files import find_rendition_files
-from .channels.errors import ChannelError
-from .channels.registry import ChannelPreset, get_presets
-from .conf import lfcloud_settings
-from .models import (
+from ..access.capabilities import brand_ids_with
+from ..catalog.naming import NamingError, format_name
+from ..channels.errors import ChannelError
+from ..channels.lookup import find_rendition_files
+from ..channels.registry import ChannelPreset, get_presets
+from ..conf import lfcloud_settings
+from ..models import (
     Asset,
     AssetVersion,
     Brand,
@@ -42,7 +43,6 @@ from .models import (
     Order,
     VersionStatus,
 )
-from .naming import NamingError, format_name
 
 logger = logging.getLogger(__name__)
 
@@ -237,7 +237,7 @@ def plan_bundle(
         files.append(BundleFile(name=name, rendition=rendition, size=cr.file_size))
 
     if enqueue_missing and missing:
-        from .tasks import render_missing_channels
+        from ..channels.tasks import render_missing_channels
 
         ids_to_render = [v.pk for v in missing]
         transaction.on_commit(
@@ -368,7 +368,7 @@ def build_bundle_file(bundle_id: int) -> str:
                 spool.write(chunk)
             spool.seek(0)
             # Never at a guessable media URL: the zip is sent by the permission-checked download view.
-            from .storage import in_unguessable_folder
+            from ..storage import in_unguessable_folder
 
             bundle.file.save(in_unguessable_folder(plan.zip_name), File(spool), save=False)
         bundle.file_count = len(plan.files)

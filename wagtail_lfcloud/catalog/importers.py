@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
-from .models import Brand, Catalog, Product, Season
+from ..models import Brand, Catalog, Product, Season
 
 COLUMNS = ["sku", "name", "style", "colour", "catalog", "season", "asin", "gtin"]
 REQUIRED = ["sku", "name"]

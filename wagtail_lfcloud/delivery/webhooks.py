@@ -11,7 +11,7 @@ endpoint's ``whsec_...`` secret. Receivers check them with the library, or with
 :func:`verify_signature` (see ``docs/how-to/webhooks.md``).
 
 Deliveries are :class:`~wagtail_lfcloud.models.WebhookDelivery` rows. Each run of the
-``deliver_webhook`` task makes at most one attempt, through :mod:`wagtail_lfcloud.outbound`
+``deliver_webhook`` task makes at most one attempt, through :mod:`wagtail_lfcloud.delivery.outbound`
 (public addresses only, no redirects, the checked address pinned). A failed attempt leaves the
 row in *retry* with ``next_attempt_at`` = now + ``WAGTAIL_LFCLOUD_WEBHOOK_BACKOFF_SECONDS`` x
 2^(attempts-1), up to ``WAGTAIL_LFCLOUD_WEBHOOK_MAX_ATTEMPTS`` attempts. A backend that can defer
@@ -40,10 +40,10 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from standardwebhooks import Webhook
 
+from ..background import enqueue_on_commit
+from ..conf import lfcloud_settings
+from ..models import WebhookDelivery, WebhookEndpoint
 from . import outbound
-from .background import enqueue_on_commit
-from .conf import lfcloud_settings
-from .models import WebhookDelivery, WebhookEndpoint
 
 logger = logging.getLogger(__name__)
 
@@ -321,7 +321,7 @@ def on_asset_approved(sender, asset, version, previous=None, user=None, **kwargs
 
 
 def on_rendition_ready(sender, channel_rendition, **kwargs) -> None:
-    from .api.files import find_rendition_files
+    from ..channels.lookup import find_rendition_files
 
     cr = channel_rendition
 
@@ -362,7 +362,7 @@ def on_order_status_changed(sender, order, old_status, new_status, user=None, **
 
 def connect() -> None:
     """Connect the event handlers to the package's signals (from ``signal_handlers.connect``)."""
-    from . import signals
+    from .. import signals
 
     signals.asset_approved.connect(on_asset_approved, dispatch_uid="lfcloud_webhook_asset_approved")
     signals.rendition_ready.connect(

@@ -18,7 +18,7 @@ from wagtail.images.forms import BaseImageForm
 
 
 def _versions_using(image_pk):
-    from .models import AssetVersion
+    from ..models import AssetVersion
 
     return (
         AssetVersion.objects.filter(image_id=image_pk)
@@ -66,7 +66,7 @@ class VersionedFileFormMixin:
 
 
 class LFCloudImageForm(VersionedFileFormMixin, BaseImageForm):
-    """Set ``WAGTAILIMAGES_IMAGE_FORM_BASE = "wagtail_lfcloud.retention.LFCloudImageForm"``.
+    """Set ``WAGTAILIMAGES_IMAGE_FORM_BASE = "wagtail_lfcloud.storage.retention.LFCloudImageForm"``.
 
     With a form base of your own, mix :class:`VersionedFileFormMixin` into it instead.
     """

@@ -1,7 +1,9 @@
-"""Background work, run by django-tasks (``TASKS`` setting).
+"""Background tasks of the channels (channel sets of approved versions).
 
+Run by django-tasks (``TASKS`` setting).
 Task arguments are primary keys and strings, never model instances, so they survive a real
-queue backend. Each part of the package adds its tasks here.
+queue backend. A task's name is its module path: drain queued tasks before upgrading across a
+move (CHANGELOG).
 """
 
 from __future__ import annotations
@@ -13,91 +15,15 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
-from .previews import PREVIEW_SPECS
-
 logger = logging.getLogger(__name__)
 
 
 @task()
 def render_missing_channels(version_id: int, channel_keys: list[str]) -> list[int]:
     """Render channel files the API found missing; sends ``rendition_ready`` for each one made."""
-    from .api.files import render_missing
+    from .lookup import render_missing
 
     return render_missing(version_id, channel_keys)
-
-
-@task()
-def build_download_bundle(bundle_id: int) -> str:
-    """Write a large bundle's zip into ``DownloadBundle.file``."""
-    from .bundles import build_bundle_file
-
-    return build_bundle_file(bundle_id)
-
-
-@task()
-def deliver_webhook(delivery_id: int) -> str:
-    """Make the next attempt of one webhook delivery; a failure schedules the next one, never
-    waits for it (see ``webhooks.deliver``)."""
-    from .webhooks import deliver
-
-    return deliver(delivery_id)
-
-
-# --- assets: previews on upload, channel sets on approval (uploads.py, workflows.py) ----------
-
-#: Renditions the admin shows for every version (listing thumbnails, review and compare views).
-
-
-@task()
-def make_preview(image_id: int, spec: str) -> str:
-    """Make one admin preview rendition (``previews.PREVIEW_SPECS``): the order grid's thumbnail
-    after an upload, or one a page found missing (``previews.existing_preview``). Returns its file
-    name, or "" if the image is gone."""
-    from wagtail.images import get_image_model
-
-    from .channels.pipeline import generate_renditions
-
-    if spec not in PREVIEW_SPECS:
-        raise ValueError(f"{spec!r} is not an admin preview spec ({', '.join(PREVIEW_SPECS)})")
-    image = get_image_model().objects.filter(pk=image_id).first()
-    # The pipeline, not image.get_rendition: one reduced decode of the first frame, so the
-    # worker's memory stays bounded (docs/how-to/upload-and-review.md#limits), and TIFF works.
-    return generate_renditions(image, [spec])[spec].file.name if image is not None else ""
-
-
-@task()
-def generate_version_previews(version_id: int) -> list[str]:
-    """Make the admin's thumbnail and review renditions of a freshly uploaded version, then its
-    perceptual hash (the review page's look-alike warning, see ``similarity.py``).
-
-    The hash comes last and cannot fail the task: if the file cannot be read or decoded for it, the
-    previews are kept, the error is logged, and ``manage.py lfcloud_hash_versions`` tries again.
-    """
-    from .models import AssetVersion
-
-    version = AssetVersion.objects.select_related("image").filter(pk=version_id).first()
-    if version is None:
-        return []
-    from .channels.pipeline import generate_renditions
-
-    # Both previews from one reduced decode (see make_preview).
-    previews = sorted(
-        r.file.name for r in generate_renditions(version.image, PREVIEW_SPECS).values()
-    )
-    if not version.perceptual_hash:
-        from .similarity import hash_version
-
-        try:
-            hash_version(version)
-        except (
-            Exception
-        ):  # any storage or decoding failure: the previews above are what matters here
-            logger.exception(
-                "No perceptual hash for version %s (look-alikes of it will not be flagged); "
-                "manage.py lfcloud_hash_versions tries again.",
-                version_id,
-            )
-    return previews
 
 
 @task()
@@ -109,7 +35,7 @@ def build_channel_renditions_task(
     If the file storage fails, the set is tried again later (``attempt`` counts the runs), up to
     ``WAGTAIL_LFCLOUD_RENDITION_MAX_ATTEMPTS``, see :func:`retry_channel_set_later`.
     """
-    from .models import AssetVersion, VersionStatus
+    from ..models import AssetVersion, VersionStatus
 
     version = (
         AssetVersion.objects.select_related("image", "asset__product").filter(pk=version_id).first()
@@ -117,7 +43,7 @@ def build_channel_renditions_task(
     if version is None or version.status != VersionStatus.CURRENT:
         # Superseded before the task ran: its channel set is not wanted any more.
         return []
-    from .channels.deliverables import build_channel_renditions
+    from .deliverables import build_channel_renditions
 
     try:
         rows = build_channel_renditions(version, channel_keys)
@@ -126,7 +52,7 @@ def build_channel_renditions_task(
         # and run again later if the backend can defer a task.
         retry_channel_set_later(version_id, channel_keys, attempt, e)
         raise
-    from .signals import rendition_ready
+    from ..signals import rendition_ready
 
     for row in rows:
         if row.status == row.Status.READY:
@@ -144,8 +70,8 @@ def retry_channel_set_later(
     they stay *failed*. Backends that cannot defer a task (the immediate backend) do not retry:
     approving again or ``manage.py lfcloud_renditions`` rebuilds the set.
     """
-    from .conf import lfcloud_settings
-    from .models import ChannelRendition
+    from ..conf import lfcloud_settings
+    from ..models import ChannelRendition
 
     last = int(lfcloud_settings.RENDITION_MAX_ATTEMPTS)
     if attempt >= last or not build_channel_renditions_task.get_backend().supports_defer:

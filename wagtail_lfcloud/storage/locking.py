@@ -47,7 +47,7 @@ def lock_asset(asset_id: int):
     Must run inside a transaction, before anything else of the asset is locked or written.
     Taking it again in the same transaction is free.
     """
-    from .models import Asset
+    from ..models import Asset
 
     if not connections[DEFAULT_DB_ALIAS].in_atomic_block:
         raise RuntimeError(
@@ -58,7 +58,7 @@ def lock_asset(asset_id: int):
 
 def lock_assets(asset_ids: Iterable[int]) -> list:
     """Lock several asset rows, always in primary-key order (two callers never cross)."""
-    from .models import Asset
+    from ..models import Asset
 
     return list(
         Asset.objects.select_for_update(of=("self",)).filter(pk__in=set(asset_ids)).order_by("pk")
@@ -132,7 +132,7 @@ def locked_asset_view(view: Callable, pk_kwarg: str = "pk") -> Callable:
             return view(request, *args, **kwargs)
 
         def attempt():
-            from .models import Asset
+            from ..models import Asset
 
             try:
                 lock_asset(asset_id)

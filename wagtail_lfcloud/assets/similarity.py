@@ -45,7 +45,7 @@ from PIL import Image as PILImage
 from PIL import ImageOps
 
 if TYPE_CHECKING:
-    from .models import AssetVersion
+    from ..models import AssetVersion
 
 #: Bits in a hash; a hash is ``HASH_BITS // 4`` hex digits.
 HASH_BITS = 64
@@ -159,7 +159,7 @@ def hash_version(version: AssetVersion) -> str:
     Saved with ``update()``: neither ``status_changed_at`` nor any other field is touched. Raises
     :class:`PerceptualHashError` for an undecodable file, or the storage's error if it cannot be read.
     """
-    from .models import AssetVersion
+    from ..models import AssetVersion
 
     value = image_perceptual_hash(version.image)
     AssetVersion.objects.filter(pk=version.pk).update(perceptual_hash=value)
@@ -194,7 +194,7 @@ def similar_versions(
     in Python, then the matches with their asset and product. Measured for 20,000 versions of a
     brand: 35-40 ms in all (SQLite and PostgreSQL), of which 5 ms is the comparison.
     """
-    from .models import AssetVersion
+    from ..models import AssetVersion
 
     if not version.perceptual_hash:
         return []

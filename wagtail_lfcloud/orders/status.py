@@ -21,10 +21,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail.log_actions import log
 
-from . import signals
-from .access.capabilities import has_capability
-from .conf import lfcloud_settings
-from .models import Asset, Order, OrderLine, OrderStatus
+from .. import signals
+from ..access.capabilities import has_capability
+from ..conf import lfcloud_settings
+from ..models import Asset, Order, OrderLine, OrderStatus
 
 S = OrderStatus
 
@@ -75,7 +75,7 @@ class OrderInvalid(TransitionError):
 def channel_keys() -> list[str]:
     """Keys of the configured channel presets (empty if the channel registry is unavailable)."""
     try:
-        from .channels.registry import get_presets
+        from ..channels.registry import get_presets
     except ImportError:  # pragma: no cover - the registry ships with the package
         return []
     return list(get_presets())

@@ -28,17 +28,17 @@ from wagtail.images import get_image_model
 from wagtail.images.fields import WagtailImageField
 from wagtail.log_actions import log
 
-from . import signals
-from .access.capabilities import has_capability
-from .channels.errors import ImageTooLargeError
-from .channels.imaging import FORMAT_EXTENSIONS, check_decoded_size
-from .conf import lfcloud_settings
-from .file_safety import DamagedFile, UnsafeFile, check_embedded_content, file_bytes
-from .library import collection_for_product
-from .locking import lock_asset, run_with_retry
-from .models import Asset, AssetVersion, Brand, Product, VersionStatus
-from .naming import NamingError, parse_name
-from .storage import unguessable
+from .. import signals
+from ..access.capabilities import has_capability
+from ..catalog.library import collection_for_product
+from ..catalog.naming import NamingError, parse_name
+from ..channels.errors import ImageTooLargeError
+from ..channels.file_safety import DamagedFile, UnsafeFile, check_embedded_content, file_bytes
+from ..channels.imaging import FORMAT_EXTENSIONS, check_decoded_size
+from ..conf import lfcloud_settings
+from ..models import Asset, AssetVersion, Brand, Product, VersionStatus
+from ..storage import unguessable
+from ..storage.locking import lock_asset, run_with_retry
 
 logger = logging.getLogger(__name__)
 
@@ -329,7 +329,7 @@ def upload_version(file, *, brand: Brand, user, filename: str | None = None) -> 
     existing version of the asset.
 
     The new version is numbered under a row lock on the asset, taken first as the lock order in
-    :mod:`~wagtail_lfcloud.locking` says (concurrent uploads get distinct numbers; a deadlock or
+    :mod:`~wagtail_lfcloud.storage.locking` says (concurrent uploads get distinct numbers; a deadlock or
     serialization failure runs the transaction again, when this call owns it), any review still open on an older version is cancelled (that version is superseded,
     kept), and the asset's workflow is started for the new version. ``signals.version_uploaded`` is
     sent once the transaction commits.
@@ -404,7 +404,7 @@ def upload_version(file, *, brand: Brand, user, filename: str | None = None) -> 
             )
             locked.submitted_version = version
             locked.save(update_fields=["submitted_version", "updated_at"])
-            from .delivery.rights import inherit_order_rights
+            from ..delivery.rights import inherit_order_rights
 
             inherit_order_rights(locked, user)
             locked.save_revision(user=user, log_action=True, clean=False)

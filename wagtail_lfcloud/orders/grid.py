@@ -4,7 +4,7 @@
 current version, the channel renditions of the current versions and existing thumbnail
 renditions in six queries, whatever the order's size. Thumbnails are never generated here (the
 request path stays fast): a cell whose thumbnail does not exist yet shows none until
-:func:`wagtail_lfcloud.tasks.make_preview` has made it.
+:func:`wagtail_lfcloud.assets.tasks.make_preview` has made it.
 """
 
 from __future__ import annotations
@@ -18,12 +18,11 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from wagtail.images import get_image_model
 
-from .conf import lfcloud_settings
-from .models import Asset, AssetVersion, ChannelRendition, Order, OrderStatus, VersionStatus
-
 # Grid thumbnails are the admin's thumbnail previews (the Wagtail image listing's size, so they
 # are often there already); THUMBNAIL_SPEC stays importable from here.
-from .previews import THUMBNAIL_SPEC
+from ..assets.previews import THUMBNAIL_SPEC
+from ..conf import lfcloud_settings
+from ..models import Asset, AssetVersion, ChannelRendition, Order, OrderStatus, VersionStatus
 
 #: Cell states, in the order a deliverable goes through them, with their labels.
 CELL_STATES = {
@@ -49,7 +48,7 @@ def _thumbnail_rights(order: Order, user) -> tuple[bool, bool]:
     ``user=None`` (callers that checked already)."""
     if user is None:
         return True, True
-    from .access import has_capability
+    from ..access import has_capability
 
     return (
         has_capability(user, order.brand_id, "view_drafts"),

@@ -4,7 +4,7 @@ never made in a request.
 A page that made a missing rendition itself would decode the original while the person waits,
 and fail as a whole while the originals' storage is unreachable. Pages call
 :func:`existing_preview` instead: the rendition if it exists, else ``None`` and
-:func:`wagtail_lfcloud.tasks.make_preview` queued to make it (the page shows a placeholder).
+:func:`wagtail_lfcloud.assets.tasks.make_preview` queued to make it (the page shows a placeholder).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from django.db import transaction
 
 THUMBNAIL_SPEC = "max-165x165"
 REVIEW_SPEC = "max-800x600"
-#: The specs :func:`~wagtail_lfcloud.tasks.make_preview` accepts.
+#: The specs :func:`~wagtail_lfcloud.assets.tasks.make_preview` accepts.
 PREVIEW_SPECS = (THUMBNAIL_SPEC, REVIEW_SPEC)
 
 

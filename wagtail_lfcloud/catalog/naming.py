@@ -15,7 +15,7 @@ import string
 import unicodedata
 from dataclasses import dataclass
 
-from .conf import lfcloud_settings
+from ..conf import lfcloud_settings
 
 SKU_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,63}")
 PERIOD_RE = re.compile(r"(\d{4})-(\d{2})")

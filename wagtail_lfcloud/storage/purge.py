@@ -20,9 +20,9 @@ from wagtail.images import get_image_model
 from wagtail.log_actions import log
 from wagtail.models import Collection
 
+from ..models import AssetVersion, VersionStatus
 from .fsck import ORIGINALS_FOLDER, RENDITIONS_FOLDER, walk
 from .locking import lock_asset, run_with_retry
-from .models import AssetVersion, VersionStatus
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +122,7 @@ def _orphan_places() -> list[tuple[Storage, str, type]]:
     """(storage, folder, model whose ``file`` rows reference it): originals, then renditions."""
     Image = get_image_model()
     Rendition = Image.get_rendition_model()
-    from .storage import PRIVATE_PREFIX, routes_privately
+    from . import PRIVATE_PREFIX, routes_privately
 
     rendition_storage = Rendition._meta.get_field("file").storage
     places = [

@@ -6,7 +6,7 @@ import ipaddress
 
 from django.core.checks import Error, Tags, Warning, register
 
-from .conf import lfcloud_settings
+from ..conf import lfcloud_settings
 
 
 @register(Tags.security)

@@ -16,8 +16,8 @@ from __future__ import annotations
 from django.db import transaction
 from wagtail.models import Collection
 
-from .conf import lfcloud_settings
-from .models import Brand, BrandCollection, Catalog, Product, Season, Stage
+from ..conf import lfcloud_settings
+from ..models import Brand, BrandCollection, Catalog, Product, Season, Stage
 
 
 def get_root_collection() -> Collection:

@@ -18,7 +18,7 @@ What happens to the versions is decided here, in handlers of Wagtail's workflow 
 * rejected -> :func:`apply_changes_requested`: the version is marked ``changes_requested``.
 
 Every change to an asset's versions happens under a row lock on the asset, in one transaction,
-taken first (the lock order of :mod:`wagtail_lfcloud.locking`): the views that start these
+taken first (the lock order of :mod:`wagtail_lfcloud.storage.locking`): the views that start these
 transactions lock the asset before Wagtail's workflow code runs; the handlers here lock it again
 (free) for callers that act on task states directly.
 """
@@ -42,9 +42,8 @@ from wagtail.models import (
     WorkflowTask,
 )
 
-from . import signals
-from .locking import lock_asset
-from .models import (
+from .. import signals
+from ..models import (
     Asset,
     AssetVersion,
     BrandApprovalTask,
@@ -53,6 +52,7 @@ from .models import (
     Role,
     VersionStatus,
 )
+from ..storage.locking import lock_asset
 
 logger = logging.getLogger(__name__)
 
@@ -128,8 +128,8 @@ def compliance_problems(
     version: AssetVersion, channels: list[str], *, strict: bool = False
 ) -> list[str]:
     """What is wrong with ``version``'s file for ``channels`` (empty when it passes)."""
-    from .channels.compliance import check_source
-    from .channels.errors import UnknownChannelError
+    from ..channels.compliance import check_source
+    from ..channels.errors import UnknownChannelError
 
     problems = []
     for key in channels:
@@ -195,7 +195,7 @@ def apply_approval(workflow_state: WorkflowState, user=None) -> AssetVersion | N
     version stays in review. Approving a version that is already current changes nothing, so two
     approvals at once leave exactly one current version.
     """
-    from .library import collection_for_product
+    from ..catalog.library import collection_for_product
 
     asset = _asset_of(workflow_state)
     if asset is None:
@@ -272,7 +272,7 @@ def apply_approval(workflow_state: WorkflowState, user=None) -> AssetVersion | N
     )
 
     def after_commit():
-        from .tasks import build_channel_renditions_task
+        from ..channels.tasks import build_channel_renditions_task
 
         if channels:
             build_channel_renditions_task.enqueue(version_id, channels)
@@ -344,7 +344,7 @@ def close_open_review(asset: Asset, user=None) -> None:
         WorkflowState.STATUS_NEEDS_CHANGES,
     ):
         state.cancel(user=user)
-    from .library import collection_for_product
+    from ..catalog.library import collection_for_product
 
     replaced = list(
         asset.versions.filter(

@@ -16,7 +16,7 @@ from django.core.checks import Error, Tags, Warning, register
 from django.core.files.storage import Storage, default_storage, storages
 from django.utils.module_loading import import_string
 
-from .conf import docs_url
+from ..conf import docs_url
 
 #: Longest lifetime (seconds) a signed URL to an original should have.
 MAX_SIGNED_URL_EXPIRY = 3600
@@ -214,7 +214,7 @@ def check_image_form(app_configs=None, **kwargs) -> list:
         return [
             Error(
                 f"WAGTAILIMAGES_IMAGE_FORM_BASE cannot be imported ({exc}).",
-                hint='Use "wagtail_lfcloud.retention.LFCloudImageForm". ' + DOCS,
+                hint='Use "wagtail_lfcloud.storage.retention.LFCloudImageForm". ' + DOCS,
                 id="wagtail_lfcloud.E022",
             )
         ]
@@ -225,8 +225,8 @@ def check_image_form(app_configs=None, **kwargs) -> list:
             "Wagtail's image edit form can replace the file of an image that an asset version uses; the "
             "old file is then deleted. (The package refuses such a save, but with a server error.)",
             hint=(
-                'Set WAGTAILIMAGES_IMAGE_FORM_BASE = "wagtail_lfcloud.retention.LFCloudImageForm", or mix '
-                "wagtail_lfcloud.retention.VersionedFileFormMixin into your own image form base. "
+                'Set WAGTAILIMAGES_IMAGE_FORM_BASE = "wagtail_lfcloud.storage.retention.LFCloudImageForm", or mix '
+                "wagtail_lfcloud.storage.retention.VersionedFileFormMixin into your own image form base. "
                 + DOCS
             ),
             id="wagtail_lfcloud.W029",

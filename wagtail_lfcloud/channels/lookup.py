@@ -54,9 +54,9 @@ def render_missing(version_id: int, channel_keys: list[str]) -> list[int]:
     Returns the ``ChannelRendition`` ids made ready, and sends ``rendition_ready`` for each.
     A version that is no longer current is skipped: its URL now points elsewhere.
     """
-    from ..channels.deliverables import build_channel_renditions
     from ..models import AssetVersion, ChannelRendition, VersionStatus
     from ..signals import rendition_ready
+    from .deliverables import build_channel_renditions
 
     version = (
         AssetVersion.objects.select_related("image", "asset__product__season")

@@ -1,0 +1,2 @@
+"""Assets and their versions: uploads, the review workflow, admin previews and look-alikes;
+their background tasks."""

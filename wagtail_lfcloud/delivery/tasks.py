@@ -1,0 +1,32 @@
+"""Background tasks of delivery (download bundles, webhook attempts).
+
+Run by django-tasks (``TASKS`` setting).
+Task arguments are primary keys and strings, never model instances, so they survive a real
+queue backend. A task's name is its module path: drain queued tasks before upgrading across a
+move (CHANGELOG).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django_tasks import task
+
+logger = logging.getLogger(__name__)
+
+
+@task()
+def build_download_bundle(bundle_id: int) -> str:
+    """Write a large bundle's zip into ``DownloadBundle.file``."""
+    from .bundles import build_bundle_file
+
+    return build_bundle_file(bundle_id)
+
+
+@task()
+def deliver_webhook(delivery_id: int) -> str:
+    """Make the next attempt of one webhook delivery; a failure schedules the next one, never
+    waits for it (see ``webhooks.deliver``)."""
+    from .webhooks import deliver
+
+    return deliver(delivery_id)

@@ -1,0 +1,1 @@
+"""Orders: the status machine, line validation and deliverables, the production grid."""
