@@ -19,6 +19,7 @@ from ..access.api import brand_filter, scoped
 from ..access.capabilities import brand_ids_with
 from ..channels.lookup import find_rendition_files
 from ..channels.registry import get_presets
+from ..delivery.rights import deliverable, effective_rights, rights_for, verdict_changed_at
 from ..models import Asset, AssetVersion, ChannelRendition, VersionStatus
 from .errors import ERROR_RESPONSES, ApiError
 from .responses import Page, conditional_json, latest, paginate
@@ -112,9 +113,19 @@ def _renditions_url(request: HttpRequest, version_id: int) -> str:
     return template.format(version_id)
 
 
+def _current(asset: Asset) -> AssetVersion | None:
+    return next((v for v in asset.visible_versions if v.status == VersionStatus.CURRENT), None)
+
+
+def _with_rights(assets: list[Asset]) -> list[Asset]:
+    """Load the usage rights of the assets' current versions in one query."""
+    rights_for([v for a in assets if (v := _current(a)) is not None])
+    return assets
+
+
 def asset_out(request: HttpRequest, asset: Asset, drafts: set[int] | None) -> dict:
     versions = asset.visible_versions
-    current = next((v for v in versions if v.status == VersionStatus.CURRENT), None)
+    current = _current(asset)
     return {
         "id": asset.pk,
         "brand": asset.brand.slug,
@@ -127,11 +138,17 @@ def asset_out(request: HttpRequest, asset: Asset, drafts: set[int] | None) -> di
         "versions": [version_out(request, v) for v in versions]
         if _may_see_drafts(drafts, asset.brand_id)
         else None,
+        "rights": deliverable(current).as_dict() if current else None,
     }
 
 
 def _asset_changed(asset: Asset) -> dt.datetime:
-    return max([asset.updated_at, *(v.status_changed_at for v in asset.visible_versions)])
+    current = _current(asset)
+    rights = verdict_changed_at(effective_rights(current)) if current else None
+    return max(
+        [asset.updated_at, *(v.status_changed_at for v in asset.visible_versions)]
+        + ([rights] if rights else [])
+    )
 
 
 @router.get(
@@ -187,7 +204,7 @@ def list_assets(
         qs,
         limit,
         offset,
-        lambda rows: [asset_out(request, a, drafts) for a in rows],
+        lambda rows: [asset_out(request, a, drafts) for a in _with_rights(rows)],
         cursor=cursor,
     )
     return conditional_json(
@@ -220,13 +237,15 @@ def get_asset(request: HttpRequest, asset_id: Id):
 
 def rendition_out(cr: ChannelRendition, rendition, labels: dict[str, str]) -> dict:
     checks = list(cr.compliance or [])
+    # Outside the usage rights, the file is not delivered: no URL.
+    verdict = deliverable(cr.version, cr.channel)
     return {
         "channel": cr.channel,
         "label": labels.get(cr.channel, cr.channel),
         "status": cr.status
         if rendition is not None or cr.status != ChannelRendition.Status.READY
         else "pending",
-        "url": rendition.url if rendition is not None else None,
+        "url": rendition.url if rendition is not None and verdict else None,
         "width": cr.width,
         "height": cr.height,
         "bytes": cr.file_size,
@@ -239,6 +258,7 @@ def rendition_out(cr: ChannelRendition, rendition, labels: dict[str, str]) -> di
             "checks": checks,
         },
         "updated_at": cr.updated_at,
+        "rights": verdict.as_dict(),
     }
 
 
@@ -274,5 +294,9 @@ def version_renditions(request: HttpRequest, version_id: Id):
         "version": version_out(request, version),
         "renditions": [rendition_out(cr, files.get(cr.pk), labels) for cr in rows],
     }
-    changed = latest([version.status_changed_at, *(cr.updated_at for cr in rows)])
+    rights_at = verdict_changed_at(effective_rights(version))
+    changed = latest(
+        [version.status_changed_at, *(cr.updated_at for cr in rows)]
+        + ([rights_at] if rights_at else [])
+    )
     return conditional_json(request, data, last_modified=changed)

@@ -8,7 +8,10 @@ that stores this URL serves v3 the moment v3 is approved, with no change on its 
 * ``202`` with ``Retry-After`` when the version is approved but that channel's file does not exist
   yet: its generation is enqueued (never done on the request) and the client retries;
 * ``404`` while nothing is approved (or the brand, SKU or channel is unknown to the token);
-* ``409`` when generating the file failed (the error says why, e.g. a corrupt master).
+* ``409`` when generating the file failed (the error says why, e.g. a corrupt master);
+* ``451`` when the usage rights do not allow this delivery now: expired, not started yet, not for
+  this channel, or (with ``?territory=DE``) not for that country. The problem document's ``code``
+  is ``rights_<verdict>`` (:mod:`wagtail_lfcloud.delivery.rights`) and its ``detail`` says why.
 
 Storefronts hit this URL for every page view, so the answer is cached: the redirect target of
 ``brand x SKU x angle x channel`` (brand id, version number, file URL) is kept in Django's
@@ -24,6 +27,7 @@ a warm redirect costs those two queries.
 from __future__ import annotations
 
 import hashlib
+import time
 import uuid
 
 from django.core.cache import cache
@@ -36,6 +40,7 @@ from ..access.capabilities import brand_ids_with
 from ..channels.lookup import find_rendition_files
 from ..channels.registry import get_presets
 from ..conf import lfcloud_settings
+from ..delivery.rights import deliverable
 from ..models import AssetVersion, ChannelRendition, VersionStatus
 from ..models.catalog import SKU_RE
 from .errors import ERROR_RESPONSES, ApiError, ErrorOut
@@ -47,6 +52,7 @@ STABLE_RESPONSES = {
     **ERROR_RESPONSES,
     202: StableRenditionPending,
     409: ErrorOut,
+    451: ErrorOut,
 }
 
 
@@ -89,7 +95,7 @@ def connect_invalidation() -> None:
     from django.db.models.signals import post_delete, post_save
     from wagtail.images import get_image_model
 
-    from ..models import Asset, Brand, Product
+    from ..models import Asset, Brand, Product, UsageRights
 
     image_model = get_image_model()
     for model in (
@@ -98,6 +104,7 @@ def connect_invalidation() -> None:
         Asset,
         AssetVersion,
         ChannelRendition,
+        UsageRights,
         image_model,
         image_model.get_rendition_model(),
     ):
@@ -147,10 +154,12 @@ def stable_rendition(request: HttpRequest, brand: Text, sku: Text, angle: Text, 
             "invalid_sku",
             f"{sku!r} is not a SKU: SKUs are 1-64 ASCII letters, digits or hyphens.",
         )
+    territory = request.GET.get("territory") or None
     key = _target_key(brand, sku, angle, channel)
-    cached = cache.get(key)
-    if cached is not None:
-        brand_id, number, url = cached
+    cached = None if territory else cache.get(key)
+    # A cached target is good until the rights that allowed it expire (then the slow path says 451).
+    if cached is not None and len(cached) == 4 and (cached[3] is None or time.time() < cached[3]):
+        brand_id, number, url, _expires = cached
         # The same answer brand_filter gives, from the cached brand id: no brand query.
         ids = brand_ids_with(request.user, "view_finals")
         if ids is not None and brand_id not in ids:
@@ -171,6 +180,10 @@ def stable_rendition(request: HttpRequest, brand: Text, sku: Text, angle: Text, 
         raise ApiError(
             404, "not_approved", f"Nothing is approved yet for {sku} {angle} of brand {brand!r}."
         )
+
+    verdict = deliverable(version, channel, territory=territory)
+    if not verdict:
+        raise ApiError(451, f"rights_{verdict.code}", f"{sku} {angle}: {verdict.reason}")
 
     row = ChannelRendition.objects.filter(version=version, channel=channel).first()
     if row is not None and row.status == ChannelRendition.Status.FAILED:
@@ -202,6 +215,9 @@ def stable_rendition(request: HttpRequest, brand: Text, sku: Text, angle: Text, 
         return response
 
     url = rendition.url
-    if ttl := _target_ttl():
-        cache.set(key, (brand_obj.pk, version.number, url), ttl)
+    expires = verdict.rights.expires_at if verdict.rights else None
+    if (ttl := _target_ttl()) and not territory:
+        cache.set(
+            key, (brand_obj.pk, version.number, url, expires.timestamp() if expires else None), ttl
+        )
     return _redirect(request, url, version.number)

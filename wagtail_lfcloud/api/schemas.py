@@ -48,6 +48,19 @@ class VersionOut(Schema):
     renditions_url: str = Field(description="Where this version's channel renditions are listed.")
 
 
+class RightsOut(Schema):
+    status: str = Field(
+        description="ok, unrestricted (no rights recorded), not_started, expired, "
+        "channel_not_allowed or territory_not_allowed."
+    )
+    deliverable: bool = Field(description="Whether the file may be delivered now.")
+    reason: str
+    starts_at: dt.datetime | None
+    expires_at: dt.datetime | None
+    channels: list[str] = Field(description="Allowed channels; empty means every channel.")
+    territories: list[str] = Field(description="ISO country codes; empty means worldwide.")
+
+
 class AssetOut(Schema):
     id: int
     brand: str
@@ -61,6 +74,10 @@ class AssetOut(Schema):
     )
     versions: list[VersionOut] | None = Field(
         description="Every version, newest first; only for tokens whose role may see drafts (view_drafts), else null."
+    )
+    rights: RightsOut | None = Field(
+        None,
+        description="The usage rights of the approved version now (any channel); null while none is approved.",
     )
 
 
@@ -85,6 +102,10 @@ class RenditionOut(Schema):
     )
     compliance: ComplianceOut
     updated_at: dt.datetime
+    rights: RightsOut | None = Field(
+        None,
+        description="The usage rights for this channel now; when not deliverable, url is null.",
+    )
 
 
 class VersionRenditionsOut(Schema):

@@ -43,10 +43,13 @@ from ..models import (
     Order,
     VersionStatus,
 )
+from .rights import deliverable, rights_for
 
 logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 64 * 1024
+#: The text file a bundle carries when usage rights left files out.
+LEFT_OUT_NAME = "LEFT-OUT.txt"
 
 
 class BundleError(Exception):
@@ -66,6 +69,8 @@ class BundleFile:
     name: str
     rendition: object
     size: int | None = None
+    #: The bytes of a generated file (the note on what was left out) instead of a rendition.
+    content: bytes | None = None
 
 
 @dataclass
@@ -79,6 +84,14 @@ class BundlePlan:
     missing: list[int] = field(default_factory=list)
     #: Assets with nothing approved, left out.
     unapproved: list[int] = field(default_factory=list)
+    #: Approved assets left out because their usage rights forbid this channel now:
+    #: ``{"asset_id", "file", "code", "reason"}`` (:mod:`wagtail_lfcloud.delivery.rights`).
+    restricted: list[dict] = field(default_factory=list)
+
+    @property
+    def file_count(self) -> int:
+        """The channel files in the bundle (not counting the note on what was left out)."""
+        return sum(1 for f in self.files if f.content is None)
 
     @property
     def zip_name(self) -> str:
@@ -208,6 +221,23 @@ def plan_bundle(
             "Select fewer assets or split the order.",
         )
     approved = {v.asset_id for v in versions}
+    rights_for(versions)
+    restricted: list[dict] = []
+    allowed_versions = []
+    for version in versions:
+        verdict = deliverable(version, channel)
+        if verdict:
+            allowed_versions.append(version)
+        else:
+            restricted.append(
+                {
+                    "asset_id": version.asset_id,
+                    "file": f"{version.asset.product.sku} {version.asset.angle} v{version.number}",
+                    "code": verdict.code,
+                    "reason": verdict.reason,
+                }
+            )
+    versions = allowed_versions
     rows = {
         cr.version_id: cr
         for cr in ChannelRendition.objects.filter(
@@ -251,9 +281,15 @@ def plan_bundle(
         files=files,
         missing=[v.asset_id for v in missing],
         unapproved=[i for i in ids if i not in approved],
+        restricted=restricted,
     )
     if not files:
         reasons = []
+        if plan.restricted:
+            reasons.append(
+                f"{len(plan.restricted)} approved file(s) are outside their usage rights for {channel}"
+                f" ({'; '.join(r['file'] + ': ' + r['reason'] for r in plan.restricted[:5])})"
+            )
         if plan.unapproved:
             reasons.append(f"{len(plan.unapproved)} asset(s) have no approved version")
         if plan.missing:
@@ -263,6 +299,14 @@ def plan_bundle(
             )
         detail = "; ".join(reasons) or "the selection is empty"
         raise BundleError("empty_bundle", f"This bundle would hold no files: {detail}.")
+    if restricted:
+        # The zip says what it leaves out and why.
+        note = "\n".join(
+            ["Left out of this bundle: outside their usage rights.", ""]
+            + [f"{r['file']}: {r['reason']}" for r in restricted]
+        )
+        data = (note + "\n").encode()
+        files.append(BundleFile(name=LEFT_OUT_NAME, rendition=None, size=len(data), content=data))
     return plan
 
 
@@ -298,6 +342,11 @@ def iter_zip(files: list[BundleFile], chunk_size: int = CHUNK_SIZE) -> Iterator[
         for item in files:
             info = zipfile.ZipInfo(item.name, date_time=now)
             info.compress_type = zipfile.ZIP_STORED
+            if item.content is not None:
+                archive.writestr(info, item.content)
+                if data := sink.drain():
+                    yield data
+                continue
             storage = item.rendition.file.storage
             with (
                 storage.open(item.rendition.file.name, "rb") as source,
@@ -319,7 +368,7 @@ def request_bundle(user, plan: BundlePlan) -> DownloadBundle:
     The returned bundle is ``ready`` when the caller is to stream ``plan`` itself, ``pending``
     when a task builds it into ``DownloadBundle.file``.
     """
-    background = len(plan.files) > int(lfcloud_settings.BUNDLE_ASYNC_THRESHOLD)
+    background = plan.file_count > int(lfcloud_settings.BUNDLE_ASYNC_THRESHOLD)
     with transaction.atomic():
         bundle = DownloadBundle.objects.create(
             brand=plan.brand,
@@ -328,7 +377,7 @@ def request_bundle(user, plan: BundlePlan) -> DownloadBundle:
             asset_ids=[] if plan.order else plan.asset_ids,
             requested_by=user,
             status=DownloadBundle.Status.PENDING if background else DownloadBundle.Status.READY,
-            file_count=len(plan.files),
+            file_count=plan.file_count,
             finished_at=None if background else timezone.now(),
         )
         log(
@@ -339,8 +388,9 @@ def request_bundle(user, plan: BundlePlan) -> DownloadBundle:
                 "channel": plan.channel,
                 "order": plan.order.number if plan.order else None,
                 "assets": len(plan.asset_ids),
-                "files": len(plan.files),
+                "files": plan.file_count,
                 "background": background,
+                "left_out_by_rights": [r["asset_id"] for r in plan.restricted],
             },
         )
         if background:
@@ -371,7 +421,7 @@ def build_bundle_file(bundle_id: int) -> str:
             from ..storage import in_unguessable_folder
 
             bundle.file.save(in_unguessable_folder(plan.zip_name), File(spool), save=False)
-        bundle.file_count = len(plan.files)
+        bundle.file_count = plan.file_count
         bundle.status = DownloadBundle.Status.READY
         bundle.error = ""
     except (BundleError, ChannelError, OSError) as exc:

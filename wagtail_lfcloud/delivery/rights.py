@@ -64,11 +64,21 @@ class RightsVerdict:
             "status": self.code,
             "deliverable": self.deliverable,
             "reason": self.reason,
-            "starts_at": rights.starts_at.isoformat() if rights and rights.starts_at else None,
-            "expires_at": rights.expires_at.isoformat() if rights and rights.expires_at else None,
+            "starts_at": rights.starts_at if rights else None,
+            "expires_at": rights.expires_at if rights else None,
             "channels": list(rights.channels) if rights else [],
             "territories": list(rights.territories) if rights else [],
         }
+
+
+def verdict_changed_at(rights: UsageRights | None, at: dt.datetime | None = None):
+    """When the verdict of ``rights`` last changed (an edit, or the window opening or closing), for
+    ``Last-Modified``; None without rights."""
+    if rights is None:
+        return None
+    at = at or timezone.now()
+    moments = [rights.updated_at, rights.starts_at, rights.expires_at]
+    return max((m for m in moments if m is not None and m <= at), default=None)
 
 
 def _when(value: dt.datetime) -> str:

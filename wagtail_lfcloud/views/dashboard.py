@@ -20,6 +20,7 @@ from wagtail.images import get_image_model
 from ..access import brand_ids_with
 from ..assets.previews import THUMBNAIL_SPEC, existing_preview
 from ..channels.lookup import find_rendition_files
+from ..delivery.rights import deliverable, rights_for
 from ..models import AssetVersion, ChannelRendition, VersionStatus
 
 
@@ -79,6 +80,7 @@ class NewlyApprovedPanel(Component):
             [cr for cr in renditions if cr.status == ChannelRendition.Status.READY]
         )
         bundles = brand_ids_with(self.user, "download_bundles")
+        rights_for(versions)
         for version in versions:
             asset = version.asset
             version.thumbnail = existing_preview(version.image, THUMBNAIL_SPEC)
@@ -88,6 +90,9 @@ class NewlyApprovedPanel(Component):
                 cr = by_channel.get(channel)
                 path = stable_path(asset.brand.slug, asset.product.sku, asset.angle, channel)
                 rendition = files.get(cr.pk) if cr is not None else None
+                verdict = deliverable(version, channel)
+                if not verdict:
+                    rendition = None  # outside the usage rights: no download link
                 version.channel_files.append(
                     {
                         "channel": channel,
@@ -95,6 +100,8 @@ class NewlyApprovedPanel(Component):
                         "url": rendition.url if rendition is not None else None,
                         "file_name": cr.file_name if cr is not None else "",
                         "stable_url": self.request.build_absolute_uri(path) if path else None,
+                        "rights": verdict,
+                        "rights_blocked": not verdict,
                     }
                 )
             version.may_bundle = bundles is None or asset.brand_id in bundles

@@ -25,6 +25,7 @@ from wagtail.images import get_image_model
 from ..access.capabilities import brand_ids_with, brands_with
 from ..assets.previews import THUMBNAIL_SPEC, existing_preview
 from ..conf import lfcloud_settings
+from ..delivery.rights import deliverable, rights_for
 from ..models import AssetVersion, Catalog, ChannelRendition, Season, VersionStatus
 
 PAGE_SIZE = 48
@@ -259,7 +260,9 @@ class LibraryView(BaseListingView):
         versions = context["object_list"]
         drafts = brand_ids_with(self.request.user, "view_drafts")
         attach_thumbnails(versions)
+        rights_for(versions)
         for version in versions:
+            version.rights_verdict = deliverable(version)
             channels = list(version.asset.channels or [])
             ready = {
                 r.channel
