@@ -10,6 +10,7 @@ LOG_ACTIONS: dict[str, str] = {
     "wagtail_lfcloud.role_changed": _("Role membership changed"),
     "wagtail_lfcloud.original_downloaded": _("Original file downloaded"),
     "wagtail_lfcloud.products_imported": _("Products imported"),
+    "wagtail_lfcloud.products_upserted": _("Products created or updated through the API"),
     "wagtail_lfcloud.order_status": _("Order status changed"),
     "wagtail_lfcloud.version_uploaded": _("Version uploaded"),
     "wagtail_lfcloud.version_approved": _("Version approved (now current)"),

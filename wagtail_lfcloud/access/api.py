@@ -55,3 +55,25 @@ def brand_filter(request: HttpRequest, slug: str | None, capability: str) -> Bra
     if brand is None or (ids is not None and brand.pk not in ids):
         raise ApiError(404, "unknown_brand", f"No brand {slug!r} that this token may access.")
     return brand
+
+
+def write_brand(request: HttpRequest, slug: str | None, capability: str, what: str) -> Brand:
+    """The brand a write is for: the ``brand`` the request names, else the only one allowed.
+
+    A brand token always has exactly one brand. Refuses with 403 when the user may ``what`` on no
+    brand, 404 for a brand they may not write to (as for one that does not exist) and 400
+    ``brand_required`` when several brands are possible and none is named.
+    """
+    require_any(request, capability, what)
+    if slug is not None:
+        brand = brand_filter(request, slug, capability)
+        assert brand is not None
+        return brand
+    ids = brand_ids_with(request.user, capability)
+    if ids is not None and len(ids) == 1:
+        return Brand.objects.get(pk=next(iter(ids)))
+    raise ApiError(
+        400,
+        "brand_required",
+        f"This token may {what} for several brands: name one with 'brand' (its slug).",
+    )

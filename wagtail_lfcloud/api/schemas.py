@@ -173,3 +173,50 @@ class StableRenditionPending(Schema):
     status: str = Field(description="Always 'pending'.")
     detail: str
     retry_after: int
+
+
+# --- writes -------------------------------------------------------------------------------------
+
+#: Most products one upsert request may carry.
+MAX_BATCH = 1000
+
+
+class ProductIn(Schema):
+    """One product to create or update, found by SKU (case-insensitive) within the brand.
+
+    Fields left out (or null) keep their stored value; ``name`` is required for a new product.
+    ``catalog`` is a catalog's slug, ``season`` a season's code; both must exist (empty string: none).
+    """
+
+    sku: Text
+    name: Text | None = None
+    style: Text | None = None
+    colour: Text | None = None
+    catalog: Text | None = Field(None, description="Catalog slug; empty string to clear.")
+    season: Text | None = Field(None, description="Season code; empty string to clear.")
+    asin: Text | None = None
+    gtin: Text | None = None
+
+
+class ProductBatchIn(Schema):
+    brand: Text | None = Field(
+        None, description="Brand slug; may be left out when the token writes to one brand only."
+    )
+    products: list[ProductIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class ProductRowOut(Schema):
+    #: Position of the row in the request's ``products`` (0-based).
+    index: int
+    sku: str
+    status: str = Field(description="created, updated, unchanged or error.")
+    id: int | None = Field(description="The product's id (null for a row in error).")
+    errors: dict[str, list[str]] | None = Field(description="Field -> messages (rows in error).")
+
+
+class ProductBatchOut(Schema):
+    created: int
+    updated: int
+    unchanged: int
+    failed: int
+    results: list[ProductRowOut]
