@@ -15,8 +15,8 @@ from wagtail.log_actions import log
 
 from ..access import get_for_user_or_404
 from ..access.api import brand_filter, require_scope, scoped, write_brand
-from ..models import Brand, Catalog, Product, Season
 from ..catalog.tasks import index_products
+from ..models import Brand, Catalog, Product, Season
 from .errors import ERROR_RESPONSES, ApiError, ErrorOut
 from .responses import Page, conditional_json, latest, paginate
 from .schemas import (
