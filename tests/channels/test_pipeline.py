@@ -21,6 +21,7 @@ from .images import (
     exif_with_privacy,
     make_image,
     marker_image,
+    noisy,
     png16,
     product_shot,
 )
@@ -111,6 +112,52 @@ def test_trimmed_outputs_match_wagtail_to_the_pixel_on_a_soft_shadowed_master(st
         mine, wagtail = result[spec], theirs.get_rendition(spec)
         assert (mine.width, mine.height) == (wagtail.width, wagtail.height), spec
         assert read(mine).tobytes() == read(wagtail).tobytes(), spec
+
+
+def _psnr(a: Image.Image, b: Image.Image) -> float:
+    import math
+
+    from PIL import ImageChops, ImageStat
+
+    mse = sum(ImageStat.Stat(ImageChops.difference(a, b)).sum2) / (a.width * a.height * 3)
+    return 99.0 if mse == 0 else 10 * math.log10(255**2 / mse)
+
+
+def test_trim_certain_on_reduced_pixels_is_not_redone_at_full_size():
+    """A full-frame textured shot: the box is the whole frame whatever the rounding, so the
+    trimmed specs come from the reduced decode; same size as Wagtail's, pixels within the
+    documented tolerance (PSNR >= 30 dB)."""
+    from PIL import ImageFilter
+
+    shot = noisy((1200, 900), seed=5).filter(ImageFilter.GaussianBlur(1.5))
+    data = encode(shot, quality=90)
+    ours, theirs = make_image(data, "busy.jpg"), make_image(data, "busy.jpg")
+    specs = ["max-500x500|srgb|trimbg|padsquare-88|format-png", "max-300x300|trimbg-20|format-png"]
+    with mock.patch(
+        "wagtail_lfcloud.channels.pipeline._decode_full", side_effect=AssertionError("redone")
+    ):
+        result = generate_renditions(ours, specs)
+    for spec in specs:
+        mine, wagtail = result[spec], theirs.get_rendition(spec)
+        assert (mine.width, mine.height) == (wagtail.width, wagtail.height), spec
+        assert _psnr(read(mine).convert("RGB"), read(wagtail).convert("RGB")) >= 30, spec
+
+
+def test_an_uncertain_trim_box_is_redone_from_the_full_size_decode():
+    shot = product_shot((1200, 1200), fill=0.6)
+    from PIL import ImageDraw, ImageFilter
+
+    shadow = Image.new("L", shot.size, 0)
+    ImageDraw.Draw(shadow).ellipse((380, 880, 820, 960), fill=70)
+    shot.paste((170, 170, 170), mask=shadow.filter(ImageFilter.GaussianBlur(25)))
+    image = make_image(encode(shot, quality=90), "shadow.jpg")
+    from wagtail_lfcloud.channels import decoding
+
+    with mock.patch(
+        "wagtail_lfcloud.channels.pipeline._decode_full", wraps=decoding._decode_full
+    ) as full:
+        generate_renditions(image, ["max-500x500|srgb|trimbg|padsquare-88|format-png"])
+    assert full.call_count == 1
 
 
 def test_output_is_portrait_for_a_rotated_landscape_master():

@@ -6,7 +6,8 @@ covers the largest output, applies EXIF orientation to that reduced image, and w
 :class:`_Pyramid` of box-reduced halvings. Each output is then resampled (Lanczos) from the
 smallest level that still has its resolution, by :func:`_resize`, which works in horizontal
 strips when one pass would need a large intermediate image. Outputs whose size depends on
-pixel values (``exact`` jobs) always come from the full decode, as Wagtail renders them.
+pixel values (``exact`` jobs: ``trimbg``) are rendered from the pyramid too when their box is
+certain, else from a full-size decode exactly as Wagtail renders them (:func:`_decode_full`).
 
 Levels are released after their last use and freed heap is handed back to the OS
 (:func:`_return_free_memory`), so the peak is set by the decode, not by the number of outputs.
@@ -26,7 +27,6 @@ from PIL import Image
 
 from .imaging import (
     apply_orientation,
-    exif_orientation,
     load_pixels,
     open_image,
     oriented_size,
@@ -60,8 +60,10 @@ class _Pyramid:
     def __init__(self, base: Image.Image, full_size: tuple[int, int], jobs: list[_Job]):
         self.full_w, self.full_h = full_size
         self.levels: dict[int, Image.Image] = {0: base}
+        #: The decode is the master at full size (no DCT scaling).
+        self.full_size = base.size == (self.full_w, self.full_h)
         for job in jobs:
-            job.level = 0 if job.exact else self._pick(job.need, base)
+            job.level = self._pick(job.need, base)
         self.deepest = max(job.level for job in jobs)
         self.uses = {k: sum(1 for j in jobs if j.level == k) for k in range(self.deepest + 1)}
         self._lock = threading.Lock()
@@ -79,13 +81,16 @@ class _Pyramid:
         return level
 
     def build_smaller(self) -> None:
-        """Build levels 1..n from level 0, then drop level 0 (its outputs are done)."""
+        """Build levels 1..n from level 0 (which stays until :meth:`release_full`)."""
         previous = self.levels[0]
         for k in range(1, self.deepest + 1):
             previous = previous.reduce(2)
             if self.uses[k]:
                 self.levels[k] = previous
         del previous
+
+    def release_full(self) -> None:
+        """Drop level 0 (the decode): every output that needs it has taken it."""
         self.levels.pop(0, None)
         _return_free_memory()
 
@@ -121,18 +126,32 @@ _MALLOC_TRIM: Any = None
 
 def _decode(source: _Source, jobs: list[_Job]) -> tuple[_Pyramid, str]:
     """Decode once at the smallest DCT scale covering every job, then build the pyramid."""
+    pil, original_format, full_size = _load(source, max(job.need for job in jobs))
+    logger.debug(
+        "Decoded %s at %dx%d for %d outputs",
+        source.name,
+        pil.width,
+        pil.height,
+        len(jobs),
+    )
+    return _Pyramid(pil, full_size, jobs), original_format
+
+
+def _decode_full(source: _Source) -> Image.Image:
+    """The master at full size, upright: the pixels Wagtail renders from."""
+    return _load(source, 1.0)[0]
+
+
+def _load(source: _Source, need: float) -> tuple[Image.Image, str, tuple[int, int]]:
     pil = open_image(source.data, source.name)
     original_format = wagtail_format(pil)
     full_size = oriented_size(pil)
-    # An exact job needs Wagtail's own pixels: a full decode, no DCT scaling.
-    need = 1.0 if any(job.exact for job in jobs) else max(job.need for job in jobs)
     if pil.format == "JPEG" and need < 1:
         # Requested in stored orientation; the scale is uniform, so rotation does not matter.
         pil.draft(pil.mode, (math.ceil(pil.width * need), math.ceil(pil.height * need)))
     load_pixels(pil, source.name)
     if getattr(pil, "n_frames", 1) > 1:
         pil.seek(0)  # Willow's Pillow plugin renders the first frame of an animation too
-    orientation = exif_orientation(pil)
     apply_orientation(pil)
     if pil.mode.startswith("I;16") or pil.mode == "I":
         # 16-bit greyscale (TIFF masters): convert("L") would clip everything above 255 to
@@ -143,15 +162,7 @@ def _decode(source: _Source, jobs: list[_Job]) -> tuple[_Pyramid, str]:
     if pil.mode in ("1", "P"):
         # As Willow's resize does: palettes and bilevel images resize badly.
         pil = pil.convert("RGBA" if "transparency" in pil.info else "RGB")
-    logger.debug(
-        "Decoded %s at %dx%d (orientation %d) for %d outputs",
-        source.name,
-        pil.width,
-        pil.height,
-        orientation,
-        len(jobs),
-    )
-    return _Pyramid(pil, full_size, jobs), original_format
+    return pil, original_format, full_size
 
 
 def _resize(

@@ -58,6 +58,13 @@ PIPELINE_FLAG = "lfcloud-pipeline"
 TRIM_FROM = "lfcloud-trim-from"
 #: env key: notes operations leave for the caller (e.g. "cmyk-without-profile").
 NOTES = "lfcloud-notes"
+#: env key the pipeline sets when it renders a ``trimbg`` spec from reduced pixels, not from the
+#: full-size ones Wagtail uses: the margin (levels) within which no pixel may decide the box.
+TRIM_MARGIN = "lfcloud-trim-margin"
+
+
+class TrimUncertain(Exception):
+    """``trimbg`` on reduced pixels could find a different box than on Wagtail's pixels."""
 
 
 def _pillow(willow) -> Image.Image:
@@ -155,8 +162,9 @@ class SRGBOperation(FilterOperation):
 class TrimBackgroundOperation(FilterOperation):
     """``trimbg[-TOLERANCE[-HEX]]``: crop away a uniform background."""
 
-    #: The output's size depends on pixel values, so the pipeline renders specs with this
-    #: operation from exactly the pixels Wagtail would (full decode, direct Lanczos).
+    #: The output's size depends on pixel values. The pipeline renders specs with this
+    #: operation from its reduced pixels when the box is certain (``TRIM_MARGIN``), otherwise
+    #: from exactly the pixels Wagtail would (full decode, direct Lanczos).
     content_dependent = True
 
     def construct(self, tolerance: str = "12", color: str | None = None):
@@ -169,6 +177,14 @@ class TrimBackgroundOperation(FilterOperation):
         pil = _pillow(willow)
         env[TRIM_FROM] = pil.size
         bbox = analysis.foreground_bbox(pil, self.tolerance, self.color)
+        if margin := env.get(TRIM_MARGIN):
+            # The pixels are the pipeline's reduced rendering, a few levels off Wagtail's. The box
+            # (and so the padded canvas) is the same as Wagtail's only if no pixel within
+            # `margin` levels of the tolerance decides an edge: the boxes at tolerance -/+ margin
+            # must agree. Otherwise the pipeline renders this spec from Wagtail's pixels.
+            for tolerance in (max(0, self.tolerance - margin), min(254, self.tolerance + margin)):
+                if analysis.foreground_bbox(pil, tolerance, self.color) != bbox:
+                    raise TrimUncertain(self.tolerance)
         if bbox is None or bbox == (0, 0, *pil.size):
             return willow
         return _wrap(pil.crop(bbox))

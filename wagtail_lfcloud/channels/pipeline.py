@@ -20,6 +20,7 @@ import concurrent.futures
 import hashlib
 import logging
 import os
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -31,11 +32,11 @@ from django.db.models import Q
 from PIL import Image
 from wagtail.images.models import IMAGE_FORMAT_EXTENSIONS, Filter, SourceImageIOError
 
-from .decoding import _decode, _resize
+from .decoding import _decode, _decode_full, _resize
 from .encoders import BUDGETABLE_FORMATS, EncoderOptions, encode, fit_budget, prepare_for_format
 from .errors import ChannelError, CorruptImageError, SourceMissingError
 from .imaging import open_image, oriented_size
-from .operations import NOTES, PIPELINE_FLAG
+from .operations import NOTES, PIPELINE_FLAG, TRIM_MARGIN, TrimUncertain
 from .registry import get_presets
 
 if TYPE_CHECKING:
@@ -44,6 +45,12 @@ if TYPE_CHECKING:
 __all__ = ["generate_renditions"]
 
 logger = logging.getLogger(__name__)
+
+#: Levels: a ``trimbg`` box found on the pipeline's reduced pixels is used only when no pixel
+#: within this margin of the tolerance decides an edge. The reduced rendering differs from
+#: Wagtail's by 1-2 levels RMS (a few more next to hard edges), and the background colour it
+#: compares against may shift as much: twice that, with room to spare.
+TRIM_CERTAINTY_MARGIN = 12
 
 #: Encode the slowest formats first so the two workers finish together.
 _ENCODE_ORDER = {"avif": 0, "webp": 1, "png": 2, "heic": 2, "jpeg": 3, "gif": 4, "ico": 4}
@@ -59,9 +66,12 @@ class _Job:
     size: tuple[int, int]
     focal_point_key: str
     need: float = 1.0  #: output scale relative to the full-size oriented master
-    #: The spec has an operation whose output size depends on pixel values (``trimbg``):
-    #: render it from exactly the pixels Wagtail would, or the size could differ by a pixel.
+    #: The spec has an operation whose output size depends on pixel values (``trimbg``): it is
+    #: rendered from the pyramid only if the operation finds its box certain there
+    #: (``TRIM_MARGIN``), else again from exactly the pixels Wagtail would (``from_full``),
+    #: or the size could differ by a pixel.
     exact: bool = False
+    from_full: bool = False
     level: int = 0  #: pyramid level the output is derived from
     # Filled by the worker:
     name: str = ""
@@ -231,8 +241,54 @@ class _Prepared:
     min_quality: int
 
 
+class _SharedResizes:
+    """Outputs with the same crop and size from the same level (``max-2048x2048`` as JPEG and
+    as WebP, ``fill-1080x1080`` and ``max-1080x1080`` of a square master) share one resize.
+
+    The first to ask computes it; the others wait for it and get a copy (operations may
+    change an image's ``info``), the last gets the original, which is then forgotten.
+    """
+
+    def __init__(self, jobs: Iterable[_Job]):
+        self.remaining: dict[tuple, int] = {}
+        for job in jobs:
+            self.remaining[self.key(job)] = self.remaining.get(self.key(job), 0) + 1
+        self.images: dict[tuple, Image.Image] = {}
+        self.locks = {key: threading.Lock() for key in self.remaining}
+
+    @staticmethod
+    def key(job: _Job) -> tuple:
+        return job.level, job.rect, job.size
+
+    def get(self, job: _Job, compute: Callable[[], Image.Image]) -> Image.Image:
+        key = self.key(job)
+        if self.remaining.get(key, 0) <= 1:
+            return compute()
+        with self.locks[key]:
+            image = self.images.get(key)
+            if image is None:
+                image = self.images[key] = compute()
+            self.remaining[key] -= 1
+            if self.remaining[key]:
+                return image.copy()
+            del self.images[key]
+            return image
+
+    def discard(self, job: _Job) -> None:
+        """``job`` will not ask after all (rendered from the full-size decode instead)."""
+        key = self.key(job)
+        with self.locks[key]:
+            self.remaining[key] -= 1
+            if not self.remaining[key]:
+                self.images.pop(key, None)
+
+
 def _prepare(
-    image: AbstractImage, source: tuple[Image.Image, float, float], original_format: str, job: _Job
+    image: AbstractImage,
+    source: tuple[Image.Image, float, float],
+    original_format: str,
+    job: _Job,
+    shared: _SharedResizes | None = None,
 ) -> _Prepared:
     """Crop+resize one output from its pyramid level (``source``: the level and its scale)
     and run the filter operations on it."""
@@ -241,17 +297,23 @@ def _prepare(
     src, sx, sy = source
     del source
     left, top, right, bottom = job.rect
-    if job.exact:
-        # As Willow does it: crop (a copy, so edge pixels are clamped the same way), then
-        # Lanczos. Cropping the whole frame is skipped; it is only a copy.
+    env: dict[str, Any] = {"original-format": original_format, PIPELINE_FLAG: True}
+    if job.from_full:
+        # As Willow does it, from the full-size decode: crop (a copy, so edge pixels are
+        # clamped the same way), then Lanczos. Cropping the whole frame is skipped (a copy).
         if (left, top, right, bottom) != (0, 0, src.width, src.height):
             src = src.crop((left, top, right, bottom))
         out = _resize(src, job.size, (0, 0, src.width, src.height), exact=True)
     else:
-        out = _resize(src, job.size, (left * sx, top * sy, right * sx, bottom * sy))
+        box = (left * sx, top * sy, right * sx, bottom * sy)
+        if shared is None:
+            out = _resize(src, job.size, box)
+        else:
+            out = shared.get(job, lambda src=src: _resize(src, job.size, box))
+        if job.exact:
+            env[TRIM_MARGIN] = TRIM_CERTAINTY_MARGIN
     del src
     willow = PillowImage(out)
-    env: dict[str, Any] = {"original-format": original_format, PIPELINE_FLAG: True}
     for operation in job.filter.filter_operations:
         willow = operation.run(willow, image, env) or willow
     fmt = _output_format(env, original_format, willow)
@@ -347,7 +409,8 @@ def _create(
     jobs = _plan(image, filters, oriented_size(header), encoders)
     del header
     pyramid, original_format = _decode(source, jobs)
-    source = _Source(b"", source.name)  # the encoded master is no longer needed
+    # The encoded master stays until the end: a trimmed output whose box is uncertain on the
+    # reduced pixels is redone from a full-size decode of it.
 
     saved: list[str] = []
     # Public or private (wagtail_lfcloud.storage) is decided here, once: the files are saved from
@@ -356,9 +419,11 @@ def _create(
 
     save_options = {"public": image_files_are_public(image)} if routes_privately(storage) else {}
 
+    shared = _SharedResizes(jobs)
+
     def render(job: _Job, src: tuple[Image.Image, float, float]) -> bytes:
         # In a worker thread: Pillow releases the GIL in resize, filters and the encoders.
-        prepared = _prepare(image, src, original_format, job)
+        prepared = _prepare(image, src, original_format, job, None if job.from_full else shared)
         del src
         data = _encode(job, prepared)
         if inspect is not None:
@@ -382,14 +447,21 @@ def _create(
 
     threads = rendition_threads()
     # Outputs are independent: each is resized, filtered, encoded (and inspected) in a worker,
-    # `threads` at a time, so memory stays bounded by that many outputs in flight. Outputs that
-    # need the full-size decode go first; once the last of them has started, the smaller
-    # levels are built and the pyramid lets go of the decode (the workers still rendering from
-    # it keep it alive until they finish). Costliest first within each group, so the workers
-    # finish together.
-    full_size_jobs = sorted((j for j in jobs if j.level == 0), key=_cost)
-    rest = sorted((j for j in jobs if j.level > 0), key=_cost)
+    # `threads` at a time, so memory stays bounded by that many outputs in flight. Costliest
+    # first within each group, so the workers finish together:
+    # 1. content-dependent specs (trimbg) from their pyramid level; those whose box is not
+    #    certain there (TrimUncertain) are redone from Wagtail's pixels: from the decode if it
+    #    is full size, before it is released, else from a full-size decode at the end;
+    # 2. outputs that need the decode itself; once the last has started the pyramid lets go of
+    #    it (the workers still rendering from it keep it until they finish);
+    # 3. the rest.
+    # Smallest first: the cheapest to try. Once one box is uncertain the others are too in all
+    # likelihood (the same soft shadow or edge), so they are not tried on reduced pixels.
+    trimmed = sorted((j for j in jobs if j.exact), key=lambda j: j.size[0] * j.size[1])
+    full_size_jobs = sorted((j for j in jobs if j.level == 0 and not j.exact), key=_cost)
+    rest = sorted((j for j in jobs if j.level > 0 and not j.exact), key=_cost)
     pending: dict[concurrent.futures.Future, _Job] = {}
+    uncertain: list[_Job] = []
 
     def drain(limit: int) -> None:
         while len(pending) > limit:
@@ -397,19 +469,48 @@ def _create(
                 pending, return_when=concurrent.futures.FIRST_COMPLETED
             )
             for future in done:
-                save(pending.pop(future), future.result())
+                job = pending.pop(future)
+                try:
+                    data = future.result()
+                except TrimUncertain:
+                    job.from_full = True
+                    uncertain.append(job)
+                    continue
+                save(job, data)
+
+    def run(pool, group, source=None) -> None:
+        for job in group:
+            drain(threads - 1)
+            if source is None and job.exact and uncertain:
+                pyramid.take(job)  # released as if rendered
+                shared.discard(job)
+                job.from_full = True
+                uncertain.append(job)
+                continue
+            src = source if source is not None else pyramid.take(job)
+            pending[pool.submit(render, job, src)] = job
 
     try:
         with concurrent.futures.ThreadPoolExecutor(max_workers=threads) as pool:
             try:
-                for job in full_size_jobs:
-                    drain(threads - 1)
-                    pending[pool.submit(render, job, pyramid.take(job))] = job
                 pyramid.build_smaller()
-                for job in rest:
-                    drain(threads - 1)
-                    pending[pool.submit(render, job, pyramid.take(job))] = job
+                run(pool, trimmed)
                 drain(0)
+                full = (pyramid.levels[0], 1.0, 1.0) if pyramid.full_size else None
+                if full is not None:
+                    run(pool, sorted(uncertain, key=_cost), full)
+                    uncertain.clear()
+                del full
+                run(pool, full_size_jobs)
+                pyramid.release_full()
+                run(pool, rest)
+                drain(0)
+                if uncertain:
+                    logger.debug("%d trimmed outputs redone at full size", len(uncertain))
+                    full = (_decode_full(source), 1.0, 1.0)
+                    run(pool, sorted(uncertain, key=_cost), full)
+                    del full
+                    drain(0)
             except BaseException:
                 for future in pending:
                     future.cancel()
