@@ -212,3 +212,72 @@ def test_menu_offers_upload_and_library_to_the_right_people(client, brand, studi
     client.force_login(marketer)
     page = client.get("/admin/").content
     assert b"lfcloud-upload" not in page and b"lfcloud-library" in page
+
+
+def test_the_json_says_how_each_upload_went(client, brand, product, studio, workflow):
+    """``outcome`` is what the page colours: success, warning, failure (stored but sent back by the
+    compliance check) and refused (nothing stored)."""
+    from tests.channels.images import encode, product_shot
+
+    for angle in ("front", "side", "back"):
+        make_asset(product, angle, channels=["amazon_main"])
+    client.force_login(studio)
+
+    def post(name, data):
+        response = client.post(
+            reverse("wagtail_lfcloud_admin:upload_file"),
+            {"brand": brand.pk, "file": SimpleUploadedFile(name, data, content_type="image/jpeg")},
+            headers={"x-requested-with": "XMLHttpRequest"},
+        )
+        return response.status_code, response.json()
+
+    status, body = post(
+        "SKU12345_2025-10_front.jpg", encode(product_shot((2000, 2000)), quality=92)
+    )
+    assert status == 200 and body["ok"] and body["outcome"] == "success", body
+    assert body["status"] == "in_review" and body["warnings"] == []
+
+    # 800 px: below Amazon's 1,000 px zoom size, a warning; still sent for review.
+    status, body = post("SKU12345_2025-10_side.jpg", encode(product_shot((800, 800)), quality=92))
+    assert status == 200 and body["ok"] and body["outcome"] == "warning", body
+    assert body["status"] == "in_review"
+    assert any(w.startswith("amazon_main: ") for w in body["warnings"])
+    assert "with warnings" in body["message"]
+
+    # 400 px: below Amazon's minimum, the compliance check sends it back at once.
+    status, body = post("SKU12345_2025-10_back.jpg", encode(product_shot((400, 400)), quality=92))
+    assert status == 200 and body["ok"] and body["outcome"] == "failure", body
+    assert body["status"] == "changes_requested"
+
+    # No order for this angle: refused, nothing stored.
+    status, body = post("SKU12345_2025-10_top.jpg", encode(product_shot((2000, 2000)), quality=92))
+    assert status == 400 and not body["ok"] and body["outcome"] == "refused", body
+    assert body["code"] == "not_ordered"
+
+
+def test_the_page_without_javascript_shows_each_outcome(client, brand, product, studio, workflow):
+    from tests.channels.images import encode, product_shot
+
+    make_asset(product, "front", channels=["amazon_main"])
+    make_asset(product, "back", channels=["amazon_main"])
+    client.force_login(studio)
+    response = client.post(
+        reverse("wagtail_lfcloud_admin:upload"),
+        {
+            "brand": brand.pk,
+            "files": [
+                SimpleUploadedFile(
+                    "SKU12345_2025-10_front.jpg", encode(product_shot((2000, 2000)), quality=92)
+                ),
+                SimpleUploadedFile(
+                    "SKU12345_2025-10_back.jpg", encode(product_shot((400, 400)), quality=92)
+                ),
+                SimpleUploadedFile("notes.txt", b"hello"),
+            ],
+        },
+    )
+    page = response.content.decode()
+    assert 'data-lfcloud-outcome="success"' in page and "is-success" in page
+    assert 'data-lfcloud-outcome="failure"' in page and "is-failure" in page
+    assert 'data-lfcloud-outcome="refused"' in page and "is-refused" in page
+    assert "is-ok" not in page

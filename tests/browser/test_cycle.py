@@ -165,7 +165,8 @@ def test_order_to_api(login, example_site, tmp_path):
     v1 = [photo(tmp_path, sku, angle, 1) for sku in BAGS for angle in ANGLES]
     studio.set_input_files("input[data-lfcloud-files]", [str(f) for f in v1])
     studio.wait_for_function(
-        "[...document.querySelectorAll('[data-lfcloud-upload-list] progress')].some(p => p.value > 0 && p.value < 100)"
+        "[...document.querySelectorAll('[data-lfcloud-upload-list] [data-progress]')]"
+        ".some(p => +p.getAttribute('aria-valuenow') > 0 && +p.getAttribute('aria-valuenow') < 100)"
     )
     screenshot(studio, "05-upload-progress")
     cdp.send(

@@ -14,7 +14,7 @@ import os
 import struct
 import warnings
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from django.conf import settings
@@ -67,6 +67,16 @@ class UploadResult:
     status: str
     #: What the uploader should read (e.g. the compliance check's reasons).
     message: str
+    #: The compliance check's warnings (``"channel: message"``) when it passed with some.
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def outcome(self) -> str:
+        """How it went, for the uploader: ``failure`` (the compliance check sent it back),
+        ``warning`` (in review, with compliance warnings) or ``success``."""
+        if self.status == VersionStatus.CHANGES_REQUESTED:
+            return "failure"
+        return "warning" if self.warnings else "success"
 
 
 def _max_upload_size() -> int | None:
@@ -438,12 +448,41 @@ def upload_version(file, *, brand: Brand, user, filename: str | None = None) -> 
             raise
 
     asset, version = run_with_retry(store_and_submit)
+    cautions = _compliance_warnings(version)
     return UploadResult(
-        version=version, asset=asset, status=version.status, message=_result_message(version)
+        version=version,
+        asset=asset,
+        status=version.status,
+        message=_result_message(version, cautions),
+        warnings=cautions,
     )
 
 
-def _result_message(version: AssetVersion) -> str:
+def _compliance_warnings(version: AssetVersion) -> list[str]:
+    """The warnings of the compliance step that passed this version (its latest revision's)."""
+    from wagtail.models import TaskState
+
+    from ..models import ComplianceTask
+    from .workflows import compliance_warnings_of, version_for_task_state
+
+    if version.status != VersionStatus.IN_REVIEW:
+        return []
+    state = (
+        TaskState.objects.for_instance(version.asset)
+        .filter(task_id__in=ComplianceTask.objects.values("pk"))
+        .select_related("revision")
+        .order_by("-pk")
+        .first()
+    )
+    if state is None:
+        return []
+    checked = version_for_task_state(state)
+    if checked is None or checked.pk != version.pk:
+        return []
+    return compliance_warnings_of(state)
+
+
+def _result_message(version: AssetVersion, cautions: list[str] = ()) -> str:
     if version.status == VersionStatus.CHANGES_REQUESTED:
         from wagtail.models import TaskState
 
@@ -457,6 +496,11 @@ def _result_message(version: AssetVersion) -> str:
         return _(
             "Uploaded as version %(n)s, but the channel compliance check requested changes: %(reasons)s"
         ) % {"n": version.number, "reasons": reasons}
+    if cautions:
+        return _(
+            "Uploaded as version %(n)s of %(asset)s and sent for review, with warnings: "
+            "%(warnings)s"
+        ) % {"n": version.number, "asset": version.asset, "warnings": "; ".join(cautions)}
     return _("Uploaded as version %(n)s of %(asset)s and sent for review.") % {
         "n": version.number,
         "asset": version.asset,

@@ -124,27 +124,59 @@ def version_for_task_state(task_state: TaskState) -> AssetVersion | None:
     return AssetVersion.objects.select_related("image", "asset").filter(pk=version_id).first()
 
 
-def compliance_problems(
+#: Prefix of each warning line in the comment of a passed compliance step (read back by
+#: :func:`compliance_warnings_of`).
+WARNING_PREFIX = "Warning: "
+
+
+def compliance_findings(
     version: AssetVersion, channels: list[str], *, strict: bool = False
-) -> list[str]:
-    """What is wrong with ``version``'s file for ``channels`` (empty when it passes)."""
+) -> tuple[list[str], list[str]]:
+    """``(problems, warnings)`` of ``version``'s file for ``channels``, one line per finding.
+
+    Problems fail the step; warnings do not (with ``strict`` they are problems too).
+    """
     from ..channels.compliance import check_source
     from ..channels.errors import UnknownChannelError
 
-    problems = []
+    problems, warnings = [], []
     for key in channels:
         try:
             report = check_source(version.image, key)
         except UnknownChannelError:
             problems.append(_("%(channel)s: no such channel preset.") % {"channel": key})
             continue
-        bad = report.failures + (report.warnings if strict else [])
-        problems.extend(f"{key}: {result.message}" for result in bad)
-    return problems
+        problems.extend(f"{key}: {result.message}" for result in report.failures)
+        (problems if strict else warnings).extend(
+            f"{key}: {result.message}" for result in report.warnings
+        )
+    return problems, warnings
+
+
+def compliance_problems(
+    version: AssetVersion, channels: list[str], *, strict: bool = False
+) -> list[str]:
+    """What is wrong with ``version``'s file for ``channels`` (empty when it passes)."""
+    return compliance_findings(version, channels, strict=strict)[0]
+
+
+def compliance_warnings_of(task_state: TaskState | None) -> list[str]:
+    """The warnings a passed compliance step recorded in its comment (empty if none)."""
+    if task_state is None or task_state.status != TaskState.STATUS_APPROVED:
+        return []
+    return [
+        line[len(WARNING_PREFIX) :]
+        for line in (task_state.comment or "").splitlines()
+        if line.startswith(WARNING_PREFIX)
+    ]
 
 
 def run_compliance_check(task: ComplianceTask, task_state: TaskState) -> None:
-    """Finish ``task_state`` at once: approve when the file meets every channel's source rules."""
+    """Finish ``task_state`` at once: approve when the file meets every channel's source rules.
+
+    A pass with warnings keeps them in the comment, one ``Warning: channel: message`` line each,
+    so the uploader and the reviewers read them.
+    """
     version = version_for_task_state(task_state)
     if version is None:
         task_state.reject(
@@ -152,14 +184,15 @@ def run_compliance_check(task: ComplianceTask, task_state: TaskState) -> None:
         )
         return
     channels = list(version.asset.channels or [])
-    problems = compliance_problems(version, channels, strict=task.strict)
+    problems, warnings = compliance_findings(version, channels, strict=task.strict)
     if problems:
         task_state.reject(user=None, update=False, comment="\n".join(problems))
     elif channels:
+        comment = _("Meets the rules of: %(channels)s.") % {"channels": ", ".join(channels)}
         task_state.approve(
             user=None,
             update=False,
-            comment=_("Meets the rules of: %(channels)s.") % {"channels": ", ".join(channels)},
+            comment="\n".join([comment, *(WARNING_PREFIX + line for line in warnings)]),
         )
     else:
         task_state.approve(user=None, update=False, comment=_("No channels to check."))

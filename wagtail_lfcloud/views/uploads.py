@@ -35,15 +35,29 @@ def _require_upload(user) -> None:
         raise PermissionDenied
 
 
+#: ``outcome`` of an upload, as the page shows it: success (green), warning (amber), failure
+#: (red: stored, but the compliance check sent it back), refused (red: nothing stored).
+OUTCOMES = ("success", "warning", "failure", "refused")
+
+
+def _refused(name: str | None, code: str, error: str) -> dict:
+    return {"ok": False, "outcome": "refused", "file": name, "code": code, "error": error}
+
+
 def _upload_one(file, brand, user, filename=None) -> dict:
-    """Upload one file and describe the outcome as JSON-ready data."""
+    """Upload one file and describe the outcome as JSON-ready data.
+
+    ``ok`` says whether the file was stored; ``outcome`` (one of :data:`OUTCOMES`) how it went.
+    """
     name = filename or file.name
     try:
         result = upload_version(file, brand=brand, user=user, filename=filename)
     except UploadRefused as exc:
-        return {"ok": False, "file": name, "code": exc.code, "error": str(exc)}
+        return _refused(name, exc.code, str(exc))
     return {
         "ok": True,
+        "outcome": result.outcome,
+        "warnings": list(result.warnings),
         "file": name,
         "asset": str(result.asset),
         "version": result.version.number,
@@ -94,25 +108,19 @@ def _max_size():
 
 
 class UploadFileView(View):
-    """``POST brand, file[, filename]`` -> JSON ``{ok, version, status, message}`` or ``{ok: false, error}``."""
+    """``POST brand, file[, filename]`` -> JSON ``{ok, outcome, version, status, message,
+    warnings, review_url}`` or ``{ok: false, outcome: "refused", code, error}`` (HTTP 400)."""
 
     def post(self, request):
         _require_upload(request.user)
         form = UploadForm(request.POST, user=request.user)
         if not form.is_valid():
             return JsonResponse(
-                {
-                    "ok": False,
-                    "code": "brand",
-                    "error": str(_("Choose a brand you may upload for.")),
-                },
-                status=400,
+                _refused(None, "brand", str(_("Choose a brand you may upload for."))), status=400
             )
         file = request.FILES.get("file")
         if file is None:
-            return JsonResponse(
-                {"ok": False, "code": "file", "error": str(_("No file was sent."))}, status=400
-            )
+            return JsonResponse(_refused(None, "file", str(_("No file was sent."))), status=400)
         data = _upload_one(
             file, form.cleaned_data["brand"], request.user, request.POST.get("filename") or None
         )

@@ -29,11 +29,19 @@
       }
     }
 
-    function finish(job, ok, text, link) {
+    // outcome: success | warning | failure (stored, sent back) | refused (nothing stored).
+    function finish(job, outcome, text, link) {
       const message = job.item.querySelector('[data-message]');
-      job.item.classList.add(ok ? 'is-ok' : 'is-refused');
-      job.item.dataset.lfcloudResult = ok ? 'ok' : 'refused';
-      message.textContent = text;
+      job.item.classList.add('is-' + outcome);
+      job.item.dataset.lfcloudResult = outcome === 'refused' ? 'refused' : 'ok';
+      job.item.dataset.lfcloudOutcome = outcome;
+      setProgress(job, 100);
+      message.textContent = '';
+      const label = document.createElement('span');
+      label.className = 'lfcloud-outcome';
+      label.textContent = form.dataset['label' + outcome.charAt(0).toUpperCase() + outcome.slice(1)] || '';
+      message.appendChild(label);
+      message.appendChild(document.createTextNode(' ' + text));
       if (link) {
         const a = document.createElement('a');
         a.href = link;
@@ -44,25 +52,34 @@
       pump();
     }
 
+    function setProgress(job, percent) {
+      const bar = job.item.querySelector('[data-progress]');
+      bar.setAttribute('aria-valuenow', String(percent));
+      bar.querySelector('[data-progress-bar]').style.width = percent + '%';
+    }
+
     function send(job) {
       const data = new FormData();
       data.append('brand', brand.value);
       data.append('file', job.file);
       data.append('filename', job.name);
       const xhr = new XMLHttpRequest();
-      const bar = job.item.querySelector('[data-progress]');
       job.item.querySelector('[data-message]').textContent = 'Uploading…';
       xhr.upload.addEventListener('progress', (e) => {
-        if (e.lengthComputable) bar.value = Math.round((e.loaded / e.total) * 100);
+        // The bytes sent, not the outcome: the bar takes the outcome's colour when the answer comes.
+        if (e.lengthComputable) setProgress(job, Math.round((e.loaded / e.total) * 100));
       });
       xhr.addEventListener('load', () => {
-        bar.value = 100;
         let body = null;
         try { body = JSON.parse(xhr.responseText); } catch (err) { /* not JSON: server error page */ }
-        if (body && body.ok) finish(job, true, body.message, body.review_url);
-        else finish(job, false, body ? body.error : 'The server could not process this file (HTTP ' + xhr.status + ').');
+        if (body && body.ok) {
+          const outcome = ['success', 'warning', 'failure'].includes(body.outcome) ? body.outcome : 'success';
+          finish(job, outcome, body.message, body.review_url);
+        } else {
+          finish(job, 'refused', body ? body.error : 'The server could not process this file (HTTP ' + xhr.status + ').');
+        }
       });
-      xhr.addEventListener('error', () => finish(job, false, 'The upload was interrupted (network error).'));
+      xhr.addEventListener('error', () => finish(job, 'refused', 'The upload was interrupted (network error).'));
       xhr.open('POST', url);
       xhr.setRequestHeader('X-CSRFToken', csrf);
       xhr.setRequestHeader('X-Requested-With', 'XMLHttpRequest');
