@@ -148,6 +148,10 @@ DEFAULTS: dict[str, Any] = {
     "RENDITION_MAX_ATTEMPTS": 4,
     #: Delay before the first retry of such a channel set (seconds); doubles after each failure.
     "RENDITION_RETRY_SECONDS": 60,
+    # --- usage rights ----------------------------------------------------------------------------
+    #: Days before usage rights expire when the brand is warned (webhook asset.rights_expiring,
+    #: email to the brand admins) and the dashboard lists them.
+    "RIGHTS_EXPIRING_DAYS": 14,
     # --- emails --------------------------------------------------------------------------------
     #: Also mail every superuser when an asset waits for review (otherwise superusers are mailed
     #: only about brands where their roles make them reviewers).

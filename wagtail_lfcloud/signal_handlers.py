@@ -30,9 +30,20 @@ def _brand_roles(sender, instance, created, raw=False, **kwargs):
     ensure_brand_roles(instance)
 
 
+def _rights_saved(sender, instance, created, raw=False, **kwargs):
+    if raw:
+        return
+    from .delivery.expiry import schedule_for
+
+    schedule_for(instance)
+
+
 def connect() -> None:
     from . import notifications, signals
-    from .models import Brand, Catalog, Season
+    from .models import Brand, Catalog, Season, UsageRights
+
+    # The expiry task at the moments a usage right warns and expires.
+    post_save.connect(_rights_saved, sender=UsageRights, dispatch_uid="lfcloud_rights_schedule")
 
     # Emails about uploads, changes requested and approvals, and the order grid's thumbnails.
     signals.version_uploaded.connect(

@@ -54,10 +54,11 @@ def register_image_operations():
 
 @hooks.register("construct_homepage_panels")
 def construct_homepage_panels(request, panels):
-    from .views import dashboard, orders
+    from .views import dashboard, orders, rights
 
     dashboard.dashboard_panels(request, panels)
     orders.dashboard_panels(request, panels)
+    rights.dashboard_panels(request, panels)
 
 
 @hooks.register("register_account_menu_item")

@@ -22,3 +22,13 @@ def zed(db):
 def login(client, user):
     client.force_login(user)
     return client
+
+
+def approve_with_file(world, channels=("amazon_main",)):
+    """Give ``world.asset`` an amazon_main file for its current version (and the asset the channel)."""
+    from wagtail_lfcloud.channels.deliverables import build_channel_renditions
+
+    world.asset.channels = list(channels)
+    world.asset.save(update_fields=["channels"])
+    build_channel_renditions(world.version, list(channels))
+    return world.version

@@ -30,3 +30,13 @@ def deliver_webhook(delivery_id: int) -> str:
     from .webhooks import deliver
 
     return deliver(delivery_id)
+
+
+@task()
+def apply_rights_expiry() -> dict:
+    """Warn about usage rights about to expire and apply the expiry of those that did
+    (see ``delivery.expiry``); idempotent."""
+    from .expiry import apply_rights_expiry as apply
+
+    run = apply()
+    return {"warned": run.warned, "expired": run.expired}

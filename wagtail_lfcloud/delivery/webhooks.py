@@ -1,7 +1,8 @@
 """Signed webhooks: JSON events POSTed to a brand's configured endpoints, retried with backoff.
 
 Events (:data:`EVENTS`): ``asset.approved`` (``signals.asset_approved``), ``rendition.ready``
-(``signals.rendition_ready``) and ``order.status_changed`` (``signals.order_status_changed``).
+(``signals.rendition_ready``), ``order.status_changed`` (``signals.order_status_changed``), and
+``asset.rights_expiring`` / ``asset.rights_expired`` (``delivery.expiry``).
 An event of one brand is only ever delivered to that brand's endpoints.
 
 Signatures follow `Standard Webhooks <https://www.standardwebhooks.com/>`_ (the
@@ -52,6 +53,8 @@ EVENTS: dict[str, str] = {
     "asset.approved": "A version of an asset was approved and is now the current one.",
     "rendition.ready": "A channel file of a current version was generated.",
     "order.status_changed": "An order moved to another status.",
+    "asset.rights_expiring": "An asset's usage rights expire within WAGTAIL_LFCLOUD_RIGHTS_EXPIRING_DAYS.",
+    "asset.rights_expired": "An asset's usage rights expired: its files are no longer delivered.",
 }
 ID_HEADER = "webhook-id"
 TIMESTAMP_HEADER = "webhook-timestamp"

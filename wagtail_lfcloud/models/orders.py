@@ -314,6 +314,7 @@ class NotificationPreference(models.Model):
     on_upload = models.BooleanField(_("new uploads"), default=True)
     on_changes_requested = models.BooleanField(_("changes requested"), default=True)
     on_approved = models.BooleanField(_("approvals"), default=True)
+    on_rights_expiring = models.BooleanField(_("usage rights expiring soon"), default=True)
 
     def __str__(self) -> str:
         return _("Email preferences of %(user)s") % {"user": self.user}

@@ -8,7 +8,9 @@ Who hears about what (each list is one brand's people, see ``recipients``):
 * a version reaching the brand's approval step goes to the people who can decide that step for
   the asset's brand (the step's groups, as the step itself judges them); Wagtail's own workflow
   emails are scoped so that they send nothing else about assets (``workflow``);
-* changes requested and approvals go to the brand's studio and to the version's uploader.
+* changes requested and approvals go to the brand's studio and to the version's uploader;
+* usage rights about to expire go to the brand's admins, one email per brand and run listing the
+  assets (``delivery.expiry``).
 
 The author of the event is never emailed, nor users without an address, inactive users, users
 who switched that kind of email off, or superusers about brands they hold no role in (unless
@@ -34,6 +36,7 @@ __all__ = [
     "notify_changes_requested",
     "notify_later",
     "notify_message",
+    "notify_rights_expiring",
     "preferences_for",
     "recipients",
     "send_notification",
@@ -61,6 +64,11 @@ def notify_changes_requested(version, user=None, comment: str = "") -> None:
 def notify_asset_approved(asset, version, user=None) -> None:
     """Tell the studio a version was approved (after the commit)."""
     notify_later("approved", version.pk, actor=user)
+
+
+def notify_rights_expiring(brand_id: int, rights_ids: list[int]) -> None:
+    """Tell the brand admins which assets' usage rights expire soon (after the commit)."""
+    notify_later("rights_expiring", brand_id, rights_ids=sorted(rights_ids))
 
 
 # --- signal receivers (connected in signal_handlers.connect) --------------------------------

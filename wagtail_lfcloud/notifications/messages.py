@@ -130,12 +130,45 @@ def approved(version_id: int, actor, extra: dict) -> Built:
     )
 
 
+def rights_expiring(brand_id: int, actor, extra: dict) -> Built:
+    """Usage rights of the brand's assets expire soon, for the brand admins."""
+    from ..delivery.expiry import warning_window
+    from ..models import Brand, Role, UsageRights
+
+    brand = Brand.objects.filter(pk=brand_id).first()
+    rows = list(
+        UsageRights.objects.select_related("asset__product", "version__asset__product")
+        .filter(pk__in=extra.get("rights_ids", []), brand_id=brand_id, expires_at__isnull=False)
+        .order_by("expires_at")
+    )
+    if brand is None or not rows:
+        return None
+    items = []
+    for rights in rows:
+        asset = rights.version.asset if rights.version_id else rights.asset
+        items.append(
+            {
+                "rights": rights,
+                "asset": asset,
+                "version": rights.version,
+                "url": admin_url(reverse("wagtail_lfcloud_admin:asset_review", args=[asset.pk])),
+            }
+        )
+    return (
+        who.recipients(brand_id, [Role.BRAND_ADMIN], "rights_expiring"),
+        f"Usage rights expiring soon: {len(items)} asset(s) of {brand.name}",
+        "wagtail_lfcloud/notifications/rights_expiring.txt",
+        {"brand": brand, "items": items, "days": warning_window().days},
+    )
+
+
 #: Kind of email -> builder(object id, actor, extra).
 KINDS: dict[str, Callable[[int, object, dict], Built]] = {
     "message": message,
     "review": review,
     "changes_requested": changes_requested,
     "approved": approved,
+    "rights_expiring": rights_expiring,
 }
 
 

@@ -26,6 +26,7 @@ KINDS: dict[str, tuple[str, str | None]] = {
     "review": ("on_upload", "submitted_notifications"),
     "changes_requested": ("on_changes_requested", "rejected_notifications"),
     "approved": ("on_approved", "approved_notifications"),
+    "rights_expiring": ("on_rights_expiring", None),
 }
 
 

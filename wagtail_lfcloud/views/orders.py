@@ -408,7 +408,13 @@ class MessageAttachmentView(View):
 class NotificationPreferenceForm(forms.ModelForm):
     class Meta:
         model = NotificationPreference
-        fields = ["on_message", "on_upload", "on_changes_requested", "on_approved"]
+        fields = [
+            "on_message",
+            "on_upload",
+            "on_changes_requested",
+            "on_approved",
+            "on_rights_expiring",
+        ]
 
 
 class NotificationPreferencesView(WagtailAdminTemplateMixin, FormView):

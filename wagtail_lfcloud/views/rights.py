@@ -15,14 +15,17 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView
+from laces.components import Component
 from wagtail.admin import messages
 from wagtail.admin.widgets import AdminDateTimeInput
 from wagtail.documents import get_document_model
 from wagtail.models import Collection
 
+from ..access.capabilities import brand_ids_with
 from ..access.scoping import get_for_user_or_404
 from ..channels.registry import get_presets
 from ..delivery.rights import log_rights_change, snapshot
@@ -215,3 +218,69 @@ class OrderRightsView(_RightsEditView):
 
     def get_success_url(self):
         return reverse("wagtail_lfcloud_admin:order_detail", args=[self.order.pk])
+
+
+class RightsExpiringPanel(Component):
+    """Dashboard: usage rights of the user's brands that expire soon (or just did)."""
+
+    name = "lfcloud_rights_expiring"
+    template_name = "wagtail_lfcloud/rights/panel_expiring.html"
+    order = 95
+    #: How many rows the panel lists.
+    limit = 10
+
+    def __init__(self, request, rows: list[UsageRights], total: int):
+        self.request = request
+        self.rows = rows
+        self.total = total
+
+    def get_context_data(self, parent_context=None) -> dict:
+        from ..delivery.expiry import warning_window
+
+        now = timezone.now()
+        drafts = brand_ids_with(self.request.user, "view_drafts")
+        items = []
+        for rights in self.rows:
+            asset = rights.version.asset if rights.version_id else rights.asset
+            items.append(
+                {
+                    "rights": rights,
+                    "asset": asset,
+                    "version": rights.version,
+                    "expired": rights.expires_at <= now,
+                    "url": reverse("wagtail_lfcloud_admin:asset_review", args=[asset.pk])
+                    if drafts is None or asset.brand_id in drafts
+                    else "",
+                }
+            )
+        return {"items": items, "total": self.total, "days": warning_window().days}
+
+
+def expiring_rights(user, now=None):
+    """Rights of assets and versions of ``user``'s brands expiring within the warning window or
+    expired within the same number of days, soonest first."""
+    from ..delivery.expiry import warning_window
+
+    now = now or timezone.now()
+    window = warning_window()
+    rows = UsageRights.objects.filter(
+        order__isnull=True,
+        expires_at__gt=now - window,
+        expires_at__lte=now + window,
+    )
+    finals = brand_ids_with(user, "view_finals")
+    if finals is not None:
+        rows = rows.filter(brand_id__in=finals)
+    return rows.select_related(
+        "asset__product", "asset__brand", "version__asset__product", "version__asset__brand"
+    ).order_by("expires_at", "pk")
+
+
+def dashboard_panels(request, panels: list) -> None:
+    """``construct_homepage_panels`` hook body: the rights expiring soon, for people who see finals."""
+    if brand_ids_with(request.user, "view_finals") == set():
+        return
+    rows = expiring_rights(request.user)
+    total = rows.count()
+    if total:
+        panels.append(RightsExpiringPanel(request, list(rows[: RightsExpiringPanel.limit]), total))
