@@ -302,7 +302,10 @@ def child(mode: str, master: str) -> dict:
             "OPTIONS": {"location": os.path.join(media, "private")},
         },
     }
-    with override_settings(MEDIA_ROOT=os.path.join(media, "public"), STORAGES=storages):
+    extra = {}
+    if os.environ.get("LFBENCH_THREADS"):  # for investigating the thread count's effect
+        extra["WAGTAIL_LFCLOUD_RENDITION_THREADS"] = int(os.environ["LFBENCH_THREADS"])
+    with override_settings(MEDIA_ROOT=os.path.join(media, "public"), STORAGES=storages, **extra):
         result = _child(mode, master)
     result["media"] = media
     return result

@@ -32,7 +32,7 @@ from django.db.models import Q
 from PIL import Image
 from wagtail.images.models import IMAGE_FORMAT_EXTENSIONS, Filter, SourceImageIOError
 
-from .decoding import _decode, _decode_full, _resize
+from .decoding import _decode, _decode_full, _resize, _return_free_memory
 from .encoders import BUDGETABLE_FORMATS, EncoderOptions, encode, fit_budget, prepare_for_format
 from .errors import ChannelError, CorruptImageError, SourceMissingError
 from .imaging import open_image, oriented_size
@@ -429,6 +429,9 @@ def _create(
         if inspect is not None:
             inspect(job.filter.spec, _file_name(image, job), data, prepared.pixels)
         del prepared
+        # Each thread frees into its own malloc arena, which the other threads cannot reuse:
+        # hand the output's memory back, or every thread keeps its largest output's worth.
+        _return_free_memory()
         return data
 
     def save(job: _Job, data: bytes) -> str:
@@ -463,8 +466,17 @@ def _create(
     pending: dict[concurrent.futures.Future, _Job] = {}
     uncertain: list[_Job] = []
 
-    def drain(limit: int) -> None:
-        while len(pending) > limit:
+    # Memory: besides the thread count, the outputs in flight may together weigh at most one
+    # and a half times the decode (at least 64 MB); one heavier than that runs alone.
+    decoded = pyramid.levels[0]
+    budget = max(64_000_000, decoded.width * decoded.height * 4 * 3 // 2)
+    del decoded
+
+    def weight_in_flight() -> int:
+        return sum(_weight(job.size) for job in pending.values())
+
+    def drain(limit: int, adding: int = 0) -> None:
+        while pending and (len(pending) > limit or weight_in_flight() + adding > budget):
             done, _running = concurrent.futures.wait(
                 pending, return_when=concurrent.futures.FIRST_COMPLETED
             )
@@ -480,7 +492,7 @@ def _create(
 
     def run(pool, group, source=None) -> None:
         for job in group:
-            drain(threads - 1)
+            drain(threads - 1, _weight(job.size))
             if source is None and job.exact and uncertain:
                 pyramid.take(job)  # released as if rendered
                 shared.discard(job)
@@ -525,6 +537,12 @@ def _create(
     finally:
         pyramid.levels.clear()
     return _save_rows(image, jobs, storage)
+
+
+def _weight(size: tuple[int, int]) -> int:
+    """Bytes an output holds at its peak: its pixels (RGBX) and about one copy of them (an
+    operation's result or the encoder's buffers)."""
+    return size[0] * size[1] * 4 * 2
 
 
 def _cost(job: _Job) -> tuple[int, int]:
