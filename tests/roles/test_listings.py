@@ -1,10 +1,12 @@
-"""Every listing of the package, as every role of two brands: search, sort while searching, each
-filter choice, page 2 and each export answer without a server error.
+"""Every listing of the package, as every role of two brands: search, every sortable column (both
+directions, with and without a search), each filter choice while searching, page 2
+and each export format answer without a server error, and show nothing of the other brand.
 
-The listings are discovered, not listed: every snippet model the package registers (its ``list``
-and ``list_results`` URLs from the resolver), and on each page the links and forms a person would
-use: the sortable column headers, the choices of the filter form, the export links. Wagtail's
-image listing is tried with each collection and tag filter the role is offered.
+The listings are discovered, not listed: every URL pattern of the resolver whose view is one of
+Wagtail's listing views (``BaseListingView``) that the package defines or replaces (its snippet
+listings, the asset library, the scoped workflow reports, Wagtail's image and document listings),
+and on each page the links and forms a person would use: the sortable column headers, the choices
+of the filter drawer, the export links.
 """
 
 from __future__ import annotations
@@ -13,31 +15,48 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
-from django.apps import apps
 from django.test import Client
-from django.urls import NoReverseMatch, reverse
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from wagtail.admin.views.generic.base import BaseListingView
 
-from tests.roles.helpers import make_full_world
+from tests.roles.helpers import make_brand_world, make_full_world
+from wagtail_lfcloud.models import Role
 
 pytestmark = pytest.mark.django_db
 
+#: Typed into every search box: words, a SKU, and text that once broke the SQLite backend.
+SEARCHES = ["acme", "ACME1", '6" heel']
+
+
+def _walk(patterns, namespaces=(), prefix=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            ns = namespaces + ((pattern.namespace,) if pattern.namespace else ())
+            yield from _walk(pattern.url_patterns, ns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield ":".join((*namespaces, pattern.name)), prefix + str(pattern.pattern), pattern
+
 
 def package_listings() -> list[tuple[str, str]]:
-    """(list URL, results URL) of every snippet listing the package registers."""
+    """(page URL, results URL) of every listing view the package defines or replaces, without
+    URL arguments (a listing of one object's history or usage is not a listing people search)."""
+    found = {}
+    for name, route, pattern in _walk(get_resolver().url_patterns):
+        view_class = getattr(pattern.callback, "view_class", None)
+        if not (
+            isinstance(view_class, type)
+            and issubclass(view_class, BaseListingView)
+            and view_class.__module__.startswith("wagtail_lfcloud")
+            and "<" not in route
+        ):
+            continue
+        found[name] = reverse(name)
     listings = []
-    for model in apps.get_app_config("wagtail_lfcloud").get_models():
-        viewset = getattr(model, "snippet_viewset", None)
-        if viewset is None:
+    for name, url in sorted(found.items()):
+        if name.endswith("_results"):
             continue
-        try:
-            listings.append(
-                (
-                    reverse(viewset.get_url_name("list")),
-                    reverse(viewset.get_url_name("list_results")),
-                )
-            )
-        except NoReverseMatch:
-            continue
+        results = found.get(f"{name}_results") or found.get(name.replace(":list", ":list_results"))
+        listings.append((url, results or url))
     return listings
 
 
@@ -79,11 +98,17 @@ def offered_queries(html: str) -> dict[str, list[dict]]:
     return offered
 
 
-def _get(client: Client, url: str, params: dict, failures: list, who: str):
+def _get(client: Client, url: str, params: dict, failures: list, who: str, hidden=()):
     full = f"{url}?{urlencode(params)}" if params else url
     response = client.get(full)
     if response.status_code >= 500:
         failures.append(f"{who}: GET {full} -> {response.status_code}")
+    elif hidden and response.status_code == 200 and not response.streaming:
+        body = response.content.decode(errors="replace").lower()
+        # What the URL itself says (the search box echoes it) is not shown by the listing.
+        shown = [m for m in hidden if m in body and m not in full.lower()]
+        if shown:
+            failures.append(f"{who}: GET {full} shows the other brand ({shown})")
     return response
 
 
@@ -92,56 +117,92 @@ def worlds():
     return make_full_world("Acme"), make_full_world("Zedcorp")
 
 
+#: Every role of both brands, and a superuser.
+PEOPLE = [(brand, role) for brand in (0, 1) for role in Role.values] + [(None, "superuser")]
+
+
+def _person(worlds, django_user_model, brand, role):
+    """(label, user, markers of the brand the user must not see)."""
+    if brand is None:
+        user = django_user_model.objects.create_superuser("root", "root@example.com", "pw")
+        return "superuser", user, ()
+    world, other = worlds[brand], worlds[1 - brand]
+    hidden = (other.brand.name.lower(), other.product.sku.lower())
+    return f"{world.brand.slug}/{role}", world.users[role], hidden
+
+
 def _people(worlds, django_user_model):
-    people = [(f"{w.brand.slug}/{role}", user) for w in worlds for role, user in w.users.items()]
-    people.append(
-        ("superuser", django_user_model.objects.create_superuser("root", "root@example.com", "pw"))
-    )
-    return people
+    return [_person(worlds, django_user_model, b, r)[:2] for b, r in PEOPLE]
 
 
 def test_the_package_registers_listings():
-    # The discovery must find the package's snippet listings, or the test below proves nothing.
+    # The discovery must find the package's listings, or the test below proves nothing.
     urls = [url for url, _ in package_listings()]
-    assert "/admin/snippets/wagtail_lfcloud/asset/" in urls
-    assert "/admin/snippets/wagtail_lfcloud/product/" in urls
-    assert len(urls) >= 10
+    for expected in (
+        "/admin/snippets/wagtail_lfcloud/asset/",
+        "/admin/snippets/wagtail_lfcloud/product/",
+        "/admin/snippets/wagtail_lfcloud/invoice/",
+        reverse("wagtail_lfcloud_admin:library"),
+        reverse("wagtailimages:index"),
+        reverse("wagtaildocs:index"),
+    ):
+        assert expected in urls
+    assert len(urls) >= 15
+    results = dict(package_listings())
+    assert results[reverse("wagtail_lfcloud_admin:library")] == reverse(
+        "wagtail_lfcloud_admin:library_results"
+    )
 
 
-def test_every_listing_as_every_role_searches_sorts_filters_and_exports(worlds, django_user_model):
+@pytest.mark.parametrize(
+    "brand,role",
+    PEOPLE,
+    ids=[f"{'acme zed'.split()[b]}-{r}" if b is not None else r for b, r in PEOPLE],
+)
+def test_every_listing_searches_sorts_filters_pages_and_exports(
+    worlds, django_user_model, brand, role
+):
+    who, user, hidden = _person(worlds, django_user_model, brand, role)
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
     failures: list[str] = []
-    tried = {"ordering": 0, "filter": 0, "export": 0, "search": 0}
-    for who, user in _people(worlds, django_user_model):
-        client = Client(raise_request_exception=False)
-        client.force_login(user)
-        for list_url, results_url in package_listings():
-            page = _get(client, list_url, {}, failures, who)
-            if page.status_code != 200:
-                continue
-            offered = offered_queries(page.content.decode())
-            searched = _get(client, list_url, {"q": "acme"}, failures, who)
-            offered_while_searching = (
-                offered_queries(searched.content.decode()) if searched.status_code == 200 else {}
-            )
-            tried["search"] += 1
-            _get(client, results_url, {"q": "front"}, failures, who)
-            _get(client, list_url, {"q": "acme", "export": "csv"}, failures, who)
-            orderings = offered["ordering"] + offered_while_searching.get("ordering", [])
-            for ordering in {o["ordering"] for o in orderings}:
-                for prefix in ("", "-"):
-                    tried["ordering"] += 1
-                    params = {"ordering": prefix + ordering.lstrip("-"), "q": "acme"}
-                    _get(client, results_url, params, failures, who)
-            for choice in offered["filter"]:
-                tried["filter"] += 1
-                _get(client, results_url, {**choice, "q": "acme"}, failures, who)
-            for export in offered["export"]:
-                tried["export"] += 1
-                _get(client, list_url, {**export, "q": "acme"}, failures, who)
-            _get(client, results_url, {"p": "2"}, failures, who)
+    tried = {"listing": 0, "ordering": 0, "filter": 0, "export": 0}
+
+    def get(url, params=None):
+        return _get(client, url, params or {}, failures, who, hidden)
+
+    for list_url, results_url in package_listings():
+        page = get(list_url)
+        if page.status_code != 200:
+            continue
+        tried["listing"] += 1
+        offered = offered_queries(page.content.decode())
+        for text in SEARCHES:
+            searched = get(results_url, {"q": text})
+        searched = get(list_url, {"q": "acme"})
+        if searched.status_code == 200:
+            for key, values in offered_queries(searched.content.decode()).items():
+                offered[key] += values
+        for ordering in sorted({o["ordering"].lstrip("-") for o in offered["ordering"]}):
+            for direction in ("", "-"):
+                tried["ordering"] += 1
+                get(results_url, {"ordering": direction + ordering})
+                get(results_url, {"ordering": direction + ordering, "q": "acme"})
+        for choice in offered["filter"]:
+            # A filter on search results is what needs the model's FilterFields.
+            tried["filter"] += 1
+            get(results_url, {**choice, "q": "acme"})
+        for export in sorted({e["export"] for e in offered["export"]}):
+            tried["export"] += 1
+            get(list_url, {"export": export})
+            get(list_url, {"export": export, "q": "acme"})
+        get(results_url, {"p": "2"})
+        get(results_url, {"p": "2", "q": "acme"})
     assert not failures, "\n".join(failures)
     # The page parsing found what a person clicks (a parser that finds nothing proves nothing).
-    assert tried["ordering"] and tried["filter"] and tried["export"], tried
+    assert tried["listing"] and tried["ordering"] and tried["filter"], tried
+    if role in (Role.BRAND_ADMIN, "superuser"):
+        assert tried["export"], tried
 
 
 def test_image_listing_with_collection_and_tag_filters(worlds, django_user_model):
@@ -164,3 +225,23 @@ def test_image_listing_with_collection_and_tag_filters(worlds, django_user_model
                 _get(client, url, choice, failures, who)
                 _get(client, url, {**choice, "q": "acme"}, failures, who)
     assert not failures, "\n".join(failures)
+
+
+def test_quotes_are_searched_as_spaces_and_unindexed_columns_sort_while_searching(client):
+    acme = make_brand_world("Acme")
+    client.force_login(acme.users[Role.BRAND_ADMIN])
+    assets = reverse("wagtailsnippets_wagtail_lfcloud_asset:list_results")
+    # SQLite's full-text backend once answered any double quote with "unterminated string".
+    for text in ('"', '"ACME1', 'ACME1 "front"', '6" heel'):
+        assert client.get(assets, {"q": text}).status_code == 200, text
+    found = client.get(assets, {"q": '"ACME1"'}).content.decode()
+    assert reverse("wagtail_lfcloud_admin:asset_review", args=[acme.asset.pk]) in found
+    documents = reverse("wagtaildocs:index_results")
+    assert client.get(documents, {"q": 'brief "doc'}).status_code == 200
+    # Image does not index file_size; sorting by it while searching once answered 500.
+    images = reverse("wagtailimages:index_results")
+    for ordering in ("file_size", "-file_size"):
+        response = client.get(images, {"q": "acme", "ordering": ordering})
+        assert response.status_code == 200, ordering
+        titles = [image.title for image in response.context["images"]]
+        assert "Acme raw" in titles and "Acme final" in titles

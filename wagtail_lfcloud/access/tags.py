@@ -126,9 +126,12 @@ def _scope_filterset(filterset_class):
 
 
 def _scoped_index_view(index_view):
+    # Searching answers whatever is typed, like the package's own listings.
+    from ..viewsets.search import SearchOrderingMixin
+
     return type(
         f"BrandScoped{index_view.__name__}",
-        (index_view,),
+        (SearchOrderingMixin, index_view),
         {"filterset_class": _scope_filterset(index_view.filterset_class)},
     )
 

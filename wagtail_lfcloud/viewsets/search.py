@@ -1,4 +1,4 @@
-"""Searching a listing keeps every sortable column sortable.
+"""Searching a listing answers whatever is typed, and keeps every sortable column sortable.
 
 Wagtail hands a search to the search backend together with the listing's queryset: the backend
 accepts a filter or an ordering only on a field the model declares as ``index.FilterField``
@@ -12,7 +12,15 @@ ordering, while searching, into what the backend can sort on:
   expressions in SQL, so ``brand`` becomes ``brand__name`` as an expression: the same order as
   without a search;
 - a backend that sorts only on indexed fields (Elasticsearch, OpenSearch) gets the field's
-  column (``brand_id``), which ``index.FilterField("brand")`` indexes.
+  column (``brand_id``), which ``index.FilterField("brand")`` indexes; a column that is no
+  ``FilterField`` of the model is left out of the search's ordering rather than answering 500.
+
+It also cleans what is typed in the search box (:func:`search_text`): the SQLite full-text backend
+of Wagtail 8.0 (django-modelsearch 1.3) wraps each word in double quotes without escaping the
+quotes inside it, so a search for ``"`` or ``6" heel`` ended in ``OperationalError: unterminated
+string`` (wagtail/wagtail#13227). Wagtail's admin searches have no phrase syntax, and the indexes
+drop punctuation, so a double quote is searched as a space on every backend. Wagtail's image and
+document listings get the same mixin (``access.tags`` swaps them).
 """
 
 from __future__ import annotations
@@ -20,8 +28,10 @@ from __future__ import annotations
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import F
 from django.db.models.expressions import BaseExpression
+from django.utils.functional import cached_property
 from wagtail.admin.views.generic import IndexView
 from wagtail.search.backends import get_search_backend
+from wagtail.search.index import class_is_indexed
 
 LOOKUP_SEP = "__"
 
@@ -48,6 +58,7 @@ def _related_path(model, name: str) -> list[str]:
 def searchable_ordering(queryset, backend) -> list:
     """``queryset``'s explicit ordering, rewritten into one ``backend`` can apply to search results."""
     model = queryset.model
+    filterable = {field.field_name for field in model.get_filterable_search_fields()}
     ordering = []
     for item in queryset.query.order_by:
         if isinstance(item, BaseExpression) or not isinstance(item, str):
@@ -58,6 +69,8 @@ def searchable_ordering(queryset, backend) -> list:
         if name == "pk":
             name = model._meta.pk.attname
         if getattr(backend, "HANDLES_ORDER_BY_EXPRESSIONS", False):
+            # As expressions, the database sorts on any column, indexed for search or not
+            # (Wagtail's image listing sorts by file size, which Image does not index).
             for path in _related_path(model, name):
                 # A descending foreign key reverses each part of the related ordering.
                 path_descending = path.startswith("-") != descending
@@ -65,21 +78,35 @@ def searchable_ordering(queryset, backend) -> list:
                 ordering.append(expression.desc() if path_descending else expression.asc())
         else:
             try:
-                attname = model._meta.get_field(name).attname
+                field = model._meta.get_field(name)
+                attname = field.attname
             except FieldDoesNotExist:
-                attname = name
-            ordering.append(("-" if descending else "") + attname)
+                field, attname = None, name
+            if name in filterable or (field is not None and field.name in filterable):
+                ordering.append(("-" if descending else "") + attname)
+            # Otherwise the backend cannot sort on it: the results keep the backend's order.
     return ordering
 
 
+def search_text(query: str) -> str:
+    """What a listing searches for when ``query`` is typed: double quotes become spaces."""
+    return " ".join(query.replace('"', " ").split())
+
+
 class SearchOrderingMixin:
-    """For a Wagtail index view: an explicit ordering stays valid when the listing is searched."""
+    """For a Wagtail listing view: any typed text can be searched, and an explicit ordering stays
+    valid when the listing is searched."""
+
+    @cached_property
+    def search_query(self):
+        return search_text(super().search_query or "")
 
     def search_queryset(self, queryset):
         if (
             self.is_searching
             and self.is_explicitly_ordered
             and self.search_backend_name
+            and class_is_indexed(queryset.model)
             and queryset.query.order_by
         ):
             backend = get_search_backend(self.search_backend_name)
