@@ -21,6 +21,18 @@ def _catalog_or_season_saved(sender, instance, created, raw=False, **kwargs):
     rename_places(instance)
 
 
+def _product_saved(sender, instance, created, raw=False, **kwargs):
+    # Assets are searched by their product's SKU and name (index.RelatedFields); Wagtail
+    # re-indexes only the saved row, so a renamed product would leave its assets findable by
+    # the old SKU only.
+    if raw or created:
+        return
+    from wagtail.search import index
+
+    for asset in instance.assets.select_related("product"):
+        index.insert_or_update_object(asset)
+
+
 def _brand_roles(sender, instance, created, raw=False, **kwargs):
     if raw:
         return
@@ -40,7 +52,7 @@ def _rights_saved(sender, instance, created, raw=False, **kwargs):
 
 def connect() -> None:
     from . import notifications, signals
-    from .models import Brand, Catalog, Season, UsageRights
+    from .models import Brand, Catalog, Product, Season, UsageRights
 
     # The expiry task at the moments a usage right warns and expires.
     post_save.connect(_rights_saved, sender=UsageRights, dispatch_uid="lfcloud_rights_schedule")
@@ -77,6 +89,7 @@ def connect() -> None:
         _catalog_or_season_saved, sender=Catalog, dispatch_uid="lfcloud_catalog_rename"
     )
     post_save.connect(_catalog_or_season_saved, sender=Season, dispatch_uid="lfcloud_season_rename")
+    post_save.connect(_product_saved, sender=Product, dispatch_uid="lfcloud_product_reindex")
     # Assets: what workflow approval / rejection does to versions; the default workflow.
     from django.db.models.signals import post_migrate
     from wagtail.signals import workflow_approved, workflow_rejected

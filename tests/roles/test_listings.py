@@ -245,3 +245,18 @@ def test_quotes_are_searched_as_spaces_and_unindexed_columns_sort_while_searchin
         assert response.status_code == 200, ordering
         titles = [image.title for image in response.context["images"]]
         assert "Acme raw" in titles and "Acme final" in titles
+
+
+def test_assets_are_found_by_their_products_new_sku_and_name(client):
+    # Assets are searched by their product's SKU and name (index.RelatedFields): renaming the
+    # product must update the assets' index entries too.
+    acme = make_brand_world("Acme")
+    client.force_login(acme.users[Role.BRAND_ADMIN])
+    product = acme.product
+    product.sku, product.name = "RENAMED77", "Trail runner"
+    product.save()
+    review = reverse("wagtail_lfcloud_admin:asset_review", args=[acme.asset.pk])
+    assets = reverse("wagtailsnippets_wagtail_lfcloud_asset:list_results")
+    for text in ("RENAMED77", "trail runner"):
+        assert review in client.get(assets, {"q": text}).content.decode(), text
+    assert review not in client.get(assets, {"q": "ACME1"}).content.decode()
