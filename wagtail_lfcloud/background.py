@@ -9,11 +9,17 @@ client, and run then; outside a request (a command, a worker, a shell) they run 
 
 A task that fails to enqueue (or, immediate backend, fails while running) is logged; it never
 raises into the request.
+
+Each task declares the queue of its kind of work (:func:`queue`): previews, channel sets,
+bundles, webhooks, mail. Workers listening on separate queues keep a burst of uploads from
+delaying approvals' renditions (docs/how-to/background-workers.md#queues). A backend whose
+``QUEUES`` does not list a package queue runs that work on its ``default`` queue, as before.
 """
 
 from __future__ import annotations
 
 import contextvars
+import datetime as dt
 import logging
 from typing import Any
 
@@ -21,6 +27,67 @@ from django.core.signals import request_finished, request_started
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
+
+#: Admin previews and perceptual hashes of fresh uploads (``make_preview``,
+#: ``generate_version_previews``).
+PREVIEWS = "lfcloud_previews"
+#: Channel sets of approved versions and channel files the API found missing.
+CHANNELS = "lfcloud_channels"
+#: Download bundles' zips.
+BUNDLES = "lfcloud_bundles"
+#: Webhook delivery attempts.
+WEBHOOKS = "lfcloud_webhooks"
+#: Notification emails.
+MAIL = "lfcloud_mail"
+#: Every queue the package's tasks declare, for ``TASKS[...]["QUEUES"]`` and ``RQ_QUEUES``.
+QUEUES = (PREVIEWS, CHANNELS, BUNDLES, WEBHOOKS, MAIL)
+
+#: Task module path -> its declared queue.
+_declared: dict[str, str] = {}
+
+
+def queue(name: str):
+    """Declare, over ``@task()``, the queue that the task's kind of work runs on::
+
+        @queue(CHANNELS)
+        @task()
+        def build_channel_renditions_task(...): ...
+
+    The task itself keeps django-tasks' default queue: a backend validates a task's queue when the
+    task is defined, and a site whose ``TASKS`` predates these queues must still import it.
+    :func:`queued` moves each run to the declared queue when the backend has it.
+    """
+    if name not in QUEUES:
+        raise ValueError(f"{name!r} is not one of the package's queues ({', '.join(QUEUES)})")
+
+    def declare(task):
+        _declared[task.module_path] = name
+        return task
+
+    return declare
+
+
+def queue_of(task) -> str:
+    """The queue ``task``'s runs go to with its current backend."""
+    name = _declared.get(task.module_path)
+    if name is None:
+        return task.queue_name
+    backend = task.get_backend()
+    # An empty QUEUES accepts any queue name (django-tasks' rule).
+    return name if not backend.queues or name in backend.queues else task.queue_name
+
+
+def queued(task, *, run_after: dt.datetime | None = None):
+    """``task`` on its declared queue (:func:`queue_of`), to run no earlier than ``run_after``
+    (only backends whose ``supports_defer`` is true accept one).
+
+    ``run_after`` is rounded up to a whole second: RQ's scheduler keeps whole seconds, truncated,
+    so a run due at 12:00:00.7 would start at 12:00:00 and find a webhook retry not due yet.
+    """
+    if run_after is not None and run_after.microsecond:
+        run_after = run_after.replace(microsecond=0) + dt.timedelta(seconds=1)
+    return task.using(queue_name=queue_of(task), run_after=run_after)
+
 
 #: Tasks kept for the end of the current request; None outside a request.
 _after_response: contextvars.ContextVar[list | None] = contextvars.ContextVar(
@@ -37,7 +104,7 @@ def runs_on_enqueue(task) -> bool:
 
 def _enqueue(task, args: tuple[Any, ...]) -> None:
     try:
-        task.enqueue(*args)
+        queued(task).enqueue(*args)
     except Exception:  # the user's action succeeded; the task's own record says what is left
         logger.exception("Could not enqueue %s%r", task.name, args)
 

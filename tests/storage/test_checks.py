@@ -120,7 +120,25 @@ def test_immediate_tasks_with_s3_are_reported(safe):
     safe.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     messages = check_storage()
     assert ids(messages) == ["wagtail_lfcloud.W028"]
+    assert "inside web requests" in messages[0].msg
     assert "db_worker" in messages[0].hint
+
+
+def test_task_backend_that_cannot_defer_is_reported(safe):
+    """Retries after an S3 failure are deferred runs: a backend without run_after never retries."""
+    safe.TASKS = {"default": {"BACKEND": "tests.testapp.tasks_backends.NoDeferBackend"}}
+    messages = check_storage()
+    assert ids(messages) == ["wagtail_lfcloud.W028"]
+    assert "cannot defer" in messages[0].msg
+
+
+def test_queue_backends_that_defer_pass(safe):
+    safe.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    assert ids(check_storage()) == []
+    pytest.importorskip("django_tasks_rq")
+    safe.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": []}}
+    safe.RQ_QUEUES = {"default": {"HOST": "127.0.0.1", "PORT": 6379, "DB": 0}}
+    assert ids(check_storage()) == []
 
 
 def test_unknown_rendition_storage_is_an_error(safe):

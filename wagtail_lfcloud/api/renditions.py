@@ -37,6 +37,7 @@ from ninja import Router
 
 from ..access.api import brand_filter
 from ..access.capabilities import brand_ids_with
+from ..background import queued
 from ..channels.lookup import find_rendition_files
 from ..channels.registry import get_presets
 from ..conf import lfcloud_settings
@@ -61,7 +62,9 @@ def _enqueue_once(version_id: int, channel: str, retry_after: int) -> None:
     if cache.add(f"wagtail_lfcloud:render:{version_id}:{channel}", 1, timeout=max(retry_after, 1)):
         from ..channels.tasks import render_missing_channels
 
-        transaction.on_commit(lambda: render_missing_channels.enqueue(version_id, [channel]))
+        transaction.on_commit(
+            lambda: queued(render_missing_channels).enqueue(version_id, [channel])
+        )
 
 
 _GENERATION_KEY = "wagtail_lfcloud:stable:generation"

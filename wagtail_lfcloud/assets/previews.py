@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from ..background import queued
+
 THUMBNAIL_SPEC = "max-165x165"
 REVIEW_SPEC = "max-800x600"
 #: The specs :func:`~wagtail_lfcloud.assets.tasks.make_preview` accepts.
@@ -28,5 +30,5 @@ def existing_preview(image, spec: str):
         from .tasks import make_preview
 
         image_id = image.pk
-        transaction.on_commit(lambda: make_preview.enqueue(image_id, spec))
+        transaction.on_commit(lambda: queued(make_preview).enqueue(image_id, spec))
         return None

@@ -12,11 +12,13 @@ import logging
 
 from django_tasks import task
 
+from ..background import PREVIEWS, queue
 from .previews import PREVIEW_SPECS
 
 logger = logging.getLogger(__name__)
 
 
+@queue(PREVIEWS)
 @task()
 def make_preview(image_id: int, spec: str) -> str:
     """Make one admin preview rendition (``previews.PREVIEW_SPECS``): the order grid's thumbnail
@@ -34,6 +36,7 @@ def make_preview(image_id: int, spec: str) -> str:
     return generate_renditions(image, [spec])[spec].file.name if image is not None else ""
 
 
+@queue(PREVIEWS)
 @task()
 def generate_version_previews(version_id: int) -> list[str]:
     """Make the admin's thumbnail and review renditions of a freshly uploaded version, then its

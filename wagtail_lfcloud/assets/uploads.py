@@ -30,6 +30,7 @@ from wagtail.log_actions import log
 
 from .. import signals
 from ..access.capabilities import has_capability
+from ..background import queued
 from ..catalog.library import collection_for_product
 from ..catalog.naming import NamingError, parse_name
 from ..channels.errors import ImageTooLargeError
@@ -510,6 +511,6 @@ def _result_message(version: AssetVersion, cautions: list[str] = ()) -> str:
 def _after_upload(version_id: int, user) -> None:
     from .tasks import generate_version_previews
 
-    generate_version_previews.enqueue(version_id)
+    queued(generate_version_previews).enqueue(version_id)
     version = AssetVersion.objects.select_related("asset").get(pk=version_id)
     signals.version_uploaded.send(sender=AssetVersion, version=version, user=user)

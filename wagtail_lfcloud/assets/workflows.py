@@ -43,6 +43,7 @@ from wagtail.models import (
 )
 
 from .. import signals
+from ..background import queued
 from ..models import (
     Asset,
     AssetVersion,
@@ -308,7 +309,7 @@ def apply_approval(workflow_state: WorkflowState, user=None) -> AssetVersion | N
         from ..channels.tasks import build_channel_renditions_task
 
         if channels:
-            build_channel_renditions_task.enqueue(version_id, channels)
+            queued(build_channel_renditions_task).enqueue(version_id, channels)
         approved = AssetVersion.objects.select_related("asset").get(pk=version_id)
         signals.asset_approved.send(
             sender=Asset,

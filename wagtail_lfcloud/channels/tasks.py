@@ -15,9 +15,12 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
+from ..background import CHANNELS, queue, queued
+
 logger = logging.getLogger(__name__)
 
 
+@queue(CHANNELS)
 @task()
 def render_missing_channels(version_id: int, channel_keys: list[str]) -> list[int]:
     """Render channel files the API found missing; sends ``rendition_ready`` for each one made."""
@@ -26,6 +29,7 @@ def render_missing_channels(version_id: int, channel_keys: list[str]) -> list[in
     return render_missing(version_id, channel_keys)
 
 
+@queue(CHANNELS)
 @task()
 def build_channel_renditions_task(
     version_id: int, channel_keys: list[str], attempt: int = 1
@@ -96,7 +100,7 @@ def retry_channel_set_later(
     )
     keys = list(channel_keys)
     transaction.on_commit(
-        lambda: build_channel_renditions_task.using(run_after=when).enqueue(
+        lambda: queued(build_channel_renditions_task, run_after=when).enqueue(
             version_id, keys, attempt + 1
         )
     )

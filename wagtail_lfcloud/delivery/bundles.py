@@ -29,6 +29,7 @@ from django.utils import timezone
 from wagtail.log_actions import log
 
 from ..access.capabilities import brand_ids_with
+from ..background import queued
 from ..catalog.naming import NamingError, format_name
 from ..channels.errors import ChannelError
 from ..channels.lookup import find_rendition_files
@@ -271,7 +272,7 @@ def plan_bundle(
 
         ids_to_render = [v.pk for v in missing]
         transaction.on_commit(
-            lambda: [render_missing_channels.enqueue(pk, [channel]) for pk in ids_to_render]
+            lambda: [queued(render_missing_channels).enqueue(pk, [channel]) for pk in ids_to_render]
         )
     plan = BundlePlan(
         brand=brand,
@@ -396,7 +397,7 @@ def request_bundle(user, plan: BundlePlan) -> DownloadBundle:
         if background:
             from .tasks import build_download_bundle
 
-            transaction.on_commit(lambda: build_download_bundle.enqueue(bundle.pk))
+            transaction.on_commit(lambda: queued(build_download_bundle).enqueue(bundle.pk))
     return bundle
 
 

@@ -12,9 +12,12 @@ import logging
 
 from django_tasks import task
 
+from ..background import BUNDLES, WEBHOOKS, queue
+
 logger = logging.getLogger(__name__)
 
 
+@queue(BUNDLES)
 @task()
 def build_download_bundle(bundle_id: int) -> str:
     """Write a large bundle's zip into ``DownloadBundle.file``."""
@@ -23,6 +26,7 @@ def build_download_bundle(bundle_id: int) -> str:
     return build_bundle_file(bundle_id)
 
 
+@queue(WEBHOOKS)
 @task()
 def deliver_webhook(delivery_id: int) -> str:
     """Make the next attempt of one webhook delivery; a failure schedules the next one, never

@@ -41,7 +41,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from standardwebhooks import Webhook
 
-from ..background import enqueue_on_commit
+from ..background import enqueue_on_commit, queued
 from ..conf import lfcloud_settings
 from ..models import WebhookDelivery, WebhookEndpoint
 from . import outbound
@@ -264,7 +264,7 @@ def deliver(delivery_id: int) -> str:
     attempt(delivery)
     if delivery.status == Status.RETRY and deliver_webhook.get_backend().supports_defer:
         when = delivery.next_attempt_at
-        transaction.on_commit(lambda: deliver_webhook.using(run_after=when).enqueue(delivery_id))
+        transaction.on_commit(lambda: queued(deliver_webhook, run_after=when).enqueue(delivery_id))
     return delivery.status
 
 

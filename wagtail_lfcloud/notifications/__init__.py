@@ -21,6 +21,7 @@ failing mail server never fails the action that caused the email (``sending``).
 
 from __future__ import annotations
 
+from ..background import queued
 from .messages import admin_url
 from .recipients import BRAND_SIDE, KINDS, STUDIO_SIDE, author_side, recipients
 from .sending import EmailNotSent, notify_later, send_notification
@@ -83,7 +84,7 @@ def on_version_uploaded(sender, version, user=None, **kwargs) -> None:
     from ..assets.tasks import make_preview
 
     image_id = version.image_id
-    transaction.on_commit(lambda: make_preview.enqueue(image_id, THUMBNAIL_SPEC))
+    transaction.on_commit(lambda: queued(make_preview).enqueue(image_id, THUMBNAIL_SPEC))
 
 
 def on_changes_requested(sender, version, user=None, comment: str = "", **kwargs) -> None:

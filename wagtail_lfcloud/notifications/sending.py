@@ -21,6 +21,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django_tasks import task
 
+from ..background import MAIL, queue, queued
+
 logger = logging.getLogger("wagtail_lfcloud.notifications")
 
 
@@ -47,12 +49,14 @@ def _enqueue(
     when=None,
 ):
     try:
-        queued = send_notification.using(run_after=when) if when is not None else send_notification
-        queued.enqueue(kind, object_id, actor_id, extra, recipient_ids, attempt)
+        queued(send_notification, run_after=when).enqueue(
+            kind, object_id, actor_id, extra, recipient_ids, attempt
+        )
     except Exception:  # a task backend that is down must not fail the action that caused the email
         logger.exception("Could not queue the %r email about %s (run %s)", kind, object_id, attempt)
 
 
+@queue(MAIL)
 @task()
 def send_notification(
     kind: str,

@@ -15,6 +15,9 @@ from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 from django.core.files.storage import Storage, default_storage, storages
 from django.utils.module_loading import import_string
+from django_tasks import task_backends
+from django_tasks.backends.dummy import DummyBackend
+from django_tasks.backends.immediate import ImmediateBackend
 
 from ..conf import docs_url
 
@@ -106,19 +109,7 @@ def check_storage(app_configs=None, **kwargs) -> list:
                         id="wagtail_lfcloud.W024",
                     )
                 )
-        tasks_backend = getattr(settings, "TASKS", {}).get("default", {}).get("BACKEND", "")
-        if tasks_backend.endswith(("ImmediateBackend", "DummyBackend")):
-            messages.append(
-                Warning(
-                    f"TASKS uses {tasks_backend.rsplit('.', 1)[-1]} while files live on S3.",
-                    hint=(
-                        "Rendition sets and bundles would run inside web requests (or never). Use a queue "
-                        "backend such as django_tasks_db.DatabaseBackend and run `manage.py db_worker`. "
-                        + DOCS
-                    ),
-                    id="wagtail_lfcloud.W028",
-                )
-            )
+        messages += _task_backend_messages()
     if _is_s3(renditions):
         if renditions.file_overwrite:
             messages.append(
@@ -144,6 +135,38 @@ def check_storage(app_configs=None, **kwargs) -> list:
                 )
             )
     return messages
+
+
+def _task_backend_messages() -> list:
+    """W028: with files on S3, slow work needs a queue that runs it elsewhere, and later."""
+    try:
+        backend = task_backends["default"]
+    except Exception:  # a broken TASKS is django-tasks' to report
+        return []
+    name = type(backend).__name__
+    if isinstance(backend, ImmediateBackend | DummyBackend):
+        problem = (
+            "rendition sets and bundles would run inside web requests"
+            if isinstance(backend, ImmediateBackend)
+            else "nothing would ever run"
+        )
+    elif not backend.supports_defer:
+        problem = (
+            "it cannot defer a task (run_after), so S3 failures and webhooks are never retried"
+        )
+    else:
+        return []
+    return [
+        Warning(
+            f"TASKS uses {name} while files live on S3: {problem}.",
+            hint=(
+                "Use a queue backend that can defer tasks: django_tasks_db.DatabaseBackend with "
+                "`manage.py db_worker`, or django_tasks_rq.RQBackend with `manage.py rqworker "
+                f"--with-scheduler`. See {docs_url('how-to/background-workers.md')}."
+            ),
+            id="wagtail_lfcloud.W028",
+        )
+    ]
 
 
 def _original_messages(storage) -> list:

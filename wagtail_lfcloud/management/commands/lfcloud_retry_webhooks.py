@@ -13,6 +13,8 @@ from collections import Counter
 
 from django.core.management.base import BaseCommand
 
+from wagtail_lfcloud.background import queued
+
 
 class Command(BaseCommand):
     help = "Send the webhook deliveries whose next attempt is due."
@@ -37,7 +39,7 @@ class Command(BaseCommand):
             return
         for pk in ids:
             # Through the task: a queue backend hands it to a worker, the immediate one sends it now.
-            deliver_webhook.enqueue(pk)
+            queued(deliver_webhook).enqueue(pk)
         counts = Counter(
             WebhookDelivery.objects.filter(pk__in=ids).values_list("status", flat=True)
         )
