@@ -154,7 +154,8 @@ def test_saving_rights_schedules_the_task_for_the_warning_and_the_expiry(
     from django_tasks import default_task_backend
 
     default_task_backend.clear()
-    expires = timezone.now() + dt.timedelta(days=30)
+    # Whole seconds: deferred runs are rounded up to one (RQ's scheduler truncates to seconds).
+    expires = timezone.now().replace(microsecond=0) + dt.timedelta(days=30)
     with django_capture_on_commit_callbacks(execute=True):
         rights_of(acme, expires_at=expires)
     when = sorted(r.task.run_after for r in default_task_backend.results)

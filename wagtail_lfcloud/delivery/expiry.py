@@ -30,6 +30,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from wagtail.log_actions import log
 
+from ..background import queued
 from ..conf import lfcloud_settings
 from ..models import UsageRights
 
@@ -172,4 +173,4 @@ def schedule_for(rights: UsageRights) -> None:
     if not task.get_backend().supports_defer:
         return
     for moment in next_moments(rights):
-        transaction.on_commit(lambda m=moment: task.using(run_after=m).enqueue(), robust=True)
+        transaction.on_commit(lambda m=moment: queued(task, run_after=m).enqueue(), robust=True)
