@@ -61,6 +61,13 @@ def construct_homepage_panels(request, panels):
     rights.dashboard_panels(request, panels)
 
 
+@hooks.register("construct_snippet_action_menu")
+def construct_snippet_action_menu(menu_items, request, context):
+    from .viewsets.assets import asset_action_menu
+
+    asset_action_menu(menu_items, request, context)
+
+
 @hooks.register("register_account_menu_item")
 def register_notification_preferences(request):
     from .views.orders import notification_preferences_menu_item

@@ -368,6 +368,9 @@ TABLE: dict[str, Route] = {
     **IMAGE_VIEWS,
     **REPORT_VIEWS,
     **WAGTAIL_VIEWS,
+    # An asset's details form is for the people who manage orders; studios and approvers who
+    # follow a link to it are sent to the review page (tests/assets/test_asset_links.py).
+    "wagtailsnippets_wagtail_lfcloud_asset:edit": r(_obj("asset"), {ADMIN}),
 }
 
 

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView, View
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+from wagtail.admin.widgets import HeaderButton
 from wagtail.log_actions import log
 from wagtail.models import TaskState
 
@@ -162,6 +163,20 @@ class AssetReviewView(WagtailAdminTemplateMixin, TemplateView):
         return [
             {"url": reverse("wagtailsnippets_wagtail_lfcloud_asset:list"), "label": _("Assets")},
             {"url": "", "label": str(self.asset)},
+        ]
+
+    def get_header_buttons(self):
+        # The deliverable's details (channels, instructions) for the people who manage orders.
+        if not has_capability(self.request.user, self.asset.brand_id, "manage_orders"):
+            return super().get_header_buttons()
+        return [
+            HeaderButton(
+                _("Edit details"),
+                url=reverse("wagtailsnippets_wagtail_lfcloud_asset:edit", args=[self.asset.pk]),
+                icon_name="edit",
+                attrs={"data-lfcloud-edit-details": ""},
+            ),
+            *super().get_header_buttons(),
         ]
 
     def get_context_data(self, **kwargs):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django import forms
+from django.contrib.admin.utils import quote
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max, Q
@@ -11,11 +13,17 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin import messages
+from wagtail.admin.admin_url_finder import ModelAdminURLFinder
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.widgets import HeaderButton
 from wagtail.models import TaskState
-from wagtail.snippets.views.snippets import IndexView, SnippetViewSet, WorkflowActionView
+from wagtail.snippets.views.snippets import (
+    EditView,
+    IndexView,
+    SnippetViewSet,
+    WorkflowActionView,
+)
 
 from ..access.capabilities import brand_ids_with, brands_with, has_capability
 from ..access.guards import BrandGuardedViewSetMixin
@@ -27,10 +35,25 @@ from ..storage.locking import lock_asset, locked_asset_view
 from .search import SearchOrderingViewSetMixin
 
 
+def channel_choices():
+    from ..orders.status import channel_keys
+
+    return [(key, key) for key in channel_keys()]
+
+
 class AssetForm(BrandScopedForm):
-    """Brand, product and order choices narrowed to the brands the user manages orders for."""
+    """Brand, product and order choices narrowed to the brands the user manages orders for;
+    channels ticked from the configured presets (never a JSON textarea)."""
 
     brand_capability = "manage_orders"
+
+    channels = forms.MultipleChoiceField(
+        label=_("Channels"),
+        choices=channel_choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("The channel files made from the approved version."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -108,6 +131,66 @@ class AssetIndexView(IndexView):
         return buttons
 
 
+class AssetURLFinder(ModelAdminURLFinder):
+    """Wagtail's links to "edit" an asset (dashboard's "awaiting your review" and "your objects in
+    workflow" panels, search, history and reports) open its review page: where a person looks,
+    comments and decides. The details form is one click away from there, for brand admins."""
+
+    def construct_edit_url(self, instance):
+        return reverse("wagtail_lfcloud_admin:asset_review", args=(quote(instance.pk),))
+
+
+#: Fields of the asset's details form, saved at once (an asset's details have no drafts).
+DETAIL_FIELDS = ("brand", "product", "angle", "order", "channels", "instructions")
+
+
+class AssetEditView(EditView):
+    """The deliverable's details (channels, instructions, order) for people who manage orders.
+
+    Others (studios, approvers) are sent to the review page, where their work is. Saving applies
+    the details at once: Wagtail would keep edits of an approved (live) asset as a draft revision
+    nobody publishes, and the decisions belong to the review page, not this form's menu.
+    """
+
+    def dispatch(self, request, *args, **kwargs):
+        # setup() fetched the object (the viewset's guard already 404s other brands' ids).
+        if not has_capability(request.user, self.object.brand_id, "manage_orders"):
+            return redirect("wagtail_lfcloud_admin:asset_review", self.object.pk)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_header_buttons(self):
+        return [
+            HeaderButton(
+                _("Review"),
+                url=reverse("wagtail_lfcloud_admin:asset_review", args=[self.object.pk]),
+                icon_name="view",
+            ),
+            *super().get_header_buttons(),
+        ]
+
+    def save_instance(self):
+        instance = super().save_instance()
+        names = [name for name in DETAIL_FIELDS if name in self.form.cleaned_data]
+        Asset.objects.filter(pk=instance.pk).update(
+            **{name: getattr(instance, name) for name in names}
+        )
+        return instance
+
+
+def asset_action_menu(menu_items: list, request, context: dict) -> None:
+    """``construct_snippet_action_menu`` hook body: an asset's details form only saves.
+
+    Approve and request changes are on the review page (with the file, comments and look-alikes);
+    publishing, unpublishing and workflow buttons would act on the review from a form that does
+    not show the file. The button reads "Save", not "Save draft": the details apply at once.
+    """
+    if context.get("model") is not Asset or context.get("view") != "edit":
+        return
+    context["draftstate_enabled"] = False
+    keep = {"action-save", "action-locked"}
+    menu_items[:] = [item for item in menu_items if item.name in keep]
+
+
 class AssetWorkflowActionView(WorkflowActionView):
     """Wagtail's workflow action, made safe for concurrent reviewers and uploads.
 
@@ -164,6 +247,8 @@ class AssetViewSet(
     menu_label = _("Assets")
     menu_order = 940
     index_view_class = AssetIndexView
+    edit_view_class = AssetEditView
+    url_finder_class = AssetURLFinder
     workflow_action_view_class = AssetWorkflowActionView
     list_display = [
         Column("product", label=_("Product"), accessor=lambda a: a.product.sku),
