@@ -79,3 +79,28 @@ def test_empty_bundles_listing_says_how_to_make_one(client, brand, marketer):
         reverse("wagtailsnippets_wagtail_lfcloud_downloadbundle:list")
     ).content.decode()
     assert reverse("wagtailsnippets_wagtail_lfcloud_order:list") in page
+
+
+def test_the_marketers_first_screen_costs_the_same_queries_with_more_files(client, brand, marketer):
+    """No query per row: the dashboard with 6 newly approved finals (each with channel files and a
+    stable URL) runs as many queries as with 2."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def approve_some(start, n):
+        for i in range(start, start + n):
+            asset = make_asset(
+                make_product(brand, f"QC-{i}"), "front", channels=["amazon_main", "shopify_product"]
+            )
+            approve(asset, 1, channels=("amazon_main", "shopify_product"))
+
+    client.force_login(marketer)
+    client.get(reverse(HOME))  # warm caches that are per process, not per row
+    counts = []
+    for start, n in ((0, 2), (2, 4)):
+        approve_some(start, n)
+        with CaptureQueriesContext(connection) as queries:
+            html = panel(client.get(reverse(HOME)))
+        assert html.count("data-lfcloud-stable-url") == 2 * (start + n)
+        counts.append(len(queries))
+    assert counts[0] == counts[1], f"{counts[0]} queries with 2 files, {counts[1]} with 6"
