@@ -83,3 +83,11 @@ def test_the_details_form_ticks_channels_and_only_saves(client, brand, product, 
     asset.refresh_from_db()
     assert asset.channels == ["amazon_main", "shopify_product"]
     assert asset.instructions == "Crop tighter"
+
+
+def test_the_add_form_ticks_channels_and_only_saves(client, brand):
+    client.force_login(make_user("boss", brand=brand, role="brand_admin"))
+    page = client.get(reverse("wagtailsnippets_wagtail_lfcloud_asset:add")).content.decode()
+    assert not re.search(r'<textarea[^>]*name="channels"', page)
+    assert re.search(r'<input[^>]*type="checkbox"[^>]*name="channels"', page)
+    assert "Save draft" not in page and "Publish" not in page

@@ -184,7 +184,7 @@ def asset_action_menu(menu_items: list, request, context: dict) -> None:
     publishing, unpublishing and workflow buttons would act on the review from a form that does
     not show the file. The button reads "Save", not "Save draft": the details apply at once.
     """
-    if context.get("model") is not Asset or context.get("view") != "edit":
+    if context.get("model") is not Asset or context.get("view") not in ("create", "edit"):
         return
     context["draftstate_enabled"] = False
     keep = {"action-save", "action-locked"}
