@@ -229,6 +229,18 @@ API_VIEWS: dict[str, Route] = {
     f"{API}:create_bundle": r(own=False, method="post", api=True),
     # Writes need a body and a scoped token: tests/api/test_write_scopes.py covers each per brand and scope.
     f"{API}:upsert_products": r(own=False, method="put", api=True),
+    f"{API}:create_order": r(own=False, method="post", api=True),
+    f"{API}:upload_version": r(own=False, method="post", api=True),
+    # A bodiless POST is a 422 before any lookup; test_write_scopes.py sends real bodies.
+    f"{API}:add_comment": r(
+        lambda w: [w.draft_version.pk], own=False, method="post", api=True, brand_args=False
+    ),
+    f"{API}:approve_version": r(
+        lambda w: [w.draft_version.pk], own=False, method="post", api=True, brand_args=False
+    ),
+    f"{API}:request_changes": r(
+        lambda w: [w.draft_version.pk], own=False, method="post", api=True, brand_args=False
+    ),
     f"{API}:bundle_detail": r(lambda w: [w.bundle.pk], {ADMIN, MARKETER, APPROVER}, api=True),
     f"{API}:bundle_download": r(lambda w: [w.bundle.pk], own=False, api=True),
 }

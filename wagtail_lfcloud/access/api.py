@@ -17,17 +17,18 @@ def scoped(
     return scope(queryset, request.user, capability, brand_path)
 
 
-def require_scope(request: HttpRequest, name: str) -> None:
-    """Refuse with 403 ``missing_scope`` when a brand API token does not carry scope ``name``.
+def require_scope(request: HttpRequest, *names: str) -> None:
+    """Refuse with 403 ``missing_scope`` when a brand API token carries none of scopes ``names``.
 
     Tokens without a brand (made by a superuser) have no scopes: their user's roles decide.
     """
     scopes = token_scopes(request.user)
-    if scopes is not None and name not in scopes:
+    if scopes is not None and not scopes & set(names):
+        wanted = " or ".join(repr(n) for n in names)
         raise ApiError(
             403,
             "missing_scope",
-            f"This token lacks the {name!r} scope; a brand admin can make a token that has it "
+            f"This token lacks the {wanted} scope; a brand admin can make a token that has it "
             "under LF Cloud > API tokens.",
         )
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import (
     Count,
     DecimalField,
@@ -15,16 +17,21 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 from django.http import HttpRequest
-from ninja import Query, Router
+from django.utils.html import escape
+from ninja import Query, Router, Status
+from wagtail.log_actions import log
 
 from ..access import get_for_user_or_404
-from ..access.api import brand_filter, require_any, scoped
-from ..models import Invoice, Order, OrderLine, Payment
-from .errors import ERROR_RESPONSES, ErrorOut
+from ..access.api import brand_filter, require_any, require_scope, scoped, write_brand
+from ..conf import lfcloud_settings
+from ..models import Brand, Brief, Invoice, Order, OrderLine, OrderStatus, Payment, Product
+from ..models.orders import validate_currency
+from ..orders.status import TransitionError, line_errors, transition
+from .errors import ERROR_RESPONSES, ApiError, ErrorOut
 from .responses import Page, conditional_json, latest, paginate
-from .schemas import Id, InvoiceOut, OrderOut, PageNumber, Text
+from .schemas import Id, InvoiceOut, OrderIn, OrderOut, PageNumber, Text
 
 router = Router(tags=["orders and invoices"])
 
@@ -213,3 +220,145 @@ def get_invoice(request: HttpRequest, invoice_id: Id):
         message=f"No invoice {invoice_id} that this token may see.",
     )
     return conditional_json(request, invoice_out(invoice), last_modified=invoice.created_at)
+
+
+# --- writes ---------------------------------------------------------------------------------------
+
+
+def _order_errors(brand: Brand, payload: OrderIn) -> tuple[list[OrderLine], list[dict]]:
+    """The order's lines built from ``payload`` and every problem found (line-numbered)."""
+    skus = {line.sku.lower() for line in payload.lines}
+    products = {
+        p.sku.lower(): p
+        for p in Product.objects.annotate(sku_lower=Lower("sku")).filter(
+            brand=brand, sku_lower__in=skus
+        )
+    }
+    problems: list[dict] = []
+    if payload.currency is not None:
+        try:
+            validate_currency(payload.currency)
+        except ValidationError as exc:
+            problems.append({"line": None, "field": "currency", "messages": exc.messages})
+    lines, seen = [], {}
+    for index, row in enumerate(payload.lines):
+        product = products.get(row.sku.lower())
+        if product is None:
+            problems.append(
+                {
+                    "line": index,
+                    "field": "sku",
+                    "messages": [f"{brand.name} has no product with SKU {row.sku}."],
+                }
+            )
+            continue
+        if product.pk in seen:
+            problems.append(
+                {
+                    "line": index,
+                    "field": "sku",
+                    "messages": [f"{product.sku} is also line {seen[product.pk]}: merge them."],
+                }
+            )
+        seen.setdefault(product.pk, index)
+        line = OrderLine(
+            product=product,
+            angles=list(row.angles),
+            channels=list(row.channels),
+            unit_price=row.unit_price,
+            quantity=row.quantity,
+            sort_order=index,
+        )
+        for field, messages in line_errors(line, brand.pk).items():
+            problems.append({"line": index, "field": field, "messages": [str(m) for m in messages]})
+        lines.append(line)
+    return lines, problems
+
+
+@router.post(
+    "/orders",
+    response={201: OrderOut, **ERROR_RESPONSES, 409: ErrorOut},
+    summary="Create an order with lines and a brief",
+    operation_id="create_order",
+    url_name="create_order",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {
+                    "example": {
+                        "brand": "acme",
+                        "title": "Summer 2026 shoes",
+                        "due_date": "2026-03-31",
+                        "lines": [
+                            {
+                                "sku": "SKU12345",
+                                "angles": ["front", "back"],
+                                "channels": ["amazon_main"],
+                                "unit_price": "25.00",
+                            }
+                        ],
+                        "brief": {"instructions": "White background, laces tied."},
+                        "submit": True,
+                    }
+                }
+            }
+        }
+    },
+)
+def create_order(request: HttpRequest, payload: OrderIn):
+    """A draft order (or a submitted one with ``submit``: its deliverables are created), as the
+    token's user. Every problem is reported at once (``422 invalid_order``, ``errors`` lists each
+    with its line index); nothing is created unless the whole order is valid. Needs the
+    ``orders:write`` scope."""
+    require_scope(request, "orders:write")
+    brand = write_brand(request, payload.brand, "manage_orders", "order photography")
+    lines, problems = _order_errors(brand, payload)
+    if problems:
+        raise ApiError(
+            422,
+            "invalid_order",
+            "The order was not created: "
+            + "; ".join(
+                f"{'line ' + str(p['line']) + ' ' if p['line'] is not None else ''}"
+                f"{p['field']}: {' '.join(p['messages'])}"
+                for p in problems[:10]
+            ),
+            errors=problems,
+        )
+    user = request.user
+    with transaction.atomic():
+        order = Order(
+            brand=brand,
+            title=payload.title,
+            due_date=payload.due_date,
+            currency=payload.currency or lfcloud_settings.DEFAULT_CURRENCY,
+            notes=payload.notes,
+            created_by=user,
+        )
+        order.save()
+        for line in lines:
+            line.order = order
+        OrderLine.objects.bulk_create(lines)
+        if payload.brief is not None:
+            Brief.objects.create(
+                order=order,
+                instructions=_paragraphs(payload.brief.instructions),
+                guidelines=_paragraphs(payload.brief.guidelines),
+                shoot_date=payload.brief.shoot_date,
+                first_drafts_due=payload.brief.first_drafts_due,
+                finals_due=payload.brief.finals_due,
+            )
+        log(order, "wagtail.create", user=user, data={"via": "api", "lines": len(lines)})
+        if payload.submit:
+            try:
+                transition(order, OrderStatus.SUBMITTED, user)
+            except TransitionError as exc:
+                # Raised inside the transaction: nothing of the order is kept.
+                raise ApiError(409, "transition_refused", str(exc)) from None
+    return Status(201, order_out(_orders(request).get(pk=order.pk)))
+
+
+def _paragraphs(text: str) -> str:
+    """Plain text as the rich text of a brief: one paragraph per block, HTML escaped."""
+    blocks = [b.strip() for b in text.replace("\r\n", "\n").split("\n\n") if b.strip()]
+    return "".join(f"<p>{escape(b).replace(chr(10), '<br/>')}</p>" for b in blocks)

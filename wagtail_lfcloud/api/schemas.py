@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Annotated, Any
 
 from ninja import Schema
@@ -220,3 +221,74 @@ class ProductBatchOut(Schema):
     unchanged: int
     failed: int
     results: list[ProductRowOut]
+
+
+#: Longer text (a brief, notes, a comment): no NUL character.
+LongText = Annotated[str, Field(max_length=20000, pattern=r"^[^\x00]*$")]
+
+
+class OrderLineIn(Schema):
+    sku: Text = Field(description="A product of the order's brand.")
+    angles: list[Text] = Field(min_length=1, max_length=50, description="Angle names to shoot.")
+    channels: list[Text] = Field(
+        default_factory=list, max_length=50, description="Channel keys to deliver."
+    )
+    unit_price: Decimal = Field(Decimal(0), ge=0, max_digits=12, decimal_places=2)
+    quantity: int = Field(1, ge=1, le=1_000_000)
+
+
+class BriefIn(Schema):
+    instructions: LongText = Field("", description="Plain text; shown in the brief.")
+    guidelines: LongText = ""
+    shoot_date: dt.date | None = None
+    first_drafts_due: dt.date | None = None
+    finals_due: dt.date | None = None
+
+
+class OrderIn(Schema):
+    brand: Text | None = Field(
+        None, description="Brand slug; may be left out when the token writes to one brand only."
+    )
+    title: Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[^\x00]*$")]
+    due_date: dt.date | None = None
+    currency: Text | None = Field(None, description="ISO 4217 code; default: the site's.")
+    notes: LongText = ""
+    lines: list[OrderLineIn] = Field(min_length=1, max_length=500)
+    brief: BriefIn | None = None
+    submit: bool = Field(False, description="Also submit the order (creates its deliverables).")
+
+
+class UploadOut(Schema):
+    version_id: int
+    asset_id: int
+    number: int
+    status: str = Field(description="in_review, or changes_requested when compliance failed.")
+    file_name: str = Field(description="The name the file was stored under (the convention).")
+    message: str
+
+
+class CommentIn(Schema):
+    text: Annotated[str, Field(min_length=1, max_length=5000, pattern=r"^[^\x00]*$")]
+    parent: Id | None = Field(None, description="The comment this one answers.")
+    x: float | None = Field(None, ge=0, le=1, description="Pinned region (fractions of the image).")
+    y: float | None = Field(None, ge=0, le=1)
+    w: float | None = Field(None, ge=0, le=1)
+    h: float | None = Field(None, ge=0, le=1)
+
+
+class CommentOut(Schema):
+    id: int
+    version_id: int
+    parent: int | None
+    text: str
+    created_at: dt.datetime
+
+
+class DecisionIn(Schema):
+    comment: LongText = Field("", description="Shown to the studio (required to request changes).")
+
+
+class DecisionOut(Schema):
+    version_id: int
+    asset_id: int
+    status: str = Field(description="The version's status after the decision.")
