@@ -11,16 +11,18 @@ of the filter drawer, the export links.
 
 from __future__ import annotations
 
+import io
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
+from django.core.management import call_command
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from wagtail.admin.views.generic.base import BaseListingView
 
 from tests.roles.helpers import make_brand_world, make_full_world
-from wagtail_lfcloud.models import Role
+from wagtail_lfcloud.models import Product, Role
 
 pytestmark = pytest.mark.django_db
 
@@ -260,3 +262,18 @@ def test_assets_are_found_by_their_products_new_sku_and_name(client):
     for text in ("RENAMED77", "trail runner"):
         assert review in client.get(assets, {"q": text}).content.decode(), text
     assert review not in client.get(assets, {"q": "ACME1"}).content.decode()
+
+
+def test_update_index_catches_up_with_rows_written_without_save(client):
+    # docs/reference/search.md: bulk updates bypass the index until `manage.py update_index`.
+    acme = make_brand_world("Acme")
+    client.force_login(acme.users[Role.BRAND_ADMIN])
+    Product.objects.filter(pk=acme.product.pk).update(sku="BULK42")
+    products = reverse("wagtailsnippets_wagtail_lfcloud_product:list_results")
+    assets = reverse("wagtailsnippets_wagtail_lfcloud_asset:list_results")
+    edit = reverse("wagtailsnippets_wagtail_lfcloud_product:edit", args=[acme.product.pk])
+    assert edit not in client.get(products, {"q": "BULK42"}).content.decode()
+    call_command("update_index", stdout=io.StringIO())
+    assert edit in client.get(products, {"q": "BULK42"}).content.decode()
+    review = reverse("wagtail_lfcloud_admin:asset_review", args=[acme.asset.pk])
+    assert review in client.get(assets, {"q": "BULK42"}).content.decode()
