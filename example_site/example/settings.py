@@ -119,5 +119,7 @@ WAGTAILIMAGES_MAX_UPLOAD_SIZE = 50 * 1024 * 1024
 WAGTAILAPI_DOCS_ENABLED = True
 # An image that is a version of an asset never has its file replaced in place (upload a new version).
 WAGTAILIMAGES_IMAGE_FORM_BASE = "wagtail_lfcloud.storage.retention.LFCloudImageForm"
-# No avatars from gravatar.com: the example site works offline.
+# No avatars from gravatar.com and no release check against releases.wagtail.org: the example
+# site works offline (and its dashboard shows no console error without a network).
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False

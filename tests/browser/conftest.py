@@ -230,10 +230,10 @@ def login(
         context.close()
 
 
-def screenshot(page, name: str) -> Path:
-    """Save the page as ``<SCREENSHOTS>/<name>.png`` (viewport only, to keep the PNGs small)."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
+def screenshot(page, name: str, folder: Path = SCREENSHOTS) -> Path:
+    """Save the page as ``<folder>/<name>.png`` (viewport only, to keep the PNGs small)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
     png = page.screenshot(full_page=False)
     # Admin pages have few colours: a 256-colour palette keeps each PNG a third of the size.
     from PIL import Image

@@ -279,6 +279,7 @@ class Command(BaseCommand):
         if order.status == OrderStatus.IN_PRODUCTION:
             transition(order, OrderStatus.IN_REVIEW, studio)
         self.invoice(order, demo)
+        self.api_token(brand, brand_admin, demo)
 
     def approve(self, asset, user):
         """Approve the asset's version in review, as the approver would with the Approve button."""
@@ -287,6 +288,21 @@ class Command(BaseCommand):
         task_state = workflow_state.current_task_state if workflow_state else None
         if task_state is not None:
             task_state.task.specific.on_action(task_state, user, "approve")
+
+    def api_token(self, brand, brand_admin, demo: DemoBrand):
+        """A read-only token of the brand for its storefront, made by its brand admin (its secret
+        is not printed: make your own under LF Cloud -> API tokens to try the API)."""
+        from wagtail.models import APIToken
+
+        from wagtail_lfcloud.models import BrandAPIToken
+
+        if BrandAPIToken.objects.filter(brand=brand).exists():
+            return
+        with transaction.atomic():
+            token, _secret = APIToken.create_token(
+                user=brand_admin, name=f"{demo.name} storefront (read-only)"
+            )
+            BrandAPIToken.objects.create(token=token, brand=brand, scopes=["read"])
 
     def invoice(self, order, demo: DemoBrand):
         """A deposit invoice for half the order; paid in full by Northwind (so it reads Paid)."""
