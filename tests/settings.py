@@ -127,3 +127,5 @@ WAGTAILAPI_DOCS_ENABLED = True
 # An image that is a version of an asset never has its file replaced in place (upload a new version).
 WAGTAILIMAGES_IMAGE_FORM_BASE = "wagtail_lfcloud.storage.retention.LFCloudImageForm"
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+# Usage counts are flushed by the tests themselves (no background flush thread per test process).
+WAGTAIL_LFCLOUD_USAGE_FLUSH_SECONDS = 0

@@ -14,6 +14,7 @@ from .views import orders as order_views
 from .views import rights as rights_views
 from .views import roles as role_views
 from .views import uploads as upload_views
+from .views import usage as usage_views
 
 app_name = "wagtail_lfcloud_admin"
 
@@ -51,6 +52,8 @@ urlpatterns = [
         "assets/<int:pk>/versions/", asset_views.VersionHistoryView.as_view(), name="asset_versions"
     ),
     path("assets/<int:pk>/rights/", rights_views.AssetRightsView.as_view(), name="asset_rights"),
+    path("assets/<int:pk>/usage/", usage_views.AssetUsageView.as_view(), name="asset_usage"),
+    path("usage/", usage_views.BrandUsageView.as_view(), name="usage"),
     path("orders/<int:pk>/rights/", rights_views.OrderRightsView.as_view(), name="order_rights"),
     path("assets/<int:pk>/compare/", asset_views.CompareView.as_view(), name="asset_compare"),
     path(

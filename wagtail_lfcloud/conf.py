@@ -152,6 +152,11 @@ DEFAULTS: dict[str, Any] = {
     #: Days before usage rights expire when the brand is warned (webhook asset.rights_expiring,
     #: email to the brand admins) and the dashboard lists them.
     "RIGHTS_EXPIRING_DAYS": 14,
+    # --- usage insights ----------------------------------------------------------------------
+    #: Count deliveries (stable URL, API, bundles, admin downloads) for the Usage view.
+    "USAGE_COUNTING": True,
+    #: How often each process writes its counts to the daily totals, in seconds (0: only at exit).
+    "USAGE_FLUSH_SECONDS": 30,
     # --- emails --------------------------------------------------------------------------------
     #: Also mail every superuser when an asset waits for review (otherwise superusers are mailed
     #: only about brands where their roles make them reviewers).

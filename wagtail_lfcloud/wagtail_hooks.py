@@ -86,6 +86,13 @@ def register_log_actions(actions):
 
 
 @hooks.register("register_admin_menu_item")
+def register_usage_menu_item():
+    from .views.usage import usage_menu_item
+
+    return usage_menu_item()
+
+
+@hooks.register("register_admin_menu_item")
 def register_library_menu_item():
     from .views.library import library_menu_item
 

@@ -167,6 +167,8 @@ ADMIN_VIEWS: dict[str, Route] = {
     "wagtail_lfcloud_admin:asset_versions": r(lambda w: [w.asset.pk], {ADMIN, APPROVER, STUDIO}),
     "wagtail_lfcloud_admin:asset_compare": r(lambda w: [w.asset.pk], {ADMIN, APPROVER, STUDIO}),
     "wagtail_lfcloud_admin:asset_rights": r(lambda w: [w.asset.pk], {ADMIN}),
+    "wagtail_lfcloud_admin:asset_usage": r(lambda w: [w.asset.pk], {ADMIN, MARKETER}),
+    "wagtail_lfcloud_admin:usage": r(allowed={ADMIN, MARKETER}),
     "wagtail_lfcloud_admin:order_rights": r(lambda w: [w.order.pk], {ADMIN, STUDIO}),
     "wagtail_lfcloud_admin:asset_comment": r(
         lambda w: [w.asset.pk, w.draft_version.pk], own=False, method="post"

@@ -28,6 +28,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "download_bundles": frozenset({Role.BRAND_ADMIN, Role.MARKETER, Role.APPROVER}),
     # Usage rights of assets and versions (an order's default rights: produce_orders).
     "manage_rights": frozenset({Role.BRAND_ADMIN}),
+    # Usage insights: how often the brand's files went out, where and how.
+    "view_usage": frozenset({Role.BRAND_ADMIN, Role.MARKETER}),
     # Orders and money
     "view_orders": frozenset({Role.BRAND_ADMIN, Role.APPROVER, Role.STUDIO, Role.FINANCE}),
     "manage_orders": frozenset({Role.BRAND_ADMIN}),
@@ -50,7 +52,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
 #: more than the token user's roles). A token stores a list of scope names.
 TOKEN_SCOPES: dict[str, frozenset[str]] = {
     # What a storefront shows: the catalog and the approved files with their channel renditions.
-    "read": frozenset({"view_catalog", "view_finals"}),
+    "read": frozenset({"view_catalog", "view_finals", "view_usage"}),
     # A PIM pushing products (upsert by SKU).
     "products:write": frozenset({"view_catalog", "manage_catalog"}),
     # An e-commerce backend opening orders with lines and a brief.

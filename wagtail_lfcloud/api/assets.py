@@ -20,7 +20,8 @@ from ..access.capabilities import brand_ids_with
 from ..channels.lookup import find_rendition_files
 from ..channels.registry import get_presets
 from ..delivery.rights import deliverable, effective_rights, rights_for, verdict_changed_at
-from ..models import Asset, AssetVersion, ChannelRendition, VersionStatus
+from ..delivery.usage import count as count_usage
+from ..models import Asset, AssetVersion, ChannelRendition, UsageKind, VersionStatus
 from .errors import ERROR_RESPONSES, ApiError
 from .responses import Page, conditional_json, latest, paginate
 from .schemas import AssetOut, Id, PageNumber, Text, VersionRenditionsOut
@@ -273,7 +274,10 @@ def version_renditions(request: HttpRequest, version_id: Id):
     """URL, size, bytes, format and compliance of each channel file of a version."""
     drafts = brand_ids_with(request.user, "view_drafts")
     versions = scoped(
-        request, AssetVersion.objects.select_related("image"), "view_finals", "asset__brand"
+        request,
+        AssetVersion.objects.select_related("image", "asset"),
+        "view_finals",
+        "asset__brand",
     )
     if drafts is not None:
         versions = versions.filter(Q(status=VersionStatus.CURRENT) | Q(asset__brand_id__in=drafts))
@@ -294,6 +298,15 @@ def version_renditions(request: HttpRequest, version_id: Id):
         "version": version_out(request, version),
         "renditions": [rendition_out(cr, files.get(cr.pk), labels) for cr in rows],
     }
+    for item in data["renditions"]:
+        if item["url"]:
+            count_usage(
+                version.asset.brand_id,
+                version.asset_id,
+                version.pk,
+                item["channel"],
+                UsageKind.API_FETCH,
+            )
     rights_at = verdict_changed_at(effective_rights(version))
     changed = latest(
         [version.status_changed_at, *(cr.updated_at for cr in rows)]

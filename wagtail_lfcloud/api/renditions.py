@@ -42,7 +42,8 @@ from ..channels.lookup import find_rendition_files
 from ..channels.registry import get_presets
 from ..conf import lfcloud_settings
 from ..delivery.rights import deliverable
-from ..models import AssetVersion, ChannelRendition, VersionStatus
+from ..delivery.usage import count as count_usage
+from ..models import AssetVersion, ChannelRendition, UsageKind, VersionStatus
 from ..models.catalog import SKU_RE
 from .errors import ERROR_RESPONSES, ApiError, ErrorOut
 from .schemas import StableRenditionPending, Text
@@ -161,12 +162,13 @@ def stable_rendition(request: HttpRequest, brand: Text, sku: Text, angle: Text, 
     key = _target_key(brand, sku, angle, channel)
     cached = None if territory else cache.get(key)
     # A cached target is good until the rights that allowed it expire (then the slow path says 451).
-    if cached is not None and len(cached) == 4 and (cached[3] is None or time.time() < cached[3]):
-        brand_id, number, url, _expires = cached
+    if cached is not None and len(cached) == 6 and (cached[3] is None or time.time() < cached[3]):
+        brand_id, number, url, _expires, version_id, asset_id = cached
         # The same answer brand_filter gives, from the cached brand id: no brand query.
         ids = brand_ids_with(request.user, "view_finals")
         if ids is not None and brand_id not in ids:
             raise ApiError(404, "unknown_brand", f"No brand {brand!r} that this token may access.")
+        count_usage(brand_id, asset_id, version_id, channel, UsageKind.STABLE_TOKEN)
         return _redirect(request, url, number)
     brand_obj = brand_filter(request, brand, "view_finals")
     version = (
@@ -221,6 +223,16 @@ def stable_rendition(request: HttpRequest, brand: Text, sku: Text, angle: Text, 
     expires = verdict.rights.expires_at if verdict.rights else None
     if (ttl := _target_ttl()) and not territory:
         cache.set(
-            key, (brand_obj.pk, version.number, url, expires.timestamp() if expires else None), ttl
+            key,
+            (
+                brand_obj.pk,
+                version.number,
+                url,
+                expires.timestamp() if expires else None,
+                version.pk,
+                version.asset_id,
+            ),
+            ttl,
         )
+    count_usage(brand_obj.pk, version.asset_id, version.pk, channel, UsageKind.STABLE_TOKEN)
     return _redirect(request, url, version.number)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from ninja import Router
 from wagtail.api.v3.auth import BearerTokenAuth
 
-from . import assets, bundles, orders, products, renditions, reviews
+from . import assets, bundles, orders, products, renditions, reviews, usage
 from .errors import ApiError
 from .responses import etag_every_get
 from .throttling import throttles
@@ -68,3 +68,4 @@ router.add_router("", renditions.router)
 router.add_router("", orders.router)
 router.add_router("", bundles.router)
 router.add_router("", reviews.router)
+router.add_router("", usage.router)

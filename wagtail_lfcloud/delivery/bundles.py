@@ -42,9 +42,11 @@ from ..models import (
     ChannelRendition,
     DownloadBundle,
     Order,
+    UsageKind,
     VersionStatus,
 )
 from .rights import deliverable, rights_for
+from .usage import count as count_usage
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +74,8 @@ class BundleFile:
     size: int | None = None
     #: The bytes of a generated file (the note on what was left out) instead of a rendition.
     content: bytes | None = None
+    #: The version the file belongs to (None for a generated file).
+    version: AssetVersion | None = None
 
 
 @dataclass
@@ -265,7 +269,7 @@ def plan_bundle(
         n = numbers[version.asset.product_id] = numbers.get(version.asset.product_id, 0) + 1
         ext = preset.extension or os.path.splitext(rendition.file.name)[1].lstrip(".")
         name = _unique(file_name(preset, version, n, ext), taken)
-        files.append(BundleFile(name=name, rendition=rendition, size=cr.file_size))
+        files.append(BundleFile(name=name, rendition=rendition, size=cr.file_size, version=version))
 
     if enqueue_missing and missing:
         from ..channels.tasks import render_missing_channels
@@ -394,6 +398,15 @@ def request_bundle(user, plan: BundlePlan) -> DownloadBundle:
                 "left_out_by_rights": [r["asset_id"] for r in plan.restricted],
             },
         )
+        for item in plan.files:
+            if item.version is not None:
+                count_usage(
+                    plan.brand.pk,
+                    item.version.asset_id,
+                    item.version.pk,
+                    plan.channel,
+                    UsageKind.BUNDLE_EXPORT,
+                )
         if background:
             from .tasks import build_download_bundle
 

@@ -27,6 +27,7 @@ from .orders import (
     Payment,
 )
 from .rights import UsageRights
+from .usage import UsageDaily, UsageKind
 
 __all__ = [
     "BrandAPIToken",
@@ -57,6 +58,8 @@ __all__ = [
     "Role",
     "Season",
     "Stage",
+    "UsageDaily",
+    "UsageKind",
     "UsageRights",
     "VersionStatus",
     "WebhookDelivery",

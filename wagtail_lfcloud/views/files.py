@@ -26,7 +26,8 @@ from wagtail.log_actions import log
 
 from ..access import get_for_user_or_404, user_may_see_image_files
 from ..conf import lfcloud_settings
-from ..models import AssetVersion
+from ..delivery.usage import count as count_usage
+from ..models import AssetVersion, UsageKind
 
 
 def _signs_urls(storage) -> bool:
@@ -64,6 +65,7 @@ def original(request: HttpRequest, version_id: int) -> HttpResponse:
     image = version.image
     filename = (version.original_filename or image.filename).replace('"', "")
     storage = image.file.storage
+    count_usage(version.asset.brand_id, version.asset_id, version.pk, "", UsageKind.ADMIN_DOWNLOAD)
     log(
         instance=version.asset,
         action="wagtail_lfcloud.original_downloaded",
