@@ -41,6 +41,13 @@ class Screen:
 
 
 SCREENS = [
+    Screen("usage", "wagtail_lfcloud_admin:usage", "brandadmin", "/admin/lfcloud/usage/"),
+    Screen(
+        "asset-usage",
+        "wagtail_lfcloud_admin:asset_usage",
+        "brandadmin",
+        "/admin/lfcloud/assets/{approved}/usage/",
+    ),
     Screen("dashboard-marketer", "dashboard", "marketer", "/admin/"),
     Screen("dashboard-brand-admin", "dashboard", "brandadmin", "/admin/"),
     Screen("library", "wagtail_lfcloud_admin:library", "marketer", "/admin/lfcloud/library/"),

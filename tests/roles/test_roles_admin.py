@@ -107,3 +107,14 @@ def test_roles_menu_item_for_people_with_a_role(client, acme):
     client.force_login(make_user("fin", brand=acme, role=Role.FINANCE))
     html = client.get(reverse("wagtailadmin_home")).content.decode()
     assert reverse("wagtail_lfcloud_admin:roles") in html
+
+
+def test_roles_page_header_reads_roles_and_every_capability_has_a_label(client, acme):
+    from wagtail_lfcloud.access.capabilities import CAPABILITIES
+    from wagtail_lfcloud.views.roles import CAPABILITY_LABELS
+
+    client.force_login(make_user("mia", brand=acme, role=Role.MARKETER))
+    response = client.get(reverse("wagtail_lfcloud_admin:roles"))
+    # Wagtail's slim header shows the last breadcrumb as the title: it read "Home".
+    assert response.context["breadcrumbs_items"][-1]["label"] == "Roles"
+    assert not set(CAPABILITIES) - set(CAPABILITY_LABELS)

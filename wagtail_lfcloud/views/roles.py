@@ -45,6 +45,9 @@ CAPABILITY_LABELS: dict[str, str] = {
     "manage_catalog": gettext_lazy("Edit products, catalogs and seasons"),
     "manage_roles": gettext_lazy("Assign people to roles"),
     "manage_webhooks": gettext_lazy("Manage webhooks"),
+    "manage_rights": gettext_lazy("Edit usage rights"),
+    "view_usage": gettext_lazy("See usage and delivery figures"),
+    "manage_api_tokens": gettext_lazy("Create and revoke API tokens"),
 }
 
 
@@ -94,6 +97,10 @@ class RolesView(WagtailAdminTemplateMixin, TemplateView):
     template_name = "wagtail_lfcloud/roles/index.html"
     page_title = gettext_lazy("Roles")
     header_icon = "group"
+
+    def get_breadcrumbs_items(self):
+        # The header shows the last crumb: without this one it read "Home".
+        return [*super().get_breadcrumbs_items(), {"url": "", "label": _("Roles")}]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
