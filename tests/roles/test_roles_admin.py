@@ -118,3 +118,27 @@ def test_roles_page_header_reads_roles_and_every_capability_has_a_label(client, 
     # Wagtail's slim header shows the last breadcrumb as the title: it read "Home".
     assert response.context["breadcrumbs_items"][-1]["label"] == "Roles"
     assert not set(CAPABILITIES) - set(CAPABILITY_LABELS)
+
+
+def test_every_admin_page_of_the_package_names_itself_in_the_header():
+    """Wagtail's slim header shows the last breadcrumb; a view that adds none reads "Home"."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
+
+    import wagtail_lfcloud.views as views
+
+    nameless = []
+    for info in pkgutil.iter_modules(views.__path__):
+        module = importlib.import_module(f"wagtail_lfcloud.views.{info.name}")
+        for name, cls in inspect.getmembers(module, inspect.isclass):
+            if (
+                cls.__module__ == module.__name__
+                and issubclass(cls, WagtailAdminTemplateMixin)
+                and hasattr(cls, "as_view")
+                and cls.get_breadcrumbs_items is WagtailAdminTemplateMixin.get_breadcrumbs_items
+            ):
+                nameless.append(f"{module.__name__}.{name}")
+    assert not nameless, f"Views whose header would read 'Home': {nameless}"

@@ -31,6 +31,7 @@ from ..access import get_for_user_or_404, has_capability
 from ..assets.similarity import similar_versions
 from ..assets.workflows import version_for_task_state
 from ..models import Asset, AssetComment, AssetVersion, VersionStatus
+from .base import LFCloudPageMixin
 
 
 def get_asset_for(user, pk, capability: str = "view_drafts") -> Asset:
@@ -366,7 +367,7 @@ class VersionHistoryView(WagtailAdminTemplateMixin, TemplateView):
         return context
 
 
-class CompareView(WagtailAdminTemplateMixin, TemplateView):
+class CompareView(LFCloudPageMixin, TemplateView):
     """Two versions side by side, or one over the other with a slider."""
 
     template_name = "wagtail_lfcloud/assets/compare.html"

@@ -47,6 +47,7 @@ from ..models import (
 )
 from ..orders.grid import build_grid, grid_fingerprint
 from ..orders.status import TransitionError, allowed_transitions, transition
+from .base import LFCloudPageMixin
 
 
 def order_for(user, pk: int, capability: str = "view_orders") -> Order:
@@ -417,7 +418,7 @@ class NotificationPreferenceForm(forms.ModelForm):
         ]
 
 
-class NotificationPreferencesView(WagtailAdminTemplateMixin, FormView):
+class NotificationPreferencesView(LFCloudPageMixin, FormView):
     """Which LF Cloud emails the current user receives."""
 
     template_name = "wagtail_lfcloud/notifications/preferences.html"
