@@ -187,6 +187,14 @@ def browser_key(url: str) -> str:
     return path
 
 
+#: What marks a listing in the HTML: a search box, a sortable column or an export.
+LISTING = re.compile(r'name="q"|[?&]ordering=|[?&]export=')
+
+
+def listing_key(url: str) -> str:
+    return pattern(urlsplit(url)._replace(query="").geturl())
+
+
 def normalise(base: str, href: str) -> str | None:
     """The absolute URL of a link if the crawl follows it (same origin, under /admin/), else None."""
     url = urljoin(base, href)
@@ -354,6 +362,14 @@ class Crawler:
         ):
             return []
         html = response.text
+        if (
+            EXPLORED.match(urlsplit(response.url).path)
+            and LISTING.search(html)
+            and listing_key(response.url) not in self.listings
+        ):
+            # A listing this user has not explored yet: load it in the browser, which reads its
+            # search box, columns, filters and exports and tries each.
+            return self.visit(url, found_on)
         links = re.findall(r'"url": "(/admin/[^"]*)"', html)
         if EXPLORED.match(urlsplit(response.url).path):
             links += [unescape(h) for h in re.findall(r'<a\b[^>]*?\bhref="([^"]*)"', html)]
@@ -407,7 +423,7 @@ class Crawler:
 
     def listing(self, url: str, facts: dict) -> None:
         base = with_query(url)  # its own query kept: a listing reached through a filter link
-        key = pattern(urlsplit(base)._replace(query="").geturl())
+        key = listing_key(base)
         if key in self.listings:
             return
         self.listings.add(key)
