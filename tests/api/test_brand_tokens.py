@@ -19,8 +19,8 @@ INDEX = "wagtail_lfcloud_admin:api_tokens"
 ADD = "wagtail_lfcloud_admin:api_token_add"
 
 
-def create(client, brand, name="Storefront"):
-    response = client.post(reverse(ADD), {"name": name, "brand": brand.pk, "scopes": ["read"]})
+def create(client, brand, name="Storefront", scopes=("read",)):
+    response = client.post(reverse(ADD), {"name": name, "brand": brand.pk, "scopes": list(scopes)})
     assert response.status_code == 200, response.content
     secret = re.search(r'value="(wagtail_[^"]+)"', response.content.decode()).group(1)
     return BrandAPIToken.objects.get(token__name=name), secret
@@ -144,11 +144,31 @@ def test_scopes_offered_follow_the_creators_roles(users, brand, other_brand):
 
     assert scopes_allowed(users[Role.BRAND_ADMIN], brand) == [
         "read",
+        "usage",
         "products:write",
         "orders:write",
         "upload",
         "review",
     ]
     assert scopes_allowed(users[Role.STUDIO], brand) == ["read", "upload"]
+    assert scopes_allowed(users[Role.MARKETER], brand) == ["read", "usage"]
     assert scopes_allowed(users[Role.APPROVER], brand) == ["read", "review"]
     assert scopes_allowed(users[Role.BRAND_ADMIN], other_brand) == []
+
+
+def test_usage_figures_need_the_usage_scope(client, users, brand, approved_asset):
+    """A storefront's read token does not read the brand's delivery figures; a usage token does."""
+    client.force_login(users[Role.BRAND_ADMIN])
+    _, storefront = create(client, brand)
+    _, report = create(client, brand, name="BI", scopes=("usage",))
+    refused = client.get(f"{API}/usage", **auth(storefront))
+    assert refused.status_code in (403, 404), refused.content
+    answered = client.get(f"{API}/usage", **auth(report))
+    assert answered.status_code == 200 and answered.json()["brand"] == brand.slug
+    # The usage token is read-only and does not serve files.
+    assert (
+        client.post(
+            f"{API}/bundles", {}, content_type="application/json", **auth(report)
+        ).status_code
+        == 403
+    )

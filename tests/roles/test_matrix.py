@@ -229,6 +229,7 @@ API_VIEWS: dict[str, Route] = {
     f"{API}:list_invoices": r(allowed={ADMIN, FINANCE}, api=True),
     f"{API}:get_invoice": r(lambda w: [w.invoice.pk], {ADMIN, FINANCE}, api=True),
     f"{API}:create_bundle": r(own=False, method="post", api=True),
+    f"{API}:get_usage": r(allowed={ADMIN, MARKETER}, api=True),
     # Writes need a body and a scoped token: tests/api/test_write_scopes.py covers each per brand and scope.
     f"{API}:upsert_products": r(own=False, method="put", api=True),
     f"{API}:create_order": r(own=False, method="post", api=True),

@@ -52,7 +52,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
 #: more than the token user's roles). A token stores a list of scope names.
 TOKEN_SCOPES: dict[str, frozenset[str]] = {
     # What a storefront shows: the catalog and the approved files with their channel renditions.
-    "read": frozenset({"view_catalog", "view_finals", "view_usage"}),
+    "read": frozenset({"view_catalog", "view_finals"}),
+    # A report or BI tool reading the brand's delivery figures (GET /usage).
+    "usage": frozenset({"view_catalog", "view_usage"}),
     # A PIM pushing products (upsert by SKU).
     "products:write": frozenset({"view_catalog", "manage_catalog"}),
     # An e-commerce backend opening orders with lines and a brief.
@@ -64,7 +66,7 @@ TOKEN_SCOPES: dict[str, frozenset[str]] = {
 }
 
 #: Scopes that allow a request other than GET/HEAD/OPTIONS.
-WRITE_SCOPES: frozenset[str] = frozenset(TOKEN_SCOPES) - {"read"}
+WRITE_SCOPES: frozenset[str] = frozenset(TOKEN_SCOPES) - {"read", "usage"}
 
 #: Attribute holding ``(brand_id, capabilities, scopes)`` on a user authenticated by a brand API
 #: token.

@@ -33,6 +33,7 @@ CAPABILITY = "manage_api_tokens"
 #: The scopes a token may carry, in the order the form offers them (keys of ``TOKEN_SCOPES``).
 SCOPE_CHOICES = [
     ("read", gettext_lazy("read: the catalog and approved files (what a storefront shows)")),
+    ("usage", gettext_lazy("usage: the brand's delivery figures (GET /usage)")),
     ("products:write", gettext_lazy("products:write: create and update products by SKU")),
     ("orders:write", gettext_lazy("orders:write: open orders with lines and a brief")),
     ("upload", gettext_lazy("upload: upload versions for a SKU and angle, and comment")),

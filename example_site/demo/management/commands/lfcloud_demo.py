@@ -280,6 +280,8 @@ class Command(BaseCommand):
             transition(order, OrderStatus.IN_REVIEW, studio)
         self.invoice(order, demo)
         self.api_token(brand, brand_admin, demo)
+        marketer = User.objects.get(username=users["marketer"][0])
+        self.bundle(order, marketer, demo)
 
     def approve(self, asset, user):
         """Approve the asset's version in review, as the approver would with the Approve button."""
@@ -303,6 +305,21 @@ class Command(BaseCommand):
                 user=brand_admin, name=f"{demo.name} storefront (read-only)"
             )
             BrandAPIToken.objects.create(token=token, brand=brand, scopes=["read"])
+
+    def bundle(self, order, marketer, demo: DemoBrand):
+        """The marketer's first export: the order's approved files for the brand's first channel
+        (so the bundles page and the usage figures have something to show)."""
+        from wagtail_lfcloud.delivery.bundles import BundleError, plan_bundle, request_bundle
+        from wagtail_lfcloud.models import DownloadBundle
+
+        if DownloadBundle.objects.filter(order=order).exists():
+            return
+        try:
+            plan = plan_bundle(marketer, demo.channels[0], order=order)
+        except BundleError as exc:
+            self.stderr.write(f"{order}: no demo bundle: {exc}")
+            return
+        request_bundle(marketer, plan)
 
     def invoice(self, order, demo: DemoBrand):
         """A deposit invoice for half the order; paid in full by Northwind (so it reads Paid)."""
