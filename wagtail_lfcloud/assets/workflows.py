@@ -214,6 +214,21 @@ def _final_task_state(workflow_state: WorkflowState) -> TaskState | None:
     )
 
 
+def _version_decided(
+    workflow_state: WorkflowState,
+) -> tuple[Asset, AssetVersion, TaskState] | None:
+    """The asset, the version its workflow's last task decided on and that task state (None when
+    the workflow is not an asset's or its task state points at another asset's version)."""
+    asset = _asset_of(workflow_state)
+    if asset is None:
+        return None
+    task_state = _final_task_state(workflow_state)
+    version = version_for_task_state(task_state) if task_state else None
+    if version is None or version.asset_id != asset.pk:
+        return None
+    return asset, version, task_state
+
+
 def _move(image, collection) -> None:
     if image.collection_id != collection.pk:
         image.collection = collection
@@ -231,13 +246,10 @@ def apply_approval(workflow_state: WorkflowState, user=None) -> AssetVersion | N
     """
     from ..catalog.library import collection_for_product
 
-    asset = _asset_of(workflow_state)
-    if asset is None:
+    decided = _version_decided(workflow_state)
+    if decided is None:
         return None
-    task_state = _final_task_state(workflow_state)
-    version = version_for_task_state(task_state) if task_state else None
-    if version is None or version.asset_id != asset.pk:
-        return None
+    asset, version, task_state = decided
     # Serialise with uploads and other approvals of this asset.
     lock_asset(asset.pk)
     asset = Asset.objects.select_related("product__brand").get(pk=asset.pk)
@@ -326,13 +338,10 @@ def apply_approval(workflow_state: WorkflowState, user=None) -> AssetVersion | N
 @transaction.atomic
 def apply_changes_requested(workflow_state: WorkflowState, user=None) -> AssetVersion | None:
     """Mark the rejected version ``changes_requested`` (if it is still in review)."""
-    asset = _asset_of(workflow_state)
-    if asset is None:
+    decided = _version_decided(workflow_state)
+    if decided is None:
         return None
-    task_state = _final_task_state(workflow_state)
-    version = version_for_task_state(task_state) if task_state else None
-    if version is None or version.asset_id != asset.pk:
-        return None
+    asset, version, task_state = decided
     lock_asset(asset.pk)
     version.refresh_from_db()
     if version.status != VersionStatus.IN_REVIEW:
