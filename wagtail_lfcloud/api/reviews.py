@@ -16,15 +16,16 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
-from wagtail.log_actions import log
 from wagtail.models import TaskState
 
 from ..access import get_for_user_or_404, has_capability
 from ..access.api import require_scope, write_brand
+from ..assets.comments import CommentForm, NoSuchParent
+from ..assets.comments import add_comment as store_comment
 from ..assets.uploads import UploadRefused, upload_version
 from ..assets.workflows import version_for_task_state
 from ..catalog.naming import NamingError, format_name
-from ..models import AssetComment, AssetVersion
+from ..models import AssetVersion
 from ..storage.locking import lock_asset
 from .errors import ERROR_RESPONSES, ApiError, ErrorOut
 from .schemas import (
@@ -117,8 +118,6 @@ def add_comment(request: HttpRequest, version_id: Id, payload: CommentIn):
     ``review`` scope."""
     require_scope(request, "upload", "review")
     version = _version(request, version_id, "comment")
-    from ..views.assets import CommentForm  # the review page's rules for text and regions
-
     form = CommentForm(payload.dict())
     if not form.is_valid():
         errors = [{"field": f, "messages": list(m)} for f, m in form.errors.items()]
@@ -128,28 +127,10 @@ def add_comment(request: HttpRequest, version_id: Id, payload: CommentIn):
             " ".join(m for e in errors for m in e["messages"]),
             errors=errors,
         )
-    data = form.cleaned_data
-    parent = None
-    if data.get("parent"):
-        parent = AssetComment.objects.filter(pk=data["parent"], version=version).first()
-        if parent is None:
-            raise ApiError(404, "not_found", f"No comment {data['parent']} on this version.")
-    region = {k: data.get(k) for k in "xywh"} if parent is None else {}
-    with transaction.atomic():
-        comment = AssetComment.objects.create(
-            version=version, parent=parent, author=request.user, text=data["text"], **region
-        )
-        log(
-            version.asset,
-            "wagtail_lfcloud.comment_added",
-            user=request.user,
-            data={
-                "version": version.number,
-                "comment_id": comment.pk,
-                "pinned": comment.x is not None,
-                "via": "api",
-            },
-        )
+    try:
+        comment = store_comment(version, request.user, form.cleaned_data, via="api")
+    except NoSuchParent as e:
+        raise ApiError(404, "not_found", f"No comment {e.args[0]} on this version.") from None
     return Status(
         201,
         {

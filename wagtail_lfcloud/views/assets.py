@@ -9,7 +9,6 @@ asset's version of the same brand (``similarity.py``).
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib.admin.utils import quote
 from django.db import transaction
 from django.db.models import Prefetch
@@ -28,6 +27,7 @@ from wagtail.log_actions import log
 from wagtail.models import TaskState
 
 from ..access import get_for_user_or_404, has_capability
+from ..assets.comments import CommentForm, NoSuchParent, add_comment
 from ..assets.similarity import similar_versions
 from ..assets.workflows import version_for_task_state
 from ..models import Asset, AssetComment, AssetVersion, VersionStatus
@@ -50,31 +50,6 @@ def versions_of(asset: Asset):
 def review_url(asset: Asset, number: int | None = None) -> str:
     url = reverse("wagtail_lfcloud_admin:asset_review", args=[asset.pk])
     return f"{url}?version={number}" if number else url
-
-
-class CommentForm(forms.Form):
-    text = forms.CharField(
-        label=gettext_lazy("Comment"), widget=forms.Textarea({"rows": 3}), max_length=5000
-    )
-    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    x = forms.FloatField(required=False, min_value=0, max_value=1, widget=forms.HiddenInput)
-    y = forms.FloatField(required=False, min_value=0, max_value=1, widget=forms.HiddenInput)
-    w = forms.FloatField(required=False, min_value=0, max_value=1, widget=forms.HiddenInput)
-    h = forms.FloatField(required=False, min_value=0, max_value=1, widget=forms.HiddenInput)
-
-    def clean(self):
-        data = super().clean()
-        region = [data.get(k) for k in "xywh"]
-        if any(v is not None for v in region):
-            if any(v is None for v in region):
-                raise forms.ValidationError(_("A pinned region needs x, y, width and height."))
-            x, y, w, h = region
-            if w <= 0 or h <= 0:
-                raise forms.ValidationError(_("A pinned region must have a width and a height."))
-            if x + w > 1.0001 or y + h > 1.0001:
-                raise forms.ValidationError(_("A pinned region must lie inside the image."))
-            data["w"], data["h"] = min(w, 1 - x), min(h, 1 - y)
-        return data
 
 
 #: How a look-alike's status reads in the review page's warning ("... · v1 (approved)").
@@ -268,26 +243,10 @@ class AddCommentView(View):
                 request, _("The comment was not saved: %(errors)s") % {"errors": " ".join(errors)}
             )
             return redirect(review_url(asset, version.number))
-        data = form.cleaned_data
-        parent = None
-        if data.get("parent"):
-            parent = AssetComment.objects.filter(pk=data["parent"], version=version).first()
-            if parent is None:
-                raise Http404
-        region = {k: data.get(k) for k in "xywh"} if parent is None else {}
-        comment = AssetComment.objects.create(
-            version=version, parent=parent, author=request.user, text=data["text"], **region
-        )
-        log(
-            asset,
-            "wagtail_lfcloud.comment_added",
-            user=request.user,
-            data={
-                "version": version.number,
-                "comment_id": comment.pk,
-                "pinned": comment.x is not None,
-            },
-        )
+        try:
+            comment = add_comment(version, request.user, form.cleaned_data)
+        except NoSuchParent:
+            raise Http404 from None
         if xhr:
             return JsonResponse({"ok": True, "id": comment.pk})
         messages.success(request, _("Comment added to version %(n)s.") % {"n": version.number})
