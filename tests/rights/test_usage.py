@@ -97,6 +97,26 @@ def test_a_failed_write_keeps_the_counts_for_the_next_flush(acme, monkeypatch):
     assert usage.flush() == 5 and UsageDaily.objects.get().count == 5
 
 
+def test_the_exit_flush_retries_a_refused_write(acme, monkeypatch):
+    """At exit there is no next flush: a write refused once (a deadlock, a lost connection) is
+    tried again."""
+    from wagtail_lfcloud.models import AssetVersion
+
+    usage.count(acme.brand.pk, acme.asset.pk, acme.version.pk, "amazon_main", "stable_token", 3)
+    real = AssetVersion.objects.filter
+    calls = []
+
+    def refuse_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("deadlock detected")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr("wagtail_lfcloud.models.AssetVersion.objects.filter", refuse_once)
+    usage._flush_at_exit()
+    assert usage.pending() == 0 and UsageDaily.objects.get().count == 3 and len(calls) == 2
+
+
 def _env(**extra) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LFCLOUD_")}
     env.update(DJANGO_SETTINGS_MODULE="tests.settings", LFCLOUD_TEST_DB="sqlite", **extra)

@@ -7,7 +7,13 @@ from django.urls import reverse
 from ninja import Router, Status
 
 from ..access import get_for_user_or_404
-from ..delivery.bundles import BundleError, iter_zip, plan_bundle, request_bundle
+from ..delivery.bundles import (
+    BundleError,
+    iter_zip,
+    plan_bundle,
+    request_bundle,
+    rights_changed_since_built,
+)
 from ..models import DownloadBundle
 from .errors import ERROR_RESPONSES, ApiError, ErrorOut
 from .responses import conditional_json, etag_matches
@@ -95,8 +101,13 @@ def get_bundle(request: HttpRequest, bundle_id: Id):
 
 @router.get(
     "/bundles/{bundle_id}/download",
-    response={304: None, **ERROR_RESPONSES, 409: ErrorOut},
+    response={304: None, **ERROR_RESPONSES, 409: ErrorOut, 451: ErrorOut},
     summary="Download a built bundle",
+    description=(
+        "The zip built in the background. `451` (`rights_changed`) when usage rights of its "
+        "assets expired or changed after it was built: make a new bundle, which leaves those "
+        "files out."
+    ),
     operation_id="download_bundle",
     url_name="bundle_download",
     openapi_extra={
@@ -122,6 +133,8 @@ def download_bundle(request: HttpRequest, bundle_id: Id):
                 else "; poll GET /bundles/{id} until it is ready."
             ),
         )
+    if withheld := rights_changed_since_built(bundle):
+        raise ApiError(451, "rights_changed", withheld)
     # A built bundle never changes: its id and completion time identify the bytes.
     etag = (
         f'"bundle-{bundle.pk}-{int(bundle.finished_at.timestamp()) if bundle.finished_at else 0}"'

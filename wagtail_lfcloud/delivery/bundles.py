@@ -445,3 +445,49 @@ def build_bundle_file(bundle_id: int) -> str:
     bundle.finished_at = timezone.now()
     bundle.save(update_fields=["file", "file_count", "status", "error", "finished_at"])
     return bundle.status
+
+
+def rights_changed_since_built(bundle: DownloadBundle, now=None) -> str | None:
+    """Why the zip of a bundle built in the background may hold files that their usage rights no
+    longer allow (rights expired, or changed, since it was built), or None.
+
+    A stored zip is judged again at every download: it was planned against the rights of its build
+    time. Whatever changed, the answer is to make a new bundle, which leaves those files out.
+    """
+    from ..models import UsageRights
+
+    built = bundle.finished_at
+    if built is None:
+        return None
+    now = now or timezone.now()
+    if bundle.order_id:
+        ids = list(
+            Asset.objects.filter(
+                Q(order_id=bundle.order_id) | Q(product__order_lines__order_id=bundle.order_id),
+                brand_id=bundle.brand_id,
+            )
+            .distinct()
+            .values_list("pk", flat=True)
+        )
+    else:
+        ids = list(bundle.asset_ids or [])
+    rows = (
+        UsageRights.objects.filter(Q(asset_id__in=ids) | Q(version__asset_id__in=ids))
+        .filter(
+            Q(updated_at__gt=built) | Q(expires_at__gt=built, expires_at__lte=now),
+        )
+        .select_related("asset__product", "version__asset__product")
+        .order_by("expires_at", "pk")
+    )
+    first = rows.first()
+    if first is None:
+        return None
+    asset = first.version.asset if first.version_id else first.asset
+    if first.expires_at is not None and built < first.expires_at <= now:
+        what = f"expired on {first.expires_at.isoformat(timespec='minutes')}"
+    else:
+        what = f"changed on {first.updated_at.isoformat(timespec='minutes')}"
+    return (
+        f"The usage rights of {asset.product.sku} {asset.angle} {what}, after this bundle was "
+        "built: it may hold files that may no longer be delivered. Make a new bundle."
+    )

@@ -6,7 +6,8 @@ process itself when it exits) calls :func:`flush`, which adds the counts to
 :class:`~wagtail_lfcloud.models.UsageDaily` with one ``INSERT ... ON CONFLICT DO UPDATE SET count =
 count + excluded.count`` per row: no row per hit, and totals stay exact with any number of
 processes, because each process adds only what it counted and forgets it once written. A failed
-write puts the counts back for the next flush.
+write puts the counts back for the next flush. Rows are written in the order of their key, so two
+processes flushing the same rows at once wait for each other instead of deadlocking.
 
 ``WAGTAIL_LFCLOUD_USAGE_COUNTING = False`` turns counting off; ``WAGTAIL_LFCLOUD_USAGE_FLUSH_SECONDS
 = 0`` starts no thread (the process flushes when it exits, or when the caller says).
@@ -79,7 +80,9 @@ def flush() -> int:
         "ON CONFLICT (version_id, channel, kind, day) "
         f"DO UPDATE SET count = {table}.count + excluded.count"
     )
-    rows = [(*key, n) for key, n in taken.items()]
+    # Sorted by the unique key: processes flushing the same rows at once then lock them in the same
+    # order, so one waits for the other instead of deadlocking (PostgreSQL would abort one).
+    rows = sorted((*key, n) for key, n in taken.items())
     try:
         with transaction.atomic():
             # Versions deleted since they were counted are skipped (their rows would fail the FK).
@@ -123,8 +126,17 @@ def _start_flusher() -> None:
         atexit.register(_flush_at_exit)
 
 
-def _flush_at_exit() -> None:
-    try:
-        flush()
-    except Exception:  # noqa: BLE001 - the interpreter is going away; log and let it
-        logger.exception("Usage counts lost at exit")
+def _flush_at_exit(attempts: int = 5) -> None:
+    """Write what is left when the process exits; a refused write is retried (there is no next
+    flush), and what still fails is logged with the number of hits lost."""
+    import time
+
+    for attempt in range(attempts):
+        try:
+            flush()
+        except Exception:  # noqa: BLE001 - the interpreter is going away; log and let it
+            logger.exception("Usage counts not written at exit")
+        if not pending():
+            return
+        time.sleep(0.2 * (attempt + 1))
+    logger.error("Usage counts lost at exit: %d hits", pending())

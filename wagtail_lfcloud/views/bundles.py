@@ -6,7 +6,13 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponseRedirect, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -17,7 +23,13 @@ from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 
 from ..access import brand_ids_with, get_for_user_or_404, has_capability
 from ..channels.registry import get_presets
-from ..delivery.bundles import BundleError, iter_zip, plan_bundle, request_bundle
+from ..delivery.bundles import (
+    BundleError,
+    iter_zip,
+    plan_bundle,
+    request_bundle,
+    rights_changed_since_built,
+)
 from ..models import Asset, DownloadBundle, Order
 from .base import LFCloudPageMixin
 
@@ -164,11 +176,13 @@ class BundleDetailView(LFCloudPageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         bundle = self.bundle
         ready = bundle.status == DownloadBundle.Status.READY and bool(bundle.file)
+        withheld = rights_changed_since_built(bundle) if ready else None
         return {
             **super().get_context_data(**kwargs),
             "bundle": bundle,
+            "rights_withheld": withheld,
             "download_url": reverse("wagtail_lfcloud_admin:bundle_download", args=[bundle.pk])
-            if ready
+            if ready and not withheld
             else None,
         }
 
@@ -178,6 +192,8 @@ def bundle_download(request, pk: int):
     bundle = _bundle_for(request, pk)
     if bundle.status != DownloadBundle.Status.READY or not bundle.file:
         raise Http404("This bundle is not ready.")
+    if withheld := rights_changed_since_built(bundle):
+        return HttpResponse(withheld, status=451, content_type="text/plain; charset=utf-8")
     name = bundle.file.name.rsplit("/", 1)[-1]
     return FileResponse(
         bundle.file.open("rb"), as_attachment=True, filename=name, content_type="application/zip"

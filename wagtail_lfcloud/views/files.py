@@ -10,6 +10,12 @@ version's brand, writes ``wagtail_lfcloud.original_downloaded`` to the audit log
 
 Unknown versions and versions of brands the user has no role on both answer 404, so ids of
 other brands' files are not confirmed. Anonymous users are sent to the admin login.
+
+Usage rights: the original of an approved version whose rights do not allow delivery now
+(expired, not started yet; :func:`wagtail_lfcloud.delivery.rights.deliverable`) answers ``451``
+with the reason, except to people who manage the brand's rights (``manage_rights``: brand admins),
+whose download is logged with the rights' status. Files in review are not deliveries: the review
+roles download them whatever the rights say.
 """
 
 from __future__ import annotations
@@ -25,9 +31,12 @@ from django.views.decorators.http import require_GET
 from wagtail.log_actions import log
 
 from ..access import get_for_user_or_404, user_may_see_image_files
+from ..access.capabilities import has_capability
 from ..conf import lfcloud_settings
+from ..delivery.rights import deliverable
 from ..delivery.usage import count as count_usage
 from ..models import AssetVersion, UsageKind
+from ..storage.privacy import is_approved
 
 
 def _signs_urls(storage) -> bool:
@@ -65,12 +74,27 @@ def original(request: HttpRequest, version_id: int) -> HttpResponse:
     image = version.image
     filename = (version.original_filename or image.filename).replace('"', "")
     storage = image.file.storage
+    verdict = deliverable(version)
+    outside_rights = is_approved(version.status, version.approved_task_state_id) and not verdict
+    if outside_rights and not has_capability(request.user, version.asset.brand_id, "manage_rights"):
+        message = _("%(file)s is not delivered: %(reason)s") % {
+            "file": filename,
+            "reason": verdict.reason,
+        }
+        response = HttpResponse(message, status=451, content_type="text/plain; charset=utf-8")
+        response["X-LFCloud-Rights"] = verdict.code
+        return response
     count_usage(version.asset.brand_id, version.asset_id, version.pk, "", UsageKind.ADMIN_DOWNLOAD)
     log(
         instance=version.asset,
         action="wagtail_lfcloud.original_downloaded",
         user=request.user,
-        data={"version": version.number, "version_id": version.pk, "filename": filename},
+        data={
+            "version": version.number,
+            "version_id": version.pk,
+            "filename": filename,
+            **({"rights": verdict.code} if outside_rights else {}),
+        },
     )
     if _signs_urls(storage):
         return HttpResponseRedirect(signed_url(storage, image.file.name, filename))
