@@ -201,6 +201,51 @@ def test_the_usage_view_shows_the_brands_figures_with_charts(client, acme, zed):
     )
 
 
+def test_the_sites_pages_using_the_image_are_shown(client, acme):
+    """A real Wagtail page of the site shows the approved image in its body: Wagtail's reference
+    index finds it, the asset's Usage page and the API list the page, and the asset does not count
+    as never used although nothing delivered it."""
+    from wagtail.models import Page, ReferenceIndex
+
+    from tests.testapp.models import ProductPage
+
+    home = Page.get_first_root_node()
+    page = home.add_child(
+        instance=ProductPage(
+            title="Spring sneakers", slug="spring-sneakers", body=[("image", acme.version.image)]
+        )
+    )
+    assert ReferenceIndex.get_references_to(acme.version.image).filter(object_id=str(page.pk))
+
+    login(client, acme.users[Role.MARKETER])
+    html = client.get(
+        reverse("wagtail_lfcloud_admin:asset_usage", args=[acme.asset.pk])
+    ).content.decode()
+    listed = html.split("data-lfcloud-usage-pages>")[1].split("</ul>")[0]
+    assert f'data-page="{page.pk}"' in listed and "Spring sneakers" in listed and "(v1)" in listed
+
+    brand = client.get(reverse("wagtail_lfcloud_admin:usage")).content.decode()
+    data = json.loads(
+        brand.split('id="lfcloud-usage-data" type="application/json">')[1].split("<")[0]
+    )
+    assert acme.asset.pk not in [a["asset_id"] for a in data["never_used"]]
+    assert acme.asset.pk in [a["asset_id"] for a in data["never_delivered"]]
+
+    from tests.api.conftest import auth, token_for
+
+    token = token_for(acme.users[Role.MARKETER])
+    one = client.get(f"{API}/usage?asset={acme.asset.pk}", **auth(token)).json()
+    assert one["used_on_pages"] == [{"title": "Spring sneakers", "version": 1, "url": page.url}]
+
+    # The page stops using the image: the reference goes, and so does the line.
+    page.body = []
+    page.save()
+    html = client.get(
+        reverse("wagtail_lfcloud_admin:asset_usage", args=[acme.asset.pk])
+    ).content.decode()
+    assert "Spring sneakers" not in html
+
+
 def test_exports_hold_the_daily_counts(client, acme, zed):
     from openpyxl import load_workbook
 
