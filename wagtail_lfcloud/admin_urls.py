@@ -11,6 +11,7 @@ from .views import bundles as bundle_views
 from .views import files as file_views
 from .views import library as library_views
 from .views import orders as order_views
+from .views import public_links as public_link_views
 from .views import rights as rights_views
 from .views import roles as role_views
 from .views import uploads as upload_views
@@ -54,6 +55,16 @@ urlpatterns = [
     path("assets/<int:pk>/rights/", rights_views.AssetRightsView.as_view(), name="asset_rights"),
     path("assets/<int:pk>/usage/", usage_views.AssetUsageView.as_view(), name="asset_usage"),
     path("usage/", usage_views.BrandUsageView.as_view(), name="usage"),
+    path(
+        "assets/<int:pk>/public-links/",
+        public_link_views.AssetPublicLinksView.as_view(),
+        name="asset_public_links",
+    ),
+    path(
+        "brands/<slug:slug>/public-links/rotate/",
+        public_link_views.RotateKeyView.as_view(),
+        name="public_key_rotate",
+    ),
     path("orders/<int:pk>/rights/", rights_views.OrderRightsView.as_view(), name="order_rights"),
     path("assets/<int:pk>/compare/", asset_views.CompareView.as_view(), name="asset_compare"),
     path(

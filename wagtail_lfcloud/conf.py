@@ -127,6 +127,16 @@ DEFAULTS: dict[str, Any] = {
     "STABLE_URL_MAX_AGE": 60,
     #: ``Retry-After`` (seconds) sent with a 202 while a missing rendition is being generated.
     "STABLE_URL_RETRY_AFTER": 30,
+    #: Public signed rendition URLs (docs/how-to/cdn.md). Base of their absolute URLs, the CDN's
+    #: address (``"https://images.example.com"``); None: ``WAGTAILADMIN_BASE_URL``.
+    "PUBLIC_URL_BASE": None,
+    #: ``Cache-Control: max-age`` of a public answer: how long browsers keep it (never purged).
+    "PUBLIC_URL_MAX_AGE": 60,
+    #: ``s-maxage`` of a public answer: how long a CDN keeps it. Used only when
+    #: ``WAGTAILFRONTENDCACHE`` is configured (approvals purge it); otherwise ``PUBLIC_URL_MAX_AGE``.
+    "PUBLIC_URL_CDN_MAX_AGE": 86400,
+    #: Longest ``s-maxage`` of an expiring link (such links can't be listed, so are never purged).
+    "PUBLIC_URL_EXPIRING_CDN_MAX_AGE": 300,
     #: Most files one download bundle may hold; more is refused.
     "BUNDLE_MAX_FILES": 2000,
     #: Bundles with more files than this are built by a background task instead of streamed.

@@ -9,6 +9,7 @@ LOG_ACTIONS: dict[str, str] = {
     "wagtail_lfcloud.purged": _("Permanently deleted (purge)"),
     "wagtail_lfcloud.role_changed": _("Role membership changed"),
     "wagtail_lfcloud.original_downloaded": _("Original file downloaded"),
+    "wagtail_lfcloud.public_url_key_rotated": _("Public URL key rotated (old links revoked)"),
     "wagtail_lfcloud.products_imported": _("Products imported"),
     "wagtail_lfcloud.products_upserted": _("Products created or updated through the API"),
     "wagtail_lfcloud.order_status": _("Order status changed"),

@@ -67,6 +67,10 @@ def connect() -> None:
     signals.asset_approved.connect(
         notifications.on_asset_approved, dispatch_uid="lfcloud_notify_approved"
     )
+    # Public (CDN-cached) rendition URLs are purged on approval and rights changes.
+    from .delivery import public_urls
+
+    public_urls.connect()
     # Wagtail's own workflow emails: unchanged for pages, scoped to the asset's brand for assets.
     from .notifications import workflow as workflow_emails
 

@@ -48,6 +48,18 @@ SCREENS = [
         "brandadmin",
         "/admin/lfcloud/assets/{approved}/usage/",
     ),
+    Screen(
+        "asset-public-links",
+        "wagtail_lfcloud_admin:asset_public_links",
+        "brandadmin",
+        "/admin/lfcloud/assets/{approved}/public-links/",
+    ),
+    Screen(
+        "public-key-rotate",
+        "wagtail_lfcloud_admin:public_key_rotate",
+        "brandadmin",
+        "/admin/lfcloud/brands/northwind/public-links/rotate/",
+    ),
     Screen("dashboard-marketer", "dashboard", "marketer", "/admin/"),
     Screen("dashboard-brand-admin", "dashboard", "brandadmin", "/admin/"),
     Screen("library", "wagtail_lfcloud_admin:library", "marketer", "/admin/lfcloud/library/"),

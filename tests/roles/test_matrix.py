@@ -169,6 +169,8 @@ ADMIN_VIEWS: dict[str, Route] = {
     "wagtail_lfcloud_admin:asset_rights": r(lambda w: [w.asset.pk], {ADMIN}),
     "wagtail_lfcloud_admin:asset_usage": r(lambda w: [w.asset.pk], {ADMIN, MARKETER}),
     "wagtail_lfcloud_admin:usage": r(allowed={ADMIN, MARKETER}),
+    "wagtail_lfcloud_admin:asset_public_links": r(lambda w: [w.asset.pk], {ADMIN, MARKETER}),
+    "wagtail_lfcloud_admin:public_key_rotate": r(lambda w: [w.brand.slug], {ADMIN}),
     "wagtail_lfcloud_admin:order_rights": r(lambda w: [w.order.pk], {ADMIN, STUDIO}),
     "wagtail_lfcloud_admin:asset_comment": r(
         lambda w: [w.asset.pk, w.draft_version.pk], own=False, method="post"
@@ -200,6 +202,12 @@ ADMIN_VIEWS: dict[str, Route] = {
     "wagtail_lfcloud_admin:bundle_detail": r(lambda w: [w.bundle.pk], {ADMIN, MARKETER, APPROVER}),
     # Not built yet in the world: 404 for everyone on their own brand; other brands are denied.
     "wagtail_lfcloud_admin:bundle_download": r(lambda w: [w.bundle.pk], own=False),
+    # Public signed links need no login: a link is only as good as its signature, so anyone
+    # (any role, anonymous) gets 403 with a made-up one, on either brand. Valid, expired, revoked
+    # and tampered links: tests/api/test_public_url.py.
+    "wagtail_lfcloud:public_rendition": r(
+        lambda w: [w.brand.slug, w.product.sku, "front", "amazon_main", "not-signed"], own=False
+    ),
     "wagtail_lfcloud:original_file": r(lambda w: [w.draft_version.pk], {ADMIN, APPROVER, STUDIO}),
     # The signed URL of the draft's (private) thumbnail.
     "wagtail_lfcloud_admin:private_file": r(

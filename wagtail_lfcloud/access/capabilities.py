@@ -26,6 +26,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "comment": frozenset({Role.BRAND_ADMIN, Role.APPROVER, Role.STUDIO}),
     "download_originals": frozenset({Role.BRAND_ADMIN, Role.APPROVER, Role.STUDIO}),
     "download_bundles": frozenset({Role.BRAND_ADMIN, Role.MARKETER, Role.APPROVER}),
+    # Public signed (CDN-cacheable) links to approved channel files, for <img src> and feeds.
+    "share_public_links": frozenset({Role.BRAND_ADMIN, Role.MARKETER}),
     # Usage rights of assets and versions (an order's default rights: produce_orders).
     "manage_rights": frozenset({Role.BRAND_ADMIN}),
     # Usage insights: how often the brand's files went out, where and how.
@@ -65,6 +67,13 @@ TOKEN_SCOPES: dict[str, frozenset[str]] = {
     "review": frozenset({"view_catalog", "view_drafts", "review", "comment"}),
 }
 
+#: Capabilities a scope also carries when the token user's roles have them (a scope is still
+#: offered to a user without them, whose token simply does not get them): a storefront token of a
+#: brand admin or marketer gets public links in the API, a studio's read token does not.
+TOKEN_SCOPE_EXTRAS: dict[str, frozenset[str]] = {
+    "read": frozenset({"share_public_links"}),
+}
+
 #: Scopes that allow a request other than GET/HEAD/OPTIONS.
 WRITE_SCOPES: frozenset[str] = frozenset(TOKEN_SCOPES) - {"read", "usage"}
 
@@ -75,7 +84,9 @@ TOKEN_SCOPE_ATTR = "_lfcloud_token_scope"
 
 def restrict_to_token(user, brand_id: int, scopes) -> None:
     """Narrow ``user`` (this request's object) to ``brand_id`` and what ``scopes`` grant."""
-    capabilities = frozenset().union(*(TOKEN_SCOPES.get(s, frozenset()) for s in scopes))
+    capabilities = frozenset().union(
+        *(TOKEN_SCOPES.get(s, frozenset()) | TOKEN_SCOPE_EXTRAS.get(s, frozenset()) for s in scopes)
+    )
     setattr(user, TOKEN_SCOPE_ATTR, (brand_id, capabilities, frozenset(scopes)))
 
 

@@ -16,9 +16,10 @@ from ninja import Query, Router
 
 from ..access import get_for_user_or_404
 from ..access.api import brand_filter, scoped
-from ..access.capabilities import brand_ids_with
+from ..access.capabilities import brand_ids_with, has_capability
 from ..channels.lookup import find_rendition_files
 from ..channels.registry import get_presets
+from ..delivery.public_urls import public_url
 from ..delivery.rights import deliverable, effective_rights, rights_for, verdict_changed_at
 from ..delivery.usage import count as count_usage
 from ..models import Asset, AssetVersion, ChannelRendition, UsageKind, VersionStatus
@@ -236,10 +237,17 @@ def get_asset(request: HttpRequest, asset_id: Id):
     )
 
 
-def rendition_out(cr: ChannelRendition, rendition, labels: dict[str, str]) -> dict:
+def rendition_out(
+    cr: ChannelRendition, rendition, labels: dict[str, str], share_public: bool = False
+) -> dict:
     checks = list(cr.compliance or [])
     # Outside the usage rights, the file is not delivered: no URL.
     verdict = deliverable(cr.version, cr.channel)
+    version = cr.version
+    public = None
+    if share_public and verdict and version.status == VersionStatus.CURRENT:
+        asset = version.asset
+        public = public_url(asset.brand, asset.product.sku, asset.angle, cr.channel)
     return {
         "channel": cr.channel,
         "label": labels.get(cr.channel, cr.channel),
@@ -247,6 +255,7 @@ def rendition_out(cr: ChannelRendition, rendition, labels: dict[str, str]) -> di
         if rendition is not None or cr.status != ChannelRendition.Status.READY
         else "pending",
         "url": rendition.url if rendition is not None and verdict else None,
+        "public_url": public,
         "width": cr.width,
         "height": cr.height,
         "bytes": cr.file_size,
@@ -275,7 +284,7 @@ def version_renditions(request: HttpRequest, version_id: Id):
     drafts = brand_ids_with(request.user, "view_drafts")
     versions = scoped(
         request,
-        AssetVersion.objects.select_related("image", "asset"),
+        AssetVersion.objects.select_related("image", "asset__brand", "asset__product"),
         "view_finals",
         "asset__brand",
     )
@@ -293,10 +302,11 @@ def version_renditions(request: HttpRequest, version_id: Id):
         row.version = version
     files = find_rendition_files(rows)
     labels = {key: preset.label for key, preset in get_presets().items()}
+    share_public = has_capability(request.user, version.asset.brand_id, "share_public_links")
     data = {
         "asset_id": version.asset_id,
         "version": version_out(request, version),
-        "renditions": [rendition_out(cr, files.get(cr.pk), labels) for cr in rows],
+        "renditions": [rendition_out(cr, files.get(cr.pk), labels, share_public) for cr in rows],
     }
     for item in data["renditions"]:
         if item["url"]:
@@ -308,8 +318,11 @@ def version_renditions(request: HttpRequest, version_id: Id):
                 UsageKind.API_FETCH,
             )
     rights_at = verdict_changed_at(effective_rights(version))
+    # A key rotation changes every public_url: it must change the Last-Modified too.
+    rotated = version.asset.brand.public_url_key_rotated_at
     changed = latest(
         [version.status_changed_at, *(cr.updated_at for cr in rows)]
         + ([rights_at] if rights_at else [])
+        + ([rotated] if rotated else [])
     )
     return conditional_json(request, data, last_modified=changed)

@@ -120,6 +120,85 @@ def connect_invalidation() -> None:
             )
 
 
+def check_channel_and_sku(sku: str, channel: str) -> None:
+    """404 for a channel no preset has, 400 for something that is not a SKU."""
+    presets = get_presets()
+    if channel not in presets:
+        raise ApiError(
+            404,
+            "unknown_channel",
+            f"Unknown channel {channel!r}. Known channels: {', '.join(sorted(presets))}.",
+        )
+    if not SKU_RE.match(sku):
+        raise ApiError(
+            400,
+            "invalid_sku",
+            f"{sku!r} is not a SKU: SKUs are 1-64 ASCII letters, digits or hyphens.",
+        )
+
+
+def current_rendition(brand_obj, sku: str, angle: str, channel: str, territory: str | None = None):
+    """``(version, rendition, verdict)`` of the current approved version's ``channel`` file.
+
+    ``rendition`` is None while the file does not exist yet (its generation is then enqueued).
+    Raises :class:`ApiError`: 404 while nothing is approved, 451 outside the usage rights, 409
+    when generating the file failed. Never returns a version that is not the approved one.
+    """
+    version = (
+        AssetVersion.objects.select_related("image")
+        .filter(
+            asset__brand=brand_obj,
+            asset__product__sku__iexact=sku,
+            asset__angle=angle,
+            status=VersionStatus.CURRENT,
+        )
+        .first()
+    )
+    if version is None:
+        raise ApiError(
+            404,
+            "not_approved",
+            f"Nothing is approved yet for {sku} {angle} of brand {brand_obj.slug!r}.",
+        )
+
+    verdict = deliverable(version, channel, territory=territory)
+    if not verdict:
+        raise ApiError(451, f"rights_{verdict.code}", f"{sku} {angle}: {verdict.reason}")
+
+    row = ChannelRendition.objects.filter(version=version, channel=channel).first()
+    if row is not None and row.status == ChannelRendition.Status.FAILED:
+        raise ApiError(
+            409,
+            "rendition_failed",
+            f"The {channel} file of {sku} {angle} v{version.number} "
+            f"could not be made: {row.error or 'unknown error'}",
+        )
+    rendition = None
+    if row is not None and row.status == ChannelRendition.Status.READY:
+        row.version = version
+        rendition = find_rendition_files([row]).get(row.pk)
+    if rendition is None:
+        _enqueue_once(version.pk, channel, int(lfcloud_settings.STABLE_URL_RETRY_AFTER))
+    return version, rendition, verdict
+
+
+def pending_response(version, sku: str, angle: str, channel: str) -> HttpResponse:
+    """202 + ``Retry-After`` (never cached) while the channel file is being generated."""
+    retry_after = int(lfcloud_settings.STABLE_URL_RETRY_AFTER)
+    response = HttpResponse(
+        StableRenditionPending(
+            status="pending",
+            detail=f"The {channel} file of {sku} {angle} v{version.number} is being generated; retry later.",
+            retry_after=retry_after,
+        ).model_dump_json(),
+        status=202,
+        content_type="application/json",
+    )
+    response["Retry-After"] = str(retry_after)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def _redirect(request: HttpRequest, url: str, number: int) -> HttpResponse:
     response = HttpResponseRedirect(request.build_absolute_uri(url))
     response["Cache-Control"] = f"private, max-age={int(lfcloud_settings.STABLE_URL_MAX_AGE)}"
@@ -145,19 +224,7 @@ def _redirect(request: HttpRequest, url: str, number: int) -> HttpResponse:
 )
 def stable_rendition(request: HttpRequest, brand: Text, sku: Text, angle: Text, channel: Text):
     """Redirect to the current approved rendition of SKU x angle for a channel."""
-    presets = get_presets()
-    if channel not in presets:
-        raise ApiError(
-            404,
-            "unknown_channel",
-            f"Unknown channel {channel!r}. Known channels: {', '.join(sorted(presets))}.",
-        )
-    if not SKU_RE.match(sku):
-        raise ApiError(
-            400,
-            "invalid_sku",
-            f"{sku!r} is not a SKU: SKUs are 1-64 ASCII letters, digits or hyphens.",
-        )
+    check_channel_and_sku(sku, channel)
     territory = request.GET.get("territory") or None
     key = _target_key(brand, sku, angle, channel)
     cached = None if territory else cache.get(key)
@@ -171,53 +238,9 @@ def stable_rendition(request: HttpRequest, brand: Text, sku: Text, angle: Text, 
         count_usage(brand_id, asset_id, version_id, channel, UsageKind.STABLE_TOKEN)
         return _redirect(request, url, number)
     brand_obj = brand_filter(request, brand, "view_finals")
-    version = (
-        AssetVersion.objects.select_related("image")
-        .filter(
-            asset__brand=brand_obj,
-            asset__product__sku__iexact=sku,
-            asset__angle=angle,
-            status=VersionStatus.CURRENT,
-        )
-        .first()
-    )
-    if version is None:
-        raise ApiError(
-            404, "not_approved", f"Nothing is approved yet for {sku} {angle} of brand {brand!r}."
-        )
-
-    verdict = deliverable(version, channel, territory=territory)
-    if not verdict:
-        raise ApiError(451, f"rights_{verdict.code}", f"{sku} {angle}: {verdict.reason}")
-
-    row = ChannelRendition.objects.filter(version=version, channel=channel).first()
-    if row is not None and row.status == ChannelRendition.Status.FAILED:
-        raise ApiError(
-            409,
-            "rendition_failed",
-            f"The {channel} file of {sku} {angle} v{version.number} "
-            f"could not be made: {row.error or 'unknown error'}",
-        )
-    rendition = None
-    if row is not None and row.status == ChannelRendition.Status.READY:
-        row.version = version
-        rendition = find_rendition_files([row]).get(row.pk)
-
+    version, rendition, verdict = current_rendition(brand_obj, sku, angle, channel, territory)
     if rendition is None:
-        retry_after = int(lfcloud_settings.STABLE_URL_RETRY_AFTER)
-        _enqueue_once(version.pk, channel, retry_after)
-        response = HttpResponse(
-            StableRenditionPending(
-                status="pending",
-                detail=f"The {channel} file of {sku} {angle} v{version.number} is being generated; retry later.",
-                retry_after=retry_after,
-            ).model_dump_json(),
-            status=202,
-            content_type="application/json",
-        )
-        response["Retry-After"] = str(retry_after)
-        response["Cache-Control"] = "no-store"
-        return response
+        return pending_response(version, sku, angle, channel)
 
     url = rendition.url
     expires = verdict.rights.expires_at if verdict.rights else None

@@ -94,6 +94,15 @@ class RenditionOut(Schema):
     label: str
     status: str = Field(description="pending, ready or failed.")
     url: str | None = Field(description="The rendition file's URL; null until it is ready.")
+    public_url: str | None = Field(
+        None,
+        description=(
+            "The public signed URL of SKU x angle x channel (no token needed, CDN-cacheable, always "
+            "the current approved file; see the how-to *Deliver through a CDN*). Only for the current "
+            "approved version, within its usage rights, and for tokens with share_public_links "
+            "(the read scope); else null."
+        ),
+    )
     width: int | None
     height: int | None
     bytes: int | None

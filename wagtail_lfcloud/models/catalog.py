@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -21,6 +22,11 @@ sku_validator = RegexValidator(
 )
 
 
+def new_public_url_key() -> str:
+    """A fresh secret for signing a brand's public rendition URLs (256 random bits)."""
+    return secrets.token_urlsafe(32)
+
+
 class Brand(index.Indexed, models.Model):
     """A tenant: one company whose products are photographed. Users of one brand never see another's."""
 
@@ -28,6 +34,14 @@ class Brand(index.Indexed, models.Model):
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     contact_email = models.EmailField(_("contact email"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    #: HMAC key of the brand's public (CDN-cacheable) rendition URLs
+    #: (:mod:`wagtail_lfcloud.delivery.public_urls`); rotating it revokes every link signed with it.
+    public_url_key = models.CharField(
+        _("public URL signing key"), max_length=64, default=new_public_url_key, editable=False
+    )
+    public_url_key_rotated_at = models.DateTimeField(
+        _("public URL key rotated at"), null=True, blank=True, editable=False
+    )
 
     #: Filter and sort fields: what the admin's brand scoping and sortable columns use while searching.
     search_fields = [

@@ -35,3 +35,11 @@ def lfcloud_rights_panel(context, asset, version=None):
 def lfcloud_rights_badge(verdict):
     """A status tag when ``verdict`` forbids delivery (nothing when it allows it)."""
     return {"verdict": verdict}
+
+
+@register.simple_tag(takes_context=True)
+def lfcloud_public_links_url(context, asset):
+    """The asset's Public links page, if the user may get public links of its brand ("" if not)."""
+    if not has_capability(context["request"].user, asset.brand_id, "share_public_links"):
+        return ""
+    return reverse("wagtail_lfcloud_admin:asset_public_links", args=[asset.pk])

@@ -34,6 +34,7 @@ CAPABILITY_LABELS: dict[str, str] = {
     "comment": gettext_lazy("Comment on versions"),
     "download_originals": gettext_lazy("Download original files"),
     "download_bundles": gettext_lazy("Download channel bundles"),
+    "share_public_links": gettext_lazy("Get public links to approved files (CDN)"),
     "view_orders": gettext_lazy("See orders"),
     "manage_orders": gettext_lazy("Create and edit orders"),
     "produce_orders": gettext_lazy("Move orders through production"),
