@@ -52,6 +52,7 @@ def _rights_saved(sender, instance, created, raw=False, **kwargs):
 
 def connect() -> None:
     from . import notifications, signals
+    from .assets import tasks as asset_tasks
     from .models import Brand, Catalog, Product, Season, UsageRights
 
     # The expiry task at the moments a usage right warns and expires.
@@ -59,7 +60,7 @@ def connect() -> None:
 
     # Emails about uploads, changes requested and approvals, and the order grid's thumbnails.
     signals.version_uploaded.connect(
-        notifications.on_version_uploaded, dispatch_uid="lfcloud_notify_upload"
+        asset_tasks.on_version_uploaded, dispatch_uid="lfcloud_notify_upload"
     )
     signals.changes_requested.connect(
         notifications.on_changes_requested, dispatch_uid="lfcloud_notify_changes"

@@ -7,6 +7,7 @@ from wagtail.snippets.models import register_snippet
 from .access.guards import guarded_bulk_actions
 from .views.bundles import DownloadBundleBulkAction
 from .viewsets import LFCloudViewSetGroup
+from .viewsets.search import SearchOrderingMixin
 
 register_snippet(LFCloudViewSetGroup)
 
@@ -41,7 +42,9 @@ def scope_tags():
     # Same moment: Wagtail's tag autocomplete and the image/document listings' tag filter.
     from .access.tags import scope_tag_views
 
-    scope_tag_views()
+    # Searching Wagtail's image and document listings answers whatever is typed, like the
+    # package's own listings.
+    scope_tag_views(listing_mixins=(SearchOrderingMixin,))
     return []
 
 

@@ -18,7 +18,6 @@ The submodules:
 ``roles``                 each brand's role groups and their Django/Wagtail permissions
 ``audit``                 who may read which audit-log line
 ``reports``               Wagtail's workflow reports, limited to the user's brands
-``api``                   the headless API's scoping helpers (token user -> querysets)
 ``checks``                system checks W040-W042
 ``tags``                  tags in Wagtail's autocomplete, listings' tag filters and image chooser
 ``scoping``               :func:`get_for_user_or_404` (THE way to fetch a row by id for a user)

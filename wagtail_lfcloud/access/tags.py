@@ -125,13 +125,10 @@ def _scope_filterset(filterset_class):
     return Scoped
 
 
-def _scoped_index_view(index_view):
-    # Searching answers whatever is typed, like the package's own listings.
-    from ..viewsets.search import SearchOrderingMixin
-
+def _scoped_index_view(index_view, mixins: tuple[type, ...] = ()):
     return type(
         f"BrandScoped{index_view.__name__}",
-        (SearchOrderingMixin, index_view),
+        (*mixins, index_view),
         {"filterset_class": _scope_filterset(index_view.filterset_class)},
     )
 
@@ -173,11 +170,13 @@ def _swap(urlpatterns, names: dict) -> list[str]:
     return swapped
 
 
-def scope_tag_views() -> list[str]:
+def scope_tag_views(listing_mixins: tuple[type, ...] = ()) -> list[str]:
     """Swap Wagtail's tag autocomplete and the image/document listings for scoped ones.
 
     Runs from the ``register_admin_urls`` hook, while ``wagtail.admin.urls`` is being imported.
-    Returns the URL names swapped.
+    ``listing_mixins`` go in front of the listings' index views (the admin passes the search
+    mixin of ``viewsets.search``, so these listings search like the package's own). Returns the
+    URL names swapped.
     """
     import sys
 
@@ -186,7 +185,9 @@ def scope_tag_views() -> list[str]:
 
     def listing(callback):
         view_class = callback.view_class
-        return _scoped_index_view(view_class).as_view(**getattr(callback, "view_initkwargs", {}))
+        return _scoped_index_view(view_class, listing_mixins).as_view(
+            **getattr(callback, "view_initkwargs", {})
+        )
 
     swapped = _swap(image_urls.urlpatterns, {"index": listing, "index_results": listing})
     swapped += _swap(document_urls.urlpatterns, {"index": listing, "index_results": listing})

@@ -15,7 +15,6 @@ from django.urls import reverse
 from ninja import Query, Router
 
 from ..access import get_for_user_or_404
-from ..access.api import brand_filter, scoped
 from ..access.capabilities import brand_ids_with, has_capability
 from ..channels.lookup import find_rendition_files
 from ..channels.registry import get_presets
@@ -26,6 +25,7 @@ from ..models import Asset, AssetVersion, ChannelRendition, UsageKind, VersionSt
 from .errors import ERROR_RESPONSES, ApiError
 from .responses import Page, conditional_json, latest, paginate
 from .schemas import AssetOut, Id, PageNumber, Text, VersionRenditionsOut
+from .scoping import brand_filter, scoped
 
 router = Router(tags=["assets"])
 

@@ -24,7 +24,6 @@ from ninja import Query, Router, Status
 from wagtail.log_actions import log
 
 from ..access import get_for_user_or_404
-from ..access.api import brand_filter, require_any, require_scope, scoped, write_brand
 from ..conf import lfcloud_settings
 from ..models import Brand, Brief, Invoice, Order, OrderLine, OrderStatus, Payment, Product
 from ..models.orders import validate_currency
@@ -32,6 +31,7 @@ from ..orders.status import TransitionError, line_errors, transition
 from .errors import ERROR_RESPONSES, ApiError, ErrorOut
 from .responses import Page, conditional_json, latest, paginate
 from .schemas import Id, InvoiceOut, OrderIn, OrderOut, PageNumber, Text
+from .scoping import brand_filter, require_any, require_scope, scoped, write_brand
 
 router = Router(tags=["orders and invoices"])
 

@@ -14,7 +14,6 @@ from ninja import Query, Router
 from wagtail.log_actions import log
 
 from ..access import get_for_user_or_404
-from ..access.api import brand_filter, require_scope, scoped, write_brand
 from ..catalog.tasks import index_products
 from ..models import Brand, Catalog, Product, Season
 from .errors import ERROR_RESPONSES, ApiError, ErrorOut
@@ -28,6 +27,7 @@ from .schemas import (
     ProductOut,
     Text,
 )
+from .scoping import brand_filter, require_scope, scoped, write_brand
 
 router = Router(tags=["products"])
 

@@ -18,7 +18,7 @@ Storefronts hit this URL for every page view, so the answer is cached: the redir
 default cache for at most ``STABLE_URL_MAX_AGE`` seconds (the time clients may cache the
 redirect anyway; at most half ``SIGNED_URL_EXPIRY`` for signed URLs). Any save or delete of a
 brand, product, asset, version, channel rendition, image or rendition starts a new cache
-generation (:func:`forget_stable_urls`), so with a shared cache (Redis) an approval shows at once;
+generation (:func:`~wagtail_lfcloud.storage.stable_urls.forget_stable_urls`), so with a shared cache (Redis) an approval shows at once;
 with a per-process cache other processes see it within the TTL. The token and the user's roles
 are read from the database on every request, so revoking a token or a role takes effect at once:
 a warm redirect costs those two queries.
@@ -28,14 +28,12 @@ from __future__ import annotations
 
 import hashlib
 import time
-import uuid
 
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from ninja import Router
 
-from ..access.api import brand_filter
 from ..access.capabilities import brand_ids_with
 from ..background import queued
 from ..channels.lookup import find_rendition_files
@@ -45,8 +43,10 @@ from ..delivery.rights import deliverable
 from ..delivery.usage import count as count_usage
 from ..models import AssetVersion, ChannelRendition, UsageKind, VersionStatus
 from ..models.catalog import SKU_RE
+from ..storage.stable_urls import forget_stable_urls, generation
 from .errors import ERROR_RESPONSES, ApiError, ErrorOut
 from .schemas import StableRenditionPending, Text
+from .scoping import brand_filter
 
 router = Router(tags=["renditions"])
 
@@ -68,23 +68,11 @@ def _enqueue_once(version_id: int, channel: str, retry_after: int) -> None:
         )
 
 
-_GENERATION_KEY = "wagtail_lfcloud:stable:generation"
-
-
-def forget_stable_urls(**_kwargs) -> None:
-    """Start a new generation of cached stable-URL targets (a signal receiver too)."""
-    cache.set(_GENERATION_KEY, uuid.uuid4().hex, None)
-
-
 def _target_key(brand: str, sku: str, angle: str, channel: str) -> str:
-    generation = cache.get(_GENERATION_KEY)
-    if generation is None:
-        cache.add(_GENERATION_KEY, uuid.uuid4().hex, None)
-        generation = cache.get(_GENERATION_KEY, "")
     digest = hashlib.sha1(
         "\x00".join((brand, sku.lower(), angle, channel)).encode(), usedforsecurity=False
     ).hexdigest()
-    return f"wagtail_lfcloud:stable:{generation}:{digest}"
+    return f"wagtail_lfcloud:stable:{generation()}:{digest}"
 
 
 def _target_ttl() -> int:

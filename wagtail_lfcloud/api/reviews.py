@@ -19,7 +19,6 @@ from ninja.files import UploadedFile
 from wagtail.models import TaskState
 
 from ..access import get_for_user_or_404, has_capability
-from ..access.api import require_scope, write_brand
 from ..assets.comments import CommentForm, NoSuchParent
 from ..assets.comments import add_comment as store_comment
 from ..assets.uploads import UploadRefused, upload_version
@@ -37,6 +36,7 @@ from .schemas import (
     Text,
     UploadOut,
 )
+from .scoping import require_scope, write_brand
 
 router = Router(tags=["uploads and reviews"])
 

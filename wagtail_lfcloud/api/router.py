@@ -21,7 +21,7 @@ class BrandScopedTokenAuth(BearerTokenAuth):
     A token a brand admin made (:class:`~wagtail_lfcloud.models.BrandAPIToken`) reaches only its
     brand and only what its scopes grant; a token without a write scope is refused any method but
     GET/HEAD/OPTIONS (403 ``read_only_token``), and each write endpoint asks for its own scope
-    (403 ``missing_scope``, :func:`~wagtail_lfcloud.access.api.require_scope`). Revoked tokens
+    (403 ``missing_scope``, :func:`~wagtail_lfcloud.api.scoping.require_scope`). Revoked tokens
     answer 401, as Wagtail's. Tokens without a brand follow their user's roles.
     """
 

@@ -7,13 +7,13 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from ..access.api import write_brand
 from ..access.scoping import get_for_user_or_404
 from ..delivery.insights import build_report, report_data
 from ..models import Asset
 from .errors import ERROR_RESPONSES
 from .responses import conditional_json
 from .schemas import Id, Text
+from .scoping import write_brand
 
 router = Router(tags=["usage"])
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 
+from django.db import transaction
 from django_tasks import task
 
-from ..background import PREVIEWS, queue
-from .previews import PREVIEW_SPECS
+from ..background import PREVIEWS, queue, queued
+from .previews import PREVIEW_SPECS, THUMBNAIL_SPEC
 
 logger = logging.getLogger(__name__)
 
@@ -70,3 +71,13 @@ def generate_version_previews(version_id: int) -> list[str]:
                 version_id,
             )
     return previews
+
+
+def on_version_uploaded(sender, version, **kwargs) -> None:
+    """Queue the thumbnail of an uploaded version (the order grid's, the emails'), after the commit.
+
+    (The reviewers' email waits for the approval step, ``notifications.workflow``: a file the
+    compliance check sends back never reaches them.)
+    """
+    image_id = version.image_id
+    transaction.on_commit(lambda: queued(make_preview).enqueue(image_id, THUMBNAIL_SPEC))

@@ -53,6 +53,7 @@ from ..models import (
     Role,
     VersionStatus,
 )
+from ..models.assets import version_for_task_state
 from ..storage.locking import lock_asset
 
 logger = logging.getLogger(__name__)
@@ -114,15 +115,6 @@ def add_reviewer_group(group: Group) -> None:
 
 
 # --- the compliance step --------------------------------------------------------------------------
-
-
-def version_for_task_state(task_state: TaskState) -> AssetVersion | None:
-    """The version a task state is about: the ``submitted_version`` pinned in its revision."""
-    revision = task_state.revision
-    version_id = revision.content.get("submitted_version") if revision else None
-    if not version_id:
-        return None
-    return AssetVersion.objects.select_related("image", "asset").filter(pk=version_id).first()
 
 
 #: Prefix of each warning line in the comment of a passed compliance step (read back by

@@ -31,8 +31,9 @@ from django.utils import timezone
 from wagtail.log_actions import log
 
 from ..background import queued
-from ..conf import lfcloud_settings
 from ..models import UsageRights
+from ..notifications import notify_rights_expiring, warning_window
+from ..storage.stable_urls import forget_stable_urls
 
 logger = logging.getLogger(__name__)
 
@@ -43,10 +44,6 @@ class ExpiryRun:
 
     warned: list[int] = field(default_factory=list)
     expired: list[int] = field(default_factory=list)
-
-
-def warning_window() -> dt.timedelta:
-    return dt.timedelta(days=float(lfcloud_settings.RIGHTS_EXPIRING_DAYS))
 
 
 def _owned_by_assets():
@@ -99,8 +96,6 @@ def _rows(ids):
 
 def apply_rights_expiry(now: dt.datetime | None = None) -> ExpiryRun:
     """Send what is due now (warnings, expiries) and nothing twice."""
-    from ..api.renditions import forget_stable_urls
-    from ..notifications import notify_rights_expiring
     from .webhooks import safely_dispatch
 
     now = now or timezone.now()

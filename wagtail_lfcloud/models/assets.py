@@ -190,6 +190,15 @@ class AssetVersion(models.Model):
         return self.approved_task_state.finished_at if self.approved_task_state_id else None
 
 
+def version_for_task_state(task_state: TaskState) -> AssetVersion | None:
+    """The version a task state is about: the ``submitted_version`` pinned in its revision."""
+    revision = task_state.revision
+    version_id = revision.content.get("submitted_version") if revision else None
+    if not version_id:
+        return None
+    return AssetVersion.objects.select_related("image", "asset").filter(pk=version_id).first()
+
+
 class AssetComment(models.Model):
     """Feedback on one version, optionally pinned to a region given as fractions of the image."""
 

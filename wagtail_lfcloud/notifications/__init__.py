@@ -21,8 +21,7 @@ failing mail server never fails the action that caused the email (``sending``).
 
 from __future__ import annotations
 
-from ..background import queued
-from .messages import admin_url
+from .messages import admin_url, warning_window
 from .recipients import BRAND_SIDE, KINDS, STUDIO_SIDE, author_side, recipients
 from .sending import EmailNotSent, notify_later, send_notification
 
@@ -41,6 +40,7 @@ __all__ = [
     "preferences_for",
     "recipients",
     "send_notification",
+    "warning_window",
 ]
 
 
@@ -73,18 +73,6 @@ def notify_rights_expiring(brand_id: int, rights_ids: list[int]) -> None:
 
 
 # --- signal receivers (connected in signal_handlers.connect) --------------------------------
-
-
-def on_version_uploaded(sender, version, user=None, **kwargs) -> None:
-    # The reviewers' email waits for the approval step (``workflow.review_requested``): a file
-    # the compliance check sends back never reaches them.
-    from django.db import transaction
-
-    from ..assets.previews import THUMBNAIL_SPEC
-    from ..assets.tasks import make_preview
-
-    image_id = version.image_id
-    transaction.on_commit(lambda: queued(make_preview).enqueue(image_id, THUMBNAIL_SPEC))
 
 
 def on_changes_requested(sender, version, user=None, comment: str = "", **kwargs) -> None:

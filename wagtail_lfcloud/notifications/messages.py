@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from ..conf import lfcloud_settings
 from . import recipients as who
 
 #: A built email: (recipients, subject, template, context); None when there is nothing to send.
@@ -75,8 +77,8 @@ def review(task_state_id: int, actor, extra: dict) -> Built:
     """A version reached a group approval step: the people who can decide it for the brand."""
     from wagtail.models import TaskState
 
-    from ..assets.workflows import version_for_task_state
     from ..models import Asset
+    from ..models.assets import version_for_task_state
 
     state = (
         TaskState.objects.select_related("workflow_state", "task").filter(pk=task_state_id).first()
@@ -130,9 +132,13 @@ def approved(version_id: int, actor, extra: dict) -> Built:
     )
 
 
+def warning_window() -> dt.timedelta:
+    """How long before usage rights expire their brand admins are warned (``RIGHTS_EXPIRING_DAYS``)."""
+    return dt.timedelta(days=float(lfcloud_settings.RIGHTS_EXPIRING_DAYS))
+
+
 def rights_expiring(brand_id: int, actor, extra: dict) -> Built:
     """Usage rights of the brand's assets expire soon, for the brand admins."""
-    from ..delivery.expiry import warning_window
     from ..models import Brand, Role, UsageRights
 
     brand = Brand.objects.filter(pk=brand_id).first()

@@ -29,6 +29,7 @@ from .privacy import (
     unguessable_path,
 )
 from .renditions import routes_privately
+from .stable_urls import forget_stable_urls
 
 logger = logging.getLogger(__name__)
 
@@ -70,8 +71,6 @@ def move_rendition(rendition, *, private: bool) -> str:
     )
     type(rendition).objects.filter(pk=rendition.pk).update(file=new)
     rendition.file.name = new
-    from ..api.renditions import forget_stable_urls
-
     forget_stable_urls()  # update() sends no signal, and cached redirects name the old file
     try:
         rendition.purge_from_cache()

@@ -31,6 +31,7 @@ from ..channels.registry import get_presets
 from ..delivery.rights import log_rights_change, snapshot
 from ..models import Asset, BrandCollection, Order, UsageRights
 from ..models.rights import RELEASE_FIELDS
+from ..notifications import warning_window
 from .base import LFCloudPageMixin
 
 TERRITORY_RE = re.compile(r"^[A-Z]{2}$")
@@ -235,7 +236,6 @@ class RightsExpiringPanel(Component):
         self.total = total
 
     def get_context_data(self, parent_context=None) -> dict:
-        from ..delivery.expiry import warning_window
 
         now = timezone.now()
         drafts = brand_ids_with(self.request.user, "view_drafts")
@@ -259,7 +259,6 @@ class RightsExpiringPanel(Component):
 def expiring_rights(user, now=None):
     """Rights of assets and versions of ``user``'s brands expiring within the warning window or
     expired within the same number of days, soonest first."""
-    from ..delivery.expiry import warning_window
 
     now = now or timezone.now()
     window = warning_window()

@@ -1,13 +1,14 @@
-"""What an API token may see: its user's brand roles (:mod:`.capabilities`) applied to querysets."""
+"""What an API token may see: its user's brand roles (:mod:`wagtail_lfcloud.access.capabilities`)
+applied to querysets, and the API's answers when it may not (403, 404, 400)."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from ..api.errors import ApiError
+from ..access.capabilities import brand_ids_with, scope, token_scopes
 from ..models import Brand
-from .capabilities import brand_ids_with, scope, token_scopes
+from .errors import ApiError
 
 
 def scoped(
