@@ -137,6 +137,12 @@ DEFAULTS: dict[str, Any] = {
     "PUBLIC_URL_CDN_MAX_AGE": 86400,
     #: Longest ``s-maxage`` of an expiring link (such links can't be listed, so are never purged).
     "PUBLIC_URL_EXPIRING_CDN_MAX_AGE": 300,
+    #: Widths (px) the API serves responsive sizes of an approved image at (GET /responsive/...);
+    #: no other width is ever generated, and none wider than the master.
+    "RESPONSIVE_WIDTHS": [320, 480, 640, 768, 1024, 1280, 1600, 2048],
+    #: The channel whose usage rights responsive sizes are judged by (they serve the web product
+    #: page); rights that list channels without this one answer 451.
+    "RESPONSIVE_RIGHTS_CHANNEL": "pdp_zoom",
     #: Most files one download bundle may hold; more is refused.
     "BUNDLE_MAX_FILES": 2000,
     #: Bundles with more files than this are built by a background task instead of streamed.

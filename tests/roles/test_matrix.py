@@ -232,6 +232,13 @@ API_VIEWS: dict[str, Route] = {
     f"{API}:stable_rendition": r(
         lambda w: [w.brand.slug, w.product.sku, "front", "amazon_main"], own=False, api=True
     ),
+    # 202 until the sizes exist, then 302 (srcset: 200): tests/api/test_responsive.py per role.
+    f"{API}:responsive_set": r(
+        lambda w: [w.brand.slug, w.product.sku, "front"], own=False, api=True
+    ),
+    f"{API}:responsive_size": r(
+        lambda w: [w.brand.slug, w.product.sku, "front", 320], own=False, api=True
+    ),
     f"{API}:list_orders": r(allowed={ADMIN, APPROVER, STUDIO, FINANCE}, api=True),
     f"{API}:get_order": r(lambda w: [w.order.pk], {ADMIN, APPROVER, STUDIO, FINANCE}, api=True),
     f"{API}:list_invoices": r(allowed={ADMIN, FINANCE}, api=True),

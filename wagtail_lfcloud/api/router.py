@@ -9,7 +9,7 @@ from __future__ import annotations
 from ninja import Router
 from wagtail.api.v3.auth import BearerTokenAuth
 
-from . import assets, bundles, orders, products, renditions, reviews, usage
+from . import assets, bundles, orders, products, renditions, responsive, reviews, usage
 from .errors import ApiError
 from .responses import etag_every_get
 from .throttling import throttles
@@ -65,6 +65,7 @@ router.add_decorator(etag_every_get, mode="view")
 router.add_router("", products.router)
 router.add_router("", assets.router)
 router.add_router("", renditions.router)
+router.add_router("", responsive.router)
 router.add_router("", orders.router)
 router.add_router("", bundles.router)
 router.add_router("", reviews.router)

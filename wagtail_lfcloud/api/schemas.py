@@ -185,6 +185,26 @@ class StableRenditionPending(Schema):
     retry_after: int
 
 
+class ResponsiveSize(Schema):
+    width: int = Field(description="The file's width in pixels (never more than the master's).")
+    height: int
+    url: str = Field(description="The file; public for approved versions, usable in <img srcset>.")
+
+
+class ResponsiveSet(Schema):
+    """Every offered size of the current approved image in one format, ready for ``srcset``."""
+
+    brand: str
+    sku: str
+    angle: str
+    version: int = Field(description="Number of the current approved version.")
+    format: str = Field(description="avif, webp or jpeg.")
+    type: str = Field(description="Media type, for <source type=...>.")
+    sizes: list[ResponsiveSize] = Field(description="Ascending by width.")
+    srcset: str = Field(description="The sizes as an <img srcset> value: 'URL 320w, URL 480w'.")
+    src: str = Field(description="URL of the largest size, for <img src>.")
+
+
 # --- writes -------------------------------------------------------------------------------------
 
 #: Most products one upsert request may carry.
