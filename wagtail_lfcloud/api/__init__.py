@@ -20,7 +20,10 @@ from django.http import Http404
 from django.urls import URLResolver, get_resolver, reverse
 from ninja import NinjaAPI, Swagger
 
+from ..delivery.webhook_schemas import openapi_webhooks
+from ..delivery.webhooks import EVENTS
 from .errors import register_error_handlers, use_problem_media_type
+from .examples import add_examples
 from .router import router
 
 __all__ = ["api", "mount_on_wagtail_api", "router"]
@@ -53,7 +56,13 @@ class LFCloudNinjaAPI(NinjaAPI):
 
     def get_openapi_schema(self, *args, **kwargs):
         # Errors are problem documents; Ninja would document them as application/json.
-        return use_problem_media_type(super().get_openapi_schema(*args, **kwargs))
+        schema = use_problem_media_type(super().get_openapi_schema(*args, **kwargs))
+        add_examples(schema)
+        # OpenAPI 3.1: the events the package POSTs to webhook endpoints, with their bodies.
+        webhooks, components = openapi_webhooks(EVENTS)
+        schema["webhooks"] = webhooks
+        schema.setdefault("components", {}).setdefault("schemas", {}).update(components)
+        return schema
 
     def get_root_path(self, path_params):
         return reverse(f"{_qualified_namespace(self.urls_namespace)}:api-root", kwargs=path_params)

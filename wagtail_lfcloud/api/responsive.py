@@ -15,7 +15,6 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from ninja import Query, Router
 
-from ..access.api import brand_filter
 from ..conf import lfcloud_settings
 from ..delivery import responsive
 from ..delivery.rights import deliverable
@@ -25,6 +24,7 @@ from ..models.catalog import SKU_RE
 from .errors import ERROR_RESPONSES, ApiError, ErrorOut
 from .responses import conditional_json
 from .schemas import Id, ResponsiveSet, StableRenditionPending, Text
+from .scoping import brand_filter
 
 router = Router(tags=["renditions"])
 

@@ -31,15 +31,6 @@ def render_missing_channels(version_id: int, channel_keys: list[str]) -> list[in
 
 @queue(CHANNELS)
 @task()
-def render_responsive_sizes(version_id: int, fmt: str) -> list[int]:
-    """Generate the responsive sizes of a current version in one format (one decode of the master)."""
-    from ..delivery.responsive import generate
-
-    return generate(version_id, fmt)
-
-
-@queue(CHANNELS)
-@task()
 def build_channel_renditions_task(
     version_id: int, channel_keys: list[str], attempt: int = 1
 ) -> list[int]:

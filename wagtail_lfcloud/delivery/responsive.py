@@ -18,9 +18,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.db import transaction
+from PIL import features
 from wagtail.images.models import Filter
 
+from ..background import queued
+from ..channels.errors import ChannelError
+from ..channels.pipeline import generate_renditions
 from ..conf import lfcloud_settings
+from ..models import AssetVersion, VersionStatus
+from .tasks import render_responsive_sizes
 
 logger = logging.getLogger(__name__)
 
@@ -35,8 +42,6 @@ FAILURE_TTL = 3600
 
 def avif_supported() -> bool:
     """Whether this Pillow can write AVIF (Pillow 11.3+ built with libavif)."""
-    from PIL import features
-
     return bool(features.check("avif"))
 
 
@@ -143,10 +148,6 @@ def generate(version_id: int, fmt: str) -> list[int]:
     Returns the widths that exist afterwards. A version that is no longer current is skipped. A
     master that cannot be read is remembered for ``FAILURE_TTL`` seconds (the API answers 409).
     """
-    from ..channels.errors import ChannelError
-    from ..channels.pipeline import generate_renditions
-    from ..models import AssetVersion, VersionStatus
-
     version = (
         AssetVersion.objects.select_related("image")
         .filter(pk=version_id, status=VersionStatus.CURRENT)
@@ -167,13 +168,7 @@ def generate(version_id: int, fmt: str) -> list[int]:
 
 def enqueue_once(version_id: int, fmt: str, retry_after: int) -> None:
     """Enqueue :func:`generate` after the current transaction, once per ``retry_after`` window."""
-    from django.db import transaction
-
-    from ..background import queued
-
     if cache.add(
         f"wagtail_lfcloud:responsive:render:{version_id}:{fmt}", 1, timeout=max(retry_after, 1)
     ):
-        from ..channels.tasks import render_responsive_sizes
-
         transaction.on_commit(lambda: queued(render_responsive_sizes).enqueue(version_id, fmt))

@@ -12,7 +12,7 @@ import logging
 
 from django_tasks import task
 
-from ..background import BUNDLES, WEBHOOKS, queue
+from ..background import BUNDLES, CHANNELS, WEBHOOKS, queue
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +24,15 @@ def build_download_bundle(bundle_id: int) -> str:
     from .bundles import build_bundle_file
 
     return build_bundle_file(bundle_id)
+
+
+@queue(CHANNELS)
+@task()
+def render_responsive_sizes(version_id: int, fmt: str) -> list[int]:
+    """Generate the responsive sizes of a current version in one format (one decode of the master)."""
+    from .responsive import generate  # responsive imports this module (to enqueue this task)
+
+    return generate(version_id, fmt)
 
 
 @queue(WEBHOOKS)
