@@ -1,21 +1,29 @@
-"""Import products from CSV, all or nothing.
+"""Import products from CSV or XLSX, all or nothing.
 
 Columns (header row required, order free, names case-insensitive): ``sku`` and ``name``
 (required), ``style``, ``colour``, ``catalog`` (name), ``season`` (code), ``asin``, ``gtin``.
 Existing products (same SKU in the brand, case-insensitive) are updated; missing catalogs and
 seasons are created. If any row is bad, nothing is imported and every bad row is reported with
-its line number.
+its line number (for a workbook, its row number in the first worksheet).
+
+The format is recognised from the content: an XLSX workbook (a zip file) or UTF-8 text (CSV with
+commas, semicolons or tabs).
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import zipfile
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
 
 from ..models import Brand, Catalog, Product, Season
 
@@ -30,9 +38,11 @@ MAX_ROWS = 50_000
 class RowError:
     line: int
     message: str
+    #: What ``line`` counts: "Line" in a CSV file, "Row" in a workbook.
+    unit: str = "Line"
 
     def __str__(self) -> str:
-        return f"Line {self.line}: {self.message}" if self.line else self.message
+        return f"{self.unit} {self.line}: {self.message}" if self.line else self.message
 
 
 class ImportFailed(Exception):
@@ -53,7 +63,12 @@ class ImportResult:
     seasons_created: list[str] = field(default_factory=list)
 
 
-def _read_text(source) -> str:
+#: How every XLSX (and any zip) file starts.
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+def _read(source) -> str | bytes:
+    """The text of a CSV source, or the bytes of a workbook."""
     if isinstance(source, str):
         return source
     data = source.read(MAX_BYTES + 1)
@@ -63,6 +78,12 @@ def _read_text(source) -> str:
         )
     if isinstance(data, str):
         return data
+    if data.startswith(ZIP_MAGIC):
+        return data
+    return _decode(data)
+
+
+def _decode(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -77,11 +98,110 @@ def _read_text(source) -> str:
 
 
 def import_products(source, brand: Brand) -> ImportResult:
-    """Import products into ``brand`` from CSV text or a binary/text file object.
+    """Import products into ``brand`` from CSV text, or a binary/text file object holding CSV or
+    an XLSX workbook.
 
     Raises :class:`ImportFailed` (and changes nothing) when any row is bad.
     """
-    text = _read_text(source)
+    content = _read(source)
+    if isinstance(content, bytes):
+        return _apply(*_xlsx_rows(content), brand, "Row")
+    return _apply(*_csv_rows(content), brand, "Line")
+
+
+def _check_header(header: list[str], unit: str) -> None:
+    missing = [c for c in REQUIRED if c not in header]
+    unknown = [h for h in header if h and h not in COLUMNS]
+    errors: list[RowError] = []
+    if missing:
+        errors.append(
+            RowError(
+                1,
+                f"Missing required column(s): {', '.join(missing)}. Expected: {', '.join(COLUMNS)}.",
+                unit,
+            )
+        )
+    if unknown:
+        errors.append(
+            RowError(
+                1,
+                f"Unknown column(s): {', '.join(unknown)}. Expected: {', '.join(COLUMNS)}.",
+                unit,
+            )
+        )
+    if errors:
+        raise ImportFailed(errors)
+
+
+def _cell_text(value) -> str:
+    """A workbook cell as the text a CSV would hold (a GTIN typed as a number stays whole)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        return value.date().isoformat()
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _xlsx_rows(data: bytes) -> tuple[list[tuple[int, dict[str, str]]], list[RowError]]:
+    """The product rows of the workbook's first worksheet, keyed by spreadsheet row number."""
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise ImportFailed(
+            [RowError(0, f"The file is not a readable XLSX workbook ({exc or 'damaged'}).")]
+        ) from None
+    try:
+        sheet = workbook.worksheets[0] if workbook.worksheets else None
+        if sheet is None:
+            raise ImportFailed([RowError(0, "The workbook has no worksheet.")])
+        rows_iter = sheet.iter_rows(values_only=True)
+        first = next(rows_iter, None)
+        if first is None or not any(_cell_text(v) for v in first):
+            raise ImportFailed([RowError(0, "The first worksheet is empty.")])
+        header = [_cell_text(v).lower() for v in first]
+        while header and not header[-1]:
+            header.pop()
+        _check_header(header, "Row")
+        rows: list[tuple[int, dict[str, str]]] = []
+        errors: list[RowError] = []
+        for number, values in enumerate(rows_iter, start=2):
+            texts = [_cell_text(v) for v in values]
+            if not any(texts):
+                continue
+            extra = [
+                get_column_letter(i + 1)
+                for i, text in enumerate(texts[len(header) :], start=len(header))
+                if text
+            ]
+            if extra:
+                errors.append(
+                    RowError(
+                        number,
+                        f"Value(s) in column(s) {', '.join(extra)}, which have no header.",
+                        "Row",
+                    )
+                )
+                continue
+            texts += [""] * (len(header) - len(texts))
+            rows.append((number, {h: t for h, t in zip(header, texts, strict=False) if h}))
+            if len(rows) > MAX_ROWS:
+                raise ImportFailed(
+                    [RowError(number, f"More than {MAX_ROWS} rows; split the file.", "Row")]
+                )
+    finally:
+        workbook.close()
+    if not rows and not errors:
+        raise ImportFailed([RowError(0, "The worksheet has a header but no product rows.")])
+    return rows, errors
+
+
+def _csv_rows(text: str) -> tuple[list[tuple[int, dict[str, str]]], list[RowError]]:
     if not text.strip():
         raise ImportFailed([RowError(0, "The file is empty.")])
     try:
@@ -93,23 +213,8 @@ def import_products(source, brand: Brand) -> ImportResult:
         header = [h.strip().lower() for h in next(reader)]
     except (StopIteration, csv.Error) as exc:
         raise ImportFailed([RowError(1, f"The header row cannot be read ({exc}).")]) from None
-    missing = [c for c in REQUIRED if c not in header]
-    unknown = [h for h in header if h and h not in COLUMNS]
+    _check_header(header, "Line")
     errors: list[RowError] = []
-    if missing:
-        errors.append(
-            RowError(
-                1,
-                f"Missing required column(s): {', '.join(missing)}. Expected: {', '.join(COLUMNS)}.",
-            )
-        )
-    if unknown:
-        errors.append(
-            RowError(1, f"Unknown column(s): {', '.join(unknown)}. Expected: {', '.join(COLUMNS)}.")
-        )
-    if errors:
-        raise ImportFailed(errors)
-
     rows: list[tuple[int, dict[str, str]]] = []
     try:
         for values in reader:
@@ -128,7 +233,13 @@ def import_products(source, brand: Brand) -> ImportResult:
         errors.append(RowError(reader.line_num, f"Malformed CSV: {exc}."))
     if not rows and not errors:
         raise ImportFailed([RowError(0, "The file has a header but no product rows.")])
+    return rows, errors
 
+
+def _apply(
+    rows: list[tuple[int, dict[str, str]]], errors: list[RowError], brand: Brand, unit: str
+) -> ImportResult:
+    """Write ``rows`` in one transaction; roll everything back when any row (or ``errors``) is bad."""
     with transaction.atomic():
         result = ImportResult()
         existing = {p.sku.lower(): p for p in Product.objects.filter(brand=brand)}
@@ -139,7 +250,11 @@ def import_products(source, brand: Brand) -> ImportResult:
             sku = row.get("sku", "")
             if sku.lower() in seen:
                 errors.append(
-                    RowError(line, f"SKU {sku} appears again (first on line {seen[sku.lower()]}).")
+                    RowError(
+                        line,
+                        f"SKU {sku} appears again (first on {unit.lower()} {seen[sku.lower()]}).",
+                        unit,
+                    )
                 )
                 continue
             if sku:
@@ -187,7 +302,7 @@ def import_products(source, brand: Brand) -> ImportResult:
             except ValidationError as exc:
                 row_errors.append(_flatten(exc))
             if row_errors:
-                errors.append(RowError(line, "; ".join(row_errors)))
+                errors.append(RowError(line, "; ".join(row_errors), unit))
                 continue
             product.save()
             (result.created if is_new else result.updated).append(product.sku)

@@ -1,4 +1,4 @@
-"""The product CSV import screen."""
+"""The product import screen (CSV or XLSX)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,17 @@ from .base import LFCloudPageMixin
 class ProductImportForm(forms.Form):
     brand = forms.ModelChoiceField(queryset=None, label=_("Brand"))
     file = forms.FileField(
-        label=_("CSV file"),
-        help_text=_("Columns: sku, name, style, colour, catalog, season, asin, gtin."),
+        label=_("CSV or XLSX file"),
+        help_text=_(
+            "Columns: sku, name, style, colour, catalog, season, asin, gtin. A workbook is read "
+            "from its first worksheet."
+        ),
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".csv,.xlsx,text/csv,"
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+        ),
     )
 
     def __init__(self, *args, user, **kwargs):

@@ -94,7 +94,7 @@ class ProductIndexView(IndexView):
         if brand_ids_with(self.request.user, "manage_catalog") != set():
             buttons.append(
                 HeaderButton(
-                    _("Import CSV"),
+                    _("Import CSV or XLSX"),
                     url=reverse("wagtail_lfcloud_admin:product_import"),
                     icon_name="upload",
                 )

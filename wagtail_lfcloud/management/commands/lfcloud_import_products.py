@@ -1,4 +1,4 @@
-"""Import products from a CSV file into a brand, all or nothing."""
+"""Import products from a CSV or XLSX file into a brand, all or nothing."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -7,10 +7,15 @@ from wagtail_lfcloud.models import Brand
 
 
 class Command(BaseCommand):
-    help = "Create or update a brand's products from CSV (columns: sku, name, style, colour, catalog, season, asin, gtin)."
+    help = (
+        "Create or update a brand's products from a CSV or XLSX file (columns: sku, name, style, "
+        "colour, catalog, season, asin, gtin; a workbook's first worksheet)."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("csv_file", help="Path to a UTF-8 CSV file.")
+        parser.add_argument(
+            "csv_file", metavar="file", help="Path to a UTF-8 CSV file or an XLSX workbook."
+        )
         parser.add_argument("--brand", required=True, help="Slug of the brand to import into.")
 
     def handle(self, csv_file, brand, **options):
