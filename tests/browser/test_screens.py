@@ -41,12 +41,19 @@ class Screen:
 
 
 SCREENS = [
-    Screen("usage", "wagtail_lfcloud_admin:usage", "brandadmin", "/admin/lfcloud/usage/"),
+    Screen(
+        "usage",
+        "wagtail_lfcloud_admin:usage",
+        "brandadmin",
+        "/admin/lfcloud/usage/",
+        ready="canvas[data-lfcloud-chart-drawn='true']",
+    ),
     Screen(
         "asset-usage",
         "wagtail_lfcloud_admin:asset_usage",
         "brandadmin",
         "/admin/lfcloud/assets/{approved}/usage/",
+        ready="canvas[data-lfcloud-chart-drawn='true']",
     ),
     Screen(
         "asset-public-links",

@@ -1,5 +1,6 @@
 """Create demo data: two brands, each with catalogs, seasons, products, people in every role, an order
-with a brief, uploaded photos (some approved, the others in review) and an invoice. Safe to run twice.
+with a brief, uploaded photos (some approved, the others in review), an invoice and a month of usage
+history for the approved photos (so the Usage view has charts to show). Safe to run twice.
 
 The second brand is there so that what one brand may not see of the other can be seen: log in as
 a Fabrikam user and no Northwind SKU, order or photo should appear anywhere.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import random
 import time
 from dataclasses import dataclass
 from decimal import Decimal
@@ -282,6 +284,7 @@ class Command(BaseCommand):
         self.api_token(brand, brand_admin, demo)
         marketer = User.objects.get(username=users["marketer"][0])
         self.bundle(order, marketer, demo)
+        self.usage_history(brand, demo)
 
     def approve(self, asset, user):
         """Approve the asset's version in review, as the approver would with the Approve button."""
@@ -320,6 +323,58 @@ class Command(BaseCommand):
             self.stderr.write(f"{order}: no demo bundle: {exc}")
             return
         request_bundle(marketer, plan)
+
+    def usage_history(self, brand, demo: DemoBrand, days: int = 30):
+        """Daily usage counts of the brand's approved photos over the last ``days`` days, as if
+        their storefront had used them for a month: stable-URL hits per channel (fewer at the
+        weekend, more for the first photo), some API fetches, a few bundle exports and admin
+        downloads. Written as daily totals (``UsageDaily``), like the counters' flushes write them;
+        skipped when the brand already has usage before today."""
+        from wagtail_lfcloud.models import AssetVersion, UsageDaily, UsageKind, VersionStatus
+
+        today = dt.date.today()
+        if UsageDaily.objects.filter(brand=brand, day__lt=today).exists():
+            return
+        rng = random.Random(demo.slug)
+        versions = list(
+            AssetVersion.objects.filter(asset__brand=brand, status=VersionStatus.CURRENT)
+            .select_related("asset")
+            .order_by("asset__product__sku", "asset__angle")
+        )
+        rows = []
+        for rank, version in enumerate(versions):
+            popularity = 1.0 / (rank + 1)
+            channels = [c for c in demo.channels if c in (version.asset.channels or demo.channels)]
+            for back in range(days - 1, 0, -1):  # the view's days: today and days - 1 before
+                day = today - dt.timedelta(days=back)
+                weekday = 0.55 if day.weekday() >= 5 else 1.0
+                growth = 0.6 + 0.4 * (days - back) / days  # the shop's traffic grew over the month
+                counts = {}
+                for i, channel in enumerate(channels):
+                    mean = 140 * popularity * weekday * growth / (i + 1)
+                    counts[(channel, UsageKind.STABLE_TOKEN)] = max(
+                        0, round(rng.gauss(mean, mean / 5))
+                    )
+                    if rng.random() < 0.5:
+                        counts[(channel, UsageKind.API_FETCH)] = rng.randint(1, 6)
+                    if rng.random() < 0.12:
+                        counts[(channel, UsageKind.BUNDLE_EXPORT)] = 1
+                if rng.random() < 0.15:
+                    counts[("", UsageKind.ADMIN_DOWNLOAD)] = rng.randint(1, 2)
+                rows += [
+                    UsageDaily(
+                        brand=brand,
+                        asset_id=version.asset_id,
+                        version=version,
+                        channel=channel,
+                        kind=kind,
+                        day=day,
+                        count=n,
+                    )
+                    for (channel, kind), n in counts.items()
+                    if n
+                ]
+        UsageDaily.objects.bulk_create(rows, ignore_conflicts=True)
 
     def invoice(self, order, demo: DemoBrand):
         """A deposit invoice for half the order; paid in full by Northwind (so it reads Paid)."""
