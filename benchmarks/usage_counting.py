@@ -210,7 +210,9 @@ def main() -> None:
                 f"| {round_no} | {'on' if counting else 'off'} | {n / r['wall']:.0f} | "
                 f"{statistics.median(r['timings']) * 1000:.1f} | {p95(r['timings']) * 1000:.1f} | "
                 f"{r['cpu'] / n * 1000:.2f} | {r['load'][0]:.2f} / {r['load'][1]:.2f} | "
-                f"{r['redirects']} | {r['grown']}{'' if r['exact'] else ' MISMATCH'} |",
+                f"{r['redirects']} | {r['grown']}{'' if r['exact'] else ' MISMATCH'}"
+                + ("" if set(r["statuses"]) == {302} else f" (answers: {r['statuses']})")
+                + " |",
                 flush=True,
             )
 

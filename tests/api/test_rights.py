@@ -1,8 +1,9 @@
 """Usage rights at every delivery path, before, during and after the rights window.
 
-The stable URL answers 451 with the reason, the API marks the asset and withholds the channel
-file's URL, bundles leave the file out and say so in the zip, the dashboard's download links and
-the library show a badge instead. Everything asks one function: ``delivery.rights.deliverable``.
+The stable URL answers 451 with the reason, so does the signed public URL (with no image), the API
+marks the asset and withholds the channel file's URL, bundles leave the file out and say so in the
+zip, the dashboard's download links and the library show a badge instead. (The admin's original
+downloads and stored bundles: ``tests/rights/test_enforcement.py``.) Everything asks one function: ``delivery.rights.deliverable``.
 """
 
 from __future__ import annotations
@@ -201,3 +202,35 @@ def test_marketers_see_no_download_link_outside_the_window(
 def test_unrestricted_assets_are_delivered_as_before(client, tokens, approved_asset):
     assert client.get(URL, **auth(tokens[Role.MARKETER])).status_code == 302
     assert timezone.now()
+
+
+@pytest.mark.parametrize(("phase", "moment", "status", "code"), PHASES, ids=[p[0] for p in PHASES])
+def test_public_link_before_during_after(
+    client, settings, approved_asset, rights, phase, moment, status, code
+):
+    """The signed public URL (no token, CDN-cacheable): the image only inside the window, a
+    problem document and no image outside it, never cacheable; only deliveries are counted."""
+    from wagtail_lfcloud.delivery import usage
+    from wagtail_lfcloud.delivery.public_urls import public_url
+
+    settings.WAGTAIL_LFCLOUD_PUBLIC_URL_BASE = "https://images.example.com"
+    url = public_url(approved_asset.brand, "SKU12345", "front", "amazon_main")
+    path = "/" + url.split("://", 1)[1].split("/", 1)[1]
+    usage._take()
+    with freeze_time(moment):
+        response = client.get(path)
+    if status == 302:
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith("image/")
+        body = b"".join(response.streaming_content)
+        assert body[:2] == b"\xff\xd8" or body[:4] == b"\x89PNG"
+        assert response["Cache-Control"].startswith("public")
+        assert usage.pending() == 1
+    else:
+        assert response.status_code == 451
+        assert response["Content-Type"] == "application/problem+json"
+        assert response.json()["code"] == code
+        assert "SKU12345 front" in response.json()["detail"]
+        assert response["Cache-Control"] == "no-store"
+        assert usage.pending() == 0
+    usage._take()
