@@ -43,6 +43,7 @@ from ..models import (
     DownloadBundle,
     Order,
     UsageKind,
+    UsageRights,
     VersionStatus,
 )
 from .rights import deliverable, rights_for
@@ -454,8 +455,6 @@ def rights_changed_since_built(bundle: DownloadBundle, now=None) -> str | None:
     A stored zip is judged again at every download: it was planned against the rights of its build
     time. Whatever changed, the answer is to make a new bundle, which leaves those files out.
     """
-    from ..models import UsageRights
-
     built = bundle.finished_at
     if built is None:
         return None
