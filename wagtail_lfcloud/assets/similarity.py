@@ -44,6 +44,8 @@ from typing import TYPE_CHECKING
 from PIL import Image as PILImage
 from PIL import ImageOps
 
+from ..channels.imaging import reduce_lean, return_free_memory
+
 if TYPE_CHECKING:
     from ..models import AssetVersion
 
@@ -83,7 +85,8 @@ def _reduced(image: PILImage.Image) -> PILImage.Image:
     if factor < 2 or image.mode not in ("L", "LA", "RGB", "RGBA", "CMYK", "I", "F"):
         return image
     orientation = image.getexif().get(0x0112, 1)
-    reduced = image.reduce(factor)
+    # Not image.reduce(): for RGBA/LA it premultiplies a full-size copy first.
+    reduced = reduce_lean(image, factor)
     if orientation != 1:
         exif = PILImage.Exif()
         exif[0x0112] = orientation
@@ -98,6 +101,7 @@ def _grey(file) -> PILImage.Image:
         image.draft("L", (_WORK_SIZE, _WORK_SIZE))
         image.load()
         image = ImageOps.exif_transpose(_reduced(image))
+    return_free_memory()  # the full-size decode, freed above
     if image.has_transparency_data:
         image = image.convert("RGBA")
         white = PILImage.new("RGBA", image.size, (255, 255, 255, 255))

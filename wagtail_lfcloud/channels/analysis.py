@@ -18,13 +18,29 @@ def has_alpha(image: Image.Image) -> bool:
     )
 
 
+#: Pixels :func:`flatten_on_white` composites at a time.
+_FLATTEN_STRIP_PIXELS = 1_000_000
+
+
 def flatten_on_white(image: Image.Image) -> Image.Image:
     """8-bit RGB copy of ``image``, compositing any alpha on white (as JPEG output does)."""
     if has_alpha(image):
-        rgba = image.convert("RGBA")
-        canvas = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        canvas.alpha_composite(rgba)
-        return canvas.convert("RGB")
+        rgba = image if image.mode == "RGBA" else image.convert("RGBA")
+        width, height = rgba.size
+        # In strips of rows: the same pixels as one composite on a full-size white canvas,
+        # without that canvas (and its RGBA copy) next to the RGB result.
+        rows = max(1, _FLATTEN_STRIP_PIXELS // max(1, width))
+        if rows >= height:
+            canvas = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+            canvas.alpha_composite(rgba)
+            return canvas.convert("RGB")
+        flat = Image.new("RGB", rgba.size)
+        for top in range(0, height, rows):
+            box = (0, top, width, min(height, top + rows))
+            canvas = Image.new("RGBA", (width, box[3] - top), (255, 255, 255, 255))
+            canvas.alpha_composite(rgba.crop(box))
+            flat.paste(canvas.convert("RGB"), (0, top))
+        return flat
     if image.mode != "RGB":
         return image.convert("RGB")
     return image

@@ -34,6 +34,8 @@ from .imaging import (
     open_image,
     oriented_size,
     read_bytes,
+    reduce_lean,
+    return_free_memory,
     wagtail_format,
 )
 from .jpeg_quality import jpeg_quality
@@ -868,7 +870,8 @@ def _source_product_mask(data: bytes, name: str):
         factor = max(1, max(image.size) // 600)
         if factor > 1:
             try:
-                small = image.reduce(factor)
+                # Not image.reduce(): for RGBA it premultiplies a full-size copy first.
+                small = reduce_lean(image, factor)
             except ValueError:  # modes reduce() does not take
                 small = image.resize(
                     (max(1, image.width // factor), max(1, image.height // factor)),
@@ -878,6 +881,9 @@ def _source_product_mask(data: bytes, name: str):
             image.close()
             image = small
         rgb = normalised_rgb(image)
+        del image
     except ImageError as e:
         return e
+    finally:
+        return_free_memory()  # the full-size decode, freed above
     return analysis.segment(rgb).product

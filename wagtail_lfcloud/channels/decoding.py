@@ -15,21 +15,21 @@ Levels are released after their last use and freed heap is handed back to the OS
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import logging
 import math
 import threading
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PIL import Image
 
 from .imaging import (
+    PREMULTIPLIED,
     apply_orientation,
     load_pixels,
     open_image,
     oriented_size,
+    return_free_memory,
     wagtail_format,
 )
 
@@ -55,10 +55,22 @@ class _Pyramid:
 
     Level 0 (the decode itself) is the big one: outputs that need it render first, then the
     smaller levels are built from it and it is released (:meth:`build_smaller`).
+
+    An RGBA or LA decode is premultiplied once, here (``RGBa``/``La``): Pillow premultiplies
+    a copy of the *whole* source on every ``resize()`` and ``reduce()`` of it, which cost one
+    full-size copy per output in flight. :func:`_resize` hands back RGBA/LA outputs, and the
+    levels are rounded through RGBA as Pillow's own ``reduce()`` does, so every output is the
+    same, pixel for pixel.
     """
 
     def __init__(self, base: Image.Image, full_size: tuple[int, int], jobs: list[_Job]):
         self.full_w, self.full_h = full_size
+        #: The mode the levels came in (RGBA/LA when they are held premultiplied).
+        self.mode = base.mode
+        if base.mode in PREMULTIPLIED:
+            info = dict(base.info)
+            base = base.convert(PREMULTIPLIED[base.mode])
+            base.info = info
         self.levels: dict[int, Image.Image] = {0: base}
         #: The decode is the master at full size (no DCT scaling).
         self.full_size = base.size == (self.full_w, self.full_h)
@@ -85,6 +97,9 @@ class _Pyramid:
         previous = self.levels[0]
         for k in range(1, self.deepest + 1):
             previous = previous.reduce(2)
+            if self.mode in PREMULTIPLIED:
+                # As Pillow's RGBA reduce() returns it (unpremultiplied), premultiplied again.
+                previous = previous.convert(self.mode).convert(PREMULTIPLIED[self.mode])
             if self.uses[k]:
                 self.levels[k] = previous
         del previous
@@ -104,24 +119,8 @@ class _Pyramid:
         return level, level.width / self.full_w, level.height / self.full_h
 
 
-def _return_free_memory() -> None:
-    """Hand freed heap pages back to the OS (glibc only; a no-op elsewhere).
-
-    The full-size decode is freed in this thread's malloc arena, where the encoder threads
-    cannot reuse it; without this the process keeps it and the encoders' memory stacks on
-    top. Costs a millisecond.
-    """
-    global _MALLOC_TRIM
-    if _MALLOC_TRIM is None:
-        try:
-            _MALLOC_TRIM = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
-        except (OSError, AttributeError):
-            _MALLOC_TRIM = False
-    if _MALLOC_TRIM:
-        _MALLOC_TRIM(0)
-
-
-_MALLOC_TRIM: Any = None
+#: Hands freed heap back to the OS (see :func:`.imaging.return_free_memory`).
+_return_free_memory = return_free_memory
 
 
 def _decode(source: _Source, jobs: list[_Job]) -> tuple[_Pyramid, str]:
@@ -134,7 +133,10 @@ def _decode(source: _Source, jobs: list[_Job]) -> tuple[_Pyramid, str]:
         pil.height,
         len(jobs),
     )
-    return _Pyramid(pil, full_size, jobs), original_format
+    pyramid = _Pyramid(pil, full_size, jobs)
+    del pil  # an RGBA decode was premultiplied into a new image: this one goes
+    return_free_memory()
+    return pyramid, original_format
 
 
 def _decode_full(source: _Source) -> Image.Image:
@@ -174,7 +176,25 @@ def _resize(
     fall on whole source rows give exactly the pixels of one pass while holding only a
     strip's intermediate image. ``exact`` allows only such strips; otherwise edges may fall
     between rows (differences of a few levels, invisible).
+
+    A premultiplied source (``RGBa``/``La``, see :class:`_Pyramid`) gives an RGBA/LA output,
+    the pixels Pillow's RGBA resize gives; an RGBA/LA source resized in strips is
+    premultiplied once, not once per strip.
     """
+    out = _resize_raw(src, size, box, exact)
+    if out.mode in _UNPREMULTIPLIED:
+        info = out.info
+        out = out.convert(_UNPREMULTIPLIED[out.mode])
+        out.info = info
+    return out
+
+
+_UNPREMULTIPLIED = {v: k for k, v in PREMULTIPLIED.items()}
+
+
+def _resize_raw(
+    src: Image.Image, size: tuple[int, int], box: tuple[float, ...], exact: bool
+) -> Image.Image:
     out_w, out_h = size
     box_h = box[3] - box[1]
     if out_w * box_h <= STRIP_PIXELS or out_h < 2:
@@ -190,6 +210,10 @@ def _resize(
     else:
         step = Fraction(box_h / out_h)
         rows = max(1, math.ceil(out_h / wanted))
+    if src.mode in PREMULTIPLIED:
+        info = dict(src.info)
+        src = src.convert(PREMULTIPLIED[src.mode])
+        src.info = info
     out = Image.new(src.mode, size)
     for r0 in range(0, out_h, rows):
         r1 = min(out_h, r0 + rows)

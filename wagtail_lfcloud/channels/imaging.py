@@ -205,6 +205,7 @@ def open_image(data: bytes, name: str = "", *, load: bool = False) -> Image.Imag
 
 def load_pixels(image: Image.Image, name: str = "") -> None:
     """Decode ``image``'s pixels, turning truncation and decoder errors into ``CorruptImageError``."""
+    keep_large_blocks_apart()
     try:
         image.load()
     except (OSError, SyntaxError, ValueError, EOFError) as e:
@@ -218,9 +219,43 @@ def wagtail_format(image: Image.Image) -> str:
 
 def exif_orientation(image: Image.Image) -> int:
     try:
-        return int(image.getexif().get(ORIENTATION_TAG, 1) or 1)
+        exif = _png_exif_unloaded(image)
+        if exif is None:
+            exif = image.getexif()
+        return int(exif.get(ORIENTATION_TAG, 1) or 1)
     except Exception:  # noqa: BLE001 - a broken EXIF block must not stop rendering
         return 1
+
+
+def _png_exif_unloaded(image: Image.Image) -> Image.Exif | None:
+    """The EXIF of a PNG not decoded yet, read from its chunks; None for anything else.
+
+    Pillow's ``getexif()`` on such a PNG decodes every pixel (an ``eXIf`` chunk may follow the
+    image data): asking a master's orientation would hold a full decode. The chunks are walked
+    instead, their data skipped, as the decoder would find them.
+    """
+    if image.format != "PNG" or "exif" in image.info or not image.tile:  # tile: not decoded
+        return None
+    fp = getattr(image, "fp", None)
+    if fp is None:
+        return None
+    position = fp.tell()
+    try:
+        fp.seek(8)  # the signature
+        while True:
+            header = fp.read(8)
+            if len(header) < 8:
+                return Image.Exif()
+            length, kind = struct.unpack(">I4s", header)
+            if kind == b"eXIf":
+                exif = Image.Exif()
+                exif.load(fp.read(length))
+                return exif
+            if kind == b"IEND":
+                return Image.Exif()
+            fp.seek(length + 4, io.SEEK_CUR)  # data and CRC
+    finally:
+        fp.seek(position)
 
 
 def oriented_size(image: Image.Image) -> tuple[int, int]:
@@ -261,3 +296,73 @@ def icc_description(icc: bytes | None) -> str:
 def is_srgb_description(description: str) -> bool:
     d = description.lower().replace(" ", "")
     return "srgb" in d or "iec61966-2" in d or "iec61966-2.1" in d
+
+
+#: Rows of an RGBA/LA image :func:`reduce_lean` reduces at a time (rounded to the factor).
+_LEAN_STRIP_PIXELS = 1_000_000
+
+#: Pillow resamples these modes premultiplied: ``reduce()`` and ``resize()`` (other than
+#: NEAREST) first copy the *whole* image to the premultiplied mode.
+PREMULTIPLIED = {"RGBA": "RGBa", "LA": "La"}
+
+
+def reduce_lean(image: Image.Image, factor: int) -> Image.Image:
+    """``image.reduce(factor)``, pixel for pixel, without Pillow's full-size premultiplied
+    copy of an RGBA or LA image: reduced in strips of whole blocks of rows, each strip copied
+    and premultiplied on its own, so the extra memory is a strip's, not the image's."""
+    if factor < 2 or image.mode not in PREMULTIPLIED:
+        return image.reduce(factor)
+    width, height = image.size
+    rows = max(factor, _LEAN_STRIP_PIXELS // max(1, width) // factor * factor)
+    if rows >= height:
+        return image.reduce(factor)
+    out = Image.new(image.mode, (math.ceil(width / factor), math.ceil(height / factor)))
+    for top in range(0, height, rows):
+        strip = image.crop((0, top, width, min(height, top + rows)))
+        out.paste(strip.reduce(factor), (0, top // factor))
+        del strip
+    out.info = dict(image.info)
+    return out
+
+
+def return_free_memory() -> None:
+    """Hand freed heap pages back to the OS (glibc only; a no-op elsewhere).
+
+    A decode freed in one thread's malloc arena stays resident, and other threads (or the
+    next task in a worker) cannot reuse it: without this a worker keeps its last large
+    decode's worth of memory on top of the next one. Costs about a millisecond.
+    """
+    if _MALLOC_TRIM is None:
+        keep_large_blocks_apart()
+    if _MALLOC_TRIM:
+        _MALLOC_TRIM(0)
+
+
+def keep_large_blocks_apart() -> None:
+    """Serve every allocation of :data:`MMAP_THRESHOLD` bytes or more (Pillow's pixel blocks,
+    encoded files) from its own mapping, given back to the OS the moment it is freed (glibc
+    only; a no-op elsewhere; once per process).
+
+    glibc otherwise raises that threshold to the largest block freed so far (up to 32 MB), so
+    after the first large image every pixel block is carved from a malloc arena, one per
+    thread, where freed blocks stay resident and other threads cannot reuse them: the process
+    would keep each worker thread's largest output on top of the next decode.
+    """
+    global _MALLOC_TRIM
+    if _MALLOC_TRIM is not None:
+        return
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        _MALLOC_TRIM = libc.malloc_trim
+        libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+    except (OSError, AttributeError):
+        _MALLOC_TRIM = False
+
+
+#: See :func:`keep_large_blocks_apart`.
+MMAP_THRESHOLD = 1 << 20
+_M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
+_MALLOC_TRIM = None

@@ -35,7 +35,7 @@ from wagtail.images.models import IMAGE_FORMAT_EXTENSIONS, Filter, SourceImageIO
 from .decoding import _decode, _decode_full, _resize, _return_free_memory
 from .encoders import BUDGETABLE_FORMATS, EncoderOptions, encode, fit_budget, prepare_for_format
 from .errors import ChannelError, CorruptImageError, SourceMissingError
-from .imaging import open_image, oriented_size
+from .imaging import keep_large_blocks_apart, open_image, oriented_size
 from .operations import NOTES, PIPELINE_FLAG, TRIM_MARGIN, TrimUncertain
 from .registry import get_presets
 
@@ -317,7 +317,10 @@ def _prepare(
     for operation in job.filter.filter_operations:
         willow = operation.run(willow, image, env) or willow
     fmt = _output_format(env, original_format, willow)
-    pil = prepare_for_format(willow.get_pillow_image(), fmt)
+    del out
+    pil = willow.get_pillow_image()
+    del willow  # a flattened copy must not sit next to the pixels it came from
+    pil = prepare_for_format(pil, fmt)
     job.width, job.height = pil.size
     job.format = fmt
     job.notes += env.get(NOTES, [])
@@ -403,6 +406,7 @@ def _create(
     Rendition = image.get_rendition_model()
     file_field = Rendition._meta.get_field("file")
     storage = file_field.storage
+    keep_large_blocks_apart()
     source = _read_source(image)
     # Size check and orientation come from the header, before any pixel is decoded.
     header = open_image(source.data, source.name)
@@ -466,10 +470,13 @@ def _create(
     pending: dict[concurrent.futures.Future, _Job] = {}
     uncertain: list[_Job] = []
 
-    # Memory: besides the thread count, the outputs in flight may together weigh at most one
-    # and a half times the decode (at least 64 MB); one heavier than that runs alone.
+    # Memory: besides the thread count, the outputs in flight (:func:`_weight`) may together
+    # weigh at most as much as the decode (at least 64 MB); one heavier than that runs alone.
+    # So a master near the decoded-size limit renders its large outputs one at a time, and the
+    # peak stays near the decode, its smaller levels and one large output, whatever the
+    # threads' timing; a typical photo, decoded DCT-scaled, keeps both threads busy.
     decoded = pyramid.levels[0]
-    budget = max(64_000_000, decoded.width * decoded.height * 4 * 3 // 2)
+    budget = max(64_000_000, decoded.width * decoded.height * 4)
     del decoded
 
     def weight_in_flight() -> int:
@@ -536,13 +543,18 @@ def _create(
         raise
     finally:
         pyramid.levels.clear()
+        shared.images.clear()
+        _return_free_memory()  # the decode and the outputs, freed in this and the workers' arenas
     return _save_rows(image, jobs, storage)
 
 
 def _weight(size: tuple[int, int]) -> int:
-    """Bytes an output holds at its peak: its pixels (RGBX) and about one copy of them (an
-    operation's result or the encoder's buffers)."""
-    return size[0] * size[1] * 4 * 2
+    """Bytes an output holds at its peak: its pixels (Pillow keeps RGB as RGBX, 4 bytes a
+    pixel) three times: the resized pixels, an operation's result (a crop, a padded canvas, an
+    sRGB conversion) and the copy the encoder is given (flattened on white for JPEG, 8-bit).
+    The resize's intermediate is held to a strip (:data:`.decoding.STRIP_PIXELS`) and an RGBA
+    source is premultiplied once for all outputs, so neither grows with the source."""
+    return size[0] * size[1] * 4 * 3
 
 
 def _cost(job: _Job) -> tuple[int, int]:
