@@ -28,6 +28,7 @@ RQ_QUEUES = {
         "lfcloud_bundles",
         "lfcloud_webhooks",
         "lfcloud_mail",
+        "lfcloud_video",
     )
 }
 TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": list(RQ_QUEUES)}}

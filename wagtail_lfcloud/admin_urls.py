@@ -16,6 +16,7 @@ from .views import rights as rights_views
 from .views import roles as role_views
 from .views import uploads as upload_views
 from .views import usage as usage_views
+from .views import video as video_views
 
 app_name = "wagtail_lfcloud_admin"
 
@@ -90,5 +91,6 @@ urlpatterns = [
     path("bundles/<int:pk>/", bundle_views.BundleDetailView.as_view(), name="bundle_detail"),
     path("bundles/<int:pk>/download/", bundle_views.bundle_download, name="bundle_download"),
     path("files/<str:token>/", file_views.private_file, name="private_file"),
+    path("clips/<int:version_id>/<str:which>/", video_views.clip_file, name="clip_file"),
     *api_tokens.urlpatterns,
 ]

@@ -11,7 +11,7 @@ A task that fails to enqueue (or, immediate backend, fails while running) is log
 raises into the request.
 
 Each task declares the queue of its kind of work (:func:`queue`): previews, channel sets,
-bundles, webhooks, mail. Workers listening on separate queues keep a burst of uploads from
+bundles, webhooks, mail, video. Workers listening on separate queues keep a burst of uploads from
 delaying approvals' renditions (docs/how-to/background-workers.md#queues). A backend whose
 ``QUEUES`` does not list a package queue runs that work on its ``default`` queue, as before.
 """
@@ -39,8 +39,11 @@ BUNDLES = "lfcloud_bundles"
 WEBHOOKS = "lfcloud_webhooks"
 #: Notification emails.
 MAIL = "lfcloud_mail"
+#: Video work: clip previews for the review player and channel transcodes (heavy: its own
+#: workers, docs/how-to/video.md).
+VIDEO = "lfcloud_video"
 #: Every queue the package's tasks declare, for ``TASKS[...]["QUEUES"]`` and ``RQ_QUEUES``.
-QUEUES = (PREVIEWS, CHANNELS, BUNDLES, WEBHOOKS, MAIL)
+QUEUES = (PREVIEWS, CHANNELS, BUNDLES, WEBHOOKS, MAIL, VIDEO)
 
 #: Task module path -> its declared queue.
 _declared: dict[str, str] = {}

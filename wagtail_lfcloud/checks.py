@@ -82,6 +82,36 @@ def check_naming(app_configs=None, **kwargs):
 
 
 @register(Tags.compatibility)
+def check_video_deliverables(app_configs=None, **kwargs):
+    """``VIDEO_DELIVERABLES`` keys name clips like angles: the same rules, and no key that is also
+    a photo angle (an upload named for it would be ambiguous)."""
+    videos = lfcloud_settings.VIDEO_DELIVERABLES
+    angles = lfcloud_settings.ANGLES if isinstance(lfcloud_settings.ANGLES, (list, tuple)) else []
+    if not isinstance(videos, dict):
+        bad = [videos]
+    else:
+        bad = [
+            key
+            for key, label in videos.items()
+            if not isinstance(key, str)
+            or not re.fullmatch(r"[a-z0-9-]{1,32}", key)
+            or key in angles
+            or not isinstance(label, str)
+            or not label
+        ]
+    if bad:
+        return [
+            Error(
+                "WAGTAIL_LFCLOUD_VIDEO_DELIVERABLES must map keys written like angles (a-z, 0-9, "
+                "hyphen; no underscore) and not also in WAGTAIL_LFCLOUD_ANGLES to non-empty labels.",
+                hint=f"Offending keys: {bad!r}",
+                id="wagtail_lfcloud.E060",
+            )
+        ]
+    return []
+
+
+@register(Tags.compatibility)
 def check_currencies(app_configs=None, **kwargs):
     currencies = lfcloud_settings.CURRENCIES
     errors = []

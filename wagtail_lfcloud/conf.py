@@ -49,6 +49,27 @@ DEFAULTS: dict[str, Any] = {
         "flat",
         "inside",
     ],
+    #: Video deliverables an order line can ask for next to its angles (key -> label). Keys follow
+    #: the angle rules (a-z, 0-9, hyphen) and name the uploaded clip like an angle:
+    #: ``SKU12345_2025-10_turntable-15s.mp4``. docs/how-to/video.md
+    "VIDEO_DELIVERABLES": {
+        "turntable-15s": "15 s turntable",
+        "social-9x16": "9:16 social cut",
+    },
+    #: File extensions accepted for clips (lower case, no dot).
+    "VIDEO_EXTENSIONS": ["mp4", "mov", "m4v"],
+    #: Video codecs (FFmpeg names) accepted in uploaded clips.
+    "VIDEO_CODECS": ["h264", "hevc", "prores"],
+    #: Largest clip accepted, in bytes.
+    "VIDEO_MAX_BYTES": 1024 * 1024 * 1024,
+    #: Longest clip accepted, in seconds.
+    "VIDEO_MAX_SECONDS": 180,
+    #: Largest frame accepted (width or height, in pixels): bounds the memory of decoding.
+    "VIDEO_MAX_DIMENSION": 4096,
+    #: Longest one video task (a preview or a channel transcode) may run, in seconds.
+    "VIDEO_TASK_SECONDS": 900,
+    #: Longest side of the review player's preview (WebM, VP8 + Opus), in pixels.
+    "VIDEO_PREVIEW_SIZE": 960,
     #: Longest file name (in characters, extension included) accepted or produced.
     "MAX_FILENAME_LENGTH": 100,
     #: File extensions accepted for masters (lower case, no dot).

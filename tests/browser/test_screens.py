@@ -207,6 +207,7 @@ NOT_SCREENS = {
     "wagtail_lfcloud_admin:library_results": "the library's results, fetched as filters change",
     "wagtail_lfcloud_admin:bundle_download": "a zip download",
     "wagtail_lfcloud_admin:private_file": "a file",
+    "wagtail_lfcloud_admin:clip_file": "a clip for the review page's player (tests/browser/test_video.py plays it)",
 }
 
 IDS = r"""

@@ -24,6 +24,7 @@ from wagtail_lfcloud.models import (
     OrderMessage,
     Payment,
     Role,
+    VersionClip,
     VersionStatus,
     WebhookDelivery,
     WebhookEndpoint,
@@ -110,6 +111,18 @@ def make_full_world(name: str) -> BrandWorld:
     comment = AssetComment.objects.create(
         version=world.draft_version, author=admin, text=f"{name} comment"
     )
+    # The draft as a clip too (the review player's file URL): any bytes do to serve.
+    clip = VersionClip(
+        version=world.draft_version,
+        container="mov,mp4,m4a,3gp,3g2,mj2",
+        video_codec="h264",
+        width=64,
+        height=64,
+        fps=25,
+        duration=1,
+    )
+    clip.file.save(f"{name.lower()}-clip.mp4", ContentFile(b"\0\0\0\x18ftypisom" + b"\0" * 64))
+    clip.save()
     bundle = DownloadBundle.objects.create(
         brand=brand, order=order, channel="amazon_main", requested_by=admin
     )

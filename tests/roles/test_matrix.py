@@ -209,6 +209,10 @@ ADMIN_VIEWS: dict[str, Route] = {
         lambda w: [w.brand.slug, w.product.sku, "front", "amazon_main", "not-signed"], own=False
     ),
     "wagtail_lfcloud:original_file": r(lambda w: [w.draft_version.pk], {ADMIN, APPROVER, STUDIO}),
+    # The review player's file of the draft's clip (the preview is not made in the world: 404).
+    "wagtail_lfcloud_admin:clip_file": r(
+        lambda w: [w.draft_version.pk, "clip"], {ADMIN, APPROVER, STUDIO}
+    ),
     # The signed URL of the draft's (private) thumbnail.
     "wagtail_lfcloud_admin:private_file": r(
         lambda w: [w.raw.get_rendition("max-165x165").url.rstrip("/").rsplit("/", 1)[1]],

@@ -114,11 +114,11 @@ def _version(request: HttpRequest, version_id: int, capability: str) -> AssetVer
 )
 def add_comment(request: HttpRequest, version_id: Id, payload: CommentIn):
     """A comment (optionally pinned to a region: ``x``, ``y``, ``w``, ``h`` as fractions of the
-    image; or an answer to ``parent``), as in the review page. Needs the ``upload`` or
+    image; on a clip, to ``time``, seconds into it; or an answer to ``parent``), as in the review page. Needs the ``upload`` or
     ``review`` scope."""
     require_scope(request, "upload", "review")
     version = _version(request, version_id, "comment")
-    form = CommentForm(payload.dict())
+    form = CommentForm(payload.dict(), version=version)
     if not form.is_valid():
         errors = [{"field": f, "messages": list(m)} for f, m in form.errors.items()]
         raise ApiError(
@@ -138,6 +138,7 @@ def add_comment(request: HttpRequest, version_id: Id, payload: CommentIn):
             "version_id": version.pk,
             "parent": comment.parent_id,
             "text": comment.text,
+            "time": comment.time,
             "created_at": comment.created_at,
         },
     )

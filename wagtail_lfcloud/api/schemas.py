@@ -303,6 +303,9 @@ class CommentIn(Schema):
     y: float | None = Field(None, ge=0, le=1)
     w: float | None = Field(None, ge=0, le=1)
     h: float | None = Field(None, ge=0, le=1)
+    time: float | None = Field(
+        None, ge=0, description="Seconds into the clip (comments on a video version only)."
+    )
 
 
 class CommentOut(Schema):
@@ -310,6 +313,7 @@ class CommentOut(Schema):
     version_id: int
     parent: int | None
     text: str
+    time: float | None = None
     created_at: dt.datetime
 
 

@@ -1,5 +1,6 @@
-"""Comments on a version, optionally pinned to a region: one set of rules for the review page
-and the API (:class:`CommentForm` validates, :func:`add_comment` stores and logs)."""
+"""Comments on a version, optionally pinned to a region and, on a clip, to a time code: one set
+of rules for the review page and the API (:class:`CommentForm` validates, :func:`add_comment`
+stores and logs)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,26 @@ class CommentForm(forms.Form):
     y = forms.FloatField(required=False, min_value=0, max_value=1, widget=forms.HiddenInput)
     w = forms.FloatField(required=False, min_value=0, max_value=1, widget=forms.HiddenInput)
     h = forms.FloatField(required=False, min_value=0, max_value=1, widget=forms.HiddenInput)
+    #: Seconds into the clip (video versions only).
+    time = forms.FloatField(required=False, min_value=0, widget=forms.HiddenInput)
+
+    def __init__(self, *args, version: AssetVersion | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.version = version
+
+    def clean_time(self):
+        time = self.cleaned_data.get("time")
+        if time is None or self.version is None:
+            return time
+        clip = getattr(self.version, "clip", None)  # None: no clip row (a photo)
+        if clip is None:
+            raise forms.ValidationError(_("Only comments on a video clip have a time code."))
+        if time > clip.duration + 0.05:
+            raise forms.ValidationError(
+                _("The time code %(time).1f s is past the clip's end (%(duration).1f s).")
+                % {"time": time, "duration": clip.duration}
+            )
+        return round(min(time, clip.duration), 3)
 
     def clean(self):
         data = super().clean()
@@ -53,6 +74,8 @@ def add_comment(version: AssetVersion, user, data: dict, *, via: str | None = No
         if parent is None:
             raise NoSuchParent(data["parent"])
     region = {k: data.get(k) for k in "xywh"} if parent is None else {}
+    if parent is None and data.get("time") is not None:
+        region["time"] = data["time"]
     extra = {"via": via} if via else {}
     with transaction.atomic():
         comment = AssetComment.objects.create(
@@ -66,6 +89,7 @@ def add_comment(version: AssetVersion, user, data: dict, *, via: str | None = No
                 "version": version.number,
                 "comment_id": comment.pk,
                 "pinned": comment.x is not None,
+                **({"time": comment.time} if comment.time is not None else {}),
                 **extra,
             },
         )

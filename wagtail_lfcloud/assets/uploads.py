@@ -37,7 +37,7 @@ from ..channels.errors import ImageTooLargeError
 from ..channels.file_safety import DamagedFile, UnsafeFile, check_embedded_content, file_bytes
 from ..channels.imaging import FORMAT_EXTENSIONS, check_decoded_size
 from ..conf import lfcloud_settings
-from ..models import Asset, AssetVersion, Brand, Product, VersionStatus
+from ..models import Asset, AssetVersion, Brand, Product, VersionClip, VersionStatus
 from ..storage import unguessable
 from ..storage.locking import lock_asset, run_with_retry
 
@@ -49,7 +49,9 @@ class UploadRefused(ValueError):
 
     Codes: ``permission``, ``name``, ``sku``, ``not_ordered``, ``too_large`` (bytes, pixels or
     decoded size over a limit), ``not_image``, ``corrupt``, ``duplicate``, ``unsafe`` (an HTML/ZIP
-    payload besides the image), ``storage`` (the file store failed; retrying may succeed).
+    payload besides the image), ``storage`` (the file store failed; retrying may succeed); for
+    clips also ``wrong_kind`` (a clip for a photo angle or a photo for a video deliverable),
+    ``not_video``, ``codec``, ``too_long`` and ``no_video_support`` (PyAV is not installed).
     """
 
     def __init__(self, code: str, message: str):
@@ -328,6 +330,59 @@ def _duplicate_message(duplicate: AssetVersion, name: str) -> str:
     }
 
 
+def is_clip_name(name: str) -> bool:
+    """Whether ``name``'s extension is one of ``WAGTAIL_LFCLOUD_VIDEO_EXTENSIONS``."""
+    ext = os.path.splitext(name)[1].lower()[1:]
+    return ext in [e.lower() for e in lfcloud_settings.VIDEO_EXTENSIONS]
+
+
+@dataclass
+class _Clip:
+    """A probed clip about to be stored: its facts and its poster frame."""
+
+    info: object
+    poster: bytes
+    poster_time: float
+
+
+def _check_kind(asset: Asset, name: str, clip: bool) -> None:
+    if clip and not asset.is_video:
+        raise UploadRefused(
+            "wrong_kind",
+            _("%(name)s is a video clip, but %(asset)s is a photo deliverable: upload an image.")
+            % {"name": name, "asset": asset},
+        )
+    if not clip and asset.is_video:
+        raise UploadRefused(
+            "wrong_kind",
+            _(
+                "%(name)s is an image, but %(asset)s is a video deliverable: upload the clip "
+                "(%(extensions)s)."
+            )
+            % {
+                "name": name,
+                "asset": asset,
+                "extensions": ", ".join("." + e for e in lfcloud_settings.VIDEO_EXTENSIONS),
+            },
+        )
+
+
+def _validate_clip(file, name: str) -> _Clip:
+    """Probe the clip and take its poster frame, or raise :class:`UploadRefused`."""
+    from ..video import VideoUnavailable
+    from ..video.probe import ClipRefused, poster_jpeg, poster_time, probe
+
+    try:
+        info = probe(file, name)
+        at = poster_time(info)
+        poster = poster_jpeg(file, name, at)
+    except ClipRefused as exc:
+        raise UploadRefused(exc.code, str(exc)) from exc
+    except VideoUnavailable as exc:
+        raise UploadRefused("no_video_support", str(exc)) from exc
+    return _Clip(info=info, poster=poster, poster_time=at)
+
+
 def upload_version(file, *, brand: Brand, user, filename: str | None = None) -> UploadResult:
     """Store ``file`` as the next version of the asset its name points to and submit it for review.
 
@@ -358,14 +413,18 @@ def upload_version(file, *, brand: Brand, user, filename: str | None = None) -> 
             "permission", _("You may not upload files for %(brand)s.") % {"brand": brand.name}
         )
     asset, period = resolve_asset(name, brand)
-    _validate_image(file, name)
+    clip = is_clip_name(name)
+    _check_kind(asset, name, clip)
+    probed = _validate_clip(file, name) if clip else None
+    if probed is None:
+        _validate_image(file, name)
     file_hash = _sha1(file)
 
     Image = get_image_model()
 
     def store_and_submit():
         # One attempt, in its own transaction (retried whole on a deadlock or serialization failure).
-        stored: list[str] = []
+        stored: list[tuple] = []  # (storage, name) of every file written
         try:
             # The lock order (locking.py): the asset row first, before any version, workflow or revision row.
             locked = lock_asset(asset.pk)
@@ -381,9 +440,23 @@ def upload_version(file, *, brand: Brand, user, filename: str | None = None) -> 
                 uploaded_by_user=user,
             )
             file.seek(0)
+            # A clip's version image is its poster frame; the clip itself is stored below.
+            image_file = file
+            image_name = name
+            if probed is not None:
+                from django.core.files.base import ContentFile
+
+                image_name = os.path.splitext(name)[0] + "_poster.jpg"
+                image_file = ContentFile(probed.poster, name=image_name)
             try:
                 # An unguessable stored name: the original and every rendition named after it (DESIGN 11).
-                image.file.save(unguessable(name), file, save=False)
+                image.file.save(unguessable(image_name), image_file, save=False)
+                stored.append((image.file.storage, image.file.name))
+                if probed is not None:
+                    clip_row = VersionClip(**_clip_fields(probed))
+                    file.seek(0)
+                    clip_row.file.save(unguessable(name), file, save=False)
+                    stored.append((clip_row.file.storage, clip_row.file.name))
             except (
                 Exception
             ) as exc:  # any storage backend's failure (S3 down, bucket gone, disk full)
@@ -396,7 +469,6 @@ def upload_version(file, *, brand: Brand, user, filename: str | None = None) -> 
                     )
                     % {"name": name, "error": exc},
                 ) from exc
-            stored.append(image.file.name)
             image._set_image_file_metadata()
             image.save()
 
@@ -413,6 +485,9 @@ def upload_version(file, *, brand: Brand, user, filename: str | None = None) -> 
                 file_hash=file_hash,
                 uploaded_by=user,
             )
+            if probed is not None:
+                clip_row.version = version
+                clip_row.save()
             locked.submitted_version = version
             locked.save(update_fields=["submitted_version", "updated_at"])
             from ..delivery.rights import inherit_order_rights
@@ -441,9 +516,9 @@ def upload_version(file, *, brand: Brand, user, filename: str | None = None) -> 
             return locked, version
         except BaseException:
             # The file reached storage before the database failed (or refused): don't leave it behind.
-            for stored_name in stored:
+            for storage, stored_name in stored:
                 try:
-                    Image._meta.get_field("file").storage.delete(stored_name)
+                    storage.delete(stored_name)
                 except Exception:  # noqa: BLE001
                     logger.exception("Could not delete %s after a failed upload", stored_name)
             raise
@@ -457,6 +532,23 @@ def upload_version(file, *, brand: Brand, user, filename: str | None = None) -> 
         message=_result_message(version, cautions),
         warnings=cautions,
     )
+
+
+def _clip_fields(probed: _Clip) -> dict:
+    info = probed.info
+    return {
+        "container": info.container,
+        "video_codec": info.video_codec,
+        "audio_codec": info.audio_codec,
+        "width": info.width,
+        "height": info.height,
+        "fps": info.fps,
+        "duration": info.duration,
+        "frames": info.frames,
+        "bitrate": info.bitrate,
+        "bytes": info.bytes,
+        "poster_time": probed.poster_time,
+    }
 
 
 def _compliance_warnings(version: AssetVersion) -> list[str]:
@@ -512,5 +604,9 @@ def _after_upload(version_id: int, user) -> None:
     from .tasks import generate_version_previews
 
     queued(generate_version_previews).enqueue(version_id)
+    if VersionClip.objects.filter(version_id=version_id).exists():
+        from ..video.tasks import make_clip_preview
+
+        queued(make_clip_preview).enqueue(version_id)
     version = AssetVersion.objects.select_related("asset").get(pk=version_id)
     signals.version_uploaded.send(sender=AssetVersion, version=version, user=user)

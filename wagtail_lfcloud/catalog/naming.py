@@ -110,8 +110,19 @@ def validate_period(period: str | dt.date) -> str:
     return period
 
 
+def angle_vocabulary() -> list[str]:
+    """Every name a deliverable can have: the photo angles, then the video deliverables' keys."""
+    return list(lfcloud_settings.ANGLES) + [
+        key for key in lfcloud_settings.VIDEO_DELIVERABLES if key not in lfcloud_settings.ANGLES
+    ]
+
+
+def is_video_deliverable(angle: str) -> bool:
+    return angle in lfcloud_settings.VIDEO_DELIVERABLES
+
+
 def validate_angle(angle: str) -> str:
-    angles = list(lfcloud_settings.ANGLES)
+    angles = angle_vocabulary()
     if angle not in angles:
         hint = ""
         if angle.lower() in angles:
@@ -198,7 +209,10 @@ def parse_name(
     """
     name = check_safe(name)
     if allowed_extensions is None:
-        allowed_extensions = [e.lower() for e in lfcloud_settings.UPLOAD_EXTENSIONS]
+        allowed_extensions = [
+            e.lower()
+            for e in [*lfcloud_settings.UPLOAD_EXTENSIONS, *lfcloud_settings.VIDEO_EXTENSIONS]
+        ]
     if template is not None:
         return _parse_with(template, name, allowed_extensions)
     templates = [lfcloud_settings.MASTER_NAME_TEMPLATE, lfcloud_settings.EXPORT_NAME_TEMPLATE]

@@ -3,9 +3,11 @@
 from .assets import (
     Asset,
     AssetComment,
+    AssetKind,
     AssetVersion,
     BrandApprovalTask,
     ComplianceTask,
+    VersionClip,
     VersionStatus,
 )
 from .audit import BrandLogEntry
@@ -33,6 +35,7 @@ __all__ = [
     "BrandAPIToken",
     "Asset",
     "AssetComment",
+    "AssetKind",
     "AssetVersion",
     "BrandApprovalTask",
     "Brand",
@@ -58,6 +61,7 @@ __all__ = [
     "Role",
     "Season",
     "Stage",
+    "VersionClip",
     "UsageDaily",
     "UsageKind",
     "UsageRights",

@@ -39,6 +39,11 @@ class AssetQuerySet(models.QuerySet):
         return self.filter(versions__status=VersionStatus.CURRENT)
 
 
+class AssetKind(models.TextChoices):
+    IMAGE = "image", _("Photo")
+    VIDEO = "video", _("Video clip")
+
+
 class Asset(
     WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, index.Indexed, ClusterableModel
 ):
@@ -55,6 +60,10 @@ class Asset(
         "wagtail_lfcloud.Product", on_delete=models.CASCADE, related_name="assets"
     )
     angle = models.CharField(_("angle"), max_length=32)
+    #: What is delivered: a photo (an angle) or a video clip (a ``VIDEO_DELIVERABLES`` key).
+    kind = models.CharField(
+        _("kind"), max_length=8, choices=AssetKind.choices, default=AssetKind.IMAGE
+    )
     #: Channel preset keys this deliverable must be ready for.
     channels = models.JSONField(_("channels"), default=list, blank=True)
     #: The order that first asked for this deliverable (later orders may ask again).
@@ -95,6 +104,7 @@ class Asset(
         index.FilterField("id"),
         index.FilterField("brand"),
         index.FilterField("angle"),
+        index.FilterField("kind"),
         index.FilterField("live"),
         index.FilterField("updated_at"),
     ]
@@ -111,6 +121,10 @@ class Asset(
 
     def __str__(self) -> str:
         return f"{self.product.sku} {self.angle}"
+
+    @property
+    def is_video(self) -> bool:
+        return self.kind == AssetKind.VIDEO
 
     @property
     def current_version(self) -> AssetVersion | None:
@@ -199,6 +213,71 @@ def version_for_task_state(task_state: TaskState) -> AssetVersion | None:
     return AssetVersion.objects.select_related("image", "asset").filter(pk=version_id).first()
 
 
+def _private_storage():
+    from ..storage.privacy import private_storage
+
+    return private_storage()
+
+
+class VersionClip(models.Model):
+    """The video file of a version of a video deliverable, with what probing it found.
+
+    The version's ``image`` is the clip's poster frame (a normal Wagtail image, private until
+    approved like any master), so thumbnails, grids, listings and the API show it as for photos.
+    The clip and its review preview live in the private storage under unguessable names and are
+    served by a permission-checked view (``views/video.py``).
+    """
+
+    version = models.OneToOneField(AssetVersion, on_delete=models.CASCADE, related_name="clip")
+    file = models.FileField(
+        _("clip"), storage=_private_storage, upload_to="lfcloud-private/clips/", max_length=255
+    )
+    #: The review player's preview (WebM: VP8 and Opus, at most ``VIDEO_PREVIEW_SIZE`` px);
+    #: empty until the background task made it.
+    preview = models.FileField(
+        _("preview"),
+        storage=_private_storage,
+        upload_to="lfcloud-private/clips/",
+        max_length=255,
+        blank=True,
+    )
+    #: FFmpeg's name of the container format (``mov,mp4,m4a,3gp,3g2,mj2``) and the brand it declares.
+    container = models.CharField(max_length=64)
+    video_codec = models.CharField(max_length=32)
+    #: Empty when the clip has no sound.
+    audio_codec = models.CharField(max_length=32, blank=True)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    fps = models.FloatField()
+    duration = models.FloatField(help_text=_("seconds"))
+    frames = models.PositiveIntegerField(default=0)
+    #: Bits per second of the whole file (size over duration).
+    bitrate = models.PositiveBigIntegerField(default=0)
+    bytes = models.PositiveBigIntegerField(default=0)
+    #: Seconds into the clip where the poster frame was taken.
+    poster_time = models.FloatField(default=0)
+
+    class Meta:
+        verbose_name = _("video clip")
+        verbose_name_plural = _("video clips")
+
+    def __str__(self) -> str:
+        return f"{self.version} clip"
+
+    @property
+    def has_audio(self) -> bool:
+        return bool(self.audio_codec)
+
+    @property
+    def summary(self) -> str:
+        """``1920×1080 h264 · 25 fps · 15.0 s · aac`` (or ``no sound``)."""
+        sound = self.audio_codec or _("no sound")
+        return (
+            f"{self.width}×{self.height} {self.video_codec} · {self.fps:g} fps · "
+            f"{self.duration:.1f} s · {sound}"
+        )
+
+
 class AssetComment(models.Model):
     """Feedback on one version, optionally pinned to a region given as fractions of the image."""
 
@@ -214,6 +293,9 @@ class AssetComment(models.Model):
     y = models.FloatField(null=True, blank=True)
     w = models.FloatField(null=True, blank=True)
     h = models.FloatField(null=True, blank=True)
+    #: Seconds into a clip the comment is about (video versions only); the region, if any, is
+    #: on the frame shown at that time.
+    time = models.FloatField(_("time code"), null=True, blank=True)
     resolved = models.BooleanField(default=False)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -233,6 +315,10 @@ class AssetComment(models.Model):
                 ),
                 name="lfcloud_comment_region_in_image",
             ),
+            models.CheckConstraint(
+                condition=Q(time__isnull=True) | Q(time__gte=0),
+                name="lfcloud_comment_time_positive",
+            ),
         ]
         verbose_name = _("comment")
 
@@ -244,6 +330,14 @@ class AssetComment(models.Model):
         if self.x is None:
             return None
         return (self.x, self.y, self.w, self.h)
+
+    @property
+    def time_code(self) -> str:
+        """``0:07.5`` (minutes:seconds), or empty when the comment has no time code."""
+        if self.time is None:
+            return ""
+        minutes, seconds = divmod(self.time, 60)
+        return f"{int(minutes)}:{seconds:04.1f}"
 
     @property
     def region_style(self) -> str:

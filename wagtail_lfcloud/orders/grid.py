@@ -16,11 +16,13 @@ from typing import Any
 from django.db.models import Count, Max, OuterRef, Subquery
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from wagtail.images import get_image_model
 
 # Grid thumbnails are the admin's thumbnail previews (the Wagtail image listing's size, so they
 # are often there already); THUMBNAIL_SPEC stays importable from here.
 from ..assets.previews import THUMBNAIL_SPEC
+from ..catalog.naming import angle_vocabulary, is_video_deliverable
 from ..conf import lfcloud_settings
 from ..models import Asset, AssetVersion, ChannelRendition, Order, OrderStatus, VersionStatus
 
@@ -76,9 +78,10 @@ def build_grid(order: Order, user=None) -> dict[str, Any]:
             "product_id", "product__sku", "product__name", "angles", "channels"
         )
     ]
-    vocabulary = list(lfcloud_settings.ANGLES)
+    vocabulary = angle_vocabulary()
     used = {a for line in lines for a in line.angles}
     angles = [a for a in vocabulary if a in used] + sorted(used - set(vocabulary))
+    video_angles = {a for a in angles if is_video_deliverable(a)}
 
     versions_of = AssetVersion.objects.filter(asset=OuterRef("pk"))
     assets = [
@@ -154,6 +157,7 @@ def build_grid(order: Order, user=None) -> dict[str, Any]:
             required = list(asset.channels if asset is not None else line.channels)
             cell: dict[str, Any] = {
                 "angle": angle,
+                "video": angle in video_angles,
                 "asset": None,
                 "version": None,
                 "thumbnail": None,
@@ -206,6 +210,19 @@ def build_grid(order: Order, user=None) -> dict[str, Any]:
             "overdue": overdue,
         },
         "angles": angles,
+        #: The header of each column: the angle, or "Video: <label>" for a video deliverable.
+        "columns": [
+            {
+                "angle": a,
+                "video": a in video_angles,
+                "label": (
+                    _("Video: %(label)s") % {"label": lfcloud_settings.VIDEO_DELIVERABLES[a]}
+                    if a in video_angles
+                    else a
+                ),
+            }
+            for a in angles
+        ],
         "rows": rows,
         "totals": {
             **totals,

@@ -23,8 +23,8 @@ from wagtail.log_actions import log
 
 from .. import signals
 from ..access.capabilities import has_capability
-from ..conf import lfcloud_settings
-from ..models import Asset, Order, OrderLine, OrderStatus
+from ..catalog.naming import angle_vocabulary, is_video_deliverable
+from ..models import Asset, AssetKind, Order, OrderLine, OrderStatus
 
 S = OrderStatus
 
@@ -94,12 +94,12 @@ def line_errors(line: OrderLine, brand_id: int | None) -> dict[str, list[str]]:
     if not isinstance(angles, list) or not angles:
         add("angles", _("Choose at least one angle."))
     else:
-        vocabulary = list(lfcloud_settings.ANGLES)
+        vocabulary = angle_vocabulary()
         unknown = [a for a in angles if a not in vocabulary]
         if unknown:
             add(
                 "angles",
-                _("Unknown angle(s): %(bad)s. Known angles: %(known)s.")
+                _("Unknown angle(s): %(bad)s. Known angles and video deliverables: %(known)s.")
                 % {"bad": ", ".join(map(str, unknown)), "known": ", ".join(vocabulary)},
             )
         if len(set(angles)) != len(angles):
@@ -170,21 +170,23 @@ def create_deliverables(order: Order) -> list[Asset]:
         for line in lines:
             for angle in line.angles:
                 asset = existing.get((line.product_id, angle))
+                video = is_video_deliverable(angle)
+                # The line's channels are photo channels: a clip is checked against none of them.
+                channels = [] if video else list(line.channels)
                 if asset is None:
                     asset = Asset(
                         brand_id=order.brand_id,
                         product=line.product,
                         angle=angle,
-                        channels=list(line.channels),
+                        kind=AssetKind.VIDEO if video else AssetKind.IMAGE,
+                        channels=channels,
                         order=order,
                         live=False,
                     )
                     asset.save()
                     existing[(line.product_id, angle)] = asset
                 else:
-                    merged = list(asset.channels) + [
-                        c for c in line.channels if c not in asset.channels
-                    ]
+                    merged = list(asset.channels) + [c for c in channels if c not in asset.channels]
                     if merged != asset.channels:
                         asset.channels = merged
                         asset.save(update_fields=["channels", "updated_at"])

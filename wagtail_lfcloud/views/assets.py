@@ -43,7 +43,7 @@ def get_asset_for(user, pk, capability: str = "view_drafts") -> Asset:
 
 def versions_of(asset: Asset):
     return asset.versions.select_related(
-        "image", "uploaded_by", "approved_task_state__finished_by"
+        "image", "uploaded_by", "approved_task_state__finished_by", "clip"
     ).order_by("number")
 
 
@@ -208,7 +208,33 @@ class AssetReviewView(WagtailAdminTemplateMixin, TemplateView):
             back=back,
             history=_decisions(self.asset),
         )
+        context.update(_player_context(version, context))
         return context
+
+
+def _player_context(version, context: dict) -> dict:
+    """The clip of a video version for the review player: its poster and the timeline's markers
+    (this version's time-coded comments, and earlier versions' in another colour)."""
+    clip = getattr(version, "clip", None) if version is not None else None
+    if clip is None:
+        return {"clip": None}
+    from ..assets.previews import existing_preview
+
+    poster = existing_preview(version.image, "max-800x600")
+    duration = clip.duration or 1
+    markers = [
+        {
+            "time": c.time,
+            "percent": min(100.0, 100 * c.time / duration),
+            "time_code": c.time_code,
+            "label": (f"v{c.version.number}: " if earlier else "") + c.text[:80],
+            "earlier": earlier,
+        }
+        for earlier, comments in ((False, context["comments"]), (True, context["earlier_comments"]))
+        for c in comments
+        if c.time is not None
+    ]
+    return {"clip": clip, "poster_url": poster.url if poster else "", "markers": markers}
 
 
 def _decisions(asset: Asset) -> list[dict]:
@@ -233,7 +259,7 @@ class AddCommentView(View):
     def post(self, request, pk, version_pk):
         asset = get_asset_for(request.user, pk, "comment")
         version = get_for_user_or_404(request.user, asset.versions.all(), version_pk, "comment")
-        form = CommentForm(request.POST)
+        form = CommentForm(request.POST, version=version)
         xhr = request.headers.get("x-requested-with") == "XMLHttpRequest"
         if not form.is_valid():
             errors = [str(e) for errors in form.errors.values() for e in errors]

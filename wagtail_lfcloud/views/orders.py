@@ -169,14 +169,20 @@ def _cell_html(product_id: int, cell: dict | None) -> str:
             for c in cell["channels"]
         ),
     )
+    kind = (
+        format_html('<span class="lfcloud-cell__kind" data-kind="video">{}</span>', _("Video"))
+        if cell.get("video")
+        else ""
+    )
     return format_html(
-        '<td class="lfcloud-cell lfcloud-cell--{}{}" data-cell="{}:{}">{}<span class="lfcloud-cell__state" '
+        '<td class="lfcloud-cell lfcloud-cell--{}{}" data-cell="{}:{}">{}{}<span class="lfcloud-cell__state" '
         'data-state="{}">{}</span>{}</td>',
         cell["state"],
         " lfcloud-cell--overdue" if cell["overdue"] else "",
         product_id,
         cell["angle"],
         thumb,
+        kind,
         cell["state"],
         label,
         format_html('<span class="lfcloud-cell__channels">{}</span>', chips)

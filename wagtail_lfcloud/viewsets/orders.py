@@ -32,7 +32,13 @@ from .catalog import BrandScopedViewSet
 
 
 def angle_choices():
-    return [(a, a) for a in lfcloud_settings.ANGLES]
+    """Photo angles, then the video deliverables (``Video: 15 s turntable``)."""
+    videos = lfcloud_settings.VIDEO_DELIVERABLES
+    return [(a, a) for a in lfcloud_settings.ANGLES] + [
+        (key, _("Video: %(label)s") % {"label": label})
+        for key, label in videos.items()
+        if key not in lfcloud_settings.ANGLES
+    ]
 
 
 def channel_choices():

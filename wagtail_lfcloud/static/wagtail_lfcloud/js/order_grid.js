@@ -29,6 +29,11 @@
       placeholder.setAttribute('aria-hidden', 'true');
       td.appendChild(placeholder);
     }
+    if (cell.video) {
+      var kind = el('span', 'lfcloud-cell__kind', td.closest('table').dataset.videoLabel || 'Video');
+      kind.dataset.kind = 'video';
+      td.appendChild(kind);
+    }
     var state = el('span', 'lfcloud-cell__state');
     state.dataset.state = cell.state;
     var label = cell.label + (cell.version ? ' \u00b7 v' + cell.version : '');

@@ -1,0 +1,58 @@
+"""Background tasks of video clips, on the ``lfcloud_video`` queue (video is heavy: give it its
+own workers, docs/how-to/video.md)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import time
+
+from django.core.files import File
+from django_tasks import task
+
+from ..background import VIDEO, queue
+from ..conf import lfcloud_settings
+
+logger = logging.getLogger(__name__)
+
+
+def deadline() -> float:
+    """When a transcode started now must stop (``WAGTAIL_LFCLOUD_VIDEO_TASK_SECONDS``)."""
+    return time.monotonic() + lfcloud_settings.VIDEO_TASK_SECONDS
+
+
+@queue(VIDEO)
+@task()
+def make_clip_preview(version_id: int) -> str:
+    """Make the review player's preview of a version's clip (WebM, ``VIDEO_PREVIEW_SIZE``).
+
+    Returns the stored name, or "" if the version or its clip is gone. The clip is read from its
+    storage into a temporary file (FFmpeg seeks in it) and the preview written to another one,
+    so memory stays at a few frames whatever the clip's length; the run stops after
+    ``VIDEO_TASK_SECONDS``.
+    """
+    from ..models import VersionClip
+    from ..storage import unguessable
+    from .probe import preview_spec, transcode
+
+    clip = VersionClip.objects.select_related("version").filter(version_id=version_id).first()
+    if clip is None:
+        return ""
+    if clip.preview:
+        return clip.preview.name
+    with (
+        tempfile.NamedTemporaryFile(suffix=".mov") as source,
+        tempfile.NamedTemporaryFile(suffix=".webm") as target,
+    ):
+        with clip.file.open("rb") as stored:
+            for chunk in iter(lambda: stored.read(1024 * 1024), b""):
+                source.write(chunk)
+        source.flush()
+        source.seek(0)
+        transcode(source, target.name, preview_spec(), deadline=deadline())
+        stem = os.path.splitext(os.path.basename(clip.version.original_filename))[0]
+        with open(target.name, "rb") as made:
+            clip.preview.save(unguessable(f"{stem}_preview.webm"), File(made), save=False)
+    clip.save(update_fields=["preview"])
+    return clip.preview.name
