@@ -86,7 +86,7 @@ def test_play_a_clip_and_comment_at_a_time_code(login, example_site, tmp_path):
             "import json\nfrom wagtail_lfcloud.models import AssetComment\n"
             "c = AssetComment.objects.get(text='The logo is cut off here')\n"
             "print(json.dumps([c.time, c.x, c.w]))"
-        )
+        ).splitlines()[-1]  # after Django's shell banner lines
     )
     assert saved[0] == pytest.approx(stamped, abs=0.01)
     assert saved[1] == pytest.approx(0.2, abs=0.05) and saved[2] == pytest.approx(0.3, abs=0.05)
