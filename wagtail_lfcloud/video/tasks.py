@@ -13,6 +13,8 @@ from django_tasks import task
 
 from ..background import VIDEO, queue
 from ..conf import lfcloud_settings
+from ..storage import unguessable
+from .probe import preview_spec, transcode
 
 logger = logging.getLogger(__name__)
 
@@ -32,9 +34,7 @@ def make_clip_preview(version_id: int) -> str:
     so memory stays at a few frames whatever the clip's length; the run stops after
     ``VIDEO_TASK_SECONDS``.
     """
-    from ..models import VersionClip
-    from ..storage import unguessable
-    from .probe import preview_spec, transcode
+    from ..models import VersionClip  # tasks modules load before the app registry is ready
 
     clip = VersionClip.objects.select_related("version").filter(version_id=version_id).first()
     if clip is None:
