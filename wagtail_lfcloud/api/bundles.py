@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Router, Status
 
 from ..access import get_for_user_or_404
 from ..delivery.bundles import (
     BundleError,
-    iter_zip,
     plan_bundle,
     request_bundle,
     rights_changed_since_built,
+    zip_download,
+    zip_response,
 )
 from ..models import DownloadBundle
 from .errors import ERROR_RESPONSES, ApiError, ErrorOut
@@ -47,13 +48,6 @@ def bundle_out(request: HttpRequest, bundle: DownloadBundle) -> dict:
         "download_url": _url(request, "bundle_download", bundle.pk) if ready else None,
         "error": bundle.error,
     }
-
-
-def zip_response(plan) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(iter_zip(plan.files), content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="{plan.zip_name}"'
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 @router.post(
@@ -104,14 +98,22 @@ def get_bundle(request: HttpRequest, bundle_id: Id):
     response={304: None, **ERROR_RESPONSES, 409: ErrorOut, 451: ErrorOut},
     summary="Download a built bundle",
     description=(
-        "The zip built in the background. `451` (`rights_changed`) when usage rights of its "
+        "The zip built in the background: with S3 storage a `302` to a presigned URL of the zip "
+        "valid `WAGTAIL_LFCLOUD_SIGNED_URL_EXPIRY` seconds (follow it at once; ask again for a "
+        "new one), else the zip itself. `451` (`rights_changed`) when usage rights of its "
         "assets expired or changed after it was built: make a new bundle, which leaves those "
         "files out."
     ),
     operation_id="download_bundle",
     url_name="bundle_download",
     openapi_extra={
-        "responses": {200: {**ZIP_RESPONSE, "description": "The zip built in the background."}}
+        "responses": {
+            200: {**ZIP_RESPONSE, "description": "The zip built in the background."},
+            302: {
+                "description": "Redirect to a short-lived presigned URL of the zip (S3 storage).",
+                "headers": {"Location": {"schema": {"type": "string"}}},
+            },
+        }
     },
 )
 def download_bundle(request: HttpRequest, bundle_id: Id):
@@ -142,11 +144,7 @@ def download_bundle(request: HttpRequest, bundle_id: Id):
     if etag_matches(request, etag):
         response = HttpResponse(status=304)
     else:
-        response = FileResponse(
-            bundle.file.open("rb"),
-            as_attachment=True,
-            filename=bundle.file.name.rsplit("/", 1)[-1],
-            content_type="application/zip",
-        )
+        # S3: a redirect to a short-lived presigned URL; local files: the zip itself.
+        response = zip_download(bundle)
     response["ETag"] = etag
     return response

@@ -6,17 +6,21 @@ else by the naming convention (``naming.format_name`` with the version's period)
 
 * :func:`plan_bundle` checks the request (permission, channel, size) and lists the files, or
   raises :class:`BundleError` saying what was wrong;
-* :func:`iter_zip` streams a zip of a plan chunk by chunk, never holding the archive in memory
-  (small bundles go straight into a ``StreamingHttpResponse``);
+* :func:`zip_stream` streams a zip of a plan chunk by chunk (zipstream-ng), never holding the
+  archive in memory, and knows its size first: small bundles go straight into a
+  ``StreamingHttpResponse`` with a ``Content-Length`` (:func:`zip_response`), so browsers show
+  progress;
 * :func:`request_bundle` records the export (``DownloadBundle`` + audit log) and, above
   ``WAGTAIL_LFCLOUD_BUNDLE_ASYNC_THRESHOLD`` files, enqueues :func:`build_bundle_file`, which
-  writes the zip into ``DownloadBundle.file`` through a spooled temporary file.
+  writes the zip into the private storage through a spooled temporary file; :func:`zip_download`
+  hands it out as a short-lived presigned URL when that storage is S3.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import posixpath
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -25,8 +29,10 @@ from dataclasses import dataclass, field
 from django.core.files import File
 from django.db import transaction
 from django.db.models import Q
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.utils import timezone
 from wagtail.log_actions import log
+from zipstream import ZipStream
 
 from ..access.capabilities import brand_ids_with
 from ..background import queued
@@ -316,56 +322,90 @@ def plan_bundle(
     return plan
 
 
-class _Sink:
-    """A write-only, unseekable file: zipfile writes into it, :func:`iter_zip` drains it."""
+def _size(item: BundleFile) -> int:
+    if item.size is not None:
+        return item.size
+    return item.rendition.file.storage.size(item.rendition.file.name)
 
-    def __init__(self) -> None:
-        self._chunks: list[bytes] = []
 
-    def write(self, data) -> int:
-        self._chunks.append(bytes(data))
-        return len(data)
+def _read(item: BundleFile, chunk_size: int) -> Iterator[bytes]:
+    """The bytes of a rendition, opened only when the zip gets to it."""
+    storage = item.rendition.file.storage
+    with storage.open(item.rendition.file.name, "rb") as source:
+        while chunk := source.read(chunk_size):
+            yield chunk
 
-    def flush(self) -> None:
-        pass
 
-    def drain(self) -> bytes:
-        data = b"".join(self._chunks)
-        self._chunks.clear()
-        return data
+def zip_stream(files: list[BundleFile], chunk_size: int = CHUNK_SIZE) -> ZipStream:
+    """The zip of ``files`` as a zipstream-ng stream whose ``len()`` is the zip's exact size.
+
+    Nothing is read before the stream is iterated, and then about one chunk of one file at a time.
+    Files are stored, not deflated: channel outputs are JPEG/WebP/AVIF, already compressed (and
+    only stored files let the size be known before the bytes are read).
+    """
+    stream = ZipStream(compress_type=zipfile.ZIP_STORED, sized=True)
+    for item in files:
+        if item.content is not None:
+            stream.add(item.content, item.name)
+        else:
+            stream.add(_read(item, chunk_size), item.name, size=_size(item))
+    return stream
 
 
 def iter_zip(files: list[BundleFile], chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
-    """The zip of ``files``, chunk by chunk; at most about one chunk of each file is in memory.
+    """The zip of ``files``, chunk by chunk (see :func:`zip_stream`)."""
+    yield from zip_stream(files, chunk_size)
 
-    Files are stored, not deflated: channel outputs are JPEG/WebP/AVIF, already compressed.
+
+def zip_response(plan: BundlePlan) -> StreamingHttpResponse:
+    """A streamed zip of ``plan`` with its ``Content-Length``, so browsers show progress."""
+    stream = zip_stream(plan.files)
+    response = StreamingHttpResponse(stream, content_type="application/zip")
+    response["Content-Length"] = str(len(stream))
+    response["Content-Disposition"] = f'attachment; filename="{plan.zip_name}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+#: Folder of built zips inside the private storage.
+BUNDLES_FOLDER = "bundles/"
+
+
+def zip_location(bundle: DownloadBundle):
+    """``(storage, name)`` of a built bundle's zip.
+
+    Zips are built into the private storage (``WAGTAIL_LFCLOUD_PRIVATE_STORAGE``) under
+    ``lfcloud-private/bundles/``; zips built before that live in the default storage.
     """
-    sink = _Sink()
-    now = timezone.localtime().timetuple()[:6]
-    with zipfile.ZipFile(
-        sink, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True
-    ) as archive:
-        for item in files:
-            info = zipfile.ZipInfo(item.name, date_time=now)
-            info.compress_type = zipfile.ZIP_STORED
-            if item.content is not None:
-                archive.writestr(info, item.content)
-                if data := sink.drain():
-                    yield data
-                continue
-            storage = item.rendition.file.storage
-            with (
-                storage.open(item.rendition.file.name, "rb") as source,
-                archive.open(info, "w", force_zip64=True) as target,
-            ):
-                while chunk := source.read(chunk_size):
-                    target.write(chunk)
-                    if data := sink.drain():
-                        yield data
-            if data := sink.drain():
-                yield data
-    if data := sink.drain():
-        yield data
+    from ..storage.privacy import is_private_name, private_storage
+
+    name = bundle.file.name
+    return (private_storage() if is_private_name(name) else bundle.file.storage), name
+
+
+def zip_download(bundle: DownloadBundle) -> HttpResponse:
+    """The answer that hands out a built bundle's zip.
+
+    With a storage that signs URLs (S3 with ``querystring_auth``): a redirect to a presigned URL
+    valid ``WAGTAIL_LFCLOUD_SIGNED_URL_EXPIRY`` seconds that downloads the zip under its name, so
+    the bytes never pass through a web process. Otherwise the file, streamed with its size.
+    Call it after the permission and rights checks.
+    """
+    from ..views.files import _signs_urls, signed_url
+
+    storage, name = zip_location(bundle)
+    filename = posixpath.basename(name)
+    if _signs_urls(storage):
+        response = HttpResponseRedirect(signed_url(storage, name, filename))
+    else:
+        response = FileResponse(
+            storage.open(name, "rb"),
+            as_attachment=True,
+            filename=filename,
+            content_type="application/zip",
+        )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def request_bundle(user, plan: BundlePlan) -> DownloadBundle:
@@ -432,10 +472,14 @@ def build_bundle_file(bundle_id: int) -> str:
             for chunk in iter_zip(plan.files):
                 spool.write(chunk)
             spool.seek(0)
-            # Never at a guessable media URL: the zip is sent by the permission-checked download view.
-            from ..storage import in_unguessable_folder
+            # In the private storage, never at a guessable URL: the zip is handed out by the
+            # permission-checked download views (a short-lived presigned URL on S3).
+            from ..storage.privacy import PRIVATE_PREFIX, in_unguessable_folder, private_storage
 
-            bundle.file.save(in_unguessable_folder(plan.zip_name), File(spool), save=False)
+            bundle.file.name = private_storage().save(
+                PRIVATE_PREFIX + BUNDLES_FOLDER + in_unguessable_folder(plan.zip_name),
+                File(spool),
+            )
         bundle.file_count = plan.file_count
         bundle.status = DownloadBundle.Status.READY
         bundle.error = ""

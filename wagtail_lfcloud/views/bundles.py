@@ -7,11 +7,9 @@ from urllib.parse import urlencode
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import (
-    FileResponse,
     Http404,
     HttpResponse,
     HttpResponseRedirect,
-    StreamingHttpResponse,
 )
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -25,10 +23,11 @@ from ..access import brand_ids_with, get_for_user_or_404, has_capability
 from ..channels.registry import get_presets
 from ..delivery.bundles import (
     BundleError,
-    iter_zip,
     plan_bundle,
     request_bundle,
     rights_changed_since_built,
+    zip_download,
+    zip_response,
 )
 from ..models import Asset, DownloadBundle, Order
 from .base import LFCloudPageMixin
@@ -80,9 +79,7 @@ class BundleRequestView(LFCloudPageMixin, FormView):
             return self.form_invalid(form)
         bundle = request_bundle(self.request.user, plan)
         if bundle.status == DownloadBundle.Status.READY:
-            response = StreamingHttpResponse(iter_zip(plan.files), content_type="application/zip")
-            response["Content-Disposition"] = f'attachment; filename="{plan.zip_name}"'
-            return response
+            return zip_response(plan)
         messages.success(
             self.request,
             _(
@@ -194,10 +191,7 @@ def bundle_download(request, pk: int):
         raise Http404("This bundle is not ready.")
     if withheld := rights_changed_since_built(bundle):
         return HttpResponse(withheld, status=451, content_type="text/plain; charset=utf-8")
-    name = bundle.file.name.rsplit("/", 1)[-1]
-    return FileResponse(
-        bundle.file.open("rb"), as_attachment=True, filename=name, content_type="application/zip"
-    )
+    return zip_download(bundle)
 
 
 # --- entry points from listings -------------------------------------------------------------------
