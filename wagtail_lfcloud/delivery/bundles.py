@@ -52,6 +52,14 @@ from ..models import (
     UsageRights,
     VersionStatus,
 )
+from ..storage.privacy import (
+    PRIVATE_PREFIX,
+    in_unguessable_folder,
+    is_private_name,
+    presigned_download_url,
+    private_storage,
+    signs_urls,
+)
 from .rights import deliverable, rights_for
 from .usage import count as count_usage
 
@@ -377,8 +385,6 @@ def zip_location(bundle: DownloadBundle):
     Zips are built into the private storage (``WAGTAIL_LFCLOUD_PRIVATE_STORAGE``) under
     ``lfcloud-private/bundles/``; zips built before that live in the default storage.
     """
-    from ..storage.privacy import is_private_name, private_storage
-
     name = bundle.file.name
     return (private_storage() if is_private_name(name) else bundle.file.storage), name
 
@@ -391,12 +397,10 @@ def zip_download(bundle: DownloadBundle) -> HttpResponse:
     the bytes never pass through a web process. Otherwise the file, streamed with its size.
     Call it after the permission and rights checks.
     """
-    from ..views.files import _signs_urls, signed_url
-
     storage, name = zip_location(bundle)
     filename = posixpath.basename(name)
-    if _signs_urls(storage):
-        response = HttpResponseRedirect(signed_url(storage, name, filename))
+    if signs_urls(storage):
+        response = HttpResponseRedirect(presigned_download_url(storage, name, filename))
     else:
         response = FileResponse(
             storage.open(name, "rb"),
@@ -474,8 +478,6 @@ def build_bundle_file(bundle_id: int) -> str:
             spool.seek(0)
             # In the private storage, never at a guessable URL: the zip is handed out by the
             # permission-checked download views (a short-lived presigned URL on S3).
-            from ..storage.privacy import PRIVATE_PREFIX, in_unguessable_folder, private_storage
-
             bundle.file.name = private_storage().save(
                 PRIVATE_PREFIX + BUNDLES_FOLDER + in_unguessable_folder(plan.zip_name),
                 File(spool),

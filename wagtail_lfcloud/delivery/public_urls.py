@@ -34,10 +34,16 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from wagtail.log_actions import log
 
+from .. import signals
+from ..channels.registry import get_presets
 from ..conf import lfcloud_settings
+from ..models import Asset, Brand, UsageRights, VersionStatus
+from ..models.catalog import new_public_url_key
 
 logger = logging.getLogger(__name__)
 
@@ -138,8 +144,6 @@ def brand_for_slug(slug: str):
     Kept 60 s in Django's cache: saving or deleting a brand (a key rotation too) forgets it
     (:func:`forget_brand`), so with a shared cache a rotation revokes links at once.
     """
-    from ..models import Brand
-
     key = _brand_cache_key(slug)
     found = cache.get(key)
     if found is None:
@@ -194,8 +198,6 @@ def cache_seconds(
 
 def channel_keys() -> list[str]:
     """Every channel a public link may name (any preset: a missing file is made on demand)."""
-    from ..channels.registry import get_presets
-
     return sorted(get_presets())
 
 
@@ -215,6 +217,7 @@ def purge(urls: Iterable[str]) -> int:
     urls = list(dict.fromkeys(urls))
     if not urls or not purging_configured():
         return 0
+    # Only when purging is configured: the site need not install wagtail.contrib.frontend_cache.
     from wagtail.contrib.frontend_cache.utils import purge_urls_from_cache
 
     for start in range(0, len(urls), PURGE_BATCH):
@@ -235,8 +238,6 @@ def purge_asset(asset) -> int:
 
 
 def _current_assets(brand):
-    from ..models import Asset, VersionStatus
-
     return (
         Asset.objects.filter(brand=brand, versions__status=VersionStatus.CURRENT)
         .select_related("product")
@@ -250,10 +251,6 @@ def rotate_key(brand, user=None) -> int:
     The never-expiring links of the brand's approved assets are purged from the CDN (computed with
     the old key before it is replaced). Returns how many URLs were purged.
     """
-    from wagtail.log_actions import log
-
-    from ..models.catalog import new_public_url_key
-
     old_urls: list[str] = []
     if purging_configured():
         for asset in _current_assets(brand).iterator(chunk_size=500):
@@ -284,8 +281,6 @@ def on_rights_changed(sender, instance, **kwargs) -> None:
     """Rights of an asset or version changed: what may be delivered changed with them."""
     if not purging_configured() or not (instance.asset_id or instance.version_id):
         return
-    from ..models import Asset
-
     lookup = {"pk": instance.asset_id} if instance.asset_id else {"versions": instance.version_id}
     asset = Asset.objects.filter(**lookup).select_related("brand", "product").first()
     if asset is not None:  # None: deleted with its asset
@@ -294,10 +289,6 @@ def on_rights_changed(sender, instance, **kwargs) -> None:
 
 def connect() -> None:
     """Connect the purges to approvals and rights changes (from ``signal_handlers.connect``)."""
-    from django.db.models.signals import post_delete, post_save
-
-    from .. import signals
-    from ..models import Brand, UsageRights
 
     signals.asset_approved.connect(on_asset_approved, dispatch_uid="lfcloud_public_urls_approved")
     for signal in (post_save, post_delete):

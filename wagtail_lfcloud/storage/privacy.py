@@ -21,6 +21,7 @@ Private files
 from __future__ import annotations
 
 import functools
+import inspect
 import posixpath
 import re
 import secrets
@@ -237,3 +238,26 @@ def name_from_token(token: str) -> str | None:
     except (signing.BadSignature, ValueError):
         return None
     return name if isinstance(name, str) else None
+
+
+# --- presigned URLs of the storage itself (S3) -------------------------------------------------
+
+
+def signs_urls(storage) -> bool:
+    """Whether ``storage.url`` can make an expiring signed URL (django-storages S3 and alike)."""
+    if not getattr(storage, "querystring_auth", False):
+        return False
+    try:
+        return "expire" in inspect.signature(storage.url).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def presigned_download_url(storage, name: str, filename: str) -> str:
+    """A URL of ``storage`` itself, valid ``WAGTAIL_LFCLOUD_SIGNED_URL_EXPIRY`` seconds, that
+    downloads ``name`` as ``filename`` (only for a storage that :func:`signs_urls`)."""
+    return storage.url(
+        name,
+        parameters={"ResponseContentDisposition": f'attachment; filename="{filename}"'},
+        expire=lfcloud_settings.SIGNED_URL_EXPIRY,
+    )

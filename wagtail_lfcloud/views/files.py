@@ -20,8 +20,6 @@ roles download them whatever the rights say.
 
 from __future__ import annotations
 
-import inspect
-
 from django.contrib.auth.views import redirect_to_login
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
@@ -36,26 +34,7 @@ from ..conf import lfcloud_settings
 from ..delivery.rights import deliverable
 from ..delivery.usage import count as count_usage
 from ..models import AssetVersion, UsageKind
-from ..storage.privacy import is_approved
-
-
-def _signs_urls(storage) -> bool:
-    """Whether ``storage.url`` can make an expiring signed URL (django-storages S3 and alike)."""
-    if not getattr(storage, "querystring_auth", False):
-        return False
-    try:
-        return "expire" in inspect.signature(storage.url).parameters
-    except (TypeError, ValueError):
-        return False
-
-
-def signed_url(storage, name: str, filename: str) -> str:
-    """A short-lived signed URL that downloads ``name`` as ``filename``."""
-    return storage.url(
-        name,
-        parameters={"ResponseContentDisposition": f'attachment; filename="{filename}"'},
-        expire=lfcloud_settings.SIGNED_URL_EXPIRY,
-    )
+from ..storage.privacy import is_approved, presigned_download_url, signs_urls
 
 
 @never_cache
@@ -96,8 +75,8 @@ def original(request: HttpRequest, version_id: int) -> HttpResponse:
             **({"rights": verdict.code} if outside_rights else {}),
         },
     )
-    if _signs_urls(storage):
-        return HttpResponseRedirect(signed_url(storage, image.file.name, filename))
+    if signs_urls(storage):
+        return HttpResponseRedirect(presigned_download_url(storage, image.file.name, filename))
     try:
         handle = image.file.open("rb")
     except FileNotFoundError:
@@ -132,7 +111,7 @@ def private_file(request: HttpRequest, token: str) -> HttpResponse:
     if rendition is None or not user_may_see_image_files(request.user, rendition.image):
         raise Http404(_("No file found."))
     storage = private_storage()
-    if _signs_urls(storage):
+    if signs_urls(storage):
         return HttpResponseRedirect(storage.url(name, expire=lfcloud_settings.SIGNED_URL_EXPIRY))
     try:
         handle = storage.open(name, "rb")
