@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET
 from ..access import user_may_see_image_files
 from ..conf import lfcloud_settings
 from ..models import VersionClip
-from .files import _signs_urls
+from ..storage.privacy import signs_urls
 
 RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 CONTENT_TYPES = {"preview": "video/webm", "mp4": "video/mp4", "m4v": "video/mp4"}
@@ -93,7 +93,7 @@ def clip_file(request: HttpRequest, version_id: int, which: str) -> HttpResponse
     if not field:
         raise Http404(_("The preview is not ready yet."))
     storage = field.storage
-    if _signs_urls(storage):
+    if signs_urls(storage):
         return HttpResponseRedirect(
             storage.url(field.name, expire=lfcloud_settings.SIGNED_URL_EXPIRY)
         )
