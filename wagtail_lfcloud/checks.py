@@ -112,6 +112,38 @@ def check_video_deliverables(app_configs=None, **kwargs):
 
 
 @register(Tags.compatibility)
+def check_video_channels(app_configs=None, **kwargs):
+    """``VIDEO_CHANNELS`` builds (known transcode settings and rules) and no video channel key is
+    also a photo channel's (assets and order lines list both kinds in one ``channels``)."""
+    from .channels.registry import get_presets  # the registries read settings when called
+    from .video.presets import get_video_presets, video_channel_keys  # ditto
+
+    problems = []
+    try:
+        get_video_presets()
+    except (TypeError, ValueError, AttributeError) as exc:
+        problems.append(str(exc))
+    keys = video_channel_keys()
+    problems += [
+        f"{k!r} is not a channel key (a-z, 0-9, _)"
+        for k in keys
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", str(k))
+    ]
+    problems += [f"{k!r} is also a photo channel" for k in keys if k in get_presets()]
+    if problems:
+        return [
+            Error(
+                "WAGTAIL_LFCLOUD_VIDEO_CHANNELS has presets that cannot be used: "
+                + "; ".join(problems),
+                hint="The fields of a video preset: "
+                + docs_url("reference/channels.md#video-channels"),
+                id="wagtail_lfcloud.E061",
+            )
+        ]
+    return []
+
+
+@register(Tags.compatibility)
 def check_currencies(app_configs=None, **kwargs):
     currencies = lfcloud_settings.CURRENCIES
     errors = []

@@ -66,6 +66,9 @@ DEFAULTS: dict[str, Any] = {
     "VIDEO_MAX_SECONDS": 180,
     #: Largest frame accepted (width or height, in pixels): bounds the memory of decoding.
     "VIDEO_MAX_DIMENSION": 4096,
+    #: Video channel presets to add (key -> preset dict), override (built-in key -> the fields to
+    #: change) or remove (built-in key -> None). See docs/reference/channels.md#video-channels.
+    "VIDEO_CHANNELS": {},
     #: Longest one video task (a preview or a channel transcode) may run, in seconds.
     "VIDEO_TASK_SECONDS": 900,
     #: Longest side of the review player's preview (WebM, VP8 + Opus), in pixels.

@@ -22,6 +22,7 @@ from ..delivery.public_urls import public_url
 from ..delivery.rights import deliverable, effective_rights, rights_for, verdict_changed_at
 from ..delivery.usage import count as count_usage
 from ..models import Asset, AssetVersion, ChannelRendition, UsageKind, VersionStatus
+from ..video.presets import get_video_presets
 from .errors import ERROR_RESPONSES, ApiError
 from .responses import Page, conditional_json, latest, paginate
 from .schemas import AssetOut, Id, PageNumber, Text, VersionRenditionsOut
@@ -255,6 +256,7 @@ def rendition_out(
         if rendition is not None or cr.status != ChannelRendition.Status.READY
         else "pending",
         "url": rendition.url if rendition is not None and verdict else None,
+        "poster_url": getattr(rendition, "poster_url", None) if verdict else None,
         "public_url": public,
         "width": cr.width,
         "height": cr.height,
@@ -301,7 +303,7 @@ def version_renditions(request: HttpRequest, version_id: Id):
     for row in rows:
         row.version = version
     files = find_rendition_files(rows)
-    labels = {key: preset.label for key, preset in get_presets().items()}
+    labels = {key: preset.label for key, preset in (get_presets() | get_video_presets()).items()}
     share_public = has_capability(request.user, version.asset.brand_id, "share_public_links")
     data = {
         "asset_id": version.asset_id,

@@ -44,6 +44,7 @@ from ..delivery.usage import count as count_usage
 from ..models import AssetVersion, ChannelRendition, UsageKind, VersionStatus
 from ..models.catalog import SKU_RE
 from ..storage.stable_urls import forget_stable_urls, generation
+from ..video.presets import video_channel_keys
 from .errors import ERROR_RESPONSES, ApiError, ErrorOut
 from .schemas import StableRenditionPending, Text
 from .scoping import brand_filter
@@ -62,10 +63,13 @@ def _enqueue_once(version_id: int, channel: str, retry_after: int) -> None:
     # Clients poll this URL; one enqueue per version x channel per Retry-After window is enough.
     if cache.add(f"wagtail_lfcloud:render:{version_id}:{channel}", 1, timeout=max(retry_after, 1)):
         from ..channels.tasks import render_missing_channels
+        from ..video.tasks import transcode_clip_channels
 
-        transaction.on_commit(
-            lambda: queued(render_missing_channels).enqueue(version_id, [channel])
+        # A video channel's file is a transcode, on the video queue.
+        task = (
+            transcode_clip_channels if channel in video_channel_keys() else render_missing_channels
         )
+        transaction.on_commit(lambda: queued(task).enqueue(version_id, [channel]))
 
 
 def _target_key(brand: str, sku: str, angle: str, channel: str) -> str:
@@ -110,7 +114,7 @@ def connect_invalidation() -> None:
 
 def check_channel_and_sku(sku: str, channel: str) -> None:
     """404 for a channel no preset has, 400 for something that is not a SKU."""
-    presets = get_presets()
+    presets = [*get_presets(), *video_channel_keys()]
     if channel not in presets:
         raise ApiError(
             404,

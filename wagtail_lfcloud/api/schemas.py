@@ -94,6 +94,9 @@ class RenditionOut(Schema):
     label: str
     status: str = Field(description="pending, ready or failed.")
     url: str | None = Field(description="The rendition file's URL; null until it is ready.")
+    poster_url: str | None = Field(
+        None, description="A video channel's poster frame (JPEG at the clip's size); else null."
+    )
     public_url: str | None = Field(
         None,
         description=(

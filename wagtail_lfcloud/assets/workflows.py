@@ -129,6 +129,9 @@ def compliance_findings(
 
     Problems fail the step; warnings do not (with ``strict`` they are problems too).
     """
+    clip = getattr(version, "clip", None)  # None: a photo
+    if clip is not None:
+        return _clip_findings(clip, channels)
     from ..channels.compliance import check_source
     from ..channels.errors import UnknownChannelError
 
@@ -144,6 +147,25 @@ def compliance_findings(
             f"{key}: {result.message}" for result in report.warnings
         )
     return problems, warnings
+
+
+def _clip_findings(clip, channels: list[str]) -> tuple[list[str], list[str]]:
+    """A clip against its video channels' rules that no transcode can fix (too short, the
+    wrong aspect, no sound where required, too small a picture); photo channels do not apply."""
+    from ..video.compliance import check_clip, failures
+    from ..video.presets import get_video_presets
+
+    presets = get_video_presets()
+    problems = []
+    for key in channels:
+        if key not in presets:
+            problems.append(_("%(channel)s: no such video channel preset.") % {"channel": key})
+            continue
+        problems.extend(
+            f"{key}: {r.message}"
+            for r in failures(check_clip(clip, presets[key].rules, source=True))
+        )
+    return problems, []
 
 
 def compliance_problems(
@@ -309,11 +331,16 @@ def apply_approval(workflow_state: WorkflowState, user=None) -> AssetVersion | N
         list(asset.channels or []),
     )
 
+    is_clip = hasattr(version, "clip")
+
     def after_commit():
         from ..channels.tasks import build_channel_renditions_task
+        from ..video.tasks import transcode_clip_channels
 
         if channels:
-            queued(build_channel_renditions_task).enqueue(version_id, channels)
+            # A clip's channel files are transcodes, on the video queue.
+            task = transcode_clip_channels if is_clip else build_channel_renditions_task
+            queued(task).enqueue(version_id, channels)
         approved = AssetVersion.objects.select_related("asset").get(pk=version_id)
         signals.asset_approved.send(
             sender=Asset,

@@ -60,6 +60,7 @@ from ..storage.privacy import (
     private_storage,
     signs_urls,
 )
+from ..video.presets import get_video_presets
 from .rights import deliverable, rights_for
 from .usage import count as count_usage
 
@@ -126,6 +127,13 @@ def _period(version: AssetVersion) -> str:
 def _angle_rank(angle: str) -> tuple[int, str]:
     angles = list(lfcloud_settings.ANGLES)
     return (angles.index(angle) if angle in angles else len(angles), angle)
+
+
+class PosterFile:
+    """A clip's poster frame as a bundle file (``file`` like a rendition's)."""
+
+    def __init__(self, channel_rendition):
+        self.file = channel_rendition.poster
 
 
 def file_name(preset: ChannelPreset, version: AssetVersion, n: int, ext: str) -> str:
@@ -219,7 +227,7 @@ def plan_bundle(
     download, an empty bundle or one over ``WAGTAIL_LFCLOUD_BUNDLE_MAX_FILES``. Approved files not
     rendered yet are left out and (with ``enqueue_missing``) their generation is enqueued.
     """
-    presets = get_presets()
+    presets = {**get_presets(), **get_video_presets()}
     if channel not in presets:
         raise BundleError(
             "unknown_channel",
@@ -285,6 +293,17 @@ def plan_bundle(
         ext = preset.extension or os.path.splitext(rendition.file.name)[1].lstrip(".")
         name = _unique(file_name(preset, version, n, ext), taken)
         files.append(BundleFile(name=name, rendition=rendition, size=cr.file_size, version=version))
+        if getattr(rendition, "poster_url", None):  # a clip: its poster frame next to it
+            poster = PosterFile(cr)
+            stem = os.path.splitext(name)[0]
+            files.append(
+                BundleFile(
+                    name=_unique(f"{stem}_poster.jpg", taken),
+                    rendition=poster,
+                    size=poster.file.size,
+                    version=version,
+                )
+            )
 
     if enqueue_missing and missing:
         from ..channels.tasks import render_missing_channels

@@ -337,6 +337,12 @@ def on_rendition_ready(sender, channel_rendition, **kwargs) -> None:
             "asset": {"id": asset.pk, "sku": asset.product.sku, "angle": asset.angle},
             "version": {"id": version.pk, "number": version.number, "status": version.status},
             "url": _absolute(rendition.url) if rendition is not None else None,
+            # A video channel's file comes with its poster frame.
+            **(
+                {"poster_url": _absolute(rendition.poster_url)}
+                if getattr(rendition, "poster_url", None)
+                else {}
+            ),
             "stable_url": stable_url(asset.brand.slug, asset.product.sku, asset.angle, cr.channel),
             "width": cr.width,
             "height": cr.height,

@@ -6,11 +6,20 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+def _public_storage():
+    from ..storage.privacy import public_rendition_storage
+
+    return public_rendition_storage()
+
+
 class ChannelRendition(models.Model):
     """A version's file for one channel preset, with the result of its compliance checks.
 
     The rendition itself is found by ``(version.image, filter_spec)``; rendition primary keys
-    returned by Wagtail's ``get_renditions()`` may be ``None``, so none is stored.
+    returned by Wagtail's ``get_renditions()`` may be ``None``, so none is stored. A clip's channel
+    file (``filter_spec`` ``video:<channel>``) is no Wagtail rendition: its transcode and poster
+    frame are stored on the row (``file``, ``poster``), made only for approved clips (public
+    storage, like approved renditions).
     """
 
     class Status(models.TextChoices):
@@ -41,6 +50,13 @@ class ChannelRendition(models.Model):
         max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True
     )
     error = models.TextField(blank=True)
+    #: A clip's transcode for the channel, and its poster frame (empty for images).
+    file = models.FileField(
+        storage=_public_storage, upload_to="lfcloud-video/", max_length=255, blank=True
+    )
+    poster = models.FileField(
+        storage=_public_storage, upload_to="lfcloud-video/", max_length=255, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -56,3 +72,7 @@ class ChannelRendition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version} {self.channel}"
+
+    @property
+    def is_clip(self) -> bool:
+        return self.filter_spec.startswith("video:")

@@ -25,6 +25,7 @@ from .. import signals
 from ..access.capabilities import has_capability
 from ..catalog.naming import angle_vocabulary, is_video_deliverable
 from ..models import Asset, AssetKind, Order, OrderLine, OrderStatus
+from ..video.presets import video_channel_keys
 
 S = OrderStatus
 
@@ -73,12 +74,10 @@ class OrderInvalid(TransitionError):
 
 
 def channel_keys() -> list[str]:
-    """Keys of the configured channel presets (empty if the channel registry is unavailable)."""
-    try:
-        from ..channels.registry import get_presets
-    except ImportError:  # pragma: no cover - the registry ships with the package
-        return []
-    return list(get_presets())
+    """Keys of the configured channel presets: the photo channels, then the video channels."""
+    from ..channels.registry import get_presets  # the registry reads settings on each call
+
+    return list(get_presets()) + [k for k in video_channel_keys() if k not in get_presets()]
 
 
 def line_errors(line: OrderLine, brand_id: int | None) -> dict[str, list[str]]:
@@ -167,12 +166,13 @@ def create_deliverables(order: Order) -> list[Asset]:
             .order_by("pk")
         }
         result = []
+        video_keys = set(video_channel_keys())
         for line in lines:
             for angle in line.angles:
                 asset = existing.get((line.product_id, angle))
                 video = is_video_deliverable(angle)
-                # The line's channels are photo channels: a clip is checked against none of them.
-                channels = [] if video else list(line.channels)
+                # A clip takes the line's video channels, a photo its photo channels.
+                channels = [c for c in line.channels if (c in video_keys) == video]
                 if asset is None:
                     asset = Asset(
                         brand_id=order.brand_id,

@@ -313,7 +313,10 @@ def transcode(source, target, spec: TranscodeSpec, *, deadline: float | None = N
         rate = Fraction(spec.fps).limit_denominator(1001) if spec.fps else Fraction(src_rate)
         vout = out.add_stream(spec.video_codec, rate=rate, options=dict(spec.video_options))
         vout.width, vout.height, vout.pix_fmt = ow, oh, spec.pix_fmt
-        vout.time_base = 1 / rate
+        # Frames carry their own time base: the muxer changes the stream's (1/12800 for MP4)
+        # when it writes the header, which an early audio packet can make happen mid-way.
+        frame_time_base = 1 / rate
+        vout.time_base = frame_time_base
         if spec.video_bitrate:
             vout.bit_rate = spec.video_bitrate
         aout = fifo = resampler = None
@@ -348,7 +351,7 @@ def transcode(source, target, spec: TranscodeSpec, *, deadline: float | None = N
                     ):
                         frame = _crop(frame, cx, cy, cw, ch)
                     new = frame.reformat(ow, oh, format=spec.pix_fmt, interpolation="AREA")
-                    new.pts, new.time_base = pts, vout.time_base
+                    new.pts, new.time_base = pts, frame_time_base
                     last_pts = pts
                     frames += 1
                     out.mux(vout.encode(new))

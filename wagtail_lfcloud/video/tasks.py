@@ -13,6 +13,7 @@ from django_tasks import task
 
 from ..background import VIDEO, queue
 from ..conf import lfcloud_settings
+from ..signals import rendition_ready
 from ..storage import unguessable
 from .probe import preview_spec, transcode
 
@@ -56,3 +57,27 @@ def make_clip_preview(version_id: int) -> str:
             clip.preview.save(unguessable(f"{stem}_preview.webm"), File(made), save=False)
     clip.save(update_fields=["preview"])
     return clip.preview.name
+
+
+@queue(VIDEO)
+@task()
+def transcode_clip_channels(version_id: int, channel_keys: list[str]) -> list[int]:
+    """Transcode an approved clip for its video channels (``video/deliverables.py``); returns
+    the ``ChannelRendition`` pks and sends ``rendition_ready`` (webhooks: ``rendition.ready``)
+    for each one made. A version no longer current is skipped: its channel files are not wanted."""
+    # The models (and deliverables, which import them) need the app registry, as above.
+    from ..models import AssetVersion, VersionStatus
+    from .deliverables import build_clip_channels
+
+    version = (
+        AssetVersion.objects.select_related("image", "asset__product__season", "clip")
+        .filter(pk=version_id, status=VersionStatus.CURRENT)
+        .first()
+    )
+    if version is None or not hasattr(version, "clip"):
+        return []
+    rows = build_clip_channels(version, channel_keys)
+    for row in rows:
+        if row.status == row.Status.READY:
+            rendition_ready.send(sender=type(row), channel_rendition=row)
+    return [row.pk for row in rows]

@@ -1,0 +1,136 @@
+"""A clip's channel files: one transcode per video channel, checked and recorded.
+
+:func:`build_clip_channels` is what the approval's video task calls. For each channel it
+transcodes the approved clip with the preset's settings (``video/presets.py``), probes the
+output, checks the uploaded clip against the rules a transcode cannot fix and the output against
+all of them (``video/compliance.py``), takes the output's poster frame, and upserts one
+``ChannelRendition`` row (``filter_spec`` ``video:<channel>``) holding the file and its poster.
+The clip is copied from storage to a temporary file once for all channels; outputs are written to
+temporary files and then stored, so memory stays at a few frames.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Iterable
+
+from django.core.files import File
+from django.core.files.base import ContentFile
+
+from ..catalog.naming import format_name
+from ..channels.deliverables import _export_name
+from ..channels.errors import UnknownChannelError
+from ..conf import lfcloud_settings
+from ..models import ChannelRendition
+from ..storage import unguessable
+from .compliance import check_clip
+from .presets import get_video_preset
+from .probe import ClipRefused, poster_jpeg, poster_time, probe, transcode
+
+#: ``ChannelRendition.filter_spec`` of a clip's channel file.
+SPEC_PREFIX = "video:"
+
+
+def export_name(version, preset) -> str:
+    class _Named:  # the image channels' export naming, with the video preset's extension
+        key = preset.key
+        extension = preset.extension
+
+        @staticmethod
+        def export_filename(**values):
+            pattern = preset.export_name
+            if pattern:
+                return pattern.format(channel=preset.key, ext=preset.extension, n=1, **values)
+            return format_name(
+                values["sku"],
+                values["angle"],
+                preset.extension,
+                period=values.get("period", ""),
+                channel=preset.key,
+            )
+
+    return _export_name(version, _Named)
+
+
+def build_clip_channels(version, channel_keys: Iterable[str]) -> list:
+    """Transcode ``version``'s clip for each channel; returns the ``ChannelRendition`` rows."""
+    clip = version.clip
+    rows = []
+    deadline = time.monotonic() + lfcloud_settings.VIDEO_TASK_SECONDS
+    with tempfile.NamedTemporaryFile(suffix=".mov") as source:
+        with clip.file.open("rb") as stored:
+            for chunk in iter(lambda: stored.read(1024 * 1024), b""):
+                source.write(chunk)
+        source.flush()
+        for key in dict.fromkeys(channel_keys):
+            try:
+                preset = get_video_preset(key)
+            except UnknownChannelError as e:
+                row, _ = ChannelRendition.objects.update_or_create(
+                    version=version,
+                    channel=key,
+                    defaults={
+                        "filter_spec": SPEC_PREFIX + key,
+                        "status": ChannelRendition.Status.FAILED,
+                        "error": str(e),
+                    },
+                )
+                rows.append(row)
+                continue
+            rows.append(_one(version, clip, preset, source, deadline))
+    return rows
+
+
+def _one(version, clip, preset, source, deadline):
+    values = {"filter_spec": SPEC_PREFIX + preset.key}
+    suffix = "." + preset.extension
+    try:
+        with tempfile.NamedTemporaryFile(suffix=suffix) as target:
+            source.seek(0)
+            transcode(source, target.name, preset.transcode, deadline=deadline)
+            with open(target.name, "rb") as made:
+                info = probe(made, os.path.basename(target.name)) if suffix != ".webm" else None
+                poster = poster_jpeg(made, "output", poster_time(info)) if info else b""
+                name = export_name(version, preset)
+                results = [r.as_dict() for r in check_clip(clip, preset.rules, source=True)]
+                if info is not None:
+                    results += [r.as_dict() for r in check_clip(info, preset.rules)]
+                row, _ = ChannelRendition.objects.get_or_create(
+                    version=version, channel=preset.key, defaults=values
+                )
+                old = [f.name for f in (row.file, row.poster) if f]
+                made.seek(0)
+                row.file.save(unguessable(name), File(made), save=False)
+                if poster:
+                    stem = os.path.splitext(name)[0]
+                    row.poster.save(
+                        unguessable(f"{stem}_poster.jpg"), ContentFile(poster), save=False
+                    )
+                for stale in old:
+                    row.file.storage.delete(stale)
+    except (ClipRefused, Exception) as e:  # noqa: BLE001 - every failure is recorded on the row
+        values.update(
+            status=ChannelRendition.Status.FAILED,
+            error=f"The transcode failed: {e}",
+            compliance=[],
+            compliance_status="",
+        )
+        row, _ = ChannelRendition.objects.update_or_create(
+            version=version, channel=preset.key, defaults=values
+        )
+        return row
+    statuses = {r["status"] for r in results}
+    row.filter_spec = values["filter_spec"]
+    row.width = info.width if info else None
+    row.height = info.height if info else None
+    row.file_size = info.bytes if info else row.file.size
+    row.format = preset.transcode.format
+    row.file_name = name
+    row.compliance = results
+    row.compliance_status = "fail" if "fail" in statuses else "pass"
+    row.status = ChannelRendition.Status.READY
+    row.error = ""
+    row.save()
+    return row
