@@ -97,6 +97,35 @@ def test_a_failed_write_keeps_the_counts_for_the_next_flush(acme, monkeypatch):
     assert usage.flush() == 5 and UsageDaily.objects.get().count == 5
 
 
+def test_rows_are_written_in_key_order(acme, monkeypatch):
+    """Two processes flushing the same rows at once lock them in the same order, so one waits for
+    the other; in any other order PostgreSQL can deadlock and abort one flush (found by
+    benchmarks/usage_counting.py with 2 gunicorn workers)."""
+    from django.db.backends.utils import CursorWrapper
+
+    other = acme.version.asset.versions.exclude(pk=acme.version.pk).get()
+    for version, channel, kind in [
+        (other, "shopify", "api_fetch"),
+        (acme.version, "shopify", "stable_token"),
+        (other, "amazon_main", "stable_token"),
+        (acme.version, "amazon_main", "api_fetch"),
+    ]:
+        usage.count(acme.brand.pk, acme.asset.pk, version.pk, channel, kind)
+    written = []
+    real = CursorWrapper.executemany
+
+    def spy(self, sql, param_list):
+        param_list = list(param_list)
+        if "usagedaily" in sql.lower():
+            written.extend(param_list)
+        return real(self, sql, param_list)
+
+    monkeypatch.setattr(CursorWrapper, "executemany", spy)
+    assert usage.flush() == 4
+    keys = [(row[2], row[3], row[4], row[5]) for row in written]
+    assert len(keys) == 4 and keys == sorted(keys)
+
+
 def test_the_exit_flush_retries_a_refused_write(acme, monkeypatch):
     """At exit there is no next flush: a write refused once (a deadlock, a lost connection) is
     tried again."""
