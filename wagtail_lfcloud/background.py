@@ -25,6 +25,7 @@ from typing import Any
 
 from django.core.signals import request_finished, request_started
 from django.db import transaction
+from django_tasks.backends.immediate import ImmediateBackend
 
 logger = logging.getLogger(__name__)
 
@@ -100,8 +101,6 @@ _after_response: contextvars.ContextVar[list | None] = contextvars.ContextVar(
 
 def runs_on_enqueue(task) -> bool:
     """Whether ``task``'s backend runs it inside ``enqueue`` (the immediate backend)."""
-    from django_tasks.backends.immediate import ImmediateBackend
-
     return isinstance(task.get_backend(), ImmediateBackend)
 
 

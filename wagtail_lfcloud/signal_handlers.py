@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from django.db.models.signals import post_save
+from django.contrib.auth import get_user_model
+from django.db.models.signals import m2m_changed, post_save
+from wagtail.images import get_image_model
+from wagtail.search import index
+from wagtail.signals import workflow_approved, workflow_rejected
+
+from . import notifications, signals
+from .access.roles import ensure_brand_roles, on_groups_changed
+from .assets import tasks as asset_tasks
+from .assets import workflows
+from .catalog.library import ensure_brand_tree, rename_places
+from .delivery import webhooks
+from .delivery.expiry import schedule_for
+from .models import AssetVersion, Brand, BrandRole, Catalog, Product, Season, UsageRights
+from .storage.retention import refuse_file_change
 
 
 def _brand_saved(sender, instance, created, raw=False, **kwargs):
     if raw:
         return
-    from .catalog.library import ensure_brand_tree
 
     ensure_brand_tree(instance)
 
@@ -16,7 +29,6 @@ def _brand_saved(sender, instance, created, raw=False, **kwargs):
 def _catalog_or_season_saved(sender, instance, created, raw=False, **kwargs):
     if raw:
         return
-    from .catalog.library import rename_places
 
     rename_places(instance)
 
@@ -27,7 +39,6 @@ def _product_saved(sender, instance, created, raw=False, **kwargs):
     # the old SKU only.
     if raw or created:
         return
-    from wagtail.search import index
 
     for asset in instance.assets.select_related("product"):
         index.insert_or_update_object(asset)
@@ -36,7 +47,6 @@ def _product_saved(sender, instance, created, raw=False, **kwargs):
 def _brand_roles(sender, instance, created, raw=False, **kwargs):
     if raw:
         return
-    from .access.roles import ensure_brand_roles
 
     # Creates the five role groups on creation; on a rename, renames them.
     ensure_brand_roles(instance)
@@ -45,16 +55,11 @@ def _brand_roles(sender, instance, created, raw=False, **kwargs):
 def _rights_saved(sender, instance, created, raw=False, **kwargs):
     if raw:
         return
-    from .delivery.expiry import schedule_for
 
     schedule_for(instance)
 
 
 def connect() -> None:
-    from . import notifications, signals
-    from .assets import tasks as asset_tasks
-    from .models import Brand, Catalog, Product, Season, UsageRights
-
     # The expiry task at the moments a usage right warns and expires.
     post_save.connect(_rights_saved, sender=UsageRights, dispatch_uid="lfcloud_rights_schedule")
 
@@ -79,10 +84,6 @@ def connect() -> None:
 
     post_save.connect(_brand_saved, sender=Brand, dispatch_uid="lfcloud_brand_tree")
     post_save.connect(_brand_roles, sender=Brand, dispatch_uid="lfcloud_brand_roles")
-    from django.contrib.auth import get_user_model
-    from django.db.models.signals import m2m_changed
-
-    from .access.roles import on_groups_changed
 
     # Role changes made outside the Roles screen (Wagtail's user and group editors) are logged too.
     m2m_changed.connect(
@@ -97,10 +98,6 @@ def connect() -> None:
     post_save.connect(_product_saved, sender=Product, dispatch_uid="lfcloud_product_reindex")
     # Assets: what workflow approval / rejection does to versions; the default workflow.
     from django.db.models.signals import post_migrate
-    from wagtail.signals import workflow_approved, workflow_rejected
-
-    from .assets import workflows
-    from .models import BrandRole
 
     workflow_approved.connect(
         workflows.on_workflow_approved, dispatch_uid="lfcloud_workflow_approved"
@@ -116,14 +113,9 @@ def connect() -> None:
     # refuse to delete an image a version still uses ("... prevent it from being deleted").
     from wagtail.models import ReferenceIndex
 
-    from .models import AssetVersion
-
     ReferenceIndex.register_model(AssetVersion)
     # ...and refuse to replace the file of such an image (Wagtail's form would delete the old file).
     from django.db.models.signals import pre_save
-    from wagtail.images import get_image_model
-
-    from .storage.retention import refuse_file_change
 
     pre_save.connect(
         refuse_file_change, sender=get_image_model(), dispatch_uid="lfcloud_keep_version_files"
@@ -131,7 +123,6 @@ def connect() -> None:
 
     # Signed webhooks for asset.approved, rendition.ready and order.status_changed.
     from . import background
-    from .delivery import webhooks
 
     webhooks.connect()
     # Tasks the immediate backend would run inside a request wait for the response to be sent.

@@ -4,9 +4,20 @@ from django.urls import include, path
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 
+from . import admin_urls
+from .access.audit import register_log_models
 from .access.guards import guarded_bulk_actions
-from .views.bundles import DownloadBundleBulkAction
+from .channels.operations import get_image_operations
+from .log_actions import register
+from .views import dashboard, orders, rights
+from .views.bundles import DownloadBundleBulkAction, order_listing_buttons
+from .views.library import library_menu_item
+from .views.orders import notification_preferences_menu_item
+from .views.roles import roles_menu_item
+from .views.uploads import upload_menu_item
+from .views.usage import usage_menu_item
 from .viewsets import LFCloudViewSetGroup
+from .viewsets.assets import asset_action_menu
 from .viewsets.search import SearchOrderingMixin
 
 register_snippet(LFCloudViewSetGroup)
@@ -14,8 +25,6 @@ register_snippet(LFCloudViewSetGroup)
 
 @hooks.register("register_admin_urls")
 def register_admin_urls():
-    from . import admin_urls
-
     return [path("lfcloud/", include(admin_urls, namespace="wagtail_lfcloud_admin"))]
 
 
@@ -50,15 +59,11 @@ def scope_tags():
 
 @hooks.register("register_image_operations")
 def register_image_operations():
-    from .channels.operations import get_image_operations
-
     return get_image_operations()
 
 
 @hooks.register("construct_homepage_panels")
 def construct_homepage_panels(request, panels):
-    from .views import dashboard, orders, rights
-
     dashboard.dashboard_panels(request, panels)
     orders.dashboard_panels(request, panels)
     rights.dashboard_panels(request, panels)
@@ -66,23 +71,16 @@ def construct_homepage_panels(request, panels):
 
 @hooks.register("construct_snippet_action_menu")
 def construct_snippet_action_menu(menu_items, request, context):
-    from .viewsets.assets import asset_action_menu
-
     asset_action_menu(menu_items, request, context)
 
 
 @hooks.register("register_account_menu_item")
 def register_notification_preferences(request):
-    from .views.orders import notification_preferences_menu_item
-
     return notification_preferences_menu_item(request)
 
 
 @hooks.register("register_log_actions")
 def register_log_actions(actions):
-    from .access.audit import register_log_models
-    from .log_actions import register
-
     register(actions)
     # The package's models and the image model log to the brand-aware BrandLogEntry.
     register_log_models(actions)
@@ -90,36 +88,26 @@ def register_log_actions(actions):
 
 @hooks.register("register_admin_menu_item")
 def register_usage_menu_item():
-    from .views.usage import usage_menu_item
-
     return usage_menu_item()
 
 
 @hooks.register("register_admin_menu_item")
 def register_library_menu_item():
-    from .views.library import library_menu_item
-
     return library_menu_item()
 
 
 @hooks.register("register_admin_menu_item")
 def register_upload_menu_item():
-    from .views.uploads import upload_menu_item
-
     return upload_menu_item()
 
 
 @hooks.register("register_admin_menu_item")
 def register_roles_menu_item():
-    from .views.roles import roles_menu_item
-
     return roles_menu_item()
 
 
 @hooks.register("register_snippet_listing_buttons")
 def register_order_bundle_button(instance, user, next_url=None):
-    from .views.bundles import order_listing_buttons
-
     return order_listing_buttons(instance, user, next_url)
 
 

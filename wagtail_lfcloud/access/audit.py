@@ -14,10 +14,16 @@ from __future__ import annotations
 
 from django.contrib.auth.models import Permission
 from django.db.models import Model, Q, QuerySet
+from wagtail.images import get_image_model
+from wagtail.images.models import AbstractImage
+from wagtail.models import Collection
 
+from .. import models
+from ..models import BrandCollection, BrandLogEntry
 from .capabilities import _AUDIT_CT_CACHE_ATTR as _CT_CACHE_ATTR
 from .capabilities import _AUDIT_FILTER_CACHE_ATTR as _FILTER_CACHE_ATTR
 from .capabilities import CAPABILITIES, brand_ids_with
+from .policies import MODEL_ACCESS, STAGE_CAPABILITY, brand_id_of
 
 #: Log actions whose lines need more than the model's "view" capability.
 ACTION_CAPABILITY: dict[str, str] = {
@@ -29,19 +35,12 @@ ACTION_CAPABILITY: dict[str, str] = {
 def logged_models() -> list[type[Model]]:
     """The models whose log lines go to ``BrandLogEntry``: the package's brand-owned models and
     the image model."""
-    from wagtail.images import get_image_model
-
-    from .. import models
-    from .policies import MODEL_ACCESS
-
     return [getattr(models, name) for name in MODEL_ACCESS] + [get_image_model()]
 
 
 def register_log_models(actions) -> None:
     """Point Wagtail's log registry at ``BrandLogEntry`` for :func:`logged_models` (called from the
     ``register_log_actions`` hook; exact classes win over Wagtail's ``models.Model`` default)."""
-    from ..models import BrandLogEntry
-
     for model in logged_models():
         actions.register_model(model, BrandLogEntry)
     if not isinstance(actions.log_entry_models, _BrandLogEntryFirst):
@@ -57,15 +56,11 @@ class _BrandLogEntryFirst(set):
     """
 
     def __iter__(self):
-        from ..models import BrandLogEntry
-
         items = list(super().__iter__())
         return iter(sorted(items, key=lambda model: model is not BrandLogEntry))
 
 
 def _view_capability(model: type[Model]) -> str | None:
-    from .policies import MODEL_ACCESS
-
     access = MODEL_ACCESS.get(model.__name__)
     if access is None or model._meta.app_label != "wagtail_lfcloud":
         return None
@@ -75,10 +70,6 @@ def _view_capability(model: type[Model]) -> str | None:
 
 def place_of_collection(collection_id: int | None) -> tuple[int | None, str]:
     """``(brand_id, stage)`` of the brand library holding the collection, or ``(None, "")``."""
-    from wagtail.models import Collection
-
-    from ..models import BrandCollection
-
     path = Collection.objects.filter(pk=collection_id).values_list("path", flat=True).first()
     if path is None:
         return None, ""
@@ -101,10 +92,6 @@ def audience_of(instance: Model, action: str = "") -> tuple[int | None, str]:
     stage's capability (drafts and archive need ``view_drafts``, finals ``view_finals``). An image
     outside every brand library: ``(None, "")``, Wagtail's own rule.
     """
-    from wagtail.images.models import AbstractImage
-
-    from .policies import MODEL_ACCESS, STAGE_CAPABILITY, brand_id_of
-
     capability = _view_capability(type(instance))
     if capability is not None:
         brand_id = brand_id_of(instance, MODEL_ACCESS[type(instance).__name__].brand_path)

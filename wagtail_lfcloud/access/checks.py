@@ -9,14 +9,22 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
+from django.core.files.storage import FileSystemStorage, storages
+from django.urls import (
+    NoReverseMatch,
+    Resolver404,
+    URLPattern,
+    URLResolver,
+    get_resolver,
+    resolve,
+    reverse,
+)
+from django.views.static import serve
 
 from ..conf import docs_url
 
 
 def _serves_media(patterns) -> bool:
-    from django.urls import URLPattern, URLResolver
-    from django.views.static import serve
-
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
             if _serves_media(pattern.url_patterns):
@@ -30,9 +38,6 @@ def _serves_media(patterns) -> bool:
 
 @register(Tags.security)
 def check_originals_not_public(app_configs=None, **kwargs):
-    from django.core.files.storage import FileSystemStorage, storages
-    from django.urls import get_resolver
-
     if settings.DEBUG:
         return []
     warnings = []
@@ -69,8 +74,7 @@ def check_originals_not_public(app_configs=None, **kwargs):
 @register(Tags.security)
 def check_workflow_reports_scoped(app_configs=None, **kwargs):
     """W042: Wagtail's workflow reports must run the package's brand-scoped views."""
-    from django.urls import NoReverseMatch, Resolver404, resolve, reverse
-
+    # app loading: reports imports Wagtail's admin URLs, which run every wagtail_hooks
     from .reports import REPORT_VIEWS
 
     unscoped = []

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from ..models import AssetVersion
+from ..storage.privacy import is_approved
 from .capabilities import has_capability
+from .policies import get_image_permission_policy
 
 
 def user_may_see_image_files(user, image) -> bool:
@@ -17,8 +20,6 @@ def user_may_see_image_files(user, image) -> bool:
         return False
     if user.is_superuser:
         return True
-    from ..models import AssetVersion
-    from ..storage.privacy import is_approved
 
     versions = list(
         AssetVersion.objects.filter(image_id=image.pk).values_list(
@@ -32,7 +33,6 @@ def user_may_see_image_files(user, image) -> bool:
             )
             for brand_id, status, approval in versions
         )
-    from .policies import get_image_permission_policy
 
     return get_image_permission_policy().user_has_any_permission_for_instance(
         user, ["choose", "change"], image

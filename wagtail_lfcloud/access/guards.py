@@ -16,12 +16,18 @@ import functools
 
 from django.contrib.admin.utils import unquote
 from django.http import Http404
-from django.utils.functional import cached_property
+from django.utils.functional import cached_property, classproperty
 from django.utils.translation import gettext as _
 from wagtail.admin.views.generic import history, lock, preview, usage
 from wagtail.admin.views.generic import models as generic_models
 from wagtail.admin.views.generic import workflow as generic_workflow
+from wagtail.images import get_image_model
+from wagtail.images.views.bulk_actions.add_tags import AddTagsBulkAction
+from wagtail.images.views.bulk_actions.add_to_collection import AddToCollectionBulkAction
+from wagtail.images.views.bulk_actions.delete import DeleteBulkAction as ImageDeleteBulkAction
 from wagtail.permissions import policy_registry
+from wagtail.snippets.bulk_actions.delete import DeleteBulkAction as SnippetDeleteBulkAction
+from wagtail.snippets.models import get_snippet_models
 from wagtail.snippets.views.chooser import (
     ChooseResultsView,
     ChooseView,
@@ -29,6 +35,8 @@ from wagtail.snippets.views.chooser import (
     SnippetChosenMultipleView,
     SnippetChosenView,
 )
+
+from .policies import BrandPermissionPolicy
 
 #: (view base class, actions of which the user needs one on the object). First match wins.
 VIEW_ACTIONS: list[tuple[type, tuple[str, ...]]] = [
@@ -111,8 +119,6 @@ class ScopedSnippetChooserViewSet(SnippetChooserViewSet):
 
 def _visible(model, user):
     """Rows of one of the package's models ``user`` may see, or ``None`` if the model is not brand-owned."""
-    from .policies import BrandPermissionPolicy
-
     policy = policy_registry.get_by_type(model)
     if not isinstance(policy, BrandPermissionPolicy):
         return None
@@ -222,7 +228,6 @@ class ReachableItemsMixin:
 
     def _reachable(self):
         policy = policy_registry.get_by_type(self.model)
-        from wagtail.images import get_image_model
 
         actions = self.image_actions if self.model is get_image_model() else VIEWING_ACTIONS
         return policy.instances_user_has_any_permission_for(self.request.user, actions)
@@ -244,18 +249,10 @@ class ReachableItemsMixin:
 def guarded_bulk_actions() -> list[type]:
     """Bulk action classes for ``register_bulk_action`` (with a late ``order``) that replace Wagtail's
     snippet delete for the package's models and the image bulk actions."""
-    from django.utils.functional import classproperty
-    from wagtail.images import get_image_model
-    from wagtail.images.views.bulk_actions.add_tags import AddTagsBulkAction
-    from wagtail.images.views.bulk_actions.add_to_collection import AddToCollectionBulkAction
-    from wagtail.images.views.bulk_actions.delete import DeleteBulkAction as ImageDeleteBulkAction
-    from wagtail.snippets.bulk_actions.delete import DeleteBulkAction as SnippetDeleteBulkAction
 
     class GuardedSnippetDeleteBulkAction(ReachableItemsMixin, SnippetDeleteBulkAction):
         @classproperty
         def models(cls):
-            from wagtail.snippets.models import get_snippet_models
-
             return [m for m in get_snippet_models() if m._meta.app_label == "wagtail_lfcloud"]
 
     def image_action(base):

@@ -19,9 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import Model, Q, QuerySet
+from wagtail.images import get_image_model
+from wagtail.models import Collection
 from wagtail.permission_policies.base import ModelPermissionPolicy
 from wagtail.permission_policies.collections import CollectionOwnershipPermissionPolicy
+from wagtail.permissions import register_permission_policy
 
+from .. import models
+from ..models import BrandCollection
 from .capabilities import brand_ids_with, has_capability
 
 #: The per-object actions Wagtail's snippet views ask about.
@@ -201,9 +206,6 @@ class LFCloudImagePermissionPolicy(CollectionOwnershipPermissionPolicy):
         cached = getattr(user, _IMAGE_CACHE_ATTR, None)
         if cached is not None:
             return cached
-        from wagtail.models import Collection
-
-        from ..models import BrandCollection
 
         forbidden: list[int] = []
         if not (user.is_active and user.is_superuser):
@@ -247,8 +249,6 @@ class LFCloudImagePermissionPolicy(CollectionOwnershipPermissionPolicy):
 
 
 def get_image_permission_policy() -> LFCloudImagePermissionPolicy:
-    from wagtail.images import get_image_model
-
     return LFCloudImagePermissionPolicy(
         get_image_model(), auth_model="wagtailimages.Image", owner_field_name="uploaded_by_user"
     )
@@ -259,11 +259,6 @@ def register_policies() -> None:
 
     Exact-class registrations win over the image app's own, whatever the app order.
     """
-    from wagtail.images import get_image_model
-    from wagtail.permissions import register_permission_policy
-
-    from .. import models
-
     for name, access in MODEL_ACCESS.items():
         model = getattr(models, name)
         register_permission_policy(model, BrandPermissionPolicy(model, access), exact_class=True)

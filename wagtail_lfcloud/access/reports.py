@@ -23,13 +23,13 @@ from wagtail.admin.views.reports import workflows as wagtail_reports
 from wagtail.models import WorkflowMixin, WorkflowState
 from wagtail.permissions import policy_registry
 
+from .. import models
+from .policies import MODEL_ACCESS
+
 logger = logging.getLogger(__name__)
 
 
 def _workflow_models() -> list[type]:
-    from .. import models
-    from .policies import MODEL_ACCESS
-
     return [
         model
         for model in (getattr(models, name) for name in MODEL_ACCESS)
@@ -105,6 +105,7 @@ def scope_report_urls() -> list[str]:
     Keeps each view's arguments (``results_only``). A pattern whose view is not Wagtail's own
     (another package replaced it) is left alone and logged; check W042 then says so.
     """
+    # app loading: runs while Wagtail imports wagtail.admin.urls (its register_admin_urls hook)
     from wagtail.admin.urls import reports
 
     swapped = []

@@ -17,11 +17,19 @@ group back to its defined state. Adding and removing people goes through :func:`
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from wagtail.log_actions import log
-from wagtail.models import GroupCollectionPermission
+from wagtail.models import (
+    CollectionViewRestriction,
+    DraftStateMixin,
+    GroupCollectionPermission,
+    LockableMixin,
+)
 
+from .. import models
 from ..catalog.library import ensure_brand_tree
 from ..models import Brand, BrandRole, Role
 from .capabilities import CAPABILITIES, forget_roles
@@ -87,11 +95,6 @@ def ensure_extra_permissions() -> None:
     Wagtail creates them after migrate, but only for models registered as snippets at that time;
     role groups must get them even if the groups are set up first (approvers need ``publish_asset``).
     """
-    from django.contrib.contenttypes.models import ContentType
-    from wagtail.models import DraftStateMixin, LockableMixin
-
-    from .. import models
-
     for model_name in MODEL_ACCESS:
         model = getattr(models, model_name)
         extra = (["publish"] if issubclass(model, DraftStateMixin) else []) + (
@@ -125,8 +128,6 @@ def _document_permissions() -> dict[str, Permission]:
 
 def _restrict_tree(top, groups: list[Group]) -> None:
     """One group view restriction on the brand's top collection, passed by ``groups``."""
-    from wagtail.models import CollectionViewRestriction
-
     restriction = CollectionViewRestriction.objects.filter(
         collection=top, restriction_type=CollectionViewRestriction.GROUPS
     ).first()
@@ -284,8 +285,6 @@ def remove_role(brand: Brand, role: str, user, by=None) -> bool:
 
 def members(brand: Brand) -> dict[str, list]:
     """``{role: [users]}`` for the brand, in role order (two queries)."""
-    from django.contrib.auth import get_user_model
-
     User = get_user_model()
     links = dict(BrandRole.objects.filter(brand=brand).values_list("group_id", "role"))
     result: dict[str, list] = {role: [] for role in Role.values}

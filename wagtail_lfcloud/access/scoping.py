@@ -24,6 +24,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from .capabilities import scope
+from .policies import MODEL_ACCESS
 
 M = TypeVar("M", bound=Model)
 
@@ -34,8 +35,6 @@ def brand_path_for(model: type[Model]) -> str:
     Raises ``ValueError`` for a model the package does not know as brand-owned: pass
     ``brand_path=`` explicitly for those.
     """
-    from .policies import MODEL_ACCESS
-
     access = MODEL_ACCESS.get(model.__name__)
     if access is None or model._meta.app_label != "wagtail_lfcloud":
         raise ValueError(

@@ -16,11 +16,16 @@ workflow reports (``access.reports``).
 from __future__ import annotations
 
 import logging
+import sys
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404, JsonResponse
 from taggit.models import Tag, TaggedItem, TaggedItemBase
+from wagtail.admin.views import tags as wagtail_tags
+from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
+from wagtail.images.views.chooser import viewset
 from wagtail.permissions import policy_registry
 
 logger = logging.getLogger(__name__)
@@ -31,9 +36,6 @@ TAGS_AUTOCOMPLETE_LIMIT = 10
 
 
 def _media_models() -> list[type]:
-    from wagtail.documents import get_document_model
-    from wagtail.images import get_image_model
-
     return [get_image_model(), get_document_model()]
 
 
@@ -85,8 +87,6 @@ def popular_tags_for(user, model, count: int = 10) -> QuerySet[Tag]:
 
 def autocomplete(request, app_name=None, model_name=None):
     """Wagtail's tag autocomplete, answering only tags the user may see (taggit's ``Tag``)."""
-    from wagtail.admin.views import tags as wagtail_tags
-
     if app_name and model_name:
         try:
             tag_model = ContentType.objects.get_by_natural_key(app_name, model_name).model_class()
@@ -147,8 +147,6 @@ def _scoped_choose_view(choose_view):
 
 def scope_choosers() -> None:
     """Give Wagtail's image chooser the scoped "popular tags" (from ``AppConfig.ready``, before URLs)."""
-    from wagtail.images.views.chooser import viewset
-
     if not viewset.choose_view_class.__name__.startswith("BrandScoped"):
         viewset.choose_view_class = _scoped_choose_view(viewset.choose_view_class)
 
@@ -178,9 +176,10 @@ def scope_tag_views(listing_mixins: tuple[type, ...] = ()) -> list[str]:
     mixin of ``viewsets.search``, so these listings search like the package's own). Returns the
     URL names swapped.
     """
-    import sys
-
+    # app loading: runs while Wagtail builds its admin URLs (register_admin_urls hook)
     from wagtail.documents import admin_urls as document_urls
+
+    # app loading: runs while Wagtail builds its admin URLs (register_admin_urls hook)
     from wagtail.images import admin_urls as image_urls
 
     def listing(callback):

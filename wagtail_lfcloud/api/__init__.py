@@ -20,6 +20,7 @@ from django.http import Http404
 from django.urls import URLResolver, get_resolver, reverse
 from ninja import NinjaAPI, Swagger
 
+from ..conf import lfcloud_settings
 from ..delivery.webhook_schemas import openapi_webhooks
 from ..delivery.webhooks import EVENTS
 from .errors import register_error_handlers, use_problem_media_type
@@ -115,10 +116,9 @@ def mount_on_wagtail_api(prefix: str = "/lfcloud/") -> bool:
     built. Returns whether the router was mounted. Errors on that mount are rendered by
     Wagtail's handlers (``application/problem+json``).
     """
-    from ..conf import lfcloud_settings
-
     if not lfcloud_settings.MOUNT_ON_WAGTAIL_API:
         return False
+    # optional: Wagtail's v3 API is built (imported) only for a site that mounts on it
     from wagtail.api.v3.api import api as wagtail_api
 
     wagtail_api.add_router(prefix, router)

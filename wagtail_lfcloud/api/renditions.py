@@ -31,20 +31,33 @@ import time
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from ninja import Router
+from wagtail.images import get_image_model
 
 from ..access.capabilities import brand_ids_with
 from ..background import queued
 from ..channels.lookup import find_rendition_files
 from ..channels.registry import get_presets
+from ..channels.tasks import render_missing_channels
 from ..conf import lfcloud_settings
 from ..delivery.rights import deliverable
 from ..delivery.usage import count as count_usage
-from ..models import AssetVersion, ChannelRendition, UsageKind, VersionStatus
+from ..models import (
+    Asset,
+    AssetVersion,
+    Brand,
+    ChannelRendition,
+    Product,
+    UsageKind,
+    UsageRights,
+    VersionStatus,
+)
 from ..models.catalog import SKU_RE
 from ..storage.stable_urls import forget_stable_urls, generation
 from ..video.presets import video_channel_keys
+from ..video.tasks import transcode_clip_channels
 from .errors import ERROR_RESPONSES, ApiError, ErrorOut
 from .schemas import StableRenditionPending, Text
 from .scoping import brand_filter
@@ -62,9 +75,6 @@ STABLE_RESPONSES = {
 def _enqueue_once(version_id: int, channel: str, retry_after: int) -> None:
     # Clients poll this URL; one enqueue per version x channel per Retry-After window is enough.
     if cache.add(f"wagtail_lfcloud:render:{version_id}:{channel}", 1, timeout=max(retry_after, 1)):
-        from ..channels.tasks import render_missing_channels
-        from ..video.tasks import transcode_clip_channels
-
         # A video channel's file is a transcode, on the video queue.
         task = (
             transcode_clip_channels if channel in video_channel_keys() else render_missing_channels
@@ -88,11 +98,6 @@ def _target_ttl() -> int:
 
 def connect_invalidation() -> None:
     """Forget cached targets whenever a row they are derived from changes (``AppConfig.ready``)."""
-    from django.db.models.signals import post_delete, post_save
-    from wagtail.images import get_image_model
-
-    from ..models import Asset, Brand, Product, UsageRights
-
     image_model = get_image_model()
     for model in (
         Brand,

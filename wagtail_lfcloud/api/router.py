@@ -6,9 +6,13 @@ on Wagtail's v3 API (see :func:`~wagtail_lfcloud.api.mount_on_wagtail_api`).
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ObjectDoesNotExist
 from ninja import Router
 from wagtail.api.v3.auth import BearerTokenAuth
+from wagtail.models import APIToken
 
+from ..access.capabilities import WRITE_SCOPES, restrict_to_token
 from . import assets, bundles, orders, products, renditions, responsive, reviews, usage
 from .errors import ApiError
 from .responses import etag_every_get
@@ -26,12 +30,6 @@ class BrandScopedTokenAuth(BearerTokenAuth):
     """
 
     def authenticate(self, request, token: str):
-        from django.contrib.auth.models import AnonymousUser
-        from django.core.exceptions import ObjectDoesNotExist
-        from wagtail.models import APIToken
-
-        from ..access.capabilities import WRITE_SCOPES, restrict_to_token
-
         # Wagtail's BearerTokenAuth.authenticate, with the brand scope read in the same query.
         try:
             api_token = APIToken.objects.select_related("user", "lfcloud_scope").get(

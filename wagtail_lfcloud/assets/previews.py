@@ -10,6 +10,7 @@ and fail as a whole while the originals' storage is unreachable. Pages call
 from __future__ import annotations
 
 from django.db import transaction
+from wagtail.images.models import Filter
 
 from ..background import queued
 
@@ -22,11 +23,10 @@ PREVIEW_SPECS = (THUMBNAIL_SPEC, REVIEW_SPEC)
 def existing_preview(image, spec: str):
     """``image``'s existing ``spec`` rendition (prefetched ones count), or ``None`` once
     ``make_preview`` is queued for it."""
-    from wagtail.images.models import Filter
-
     try:
         return image.find_existing_rendition(Filter(spec=spec))
     except image.get_rendition_model().DoesNotExist:
+        # cycle: tasks.py imports this module
         from .tasks import make_preview
 
         image_id = image.pk

@@ -45,6 +45,7 @@ from PIL import Image as PILImage
 from PIL import ImageOps
 
 from ..channels.imaging import reduce_lean, return_free_memory
+from ..models import AssetVersion
 
 if TYPE_CHECKING:
     from ..models import AssetVersion
@@ -163,8 +164,6 @@ def hash_version(version: AssetVersion) -> str:
     Saved with ``update()``: neither ``status_changed_at`` nor any other field is touched. Raises
     :class:`PerceptualHashError` for an undecodable file, or the storage's error if it cannot be read.
     """
-    from ..models import AssetVersion
-
     value = image_perceptual_hash(version.image)
     AssetVersion.objects.filter(pk=version.pk).update(perceptual_hash=value)
     version.perceptual_hash = value
@@ -198,8 +197,6 @@ def similar_versions(
     in Python, then the matches with their asset and product. Measured for 20,000 versions of a
     brand: 35-40 ms in all (SQLite and PostgreSQL), of which 5 ms is the comparison.
     """
-    from ..models import AssetVersion
-
     if not version.perceptual_hash:
         return []
     target = int(version.perceptual_hash, 16)

@@ -12,9 +12,13 @@ import logging
 
 from django.db import transaction
 from django_tasks import task
+from wagtail.images import get_image_model
 
 from ..background import PREVIEWS, queue, queued
+from ..channels.pipeline import generate_renditions
+from ..models import AssetVersion
 from .previews import PREVIEW_SPECS, THUMBNAIL_SPEC
+from .similarity import hash_version
 
 logger = logging.getLogger(__name__)
 
@@ -25,10 +29,6 @@ def make_preview(image_id: int, spec: str) -> str:
     """Make one admin preview rendition (``previews.PREVIEW_SPECS``): the order grid's thumbnail
     after an upload, or one a page found missing (``previews.existing_preview``). Returns its file
     name, or "" if the image is gone."""
-    from wagtail.images import get_image_model
-
-    from ..channels.pipeline import generate_renditions
-
     if spec not in PREVIEW_SPECS:
         raise ValueError(f"{spec!r} is not an admin preview spec ({', '.join(PREVIEW_SPECS)})")
     image = get_image_model().objects.filter(pk=image_id).first()
@@ -46,20 +46,15 @@ def generate_version_previews(version_id: int) -> list[str]:
     The hash comes last and cannot fail the task: if the file cannot be read or decoded for it, the
     previews are kept, the error is logged, and ``manage.py lfcloud_hash_versions`` tries again.
     """
-    from ..models import AssetVersion
-
     version = AssetVersion.objects.select_related("image").filter(pk=version_id).first()
     if version is None:
         return []
-    from ..channels.pipeline import generate_renditions
 
     # Both previews from one reduced decode (see make_preview).
     previews = sorted(
         r.file.name for r in generate_renditions(version.image, PREVIEW_SPECS).values()
     )
     if not version.perceptual_hash:
-        from .similarity import hash_version
-
         try:
             hash_version(version)
         except (

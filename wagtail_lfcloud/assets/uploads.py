@@ -19,6 +19,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
 from django.template.defaultfilters import filesizeformat
@@ -27,6 +28,7 @@ from PIL import Image as PILImage
 from wagtail.images import get_image_model
 from wagtail.images.fields import WagtailImageField
 from wagtail.log_actions import log
+from wagtail.models import TaskState
 
 from .. import signals
 from ..access.capabilities import has_capability
@@ -37,9 +39,15 @@ from ..channels.errors import ImageTooLargeError
 from ..channels.file_safety import DamagedFile, UnsafeFile, check_embedded_content, file_bytes
 from ..channels.imaging import FORMAT_EXTENSIONS, check_decoded_size
 from ..conf import lfcloud_settings
-from ..models import Asset, AssetVersion, Brand, Product, VersionClip, VersionStatus
+from ..delivery.rights import inherit_order_rights
+from ..models import Asset, AssetVersion, Brand, ComplianceTask, Product, VersionClip, VersionStatus
 from ..storage import unguessable
 from ..storage.locking import lock_asset, run_with_retry
+from ..video import VideoUnavailable
+from ..video.probe import ClipRefused, poster_jpeg, poster_time, probe
+from ..video.tasks import make_clip_preview
+from .tasks import generate_version_previews
+from .workflows import close_open_review, compliance_warnings_of, version_for_task_state
 
 logger = logging.getLogger(__name__)
 
@@ -369,9 +377,6 @@ def _check_kind(asset: Asset, name: str, clip: bool) -> None:
 
 def _validate_clip(file, name: str) -> _Clip:
     """Probe the clip and take its poster frame, or raise :class:`UploadRefused`."""
-    from ..video import VideoUnavailable
-    from ..video.probe import ClipRefused, poster_jpeg, poster_time, probe
-
     try:
         info = probe(file, name)
         at = poster_time(info)
@@ -444,8 +449,6 @@ def upload_version(file, *, brand: Brand, user, filename: str | None = None) -> 
             image_file = file
             image_name = name
             if probed is not None:
-                from django.core.files.base import ContentFile
-
                 image_name = os.path.splitext(name)[0] + "_poster.jpg"
                 image_file = ContentFile(probed.poster, name=image_name)
             try:
@@ -472,8 +475,6 @@ def upload_version(file, *, brand: Brand, user, filename: str | None = None) -> 
             image._set_image_file_metadata()
             image.save()
 
-            from .workflows import close_open_review
-
             close_open_review(locked, user=user)
             version = AssetVersion.objects.create(
                 asset=locked,
@@ -490,8 +491,6 @@ def upload_version(file, *, brand: Brand, user, filename: str | None = None) -> 
                 clip_row.save()
             locked.submitted_version = version
             locked.save(update_fields=["submitted_version", "updated_at"])
-            from ..delivery.rights import inherit_order_rights
-
             inherit_order_rights(locked, user)
             locked.save_revision(user=user, log_action=True, clean=False)
             log(
@@ -553,11 +552,6 @@ def _clip_fields(probed: _Clip) -> dict:
 
 def _compliance_warnings(version: AssetVersion) -> list[str]:
     """The warnings of the compliance step that passed this version (its latest revision's)."""
-    from wagtail.models import TaskState
-
-    from ..models import ComplianceTask
-    from .workflows import compliance_warnings_of, version_for_task_state
-
     if version.status != VersionStatus.IN_REVIEW:
         return []
     state = (
@@ -577,8 +571,6 @@ def _compliance_warnings(version: AssetVersion) -> list[str]:
 
 def _result_message(version: AssetVersion, cautions: list[str] = ()) -> str:
     if version.status == VersionStatus.CHANGES_REQUESTED:
-        from wagtail.models import TaskState
-
         state = (
             TaskState.objects.for_instance(version.asset)
             .filter(status=TaskState.STATUS_REJECTED)
@@ -601,12 +593,8 @@ def _result_message(version: AssetVersion, cautions: list[str] = ()) -> str:
 
 
 def _after_upload(version_id: int, user) -> None:
-    from .tasks import generate_version_previews
-
     queued(generate_version_previews).enqueue(version_id)
     if VersionClip.objects.filter(version_id=version_id).exists():
-        from ..video.tasks import make_clip_preview
-
         queued(make_clip_preview).enqueue(version_id)
     version = AssetVersion.objects.select_related("asset").get(pk=version_id)
     signals.version_uploaded.send(sender=AssetVersion, version=version, user=user)

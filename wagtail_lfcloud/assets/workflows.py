@@ -44,6 +44,10 @@ from wagtail.models import (
 
 from .. import signals
 from ..background import queued
+from ..catalog.library import collection_for_product
+from ..channels.compliance import check_source
+from ..channels.errors import UnknownChannelError
+from ..channels.tasks import build_channel_renditions_task
 from ..models import (
     Asset,
     AssetVersion,
@@ -55,6 +59,9 @@ from ..models import (
 )
 from ..models.assets import version_for_task_state
 from ..storage.locking import lock_asset
+from ..video.compliance import check_clip, failures
+from ..video.presets import get_video_presets
+from ..video.tasks import transcode_clip_channels
 
 logger = logging.getLogger(__name__)
 
@@ -132,8 +139,6 @@ def compliance_findings(
     clip = getattr(version, "clip", None)  # None: a photo
     if clip is not None:
         return _clip_findings(clip, channels)
-    from ..channels.compliance import check_source
-    from ..channels.errors import UnknownChannelError
 
     problems, warnings = [], []
     for key in channels:
@@ -152,9 +157,6 @@ def compliance_findings(
 def _clip_findings(clip, channels: list[str]) -> tuple[list[str], list[str]]:
     """A clip against its video channels' rules that no transcode can fix (too short, the
     wrong aspect, no sound where required, too small a picture); photo channels do not apply."""
-    from ..video.compliance import check_clip, failures
-    from ..video.presets import get_video_presets
-
     presets = get_video_presets()
     problems = []
     for key in channels:
@@ -258,8 +260,6 @@ def apply_approval(workflow_state: WorkflowState, user=None) -> AssetVersion | N
     version stays in review. Approving a version that is already current changes nothing, so two
     approvals at once leave exactly one current version.
     """
-    from ..catalog.library import collection_for_product
-
     decided = _version_decided(workflow_state)
     if decided is None:
         return None
@@ -334,9 +334,6 @@ def apply_approval(workflow_state: WorkflowState, user=None) -> AssetVersion | N
     is_clip = hasattr(version, "clip")
 
     def after_commit():
-        from ..channels.tasks import build_channel_renditions_task
-        from ..video.tasks import transcode_clip_channels
-
         if channels:
             # A clip's channel files are transcodes, on the video queue.
             task = transcode_clip_channels if is_clip else build_channel_renditions_task
@@ -406,7 +403,6 @@ def close_open_review(asset: Asset, user=None) -> None:
         WorkflowState.STATUS_NEEDS_CHANGES,
     ):
         state.cancel(user=user)
-    from ..catalog.library import collection_for_product
 
     replaced = list(
         asset.versions.filter(

@@ -7,15 +7,14 @@ instances, so they survive a real queue backend.
 from __future__ import annotations
 
 from django_tasks import task
+from wagtail.search import index
+
+from ..models import Product
 
 
 @task()
 def index_products(product_ids: list[int]) -> int:
     """Update the search index for products written in bulk (the API's upsert skips ``save()``)."""
-    from wagtail.search import index
-
-    from ..models import Product
-
     products = list(Product.objects.filter(pk__in=product_ids).prefetch_related("assets__product"))
     for product in products:
         index.insert_or_update_object(product)

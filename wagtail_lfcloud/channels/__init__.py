@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .errors import ChannelError, UnknownChannelError
+from .pipeline import generate_renditions
 from .registry import ChannelPreset, get_preset, get_presets
 
 if TYPE_CHECKING:
@@ -37,7 +38,5 @@ def get_channel_rendition(image: AbstractImage, key: str) -> AbstractRendition:
     one query); a missing one is generated through the one-decode pipeline. Raises
     :class:`UnknownChannelError` for an unknown key.
     """
-    from .pipeline import generate_renditions
-
     get_preset(key)  # a channel key, never a raw filter spec
     return generate_renditions(image, [key])[key]

@@ -21,14 +21,19 @@ import string
 from collections.abc import Mapping
 
 from django.core.checks import Error, Tags, Warning, register
+from wagtail.images import get_image_model
+
+from wagtail_lfcloud.conf import lfcloud_settings
 
 from ..conf import docs_url
+from . import text
 from .encoders import ENCODER_FIELDS
 from .presets import BUILTIN_PRESETS
 from .registry import (
     EXPORT_PLACEHOLDERS,
     KEY_RE,
     PRESET_FIELDS,
+    get_presets,
     rendition_name_length,
     validate_output_pinning,
     validate_spec,
@@ -132,16 +137,12 @@ def _preset_errors(key: str, data: Mapping, builtin: bool) -> list[Error]:
 
 
 def _rendition_name_max_length() -> int:
-    from wagtail.images import get_image_model
-
     return get_image_model().get_rendition_model()._meta.get_field("file").max_length or 100
 
 
 @register(Tags.compatibility)
 def check_channel_presets(app_configs=None, **kwargs) -> list:
     """Validate ``WAGTAIL_LFCLOUD_CHANNELS`` and ``WAGTAIL_LFCLOUD_CHANNEL_ENCODER``."""
-    from wagtail_lfcloud.conf import lfcloud_settings
-
     messages: list = []
     encoder = lfcloud_settings.CHANNEL_ENCODER
     if not isinstance(encoder, Mapping) or set(encoder) - ENCODER_FIELDS:
@@ -206,9 +207,6 @@ def check_channel_presets(app_configs=None, **kwargs) -> list:
 @register(Tags.compatibility)
 def check_text_detection(app_configs=None, **kwargs) -> list:
     """W102: channels with a ``no_text`` rule need Tesseract and pytesseract to check it."""
-    from . import text
-    from .registry import get_presets
-
     try:
         channels = [p.key for p in get_presets().values() if "no_text" in p.rules]
     except Exception:  # noqa: BLE001 - a broken setting is reported by E101-E109

@@ -24,6 +24,7 @@ from typing import IO, Any
 from PIL import Image
 
 from . import analysis, text
+from .citations import citation
 from .errors import ImageError
 from .imaging import (
     FORMAT_EXTENSIONS,
@@ -39,6 +40,8 @@ from .imaging import (
     wagtail_format,
 )
 from .jpeg_quality import jpeg_quality
+from .operations import to_srgb
+from .presets import BUILTIN_PRESETS
 from .registry import ChannelPreset, get_preset
 from .rules import BACKGROUND_LEVELS, CODE_RULES, thresholds
 
@@ -423,8 +426,6 @@ def normalised_rgb(image: Image.Image, oriented: bool = False) -> Image.Image:
     """First frame, EXIF-oriented, converted to sRGB and flattened on white (§3.4 step 1).
 
     ``oriented``: the pixels are already upright (rendered pixels, not a decoded file)."""
-    from .operations import to_srgb
-
     if getattr(image, "n_frames", 1) > 1:
         image.seek(0)
     if not oriented:
@@ -677,9 +678,6 @@ def _text_check(rgb: Image.Image, seg: analysis.Segmentation, status: str) -> Ch
 
 def _cite(preset: ChannelPreset, results: list[CheckResult]) -> list[CheckResult]:
     """Attach the URL of the published rule each check enforces."""
-    from .citations import citation
-    from .presets import BUILTIN_PRESETS
-
     builtin_rules = BUILTIN_PRESETS.get(preset.key, {}).get("rules", {})
     cited = []
     for result in results:

@@ -15,7 +15,12 @@ from typing import Any
 
 from wagtail.images.models import IMAGE_FORMAT_EXTENSIONS
 
+from wagtail_lfcloud.models import ChannelRendition
+
+from .compliance import Master, check_bytes, check_source
 from .errors import ChannelError
+from .pipeline import generate_renditions
+from .registry import get_preset
 
 
 def build_channel_renditions(version, channel_keys: Iterable[str]) -> list:
@@ -25,12 +30,6 @@ def build_channel_renditions(version, channel_keys: Iterable[str]) -> list:
     row ``failed`` with the reason in ``error`` instead of raising, so an approval task
     always leaves a visible record.
     """
-    from wagtail_lfcloud.models import ChannelRendition
-
-    from .compliance import Master, check_bytes, check_source
-    from .pipeline import generate_renditions
-    from .registry import get_preset
-
     keys = list(dict.fromkeys(channel_keys))
     presets = {key: get_preset(key) for key in keys}
     image = version.image

@@ -6,6 +6,8 @@ modes (unknown format, truncated data, decompression bombs) into :mod:`.errors` 
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import io
 import math
 import struct
@@ -15,6 +17,9 @@ from typing import IO
 
 from django.conf import settings
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+
+from wagtail_lfcloud.channels.file_safety import DamagedFile, walk
+from wagtail_lfcloud.conf import lfcloud_settings
 
 from .errors import CorruptImageError, EmptyImageError, ImageTooLargeError
 
@@ -55,8 +60,6 @@ def max_image_pixels() -> int | None:
 
 def max_decoded_bytes() -> int | None:
     """The largest decoded size accepted (``WAGTAIL_LFCLOUD_MAX_DECODED_BYTES``), ``None`` for no limit."""
-    from wagtail_lfcloud.conf import lfcloud_settings
-
     limit = lfcloud_settings.MAX_DECODED_BYTES
     return int(limit) if limit else None
 
@@ -118,8 +121,6 @@ def decoded_size(image: Image.Image, data: bytes = b"") -> DecodedSize:
     frames = max(1, getattr(image, "n_frames", 1) or 1)
     total = width * height * bands * depth * frames
     if image.format == "GIF" and data:
-        from wagtail_lfcloud.channels.file_safety import DamagedFile, walk
-
         try:
             structure = walk(data)
         except (DamagedFile, struct.error):
@@ -351,8 +352,6 @@ def keep_large_blocks_apart() -> None:
     global _MALLOC_TRIM
     if _MALLOC_TRIM is not None:
         return
-    import ctypes
-    import ctypes.util
 
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")

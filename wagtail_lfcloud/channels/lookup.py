@@ -14,6 +14,10 @@ from typing import TYPE_CHECKING
 from wagtail.images import get_image_model
 from wagtail.images.models import Filter
 
+from ..models import AssetVersion, ChannelRendition, VersionStatus
+from ..signals import rendition_ready
+from .deliverables import build_channel_renditions
+
 if TYPE_CHECKING:
     from wagtail.images.models import AbstractRendition
 
@@ -82,10 +86,6 @@ def render_missing(version_id: int, channel_keys: list[str]) -> list[int]:
     Returns the ``ChannelRendition`` ids made ready, and sends ``rendition_ready`` for each.
     A version that is no longer current is skipped: its URL now points elsewhere.
     """
-    from ..models import AssetVersion, ChannelRendition, VersionStatus
-    from ..signals import rendition_ready
-    from .deliverables import build_channel_renditions
-
     version = (
         AssetVersion.objects.select_related("image", "asset__product__season")
         .filter(pk=version_id, status=VersionStatus.CURRENT)

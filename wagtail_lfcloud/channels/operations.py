@@ -42,6 +42,7 @@ import math
 import re
 from typing import Any
 
+from django.conf import settings
 from PIL import Image, ImageCms
 from wagtail.images.image_operations import FilterOperation
 from wagtail.images.utils import parse_color_string
@@ -357,8 +358,6 @@ class MaxBytesOperation(FilterOperation):
             self._fit_for_wagtail_saver(willow, env)
 
     def _fit_for_wagtail_saver(self, willow, env) -> None:
-        from django.conf import settings
-
         fmt = env.get("output-format") or env.get("original-format")
         if fmt not in BUDGETABLE_FORMATS or "lossless" in env.get("output-format-options", ()):
             env["max-bytes-fits"] = None

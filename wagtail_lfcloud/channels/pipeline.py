@@ -31,6 +31,9 @@ from django.db import transaction
 from django.db.models import Q
 from PIL import Image
 from wagtail.images.models import IMAGE_FORMAT_EXTENSIONS, Filter, SourceImageIOError
+from willow.plugins.pillow import PillowImage
+
+from wagtail_lfcloud.conf import lfcloud_settings
 
 from .decoding import _decode, _decode_full, _resize, _return_free_memory
 from .encoders import BUDGETABLE_FORMATS, EncoderOptions, encode, fit_budget, prepare_for_format
@@ -91,8 +94,6 @@ class _Source:
 
 def _resolve(items: Iterable[str | Filter]) -> list[tuple[str, Filter, EncoderOptions]]:
     """(key as given, Filter, encoder options) for channel keys, spec strings or Filters."""
-    from wagtail_lfcloud.conf import lfcloud_settings
-
     presets = get_presets()
     default_encoder = EncoderOptions.from_dict(lfcloud_settings.CHANNEL_ENCODER)
     resolved = []
@@ -292,8 +293,6 @@ def _prepare(
 ) -> _Prepared:
     """Crop+resize one output from its pyramid level (``source``: the level and its scale)
     and run the filter operations on it."""
-    from willow.plugins.pillow import PillowImage
-
     src, sx, sy = source
     del source
     left, top, right, bottom = job.rect
@@ -381,8 +380,6 @@ def _file_name(image: AbstractImage, job: _Job) -> str:
 def rendition_threads() -> int:
     """Threads a channel set renders with: ``WAGTAIL_LFCLOUD_RENDITION_THREADS``, else one per
     core this process may use."""
-    from wagtail_lfcloud.conf import lfcloud_settings
-
     configured = lfcloud_settings.RENDITION_THREADS
     if configured:
         return max(1, int(configured))

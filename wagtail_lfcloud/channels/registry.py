@@ -19,11 +19,15 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from wagtail import hooks
 from wagtail.images.exceptions import InvalidFilterSpecError
 from wagtail.images.models import Filter
 
+from wagtail_lfcloud.conf import lfcloud_settings
+
 from .encoders import ENCODER_FIELDS, EncoderOptions
 from .errors import InvalidPresetError, UnknownChannelError
+from .operations import get_image_operations
 from .presets import BUILTIN_PRESETS
 from .rules import validate_rules
 
@@ -93,8 +97,6 @@ class ChannelPreset:
         ``n``...). If the channel's own pattern needs a value that is missing (no ASIN on the
         product), the package's ``EXPORT_NAME_TEMPLATE`` is used instead.
         """
-        from wagtail_lfcloud.conf import lfcloud_settings
-
         values = {"channel": self.key, "ext": self.extension, "n": 1, **values}
         template = default_template or lfcloud_settings.EXPORT_NAME_TEMPLATE
         for pattern in (self.export_name, template):
@@ -111,8 +113,6 @@ class ChannelPreset:
 
 
 def _raw_presets() -> dict[str, tuple[dict[str, Any], bool]]:
-    from wagtail_lfcloud.conf import lfcloud_settings
-
     merged: dict[str, tuple[dict[str, Any], bool]] = {
         key: (dict(data), True) for key, data in BUILTIN_PRESETS.items()
     }
@@ -127,8 +127,6 @@ def _raw_presets() -> dict[str, tuple[dict[str, Any], bool]]:
 
 
 def _build(key: str, data: Mapping[str, Any], builtin: bool) -> ChannelPreset:
-    from wagtail_lfcloud.conf import lfcloud_settings
-
     encoder = {**(lfcloud_settings.CHANNEL_ENCODER or {}), **(data.get("encoder") or {})}
     return ChannelPreset(
         key=key,
@@ -164,10 +162,6 @@ def get_preset(key: str) -> ChannelPreset:
 
 
 def _registered_operations() -> dict[str, type]:
-    from wagtail import hooks
-
-    from .operations import get_image_operations
-
     ops: dict[str, type] = dict(get_image_operations())
     for fn in hooks.get_hooks("register_image_operations"):
         ops.update(dict(fn()))

@@ -16,6 +16,11 @@ from django.utils import timezone
 from django_tasks import task
 
 from ..background import CHANNELS, queue, queued
+from ..conf import lfcloud_settings
+from ..models import AssetVersion, ChannelRendition, VersionStatus
+from ..signals import rendition_ready
+from .deliverables import build_channel_renditions
+from .lookup import render_missing
 
 logger = logging.getLogger(__name__)
 
@@ -24,8 +29,6 @@ logger = logging.getLogger(__name__)
 @task()
 def render_missing_channels(version_id: int, channel_keys: list[str]) -> list[int]:
     """Render channel files the API found missing; sends ``rendition_ready`` for each one made."""
-    from .lookup import render_missing
-
     return render_missing(version_id, channel_keys)
 
 
@@ -39,15 +42,12 @@ def build_channel_renditions_task(
     If the file storage fails, the set is tried again later (``attempt`` counts the runs), up to
     ``WAGTAIL_LFCLOUD_RENDITION_MAX_ATTEMPTS``, see :func:`retry_channel_set_later`.
     """
-    from ..models import AssetVersion, VersionStatus
-
     version = (
         AssetVersion.objects.select_related("image", "asset__product").filter(pk=version_id).first()
     )
     if version is None or version.status != VersionStatus.CURRENT:
         # Superseded before the task ran: its channel set is not wanted any more.
         return []
-    from .deliverables import build_channel_renditions
 
     try:
         rows = build_channel_renditions(version, channel_keys)
@@ -56,7 +56,6 @@ def build_channel_renditions_task(
         # and run again later if the backend can defer a task.
         retry_channel_set_later(version_id, channel_keys, attempt, e)
         raise
-    from ..signals import rendition_ready
 
     for row in rows:
         if row.status == row.Status.READY:
@@ -74,9 +73,6 @@ def retry_channel_set_later(
     they stay *failed*. Backends that cannot defer a task (the immediate backend) do not retry:
     approving again or ``manage.py lfcloud_renditions`` rebuilds the set.
     """
-    from ..conf import lfcloud_settings
-    from ..models import ChannelRendition
-
     last = int(lfcloud_settings.RENDITION_MAX_ATTEMPTS)
     if attempt >= last or not build_channel_renditions_task.get_backend().supports_defer:
         logger.error(

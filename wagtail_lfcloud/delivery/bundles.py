@@ -40,6 +40,7 @@ from ..catalog.naming import NamingError, format_name
 from ..channels.errors import ChannelError
 from ..channels.lookup import find_rendition_files
 from ..channels.registry import ChannelPreset, get_presets
+from ..channels.tasks import render_missing_channels
 from ..conf import lfcloud_settings
 from ..models import (
     Asset,
@@ -306,8 +307,6 @@ def plan_bundle(
             )
 
     if enqueue_missing and missing:
-        from ..channels.tasks import render_missing_channels
-
         ids_to_render = [v.pk for v in missing]
         transaction.on_commit(
             lambda: [queued(render_missing_channels).enqueue(pk, [channel]) for pk in ids_to_render]
@@ -472,6 +471,7 @@ def request_bundle(user, plan: BundlePlan) -> DownloadBundle:
                     UsageKind.BUNDLE_EXPORT,
                 )
         if background:
+            # cycle: tasks.py imports this module
             from .tasks import build_download_bundle
 
             transaction.on_commit(lambda: queued(build_download_bundle).enqueue(bundle.pk))

@@ -7,13 +7,12 @@ import ipaddress
 from django.core.checks import Error, Tags, Warning, register
 
 from ..conf import lfcloud_settings
+from .outbound import METADATA_NETWORKS
 
 
 @register(Tags.security)
 def check_webhook_allow_lists(app_configs=None, **kwargs):
     """The allow-lists that let webhooks reach non-public addresses are well-formed and narrow."""
-    from .outbound import METADATA_NETWORKS
-
     messages = []
     networks, hosts = (
         lfcloud_settings.WEBHOOK_ALLOWED_NETWORKS,

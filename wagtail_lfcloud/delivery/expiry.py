@@ -34,6 +34,7 @@ from ..background import queued
 from ..models import UsageRights
 from ..notifications import notify_rights_expiring, warning_window
 from ..storage.stable_urls import forget_stable_urls
+from .webhooks import safely_dispatch, stable_url
 
 logger = logging.getLogger(__name__)
 
@@ -63,8 +64,6 @@ def _claim(rights_id: int, flag: str) -> bool:
 
 def rights_payload(rights: UsageRights) -> dict:
     """The webhook ``data`` of a rights event: the asset, the version (for an override), the terms."""
-    from .webhooks import stable_url
-
     asset = rights.version.asset if rights.version_id else rights.asset
     product = asset.product
     return {
@@ -96,8 +95,6 @@ def _rows(ids):
 
 def apply_rights_expiry(now: dt.datetime | None = None) -> ExpiryRun:
     """Send what is due now (warnings, expiries) and nothing twice."""
-    from .webhooks import safely_dispatch
-
     now = now or timezone.now()
     run = ExpiryRun()
     distinct = lambda flag: Q(**{f"{flag}__isnull": True}) | ~Q(**{flag: F("expires_at")})  # noqa: E731
@@ -163,6 +160,7 @@ def next_moments(rights: UsageRights, now: dt.datetime | None = None) -> list[dt
 def schedule_for(rights: UsageRights) -> None:
     """Enqueue the expiry task for the moments ahead of ``rights`` (backends that can defer only;
     others rely on ``manage.py lfcloud_rights_expiry`` from cron)."""
+    # cycle: tasks.py imports this module
     from .tasks import apply_rights_expiry as task
 
     if not task.get_backend().supports_defer:

@@ -31,8 +31,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from wagtail.log_actions import log
 
-from ..models import Asset, AssetVersion, UsageRights
+from ..models import Asset, AssetVersion, Order, UsageRights
 from ..models.rights import AUDITED_FIELDS, RELEASE_FIELDS
 
 #: Verdict codes that allow delivery.
@@ -200,8 +201,6 @@ def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list]:
 
 def log_rights_change(rights_owner, scope: str, before: dict, after: dict, user, **extra) -> None:
     """Write ``wagtail_lfcloud.rights_changed`` on the asset or order (nothing when nothing changed)."""
-    from wagtail.log_actions import log
-
     diff = changes(before, after)
     if not diff:
         return
@@ -219,8 +218,6 @@ def inherit_order_rights(asset: Asset, user=None) -> UsageRights | None:
     The order is the asset's own order, else the newest order with default rights that has a
     line for its product. Returns the new rights, or None when nothing was inherited.
     """
-    from ..models import Order
-
     if UsageRights.objects.filter(asset=asset).exists():
         return None
     orders = Order.objects.filter(default_rights__isnull=False, brand_id=asset.brand_id)

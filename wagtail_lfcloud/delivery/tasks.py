@@ -13,6 +13,9 @@ import logging
 from django_tasks import task
 
 from ..background import BUNDLES, CHANNELS, WEBHOOKS, queue
+from .bundles import build_bundle_file
+from .expiry import apply_rights_expiry as apply
+from .webhooks import deliver
 
 logger = logging.getLogger(__name__)
 
@@ -21,8 +24,6 @@ logger = logging.getLogger(__name__)
 @task()
 def build_download_bundle(bundle_id: int) -> str:
     """Write a large bundle's zip into ``DownloadBundle.file``."""
-    from .bundles import build_bundle_file
-
     return build_bundle_file(bundle_id)
 
 
@@ -40,8 +41,6 @@ def render_responsive_sizes(version_id: int, fmt: str) -> list[int]:
 def deliver_webhook(delivery_id: int) -> str:
     """Make the next attempt of one webhook delivery; a failure schedules the next one, never
     waits for it (see ``webhooks.deliver``)."""
-    from .webhooks import deliver
-
     return deliver(delivery_id)
 
 
@@ -49,7 +48,5 @@ def deliver_webhook(delivery_id: int) -> str:
 def apply_rights_expiry() -> dict:
     """Warn about usage rights about to expire and apply the expiry of those that did
     (see ``delivery.expiry``); idempotent."""
-    from .expiry import apply_rights_expiry as apply
-
     run = apply()
     return {"warned": run.warned, "expired": run.expired}

@@ -19,12 +19,14 @@ import atexit
 import datetime as dt
 import logging
 import threading
+import time
 from collections import Counter
 
-from django.db import connection, transaction
+from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
 from ..conf import lfcloud_settings
+from ..models import UsageDaily
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +73,6 @@ def flush() -> int:
     taken = _take()
     if not taken:
         return 0
-    from ..models import UsageDaily
 
     table = connection.ops.quote_name(UsageDaily._meta.db_table)
     sql = (
@@ -103,10 +104,6 @@ def flush() -> int:
 
 
 def _run_flusher() -> None:
-    import time
-
-    from django.db import close_old_connections
-
     while True:
         time.sleep(max(1.0, float(lfcloud_settings.USAGE_FLUSH_SECONDS)))
         try:
@@ -129,8 +126,6 @@ def _start_flusher() -> None:
 def _flush_at_exit(attempts: int = 5) -> None:
     """Write what is left when the process exits; a refused write is retried (there is no next
     flush), and what still fails is logged with the number of hits lost."""
-    import time
-
     for attempt in range(attempts):
         try:
             flush()

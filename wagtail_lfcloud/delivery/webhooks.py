@@ -41,7 +41,9 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from standardwebhooks import Webhook
 
+from .. import signals
 from ..background import enqueue_on_commit, queued
+from ..channels.lookup import find_rendition_files
 from ..conf import lfcloud_settings
 from ..models import WebhookDelivery, WebhookEndpoint
 from . import outbound
@@ -149,6 +151,7 @@ def dispatch(brand_id: int, event: str, data: dict[str, Any]) -> list[WebhookDel
                 endpoint=endpoint, event=event, payload=payload, next_attempt_at=timezone.now()
             )
         )
+    # cycle: tasks.py imports this module
     from .tasks import deliver_webhook
 
     for delivery in deliveries:
@@ -249,6 +252,7 @@ def deliver(delivery_id: int) -> str:
     On failure the next attempt is scheduled, never waited for: enqueued with ``run_after`` when
     the task backend can defer, else left for ``manage.py lfcloud_retry_webhooks``.
     """
+    # cycle: tasks.py imports this module
     from .tasks import deliver_webhook
 
     if not _claim(delivery_id):
@@ -324,8 +328,6 @@ def on_asset_approved(sender, asset, version, previous=None, user=None, **kwargs
 
 
 def on_rendition_ready(sender, channel_rendition, **kwargs) -> None:
-    from ..channels.lookup import find_rendition_files
-
     cr = channel_rendition
 
     def data():
@@ -371,8 +373,6 @@ def on_order_status_changed(sender, order, old_status, new_status, user=None, **
 
 def connect() -> None:
     """Connect the event handlers to the package's signals (from ``signal_handlers.connect``)."""
-    from .. import signals
-
     signals.asset_approved.connect(on_asset_approved, dispatch_uid="lfcloud_webhook_asset_approved")
     signals.rendition_ready.connect(
         on_rendition_ready, dispatch_uid="lfcloud_webhook_rendition_ready"

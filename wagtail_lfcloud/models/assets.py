@@ -20,6 +20,8 @@ from wagtail.models import (
 )
 from wagtail.search import index
 
+from .library import Role
+
 
 class AssetQuerySet(models.QuerySet):
     def with_current(self) -> AssetQuerySet:
@@ -214,6 +216,7 @@ def version_for_task_state(task_state: TaskState) -> AssetVersion | None:
 
 
 def _private_storage():
+    # cycle: storage imports the models (a FileField's storage callable)
     from ..storage.privacy import private_storage
 
     return private_storage()
@@ -403,8 +406,8 @@ class BrandApprovalTask(AbstractGroupApprovalTask):
     """
 
     def _brand_admin_of(self, user, brand_id) -> bool:
+        # cycle: access imports the models
         from ..access.capabilities import brand_ids_with, brand_roles
-        from .library import Role
 
         if Role.BRAND_ADMIN not in brand_roles(user).get(brand_id, frozenset()):
             return False
@@ -412,6 +415,7 @@ class BrandApprovalTask(AbstractGroupApprovalTask):
         return allowed is None or brand_id in allowed
 
     def _may_review(self, obj, user) -> bool:
+        # cycle: access imports the models
         from ..access.capabilities import has_capability
 
         if user.is_superuser:
@@ -440,8 +444,8 @@ class BrandApprovalTask(AbstractGroupApprovalTask):
         return self._may_review(obj, user)
 
     def get_task_states_user_can_moderate(self, user, **kwargs):
+        # cycle: access imports the models
         from ..access.capabilities import brand_ids_with, brand_roles
-        from .library import Role
 
         reviewing = brand_ids_with(user, "review")
         if reviewing is None:  # a superuser: every brand

@@ -14,6 +14,7 @@ class BrandLogEntryManager(ModelLogEntryManager):
         return super().get_queryset().order_by("-timestamp", "-id")
 
     def log_action(self, instance, action, **kwargs):
+        # cycle: access imports the models
         from ..access.audit import audience_of
 
         if "brand_id" not in kwargs and "brand" not in kwargs:
@@ -27,6 +28,7 @@ class BrandLogEntryManager(ModelLogEntryManager):
         that brand; an entry without a brand (an image outside every brand's library) follows
         Wagtail's rule alone. Superusers see everything.
         """
+        # cycle: access imports the models
         from ..access.audit import visible_entries
 
         return visible_entries(self.get_queryset(), user)

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 def _public_storage():
+    # cycle: storage imports the models (a FileField's storage callable)
     from ..storage.privacy import public_rendition_storage
 
     return public_rendition_storage()

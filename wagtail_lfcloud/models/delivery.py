@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ..delivery.outbound import RefusedURL, check_url
+
 
 class DownloadBundle(models.Model):
     """A zip of channel files for an order or a selection, built in the background when large."""
@@ -100,8 +102,6 @@ class WebhookEndpoint(models.Model):
     def clean(self) -> None:
         super().clean()
         if self.url:
-            from ..delivery.outbound import RefusedURL, check_url
-
             try:
                 check_url(self.url)
             except RefusedURL as exc:

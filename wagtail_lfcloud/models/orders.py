@@ -20,6 +20,8 @@ from wagtail.images import get_image_model_string
 from wagtail.models import Orderable, RevisionMixin
 from wagtail.search import index
 
+from ..conf import lfcloud_settings
+
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 
@@ -33,8 +35,6 @@ def money(value) -> Decimal:
 
 def validate_currency(value: str) -> None:
     """Refuse a currency code that is not in ``WAGTAIL_LFCLOUD_CURRENCIES``."""
-    from ..conf import lfcloud_settings
-
     allowed = list(lfcloud_settings.CURRENCIES)
     if value not in allowed:
         raise ValidationError(
@@ -215,6 +215,7 @@ class OrderLine(Orderable):
         return money((self.unit_price or ZERO) * (self.quantity or 0))
 
     def clean(self) -> None:
+        # cycle: orders.status imports the models
         from ..orders.status import line_errors
 
         order = getattr(self, "order", None)  # unset on a line not yet attached

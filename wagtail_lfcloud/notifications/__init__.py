@@ -21,6 +21,7 @@ failing mail server never fails the action that caused the email (``sending``).
 
 from __future__ import annotations
 
+from ..models import NotificationPreference
 from .messages import admin_url, warning_window
 from .recipients import BRAND_SIDE, KINDS, STUDIO_SIDE, author_side, recipients
 from .sending import EmailNotSent, notify_later, send_notification
@@ -46,8 +47,6 @@ __all__ = [
 
 def preferences_for(user):
     """The user's preferences (all on until they change them)."""
-    from ..models import NotificationPreference
-
     pref, _created = NotificationPreference.objects.get_or_create(user=user)
     return pref
 

@@ -8,8 +8,11 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from wagtail.models import TaskState
 
 from ..conf import lfcloud_settings
+from ..models import Asset, AssetVersion, Brand, OrderMessage, Role, UsageRights
+from ..models.assets import version_for_task_state
 from . import recipients as who
 
 #: A built email: (recipients, subject, template, context); None when there is nothing to send.
@@ -36,8 +39,6 @@ def _asset_context(version) -> dict:
 
 
 def _version(version_id: int):
-    from ..models import AssetVersion
-
     return (
         AssetVersion.objects.select_related("asset__product", "uploaded_by")
         .filter(pk=version_id)
@@ -47,8 +48,6 @@ def _version(version_id: int):
 
 def message(message_id: int, actor, extra: dict) -> Built:
     """A new message on an order thread, for the other party of the brand."""
-    from ..models import OrderMessage
-
     msg = (
         OrderMessage.objects.select_related("order__brand", "author").filter(pk=message_id).first()
     )
@@ -75,11 +74,6 @@ def message(message_id: int, actor, extra: dict) -> Built:
 
 def review(task_state_id: int, actor, extra: dict) -> Built:
     """A version reached a group approval step: the people who can decide it for the brand."""
-    from wagtail.models import TaskState
-
-    from ..models import Asset
-    from ..models.assets import version_for_task_state
-
     state = (
         TaskState.objects.select_related("workflow_state", "task").filter(pk=task_state_id).first()
     )
@@ -139,8 +133,6 @@ def warning_window() -> dt.timedelta:
 
 def rights_expiring(brand_id: int, actor, extra: dict) -> Built:
     """Usage rights of the brand's assets expire soon, for the brand admins."""
-    from ..models import Brand, Role, UsageRights
-
     brand = Brand.objects.filter(pk=brand_id).first()
     rows = list(
         UsageRights.objects.select_related("asset__product", "version__asset__product")

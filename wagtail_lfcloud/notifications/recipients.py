@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
+from ..access import CAPABILITIES, brand_roles
+from ..conf import lfcloud_settings
 from ..models import Role
 
 #: Roles on the brand's side of an order thread.
@@ -59,8 +61,6 @@ def recipients(brand_id: int, roles: Iterable[str], kind: str, exclude_user=None
 
 def author_side(user, brand_id: int) -> frozenset[str]:
     """The roles on the author's side of a thread: studio users are the studio, everyone else the brand."""
-    from ..access import brand_roles
-
     roles = brand_roles(user).get(brand_id, frozenset())
     if roles and roles <= STUDIO_SIDE:
         return STUDIO_SIDE
@@ -70,8 +70,6 @@ def author_side(user, brand_id: int) -> frozenset[str]:
 def told_about_result(version, kind: str, exclude_user_id: int | None = None) -> list:
     """Who hears that a version was approved or sent back: the brand's studio, and whoever uploaded
     the version if they still work on the brand (a brand admin who uploaded it, say)."""
-    from ..access import CAPABILITIES
-
     brand_id = version.asset.brand_id
     on_brand = Q(groups__lfcloud_role__brand_id=brand_id)
     users = get_user_model().objects.filter(
@@ -97,8 +95,6 @@ def reviewers(task_state, asset, exclude_user_id: int | None = None) -> list:
     they are mailed only about brands where their roles let them decide; with
     ``WAGTAIL_LFCLOUD_NOTIFY_SUPERUSERS = True`` every superuser is mailed too.
     """
-    from ..conf import lfcloud_settings
-
     User = get_user_model()
     task = task_state.task.specific
     members = eligible(

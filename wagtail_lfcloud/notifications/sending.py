@@ -22,6 +22,8 @@ from django.utils import timezone
 from django_tasks import task
 
 from ..background import MAIL, queue, queued
+from ..conf import lfcloud_settings
+from .messages import build
 
 logger = logging.getLogger("wagtail_lfcloud.notifications")
 
@@ -71,8 +73,6 @@ def send_notification(
     ``recipient_ids`` limits a retry to the people a failed run missed (they must still be on
     the list). Returns ``{"sent": [user ids], "failed": [user ids]}``.
     """
-    from .messages import build
-
     built = build(kind, object_id, actor_id, extra or {})
     if built is None:
         return {"sent": [], "failed": []}
@@ -125,8 +125,6 @@ def _send(users: list, subject: str, template: str, context: dict) -> tuple[list
 def _after_failure(
     kind, object_id, actor_id, extra, failed: list[int], attempt: int, subject: str
 ) -> None:
-    from ..conf import lfcloud_settings
-
     last = int(lfcloud_settings.EMAIL_MAX_ATTEMPTS)
     if attempt < last and send_notification.get_backend().supports_defer:
         when = timezone.now() + dt.timedelta(

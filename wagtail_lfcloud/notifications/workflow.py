@@ -22,13 +22,14 @@ from django.contrib.contenttypes.models import ContentType
 from wagtail.models import AbstractGroupApprovalTask, TaskState, WorkflowState
 from wagtail.signals import task_submitted, workflow_approved, workflow_rejected, workflow_submitted
 
+from ..models import Asset
+from .sending import notify_later
+
 logger = logging.getLogger("wagtail_lfcloud.notifications")
 
 
 def is_about_asset(instance) -> bool:
     """Whether a ``WorkflowState`` or ``TaskState`` is about an :class:`~wagtail_lfcloud.models.Asset`."""
-    from ..models import Asset
-
     state = instance.workflow_state if isinstance(instance, TaskState) else instance
     if not isinstance(state, WorkflowState):
         return False
@@ -37,8 +38,6 @@ def is_about_asset(instance) -> bool:
 
 def review_requested(task_state, user=None, **kwargs) -> None:
     """A step started on an asset: if people decide it, tell the brand's ones (after the commit)."""
-    from .sending import notify_later
-
     if isinstance(task_state.task.specific, AbstractGroupApprovalTask):
         notify_later("review", task_state.pk, actor=user)
 
@@ -62,6 +61,7 @@ class ScopedNotifier:
 
 def connect() -> None:
     try:
+        # optional: a site may run without Wagtail's admin
         from wagtail.admin import signal_handlers as wagtail_handlers
     except ImportError:  # no Wagtail admin: no Wagtail emails to scope, only ours
         wagtail_handlers = None

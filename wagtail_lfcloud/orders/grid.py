@@ -10,6 +10,7 @@ request path stays fast): a cell whose thumbnail does not exist yet shows none u
 from __future__ import annotations
 
 import hashlib
+import time
 from types import SimpleNamespace
 from typing import Any
 
@@ -18,6 +19,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.images import get_image_model
+
+from ..access import has_capability
 
 # Grid thumbnails are the admin's thumbnail previews (the Wagtail image listing's size, so they
 # are often there already); THUMBNAIL_SPEC stays importable from here.
@@ -50,7 +53,6 @@ def _thumbnail_rights(order: Order, user) -> tuple[bool, bool]:
     ``user=None`` (callers that checked already)."""
     if user is None:
         return True, True
-    from ..access import has_capability
 
     return (
         has_capability(user, order.brand_id, "view_drafts"),
@@ -238,8 +240,6 @@ def grid_fingerprint(order: Order, user=None) -> str:
     statuses, channel renditions, thumbnails, the order's status and due date, or today's date
     for the overdue flag), or the user's right to see thumbnails, or their signed URLs near their
     expiry. Five small queries whatever the order's size."""
-    import time
-
     lines = list(
         order.lines.order_by("sort_order", "pk").values_list(
             "pk", "product_id", "angles", "channels", "product__updated_at"

@@ -9,8 +9,12 @@ import os
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
+from django.core.files.storage import FileSystemStorage
+from wagtail.images import get_image_model
 
 from ..conf import docs_url
+from .privacy import private_storage, private_storage_alias
+from .renditions import routes_privately
 
 DOCS = f"See {docs_url('how-to/production.md#private-files')}."
 SETTING = 'WAGTAILIMAGES_RENDITION_STORAGE = "wagtail_lfcloud.storage.RenditionStorage"'
@@ -18,6 +22,7 @@ SETTING = 'WAGTAILIMAGES_RENDITION_STORAGE = "wagtail_lfcloud.storage.RenditionS
 
 def _is_s3(storage) -> bool:
     try:
+        # optional: django-storages' S3 backend needs boto3
         from storages.backends.s3 import S3Storage
     except ImportError:
         return False
@@ -26,8 +31,6 @@ def _is_s3(storage) -> bool:
 
 def why_public(storage) -> str | None:
     """Why files written to ``storage`` are reachable by anyone with their URL, or ``None``."""
-    from django.core.files.storage import FileSystemStorage
-
     if _is_s3(storage):
         if not storage.querystring_auth:
             return "it is S3 with unsigned URLs (querystring_auth off)"
@@ -42,8 +45,6 @@ def why_public(storage) -> str | None:
 
 
 def _inside_media_root(storage) -> bool:
-    from django.core.files.storage import FileSystemStorage
-
     if not isinstance(storage, FileSystemStorage) or not settings.MEDIA_ROOT:
         return False
     location = os.path.realpath(storage.location)
@@ -53,11 +54,6 @@ def _inside_media_root(storage) -> bool:
 
 @register(Tags.security)
 def check_private_files(app_configs=None, **kwargs) -> list:
-    from wagtail.images import get_image_model
-
-    from .privacy import private_storage, private_storage_alias
-    from .renditions import routes_privately
-
     try:
         storage = get_image_model().get_rendition_model()._meta.get_field("file").storage
     except Exception:  # noqa: BLE001 - a broken image model is Wagtail's to report

@@ -18,8 +18,13 @@ from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
+from django.db.models.signals import pre_save
+from wagtail.images import get_image_model
 
+from .. import signals
 from .privacy import (
+    brand_tree_paths,
     collection_in_brand_tree,
     is_private_name,
     is_unguessable,
@@ -49,8 +54,6 @@ def mark_new_original(sender, instance, raw=False, **kwargs) -> None:
 
 
 def rendition_storage():
-    from wagtail.images import get_image_model
-
     return get_image_model().get_rendition_model()._meta.get_field("file").storage
 
 
@@ -117,11 +120,6 @@ class Move:
 
 def package_images():
     """Images the package manages: used by a version, or in a brand's collection tree."""
-    from django.db.models import Q
-    from wagtail.images import get_image_model
-
-    from .privacy import brand_tree_paths
-
     q = Q(lfcloud_versions__isnull=False)
     for path in brand_tree_paths():
         q |= Q(collection__path__startswith=path)
@@ -168,11 +166,6 @@ def apply(move: Move) -> str:
 
 def connect() -> None:
     """Connect the handlers above (``AppConfig.ready()``)."""
-    from django.db.models.signals import pre_save
-    from wagtail.images import get_image_model
-
-    from .. import signals
-
     pre_save.connect(
         mark_new_original, sender=get_image_model(), dispatch_uid="lfcloud_mark_new_original"
     )

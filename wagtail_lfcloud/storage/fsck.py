@@ -31,6 +31,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from wagtail.images import get_image_model
 
 from ..models import Asset, AssetVersion, BrandLogEntry, VersionStatus
+from . import PRIVATE_PREFIX, routes_privately
 
 #: Folder Wagtail stores originals in (``AbstractImage.get_upload_to``).
 ORIGINALS_FOLDER = "original_images"
@@ -140,7 +141,6 @@ def check(*, orphans: bool = True) -> Report:
         Rendition = _rendition_model()
         rendition_storage = Rendition._meta.get_field("file").storage
         stored_renditions = set(walk(rendition_storage, RENDITIONS_FOLDER))
-        from . import PRIVATE_PREFIX, routes_privately
 
         if routes_privately(
             rendition_storage

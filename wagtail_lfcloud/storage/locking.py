@@ -31,7 +31,11 @@ import random
 import time
 from collections.abc import Callable, Iterable
 
+from django.contrib.admin.utils import unquote
+from django.contrib.messages.storage import default_storage
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connections, transaction
+
+from ..models import Asset
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +51,6 @@ def lock_asset(asset_id: int):
     Must run inside a transaction, before anything else of the asset is locked or written.
     Taking it again in the same transaction is free.
     """
-    from ..models import Asset
-
     if not connections[DEFAULT_DB_ALIAS].in_atomic_block:
         raise RuntimeError(
             "lock_asset() needs a transaction (transaction.atomic or retry_on_conflict)."
@@ -58,8 +60,6 @@ def lock_asset(asset_id: int):
 
 def lock_assets(asset_ids: Iterable[int]) -> list:
     """Lock several asset rows, always in primary-key order (two callers never cross)."""
-    from ..models import Asset
-
     return list(
         Asset.objects.select_for_update(of=("self",)).filter(pk__in=set(asset_ids)).order_by("pk")
     )
@@ -123,8 +123,6 @@ def locked_asset_view(view: Callable, pk_kwarg: str = "pk") -> Callable:
     def wrapper(request, *args, **kwargs):
         if request.method in ("GET", "HEAD", "OPTIONS") or pk_kwarg not in kwargs:
             return view(request, *args, **kwargs)
-        from django.contrib.admin.utils import unquote
-        from django.contrib.messages.storage import default_storage
 
         try:
             asset_id = int(unquote(str(kwargs[pk_kwarg])))
@@ -132,8 +130,6 @@ def locked_asset_view(view: Callable, pk_kwarg: str = "pk") -> Callable:
             return view(request, *args, **kwargs)
 
         def attempt():
-            from ..models import Asset
-
             try:
                 lock_asset(asset_id)
             except Asset.DoesNotExist:

@@ -29,7 +29,10 @@ import secrets
 from django.conf import settings
 from django.core import signing
 from django.core.files.storage import Storage, storages
-from django.urls import reverse
+from django.db.models import Q
+from django.urls import get_script_prefix, get_urlconf, reverse
+from wagtail.images import get_image_model
+from wagtail.models import Collection
 
 from ..conf import lfcloud_settings
 
@@ -124,6 +127,7 @@ def public_rendition_storage() -> Storage:
 
 def brand_tree_paths() -> list[str]:
     """Collection paths of every brand's top collection (their descendants are the brand trees)."""
+    # app loading: models.assets calls private_storage() while the models load
     from ..models import BrandCollection
 
     return list(
@@ -136,7 +140,6 @@ def brand_tree_paths() -> list[str]:
 def collection_in_brand_tree(collection_id: int | None, paths: list[str] | None = None) -> bool:
     if collection_id is None:
         return False
-    from wagtail.models import Collection
 
     paths = brand_tree_paths() if paths is None else paths
     if not paths:
@@ -147,9 +150,7 @@ def collection_in_brand_tree(collection_id: int | None, paths: list[str] | None 
 
 def public_image_ids(image_ids) -> set[int]:
     """Which of ``image_ids`` have public files (see the module docstring); three queries."""
-    from wagtail.images import get_image_model
-    from wagtail.models import Collection
-
+    # app loading: models.assets calls private_storage() while the models load
     from ..models import AssetVersion
 
     image_ids = set(image_ids)
@@ -186,9 +187,6 @@ def images_for_rendition_name(name: str) -> list[int]:
 
     Wagtail names a rendition after its original's file name (cut to fit 59 characters), so
     every image whose file name starts with the rendition's stem is a candidate."""
-    from django.db.models import Q
-    from wagtail.images import get_image_model
-
     stem = posixpath.basename(name).split(".", 1)[0]
     if not stem:
         return []
@@ -222,8 +220,6 @@ def signed_url(name: str) -> str:
 
     The view's URL is reversed once per URLconf (reversing was three quarters of the cost, about
     70 of 90 microseconds, which a 1,800-cell order grid pays per thumbnail)."""
-    from django.urls import get_script_prefix, get_urlconf
-
     token = signing.dumps(name, salt=SIGNING_SALT, compress=True)
     template = _file_view_url_template(settings.ROOT_URLCONF, get_urlconf(), get_script_prefix())
     return template.replace("TOKEN", token)

@@ -18,8 +18,10 @@ from django.utils.module_loading import import_string
 from django_tasks import task_backends
 from django_tasks.backends.dummy import DummyBackend
 from django_tasks.backends.immediate import ImmediateBackend
+from wagtail.images.forms import get_image_base_form
 
 from ..conf import docs_url
+from .retention import VersionedFileFormMixin
 
 #: Longest lifetime (seconds) a signed URL to an original should have.
 MAX_SIGNED_URL_EXPIRY = 3600
@@ -29,6 +31,7 @@ DOCS = f"See {docs_url('how-to/production.md#3-settings')}."
 
 def _is_s3(storage: Any) -> bool:
     try:
+        # optional: django-storages' S3 backend needs boto3
         from storages.backends.s3 import S3Storage
     except ImportError:  # django-storages without boto3: cannot be S3
         return False
@@ -227,10 +230,6 @@ def _original_messages(storage) -> list:
 @register(Tags.compatibility)
 def check_image_form(app_configs=None, **kwargs) -> list:
     """Wagtail's image edit form deletes the old file when a new one is chosen; it must not for versions."""
-    from wagtail.images.forms import get_image_base_form
-
-    from .retention import VersionedFileFormMixin
-
     try:
         base = get_image_base_form()
     except ImportError as exc:

@@ -21,6 +21,7 @@ from wagtail.log_actions import log
 from wagtail.models import Collection
 
 from ..models import AssetVersion, VersionStatus
+from . import PRIVATE_PREFIX, routes_privately
 from .fsck import ORIGINALS_FOLDER, RENDITIONS_FOLDER, walk
 from .locking import lock_asset, run_with_retry
 
@@ -122,7 +123,6 @@ def _orphan_places() -> list[tuple[Storage, str, type]]:
     """(storage, folder, model whose ``file`` rows reference it): originals, then renditions."""
     Image = get_image_model()
     Rendition = Image.get_rendition_model()
-    from . import PRIVATE_PREFIX, routes_privately
 
     rendition_storage = Rendition._meta.get_field("file").storage
     places = [

@@ -16,10 +16,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from wagtail.images.forms import BaseImageForm
 
+from ..models import AssetVersion
+
 
 def _versions_using(image_pk):
-    from ..models import AssetVersion
-
     return (
         AssetVersion.objects.filter(image_id=image_pk)
         .select_related("asset__product")

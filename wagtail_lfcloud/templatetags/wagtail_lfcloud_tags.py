@@ -29,6 +29,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from wagtail_lfcloud.assets.previews import existing_preview
 from wagtail_lfcloud.channels import get_channel_rendition
 from wagtail_lfcloud.channels.errors import ImageError
 
@@ -55,8 +56,6 @@ def channel_rendition(image, key: str, **attrs):
 def lfcloud_preview(image, spec: str, **attrs):
     """``image``'s existing ``spec`` rendition as ``<img>``, else a placeholder while a task makes
     it (:func:`wagtail_lfcloud.assets.previews.existing_preview`)."""
-    from wagtail_lfcloud.assets.previews import existing_preview
-
     rendition = existing_preview(image, spec)
     if rendition is None:
         return format_html(

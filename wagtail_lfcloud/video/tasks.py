@@ -15,6 +15,7 @@ from ..background import VIDEO, queue
 from ..conf import lfcloud_settings
 from ..signals import rendition_ready
 from ..storage import unguessable
+from .deliverables import build_clip_channels
 from .probe import preview_spec, transcode
 
 logger = logging.getLogger(__name__)
@@ -67,7 +68,6 @@ def transcode_clip_channels(version_id: int, channel_keys: list[str]) -> list[in
     for each one made. A version no longer current is skipped: its channel files are not wanted."""
     # The models (and deliverables, which import them) need the app registry, as above.
     from ..models import AssetVersion, VersionStatus
-    from .deliverables import build_clip_channels
 
     version = (
         AssetVersion.objects.select_related("image", "asset__product__season", "clip")

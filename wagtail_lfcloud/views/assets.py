@@ -23,11 +23,13 @@ from django.views.generic import TemplateView, View
 from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets import HeaderButton
+from wagtail.images import get_image_model
 from wagtail.log_actions import log
 from wagtail.models import TaskState
 
 from ..access import get_for_user_or_404, has_capability
 from ..assets.comments import CommentForm, NoSuchParent, add_comment
+from ..assets.previews import existing_preview
 from ..assets.similarity import similar_versions
 from ..assets.workflows import version_for_task_state
 from ..models import Asset, AssetComment, AssetVersion, VersionStatus
@@ -218,7 +220,6 @@ def _player_context(version, context: dict) -> dict:
     clip = getattr(version, "clip", None) if version is not None else None
     if clip is None:
         return {"clip": None}
-    from ..assets.previews import existing_preview
 
     poster = existing_preview(version.image, "max-800x600")
     duration = clip.duration or 1
@@ -330,8 +331,6 @@ class VersionHistoryView(WagtailAdminTemplateMixin, TemplateView):
         ]
 
     def get_context_data(self, **kwargs):
-        from wagtail.images import get_image_model
-
         context = super().get_context_data(**kwargs)
         versions = list(versions_of(self.asset).order_by("-number"))
         # Thumbnails in one query, like Wagtail's own image listing.

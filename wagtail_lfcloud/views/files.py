@@ -20,12 +20,15 @@ roles download them whatever the rights say.
 
 from __future__ import annotations
 
+import mimetypes
+
 from django.contrib.auth.views import redirect_to_login
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from wagtail.images import get_image_model
 from wagtail.log_actions import log
 
 from ..access import get_for_user_or_404, user_may_see_image_files
@@ -34,7 +37,14 @@ from ..conf import lfcloud_settings
 from ..delivery.rights import deliverable
 from ..delivery.usage import count as count_usage
 from ..models import AssetVersion, UsageKind
-from ..storage.privacy import is_approved, presigned_download_url, signs_urls
+from ..storage.privacy import (
+    is_approved,
+    is_private_name,
+    name_from_token,
+    presigned_download_url,
+    private_storage,
+    signs_urls,
+)
 
 
 @never_cache
@@ -97,12 +107,6 @@ def private_file(request: HttpRequest, token: str) -> HttpResponse:
     404, the same as a file that does not exist. The file is streamed, or, from storage that signs
     URLs, reached through a redirect to a signed URL as short-lived as the token.
     """
-    import mimetypes
-
-    from wagtail.images import get_image_model
-
-    from ..storage.privacy import is_private_name, name_from_token, private_storage
-
     name = name_from_token(token)
     if name is None or not is_private_name(name):
         raise Http404(_("No file found."))

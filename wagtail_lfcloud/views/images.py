@@ -22,6 +22,7 @@ class ImageIndexView(wagtail_images.IndexView):
 
 def fix_image_listing_urls() -> list[str]:
     """Swap the image listing's views in Wagtail's image admin URLs; returns the names swapped."""
+    # app loading: Wagtail's image URLs import its views, which read the hooks
     from wagtail.images import admin_urls
 
     swapped = []

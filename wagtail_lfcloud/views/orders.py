@@ -34,6 +34,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from .. import notifications
 from ..access import brand_ids_with, get_for_user_or_404, has_capability, scope
+from ..access.capabilities import brand_roles
 from ..conf import lfcloud_settings
 from ..models import (
     Asset,
@@ -523,8 +524,6 @@ def dashboard_panels(request, panels: list) -> None:
 
 def notification_preferences_menu_item(request) -> dict | None:
     """``register_account_menu_item`` hook body: a link to the preferences for people who get LF Cloud emails."""
-    from ..access.capabilities import brand_roles
-
     if not (request.user.is_superuser or brand_roles(request.user)):
         return None
     return {

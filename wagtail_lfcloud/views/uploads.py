@@ -8,6 +8,7 @@ Without JavaScript the same page posts all files at once and lists the results.
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.urls import reverse
@@ -102,8 +103,6 @@ class UploadView(LFCloudPageMixin, FormView):
 
 
 def _max_size():
-    from django.conf import settings
-
     return getattr(settings, "WAGTAILIMAGES_MAX_UPLOAD_SIZE", 10 * 1024 * 1024)
 
 

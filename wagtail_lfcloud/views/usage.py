@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
+from openpyxl import Workbook
 from wagtail.admin.menu import MenuItem
 
 from ..access.capabilities import brand_ids_with, brands_with
@@ -45,8 +46,6 @@ def export_response(report, export: str) -> HttpResponse:
     )
     name = f"usage-{what}-{report.since}-{report.until}"
     if export == "xlsx":
-        from openpyxl import Workbook
-
         book = Workbook()
         sheet = book.active
         sheet.title = "Usage"

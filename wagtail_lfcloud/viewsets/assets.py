@@ -31,13 +31,12 @@ from ..assets.workflows import version_for_task_state
 from ..delivery.exports import SafeExportViewSetMixin
 from ..forms import BrandScopedForm
 from ..models import Asset, Order, Product, VersionStatus
+from ..orders.status import channel_keys
 from ..storage.locking import lock_asset, locked_asset_view
 from .search import SearchOrderingViewSetMixin
 
 
 def channel_choices():
-    from ..orders.status import channel_keys
-
     return [(key, key) for key in channel_keys()]
 
 

@@ -21,6 +21,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from wagtail_lfcloud.management.progress import ProgressMixin
+from wagtail_lfcloud.storage import routes_privately
+from wagtail_lfcloud.storage.files import apply, package_images, planned_moves, rendition_storage
 
 
 class Command(ProgressMixin, BaseCommand):
@@ -35,14 +37,6 @@ class Command(ProgressMixin, BaseCommand):
         )
 
     def handle(self, *args, dry_run=False, **options):
-        from wagtail_lfcloud.storage import routes_privately
-        from wagtail_lfcloud.storage.files import (
-            apply,
-            package_images,
-            planned_moves,
-            rendition_storage,
-        )
-
         if not routes_privately(rendition_storage()):
             raise CommandError(
                 "The rendition storage is not wagtail_lfcloud.storage.RenditionStorage, so renditions of "

@@ -16,6 +16,8 @@ from wagtail_lfcloud.channels.errors import UnknownChannelError
 from wagtail_lfcloud.channels.registry import get_preset, get_presets
 from wagtail_lfcloud.management.progress import ProgressMixin
 
+from ...channels.deliverables import build_channel_renditions
+
 
 class Command(ProgressMixin, BaseCommand):
     help = "Generate channel renditions for approved asset versions (skips what exists)."
@@ -40,8 +42,6 @@ class Command(ProgressMixin, BaseCommand):
     ):
         # Models are imported here, not at module level: commands load before apps are ready.
         from wagtail_lfcloud.models import AssetVersion, ChannelRendition, VersionStatus
-
-        from ...channels.deliverables import build_channel_renditions
 
         if not (brand or season or all):
             raise CommandError("Give --brand SLUG, --season CODE or --all.")

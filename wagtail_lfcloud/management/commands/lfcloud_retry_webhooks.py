@@ -14,6 +14,9 @@ from collections import Counter
 from django.core.management.base import BaseCommand
 
 from wagtail_lfcloud.background import queued
+from wagtail_lfcloud.delivery.tasks import deliver_webhook
+from wagtail_lfcloud.delivery.webhooks import due_deliveries
+from wagtail_lfcloud.models import WebhookDelivery
 
 
 class Command(BaseCommand):
@@ -29,10 +32,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, limit=500, **options):
-        from wagtail_lfcloud.delivery.tasks import deliver_webhook
-        from wagtail_lfcloud.delivery.webhooks import due_deliveries
-        from wagtail_lfcloud.models import WebhookDelivery
-
         ids = list(due_deliveries().values_list("pk", flat=True)[:limit])
         if not ids:
             self.stdout.write("No webhook delivery is due.")

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
+from wagtail_lfcloud.delivery.expiry import apply_rights_expiry
+
 
 class Command(BaseCommand):
     help = "Warn about usage rights expiring soon and apply the expiry of those that expired."
 
     def handle(self, *args, **options):
-        from wagtail_lfcloud.delivery.expiry import apply_rights_expiry
-
         run = apply_rights_expiry()
         self.stdout.write(
             f"Usage rights: {len(run.warned)} expiring soon warned, "
