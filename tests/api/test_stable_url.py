@@ -64,7 +64,7 @@ def test_missing_file_is_enqueued_and_answered_202(
         queued = [
             (r.task.name, r.args)
             for r in default_task_backend.results
-            if r.task.name == "render_missing_channels"
+            if r.task.name == "build_channel_renditions_task"
         ]
     assert response.status_code == 202
     assert response["Retry-After"] == "7"
@@ -72,7 +72,7 @@ def test_missing_file_is_enqueued_and_answered_202(
     assert again.status_code == 202
     version = approved_asset.versions.get()
     # Enqueued once for both polls, and nothing was rendered on the request.
-    assert queued == [("render_missing_channels", [version.pk, ["email_product"]])]
+    assert queued == [("build_channel_renditions_task", [version.pk, ["email_product"]])]
     assert not ChannelRendition.objects.filter(version=version, channel="email_product").exists()
 
 

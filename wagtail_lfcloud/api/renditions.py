@@ -40,7 +40,7 @@ from ..access.capabilities import brand_ids_with
 from ..background import queued
 from ..channels.lookup import find_rendition_files
 from ..channels.registry import get_presets
-from ..channels.tasks import render_missing_channels
+from ..channels.tasks import build_channel_renditions_task
 from ..conf import lfcloud_settings
 from ..delivery.rights import deliverable
 from ..delivery.usage import count as count_usage
@@ -77,7 +77,9 @@ def _enqueue_once(version_id: int, channel: str, retry_after: int) -> None:
     if cache.add(f"wagtail_lfcloud:render:{version_id}:{channel}", 1, timeout=max(retry_after, 1)):
         # A video channel's file is a transcode, on the video queue.
         task = (
-            transcode_clip_channels if channel in video_channel_keys() else render_missing_channels
+            transcode_clip_channels
+            if channel in video_channel_keys()
+            else build_channel_renditions_task
         )
         transaction.on_commit(lambda: queued(task).enqueue(version_id, [channel]))
 

@@ -14,9 +14,7 @@ from typing import TYPE_CHECKING
 from wagtail.images import get_image_model
 from wagtail.images.models import Filter
 
-from ..models import AssetVersion, ChannelRendition, VersionStatus
-from ..signals import rendition_ready
-from .deliverables import build_channel_renditions
+from ..models import ChannelRendition
 
 if TYPE_CHECKING:
     from wagtail.images.models import AbstractRendition
@@ -78,23 +76,3 @@ def find_rendition_files(
         if pk is not None:
             found[pk] = rendition
     return found
-
-
-def render_missing(version_id: int, channel_keys: list[str]) -> list[int]:
-    """Render the channel files of a current version that have no file yet (background task body).
-
-    Returns the ``ChannelRendition`` ids made ready, and sends ``rendition_ready`` for each.
-    A version that is no longer current is skipped: its URL now points elsewhere.
-    """
-    version = (
-        AssetVersion.objects.select_related("image", "asset__product__season")
-        .filter(pk=version_id, status=VersionStatus.CURRENT)
-        .first()
-    )
-    if version is None:
-        return []
-    rows = build_channel_renditions(version, channel_keys)
-    ready = [row for row in rows if row.status == ChannelRendition.Status.READY]
-    for row in ready:
-        rendition_ready.send(sender=ChannelRendition, channel_rendition=row)
-    return [row.pk for row in ready]

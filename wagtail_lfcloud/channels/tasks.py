@@ -20,16 +20,8 @@ from ..conf import lfcloud_settings
 from ..models import AssetVersion, ChannelRendition, VersionStatus
 from ..signals import rendition_ready
 from .deliverables import build_channel_renditions
-from .lookup import render_missing
 
 logger = logging.getLogger(__name__)
-
-
-@queue(CHANNELS)
-@task()
-def render_missing_channels(version_id: int, channel_keys: list[str]) -> list[int]:
-    """Render channel files the API found missing; sends ``rendition_ready`` for each one made."""
-    return render_missing(version_id, channel_keys)
 
 
 @queue(CHANNELS)
@@ -37,13 +29,17 @@ def render_missing_channels(version_id: int, channel_keys: list[str]) -> list[in
 def build_channel_renditions_task(
     version_id: int, channel_keys: list[str], attempt: int = 1
 ) -> list[int]:
-    """Build the channel set of an approved version; returns the ``ChannelRendition`` pks.
+    """Build the channel set of an approved version, or the channel files the stable URL or a
+    bundle found missing; returns the ``ChannelRendition`` pks and sends ``rendition_ready`` for
+    each one made. A version that is no longer current is skipped.
 
     If the file storage fails, the set is tried again later (``attempt`` counts the runs), up to
     ``WAGTAIL_LFCLOUD_RENDITION_MAX_ATTEMPTS``, see :func:`retry_channel_set_later`.
     """
     version = (
-        AssetVersion.objects.select_related("image", "asset__product").filter(pk=version_id).first()
+        AssetVersion.objects.select_related("image", "asset__product__season")
+        .filter(pk=version_id)
+        .first()
     )
     if version is None or version.status != VersionStatus.CURRENT:
         # Superseded before the task ran: its channel set is not wanted any more.

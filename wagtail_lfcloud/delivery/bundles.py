@@ -40,7 +40,7 @@ from ..catalog.naming import NamingError, format_name
 from ..channels.errors import ChannelError
 from ..channels.lookup import find_rendition_files
 from ..channels.registry import ChannelPreset, get_presets
-from ..channels.tasks import render_missing_channels
+from ..channels.tasks import build_channel_renditions_task
 from ..conf import lfcloud_settings
 from ..models import (
     Asset,
@@ -309,7 +309,9 @@ def plan_bundle(
     if enqueue_missing and missing:
         ids_to_render = [v.pk for v in missing]
         transaction.on_commit(
-            lambda: [queued(render_missing_channels).enqueue(pk, [channel]) for pk in ids_to_render]
+            lambda: [
+                queued(build_channel_renditions_task).enqueue(pk, [channel]) for pk in ids_to_render
+            ]
         )
     plan = BundlePlan(
         brand=brand,
