@@ -4,32 +4,16 @@ from __future__ import annotations
 
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from .access.capabilities import brands_with
-from .models import Brand, Catalog, Season
+from .models import Brand
 
 
 class BrandScopedForm(WagtailAdminModelForm):
-    """Limits every brand-bearing choice to brands the editing user may manage.
+    """A form whose ``catalog`` and ``season`` must belong to its ``brand``.
 
-    Subclasses set ``brand_capability``; fields named ``brand``, ``catalog`` and ``season`` are narrowed.
+    Its choices are narrowed by the viewset (:func:`wagtail_lfcloud.access.guards.narrow_choices`:
+    rows of brands where the user may do the form's action, per ``MODEL_ACCESS``); a subclass
+    that asks more than the model's action sets ``brand_capability``.
     """
-
-    brand_capability = "manage_catalog"
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        user = getattr(self, "for_user", None)
-        if user is None:
-            return
-        brands = brands_with(user, self.brand_capability)
-        if "brand" in self.fields:
-            self.fields["brand"].queryset = brands
-            if brands.count() == 1 and not self.instance.pk:
-                self.fields["brand"].initial = brands.first().pk
-        if "catalog" in self.fields:
-            self.fields["catalog"].queryset = Catalog.objects.filter(brand__in=brands)
-        if "season" in self.fields:
-            self.fields["season"].queryset = Season.objects.filter(brand__in=brands)
 
     def clean(self):
         cleaned = super().clean()

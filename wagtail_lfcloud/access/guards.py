@@ -36,7 +36,8 @@ from wagtail.snippets.views.chooser import (
     SnippetChosenView,
 )
 
-from .policies import BrandPermissionPolicy
+from .capabilities import brand_ids_with
+from .policies import MODEL_ACCESS, BrandPermissionPolicy
 
 #: (view base class, actions of which the user needs one on the object). First match wins.
 VIEW_ACTIONS: list[tuple[type, tuple[str, ...]]] = [
@@ -125,26 +126,67 @@ def _visible(model, user):
     return policy.instances_user_has_any_permission_for(user, VIEWING_ACTIONS)
 
 
-def narrow_choices(form, user) -> None:
-    """Limit every choice of a brand-owned row in ``form`` (and its inline formsets) to visible rows.
+def form_capabilities(form, model, action: str) -> frozenset[str]:
+    """The capabilities a form of ``model`` needs for ``action`` (``"add"``, ``"change"``).
 
-    Wagtail builds filter and form choices from the related model's default manager, so a product
-    field or a "brand" filter would otherwise list every brand's rows.
+    The form's ``brand_capability`` when it declares one (a form that asks more than the model's
+    action, like the asset's *Edit details*, for brand admins only), else the action's
+    capabilities in :data:`~wagtail_lfcloud.access.MODEL_ACCESS`.
     """
-    for field in form.fields.values():
+    declared = getattr(form, "brand_capability", None)
+    if declared:
+        return frozenset({declared})
+    access = MODEL_ACCESS.get(model.__name__)
+    return access.actions.get(action, frozenset()) if access is not None else frozenset()
+
+
+def _brand_ids(user, capabilities: frozenset[str]) -> set[int] | None:
+    """Brands where ``user`` holds any of ``capabilities`` (``None``: every brand)."""
+    ids: set[int] = set()
+    for capability in sorted(capabilities):
+        found = brand_ids_with(user, capability)
+        if found is None:
+            return None
+        ids |= found
+    return ids
+
+
+def narrow_choices(form, user, capabilities: frozenset[str] | None = None) -> None:
+    """Limit every choice of a brand-owned row in ``form`` (and its inline formsets).
+
+    Always to rows the user may see; with ``capabilities`` (what the form's action needs, see
+    :func:`form_capabilities`) also to brands where the user holds one of them, so a person who
+    is brand admin of A and studio of B is offered only A's products and orders on a form only
+    A's brand admin may submit. A brand choice left with one brand starts on it. Wagtail builds
+    filter and form choices from the related model's default manager, so a product field or a
+    "brand" filter would otherwise list every brand's rows.
+    """
+    allowed = None if capabilities is None else _brand_ids(user, capabilities)
+    for name, field in form.fields.items():
         queryset = getattr(field, "queryset", None)
         if queryset is None:
             continue
         visible = _visible(queryset.model, user)
         if visible is not None:
-            field.queryset = queryset.filter(pk__in=visible.values("pk"))
+            queryset = queryset.filter(pk__in=visible.values("pk"))
+        access = MODEL_ACCESS.get(queryset.model.__name__)
+        if allowed is not None and access is not None:
+            queryset = queryset.filter(**{f"{access.brand_path}__in": allowed})
+        field.queryset = queryset
+        if (
+            capabilities is not None
+            and name == "brand"
+            and getattr(form.instance, "pk", None) is None
+            and queryset.count() == 1
+        ):
+            field.initial = queryset.first().pk
     for formset in getattr(form, "formsets", {}).values():
         base = formset.form
 
         class NarrowedForm(base):
             def __init__(self, *args, **kwargs):
                 super().__init__(*args, **kwargs)
-                narrow_choices(self, user)
+                narrow_choices(self, user, capabilities)
 
         NarrowedForm.__name__ = base.__name__
         formset.form = NarrowedForm
@@ -162,11 +204,12 @@ class NarrowedFiltersMixin:
 
 
 class NarrowedFormMixin:
-    """Create/edit forms only offer rows the user may see."""
+    """Create/edit forms only offer rows of brands where the user may do the form's action."""
 
     def get_form(self, *args, **kwargs):
         form = super().get_form(*args, **kwargs)
-        narrow_choices(form, self.request.user)
+        action = "add" if isinstance(self, generic_models.CreateView) else "change"
+        narrow_choices(form, self.request.user, form_capabilities(form, self.model, action))
         return form
 
 

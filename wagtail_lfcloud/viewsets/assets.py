@@ -25,12 +25,12 @@ from wagtail.snippets.views.snippets import (
     WorkflowActionView,
 )
 
-from ..access.capabilities import brand_ids_with, brands_with, has_capability
+from ..access.capabilities import brand_ids_with, has_capability
 from ..access.guards import BrandGuardedViewSetMixin
 from ..assets.workflows import version_for_task_state
 from ..delivery.exports import SafeExportViewSetMixin
 from ..forms import BrandScopedForm
-from ..models import Asset, Order, Product, VersionStatus
+from ..models import Asset, VersionStatus
 from ..orders.status import channel_keys
 from ..storage.locking import lock_asset, locked_asset_view
 from .search import SearchOrderingViewSetMixin
@@ -44,6 +44,8 @@ class AssetForm(BrandScopedForm):
     """Brand, product and order choices narrowed to the brands the user manages orders for;
     channels ticked from the configured presets (never a JSON textarea)."""
 
+    # Edit details is for brand admins (studios and approvers work on the review page), so the
+    # form asks manage_orders even where the model's change action would allow upload or review.
     brand_capability = "manage_orders"
 
     channels = forms.MultipleChoiceField(
@@ -53,17 +55,6 @@ class AssetForm(BrandScopedForm):
         required=False,
         help_text=_("The channel files made from the approved version."),
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        user = getattr(self, "for_user", None)
-        if user is None:
-            return
-        brands = brands_with(user, "manage_orders")
-        if "product" in self.fields:
-            self.fields["product"].queryset = Product.objects.filter(brand__in=brands)
-        if "order" in self.fields:
-            self.fields["order"].queryset = Order.objects.filter(brand__in=brands)
 
     def clean(self):
         cleaned = super().clean()

@@ -4,42 +4,13 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.admin.widgets import HeaderButton
-from wagtail.snippets.views.snippets import IndexView, SnippetViewSet
+from wagtail.snippets.views.snippets import IndexView
 
-from ..access.capabilities import brand_ids_with, scope
-from ..access.guards import BrandGuardedViewSetMixin
-from ..delivery.exports import SafeExportViewSetMixin
-from ..forms import BrandScopedForm
+from ..access.capabilities import brand_ids_with
 from ..models import Brand, Catalog, Product, Season
-from .search import SearchOrderingViewSetMixin
-
-
-def scoped_panels(panels: list) -> ObjectList:
-    """An edit handler whose form narrows brand choices to the user's brands."""
-    return ObjectList(panels, base_form_class=BrandScopedForm)
-
-
-class BrandScopedViewSet(
-    SearchOrderingViewSetMixin, SafeExportViewSetMixin, BrandGuardedViewSetMixin, SnippetViewSet
-):
-    """A snippet viewset whose listing only shows rows of brands the user may see.
-
-    Object-level checks (edit, delete, inspect of another brand's row) are enforced by the
-    permission policies registered for the package's models.
-    """
-
-    #: Capability (see ``wagtail_lfcloud.access.capabilities``) needed to see a row.
-    view_capability = "view_catalog"
-    #: Lookup from the model to its brand.
-    brand_path = "brand"
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if queryset is None:
-            queryset = self.model._default_manager.all()
-        return scope(queryset, request.user, self.view_capability, self.brand_path)
+from .base import BrandScopedViewSet, scoped_panels
 
 
 class BrandViewSet(BrandScopedViewSet):
@@ -47,7 +18,6 @@ class BrandViewSet(BrandScopedViewSet):
     icon = "site"
     menu_label = _("Brands")
     menu_order = 900
-    brand_path = "pk"
     list_display = ["name", "slug", "contact_email", "created_at"]
     list_export = ["name", "slug", "contact_email", "created_at"]
     export_filename = "brands"

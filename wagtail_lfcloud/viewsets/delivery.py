@@ -17,7 +17,7 @@ from ..access import brand_ids_with
 from ..delivery.webhooks import EVENTS, generate_secret
 from ..forms import BrandScopedForm
 from ..models import DownloadBundle, WebhookDelivery, WebhookEndpoint
-from .catalog import BrandScopedViewSet
+from .base import BrandScopedViewSet
 
 
 class RecordIndexView(IndexView):
@@ -36,8 +36,6 @@ class RefusedCreateView(CreateView):
 
 class WebhookEndpointForm(BrandScopedForm):
     """Brand choices narrowed to brands the user manages webhooks for; events as checkboxes."""
-
-    brand_capability = "manage_webhooks"
 
     events = forms.MultipleChoiceField(
         label=_("Events"),
@@ -64,7 +62,6 @@ class WebhookEndpointViewSet(BrandScopedViewSet):
     icon = "link"
     menu_label = _("Webhooks")
     menu_order = 960
-    view_capability = "manage_webhooks"
     list_display = ["name", "brand", "url", "active", "created_at"]
     list_filter = ["brand", "active"]
     search_fields = ["name", "url"]
@@ -90,8 +87,6 @@ class WebhookDeliveryViewSet(BrandScopedViewSet):
     icon = "history"
     menu_label = _("Webhook deliveries")
     menu_order = 970
-    view_capability = "manage_webhooks"
-    brand_path = "endpoint__brand"
     list_display = [
         "event",
         "endpoint",
@@ -187,7 +182,6 @@ class DownloadBundleViewSet(BrandScopedViewSet):
     icon = "download"
     menu_label = _("Download bundles")
     menu_order = 950
-    view_capability = "download_bundles"
     list_display = [
         "created_at",
         "brand",

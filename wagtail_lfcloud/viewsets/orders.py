@@ -26,7 +26,7 @@ from ..forms import BrandScopedForm
 from ..models import Brand, Brief, Invoice, Order, OrderLine, OrderStatus, Payment
 from ..orders.status import channel_keys, create_deliverables
 from ..views.finance import FinanceIndexView, SafeExportIndexView
-from .catalog import BrandScopedViewSet
+from .base import BrandScopedViewSet
 
 # --- forms ----------------------------------------------------------------------------------
 
@@ -77,8 +77,6 @@ class OrderLinesPanel(InlinePanel):
 
 
 class OrderForm(BrandScopedForm):
-    brand_capability = "manage_orders"
-
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "currency" in self.fields:
@@ -176,7 +174,6 @@ class OrderViewSet(BrandScopedViewSet):
     icon = "clipboard-list"
     menu_label = _("Orders")
     menu_order = 100
-    view_capability = "view_orders"
     index_view_class = OrderIndexView
     add_view_class = OrderCreateView
     edit_view_class = OrderEditView
@@ -236,23 +233,11 @@ class OrderViewSet(BrandScopedViewSet):
 # --- briefs ---------------------------------------------------------------------------------
 
 
-class BriefForm(WagtailAdminModelForm):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        user = getattr(self, "for_user", None)
-        if "order" in self.fields and user is not None:
-            self.fields["order"].queryset = Order.objects.filter(
-                brand__in=brands_with(user, "manage_orders")
-            )
-
-
 class BriefViewSet(BrandScopedViewSet):
     model = Brief
     icon = "doc-full"
     menu_label = _("Briefs")
     menu_order = 110
-    view_capability = "view_briefs"
-    brand_path = "order__brand"
     list_display = ["order", "shoot_date", "first_drafts_due", "finals_due", "updated_at"]
     list_export = ["order", "shoot_date", "first_drafts_due", "finals_due", "updated_at"]
     export_filename = "briefs"
@@ -273,7 +258,7 @@ class BriefViewSet(BrandScopedViewSet):
                 panels=[FieldPanel("image"), FieldPanel("document"), FieldPanel("caption")],
             ),
         ],
-        base_form_class=BriefForm,
+        base_form_class=WagtailAdminModelForm,
     )
 
 
@@ -283,11 +268,6 @@ class BriefViewSet(BrandScopedViewSet):
 class InvoiceForm(WagtailAdminModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        user = getattr(self, "for_user", None)
-        if user is not None and "order" in self.fields:
-            self.fields["order"].queryset = Order.objects.filter(
-                brand__in=brands_with(user, "manage_invoices")
-            )
         if "currency" in self.fields:
             self.fields["currency"] = forms.ChoiceField(
                 label=_("Currency"),
@@ -321,8 +301,6 @@ class InvoiceViewSet(BrandScopedViewSet):
     icon = "form"
     menu_label = _("Invoices")
     menu_order = 800
-    view_capability = "view_invoices"
-    brand_path = "order__brand"
     index_view_class = FinanceIndexView
     filterset_class = InvoiceFilterSet
     list_display = [
@@ -399,16 +377,6 @@ class InvoiceViewSet(BrandScopedViewSet):
     )
 
 
-class PaymentForm(WagtailAdminModelForm):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        user = getattr(self, "for_user", None)
-        if user is not None and "invoice" in self.fields:
-            self.fields["invoice"].queryset = Invoice.objects.filter(
-                order__brand__in=brands_with(user, "manage_invoices")
-            )
-
-
 class PaymentIndexView(SafeExportIndexView):
     def get_base_queryset(self):
         return super().get_base_queryset().select_related("invoice__order__brand")
@@ -419,8 +387,6 @@ class PaymentViewSet(BrandScopedViewSet):
     icon = "tick"
     menu_label = _("Payments")
     menu_order = 810
-    view_capability = "view_invoices"
-    brand_path = "invoice__order__brand"
     index_view_class = PaymentIndexView
     list_display = [
         "invoice",
@@ -453,5 +419,5 @@ class PaymentViewSet(BrandScopedViewSet):
             FieldRowPanel([FieldPanel("amount"), FieldPanel("received_on")]),
             FieldRowPanel([FieldPanel("method"), FieldPanel("reference")]),
         ],
-        base_form_class=PaymentForm,
+        base_form_class=WagtailAdminModelForm,
     )
