@@ -5,7 +5,7 @@ Each part of the package adds its patterns here.
 
 from django.urls import path
 
-from .views import api_tokens, catalog
+from .views import api_tokens, catalog, notification_preferences, order_thread
 from .views import assets as asset_views
 from .views import bundles as bundle_views
 from .views import files as file_views
@@ -33,18 +33,18 @@ urlpatterns = [
     ),
     path(
         "orders/<int:pk>/messages.json",
-        order_views.OrderMessagesView.as_view(),
+        order_thread.OrderMessagesView.as_view(),
         name="order_messages",
     ),
     path("orders/<int:pk>/brief/", order_views.BriefStartView.as_view(), name="order_brief"),
     path(
         "orders/<int:pk>/messages/<int:message_pk>/attachment/",
-        order_views.MessageAttachmentView.as_view(),
+        order_thread.MessageAttachmentView.as_view(),
         name="order_message_attachment",
     ),
     path(
         "notifications/",
-        order_views.NotificationPreferencesView.as_view(),
+        notification_preferences.NotificationPreferencesView.as_view(),
         name="notification_preferences",
     ),
     path("upload/", upload_views.UploadView.as_view(), name="upload"),

@@ -9,10 +9,10 @@ from .access.audit import register_log_models
 from .access.guards import guarded_bulk_actions
 from .channels.operations import get_image_operations
 from .log_actions import register
-from .views import dashboard, orders, rights
+from .views import dashboard, order_panels, rights
 from .views.bundles import DownloadBundleBulkAction, order_listing_buttons
 from .views.library import library_menu_item
-from .views.orders import notification_preferences_menu_item
+from .views.notification_preferences import notification_preferences_menu_item
 from .views.roles import roles_menu_item
 from .views.uploads import upload_menu_item
 from .views.usage import usage_menu_item
@@ -65,7 +65,7 @@ def register_image_operations():
 @hooks.register("construct_homepage_panels")
 def construct_homepage_panels(request, panels):
     dashboard.dashboard_panels(request, panels)
-    orders.dashboard_panels(request, panels)
+    order_panels.dashboard_panels(request, panels)
     rights.dashboard_panels(request, panels)
 
 

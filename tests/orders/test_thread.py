@@ -19,7 +19,7 @@ from wagtail_lfcloud.models import (
 )
 from wagtail_lfcloud.orders.grid import THUMBNAIL_SPEC
 from wagtail_lfcloud.orders.status import create_deliverables
-from wagtail_lfcloud.views.orders import unread_messages
+from wagtail_lfcloud.views.order_thread import unread_messages
 
 
 def order_url(order):

@@ -1,0 +1,156 @@
+"""An order's thread: posting a message, what a person has not read yet, the page's poller
+and attachment downloads. Every view finds the order through :func:`~.base.order_for`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+
+from django import forms
+from django.db import transaction
+from django.http import FileResponse, Http404, JsonResponse
+from django.template.defaultfilters import filesizeformat
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.views import View
+
+from .. import notifications
+from ..access import get_for_user_or_404, scope
+from ..conf import lfcloud_settings
+from ..models import (
+    MessageRead,
+    Order,
+    OrderMessage,
+)
+from .base import order_for
+
+
+class OrderMessageForm(forms.ModelForm):
+    """A message with an optional attachment, checked against the attachment settings."""
+
+    class Meta:
+        model = OrderMessage
+        fields = ["body", "attachment"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attachment"].help_text = _(
+            "Optional. Allowed types: %(types)s; at most %(size)s."
+        ) % {
+            "types": ", ".join(lfcloud_settings.ATTACHMENT_EXTENSIONS),
+            "size": filesizeformat(lfcloud_settings.ATTACHMENT_MAX_BYTES),
+        }
+
+    def clean_attachment(self):
+        upload = self.cleaned_data.get("attachment")
+        if not upload:
+            return upload
+        allowed = [e.lower() for e in lfcloud_settings.ATTACHMENT_EXTENSIONS]
+        extension = os.path.splitext(upload.name)[1].lower().lstrip(".")
+        if extension not in allowed:
+            raise forms.ValidationError(
+                _("%(name)s is not an allowed attachment type. Allowed types: %(allowed)s.")
+                % {"name": upload.name, "allowed": ", ".join(allowed)}
+            )
+        limit = lfcloud_settings.ATTACHMENT_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("%(name)s is %(size)s; attachments may be at most %(limit)s.")
+                % {
+                    "name": upload.name,
+                    "size": filesizeformat(upload.size),
+                    "limit": filesizeformat(limit),
+                }
+            )
+        return upload
+
+
+def post_message(order: Order, user, form: OrderMessageForm) -> OrderMessage:
+    """Save the message (read by its author) and notify the other party; the file is removed if saving fails."""
+    message = form.save(commit=False)
+    message.order = order
+    message.author = user
+    if message.attachment and not message.attachment._committed:
+        # Never at a guessable media URL: MessageAttachmentView sends it after a permission check.
+        from ..storage import in_unguessable_folder
+
+        message.attachment.name = in_unguessable_folder(os.path.basename(message.attachment.name))
+    try:
+        with transaction.atomic():
+            message.save()
+            MessageRead.objects.create(message=message, user=user)
+            notifications.notify_message(message)
+    except Exception:
+        if message.attachment and message.attachment.name:
+            message.attachment.storage.delete(message.attachment.name)
+        raise
+    return message
+
+
+def unread_messages(user, order: Order | None = None):
+    """Messages on orders the user may discuss that they have not read (and did not write)."""
+    queryset = scope(OrderMessage.objects.all(), user, "message_orders", "order__brand")
+    if order is not None:
+        queryset = queryset.filter(order=order)
+    return queryset.exclude(reads__user=user).exclude(author=user)
+
+
+def mark_read(user, order: Order, unread: Iterable[int] | None = None) -> None:
+    """Mark the user's unread messages on ``order`` read (``unread``: their pks, if known already)."""
+    if unread is None:
+        unread = list(unread_messages(user, order).values_list("pk", flat=True))
+    MessageRead.objects.bulk_create(
+        [MessageRead(message_id=pk, user=user) for pk in unread], ignore_conflicts=True
+    )
+
+
+class OrderMessagesView(View):
+    """New messages of an order's thread as JSON, for the order page's poller.
+
+    ``?after=<message id>`` gives the messages posted after that one, each as the thread's HTML,
+    and marks them read: the person has them on screen.
+    """
+
+    def get(self, request, pk):
+        order = order_for(request.user, pk, "message_orders")
+        try:
+            after = int(request.GET.get("after", "0"))
+        except ValueError:
+            return JsonResponse({"error": _("'after' must be a message id.")}, status=400)
+        new = list(order.messages.filter(pk__gt=after).select_related("author").order_by("pk"))
+        unread = set(
+            unread_messages(request.user, order).filter(pk__gt=after).values_list("pk", flat=True)
+        )
+        items = []
+        for message in new:
+            message.is_unread = message.pk in unread
+            html = render_to_string(
+                "wagtail_lfcloud/orders/_message.html",
+                {"message": message, "order": order},
+                request=request,
+            )
+            items.append({"id": message.pk, "html": html})
+        if unread:
+            mark_read(request.user, order, unread)
+        response = JsonResponse({"messages": items, "last": new[-1].pk if new else after})
+        response["Cache-Control"] = "private, no-cache"
+        return response
+
+
+class MessageAttachmentView(View):
+    """Download a message's attachment, for users who may read the thread."""
+
+    def get(self, request, pk, message_pk):
+        order = order_for(request.user, pk, "message_orders")
+        message = get_for_user_or_404(
+            request.user, order.messages.all(), message_pk, "message_orders"
+        )
+        if not message.attachment:
+            raise Http404
+        return FileResponse(
+            message.attachment.open("rb"),
+            as_attachment=True,
+            filename=os.path.basename(message.attachment.name),
+        )
