@@ -167,3 +167,19 @@ def test_a_stored_zip_is_withheld_when_the_rights_change(
         refused = client.get(download)
     assert refused.status_code == 451
     assert "ACME1 front changed on 2026-03-03" in refused.content.decode()
+
+
+def test_the_library_marks_a_channel_the_rights_do_not_cover(client, acme, rights):
+    """Inside the window but only for amazon_main: the library's card shows the ig_square file as
+    outside the rights (no badge for the asset itself: it may be delivered to amazon_main)."""
+    approve_with_file(acme, channels=("amazon_main", "ig_square"))
+    login(client, acme.users[Role.MARKETER])
+    with freeze_time(START + dt.timedelta(days=1)):
+        html = client.get(reverse("wagtail_lfcloud_admin:library")).content.decode()
+    card = html[html.index(f'data-version="{acme.version.pk}"') :]
+    card = card[: card.index("</li>")]
+    assert 'data-lfcloud-rights-channel="ig_square"' in card
+    assert "The usage rights do not cover the ig_square channel" in card
+    assert 'data-lfcloud-rights-channel="amazon_main"' not in card
+    assert '<span class="w-status w-status--primary">amazon_main</span>' in card
+    assert "data-lfcloud-rights-badge" not in card

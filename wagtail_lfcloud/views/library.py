@@ -269,7 +269,12 @@ class LibraryView(BaseListingView):
                 for r in version.channel_renditions.all()
                 if r.status == ChannelRendition.Status.READY
             }
-            version.channels_ready = [c for c in channels if c in ready]
+            # Ready files the usage rights do not cover for their channel (rights_for cached them).
+            blocked = {
+                c: v.reason for c in channels if c in ready and not (v := deliverable(version, c))
+            }
+            version.channels_blocked = [(c, blocked[c]) for c in channels if c in blocked]
+            version.channels_ready = [c for c in channels if c in ready and c not in blocked]
             failed = {
                 r.channel: r.error
                 for r in version.channel_renditions.all()
