@@ -127,6 +127,15 @@ DEFAULTS: dict[str, Any] = {
     #: outputs run side by side; at most this many outputs are in memory at once).
     #: None: one per core the process may use.
     "RENDITION_THREADS": None,
+    #: Uploads straight to S3 (docs/how-to/direct-uploads.md): None offers them whenever the
+    #: default storage is S3 with presigned URLs; False never.
+    "DIRECT_UPLOADS": None,
+    #: Files above this many bytes go as an S3 multipart upload (parts sent in parallel).
+    "DIRECT_UPLOAD_MULTIPART_THRESHOLD": 16 * 1024 * 1024,
+    #: Bytes per part of a multipart upload (S3: 5 MiB at least).
+    "DIRECT_UPLOAD_PART_SIZE": 8 * 1024 * 1024,
+    #: Seconds the presigned upload URLs stay valid.
+    "DIRECT_UPLOAD_URL_EXPIRY": 3600,
     # --- access ------------------------------------------------------------------------------
     #: Seconds a signed URL (an original on S3, a private preview or rendition) stays valid.
     "SIGNED_URL_EXPIRY": 300,

@@ -253,6 +253,12 @@ API_VIEWS: dict[str, Route] = {
     f"{API}:upsert_products": r(own=False, method="put", api=True),
     f"{API}:create_order": r(own=False, method="post", api=True),
     f"{API}:upload_version": r(own=False, method="post", api=True),
+    # Direct uploads need S3 and a body: tests/api/test_direct_uploads.py; each is the user's own.
+    f"{API}:start_direct_upload": r(own=False, method="post", api=True),
+    f"{API}:complete_direct_upload": r(
+        lambda w: [0], own=False, method="post", api=True, brand_args=False
+    ),
+    f"{API}:get_direct_upload": r(lambda w: [0], own=False, api=True, brand_args=False),
     # A bodiless POST is a 422 before any lookup; test_write_scopes.py sends real bodies.
     f"{API}:add_comment": r(
         lambda w: [w.draft_version.pk], own=False, method="post", api=True, brand_args=False

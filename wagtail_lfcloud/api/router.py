@@ -13,7 +13,17 @@ from wagtail.api.v3.auth import BearerTokenAuth
 from wagtail.models import APIToken
 
 from ..access.capabilities import WRITE_SCOPES, restrict_to_token
-from . import assets, bundles, orders, products, renditions, responsive, reviews, usage
+from . import (
+    assets,
+    bundles,
+    direct_uploads,
+    orders,
+    products,
+    renditions,
+    responsive,
+    reviews,
+    usage,
+)
 from .errors import ApiError
 from .responses import etag_every_get
 from .throttling import throttles
@@ -66,5 +76,6 @@ router.add_router("", renditions.router)
 router.add_router("", responsive.router)
 router.add_router("", orders.router)
 router.add_router("", bundles.router)
+router.add_router("", direct_uploads.router)
 router.add_router("", reviews.router)
 router.add_router("", usage.router)

@@ -76,3 +76,12 @@ def on_version_uploaded(sender, version, **kwargs) -> None:
     """
     image_id = version.image_id
     transaction.on_commit(lambda: queued(make_preview).enqueue(image_id, THUMBNAIL_SPEC))
+
+
+@queue(PREVIEWS)
+@task()
+def register_direct_upload(upload_id: int) -> str:
+    """Check a file sent straight to S3 and make it the asset's new version (or refuse it)."""
+    from .direct import register  # direct imports this module's task when it enqueues
+
+    return register(upload_id)

@@ -29,9 +29,11 @@ from .orders import (
     Payment,
 )
 from .rights import UsageRights
+from .uploads import DirectUpload
 from .usage import UsageDaily, UsageKind
 
 __all__ = [
+    "DirectUpload",
     "BrandAPIToken",
     "Asset",
     "AssetComment",

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 
+from ...assets.direct import purge_abandoned
 from ...storage.purge import purge_orphan_files, purge_rejected_versions
 
 
@@ -37,12 +38,33 @@ class Command(BaseCommand):
             "progress are never touched.",
         )
         parser.add_argument(
+            "--abandoned-uploads",
+            type=int,
+            metavar="HOURS",
+            help="Abort S3 multipart uploads and delete staging objects of uploads sent straight "
+            "to S3 that were started more than HOURS hours ago and never registered.",
+        )
+        parser.add_argument(
             "--dry-run", action="store_true", help="List what would be deleted; delete nothing."
         )
 
-    def handle(self, *args, rejected_older_than, orphans, orphans_older_than, dry_run, **options):
-        if rejected_older_than is None and not orphans:
-            raise CommandError("Nothing to do: give --rejected-older-than DAYS and/or --orphans.")
+    def handle(
+        self,
+        *args,
+        rejected_older_than,
+        orphans,
+        orphans_older_than,
+        dry_run,
+        abandoned_uploads=None,
+        **options,
+    ):
+        if rejected_older_than is None and not orphans and abandoned_uploads is None:
+            raise CommandError(
+                "Nothing to do: give --rejected-older-than DAYS, --orphans and/or "
+                "--abandoned-uploads HOURS."
+            )
+        if abandoned_uploads is not None and abandoned_uploads < 0:
+            raise CommandError("--abandoned-uploads must be zero or more hours.")
         if rejected_older_than is not None and rejected_older_than < 0:
             raise CommandError("--rejected-older-than must be zero or more days.")
         if orphans_older_than < 0:
@@ -60,3 +82,8 @@ class Command(BaseCommand):
             for name in result.files:
                 self.stdout.write(f"{verb} orphan file {name}")
             self.stdout.write(f"{verb} {len(result.files)} orphan file(s).")
+        if abandoned_uploads is not None:
+            keys = purge_abandoned(timedelta(hours=abandoned_uploads), dry_run=dry_run)
+            for key in keys:
+                self.stdout.write(f"{verb} abandoned upload {key}")
+            self.stdout.write(f"{verb} {len(keys)} abandoned upload part(s) or object(s).")
