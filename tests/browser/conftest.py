@@ -21,6 +21,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -121,6 +122,14 @@ def _wait_until_answering(
 @pytest.fixture(scope="session")
 def example_site() -> Iterator[ExampleSite]:
     """The example site with demo data, served on a free port for the whole browser session."""
+    with running_example_site() as site:
+        yield site
+
+
+@contextmanager
+def running_example_site() -> Iterator[ExampleSite]:
+    """A fresh example site with demo data on a free port, stopped and deleted on exit (also used
+    without a browser, e.g. by tests/api/test_client_example.py, which writes to its own copy)."""
     workdir = Path(tempfile.mkdtemp(prefix="lfcloud-browser-"))
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
