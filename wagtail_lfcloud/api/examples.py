@@ -139,6 +139,7 @@ WRITE_EXAMPLES: dict[str, dict[str, Any]] = {
                 "version_id": 311,
                 "parent": None,
                 "text": "Crease on the toe",
+                "time": None,
                 "created_at": "2026-01-21T10:02:00Z",
             }
         },
