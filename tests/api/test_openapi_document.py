@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from tests.factories import make_user
 from wagtail_lfcloud import signals
+from wagtail_lfcloud.api import direct_uploads
 from wagtail_lfcloud.api import schemas as api_schemas
 from wagtail_lfcloud.api.examples import WRITE_EXAMPLES
 from wagtail_lfcloud.delivery import webhook_schemas
@@ -113,6 +114,11 @@ SCHEMAS: dict[str, tuple[type[BaseModel] | None, dict[int, type[BaseModel]]]] = 
     "approve_version": (api_schemas.DecisionIn, {200: api_schemas.DecisionOut}),
     "request_changes": (api_schemas.DecisionIn, {200: api_schemas.DecisionOut}),
     "create_bundle": (api_schemas.BundleIn, {202: api_schemas.BundleOut}),
+    "start_direct_upload": (direct_uploads.DirectUploadIn, {201: direct_uploads.DirectUploadOut}),
+    "complete_direct_upload": (
+        direct_uploads.CompleteIn,
+        {202: direct_uploads.DirectUploadOut},
+    ),
 }
 
 

@@ -131,6 +131,60 @@ WRITE_EXAMPLES: dict[str, dict[str, Any]] = {
             ),
         },
     },
+    "start_direct_upload": {
+        "request": {
+            "filename": "SKU12345_2026-01_front.jpg",
+            "size": 24117248,
+            "content_type": "image/jpeg",
+        },
+        "responses": {
+            201: {
+                "id": 55,
+                "status": "started",
+                "method": "PUT",
+                "url": None,
+                "headers": {},
+                "part_size": 16777216,
+                "parts": [
+                    {
+                        "number": 1,
+                        "url": "https://bucket.s3.amazonaws.com/uploads/55?partNumber=1&...",
+                    },
+                    {
+                        "number": 2,
+                        "url": "https://bucket.s3.amazonaws.com/uploads/55?partNumber=2&...",
+                    },
+                ],
+                "expires_in": 3600,
+                "version_id": None,
+                "error": "",
+                "error_code": "",
+            }
+        },
+    },
+    "complete_direct_upload": {
+        "request": {
+            "parts": [
+                {"number": 1, "etag": '"a54357aff0632cce46d942af68356b38"'},
+                {"number": 2, "etag": '"0c78aef83f66abc1fa1e8477f296d394"'},
+            ]
+        },
+        "responses": {
+            202: {
+                "id": 55,
+                "status": "uploaded",
+                "method": None,
+                "url": None,
+                "headers": {},
+                "part_size": None,
+                "parts": [],
+                "expires_in": None,
+                "version_id": None,
+                "error": "",
+                "error_code": "",
+            }
+        },
+    },
     "add_comment": {
         "request": {"text": "Crease on the toe", "x": 0.42, "y": 0.61, "w": 0.1, "h": 0.08},
         "responses": {
