@@ -136,15 +136,14 @@ def check_channel_and_sku(sku: str, channel: str) -> None:
         )
 
 
-def current_rendition(brand_obj, sku: str, angle: str, channel: str, territory: str | None = None):
-    """``(version, rendition, verdict)`` of the current approved version's ``channel`` file.
-
-    ``rendition`` is None while the file does not exist yet (its generation is then enqueued).
-    Raises :class:`ApiError`: 404 while nothing is approved, 451 outside the usage rights, 409
-    when generating the file failed. Never returns a version that is not the approved one.
-    """
+def approved_version(
+    brand_obj, sku: str, angle: str, rights_channel: str | None, territory: str | None = None
+):
+    """``(version, verdict)``: the current approved version of the brand's SKU/angle, if its
+    usage rights allow delivering it to ``rights_channel`` now. Raises :class:`ApiError` 404
+    while nothing is approved, 451 outside the rights."""
     version = (
-        AssetVersion.objects.select_related("image")
+        AssetVersion.objects.select_related("image", "asset__product")
         .filter(
             asset__brand=brand_obj,
             asset__product__sku__iexact=sku,
@@ -159,10 +158,20 @@ def current_rendition(brand_obj, sku: str, angle: str, channel: str, territory: 
             "not_approved",
             f"Nothing is approved yet for {sku} {angle} of brand {brand_obj.slug!r}.",
         )
-
-    verdict = deliverable(version, channel, territory=territory)
+    verdict = deliverable(version, rights_channel, territory=territory)
     if not verdict:
         raise ApiError(451, f"rights_{verdict.code}", f"{sku} {angle}: {verdict.reason}")
+    return version, verdict
+
+
+def current_rendition(brand_obj, sku: str, angle: str, channel: str, territory: str | None = None):
+    """``(version, rendition, verdict)`` of the current approved version's ``channel`` file.
+
+    ``rendition`` is None while the file does not exist yet (its generation is then enqueued).
+    Raises :class:`ApiError`: 404 while nothing is approved, 451 outside the usage rights, 409
+    when generating the file failed. Never returns a version that is not the approved one.
+    """
+    version, verdict = approved_version(brand_obj, sku, angle, channel, territory=territory)
 
     row = ChannelRendition.objects.filter(version=version, channel=channel).first()
     if row is not None and row.status == ChannelRendition.Status.FAILED:
@@ -183,12 +192,17 @@ def current_rendition(brand_obj, sku: str, angle: str, channel: str, territory: 
 
 def pending_response(version, sku: str, angle: str, channel: str) -> HttpResponse:
     """202 + ``Retry-After`` (never cached) while the channel file is being generated."""
+    return pending_answer(
+        f"The {channel} file of {sku} {angle} v{version.number} is being generated; retry later."
+    )
+
+
+def pending_answer(detail: str) -> HttpResponse:
+    """202 + ``Retry-After`` (never cached): the file asked for is being generated."""
     retry_after = int(lfcloud_settings.STABLE_URL_RETRY_AFTER)
     response = HttpResponse(
         StableRenditionPending(
-            status="pending",
-            detail=f"The {channel} file of {sku} {angle} v{version.number} is being generated; retry later.",
-            retry_after=retry_after,
+            status="pending", detail=detail, retry_after=retry_after
         ).model_dump_json(),
         status=202,
         content_type="application/json",

@@ -17,11 +17,11 @@ from ninja import Query, Router
 
 from ..conf import lfcloud_settings
 from ..delivery import responsive
-from ..delivery.rights import deliverable
 from ..delivery.usage import count as count_usage
-from ..models import AssetVersion, UsageKind, VersionStatus
+from ..models import AssetVersion, UsageKind
 from ..models.catalog import SKU_RE
 from .errors import ERROR_RESPONSES, ApiError, ErrorOut
+from .renditions import approved_version, pending_answer
 from .responses import conditional_json
 from .schemas import Id, ResponsiveSet, StableRenditionPending, Text
 from .scoping import brand_filter
@@ -61,25 +61,9 @@ def _current(request: HttpRequest, brand: str, sku: str, angle: str, territory: 
             f"{sku!r} is not a SKU: SKUs are 1-64 ASCII letters, digits or hyphens.",
         )
     brand_obj = brand_filter(request, brand, "view_finals")
-    version = (
-        AssetVersion.objects.select_related("image", "asset__product")
-        .filter(
-            asset__brand=brand_obj,
-            asset__product__sku__iexact=sku,
-            asset__angle=angle,
-            status=VersionStatus.CURRENT,
-        )
-        .first()
+    version, _verdict = approved_version(
+        brand_obj, sku, angle, lfcloud_settings.RESPONSIVE_RIGHTS_CHANNEL or None, territory
     )
-    if version is None:
-        raise ApiError(
-            404, "not_approved", f"Nothing is approved yet for {sku} {angle} of brand {brand!r}."
-        )
-    verdict = deliverable(
-        version, lfcloud_settings.RESPONSIVE_RIGHTS_CHANNEL or None, territory=territory
-    )
-    if not verdict:
-        raise ApiError(451, f"rights_{verdict.code}", f"{sku} {angle}: {verdict.reason}")
     return brand_obj, version
 
 
@@ -92,20 +76,10 @@ def _pending_or_failed(version: AssetVersion, fmt: str, sku: str, angle: str) ->
             "rendition_failed",
             f"The {fmt} sizes of {sku} {angle} v{version.number} could not be made: {error}",
         )
-    retry_after = int(lfcloud_settings.STABLE_URL_RETRY_AFTER)
-    responsive.enqueue_once(version.pk, fmt, retry_after)
-    response = HttpResponse(
-        StableRenditionPending(
-            status="pending",
-            detail=f"The {fmt} sizes of {sku} {angle} v{version.number} are being generated; "
-            "retry later.",
-            retry_after=retry_after,
-        ).model_dump_json(),
-        status=202,
-        content_type="application/json",
+    responsive.enqueue_once(version.pk, fmt, int(lfcloud_settings.STABLE_URL_RETRY_AFTER))
+    response = pending_answer(
+        f"The {fmt} sizes of {sku} {angle} v{version.number} are being generated; retry later."
     )
-    response["Retry-After"] = str(retry_after)
-    response["Cache-Control"] = "no-store"
     response["Vary"] = VARY
     return response
 
