@@ -110,44 +110,46 @@ def check_clip(clip, rules: dict, *, source: bool = False) -> list[ClipCheck]:
             round(found, 4),
             rules["aspect"],
         )
-    for key, ok_if, text in (
-        ("min_seconds", lambda v, lim: v >= lim - 0.05, _("at least %(limit)s s")),
-        ("max_seconds", lambda v, lim: v <= lim + 0.05, _("at most %(limit)s s")),
-    ):
-        if key in rules:
+    # Ranges: (rule, measured value, slack for rounding, how the value and the limit read).
+    ranges = (
+        (
+            "seconds",
+            clip.duration,
+            0.05,
+            lambda v: _("The clip lasts %(seconds).1f s") % {"seconds": v},
+            lambda lim: _("%(limit)s s") % {"limit": lim},
+        ),
+        (
+            "fps",
+            clip.fps,
+            0.01,
+            lambda v: _("The clip runs at %(fps)g fps") % {"fps": v},
+            lambda lim: _("%(limit)s fps") % {"limit": lim},
+        ),
+        (
+            "bitrate",
+            clip.bitrate,
+            0,
+            lambda v: _("The bit rate is %(found)s kbit/s") % {"found": v // 1000},
+            lambda lim: _("%(limit)s kbit/s") % {"limit": lim // 1000},
+        ),
+    )
+    for name, value, slack, found, limit_text in ranges:
+        for bound in ("min", "max"):
+            key = f"{bound}_{name}"
+            if key not in rules:
+                continue
+            limit = rules[key]
+            ok = value >= limit - slack if bound == "min" else value <= limit + slack
+            rule = (_("at least %(x)s") if bound == "min" else _("at most %(x)s")) % {
+                "x": limit_text(limit)
+            }
             judge(
                 key,
-                ok_if(clip.duration, rules[key]),
-                _("The clip lasts %(seconds).1f s; the channel wants %(rule)s.")
-                % {"seconds": clip.duration, "rule": text % {"limit": rules[key]}},
-                clip.duration,
-                rules[key],
-            )
-    for key, ok_if, text in (
-        ("min_fps", lambda v, lim: v >= lim - 0.01, _("at least %(limit)s fps")),
-        ("max_fps", lambda v, lim: v <= lim + 0.01, _("at most %(limit)s fps")),
-    ):
-        if key in rules:
-            judge(
-                key,
-                ok_if(clip.fps, rules[key]),
-                _("The clip runs at %(fps)g fps; the channel wants %(rule)s.")
-                % {"fps": clip.fps, "rule": text % {"limit": rules[key]}},
-                clip.fps,
-                rules[key],
-            )
-    for key, ok_if, text in (
-        ("min_bitrate", lambda v, lim: v >= lim, _("at least %(limit)s kbit/s")),
-        ("max_bitrate", lambda v, lim: v <= lim, _("at most %(limit)s kbit/s")),
-    ):
-        if key in rules:
-            judge(
-                key,
-                ok_if(clip.bitrate, rules[key]),
-                _("The bit rate is %(found)s kbit/s; the channel wants %(rule)s.")
-                % {"found": clip.bitrate // 1000, "rule": text % {"limit": rules[key] // 1000}},
-                clip.bitrate,
-                rules[key],
+                ok,
+                _("%(found)s; the channel wants %(rule)s.") % {"found": found(value), "rule": rule},
+                value,
+                limit,
             )
     if "max_bytes" in rules:
         judge(
