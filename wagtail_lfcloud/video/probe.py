@@ -70,7 +70,17 @@ def _open(file):
     av = require_av()
     file.seek(0)
     # The MP4/QuickTime demuxer only: never a format FFmpeg would guess from the content.
-    return av.open(file, mode="r", format="mov", metadata_errors="replace")
+    if _HAS_METADATA_ERRORS.get(av.__version__, True):
+        try:
+            return av.open(file, mode="r", format="mov", metadata_errors="replace")
+        except TypeError:  # PyAV >= 19 dropped the argument (undecodable metadata is replaced)
+            _HAS_METADATA_ERRORS[av.__version__] = False
+            file.seek(0)
+    return av.open(file, mode="r", format="mov")
+
+
+#: Whether this PyAV's ``av.open`` takes ``metadata_errors`` (PyAV 14-18 do, 19 does not).
+_HAS_METADATA_ERRORS: dict[str, bool] = {}
 
 
 def probe(file, name: str) -> ClipInfo:
