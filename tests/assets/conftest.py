@@ -1,12 +1,9 @@
 import pytest
 
-from tests.factories import make_asset, make_brand, make_product, make_user
+from tests.factories import make_asset, make_product, make_user
 from wagtail_lfcloud.assets.workflows import ensure_default_workflow
 
-
-@pytest.fixture
-def brand(db):
-    return make_brand("Acme")
+# ``brand`` is tests/conftest.py's.
 
 
 @pytest.fixture
