@@ -9,7 +9,8 @@ class WagtailLFCloudAppConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Importing registers the system checks and connects the signal handlers.
+        # app loading: importing registers the system checks and connects the signal
+        # handlers.
         from . import (
             checks,  # noqa: F401
             signal_handlers,
@@ -17,27 +18,30 @@ class WagtailLFCloudAppConfig(AppConfig):
 
         signal_handlers.connect()
 
-        # Unguessable names for brand files, approved finals' renditions made public (DESIGN 11).
+        # app loading: unguessable names for brand files, approved finals' renditions made
+        # public (DESIGN 11).
         from .storage import files as storage_files
 
         storage_files.connect()
 
-        # Opt-in (WAGTAIL_LFCLOUD_MOUNT_ON_WAGTAIL_API): Ninja only accepts routers before URLs are built.
+        # app loading: opt-in (WAGTAIL_LFCLOUD_MOUNT_ON_WAGTAIL_API); Ninja only accepts routers
+        # before URLs are built.
         from .api import mount_on_wagtail_api
 
         mount_on_wagtail_api()
 
-        # Cached stable-URL redirects are forgotten when what they point to changes.
+        # app loading: cached stable-URL redirects are forgotten when what they point to changes.
         from .api.renditions import connect_invalidation
 
         connect_invalidation()
 
-        # Before any wagtail_hooks module registers viewsets, so they find these policies.
+        # app loading: before any wagtail_hooks module registers viewsets, so they find these
+        # policies.
         from .access.policies import register_policies
 
         register_policies()
 
-        # The image chooser's "popular tags", before Wagtail builds the chooser's URLs.
+        # app loading: the image chooser's "popular tags", before Wagtail builds the chooser's URLs.
         from .access.tags import scope_choosers
 
         scope_choosers()

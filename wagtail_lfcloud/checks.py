@@ -11,7 +11,9 @@ import string
 from django.apps import apps
 from django.core.checks import Error, Tags, register
 
+from .channels.registry import get_presets
 from .conf import docs_url, lfcloud_settings
+from .video.presets import get_video_presets, video_channel_keys
 
 NAME_PARTS = {"sku", "period", "angle", "channel", "ext"}
 
@@ -115,9 +117,6 @@ def check_video_deliverables(app_configs=None, **kwargs):
 def check_video_channels(app_configs=None, **kwargs):
     """``VIDEO_CHANNELS`` builds (known transcode settings and rules) and no video channel key is
     also a photo channel's (assets and order lines list both kinds in one ``channels``)."""
-    from .channels.registry import get_presets  # the registries read settings when called
-    from .video.presets import get_video_presets, video_channel_keys  # ditto
-
     problems = []
     try:
         get_video_presets()

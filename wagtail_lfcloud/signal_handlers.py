@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db.models.signals import m2m_changed, post_save
+from django.db.models.signals import m2m_changed, post_migrate, post_save, pre_save
 from wagtail.images import get_image_model
+from wagtail.models import ReferenceIndex
 from wagtail.search import index
 from wagtail.signals import workflow_approved, workflow_rejected
 
-from . import notifications, signals
+from . import background, notifications, signals
 from .access.roles import ensure_brand_roles, on_groups_changed
 from .assets import tasks as asset_tasks
 from .assets import workflows
 from .catalog.library import ensure_brand_tree, rename_places
-from .delivery import webhooks
+from .delivery import public_urls, webhooks
 from .delivery.expiry import schedule_for
 from .models import AssetVersion, Brand, BrandRole, Catalog, Product, Season, UsageRights
+from .notifications import workflow as workflow_emails
 from .storage.retention import refuse_file_change
 
 
@@ -74,12 +76,8 @@ def connect() -> None:
         notifications.on_asset_approved, dispatch_uid="lfcloud_notify_approved"
     )
     # Public (CDN-cached) rendition URLs are purged on approval and rights changes.
-    from .delivery import public_urls
-
     public_urls.connect()
     # Wagtail's own workflow emails: unchanged for pages, scoped to the asset's brand for assets.
-    from .notifications import workflow as workflow_emails
-
     workflow_emails.connect()
 
     post_save.connect(_brand_saved, sender=Brand, dispatch_uid="lfcloud_brand_tree")
@@ -97,8 +95,6 @@ def connect() -> None:
     post_save.connect(_catalog_or_season_saved, sender=Season, dispatch_uid="lfcloud_season_rename")
     post_save.connect(_product_saved, sender=Product, dispatch_uid="lfcloud_product_reindex")
     # Assets: what workflow approval / rejection does to versions; the default workflow.
-    from django.db.models.signals import post_migrate
-
     workflow_approved.connect(
         workflows.on_workflow_approved, dispatch_uid="lfcloud_workflow_approved"
     )
@@ -111,19 +107,13 @@ def connect() -> None:
     post_migrate.connect(workflows.on_post_migrate, dispatch_uid="lfcloud_default_workflow")
     # Index versions' references to their images, so Wagtail's image delete views see them and
     # refuse to delete an image a version still uses ("... prevent it from being deleted").
-    from wagtail.models import ReferenceIndex
-
     ReferenceIndex.register_model(AssetVersion)
     # ...and refuse to replace the file of such an image (Wagtail's form would delete the old file).
-    from django.db.models.signals import pre_save
-
     pre_save.connect(
         refuse_file_change, sender=get_image_model(), dispatch_uid="lfcloud_keep_version_files"
     )
 
     # Signed webhooks for asset.approved, rendition.ready and order.status_changed.
-    from . import background
-
     webhooks.connect()
     # Tasks the immediate backend would run inside a request wait for the response to be sent.
     background.connect()

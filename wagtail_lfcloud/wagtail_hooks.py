@@ -7,10 +7,13 @@ from wagtail.snippets.models import register_snippet
 from . import admin_urls
 from .access.audit import register_log_models
 from .access.guards import guarded_bulk_actions
+from .access.reports import scope_report_urls
+from .access.tags import scope_tag_views
 from .channels.operations import get_image_operations
 from .log_actions import register
 from .views import dashboard, order_panels, rights
 from .views.bundles import DownloadBundleBulkAction, order_listing_buttons
+from .views.images import fix_image_listing_urls
 from .views.library import library_menu_item
 from .views.notification_preferences import notification_preferences_menu_item
 from .views.roles import roles_menu_item
@@ -31,8 +34,6 @@ def register_admin_urls():
 @hooks.register("register_admin_urls")
 def scope_workflow_reports():
     # Runs while Wagtail builds its admin URLs, before it wraps the views in its decorators.
-    from .access.reports import scope_report_urls
-
     scope_report_urls()
     return []
 
@@ -40,8 +41,6 @@ def scope_workflow_reports():
 @hooks.register("register_admin_urls")
 def fix_image_listing():
     # Wagtail's image listing answers 500 when a user who may not add images filters by collection.
-    from .views.images import fix_image_listing_urls
-
     fix_image_listing_urls()
     return []
 
@@ -49,8 +48,6 @@ def fix_image_listing():
 @hooks.register("register_admin_urls")
 def scope_tags():
     # Same moment: Wagtail's tag autocomplete and the image/document listings' tag filter.
-    from .access.tags import scope_tag_views
-
     # Searching Wagtail's image and document listings answers whatever is typed, like the
     # package's own listings.
     scope_tag_views(listing_mixins=(SearchOrderingMixin,))

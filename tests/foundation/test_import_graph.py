@@ -88,7 +88,7 @@ def test_type_checking_imports_are_no_edges(tmp_path):
     assert _checker().scan(root).cycles() == []
 
 
-def test_an_import_inside_a_function_needs_a_comment(tmp_path):
+def test_an_import_inside_a_function_needs_a_comment_giving_its_reason(tmp_path):
     root = _tree(
         tmp_path,
         {
@@ -97,15 +97,29 @@ def test_an_import_inside_a_function_needs_a_comment(tmp_path):
                     from storages.backends.s3 import S3Storage
 
                 def other():
-                    # optional dependency
+                    # optional: the [ocr] extra
                     import pytesseract
                     import json
 
                 def third():
-                    import boto3  # optional dependency
+                    import boto3  # optional: the [s3] extra
+
+                def fourth():
+                    # cycle: the tasks import this module, and
+                    # this comment goes on.
+                    from .tasks import run
+
+                def fifth():
+                    # Faster this way.
+                    import csv
+
+                def sixth():
+                    import zipfile  # see above
             """,
         },
     )
     assert _checker().scan(root).uncommented == [
-        "wagtail_lfcloud/storage.py:3: from storages.backends.s3 import S3Storage"
+        "wagtail_lfcloud/storage.py:3: from storages.backends.s3 import S3Storage",
+        "wagtail_lfcloud/storage.py:20: import csv",
+        "wagtail_lfcloud/storage.py:23: import zipfile",
     ]

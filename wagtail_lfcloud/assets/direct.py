@@ -211,7 +211,7 @@ def complete(upload: DirectUpload, parts: list[dict] | None = None) -> DirectUpl
             ) from exc
     upload.status = DirectUpload.Status.UPLOADED
     upload.save(update_fields=["status"])
-    from .tasks import register_direct_upload  # tasks import this module
+    from .tasks import register_direct_upload  # cycle: tasks import this module
 
     upload_id = upload.pk
     transaction.on_commit(lambda: queued(register_direct_upload).enqueue(upload_id))

@@ -82,6 +82,6 @@ def on_version_uploaded(sender, version, **kwargs) -> None:
 @task()
 def register_direct_upload(upload_id: int) -> str:
     """Check a file sent straight to S3 and make it the asset's new version (or refuse it)."""
-    from .direct import register  # direct imports this module's task when it enqueues
+    from .direct import register  # cycle: direct imports this module's task to enqueue
 
     return register(upload_id)

@@ -46,6 +46,7 @@ from django.conf import settings
 from PIL import Image, ImageCms
 from wagtail.images.image_operations import FilterOperation
 from wagtail.images.utils import parse_color_string
+from willow.plugins.pillow import PillowImage
 
 from . import analysis
 from .encoders import BUDGETABLE_FORMATS, fit_budget, parse_byte_size
@@ -73,8 +74,6 @@ def _pillow(willow) -> Image.Image:
 
 
 def _wrap(image: Image.Image):
-    from willow.plugins.pillow import PillowImage  # Willow reads Django settings on import
-
     return PillowImage(image)
 
 

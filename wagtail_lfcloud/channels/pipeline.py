@@ -34,6 +34,7 @@ from wagtail.images.models import IMAGE_FORMAT_EXTENSIONS, Filter, SourceImageIO
 from willow.plugins.pillow import PillowImage
 
 from wagtail_lfcloud.conf import lfcloud_settings
+from wagtail_lfcloud.storage import image_files_are_public, routes_privately
 
 from .decoding import _decode, _decode_full, _resize, _return_free_memory
 from .encoders import BUDGETABLE_FORMATS, EncoderOptions, encode, fit_budget, prepare_for_format
@@ -416,8 +417,6 @@ def _create(
     saved: list[str] = []
     # Public or private (wagtail_lfcloud.storage) is decided here, once: the files are saved from
     # worker threads, which must not query the database.
-    from wagtail_lfcloud.storage import image_files_are_public, routes_privately
-
     save_options = {"public": image_files_are_public(image)} if routes_privately(storage) else {}
 
     shared = _SharedResizes(jobs)

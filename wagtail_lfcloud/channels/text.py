@@ -84,7 +84,7 @@ class TextFindings:
 @lru_cache(maxsize=1)
 def _engine_state() -> tuple[bool, str]:
     try:
-        # optional dependency: the [ocr] extra
+        # optional: the [ocr] extra
         import pytesseract
     except ImportError:
         return False, "the pytesseract module is not installed (pip install wagtail-lfcloud[ocr])"
@@ -142,7 +142,7 @@ def _read_words(
 ) -> tuple[tuple[str, float, tuple[int, int, int, int]], ...]:
     """Words Tesseract reads on ``small`` (a reduced copy), boxes in original pixels (cached
     by pixel content: one image checked for several channels is read once)."""
-    # optional dependency: the [ocr] extra (only reached once _engine_state found it)
+    # optional: the [ocr] extra (only reached once _engine_state found it)
     import pytesseract
 
     gray = small.convert("L")

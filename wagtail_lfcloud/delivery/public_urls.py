@@ -217,7 +217,8 @@ def purge(urls: Iterable[str]) -> int:
     urls = list(dict.fromkeys(urls))
     if not urls or not purging_configured():
         return 0
-    # Only when purging is configured: the site need not install wagtail.contrib.frontend_cache.
+    # optional: only when purging is configured (a site need not install
+    # wagtail.contrib.frontend_cache).
     from wagtail.contrib.frontend_cache.utils import purge_urls_from_cache
 
     for start in range(0, len(urls), PURGE_BATCH):

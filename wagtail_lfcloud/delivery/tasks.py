@@ -31,7 +31,7 @@ def build_download_bundle(bundle_id: int) -> str:
 @task()
 def render_responsive_sizes(version_id: int, fmt: str) -> list[int]:
     """Generate the responsive sizes of a current version in one format (one decode of the master)."""
-    from .responsive import generate  # responsive imports this module (to enqueue this task)
+    from .responsive import generate  # cycle: responsive imports this module to enqueue
 
     return generate(version_id, fmt)
 

@@ -26,7 +26,7 @@ from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
 from ..conf import lfcloud_settings
-from ..models import UsageDaily
+from ..models import AssetVersion, UsageDaily
 
 logger = logging.getLogger(__name__)
 
@@ -87,8 +87,6 @@ def flush() -> int:
     try:
         with transaction.atomic():
             # Versions deleted since they were counted are skipped (their rows would fail the FK).
-            from ..models import AssetVersion
-
             alive = set(
                 AssetVersion.objects.filter(pk__in={r[2] for r in rows}).values_list(
                     "pk", flat=True

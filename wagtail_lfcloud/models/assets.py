@@ -372,7 +372,7 @@ class ComplianceTask(Task):
         task_state = super().start(workflow_state, user=user)
         # The check runs at once and finishes its own step; WorkflowState.update() then moves
         # on (pass) or marks the workflow as needing changes (fail).
-        from ..assets.workflows import run_compliance_check
+        from ..assets.workflows import run_compliance_check  # cycle: it imports the models
 
         run_compliance_check(self, task_state)
         return task_state

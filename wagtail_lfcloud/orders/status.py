@@ -24,6 +24,7 @@ from wagtail.log_actions import log
 from .. import signals
 from ..access.capabilities import has_capability
 from ..catalog.naming import angle_vocabulary, is_video_deliverable
+from ..channels.registry import get_presets
 from ..models import Asset, AssetKind, Order, OrderLine, OrderStatus
 from ..video.presets import video_channel_keys
 
@@ -75,8 +76,6 @@ class OrderInvalid(TransitionError):
 
 def channel_keys() -> list[str]:
     """Keys of the configured channel presets: the photo channels, then the video channels."""
-    from ..channels.registry import get_presets  # the registry reads settings on each call
-
     return list(get_presets()) + [k for k in video_channel_keys() if k not in get_presets()]
 
 

@@ -11,7 +11,7 @@ class VideoUnavailable(RuntimeError):
 def require_av():
     """The ``av`` module, or :class:`VideoUnavailable` saying how to install it."""
     try:
-        import av  # an optional dependency (the [video] extra)
+        import av  # optional: the [video] extra
     except ImportError as exc:  # pragma: no cover - the test extra installs it
         raise VideoUnavailable(
             "Video clips need PyAV: pip install 'wagtail-lfcloud[video]'."

@@ -13,6 +13,7 @@ from django_tasks import task
 
 from ..background import VIDEO, queue
 from ..conf import lfcloud_settings
+from ..models import AssetVersion, VersionClip, VersionStatus
 from ..signals import rendition_ready
 from ..storage import unguessable
 from .deliverables import build_clip_channels
@@ -36,8 +37,6 @@ def make_clip_preview(version_id: int) -> str:
     so memory stays at a few frames whatever the clip's length; the run stops after
     ``VIDEO_TASK_SECONDS``.
     """
-    from ..models import VersionClip  # tasks modules load before the app registry is ready
-
     clip = VersionClip.objects.select_related("version").filter(version_id=version_id).first()
     if clip is None:
         return ""
@@ -66,9 +65,6 @@ def transcode_clip_channels(version_id: int, channel_keys: list[str]) -> list[in
     """Transcode an approved clip for its video channels (``video/deliverables.py``); returns
     the ``ChannelRendition`` pks and sends ``rendition_ready`` (webhooks: ``rendition.ready``)
     for each one made. A version no longer current is skipped: its channel files are not wanted."""
-    # The models (and deliverables, which import them) need the app registry, as above.
-    from ..models import AssetVersion, VersionStatus
-
     version = (
         AssetVersion.objects.select_related("image", "asset__product__season", "clip")
         .filter(pk=version_id, status=VersionStatus.CURRENT)

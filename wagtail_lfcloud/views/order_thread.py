@@ -23,6 +23,7 @@ from ..models import (
     Order,
     OrderMessage,
 )
+from ..storage import in_unguessable_folder
 from .base import order_for
 
 
@@ -74,8 +75,6 @@ def post_message(order: Order, user, form: OrderMessageForm) -> OrderMessage:
     message.author = user
     if message.attachment and not message.attachment._committed:
         # Never at a guessable media URL: MessageAttachmentView sends it after a permission check.
-        from ..storage import in_unguessable_folder
-
         message.attachment.name = in_unguessable_folder(os.path.basename(message.attachment.name))
     try:
         with transaction.atomic():

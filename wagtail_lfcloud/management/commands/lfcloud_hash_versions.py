@@ -14,6 +14,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from wagtail_lfcloud.assets.similarity import hash_version
 from wagtail_lfcloud.management.progress import ProgressMixin
 from wagtail_lfcloud.models import AssetVersion, Brand
 
@@ -35,9 +36,6 @@ class Command(ProgressMixin, BaseCommand):
         )
 
     def handle(self, *args, brand=None, all=False, batch_size=200, **options):
-        # Models are imported here, not at module level: commands load before apps are ready.
-        from wagtail_lfcloud.assets.similarity import hash_version
-
         if not (brand or all):
             raise CommandError("Give --brand SLUG or --all.")
         if brand and all:

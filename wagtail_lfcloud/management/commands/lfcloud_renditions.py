@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from wagtail_lfcloud.channels.errors import UnknownChannelError
 from wagtail_lfcloud.channels.registry import get_preset, get_presets
 from wagtail_lfcloud.management.progress import ProgressMixin
+from wagtail_lfcloud.models import AssetVersion, ChannelRendition, VersionStatus
 
 from ...channels.deliverables import build_channel_renditions
 
@@ -40,9 +41,6 @@ class Command(ProgressMixin, BaseCommand):
     def handle(
         self, *args, brand=None, season=None, all=False, channels=None, force=False, **options
     ):
-        # Models are imported here, not at module level: commands load before apps are ready.
-        from wagtail_lfcloud.models import AssetVersion, ChannelRendition, VersionStatus
-
         if not (brand or season or all):
             raise CommandError("Give --brand SLUG, --season CODE or --all.")
         try:
