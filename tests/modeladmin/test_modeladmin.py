@@ -80,3 +80,32 @@ def test_other_brands_rows_are_404_like_unknown_ids(client, data):
         assert theirs.status_code == unknown.status_code == 404, action
         assert theirs.content == unknown.content
         assert b"Theirs" not in theirs.content
+
+
+def test_each_view_asks_for_the_action_model_access_names(client, data):
+    """A person who is brand admin of Acme and studio of Globex edits Acme's orders; Globex's
+    order they may inspect (studios view orders) but not edit or delete, nor see its invoice
+    (404, as for an unknown id); finance of Acme edits its invoices, and reads but cannot edit
+    its orders."""
+    from tests.factories import role_group
+    from wagtail_lfcloud.models import Role
+
+    mine, order, other, invoice = data
+    theirs = Invoice.objects.create(
+        order=other, number="INV-2", net_amount=Decimal(5), tax_rate=Decimal(0), currency="EUR"
+    )
+    person = make_user("two_roles", brand=mine, role=Role.BRAND_ADMIN)
+    person.groups.add(role_group(other.brand, Role.STUDIO))
+    client.force_login(person)
+    assert client.get(f"/admin/wagtail_lfcloud/order/edit/{order.pk}/").status_code == 200
+    assert client.get(f"/admin/wagtail_lfcloud/order/inspect/{other.pk}/").status_code == 200
+    for action in ("edit", "delete"):
+        response = client.get(f"/admin/wagtail_lfcloud/order/{action}/{other.pk}/")
+        assert response.status_code == 404, action
+    assert client.get(f"/admin/wagtail_lfcloud/invoice/inspect/{theirs.pk}/").status_code == 404
+    assert b"INV-2" not in client.get("/admin/wagtail_lfcloud/invoice/").content
+
+    client.force_login(make_user("acme_finance", brand=mine, role=Role.FINANCE))
+    assert client.get(f"/admin/wagtail_lfcloud/invoice/edit/{invoice.pk}/").status_code == 200
+    assert client.get(f"/admin/wagtail_lfcloud/order/inspect/{order.pk}/").status_code == 200
+    assert client.get(f"/admin/wagtail_lfcloud/order/edit/{order.pk}/").status_code == 404
