@@ -8,6 +8,7 @@ from django.urls import path
 from .views import api_tokens, catalog, notification_preferences, order_thread
 from .views import assets as asset_views
 from .views import bundles as bundle_views
+from .views import direct_uploads as direct_upload_views
 from .views import files as file_views
 from .views import library as library_views
 from .views import orders as order_views
@@ -49,6 +50,26 @@ urlpatterns = [
     ),
     path("upload/", upload_views.UploadView.as_view(), name="upload"),
     path("upload/file/", upload_views.UploadFileView.as_view(), name="upload_file"),
+    path(
+        "upload/direct/",
+        direct_upload_views.DirectUploadStartView.as_view(),
+        name="direct_upload_start",
+    ),
+    path(
+        "upload/direct/<int:pk>/",
+        direct_upload_views.DirectUploadStateView.as_view(),
+        name="direct_upload_state",
+    ),
+    path(
+        "upload/direct/<int:pk>/resume/",
+        direct_upload_views.DirectUploadResumeView.as_view(),
+        name="direct_upload_resume",
+    ),
+    path(
+        "upload/direct/<int:pk>/complete/",
+        direct_upload_views.DirectUploadCompleteView.as_view(),
+        name="direct_upload_complete",
+    ),
     path("assets/<int:pk>/review/", asset_views.AssetReviewView.as_view(), name="asset_review"),
     path(
         "assets/<int:pk>/versions/", asset_views.VersionHistoryView.as_view(), name="asset_versions"

@@ -17,6 +17,7 @@ from wagtail_lfcloud.models import (
     AssetVersion,
     Brand,
     Brief,
+    DirectUpload,
     DownloadBundle,
     Invoice,
     Order,
@@ -123,6 +124,14 @@ def make_full_world(name: str) -> BrandWorld:
     )
     clip.file.save(f"{name.lower()}-clip.mp4", ContentFile(b"\0\0\0\x18ftypisom" + b"\0" * 64))
     clip.save()
+    # An upload straight to S3 in progress, the studio's own (only its uploader reaches it).
+    direct_upload = DirectUpload.objects.create(
+        brand=brand,
+        user=world.users[Role.STUDIO],
+        filename=f"{name.upper()}1_2026-01_front.png",
+        size=1000,
+        key=f"lfcloud-private/uploads/{name.lower()}/{name.upper()}1_2026-01_front.png",
+    )
     bundle = DownloadBundle.objects.create(
         brand=brand, order=order, channel="amazon_main", requested_by=admin
     )
@@ -154,6 +163,7 @@ def make_full_world(name: str) -> BrandWorld:
     ):
         log(obj, "wagtail.edit", user=admin)
     world.extra.update(
+        direct_upload=direct_upload,
         order=order,
         brief=brief,
         invoice=invoice,

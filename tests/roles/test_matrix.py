@@ -163,6 +163,14 @@ ADMIN_VIEWS: dict[str, Route] = {
     "wagtail_lfcloud_admin:roles_brand": r(lambda w: [w.brand.slug], {ADMIN}),
     "wagtail_lfcloud_admin:upload": r(allowed={ADMIN, STUDIO}),
     "wagtail_lfcloud_admin:upload_file": r(own=False, method="post"),
+    # Straight to S3 (tests/assets/test_direct_upload_page.py: S3, bodies, the CSRF token): an
+    # upload is reached by its uploader only; start needs a body, resume and complete need S3.
+    "wagtail_lfcloud_admin:direct_upload_start": r(own=False, method="post"),
+    "wagtail_lfcloud_admin:direct_upload_state": r(_obj("direct_upload"), {STUDIO}),
+    "wagtail_lfcloud_admin:direct_upload_resume": r(_obj("direct_upload"), own=False),
+    "wagtail_lfcloud_admin:direct_upload_complete": r(
+        _obj("direct_upload"), own=False, method="post"
+    ),
     "wagtail_lfcloud_admin:asset_review": r(lambda w: [w.asset.pk], {ADMIN, APPROVER, STUDIO}),
     "wagtail_lfcloud_admin:asset_versions": r(lambda w: [w.asset.pk], {ADMIN, APPROVER, STUDIO}),
     "wagtail_lfcloud_admin:asset_compare": r(lambda w: [w.asset.pk], {ADMIN, APPROVER, STUDIO}),

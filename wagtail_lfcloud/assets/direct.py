@@ -11,6 +11,10 @@
    type, decoded-size limit, polyglot/unsafe content, duplicates): accepted, it becomes the new
    version; refused, nothing is created. The staging object is deleted either way.
 
+An interrupted multipart upload is continued with :func:`instructions` (``resume=True``): S3
+lists the parts it holds (:func:`uploaded_parts`) and the client sends only the others. The admin's
+upload page (:mod:`wagtail_lfcloud.views.direct_uploads`) and the API both use this module.
+
 Abandoned uploads (never completed, or completed and never registered) are cleaned by
 ``manage.py lfcloud_purge --abandoned-uploads`` (:func:`purge_abandoned`) and, as a safety net, by a
 bucket lifecycle rule (docs/how-to/direct-uploads.md).
@@ -37,7 +41,14 @@ from ..background import queued
 from ..conf import lfcloud_settings
 from ..models import Brand, DirectUpload
 from ..storage.privacy import PRIVATE_PREFIX, signs_urls
-from .uploads import UploadRefused, _max_upload_size, resolve_asset, upload_version
+from .uploads import (
+    UploadRefused,
+    _max_upload_size,
+    check_kind,
+    is_clip_name,
+    resolve_asset,
+    upload_version,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -92,16 +103,21 @@ def start(*, user, brand: Brand, filename: str, size: int, content_type: str = "
         raise UploadRefused(
             "permission", _("You may not upload files for %(brand)s.") % {"brand": brand.name}
         )
-    resolve_asset(name, brand)  # the naming convention, the SKU and the ordered angle, now
+    # The naming convention, the SKU, the ordered angle and photo-or-clip, before any byte.
+    asset, _period = resolve_asset(name, brand)
+    clip = is_clip_name(name)
     ext = os.path.splitext(name)[1].lstrip(".").lower()
-    allowed = [e.lower() for e in lfcloud_settings.UPLOAD_EXTENSIONS]
+    allowed = [
+        e.lower() for e in [*lfcloud_settings.UPLOAD_EXTENSIONS, *lfcloud_settings.VIDEO_EXTENSIONS]
+    ]
     if ext not in allowed:
         raise UploadRefused(
             "not_image",
             _("%(name)s is not one of the accepted file types (%(types)s).")
             % {"name": name, "types": ", ".join(allowed)},
         )
-    maximum = _max_upload_size()
+    check_kind(asset, name, clip)
+    maximum = int(lfcloud_settings.VIDEO_MAX_BYTES) if clip else _max_upload_size()
     if size is None or size <= 0:
         raise UploadRefused("not_image", _("%(name)s is empty.") % {"name": name})
     if maximum and size > maximum:
@@ -136,8 +152,38 @@ def start(*, user, brand: Brand, filename: str, size: int, content_type: str = "
     return upload
 
 
-def instructions(upload: DirectUpload) -> dict:
-    """What the client does next: presigned URLs, valid ``DIRECT_UPLOAD_URL_EXPIRY`` seconds."""
+def uploaded_parts(upload: DirectUpload) -> list[dict]:
+    """The parts of a multipart upload S3 already holds whole (``ListParts``), by number:
+    ``[{"number": 1, "etag": "..."}, ...]``; empty for a single-PUT upload.
+
+    A part counts when S3 has all of its bytes (``part_size``, or the rest of the file for the
+    last one); S3 only keeps a part once its ``PUT`` has ended, so an interrupted one is absent.
+    """
+    if not upload.multipart_id:
+        return []
+    client = _client()
+    count = math.ceil(upload.size / upload.part_size)
+    last_size = upload.size - (count - 1) * upload.part_size
+    found = []
+    paginator = client.get_paginator("list_parts")
+    for page in paginator.paginate(
+        Bucket=_bucket(), Key=_key(upload.key), UploadId=upload.multipart_id
+    ):
+        for part in page.get("Parts", []):
+            number = part["PartNumber"]
+            expected = last_size if number == count else upload.part_size
+            if 1 <= number <= count and part["Size"] == expected:
+                found.append({"number": number, "etag": part["ETag"]})
+    return sorted(found, key=lambda p: p["number"])
+
+
+def instructions(upload: DirectUpload, *, resume: bool = False) -> dict:
+    """What the client does next: presigned URLs, valid ``DIRECT_UPLOAD_URL_EXPIRY`` seconds.
+
+    ``resume``: continue an interrupted multipart upload: ``uploaded`` lists the parts S3 already
+    holds (:func:`uploaded_parts`, with their ETags for :func:`complete`) and ``parts`` only the
+    missing ones.
+    """
     client, bucket, key = _client(), _bucket(), _key(upload.key)
     data: dict = {"id": upload.pk, "status": upload.status, "expires_in": _expiry()}
     if not upload.multipart_id:
@@ -153,6 +199,10 @@ def instructions(upload: DirectUpload) -> dict:
         )
         return data
     count = math.ceil(upload.size / upload.part_size)
+    done = uploaded_parts(upload) if resume else []
+    skip = {p["number"] for p in done}
+    if resume:
+        data["uploaded"] = done
     data.update(
         method="PUT",
         url=None,
@@ -173,6 +223,7 @@ def instructions(upload: DirectUpload) -> dict:
                 ),
             }
             for n in range(1, count + 1)
+            if n not in skip
         ],
     )
     return data

@@ -353,7 +353,8 @@ class _Clip:
     poster_time: float
 
 
-def _check_kind(asset: Asset, name: str, clip: bool) -> None:
+def check_kind(asset: Asset, name: str, clip: bool) -> None:
+    """Refuse a clip for a photo deliverable, or a photo for a video deliverable."""
     if clip and not asset.is_video:
         raise UploadRefused(
             "wrong_kind",
@@ -419,7 +420,7 @@ def upload_version(file, *, brand: Brand, user, filename: str | None = None) -> 
         )
     asset, period = resolve_asset(name, brand)
     clip = is_clip_name(name)
-    _check_kind(asset, name, clip)
+    check_kind(asset, name, clip)
     probed = _validate_clip(file, name) if clip else None
     if probed is None:
         _validate_image(file, name)
@@ -522,11 +523,19 @@ def upload_version(file, *, brand: Brand, user, filename: str | None = None) -> 
                     logger.exception("Could not delete %s after a failed upload", stored_name)
             raise
 
-    asset, version = run_with_retry(store_and_submit)
+    _asset, version = run_with_retry(store_and_submit)
+    return result_of(version)
+
+
+def result_of(version: AssetVersion) -> UploadResult:
+    """What the upload of ``version`` became, as the uploader is told (status, message, warnings).
+
+    Also for uploads registered later by a task (:func:`~wagtail_lfcloud.assets.direct.register`).
+    """
     cautions = _compliance_warnings(version)
     return UploadResult(
         version=version,
-        asset=asset,
+        asset=version.asset,
         status=version.status,
         message=_result_message(version, cautions),
         warnings=cautions,

@@ -17,6 +17,7 @@ from django.views.generic import FormView, View
 from wagtail.admin.menu import MenuItem
 
 from ..access.capabilities import brand_ids_with, brands_with
+from ..assets import direct
 from ..assets.uploads import UploadRefused, upload_version
 from ..catalog.naming import format_example
 from ..conf import lfcloud_settings
@@ -88,6 +89,10 @@ class UploadView(LFCloudPageMixin, FormView):
         context = super().get_context_data(**kwargs)
         context.update(
             file_url=reverse("wagtail_lfcloud_admin:upload_file"),
+            # The script sends the bytes straight to S3 when it can (views/direct_uploads.py).
+            direct_url=reverse("wagtail_lfcloud_admin:direct_upload_start")
+            if direct.available()
+            else "",
             example=format_example(lfcloud_settings.MASTER_NAME_TEMPLATE),
             max_size=_max_size(),
         )
