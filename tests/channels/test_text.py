@@ -58,3 +58,113 @@ def test_no_w102_when_no_channel_forbids_text(text_detection_off, settings):
         ("amazon_main", "gmc_main", "ebay_gallery", "meta_catalog", "tiktok_main")
     )
     assert not [m for m in checks.run_checks() if m.id == "wagtail_lfcloud.W102"]
+
+
+# --- the approval path: the master is read once, each output gets its own verdict ----------------
+
+TEXT_CHANNELS = ["amazon_main", "ebay_gallery", "gmc_main", "meta_catalog", "tiktok_main"]
+
+
+def _version(data: bytes, name: str, channels: list[str]):
+    from tests.factories import make_asset, make_brand, make_product
+    from wagtail_lfcloud.models import AssetVersion, VersionStatus
+
+    from .images import make_image
+
+    asset = make_asset(make_product(make_brand(), asin="B000123456"), channels=channels)
+    return AssetVersion.objects.create(
+        asset=asset,
+        number=1,
+        image=make_image(data, name),
+        status=VersionStatus.CURRENT,
+        period="2025-10",
+        original_filename=name,
+    )
+
+
+@pytest.fixture
+def tesseract_runs(monkeypatch):
+    """Count the pages Tesseract reads (its answers are unchanged)."""
+    import pytesseract
+
+    pages = []
+    read = pytesseract.image_to_data
+
+    def counted(image, *args, **kwargs):
+        pages.append(image.size)
+        return read(image, *args, **kwargs)
+
+    monkeypatch.setattr(pytesseract, "image_to_data", counted)
+    text._CACHE.clear()
+    return pages
+
+
+def _text_results(rows) -> dict[str, dict]:
+    return {r.channel: next(c for c in r.compliance if c["code"] == "text") for r in rows}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "variant",
+    [
+        "text_on_white",
+        "text_across_product",
+        "watermark",
+        "label_on_product",
+        "printed_fabric",
+        "embossed_logo",
+    ],
+)
+def test_the_approval_path_reads_the_master_once_for_every_text_channel(
+    variant, tesseract, tesseract_runs
+):
+    from wagtail_lfcloud.channels.deliverables import build_channel_renditions
+
+    data, name = labelled.VARIANTS[variant].make("amazon_main")
+    version = _version(data, name, TEXT_CHANNELS)
+    results = _text_results(build_channel_renditions(version, TEXT_CHANNELS))
+    assert len(tesseract_runs) == 1  # one page: the master, not five outputs
+    for channel in TEXT_CHANNELS:
+        label = labelled.LABELS[(variant, channel)]
+        expected = label.status if "text" in label.checks else "pass"
+        assert results[channel]["status"] == expected, (channel, results[channel])
+        assert bool(results[channel]["measured"]["added"]) == (expected != "pass")
+
+
+def _caption_left_of_the_product() -> bytes:
+    """A 2000x1000 shot with a caption on the white, left of the product: a centred square
+    crop cuts the caption away, trimming keeps it."""
+    from PIL import ImageDraw
+
+    image = labelled.shot((2000, 1000))
+    ImageDraw.Draw(image).text((40, 100), "SALE 50% OFF", fill=(0, 0, 0), font=labelled.font(60))
+    return labelled.save(image, "JPEG")
+
+
+@pytest.mark.django_db
+def test_text_a_channel_crops_away_does_not_count_for_it(tesseract, tesseract_runs, settings):
+    from wagtail_lfcloud.channels.compliance import check_rendition
+    from wagtail_lfcloud.channels.deliverables import build_channel_renditions
+
+    rules = {"no_text": "fail"}
+    settings.WAGTAIL_LFCLOUD_CHANNELS = {
+        # The centre 1000x1000: the caption (x 40-450) is outside it.
+        "square_crop": {"label": "Crop", "spec": "fill-1000x1000|srgb|format-jpeg", "rules": rules},
+        # The whole frame, smaller: the caption is in it, 12 px tall in the output's reading.
+        "whole": {"label": "Whole", "spec": "max-1600x1600|srgb|format-jpeg", "rules": rules},
+    }
+    channels = ["amazon_main", "square_crop", "whole"]
+    version = _version(_caption_left_of_the_product(), "caption.jpg", channels)
+    rows = build_channel_renditions(version, channels)
+    results = _text_results(rows)
+    assert len(tesseract_runs) == 1
+    assert results["amazon_main"]["status"] == "fail"  # trimbg keeps the caption
+    assert results["whole"]["status"] == "fail"
+    assert "SALE" in results["whole"]["measured"]["added"]
+    assert results["square_crop"]["status"] == "pass"
+    assert results["square_crop"]["measured"] == {"added": [], "on_product": []}
+    # Reading each output file itself gives the same verdicts.
+    for row in rows:
+        rendition = version.image.get_rendition(row.filter_spec)
+        own = check_rendition(rendition, row.channel)["text"]
+        assert own.status == results[row.channel]["status"], row.channel

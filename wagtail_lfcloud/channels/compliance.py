@@ -15,6 +15,8 @@ instead of raising, so a batch of checks always completes.
 
 from __future__ import annotations
 
+import logging
+import math
 import os
 import threading
 from dataclasses import asdict, dataclass, field, replace
@@ -40,10 +42,12 @@ from .imaging import (
     wagtail_format,
 )
 from .jpeg_quality import jpeg_quality
-from .operations import to_srgb
+from .operations import Placement, to_srgb
 from .presets import BUILTIN_PRESETS
 from .registry import ChannelPreset, get_preset
 from .rules import BACKGROUND_LEVELS, CODE_RULES, thresholds
+
+logger = logging.getLogger(__name__)
 
 PASS, WARN, FAIL = "pass", "warn", "fail"
 _RANK = {PASS: 0, WARN: 1, FAIL: 2}
@@ -446,7 +450,11 @@ PIXEL_RULES = {
 }
 
 
-def _pixel_checks(image: Image.Image, rules: dict, oriented: bool = False) -> list[CheckResult]:
+def _pixel_checks(
+    image: Image.Image, rules: dict, oriented: bool = False, placed_words=None
+) -> list[CheckResult]:
+    """``placed_words(crop)``: the words read once on the master, in the pixels of ``image``
+    cropped to ``crop`` (or None: read the image itself)."""
     if not PIXEL_RULES & set(rules):
         return []
     rgb = normalised_rgb(image, oriented=oriented)
@@ -491,9 +499,11 @@ def _pixel_checks(image: Image.Image, rules: dict, oriented: bool = False) -> li
     lines, _ = analysis.reduced(small, 400)
     runs = analysis.border_runs(lines)
     inset = analysis.border_inset(lines.size, runs)
+    crop = None
     if inset is not None:
         f = rgb.width / lines.width
-        framed = rgb.crop(tuple(round(v * f) for v in inset))
+        crop = tuple(round(v * f) for v in inset)
+        framed = rgb.crop(crop)
     else:
         framed = rgb
     # The product is what the background (estimated from the frame, so an off-white or light
@@ -595,7 +605,8 @@ def _pixel_checks(image: Image.Image, rules: dict, oriented: bool = False) -> li
             )
 
     if "no_text" in rules:
-        results.append(_text_check(framed, seg, rules["no_text"]))
+        words = placed_words(crop) if placed_words is not None else None
+        results.append(_text_check(framed, seg, rules["no_text"], words))
 
     if "sharpness" in rules:
         region = None
@@ -640,7 +651,9 @@ def _edge_check(code: str, mask: Image.Image, status: str, who: str = "the produ
     return CheckResult(code, PASS, f"{who} is clear of the frame", sides, [])
 
 
-def _text_check(rgb: Image.Image, seg: analysis.Segmentation, status: str) -> CheckResult:
+def _text_check(
+    rgb: Image.Image, seg: analysis.Segmentation, status: str, words=None
+) -> CheckResult:
     ok, why = text.availability()
     if not ok:
         return CheckResult(
@@ -650,7 +663,7 @@ def _text_check(rgb: Image.Image, seg: analysis.Segmentation, status: str) -> Ch
             None,
             None,
         )
-    findings = text.find_text(rgb, seg)
+    findings = text.find_text(rgb, seg, words)
     measured = {
         "added": [w.text for w in findings.added],
         "on_product": [w.text for w in findings.on_product],
@@ -698,7 +711,13 @@ def _readable_failure(channel: str, name: str, error: ImageError) -> Report:
 
 
 def check_bytes(
-    data: bytes, name: str, preset: ChannelPreset | str, *, pixels: Image.Image | None = None
+    data: bytes,
+    name: str,
+    preset: ChannelPreset | str,
+    *,
+    pixels: Image.Image | None = None,
+    master: Master | None = None,
+    placement: Placement | None = None,
 ) -> Report:
     """Check an output file's bytes against ``preset``'s output rules.
 
@@ -707,9 +726,17 @@ def check_bytes(
     checks run on those pixels, instead of decoding the file again. They are the pixels before
     the lossy encode: the checks measure what was rendered, not the encoder's rounding (a
     fraction of a level on flat white, where the background checks look).
+
+    ``master`` and ``placement``: the :class:`Master` the pixels were rendered from and where
+    its pixels landed in them (:class:`~.operations.Placement`). The text check then uses the
+    words read once on the master (:meth:`Master.text_words`), mapped into the output, instead
+    of reading every output (see :func:`.text.words_in_output` for what counts).
     """
     preset = get_preset(preset) if isinstance(preset, str) else preset
     rules = dict(preset.rules)
+    placed_words = None
+    if master is not None and placement is not None and pixels is not None:
+        placed_words = _placed_words(master, placement, pixels.size)
     try:
         image = open_image(data, name)
         results = _file_checks(data, name, image, rules)
@@ -720,12 +747,35 @@ def check_bytes(
     results += _dimension_checks(oriented_size(image), rules)
     if pixels is not None and pixels.size == oriented_size(image):
         # Already upright: no EXIF orientation to apply, no decode.
-        results += _pixel_checks(pixels, rules, oriented=True)
+        results += _pixel_checks(pixels, rules, oriented=True, placed_words=placed_words)
     else:
         if pixels is not None:
             load_pixels(image, name)
         results += _pixel_checks(image, rules)
     return Report(preset.key, name, _cite(preset, results))
+
+
+def _placed_words(master: Master, placement: Placement, size: tuple[int, int]):
+    """``crop -> words`` for :func:`_pixel_checks`: the master's words in the output's pixels
+    cropped to ``crop`` (None: the output's own reading is needed)."""
+
+    def placed(crop):
+        if placement.size != tuple(size):
+            return None
+        words = master.text_words()
+        if words is None:
+            return None
+        where = placement
+        if crop is not None:
+            where = replace(
+                placement,
+                left=placement.left - crop[0],
+                top=placement.top - crop[1],
+                size=(crop[2] - crop[0], crop[3] - crop[1]),
+            )
+        return text.words_in_output(words, where)
+
+    return placed
 
 
 def check_file(source: str | bytes | IO[bytes], channel_key: str) -> Report:
@@ -767,6 +817,9 @@ class Master:
     def __init__(self, source):
         self.data, self.name = _image_bytes(source)
         self._lock = threading.Lock()
+        self._text_lock = threading.Lock()
+        self._text_read = False
+        self._words: text.RawWords | None = None
 
     @cached_property
     def _opened(self) -> tuple[Image.Image | None, ImageError | None]:
@@ -781,8 +834,57 @@ class Master:
         return jpeg_quality(image) if image is not None else None
 
     @cached_property
+    def _survey(self):
+        """A normalised reduced copy (about 600-1200 px) of the master, or its ImageError."""
+        return _source_copy(self.data, self.name)
+
+    @cached_property
     def _product_mask(self):
-        return _source_product_mask(self.data, self.name)
+        survey = self._survey
+        if isinstance(survey, ImageError):
+            return survey
+        return analysis.segment(survey).product
+
+    def text_words(self) -> text.RawWords | None:
+        """The words on the master, read once for every channel (:func:`.text.read_master`),
+        boxes in its full-size upright pixels; None when text detection is off or the master
+        cannot be read (each output is then read itself). Thread-safe: the first caller reads,
+        the others wait for it."""
+        with self._text_lock:
+            if not self._text_read:
+                try:
+                    self._words = self._read_text()
+                except Exception:  # noqa: BLE001 - each output is read itself, as before
+                    logger.exception("Reading the text of %s failed", self.name)
+                    self._words = None
+                self._text_read = True
+            return self._words
+
+    def _read_text(self) -> text.RawWords | None:
+        if not text.available():
+            return None
+        image, error = self._opened
+        if error is not None:
+            return None
+        with self._lock:
+            survey, mask = self._survey, self._product_mask
+        if isinstance(survey, ImageError):
+            return None
+        longest = max(oriented_size(image))
+        # As finely as the finest output's own reading: a trimmed output shows the product
+        # (the region the background does not reach) across its whole frame.
+        bbox = mask.getbbox()
+        region = longest
+        if bbox is not None:
+            region = max(bbox[2] - bbox[0], bbox[3] - bbox[1]) * longest / max(mask.size)
+        side = text.master_read_side(longest, region)
+        copy = survey
+        if max(survey.size) < side:
+            copy = _source_copy(self.data, self.name, side)
+            if isinstance(copy, ImageError):
+                return None
+        copy, _factor = analysis.reduced(copy, side)
+        return text.read_master(copy, max(copy.size) / longest)
 
     def edge_check(self, status: str) -> CheckResult:
         with self._lock:
@@ -849,23 +951,31 @@ def check_source(source, channel_key: str) -> Report:
     return Report(preset.key, name, _cite(preset, results))
 
 
-def _source_product_mask(data: bytes, name: str):
-    """The product mask of the master, for ``source_edge_touch``: is the product cut off in
-    the *master*? (The :class:`ImageError` instead when it cannot be read.)
+def _source_copy(data: bytes, name: str, side: int = 600):
+    """A normalised copy of the master (upright, sRGB, flattened on white) from a DCT-scaled
+    decode, reduced to about ``side`` px (at least that, less than twice), or the
+    :class:`ImageError` when it cannot be read.
 
-    Presets that trim and pad (``trimbg|padsquare``) give every output a margin, so a product
-    cut by the master's frame arrives in the output still cut but clear of the frame: only the
-    master shows it.
+    At 600 px it is what ``source_edge_touch`` segments: is the product cut off in the
+    *master*? Presets that trim and pad (``trimbg|padsquare``) give every output a margin, so a
+    product cut by the master's frame arrives in the output still cut but clear of the frame:
+    only the master shows it. Larger, it is what the text check reads once for every channel.
     """
     try:
         image = open_image(data, name)
         if image.format == "JPEG":
-            image.draft("RGB", (600, 600))  # a DCT-scaled decode: the check needs ~300 px
+            # A DCT-scaled decode covering `side` on the longest side (the edge check's
+            # 600 px: both sides, as it always asked).
+            if side == 600:
+                image.draft("RGB", (600, 600))
+            else:
+                f = side / max(image.size)
+                image.draft("RGB", (math.ceil(image.width * f), math.ceil(image.height * f)))
         load_pixels(image, name)
         # Reduce the decoded master before any conversion, so colour conversion and alpha
         # flattening never copy the full-size pixels (a 16-bit TIFF or an RGBA PNG near the
         # decoded-size limit would otherwise need several full-size copies at once).
-        factor = max(1, max(image.size) // 600)
+        factor = max(1, max(image.size) // side)
         if factor > 1:
             try:
                 # Not image.reduce(): for RGBA it premultiplies a full-size copy first.
@@ -884,4 +994,4 @@ def _source_product_mask(data: bytes, name: str):
         return e
     finally:
         return_free_memory()  # the full-size decode, freed above
-    return analysis.segment(rgb).product
+    return rgb

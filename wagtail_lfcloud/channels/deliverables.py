@@ -10,6 +10,7 @@ size, bytes, format and export file name.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,6 +18,7 @@ from wagtail.images.models import IMAGE_FORMAT_EXTENSIONS
 
 from wagtail_lfcloud.models import ChannelRendition
 
+from . import text
 from .compliance import Master, check_bytes, check_source
 from .errors import ChannelError
 from .pipeline import generate_renditions
@@ -37,12 +39,24 @@ def build_channel_renditions(version, channel_keys: Iterable[str]) -> list:
     for key in keys:
         keys_by_spec.setdefault(presets[key].spec, []).append(key)
     # Output checks of freshly rendered files run in the pipeline's worker threads, on the
-    # pixels that were encoded: no output is decoded again.
+    # pixels that were encoded: no output is decoded again. The master is read and analysed
+    # once for all of them (Master): its text is read while the pipeline decodes, and each
+    # output's text check maps those words into the output instead of reading it again.
     checked: dict[str, tuple[Any, int]] = {}
+    master = _master(image)
+    if (
+        master is not None
+        and text.available()
+        and any("no_text" in presets[key].rules for key in keys)
+    ):
+        threading.Thread(target=master.text_words, name="lfcloud-master-text", daemon=True).start()
 
-    def inspect(spec, name, data, pixels):
+    def inspect(spec, name, data, pixels, placement):
         for key in keys_by_spec.get(spec, ()):
-            checked[key] = (check_bytes(data, name, presets[key], pixels=pixels), len(data))
+            report = check_bytes(
+                data, name, presets[key], pixels=pixels, master=master, placement=placement
+            )
+            checked[key] = (report, len(data))
 
     try:
         renditions = generate_renditions(image, keys, inspect=inspect)
@@ -67,7 +81,8 @@ def build_channel_renditions(version, channel_keys: Iterable[str]) -> list:
         raise
 
     rows = []
-    master = Master(image) if renditions else None  # read and measured once for every channel
+    if renditions and master is None:
+        master = Master(image)  # read and measured once for every channel
     for key in keys:
         preset = presets[key]
         values: dict[str, Any] = {"filter_spec": preset.spec}
@@ -111,6 +126,15 @@ def build_channel_renditions(version, channel_keys: Iterable[str]) -> list:
         )
         rows.append(row)
     return rows
+
+
+def _master(image) -> Master | None:
+    """The master, read once for every channel's checks (None if it cannot be read: the
+    pipeline then says why)."""
+    try:
+        return Master(image)
+    except Exception:  # noqa: BLE001 - the pipeline reports a missing or unreadable file
+        return None
 
 
 def _format_of(name: str) -> str:

@@ -40,10 +40,12 @@ import io
 import logging
 import math
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from PIL import Image, ImageCms
+from wagtail.images import image_operations as wagtail_ops
 from wagtail.images.image_operations import FilterOperation
 from wagtail.images.utils import parse_color_string
 from willow.plugins.pillow import PillowImage
@@ -63,6 +65,77 @@ NOTES = "lfcloud-notes"
 #: env key the pipeline sets when it renders a ``trimbg`` spec from reduced pixels, not from the
 #: full-size ones Wagtail uses: the margin (levels) within which no pixel may decide the box.
 TRIM_MARGIN = "lfcloud-trim-margin"
+#: env key: how the operations moved the pixels they were given, for callers that map positions
+#: on the master into the output (the approval path's text check): a list of
+#: ``("crop", left, top)`` and ``("place", scale_x, scale_y, left, top)`` steps, in order.
+GEOMETRY = "lfcloud-geometry"
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a position on the (upright, full-size) master lands in an output:
+    ``x_out = x * scale_x + left``, ``y_out = y * scale_y + top``, in an output of ``size``."""
+
+    scale_x: float
+    scale_y: float
+    left: float
+    top: float
+    size: tuple[int, int]
+
+    @classmethod
+    def of(
+        cls,
+        rect: tuple[float, float, float, float],
+        resized: tuple[int, int],
+        steps: list[tuple],
+        size: tuple[int, int],
+    ) -> Placement:
+        """The master's ``rect`` resized to ``resized``, then the operations' ``steps``
+        (:data:`GEOMETRY`), giving an output of ``size``."""
+        left, top, right, bottom = rect
+        sx, sy = resized[0] / (right - left), resized[1] / (bottom - top)
+        dx, dy = -left * sx, -top * sy
+        for step in steps:
+            if step[0] == "crop":
+                dx, dy = dx - step[1], dy - step[2]
+            else:  # "place": scaled, then put at an offset
+                _kind, fx, fy, ox, oy = step
+                sx, sy, dx, dy = sx * fx, sy * fy, dx * fx + ox, dy * fy + oy
+        return cls(sx, sy, dx, dy, tuple(size))
+
+    def box(self, box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+        """A master box in output pixels (not clipped to the output)."""
+        left, top, right, bottom = box
+        return (
+            left * self.scale_x + self.left,
+            top * self.scale_y + self.top,
+            right * self.scale_x + self.left,
+            bottom * self.scale_y + self.top,
+        )
+
+
+def placement_known(operations) -> bool:
+    """Every operation moves no pixel, or records how it does (:data:`GEOMETRY`): the output
+    of these operations (after Wagtail's transforms) has a known :class:`Placement`."""
+    neutral = {
+        wagtail_ops.DoNothingOperation,
+        wagtail_ops.FormatOperation,
+        wagtail_ops.JPEGQualityOperation,
+        wagtail_ops.WebPQualityOperation,
+        wagtail_ops.AvifQualityOperation,
+        wagtail_ops.BackgroundColorOperation,
+        SRGBOperation,
+        TrimBackgroundOperation,
+        PadSquareOperation,
+        PadRatioOperation,
+        StripMetadataOperation,
+        MaxBytesOperation,
+    }
+    # Wagtail folds its transforms (fill, max, width...) into the crop and resize before any
+    # filter runs; the pipeline's plan has them.
+    return all(
+        type(op) in neutral or isinstance(op, wagtail_ops.TransformOperation) for op in operations
+    )
 
 
 class TrimUncertain(Exception):
@@ -187,6 +260,7 @@ class TrimBackgroundOperation(FilterOperation):
                     raise TrimUncertain(self.tolerance)
         if bbox is None or bbox == (0, 0, *pil.size):
             return willow
+        env.setdefault(GEOMETRY, []).append(("crop", bbox[0], bbox[1]))
         return _wrap(pil.crop(bbox))
 
 
@@ -206,13 +280,16 @@ def pad_to_canvas(
     color: tuple[int, int, int],
     fill: float,
     bound: tuple[int, int],
+    placed: list | None = None,
 ) -> Image.Image:
     """Centre ``image`` on a ``ratio`` (w/h) canvas, its limiting side at ``fill`` of the canvas.
 
     The canvas is the smallest that holds the image at ``fill`` without scaling it, capped at
     ``bound``; past the cap the image is scaled *down* to fit. Never upscaled, never cropped.
+    ``placed``: a list to append ``(scale_x, scale_y, left, top)`` to, where the image went.
     """
     w, h = image.size
+    w0, h0 = w, h
     bound_w, bound_h = bound
     need_h = max(h / fill, w / (fill * ratio))
     canvas_h = math.ceil(need_h - 1e-9)
@@ -231,6 +308,8 @@ def pad_to_canvas(
     if image.mode != mode:
         image = image.convert(mode)
     offset = ((canvas_w - w) // 2, (canvas_h - h) // 2)
+    if placed is not None:
+        placed.append((w / w0, h / h0, *offset))
     if mode == "RGBA":
         canvas.alpha_composite(image, offset)
     else:
@@ -261,7 +340,10 @@ class PadSquareOperation(FilterOperation):
         pil = _pillow(willow)
         entering = env.get(TRIM_FROM, pil.size)
         side = self.size or max(entering)
-        return _wrap(pad_to_canvas(pil, 1.0, self.color, self.fill, (side, side)))
+        placed: list = []
+        canvas = pad_to_canvas(pil, 1.0, self.color, self.fill, (side, side), placed)
+        env.setdefault(GEOMETRY, []).append(("place", *placed[0]))
+        return _wrap(canvas)
 
 
 _SIZE_RE = re.compile(r"^(\d+)x(\d+)$")
@@ -289,7 +371,10 @@ class PadRatioOperation(FilterOperation):
             bound = (self.width, self.height)
         else:
             bound = _ratio_bound(env.get(TRIM_FROM, pil.size), self.ratio)
-        return _wrap(pad_to_canvas(pil, self.ratio, self.color, self.fill, bound))
+        placed: list = []
+        canvas = pad_to_canvas(pil, self.ratio, self.color, self.fill, bound, placed)
+        env.setdefault(GEOMETRY, []).append(("place", *placed[0]))
+        return _wrap(canvas)
 
 
 # --- stripmeta ------------------------------------------------------------------------------------

@@ -40,7 +40,15 @@ from .decoding import _decode, _decode_full, _resize, _return_free_memory
 from .encoders import BUDGETABLE_FORMATS, EncoderOptions, encode, fit_budget, prepare_for_format
 from .errors import ChannelError, CorruptImageError, SourceMissingError
 from .imaging import keep_large_blocks_apart, open_image, oriented_size
-from .operations import NOTES, PIPELINE_FLAG, TRIM_MARGIN, TrimUncertain
+from .operations import (
+    GEOMETRY,
+    NOTES,
+    PIPELINE_FLAG,
+    TRIM_MARGIN,
+    Placement,
+    TrimUncertain,
+    placement_known,
+)
 from .registry import get_presets
 
 if TYPE_CHECKING:
@@ -85,6 +93,9 @@ class _Job:
     format: str = ""
     notes: list[str] = field(default_factory=list)
     fits_budget: bool | None = None
+    #: Where the master's pixels landed in the output (None: an operation moved them in a way
+    #: the pipeline does not know).
+    placement: Placement | None = None
 
 
 @dataclass(frozen=True)
@@ -122,9 +133,12 @@ def generate_renditions(
     ``image.get_renditions`` finds them. Missing ones are generated from one decode of the
     master and saved in one ``bulk_create``. Works with any Wagtail image model.
 
-    ``inspect(spec, file_name, data, pixels)`` is called, in a worker thread, for every output
-    generated here (not for renditions found), with its bytes and the pixels encoded into
-    them: the approval path checks compliance there, without decoding the file again.
+    ``inspect(spec, file_name, data, pixels, placement)`` is called, in a worker thread, for
+    every output generated here (not for renditions found), with its bytes, the pixels encoded
+    into them and where the master's pixels landed in them (an
+    :class:`~.operations.Placement`, or None when an operation moved them in a way the pipeline
+    does not know): the approval path checks compliance there, without decoding the file again,
+    and maps what it found once on the master into each output.
 
     Raises a :class:`~.errors.ChannelError` subclass when the master is missing, empty,
     corrupt or too large; in that case no file or row is left behind.
@@ -322,6 +336,8 @@ def _prepare(
     del willow  # a flattened copy must not sit next to the pixels it came from
     pil = prepare_for_format(pil, fmt)
     job.width, job.height = pil.size
+    if placement_known(job.filter.filter_operations):
+        job.placement = Placement.of(job.rect, job.size, env.get(GEOMETRY, []), pil.size)
     job.format = fmt
     job.notes += env.get(NOTES, [])
     return _Prepared(
@@ -390,9 +406,10 @@ def rendition_threads() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-#: ``inspect(spec, file_name, data, pixels)``: called in the worker thread for every output the
-#: pipeline generates, with its encoded bytes and the pixels that were encoded.
-Inspector = Callable[[str, str, bytes, Image.Image], None]
+#: ``inspect(spec, file_name, data, pixels, placement)``: called in the worker thread for every
+#: output the pipeline generates, with its encoded bytes, the pixels that were encoded and where
+#: the master's pixels landed in them (None if unknown).
+Inspector = Callable[[str, str, bytes, Image.Image, Placement | None], None]
 
 
 def _create(
@@ -427,7 +444,7 @@ def _create(
         del src
         data = _encode(job, prepared)
         if inspect is not None:
-            inspect(job.filter.spec, _file_name(image, job), data, prepared.pixels)
+            inspect(job.filter.spec, _file_name(image, job), data, prepared.pixels, job.placement)
         del prepared
         # Each thread frees into its own malloc arena, which the other threads cannot reuse:
         # hand the output's memory back, or every thread keeps its largest output's worth.

@@ -28,6 +28,7 @@ wagtail-lfcloud[ocr]``). Without them the ``text`` check reports that it did not
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import shutil
 import threading
@@ -53,6 +54,20 @@ ADDED_BOX_SHARE = 0.3
 ADDED_BACKGROUND_SHARE = 0.25
 #: Tesseract page segmentation mode 11: sparse text, any order (captions, watermarks).
 TESSERACT_CONFIG = "--psm 11"
+
+# Reading the master once for every channel (the approval path, :func:`words_in_output`).
+#: Longest side of the master copy read once for all channels, at most. The copy is as fine as
+#: the finest channel's own reading (a trimmed output shows the product larger than the
+#: master's frame does), up to this.
+MASTER_READ_MAX_SIDE = 1600
+#: A word read on the master counts in an output only if it is at least this tall in the
+#: output's own reading (the output reduced to ``OCR_SIDE``): Tesseract reads nothing
+#: reliably below that, so reading the output itself would not have found it.
+MIN_WORD_HEIGHT = 8
+#: A word counts in an output only if this share of its box is inside the output: a word the
+#: output's crop cuts away (a caption outside a ``fill`` crop, a corner ``trimbg`` removes)
+#: is not in that output.
+MIN_VISIBLE_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -173,28 +188,90 @@ def _read_words(
     return result
 
 
-def find_text(rgb: Image.Image, seg: Segmentation) -> TextFindings:
-    """Words in ``rgb`` (8-bit RGB, the normalised image) placed against ``seg``.
+RawWords = tuple[tuple[str, float, tuple[int, int, int, int]], ...]
 
+
+def read_master(copy: Image.Image, scale: float) -> RawWords:
+    """Words Tesseract reads on ``copy`` (a normalised, reduced copy of the upright master,
+    ``scale`` times its size), boxes in the master's full-size pixels.
+
+    Read once per master version; :func:`words_in_output` maps them into each output.
     Raises ``RuntimeError`` when text detection is off (see :func:`availability`).
     """
     ok, why = availability()
     if not ok:
         raise RuntimeError(why)
+    return _read_words(copy, scale)
+
+
+def master_read_side(longest: int, region_longest: float) -> int:
+    """Longest side to read a master of ``longest`` px at, so that a region of it
+    ``region_longest`` px long (its product: what a trimmed output shows) is read at least
+    as finely as an output showing just that region would be read (``OCR_SIDE``)."""
+    wanted = OCR_SIDE * longest / max(1.0, region_longest)
+    return int(min(longest, max(OCR_SIDE, min(MASTER_READ_MAX_SIDE, math.ceil(wanted)))))
+
+
+def words_in_output(words: RawWords, placement) -> RawWords:
+    """The master's ``words`` (:func:`read_master`) in an output, boxes in its pixels.
+
+    ``placement`` (an :class:`~.operations.Placement`) says where the master's pixels landed
+    in the output. A word whose box is mostly outside the output (cropped away) does not
+    count, nor one smaller than :data:`MIN_WORD_HEIGHT` in the output's own reading.
+    """
+    width, height = placement.size
+    reading = min(1.0, OCR_SIDE / max(width, height))
+    found = []
+    for text, conf, box in words:
+        left, top, right, bottom = placement.box(box)
+        area = (right - left) * (bottom - top)
+        left, top = max(0.0, left), max(0.0, top)
+        right, bottom = min(float(width), right), min(float(height), bottom)
+        if right <= left or bottom <= top:
+            continue
+        if (right - left) * (bottom - top) < MIN_VISIBLE_SHARE * area:
+            continue
+        if (bottom - top) * reading < MIN_WORD_HEIGHT:
+            continue
+        found.append((text, conf, (round(left), round(top), round(right), round(bottom))))
+    return tuple(found)
+
+
+def find_text(rgb: Image.Image, seg: Segmentation, words: RawWords | None = None) -> TextFindings:
+    """Words in ``rgb`` (8-bit RGB, the normalised image) placed against ``seg``.
+
+    ``words``: already read (boxes in ``rgb``'s pixels, e.g. from :func:`words_in_output`);
+    otherwise Tesseract reads ``rgb``. Raises ``RuntimeError`` when text detection is off (see
+    :func:`availability`).
+    """
+    ok, why = availability()
+    if not ok:
+        raise RuntimeError(why)
+    if words is not None and not words:
+        return TextFindings()
     small, factor = reduced(rgb, OCR_SIDE)
     distance = channel_max(
         ImageChops.difference(small, Image.new("RGB", small.size, seg.background))
     )
     background_like = distance.point([255 if v <= seg.tolerance else 0 for v in range(256)])
-    words = []
-    for text, conf, box in _read_words(small, factor):
+    found = []
+    for text, conf, box in _read_words(small, factor) if words is None else words:
         scaled = tuple(round(v * factor) for v in box)
         hist = background_like.crop(scaled).histogram()
         box_share = hist[255] / (sum(hist) or 1)
-        words.append(
+        found.append(
             Word(text, conf, box, round(box_share, 3), round(_surroundings_share(seg, box), 3))
         )
-    return TextFindings(tuple(words))
+    return TextFindings(tuple(found))
 
 
-__all__ = ["TextFindings", "Word", "availability", "available", "find_text"]
+__all__ = [
+    "TextFindings",
+    "Word",
+    "availability",
+    "available",
+    "find_text",
+    "master_read_side",
+    "read_master",
+    "words_in_output",
+]
