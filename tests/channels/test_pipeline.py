@@ -394,3 +394,17 @@ def test_rendition_files_keep_the_masters_name_whatever_the_spec_length(db):
     assert len(names[long_spec]) <= 59
     # Found again by its spec, not regenerated.
     assert generate_renditions(image, [long_spec])[long_spec].pk == made[long_spec].pk
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_outputs_of_the_same_crop_and_size_share_one_resize(settings, threads):
+    """Three formats of one size: resized once, whichever output asks last."""
+    from wagtail_lfcloud.channels import pipeline
+
+    settings.WAGTAIL_LFCLOUD_RENDITION_THREADS = threads
+    image = make_image(encode(product_shot((600, 400)), quality=92), "shared.jpg")
+    specs = ["max-200x200|format-jpeg", "max-200x200|format-webp", "max-200x200|format-png"]
+    with mock.patch.object(pipeline, "_resize", wraps=pipeline._resize) as resize:
+        result = generate_renditions(image, specs)
+    assert resize.call_count == 1
+    assert {(r.width, r.height) for r in result.values()} == {(200, 133)}

@@ -278,16 +278,16 @@ class _SharedResizes:
 
     def get(self, job: _Job, compute: Callable[[], Image.Image]) -> Image.Image:
         key = self.key(job)
-        if self.remaining.get(key, 0) <= 1:
-            return compute()
         with self.locks[key]:
-            image = self.images.get(key)
+            # The last to ask takes the image the others left, if any: it must not be
+            # computed again (and the kept one would stay in memory until the end).
+            image = self.images.pop(key, None)
             if image is None:
-                image = self.images[key] = compute()
+                image = compute()
             self.remaining[key] -= 1
-            if self.remaining[key]:
+            if self.remaining[key] > 0:
+                self.images[key] = image
                 return image.copy()
-            del self.images[key]
             return image
 
     def discard(self, job: _Job) -> None:
