@@ -55,10 +55,12 @@ class MotoServer:
             region_name=REGION,
         )
 
-    def create_bucket(self, name: str) -> str:
-        self.client().create_bucket(
-            Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION}
-        )
+    def create_bucket(self, name: str, *, cors_origins: tuple[str, ...] = ()) -> str:
+        """A new bucket; ``cors_origins``: pages there may upload to it (:func:`upload_cors`)."""
+        client = self.client()
+        client.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+        if cors_origins:
+            client.put_bucket_cors(Bucket=name, CORSConfiguration=upload_cors(*cors_origins))
         return name
 
     def keys(self, bucket: str) -> list[str]:
@@ -69,6 +71,22 @@ class MotoServer:
             for page in paginator.paginate(Bucket=bucket)
             for obj in page.get("Contents", [])
         )
+
+
+def upload_cors(*origins: str) -> dict:
+    """The bucket CORS rule a browser needs to PUT to presigned URLs from ``origins`` and read
+    each part's ETag (docs/how-to/direct-uploads.md gives users the same rule)."""
+    return {
+        "CORSRules": [
+            {
+                "AllowedOrigins": list(origins),
+                "AllowedMethods": ["PUT"],
+                "AllowedHeaders": ["*"],
+                "ExposeHeaders": ["ETag"],
+                "MaxAgeSeconds": 3000,
+            }
+        ]
+    }
 
 
 def start_moto_server(timeout: float = 30.0) -> MotoServer:

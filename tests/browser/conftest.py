@@ -127,11 +127,14 @@ def example_site() -> Iterator[ExampleSite]:
 
 
 @contextmanager
-def running_example_site() -> Iterator[ExampleSite]:
+def running_example_site(settings: str = "", port: int | None = None) -> Iterator[ExampleSite]:
     """A fresh example site with demo data on a free port, stopped and deleted on exit (also used
-    without a browser, e.g. by tests/api/test_client_example.py, which writes to its own copy)."""
+    without a browser, e.g. by tests/api/test_client_example.py, which writes to its own copy).
+
+    ``settings``: Python run after the example's settings, in a settings module of its own (e.g.
+    S3 storage on the moto server: :func:`s3_example_site`)."""
     workdir = Path(tempfile.mkdtemp(prefix="lfcloud-browser-"))
-    port = _free_port()
+    port = port or _free_port()
     url = f"http://127.0.0.1:{port}"
     env = {
         key: value
@@ -151,6 +154,12 @@ def running_example_site() -> Iterator[ExampleSite]:
             "PYTHONUNBUFFERED": "1",
         }
     )
+    if settings:
+        (workdir / "lfcloud_site_settings.py").write_text(
+            "from example.settings import *  # noqa: F403\n\n" + settings
+        )
+        env["DJANGO_SETTINGS_MODULE"] = "lfcloud_site_settings"
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(workdir), env.get("PYTHONPATH")]))
     log = workdir / "runserver.log"
     site = ExampleSite(url=url, env=env, media_root=workdir / "media", log=log, process=None)  # type: ignore[arg-type]
     site.manage("migrate", "--no-input", "-v0")
@@ -182,6 +191,70 @@ def running_example_site() -> Iterator[ExampleSite]:
             process.kill()
             process.wait()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+@dataclass
+class S3Site:
+    """The example site with its originals on a moto S3 bucket (uploads go straight to it)."""
+
+    site: ExampleSite
+    bucket: str
+    moto: object  # tests.s3.MotoServer
+
+    @property
+    def url(self) -> str:
+        return self.site.url
+
+    def keys(self) -> list[str]:
+        return self.moto.keys(self.bucket)
+
+
+#: Settings of :func:`s3_example_site`: the originals on S3 (with presigned URLs, so the upload
+#: page sends files straight to the bucket), files up to 80 MB, parts of 8 MiB above 16 MiB.
+S3_SETTINGS = """
+STORAGES = {{
+    **STORAGES,
+    "default": {{
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {{
+            "bucket_name": {bucket!r},
+            "endpoint_url": {endpoint!r},
+            "access_key": {access!r},
+            "secret_key": {secret!r},
+            "region_name": {region!r},
+            "signature_version": "s3v4",
+            "addressing_style": "path",
+            "querystring_auth": True,
+            "default_acl": "private",
+            "file_overwrite": False,
+        }},
+    }},
+}}
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = 80 * 1024 * 1024
+WAGTAIL_LFCLOUD_DIRECT_UPLOAD_MULTIPART_THRESHOLD = 16 * 1024 * 1024
+WAGTAIL_LFCLOUD_DIRECT_UPLOAD_PART_SIZE = 8 * 1024 * 1024
+"""
+
+
+@pytest.fixture(scope="session")
+def s3_example_site(chromium, moto_server) -> Iterator[S3Site]:
+    """A second example site, its originals on a bucket of the moto server whose CORS rule lets
+    the site's pages PUT to it (the rule docs/how-to/direct-uploads.md gives)."""
+    from tests import s3
+
+    port = _free_port()
+    bucket = moto_server.create_bucket(
+        f"browser-originals-{port}", cors_origins=(f"http://127.0.0.1:{port}",)
+    )
+    code = S3_SETTINGS.format(
+        bucket=bucket,
+        endpoint=moto_server.endpoint_url,
+        access=s3.ACCESS_KEY,
+        secret=s3.SECRET_KEY,
+        region=s3.REGION,
+    )
+    with running_example_site(code, port=port) as site:
+        yield S3Site(site=site, bucket=bucket, moto=moto_server)
 
 
 @pytest.fixture(scope="session")
