@@ -181,20 +181,40 @@ def _share(hist: list[int], ok) -> float:
     return sum(n for v, n in enumerate(hist) if ok(v)) / total
 
 
+def _ring_boxes(size: tuple[int, int], r: int) -> list[tuple[int, int, int, int]]:
+    """The ring of :func:`_ring_mask` as boxes that do not overlap (the whole image when the
+    ring covers it)."""
+    w, h = size
+    if not (w > 2 * r and h > 2 * r):
+        return [(0, 0, w, h)]
+    return [(0, 0, w, r), (0, h - r, w, h), (0, r, r, h - r), (w - r, r, w, h - r)]
+
+
+def _add(histograms: list[list[int]]) -> list[int]:
+    return [sum(column) for column in zip(*histograms, strict=True)]
+
+
 def ring_stats(rgb: Image.Image, threshold: int) -> RingStats:
-    """Measure the border ring of an 8-bit RGB image against a whiteness ``threshold``."""
+    """Measure the border ring of an 8-bit RGB image against a whiteness ``threshold``.
+
+    Only the ring's pixels (and the corner patches) are looked at: the same histograms as
+    over the whole image with a ring mask, without a full-size copy per channel.
+    """
     r = ring_width(rgb.size)
-    mask = _ring_mask(rgb.size, r)
-    mn = channel_min(rgb)
-    hist = mn.histogram(mask=mask)
+    hist_parts, spread_parts = [], []
+    for box in _ring_boxes(rgb.size, r):
+        part = rgb.crop(box)
+        mn = channel_min(part)
+        hist_parts.append(mn.histogram())
+        spread_parts.append(ImageChops.subtract(channel_max(part), mn).histogram())
+    hist, spread = _add(hist_parts), _add(spread_parts)
     total = sum(hist) or 1
     mean = sum(v * n for v, n in enumerate(hist)) / total
-    spread = ImageChops.subtract(channel_max(rgb), mn).histogram(mask=mask)
     w, h = rgb.size
     p = max(r * 2, 4)
     corners = []
     for box in ((0, 0, p, p), (w - p, 0, w, p), (0, h - p, p, h), (w - p, h - p, w, h)):
-        corners.append(_share(mn.crop(box).histogram(), lambda v: v >= threshold))
+        corners.append(_share(channel_min(rgb.crop(box)).histogram(), lambda v: v >= threshold))
     return RingStats(
         width=r,
         white_share=_share(hist, lambda v: v >= threshold),
@@ -229,19 +249,30 @@ def _uniform_run(rgb: Image.Image, side: str, limit: int) -> tuple[int, tuple[fl
             "right": lambda: rgb.crop((w - 1 - i, 0, w - i, h)),
         }[side]()
 
-    first = ImageStat.Stat(line(0))
-    if max(first.stddev) >= 2.0:
-        return 0, tuple(first.mean)
+    first_mean, first_dev = _line_stats(line(0))
+    if first_dev >= 2.0:
+        return 0, first_mean
     run = 1
     while run <= limit:
-        stat = ImageStat.Stat(line(run))
-        if (
-            max(stat.stddev) >= 2.0
-            or max(abs(a - b) for a, b in zip(stat.mean, first.mean, strict=True)) > 12
-        ):
+        mean, dev = _line_stats(line(run))
+        if dev >= 2.0 or max(abs(a - b) for a, b in zip(mean, first_mean, strict=True)) > 12:
             break
         run += 1
-    return run, tuple(first.mean)
+    return run, first_mean
+
+
+def _line_stats(line: Image.Image) -> tuple[tuple[float, ...], float]:
+    """Per-band means and the largest per-band standard deviation of a line of pixels.
+
+    A line of one colour (a padded canvas, a flat frame) is answered from its extrema, without
+    ``ImageStat``'s histogram sums: its means are that colour and its deviation is zero."""
+    extrema = line.getextrema()
+    if line.getbands() == ("L",) or not isinstance(extrema[0], tuple):
+        extrema = (extrema,)
+    if all(low == high for low, high in extrema):
+        return tuple(float(low) for low, _high in extrema), 0.0
+    stat = ImageStat.Stat(line)
+    return tuple(stat.mean), max(stat.stddev)
 
 
 def border_runs(rgb: Image.Image) -> dict[str, int]:
