@@ -3,7 +3,15 @@ approval path and the floor, on flat and busy masters.
 
     .venv/bin/python benchmarks/renditions.py [--rounds 3] [--masters flat16,flat24,busy16,busy24]
                                               [--workdir DIR] [--min-psnr 30]
+    .venv/bin/python benchmarks/renditions.py --quick [--workdir DIR]
     .venv/bin/python benchmarks/renditions.py --ocr [--rounds 3]
+
+Quick mode (``--quick``) is for an idle-machine check: one round of every mode on two masters,
+``flat16`` and ``busy24`` (the flat studio shot at 16 MP, the busy fabric at 24 MP), the same
+measurements, tables and output comparison. On an idle 2-core machine it takes about two
+minutes, plus about a minute to make the two masters the first time (``--workdir`` keeps them
+for the next run). Check the load average the run prints before trusting a wall ratio: every
+other process on the machine takes cores from one side or the other.
 
 What is measured, per master, each in a fresh subprocess (rounds interleave the modes, so
 machine noise hits every side):
@@ -623,6 +631,11 @@ def main() -> None:
     parser.add_argument("--workdir", default=None)
     parser.add_argument("--min-psnr", type=float, default=30.0)
     parser.add_argument("--json", default=None, help="also write every run's figures here")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="one round on flat16 and busy24 (an idle-machine check, about two minutes)",
+    )
     parser.add_argument("--ocr", action="store_true", help="measure the text check instead")
     parser.add_argument("--child", nargs=2, metavar=("MODE", "MASTER"), help=argparse.SUPPRESS)
     parser.add_argument("--ocr-child", action="store_true", help=argparse.SUPPRESS)
@@ -637,6 +650,8 @@ def main() -> None:
         ocr_main(args.rounds)
         return
 
+    if args.quick:
+        args.rounds, args.masters = 1, "flat16,busy24"
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="lfbench-masters-"))
     workdir.mkdir(parents=True, exist_ok=True)
     masters = {key: master_path(workdir, key) for key in args.masters.split(",")}
