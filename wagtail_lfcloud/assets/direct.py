@@ -234,39 +234,51 @@ def complete(upload: DirectUpload, parts: list[dict] | None = None) -> DirectUpl
 
     ``parts``: ``[{"number": 1, "etag": "..."}, ...]`` for a multipart upload. Raises
     ``UploadRefused`` (code ``incomplete``) when S3 does not have the object the client claims.
-    """
-    if upload.status != DirectUpload.Status.STARTED:
-        return upload
-    client, bucket, key = _client(), _bucket(), _key(upload.key)
-    if upload.multipart_id:
-        expected = math.ceil(upload.size / upload.part_size)
-        given = sorted({int(p["number"]): str(p["etag"]) for p in parts or []}.items())
-        if [n for n, _etag in given] != list(range(1, expected + 1)):
-            raise UploadRefused(
-                "incomplete",
-                _("Send the ETag of each of the %(count)d parts (numbers 1 to %(count)d).")
-                % {"count": expected},
-            )
-        try:
-            client.complete_multipart_upload(
-                Bucket=bucket,
-                Key=key,
-                UploadId=upload.multipart_id,
-                MultipartUpload={"Parts": [{"PartNumber": n, "ETag": e} for n, e in given]},
-            )
-        except client.exceptions.ClientError as exc:
-            raise UploadRefused(
-                "incomplete",
-                _("The storage could not put the parts together: %(error)s")
-                % {"error": exc.response.get("Error", {}).get("Message", str(exc))},
-            ) from exc
-    upload.status = DirectUpload.Status.UPLOADED
-    upload.save(update_fields=["status"])
-    from .tasks import register_direct_upload  # cycle: tasks import this module
 
-    upload_id = upload.pk
-    transaction.on_commit(lambda: queued(register_direct_upload).enqueue(upload_id))
-    return upload
+    Safe to call twice at once (a double click, a client or proxy retrying): the row is locked
+    while the upload is closed, so only the first call queues the check; the other one finds it
+    done and answers the same state.
+    """
+    with transaction.atomic():
+        locked = DirectUpload.objects.select_for_update().get(pk=upload.pk)
+        if locked.status != DirectUpload.Status.STARTED:
+            return locked
+        _close(locked, parts)
+        locked.status = DirectUpload.Status.UPLOADED
+        locked.save(update_fields=["status"])
+        from .tasks import register_direct_upload  # cycle: tasks import this module
+
+        upload_id = locked.pk
+        transaction.on_commit(lambda: queued(register_direct_upload).enqueue(upload_id))
+    return locked
+
+
+def _close(upload: DirectUpload, parts: list[dict] | None) -> None:
+    """Put a multipart upload's parts together (nothing to do for a single PUT)."""
+    if not upload.multipart_id:
+        return
+    client, bucket, key = _client(), _bucket(), _key(upload.key)
+    expected = math.ceil(upload.size / upload.part_size)
+    given = sorted({int(p["number"]): str(p["etag"]) for p in parts or []}.items())
+    if [n for n, _etag in given] != list(range(1, expected + 1)):
+        raise UploadRefused(
+            "incomplete",
+            _("Send the ETag of each of the %(count)d parts (numbers 1 to %(count)d).")
+            % {"count": expected},
+        )
+    try:
+        client.complete_multipart_upload(
+            Bucket=bucket,
+            Key=key,
+            UploadId=upload.multipart_id,
+            MultipartUpload={"Parts": [{"PartNumber": n, "ETag": e} for n, e in given]},
+        )
+    except client.exceptions.ClientError as exc:
+        raise UploadRefused(
+            "incomplete",
+            _("The storage could not put the parts together: %(error)s")
+            % {"error": exc.response.get("Error", {}).get("Message", str(exc))},
+        ) from exc
 
 
 def _refuse(upload: DirectUpload, code: str, message: str) -> None:
@@ -318,13 +330,22 @@ def register(upload_id: int) -> str:
                 else:
                     upload.version = result.version
                     upload.status = DirectUpload.Status.REGISTERED
+        # Recorded before the staging object goes, and only on an upload still being checked: a
+        # second run of the check (a job run again) never turns a registered upload into a refused
+        # one ("nothing arrived", "duplicate" of the version the first run made).
+        DirectUpload.objects.filter(pk=upload.pk, status=DirectUpload.Status.UPLOADED).update(
+            status=upload.status,
+            error=upload.error,
+            error_code=upload.error_code,
+            version=upload.version,
+            finished_at=timezone.now(),
+        )
     finally:
         try:
             client.delete_object(Bucket=bucket, Key=key)
         except Exception:  # noqa: BLE001 - purge_abandoned deletes it later
             logger.exception("Could not delete the staging object %s", upload.key)
-    upload.finished_at = timezone.now()
-    upload.save(update_fields=["status", "error", "error_code", "version", "finished_at"])
+    upload.refresh_from_db()
     return upload.status
 
 
