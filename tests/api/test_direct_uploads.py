@@ -190,3 +190,42 @@ def test_abandoned_multipart_uploads_are_purged(
     assert "1 abandoned upload" in out.getvalue()
     assert not s3.list_multipart_uploads(Bucket=s3_storages.originals).get("Uploads")
     assert DirectUpload.objects.get().status == "aborted"
+
+
+@pytest.mark.s3
+@override_settings(**LIMITS)
+def test_an_interrupted_multipart_upload_resumes_with_the_missing_parts(
+    client, tokens, s3_storages, approved_asset, django_capture_on_commit_callbacks
+):
+    token = tokens[Role.STUDIO]
+    data = big_png()
+    body = start(client, token, "SKU12345_2026-02_front.png", len(data)).json()
+    size = body["part_size"]
+    put(body["parts"][1]["url"], data[size : 2 * size])  # part 2 arrived, then the client died
+    resumed = client.get(f"{API}/uploads/direct/{body['id']}/resume", **auth(token)).json()
+    assert [p["number"] for p in resumed["uploaded"]] == [2]
+    assert [p["number"] for p in resumed["parts"]] == [1, 3]
+    parts = resumed["uploaded"] + [
+        {"number": p["number"], "etag": put(p["url"], data[(p["number"] - 1) * size :][:size])}
+        for p in resumed["parts"]
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(
+            f"{API}/uploads/direct/{body['id']}/complete",
+            {"parts": parts},
+            content_type="application/json",
+            **auth(token),
+        )
+    assert done.status_code == 202, done.content
+    state = client.get(f"{API}/uploads/direct/{body['id']}", **auth(token)).json()
+    assert state["status"] == "registered", state
+    with AssetVersion.objects.get(pk=state["version_id"]).image.file.open("rb") as stored:
+        assert stored.read() == data
+    # Over: resuming answers the state, with no URLs.
+    over = client.get(f"{API}/uploads/direct/{body['id']}/resume", **auth(token)).json()
+    assert (over["status"], over["parts"], over["uploaded"]) == ("registered", [], [])
+    # Another brand's token does not find it.
+    assert (
+        client.get(f"{API}/uploads/direct/{body['id']}/resume", **auth(tokens["other"])).status_code
+        == 404
+    )

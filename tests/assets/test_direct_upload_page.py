@@ -198,3 +198,18 @@ def test_without_s3_the_page_posts_files_as_before(studio_client, brand, asset):
     png.name = NAME
     studio_client.post(reverse("wagtail_lfcloud_admin:upload"), {"brand": brand.pk, "files": [png]})
     assert AssetVersion.objects.filter(asset=asset).exists()
+
+
+@pytest.mark.s3
+@override_settings(**LIMITS)
+def test_an_upload_s3_dropped_is_started_afresh(studio_client, brand, asset, s3_storages):
+    body = start(studio_client, brand, NAME, 12 * 1024 * 1024).json()
+    s3 = s3_storages.server.client()
+    (pending,) = s3.list_multipart_uploads(Bucket=s3_storages.originals)["Uploads"]
+    # A lifecycle rule aborts it before the studio comes back.
+    s3.abort_multipart_upload(
+        Bucket=s3_storages.originals, Key=pending["Key"], UploadId=pending["UploadId"]
+    )
+    resumed = studio_client.get(url("resume", body["id"])).json()
+    assert (resumed["status"], resumed["outcome"]) == ("aborted", "refused")  # the page starts anew
+    assert DirectUpload.objects.get().status == "aborted"

@@ -267,6 +267,7 @@ API_VIEWS: dict[str, Route] = {
         lambda w: [0], own=False, method="post", api=True, brand_args=False
     ),
     f"{API}:get_direct_upload": r(lambda w: [0], own=False, api=True, brand_args=False),
+    f"{API}:resume_direct_upload": r(_obj("direct_upload"), own=False, api=True),
     # A bodiless POST is a 422 before any lookup; test_write_scopes.py sends real bodies.
     f"{API}:add_comment": r(
         lambda w: [w.draft_version.pk], own=False, method="post", api=True, brand_args=False

@@ -3,7 +3,8 @@
 ``POST /uploads/direct`` answers presigned URLs (one PUT, or one per part of a multipart upload);
 the client sends the bytes to S3, then ``POST /uploads/direct/{id}/complete`` with the parts'
 ETags; a task reads the object back, runs the upload checks and registers the version;
-``GET /uploads/direct/{id}`` says how it went. Needs the ``upload`` scope, like ``POST /uploads``.
+``GET /uploads/direct/{id}`` says how it went; ``GET /uploads/direct/{id}/resume`` continues an
+interrupted multipart upload. Needs the ``upload`` scope, like ``POST /uploads``.
 """
 
 from __future__ import annotations
@@ -39,6 +40,11 @@ class PartOut(Schema):
     url: str
 
 
+class PartDoneOut(Schema):
+    number: int
+    etag: str
+
+
 class DirectUploadOut(Schema):
     id: int
     status: str = Field(
@@ -52,6 +58,10 @@ class DirectUploadOut(Schema):
     part_size: int | None = Field(None, description="Bytes per part of a multipart upload.")
     parts: list[PartOut] = Field(default_factory=list, description="Presigned PUT URL per part.")
     expires_in: int | None = Field(None, description="Seconds the URLs stay valid.")
+    uploaded: list[PartDoneOut] = Field(
+        default_factory=list,
+        description="Resuming: the parts S3 already holds, with the ETags to complete with.",
+    )
     version_id: int | None = None
     error: str = ""
     error_code: str = ""
@@ -145,3 +155,28 @@ def complete_direct_upload(request: HttpRequest, upload_id: Id, payload: Complet
 )
 def get_direct_upload(request: HttpRequest, upload_id: Id):
     return _state(_mine(request, upload_id))
+
+
+@router.get(
+    "/uploads/direct/{upload_id}/resume",
+    response={200: DirectUploadOut, **ERROR_RESPONSES},
+    summary="Continue an interrupted upload straight to S3",
+    operation_id="resume_direct_upload",
+    url_name="resume_direct_upload",
+)
+def resume_direct_upload(request: HttpRequest, upload_id: Id):
+    """Fresh presigned URLs for the parts S3 does not hold yet (``parts``), and the ETags of those
+    it does (``uploaded``): send the missing parts, then complete with all of them. An upload no
+    longer being sent answers its state (no URLs): start a new one."""
+    require_scope(request, "upload")
+    upload = _mine(request, upload_id)
+    if not direct.available():
+        raise _refused(
+            UploadRefused("not_available", "Uploads straight to storage need S3 storage.")
+        )
+    if upload.status == DirectUpload.Status.STARTED:
+        try:
+            return direct.instructions(upload, resume=True)
+        except UploadRefused:
+            pass  # S3 dropped the parts: the upload is abandoned now
+    return _state(upload)

@@ -158,6 +158,8 @@ def uploaded_parts(upload: DirectUpload) -> list[dict]:
 
     A part counts when S3 has all of its bytes (``part_size``, or the rest of the file for the
     last one); S3 only keeps a part once its ``PUT`` has ended, so an interrupted one is absent.
+    Raises ``UploadRefused`` (code ``aborted``), and marks the upload abandoned, when S3 no longer
+    knows the multipart upload (a lifecycle rule or another process aborted it).
     """
     if not upload.multipart_id:
         return []
@@ -166,14 +168,22 @@ def uploaded_parts(upload: DirectUpload) -> list[dict]:
     last_size = upload.size - (count - 1) * upload.part_size
     found = []
     paginator = client.get_paginator("list_parts")
-    for page in paginator.paginate(
-        Bucket=_bucket(), Key=_key(upload.key), UploadId=upload.multipart_id
-    ):
-        for part in page.get("Parts", []):
-            number = part["PartNumber"]
-            expected = last_size if number == count else upload.part_size
-            if 1 <= number <= count and part["Size"] == expected:
-                found.append({"number": number, "etag": part["ETag"]})
+    try:
+        for page in paginator.paginate(
+            Bucket=_bucket(), Key=_key(upload.key), UploadId=upload.multipart_id
+        ):
+            for part in page.get("Parts", []):
+                number = part["PartNumber"]
+                expected = last_size if number == count else upload.part_size
+                if 1 <= number <= count and part["Size"] == expected:
+                    found.append({"number": number, "etag": part["ETag"]})
+    except client.exceptions.NoSuchUpload:
+        upload.status = DirectUpload.Status.ABORTED
+        upload.error_code = "aborted"
+        upload.error = _("The storage no longer holds this upload's parts; send the file again.")
+        upload.finished_at = timezone.now()
+        upload.save(update_fields=["status", "error_code", "error", "finished_at"])
+        raise UploadRefused("aborted", upload.error) from None
     return sorted(found, key=lambda p: p["number"])
 
 

@@ -147,9 +147,12 @@ class DirectUploadResumeView(View):
         upload = _mine(request, pk)
         if not direct.available():
             return _not_available()
-        if upload.status != DirectUpload.Status.STARTED:
-            return JsonResponse(state(upload))
-        return JsonResponse({"ok": True, **direct.instructions(upload, resume=True)})
+        if upload.status == DirectUpload.Status.STARTED:
+            try:
+                return JsonResponse({"ok": True, **direct.instructions(upload, resume=True)})
+            except UploadRefused:
+                pass  # S3 dropped the parts: the upload is abandoned now
+        return JsonResponse(state(upload))
 
 
 class DirectUploadCompleteView(View):
