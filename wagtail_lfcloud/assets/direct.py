@@ -178,12 +178,16 @@ def uploaded_parts(upload: DirectUpload) -> list[dict]:
                 if 1 <= number <= count and part["Size"] == expected:
                     found.append({"number": number, "etag": part["ETag"]})
     except client.exceptions.NoSuchUpload:
-        upload.status = DirectUpload.Status.ABORTED
-        upload.error_code = "aborted"
-        upload.error = _("The storage no longer holds this upload's parts; send the file again.")
-        upload.finished_at = timezone.now()
-        upload.save(update_fields=["status", "error_code", "error", "finished_at"])
-        raise UploadRefused("aborted", upload.error) from None
+        message = _("The storage no longer holds this upload's parts; send the file again.")
+        # Only while still being sent: a complete() that just closed it in S3 must stand.
+        DirectUpload.objects.filter(pk=upload.pk, status=DirectUpload.Status.STARTED).update(
+            status=DirectUpload.Status.ABORTED,
+            error_code="aborted",
+            error=message,
+            finished_at=timezone.now(),
+        )
+        upload.refresh_from_db()
+        raise UploadRefused("aborted", message) from None
     return sorted(found, key=lambda p: p["number"])
 
 
