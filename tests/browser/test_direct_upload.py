@@ -5,7 +5,7 @@ page's script asks the server for presigned URLs and PUTs the bytes to the bucke
 master goes as an 8-part multipart upload with a moving progress bar and becomes the next version;
 a decompression bomb is refused with the check's reason, leaving no version and no object; an
 upload cut off after two parts continues, once the same file is chosen again, with only the
-missing parts.
+missing parts; a clip takes the same path.
 """
 
 from __future__ import annotations
@@ -113,6 +113,32 @@ def test_a_60_mb_master_goes_straight_to_s3_with_progress(studio, s3_example_sit
     assert versions(s3_example_site.site, "front") == 1
     assert not [k for k in s3_example_site.keys() if k.startswith("lfcloud-private/uploads/")]
     screenshot(studio, "upload-direct")
+
+
+def test_a_clip_goes_straight_to_s3_too(studio, s3_example_site, tmp_path):
+    pytest.importorskip("av", reason="video clips need the [video] extra (PyAV)")
+    from playwright.sync_api import expect
+
+    from tests.video.clips import make_clip
+
+    s3_example_site.site.shell(
+        "from wagtail_lfcloud.models import Asset, AssetKind, Product\n"
+        f"p = Product.objects.get(sku='{SKU}')\n"
+        "Asset.objects.get_or_create(brand=p.brand, product=p, angle='turntable-15s',"
+        " defaults={'kind': AssetKind.VIDEO, 'live': False})\n"
+    )
+    path = tmp_path / f"{SKU}_{PERIOD}_turntable-15s.mp4"
+    path.write_bytes(make_clip())
+    puts: list[str] = []
+    studio.on("request", lambda r: puts.append(r.url) if r.method == "PUT" else None)
+    studio.goto("/admin/lfcloud/upload/")
+    studio.set_input_files("input[data-lfcloud-files]", str(path))
+    row = item(studio, path.name)
+    expect(row).to_have_attribute(
+        "data-lfcloud-outcome", re.compile("success|warning"), timeout=120_000
+    )
+    assert len(puts) == 1 and puts[0].startswith(s3_example_site.moto.endpoint_url)
+    assert versions(s3_example_site.site, "turntable-15s") == 1
 
 
 def test_a_refused_file_leaves_no_version_and_no_object(studio, s3_example_site, tmp_path):
