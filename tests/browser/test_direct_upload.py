@@ -141,21 +141,32 @@ def test_a_clip_goes_straight_to_s3_too(studio, s3_example_site, tmp_path):
     assert versions(s3_example_site.site, "turntable-15s") == 1
 
 
-def test_a_refused_file_leaves_no_version_and_no_object(studio, s3_example_site, tmp_path):
+@pytest.mark.parametrize(
+    ("kind", "reason"),
+    [("bomb", "pixels"), ("polyglot", "appended after the end of its image")],
+)
+def test_a_refused_file_leaves_no_version_and_no_object(
+    studio, s3_example_site, tmp_path, kind, reason
+):
     from playwright.sync_api import expect
 
-    from tests.storage.hostile_files import png_bomb
+    from tests.storage.hostile_files import noisy, png_bomb, zip_bytes
 
     order(s3_example_site.site, "side")
     path = tmp_path / f"{SKU}_{PERIOD}_side.png"
-    path.write_bytes(png_bomb(30000, 30000))  # a few hundred KB that decode to 2.7 GB
+    if kind == "bomb":
+        path.write_bytes(png_bomb(30000, 30000))  # a few hundred KB that decode to 2.7 GB
+    else:  # a real PNG with a ZIP archive appended
+        buffer = io.BytesIO()
+        noisy((640, 640)).save(buffer, "PNG")
+        path.write_bytes(buffer.getvalue() + zip_bytes())
     studio.goto("/admin/lfcloud/upload/")
     before = s3_example_site.keys()
     studio.set_input_files("input[data-lfcloud-files]", str(path))
     row = item(studio, path.name)
     expect(row).to_have_attribute("data-lfcloud-outcome", "refused", timeout=120_000)
     expect(row).to_contain_text("Refused.")
-    expect(row).to_contain_text("pixels")  # the check's own reason
+    expect(row).to_contain_text(reason)  # the check's own reason
     assert versions(s3_example_site.site, "side") == 0
     assert s3_example_site.keys() == before
     pending = s3_example_site.moto.client().list_multipart_uploads(Bucket=s3_example_site.bucket)
