@@ -168,3 +168,32 @@ def test_text_a_channel_crops_away_does_not_count_for_it(tesseract, tesseract_ru
         rendition = version.image.get_rendition(row.filter_spec)
         own = check_rendition(rendition, row.channel)["text"]
         assert own.status == results[row.channel]["status"], row.channel
+
+
+def test_a_word_counts_in_an_output_only_if_mostly_inside_it_and_readable_there():
+    from wagtail_lfcloud.channels.operations import Placement
+
+    words = (("SALE", 90.0, (100, 100, 300, 140)),)  # 40 px tall on the master
+    assert text.words_in_output(words, Placement(1.0, 1.0, 0, 0, (800, 800))) == words
+    # A 2000 px output is read at 800 px: the word is 16 px tall there, still read.
+    assert text.words_in_output(words, Placement(1.0, 1.0, 0, 0, (2000, 2000))) == words
+    # A tenth of the size: 4 px tall, which Tesseract would not have read on the output.
+    assert text.words_in_output(words, Placement(0.1, 0.1, 0, 0, (80, 80))) == ()
+    # Shifted 250 px left by a crop: a quarter of the word is left, it does not count...
+    assert text.words_in_output(words, Placement(1.0, 1.0, -250, 0, (800, 800))) == ()
+    # ...three quarters do, clipped to the frame.
+    assert text.words_in_output(words, Placement(1.0, 1.0, -150, 0, (800, 800))) == (
+        ("SALE", 90.0, (0, 100, 150, 140)),
+    )
+
+
+def test_placement_follows_the_crop_resize_trim_and_padding():
+    from wagtail_lfcloud.channels.operations import Placement
+
+    # Master x 100-500 resized to 200 px (0.5), trimmed by (10, 20), then padded: scaled by
+    # half again and put at (30, 40).
+    where = Placement.of(
+        (100, 0, 500, 400), (200, 200), [("crop", 10, 20), ("place", 0.5, 0.5, 30, 40)], (160, 160)
+    )
+    assert where.box((100, 0, 300, 200)) == pytest.approx((25.0, 30.0, 75.0, 80.0))
+    assert where.size == (160, 160)
