@@ -1,8 +1,9 @@
 import pytest
 from django.core.cache import caches
 
-# The moto S3 server's fixtures (s3_storages, moto_server), for every suite.
-pytest_plugins = ["tests.s3"]
+# The moto S3 server's fixtures (s3_storages, moto_server), and migrated SQLite databases built
+# once per session (the SQLite test database, subprocesses, the example site), for every suite.
+pytest_plugins = ["tests.s3", "tests.sqlite_template"]
 
 
 def pytest_collection_modifyitems(items):
@@ -11,6 +12,14 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.xdist_group("browser"))
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix, sqlite_test_database_from_template
+):
+    """On SQLite, each xdist worker's test database is a copy of one migrated once per session
+    (tests/sqlite_template.py)."""
 
 
 @pytest.fixture(autouse=True)

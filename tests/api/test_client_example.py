@@ -1,9 +1,9 @@
 """The docs' client example (docs/how-to/api_client_example.py) runs against the example site.
 
 The example site is started as the browser tests start it (tests/browser/conftest.py
-``running_example_site``: migrated, loaded with ``lfcloud_demo``, served by ``runserver`` on a free
-port), as a copy of its own; no browser is needed. The
-script runs as a subprocess over real HTTP with a Northwind brand token, exactly as a PIM would.
+``running_example_site``: a copy of the session's migrated example site loaded with
+``lfcloud_demo``, served by ``runserver`` on a free port), as a copy of its own; no browser is
+needed. The script runs as a subprocess over real HTTP with a Northwind brand token, exactly as a PIM would.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import requests
 from PIL import Image, ImageDraw
 
 from tests.browser.conftest import ROOT, running_example_site
+from tests.sqlite_template import example_site_template
 
 pytestmark = [
     pytest.mark.slow,
@@ -47,10 +48,11 @@ print(secret)
 
 
 @pytest.fixture(scope="module")
-def site():
+def site(request, tmp_path_factory):
     """An example site of its own: the products, order and uploads made here never reach the
     browser tests' shared site."""
-    with running_example_site() as example_site:
+    template = example_site_template(request.config, tmp_path_factory)
+    with running_example_site(template=template) as example_site:
         yield example_site
 
 

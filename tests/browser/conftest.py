@@ -1,8 +1,9 @@
 """Real-browser fixtures: the example site in a subprocess, and Debian's Chromium driven by Playwright.
 
-The site gets a fresh SQLite database (or the empty database named by
-``LFCLOUD_BROWSER_DATABASE_URL``) and MEDIA_ROOT in a temporary directory, is migrated, loaded
-with ``lfcloud_demo`` and served by ``runserver`` on a free port of 127.0.0.1. Chromium is the
+The site gets a fresh SQLite database and MEDIA_ROOT in a temporary directory, copied from the
+example site migrated and loaded with ``lfcloud_demo`` once per session (tests/sqlite_template.py),
+or the empty database named by ``LFCLOUD_BROWSER_DATABASE_URL``, migrated and loaded here; it is
+served by ``runserver`` on a free port of 127.0.0.1. Chromium is the
 system one (``/usr/bin/chromium``, or ``LFCLOUD_CHROMIUM``): Playwright's own browser downloads are
 never used. Without Chromium the browser tests skip locally and fail in CI (``CI=true``), so a CI
 image that lost its browser cannot pass silently.
@@ -26,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from tests.sqlite_template import copy_example_site, example_env, example_site_template
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_SITE = ROOT / "example_site"
@@ -120,39 +123,36 @@ def _wait_until_answering(
 
 
 @pytest.fixture(scope="session")
-def example_site() -> Iterator[ExampleSite]:
+def example_site(request, tmp_path_factory) -> Iterator[ExampleSite]:
     """The example site with demo data, served on a free port for the whole browser session."""
-    with running_example_site() as site:
+    template = example_site_template(request.config, tmp_path_factory)
+    with running_example_site(template=template) as site:
         yield site
 
 
 @contextmanager
-def running_example_site(settings: str = "", port: int | None = None) -> Iterator[ExampleSite]:
+def running_example_site(
+    settings: str = "", port: int | None = None, *, template: Path | None = None
+) -> Iterator[ExampleSite]:
     """A fresh example site with demo data on a free port, stopped and deleted on exit (also used
     without a browser, e.g. by tests/api/test_client_example.py, which writes to its own copy).
 
     ``settings``: Python run after the example's settings, in a settings module of its own (e.g.
-    S3 storage on the moto server: :func:`s3_example_site`)."""
+    S3 storage on the moto server: :func:`s3_example_site`). ``template``: the session's migrated,
+    demo-loaded example site (tests/sqlite_template.py ``example_site_template``), whose database
+    and media are copied. Without a template, with ``settings``, or when
+    LFCLOUD_BROWSER_DATABASE_URL names another (empty) database, the site is migrated and loaded
+    here."""
     workdir = Path(tempfile.mkdtemp(prefix="lfcloud-browser-"))
     port = port or _free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("LFCLOUD_TEST_DB", "LFCLOUD_TEST_IMAGE_MODEL", "LFCLOUD_TEST_DATABASE_URL")
-    }
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "example.settings",
-            # LFCLOUD_BROWSER_DATABASE_URL runs the site on another (empty) database, e.g. PostgreSQL.
-            "DATABASE_URL": os.environ.get("LFCLOUD_BROWSER_DATABASE_URL")
-            or f"sqlite:///{workdir / 'db.sqlite3'}",
-            "MEDIA_ROOT": str(workdir / "media"),
-            "WAGTAILADMIN_BASE_URL": url,
-            "DJANGO_DEBUG": "1",
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "PYTHONUNBUFFERED": "1",
-        }
+    other_database = os.environ.get("LFCLOUD_BROWSER_DATABASE_URL")
+    env = example_env(
+        workdir,
+        WAGTAILADMIN_BASE_URL=url,
+        DJANGO_DEBUG="1",
+        PYTHONUNBUFFERED="1",
+        **({"DATABASE_URL": other_database} if other_database else {}),
     )
     if settings:
         (workdir / "lfcloud_site_settings.py").write_text(
@@ -162,8 +162,11 @@ def running_example_site(settings: str = "", port: int | None = None) -> Iterato
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(workdir), env.get("PYTHONPATH")]))
     log = workdir / "runserver.log"
     site = ExampleSite(url=url, env=env, media_root=workdir / "media", log=log, process=None)  # type: ignore[arg-type]
-    site.manage("migrate", "--no-input", "-v0")
-    site.manage("lfcloud_demo")
+    if template is not None and not settings and not other_database:
+        copy_example_site(template, workdir)
+    else:
+        site.manage("migrate", "--no-input", "-v0")
+        site.manage("lfcloud_demo")
     with log.open("w") as out:
         # --noreload: one process to stop; threads so two people's pages can load at once.
         process = subprocess.Popen(

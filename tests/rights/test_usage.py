@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.rights.conftest import approve_with_file, login
+from tests.sqlite_template import subprocess_env
 from wagtail_lfcloud.delivery import usage
 from wagtail_lfcloud.models import Role, UsageDaily
 
@@ -146,15 +147,9 @@ def test_the_exit_flush_retries_a_refused_write(acme, monkeypatch):
     assert usage.pending() == 0 and UsageDaily.objects.get().count == 3 and len(calls) == 2
 
 
-def _env(**extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LFCLOUD_")}
-    env.update(DJANGO_SETTINGS_MODULE="tests.settings", LFCLOUD_TEST_DB="sqlite", **extra)
-    return env
-
-
 def _worker(db: Path, *args: str, wait: bool = True):
     command = [sys.executable, "-m", "tests.rights.usage_worker", *args]
-    env = _env(LFCLOUD_TEST_SQLITE_NAME=str(db))
+    env = subprocess_env(LFCLOUD_TEST_SQLITE_NAME=str(db))
     if not wait:
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
     done = subprocess.run(
@@ -165,9 +160,10 @@ def _worker(db: Path, *args: str, wait: bool = True):
 
 
 @pytest.mark.django_db(transaction=False)
-def test_counts_are_exact_across_two_processes(tmp_path):
+def test_counts_are_exact_across_two_processes(migrated_sqlite, tmp_path):
     """Two processes count the same rows and flush at the same time: no hit lost, none twice."""
     db = tmp_path / "usage.sqlite3"
+    shutil.copy(migrated_sqlite, db)
     ids = _worker(db, "setup")
     n, every = 3000, 250
     workers = [_worker(db, "count", str(n), str(every), json.dumps(ids), wait=False) for _ in "ab"]

@@ -1,7 +1,7 @@
 """A worker process for the two-process usage count test (tests/rights/test_usage.py).
 
-``python -m tests.rights.usage_worker setup``: migrate the SQLite file ``LFCLOUD_TEST_SQLITE_NAME``
-and create a brand with one asset and two versions; prints their ids as JSON.
+``python -m tests.rights.usage_worker setup``: in the migrated SQLite file
+``LFCLOUD_TEST_SQLITE_NAME`` (a copy of the session's, tests/sqlite_template.py), create a brand with one asset and two versions; prints their ids as JSON.
 ``python -m tests.rights.usage_worker count N EVERY``: count N hits spread over both versions and
 two channels and kinds, flushing every EVERY hits (so both processes write the same rows at the
 same time), then flush until nothing is pending; prints what it counted.
@@ -18,9 +18,6 @@ import django
 
 
 def setup() -> dict:
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
     from tests.factories import make_asset, make_brand, make_image, make_product
     from wagtail_lfcloud.models import AssetVersion, VersionStatus
 

@@ -1,6 +1,5 @@
 """Peak memory of one file going through the real entry points, in a fresh Python process.
 
-``python -m tests.storage.memory_probe migrate`` builds the SQLite database file once;
 ``python -m tests.storage.memory_probe run PATH NAME`` uploads the file at PATH as NAME with
 ``upload_version`` (the request's validation), lets the immediate task backend run the preview
 task (``generate_version_previews``: the thumbnail, the review image, the perceptual hash), then
@@ -38,13 +37,6 @@ def _reset_peak() -> bool:
         return True
     except OSError:
         return False
-
-
-def migrate() -> dict:
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    return {"migrated": True}
 
 
 def run(path: str, name: str) -> dict:
@@ -126,6 +118,6 @@ if __name__ == "__main__":
     import django
 
     django.setup()
-    command = sys.argv[1]
-    outcome = migrate() if command == "migrate" else run(sys.argv[2], sys.argv[3])
-    print("PROBE " + json.dumps(outcome))
+    if sys.argv[1] != "run":
+        sys.exit(f"usage: python -m tests.storage.memory_probe run PATH NAME, not {sys.argv[1:]}")
+    print("PROBE " + json.dumps(run(sys.argv[2], sys.argv[3])))

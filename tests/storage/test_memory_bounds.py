@@ -10,7 +10,6 @@ This is a memory bound, not a timing.
 """
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.sqlite_template import subprocess_env
 from tests.storage import hostile_files as H
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,30 +59,8 @@ CASES = {
 }
 
 
-def _env(**extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LFCLOUD_")}
-    env.update(DJANGO_SETTINGS_MODULE="tests.settings", LFCLOUD_TEST_DB="sqlite", **extra)
-    return env
-
-
-@pytest.fixture(scope="module")
-def migrated(tmp_path_factory) -> Path:
-    """One migrated SQLite file, copied for each probe (migrating per process would be slow)."""
-    db = tmp_path_factory.mktemp("probe") / "template.sqlite3"
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.storage.memory_probe", "migrate"],
-        cwd=ROOT,
-        env=_env(LFCLOUD_TEST_SQLITE_NAME=str(db)),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return db
-
-
 def probe(migrated: Path, tmp_path: Path, content: bytes, name: str) -> dict:
+    """``migrated``: the session's migrated SQLite file (tests/sqlite_template.py), copied here."""
     db = tmp_path / "db.sqlite3"
     shutil.copy(migrated, db)
     path = tmp_path / name
@@ -94,7 +72,7 @@ def probe(migrated: Path, tmp_path: Path, content: bytes, name: str) -> dict:
         text=True,
         timeout=600,
         check=False,
-        env=_env(
+        env=subprocess_env(
             LFCLOUD_TEST_SQLITE_NAME=str(db),
             LFCLOUD_PROBE_MEDIA=str(tmp_path / "media"),
             LFCLOUD_PROBE_MAX_DECODED_BYTES=str(LIMIT),
@@ -106,9 +84,9 @@ def probe(migrated: Path, tmp_path: Path, content: bytes, name: str) -> dict:
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_peak_memory_of_one_file_stays_under_the_documented_bound(migrated, tmp_path, case):
+def test_peak_memory_of_one_file_stays_under_the_documented_bound(migrated_sqlite, tmp_path, case):
     make, extension, code = CASES[case]
-    result = probe(migrated, tmp_path, make(), NAME.format(extension))
+    result = probe(migrated_sqlite, tmp_path, make(), NAME.format(extension))
     increase = result["increase_kb"] * 1000
     assert result["peak_reset"], "the kernel could not reset the peak (/proc/self/clear_refs)"
     if code:
