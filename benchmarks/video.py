@@ -12,8 +12,13 @@ not timed), then for each video channel preset (``wagtail_lfcloud.video.presets`
   mux; audio resampled through an ``AudioFifo``), the same codec, size, frame rate, bit rate,
   encoder options and container options: the cost of FFmpeg itself.
 
-Prints seconds for each (best of ``--repeat``), their ratio, the output sizes, and the machine's
-load average before and after; the peak RSS of the process at the end. No ``ffmpeg`` binary is
+- **bounded**: the same package transcode run as the approval's task runs it, in a child process
+  limited by ``VIDEO_MEMORY_LIMIT`` and ``VIDEO_TASK_SECONDS`` (``video/bounded.py``): the cost
+  of the hard bound is ``bounded`` over ``package``.
+
+Prints seconds for each (best of ``--repeat``), wall and CPU (the child's CPU for **bounded**),
+their ratios, the output sizes, and the machine's load average before and after; the peak RSS
+of the process and of the bounded children at the end. No ``ffmpeg`` binary is
 used (the wheels' libraries are the same FFmpeg). Asserts nothing; run on demand.
 """
 
@@ -134,8 +139,9 @@ def main() -> None:
     import django
 
     django.setup()
+    from wagtail_lfcloud.video.bounded import run_bounded
     from wagtail_lfcloud.video.presets import get_video_presets
-    from wagtail_lfcloud.video.probe import transcode
+    from wagtail_lfcloud.video.probe import transcode, transcode_file
 
     width, height = (int(v) for v in args.size.split("x"))
     presets = get_video_presets()
@@ -149,32 +155,49 @@ def main() -> None:
             f"{os.path.getsize(source) / 1e6:.1f} MB (made in {time.perf_counter() - started:.1f} s)"
         )
         print(
-            f"{'channel':18} {'package s':>10} {'plain s':>9} {'ratio':>6} {'pkg MB':>7} "
-            f"{'plain MB':>8}  load before/after"
+            f"{'channel':18} {'package s':>10} {'bounded s':>10} {'plain s':>9} "
+            f"{'pkg/plain':>9} {'bnd/pkg':>8} {'pkg MB':>7} {'plain MB':>8}  load before/after"
         )
+        print(f"{'':18} {'wall (CPU)':>10} {'wall (CPU)':>10} {'wall (CPU)':>9}")
         for key in keys:
             spec = presets[key].transcode
-            timings = {"package": [], "plain": []}
+            timings = {"package": [], "bounded": [], "plain": []}
+            cpu = {"package": [], "bounded": [], "plain": []}
             sizes = {}
             load = os.getloadavg()[0]
             for _ in range(args.repeat):
-                for name in ("package", "plain"):
+                for name in ("package", "bounded", "plain"):
                     target = os.path.join(folder, f"{key}-{name}.{presets[key].extension}")
-                    t0 = time.perf_counter()
+                    t0, c0, k0 = time.perf_counter(), time.process_time(), _children_cpu()
                     if name == "package":
                         with open(source, "rb") as f:
                             transcode(f, target, spec)
+                    elif name == "bounded":
+                        run_bounded(
+                            transcode_file, source, target, spec, deadline=None, seconds=900
+                        )
                     else:
                         plain_transcode(source, target, spec)
                     timings[name].append(time.perf_counter() - t0)
+                    cpu[name].append(time.process_time() - c0 + _children_cpu() - k0)
                     sizes[name] = os.path.getsize(target) / 1e6
-            package, plain = min(timings["package"]), min(timings["plain"])
+            best = {name: min(values) for name, values in timings.items()}
+            cpus = {name: min(values) for name, values in cpu.items()}
             print(
-                f"{key:18} {package:10.2f} {plain:9.2f} {package / plain:6.2f} "
+                f"{key:18} {best['package']:5.2f} ({cpus['package']:5.2f}) "
+                f"{best['bounded']:5.2f} ({cpus['bounded']:5.2f}) "
+                f"{best['plain']:5.2f} ({cpus['plain']:5.2f}) "
+                f"{best['package'] / best['plain']:9.2f} {best['bounded'] / best['package']:8.3f} "
                 f"{sizes['package']:7.2f} {sizes['plain']:8.2f}  {load:.1f}/{os.getloadavg()[0]:.1f}"
             )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS of this process: {peak:.0f} MB")
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"peak RSS of this process: {peak:.0f} MB; of a bounded child: {children:.0f} MB")
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 if __name__ == "__main__":

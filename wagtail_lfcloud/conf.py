@@ -69,8 +69,13 @@ DEFAULTS: dict[str, Any] = {
     #: Video channel presets to add (key -> preset dict), override (built-in key -> the fields to
     #: change) or remove (built-in key -> None). See docs/reference/channels.md#video-channels.
     "VIDEO_CHANNELS": {},
-    #: Longest one video task (a preview or a channel transcode) may run, in seconds.
+    #: Longest one video task (a preview or a channel transcode) may run, in seconds. Each
+    #: probe, poster frame and transcode runs in a child process that is stopped past it.
     "VIDEO_TASK_SECONDS": 900,
+    #: Memory (address space, in bytes) one video step (probe, poster frame, transcode) may add
+    #: to its worker's: the step runs in a child process limited to it, so a hostile or huge
+    #: clip fails the step instead of the worker. ``None``: no memory limit (the time limit stays).
+    "VIDEO_MEMORY_LIMIT": 2 * 1024 * 1024 * 1024,
     #: Longest side of the review player's preview (WebM, VP8 + Opus), in pixels.
     "VIDEO_PREVIEW_SIZE": 960,
     #: Longest file name (in characters, extension included) accepted or produced.

@@ -25,9 +25,10 @@ from ..channels.errors import UnknownChannelError
 from ..conf import lfcloud_settings
 from ..models import ChannelRendition
 from ..storage import unguessable
+from .bounded import StepFailed, run_bounded
 from .compliance import check_clip
 from .presets import get_video_preset
-from .probe import ClipRefused, poster_jpeg, poster_time, probe, transcode
+from .probe import ClipRefused, poster_jpeg, poster_time, probe, transcode_file
 
 #: ``ChannelRendition.filter_spec`` of a clip's channel file.
 SPEC_PREFIX = "video:"
@@ -83,16 +84,33 @@ def build_clip_channels(version, channel_keys: Iterable[str]) -> list:
     return rows
 
 
+def make_output(source_path: str, target_path: str, spec, *, deadline: float):
+    """Transcode, then probe the output and take its poster frame: ``(ClipInfo | None, poster
+    JPEG bytes)`` (a WebM output is neither probed nor given a poster). Runs in the bounded child
+    process (``video/bounded.py``): local files only, no database."""
+    transcode_file(source_path, target_path, spec, deadline=deadline)
+    if spec.format == "webm":
+        return None, b""
+    with open(target_path, "rb") as made:
+        info = probe(made, os.path.basename(target_path))
+        return info, poster_jpeg(made, "output", poster_time(info))
+
+
 def _one(version, clip, preset, source, deadline):
     values = {"filter_spec": SPEC_PREFIX + preset.key}
     suffix = "." + preset.extension
     try:
         with tempfile.NamedTemporaryFile(suffix=suffix) as target:
-            source.seek(0)
-            transcode(source, target.name, preset.transcode, deadline=deadline)
+            info, poster = run_bounded(
+                make_output,
+                source.name,
+                target.name,
+                preset.transcode,
+                deadline=deadline,
+                seconds=max(0.0, deadline - time.monotonic()),
+                what="The transcode",
+            )
             with open(target.name, "rb") as made:
-                info = probe(made, os.path.basename(target.name)) if suffix != ".webm" else None
-                poster = poster_jpeg(made, "output", poster_time(info)) if info else b""
                 name = export_name(version, preset)
                 results = [r.as_dict() for r in check_clip(clip, preset.rules, source=True)]
                 if info is not None:
@@ -113,7 +131,8 @@ def _one(version, clip, preset, source, deadline):
     except (ClipRefused, Exception) as e:  # noqa: BLE001 - every failure is recorded on the row
         values.update(
             status=ChannelRendition.Status.FAILED,
-            error=f"The transcode failed: {e}",
+            # A bounded step's own message says what stopped it (memory, time).
+            error=str(e) if isinstance(e, StepFailed) else f"The transcode failed: {e}",
             compliance=[],
             compliance_status="",
         )

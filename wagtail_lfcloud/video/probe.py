@@ -12,6 +12,7 @@ are decoded in the request. Limits (``VIDEO_MAX_BYTES``, ``VIDEO_MAX_SECONDS``,
 from __future__ import annotations
 
 import io
+import tempfile
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -32,6 +33,9 @@ class ClipRefused(ValueError):
     def __init__(self, code: str, message: str):
         self.code = code
         super().__init__(message)
+
+    def __reduce__(self):  # back from the child process that probed the clip (video/bounded.py)
+        return (type(self), (self.code, str(self)))
 
 
 @dataclass(frozen=True)
@@ -247,11 +251,46 @@ def poster_jpeg(file, name: str, at: float, *, quality: int = 90) -> bytes:
     return out.getvalue()
 
 
+def inspect_clip(file, name: str) -> tuple[ClipInfo, float, bytes]:
+    """``(facts, poster time, poster JPEG)`` of an uploaded clip: :func:`probe`, then
+    :func:`poster_jpeg` at :func:`poster_time`. Raises :class:`ClipRefused`."""
+    info = probe(file, name)
+    at = poster_time(info)
+    return info, at, poster_jpeg(file, name, at)
+
+
+def local_file(file):
+    """``file``, if a forked child can read it as it is (in memory, or an open local file), else
+    a temporary copy: a child must not read a remote file through the parent's connections."""
+    if hasattr(file, "temporary_file_path") or isinstance(getattr(file, "file", file), io.BytesIO):
+        return file
+    inner = getattr(file, "file", file)
+    try:
+        inner.fileno()
+        return file
+    except (AttributeError, OSError, io.UnsupportedOperation):
+        pass
+    copy = tempfile.TemporaryFile()
+    file.seek(0)
+    for chunk in iter(lambda: file.read(1024 * 1024), b""):
+        copy.write(chunk)
+    copy.seek(0)
+    file.seek(0)
+    return copy
+
+
 # --- transcoding ------------------------------------------------------------------------------
 
 
 class TranscodeTimeout(RuntimeError):
     """A transcode ran past its deadline."""
+
+
+def transcode_file(source_path: str, target, spec: TranscodeSpec, *, deadline=None) -> dict:
+    """:func:`transcode` of the clip stored at ``source_path`` (opened with the MP4/QuickTime
+    demuxer only, as an upload always is)."""
+    with open(source_path, "rb") as source:
+        return transcode(source, target, spec, deadline=deadline)
 
 
 @dataclass(frozen=True)

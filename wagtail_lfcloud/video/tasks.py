@@ -16,8 +16,9 @@ from ..conf import lfcloud_settings
 from ..models import AssetVersion, VersionClip, VersionStatus
 from ..signals import rendition_ready
 from ..storage import unguessable
+from .bounded import run_bounded
 from .deliverables import build_clip_channels
-from .probe import preview_spec, transcode
+from .probe import preview_spec, transcode_file
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +35,9 @@ def make_clip_preview(version_id: int) -> str:
 
     Returns the stored name, or "" if the version or its clip is gone. The clip is read from its
     storage into a temporary file (FFmpeg seeks in it) and the preview written to another one,
-    so memory stays at a few frames whatever the clip's length; the run stops after
-    ``VIDEO_TASK_SECONDS``.
+    so memory stays at a few frames whatever the clip's length. The transcode runs in a child
+    process bounded by ``VIDEO_MEMORY_LIMIT`` and ``VIDEO_TASK_SECONDS`` (``video/bounded.py``):
+    past either, the task fails with a :class:`~.bounded.StepFailed` saying which.
     """
     clip = VersionClip.objects.select_related("version").filter(version_id=version_id).first()
     if clip is None:
@@ -50,8 +52,15 @@ def make_clip_preview(version_id: int) -> str:
             for chunk in iter(lambda: stored.read(1024 * 1024), b""):
                 source.write(chunk)
         source.flush()
-        source.seek(0)
-        transcode(source, target.name, preview_spec(), deadline=deadline())
+        run_bounded(
+            transcode_file,
+            source.name,
+            target.name,
+            preview_spec(),
+            deadline=deadline(),
+            seconds=lfcloud_settings.VIDEO_TASK_SECONDS,
+            what="The review preview",
+        )
         stem = os.path.splitext(os.path.basename(clip.version.original_filename))[0]
         with open(target.name, "rb") as made:
             clip.preview.save(unguessable(f"{stem}_preview.webm"), File(made), save=False)
