@@ -17,8 +17,15 @@ def make_clip(
     audio: bool = True,
     format: str = "mp4",
     pix_fmt: str | None = None,
+    rotation: int = 0,
+    mark: bool = False,
 ) -> bytes:
-    """A clip of a moving colour gradient (and a 440 Hz tone when ``audio``), as bytes."""
+    """A clip of a moving colour gradient (and a 440 Hz tone when ``audio``), as bytes.
+
+    ``rotation``: a display matrix turning it that many degrees counterclockwise when shown (a
+    phone's portrait clip is stored landscape with ``-90``). ``mark``: the stored picture's
+    top-left quarter is white, to tell which way up a frame came out.
+    """
     import av
 
     buffer = io.BytesIO()
@@ -26,6 +33,8 @@ def make_clip(
         video = out.add_stream(codec, rate=fps)
         video.width, video.height = size
         video.pix_fmt = pix_fmt or ("yuv422p10le" if codec == "prores_ks" else "yuv420p")
+        if rotation:
+            video.set_display_rotation(rotation)
         if codec == "libx264":
             video.options = {"preset": "ultrafast", "crf": "30"}
         sound = None
@@ -41,6 +50,8 @@ def make_clip(
             rgb[..., 0] = (xs + i * 7) % 256
             rgb[..., 1] = (ys + i * 3) % 256
             rgb[..., 2] = (i * 11) % 256
+            if mark:
+                rgb[: height // 4, : width // 4] = 255
             frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
             frame.pts, frame.time_base = i, Fraction(1, fps)
             out.mux(video.encode(frame))

@@ -19,6 +19,7 @@ from fractions import Fraction
 
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from PIL import Image
 
 from ..conf import lfcloud_settings
 from . import require_av
@@ -40,7 +41,13 @@ class ClipRefused(ValueError):
 
 @dataclass(frozen=True)
 class ClipInfo:
-    """What probing a clip found."""
+    """What probing a clip found.
+
+    ``width`` and ``height`` are the size the clip is *shown* at: a phone's portrait clip is
+    usually stored landscape with a display matrix saying "turn it a quarter" (``rotation``,
+    degrees counterclockwise: 0, 90, 180 or 270), and players, the poster, transcodes and the
+    channels' aspect rules all go by what is shown.
+    """
 
     container: str
     video_codec: str
@@ -51,6 +58,7 @@ class ClipInfo:
     duration: float
     frames: int
     bytes: int
+    rotation: int = 0
 
     @property
     def bitrate(self) -> int:
@@ -59,6 +67,48 @@ class ClipInfo:
     @property
     def aspect(self) -> float:
         return self.width / self.height if self.height else 0.0
+
+
+#: PIL's transposition for 1, 2 and 3 counterclockwise quarter turns.
+_TURNS = {
+    1: Image.Transpose.ROTATE_90,
+    2: Image.Transpose.ROTATE_180,
+    3: Image.Transpose.ROTATE_270,
+}
+
+
+def quarter_turns(frame) -> int:
+    """Counterclockwise quarter turns (0-3) a decoded frame is turned by for display: the display
+    matrix FFmpeg attaches to each frame (PyAV's ``VideoFrame.rotation``, 0 where an older PyAV
+    does not read it), rounded to the nearest quarter (mirroring is not applied)."""
+    return int(round((getattr(frame, "rotation", 0) or 0) / 90)) % 4
+
+
+def _display_turns(container, stream) -> int:
+    """:func:`quarter_turns` of the clip's first frame (then back to the start); 0 if none decodes
+    (the poster frame then refuses the clip)."""
+    av = require_av()
+    turns = 0
+    try:
+        for frame in container.decode(stream):
+            turns = quarter_turns(frame)
+            break
+        container.seek(0)
+    except (av.FFmpegError, ValueError, OSError):
+        pass
+    return turns
+
+
+def upright(frame):
+    """``frame`` turned the way it is shown (a new RGB frame, same time), or itself if it is
+    shown as stored."""
+    turns = quarter_turns(frame)
+    if not turns:
+        return frame
+    av = require_av()
+    new = av.VideoFrame.from_image(frame.to_image().transpose(_TURNS[turns]))
+    new.pts, new.time_base = frame.pts, frame.time_base
+    return new
 
 
 def _size_of(file) -> int:
@@ -148,6 +198,9 @@ def _probe_open(container, name: str, size: int) -> ClipInfo:
             _("%(name)s is %(w)s×%(h)s; the largest frame accepted is %(max)s px on a side.")
             % {"name": name, "w": width, "h": height, "max": biggest},
         )
+    turns = _display_turns(container, stream)
+    if turns % 2:  # shown a quarter turn from how it is stored
+        width, height = height, width
     longest = lfcloud_settings.VIDEO_MAX_SECONDS
     declared = float(container.duration / av.time_base) if container.duration else 0.0
     if longest and declared > longest + 0.5:
@@ -196,6 +249,7 @@ def _probe_open(container, name: str, size: int) -> ClipInfo:
         duration=round(duration, 3),
         frames=frames,
         bytes=size,
+        rotation=turns * 90,
     )
 
 
@@ -237,6 +291,9 @@ def poster_jpeg(file, name: str, at: float, *, quality: int = 90) -> bytes:
         if picked is None:
             raise ClipRefused("corrupt", _("%(name)s has no frame that decodes.") % {"name": name})
         image = picked.to_image()
+        turns = quarter_turns(picked)
+        if turns:  # upright, as players show it
+            image = image.transpose(_TURNS[turns])
     except av.FFmpegError as exc:
         raise ClipRefused(
             "corrupt",
@@ -355,9 +412,13 @@ def transcode(source, target, spec: TranscodeSpec, *, deadline: float | None = N
         vin = inp.streams.video[0]
         vin.thread_type = "AUTO"
         ain = inp.streams.audio[0] if (inp.streams.audio and spec.audio_codec) else None
-        (cx, cy, cw, ch), (ow, oh) = output_size(
-            vin.codec_context.width, vin.codec_context.height, spec
-        )
+        # Frames are turned upright (a phone's portrait clip, stored landscape): the output is
+        # sized, cropped and encoded as the clip is shown, with no display matrix of its own.
+        turns = _display_turns(inp, vin)
+        shown = (vin.codec_context.width, vin.codec_context.height)
+        if turns % 2:
+            shown = shown[::-1]
+        (cx, cy, cw, ch), (ow, oh) = output_size(*shown, spec)
         src_rate = vin.average_rate or vin.guessed_rate or Fraction(25)
         rate = Fraction(spec.fps).limit_denominator(1001) if spec.fps else Fraction(src_rate)
         vout = out.add_stream(spec.video_codec, rate=rate, options=dict(spec.video_options))
@@ -392,12 +453,9 @@ def transcode(source, target, spec: TranscodeSpec, *, deadline: float | None = N
                     pts = round((frame.time or 0.0) * rate)
                     if pts <= last_pts:
                         continue  # a lower output frame rate: drop this one
-                    if (cx, cy, cw, ch) != (
-                        0,
-                        0,
-                        vin.codec_context.width,
-                        vin.codec_context.height,
-                    ):
+                    if turns:
+                        frame = upright(frame)
+                    if (cx, cy, cw, ch) != (0, 0, *shown):
                         frame = _crop(frame, cx, cy, cw, ch)
                     new = frame.reformat(ow, oh, format=spec.pix_fmt, interpolation="AREA")
                     new.pts, new.time_base = pts, frame_time_base
