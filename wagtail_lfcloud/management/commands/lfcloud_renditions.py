@@ -4,6 +4,11 @@ Generates channel renditions for approved (current) asset versions with the one-
 pipeline, records them as ``ChannelRendition`` rows and shows a progress bar. Versions whose
 channels are all ready with the current spec are skipped, so the command is safe to stop
 (Ctrl-C) and run again.
+
+Video clips get their video channels' transcodes the same way (``video/deliverables.py``, what
+the approval's video task runs: each transcode in a child process bounded by
+``VIDEO_MEMORY_LIMIT`` and ``VIDEO_TASK_SECONDS``), run in this process rather than queued. A
+photo channel named with ``--channel`` is skipped for clips and a video channel for photos.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from wagtail_lfcloud.management.progress import ProgressMixin
 from wagtail_lfcloud.models import AssetVersion, ChannelRendition, VersionStatus
 
 from ...channels.deliverables import build_channel_renditions
+from ...video.deliverables import SPEC_PREFIX, build_clip_channels
+from ...video.presets import get_video_presets
 
 
 class Command(ProgressMixin, BaseCommand):
@@ -43,15 +50,17 @@ class Command(ProgressMixin, BaseCommand):
     ):
         if not (brand or season or all):
             raise CommandError("Give --brand SLUG, --season CODE or --all.")
+        video_presets = get_video_presets()
         try:
             for key in channels or []:
-                get_preset(key)
+                if key not in video_presets:
+                    get_preset(key)
         except UnknownChannelError as e:
-            raise CommandError(str(e)) from e
+            raise CommandError(f"{e} Video channels: {', '.join(video_presets)}.") from e
 
         versions = (
             AssetVersion.objects.filter(status=VersionStatus.CURRENT)
-            .select_related("asset", "asset__product", "asset__product__season", "image")
+            .select_related("asset", "asset__product", "asset__product__season", "image", "clip")
             .order_by("pk")
         )
         if brand:
@@ -62,16 +71,18 @@ class Command(ProgressMixin, BaseCommand):
         presets = get_presets()
         todo = []
         for version in versions:
-            keys = [k for k in (channels or version.asset.channels or []) if k in presets]
+            clip = hasattr(version, "clip")
+            known = video_presets if clip else presets
+            keys = [k for k in (channels or version.asset.channels or []) if k in known]
             if not force:
                 ready = dict(
                     ChannelRendition.objects.filter(
                         version=version, channel__in=keys, status=ChannelRendition.Status.READY
                     ).values_list("channel", "filter_spec")
                 )
-                keys = [k for k in keys if ready.get(k) != presets[k].spec]
+                keys = [k for k in keys if ready.get(k) != _spec(k, clip, presets)]
             if keys:
-                todo.append((version, keys))
+                todo.append((version, keys, clip))
 
         total = len(todo)
         if not total:
@@ -80,8 +91,9 @@ class Command(ProgressMixin, BaseCommand):
         done = failed = 0
         started = time.monotonic()
         try:
-            for version, keys in todo:
-                rows = build_channel_renditions(version, keys)
+            for version, keys, clip in todo:
+                build = build_clip_channels if clip else build_channel_renditions
+                rows = build(version, keys)
                 failed += sum(1 for r in rows if r.status == ChannelRendition.Status.FAILED)
                 done += 1
                 self._progress(done, total, started)
@@ -89,3 +101,8 @@ class Command(ProgressMixin, BaseCommand):
             self._interrupted(done, total)
         failures = f"{failed} rendition(s) failed, see their error." if failed else None
         self._summary(f"Generated channel renditions for {done} version(s)", failures)
+
+
+def _spec(key: str, clip: bool, presets) -> str:
+    """The ``filter_spec`` a ready row of ``key`` has when it is up to date."""
+    return SPEC_PREFIX + key if clip else presets[key].spec
