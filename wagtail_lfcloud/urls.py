@@ -21,4 +21,10 @@ urlpatterns: list = [
         public.public_rendition,
         name="public_rendition",
     ),
+    # A video channel's poster frame, with the same token as its clip.
+    path(
+        "public/<slug:brand>/<str:sku>/<str:angle>/<str:channel>/<str:token>/poster.jpg",
+        public.public_poster,
+        name="public_poster",
+    ),
 ]

@@ -216,6 +216,9 @@ ADMIN_VIEWS: dict[str, Route] = {
     "wagtail_lfcloud:public_rendition": r(
         lambda w: [w.brand.slug, w.product.sku, "front", "amazon_main", "not-signed"], own=False
     ),
+    "wagtail_lfcloud:public_poster": r(
+        lambda w: [w.brand.slug, w.product.sku, "front", "amazon_video", "not-signed"], own=False
+    ),
     "wagtail_lfcloud:original_file": r(lambda w: [w.draft_version.pk], {ADMIN, APPROVER, STUDIO}),
     # The review player's file of the draft's clip (the preview is not made in the world: 404).
     "wagtail_lfcloud_admin:clip_file": r(

@@ -44,10 +44,12 @@ from ..channels.registry import get_presets
 from ..conf import lfcloud_settings
 from ..models import Asset, Brand, UsageRights, VersionStatus
 from ..models.catalog import new_public_url_key
+from ..video.presets import video_channel_keys
 
 logger = logging.getLogger(__name__)
 
 URL_NAME = "wagtail_lfcloud:public_rendition"
+POSTER_URL_NAME = "wagtail_lfcloud:public_poster"
 #: Links purged per call to the frontend cache (one task each).
 PURGE_BATCH = 500
 
@@ -128,6 +130,13 @@ def public_url(
     return _base_url() + path
 
 
+def public_poster_url(brand, sku: str, angle: str, channel: str, **expiry) -> str | None:
+    """The public URL of the poster frame of a video channel's clip: the clip's link (same
+    token, same expiry, keyword arguments as :func:`public_url`) + ``/poster.jpg``."""
+    url = public_url(brand, sku, angle, channel, **expiry)
+    return None if url is None else url + "/poster.jpg"
+
+
 # --- the brand's key, cached -------------------------------------------------------------------
 
 
@@ -197,19 +206,25 @@ def cache_seconds(
 
 
 def channel_keys() -> list[str]:
-    """Every channel a public link may name (any preset: a missing file is made on demand)."""
-    return sorted(get_presets())
+    """Every channel a public link may name (any preset, photo or video: a missing file is made
+    on demand)."""
+    return sorted([*get_presets(), *video_channel_keys()])
 
 
 def asset_urls(asset, brand=None) -> list[str]:
-    """The never-expiring public URLs of ``asset`` for every channel, with ``brand``'s key."""
+    """The never-expiring public URLs of ``asset`` for every channel (and every video channel's
+    poster frame), with ``brand``'s key."""
     brand = brand or asset.brand
     sku = asset.product.sku
-    return [
-        url
-        for channel in channel_keys()
-        if (url := public_url(brand, sku, asset.angle, channel)) is not None
-    ]
+    urls = []
+    video = set(video_channel_keys())
+    for channel in channel_keys():
+        url = public_url(brand, sku, asset.angle, channel)
+        if url is not None:
+            urls.append(url)
+            if channel in video:
+                urls.append(url + "/poster.jpg")
+    return urls
 
 
 def purge(urls: Iterable[str]) -> int:

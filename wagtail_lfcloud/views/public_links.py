@@ -26,9 +26,10 @@ from wagtail.admin import messages
 from ..access.capabilities import brands_with, has_capability
 from ..access.scoping import get_for_user_or_404
 from ..channels.registry import get_presets
-from ..delivery.public_urls import public_url, purging_configured, rotate_key
+from ..delivery.public_urls import public_poster_url, public_url, purging_configured, rotate_key
 from ..delivery.rights import deliverable
 from ..models import Asset, VersionStatus
+from ..video.presets import get_video_presets
 from .base import LFCloudPageMixin
 
 CAPABILITY = "share_public_links"
@@ -68,7 +69,8 @@ class AssetPublicLinksView(LFCloudPageMixin, FormView):
         return _("Public links of %(asset)s") % {"asset": self.asset}
 
     def channel_choices(self) -> list[tuple[str, str]]:
-        presets = get_presets()
+        # A clip's links are to its video channels' transcodes (each with a poster frame).
+        presets = get_video_presets() if self.asset.is_video else get_presets()
         keys = [c for c in (self.asset.channels or []) if c in presets] or sorted(presets)
         return [(key, presets[key].label) for key in keys]
 
@@ -102,6 +104,11 @@ class AssetPublicLinksView(LFCloudPageMixin, FormView):
                     "channel": key,
                     "label": label,
                     "url": public_url(asset.brand, asset.product.sku, asset.angle, key),
+                    "poster_url": public_poster_url(
+                        asset.brand, asset.product.sku, asset.angle, key
+                    )
+                    if asset.is_video
+                    else None,
                     "verdict": verdict,
                 }
             )

@@ -47,9 +47,12 @@ def _chunks(handle, remaining: int):
         handle.close()
 
 
-def serve_range(request: HttpRequest, handle, size: int, content_type: str) -> HttpResponse:
-    """``handle`` (an open file of ``size`` bytes) whole, or the byte range the request asks for."""
-    header = request.headers.get("Range", "")
+def serve_range(
+    request: HttpRequest, handle, size: int, content_type: str, *, ranges: bool = True
+) -> HttpResponse:
+    """``handle`` (an open file of ``size`` bytes) whole, or the byte range the request asks for
+    (``ranges`` False: always whole, e.g. when ``If-Range`` names another version)."""
+    header = request.headers.get("Range", "") if ranges else ""
     match = RANGE_RE.match(header.strip())
     if not match or (not match[1] and not match[2]):
         response = FileResponse(handle, content_type=content_type)
