@@ -110,6 +110,27 @@ def _crash():
     os.kill(os.getpid(), signal.SIGKILL)
 
 
+class Unpicklable(Exception):
+    def __init__(self, a, b):
+        super().__init__(f"{a} and {b}")
+
+
+def _raise_unpicklable():
+    raise Unpicklable("this", "that")
+
+
+def _raise_value_error():
+    raise ValueError("a plain failure comes back as it is")
+
+
+def test_a_step_fails_with_its_own_exception(settings):
+    with pytest.raises(ValueError, match="a plain failure comes back as it is"):
+        run_bounded(_raise_value_error, seconds=30)
+    # One whose class cannot be rebuilt on this side comes back as its text.
+    with pytest.raises(StepFailed, match="Unpicklable: this and that"):
+        run_bounded(_raise_unpicklable, seconds=30)
+
+
 def test_a_step_past_its_time_is_stopped(settings, monkeypatch):
     monkeypatch.setattr(bounded, "GRACE_SECONDS", 0.2)
     started = time.monotonic()

@@ -90,9 +90,10 @@ def _child(conn, memory: int | None, func: Callable, args: tuple, kwargs: dict) 
         answer = ("memory" if isinstance(exc, MemoryError) or near else "error", exc)
     try:
         payload = pickle.dumps(answer)
-    except Exception:  # noqa: BLE001 - an exception that does not pickle goes back as text
-        kind, exc = answer
-        payload = pickle.dumps((kind, StepFailed(f"{type(exc).__name__}: {exc}")))
+        pickle.loads(payload)  # an exception whose class cannot be rebuilt from its pickle
+    except Exception:  # noqa: BLE001 - a result or exception that does not pickle goes back as text
+        kind, value = answer
+        payload = pickle.dumps((kind, StepFailed(f"{type(value).__name__}: {value}")))
     conn.send_bytes(payload)
     conn.close()
 
@@ -147,6 +148,8 @@ def run_bounded(
     kind, value = answer
     if kind == "ok":
         return value
+    if kind == "memory" and memory is None:
+        raise StepOutOfMemory(f"{what} ran out of memory ({value}).") from value
     if kind == "memory":
         raise StepOutOfMemory(_memory_message(what, memory, str(value))) from value
     raise value
