@@ -1,8 +1,9 @@
 """Load scenario: studios uploading and approvers approving at once, on gunicorn + RQ workers.
 
-    /path/to/venv/bin/python benchmarks/load.py [--workers 1,2] [--studios 3] [--approvers 2]
-        [--uploads 6] [--megapixels 2,6] [--direct 0.5] [--retouch 0.2] [--web-workers 2]
-        [--channels amazon_main,shopify_product,...] [--settle 240] [--check-only]
+    /path/to/venv/bin/python benchmarks/load.py [--workers 1,2] [--studios 2] [--approvers 2]
+        [--uploads 5] [--megapixels 2,6] [--direct 0.5] [--retouch 0.2] [--double-complete 0.3]
+        [--web-workers 2] [--channels amazon_main,...] [--rendition-threads N] [--settle 240]
+        [--gunicorn-path DIR]
 
 What runs, all on this machine:
 
@@ -11,37 +12,43 @@ What runs, all on this machine:
   dropped: each run seeds a brand of its own), Redis (``LFCLOUD_BENCH_REDIS_URL``, default
   ``redis://127.0.0.1:6379/15``, emptied before and after each run) and a moto S3 server (started
   here, ``tests/s3.py``: originals and renditions in two buckets, as in production);
-- per run, gunicorn (``--web-workers`` sync workers, the ``bench`` extra installs it) and
-  ``--workers`` ``manage.py rqworker`` processes (django-tasks-rq's job class, RQ's scheduler on),
-  each listening on every package queue, channel sets first
-  (``lfcloud_channels lfcloud_previews default lfcloud_webhooks lfcloud_mail lfcloud_bundles``),
-  settings ``benchmarks/load_settings.py``. ``--workers 1,2`` runs the scenario once per count.
+- per run, gunicorn (``--web-workers`` sync workers; the ``bench`` extra installs it, or
+  ``--gunicorn-path`` names a folder that has it) and ``--workers`` ``manage.py rqworker``
+  processes (django-tasks-rq's job class, RQ's scheduler on), each listening on every package
+  queue, channel sets first (``lfcloud_channels lfcloud_previews default lfcloud_webhooks
+  lfcloud_mail lfcloud_bundles``), all with ``benchmarks/load_settings.py``. ``--workers 1,2``
+  runs the scenario once per count (``1,2,1,2`` repeats them; runs of a count are pooled).
 
 Each run seeds, with the package's own code, a brand, its people (a brand admin, one studio user
 per simulated studio, one approver per simulated approver, each with a scoped brand API token),
 products and an order (submitted and in production: its deliverables, ``front`` and ``side`` of
-each product with the ``--channels``, are the assets). Then, from threads of this process:
+each product with the ``--channels``, are the assets), and waits until the workers have run what
+the seeding queued. Then, from threads of this process:
 
-- ``--studios`` studios each upload ``--uploads`` JPEG masters (a product on white, with texture,
-  ``--megapixels`` million pixels, about 0.3-1.2 MB each; drawn before the clock starts, every one
-  different). A ``--direct`` share goes straight to S3 (``POST /uploads/direct``, ``PUT`` to the
-  presigned URL, ``POST .../complete``, poll ``GET /uploads/direct/{id}`` until the worker has
-  registered it); the rest through Django (``POST /uploads``). A ``--retouch`` share are a second
-  version of an asset the studio already sent (a retouch arriving while the first is in review).
+- ``--studios`` studios each send ``--uploads`` JPEG masters one after the other (a product on
+  white with texture, ``--megapixels`` million pixels, 0.3-1.2 MB; drawn once before any clock
+  starts, every one different, the same for every run). A ``--direct`` share goes straight to S3
+  (``POST /uploads/direct``, ``PUT`` to the presigned URL, ``POST .../complete``; a second thread
+  of the studio polls ``GET /uploads/direct/{id}`` until a worker registered it, while the studio
+  sends its next file, as the upload page does), the rest through Django (``POST /uploads``). A
+  ``--retouch`` share are a further version of an asset the studio already sent; a
+  ``--double-complete`` share of the direct uploads send ``complete`` twice at once (a double
+  click, a retrying proxy).
 - ``--approvers`` approvers take each accepted version from a shared review queue and approve it
   (``POST /versions/{id}/approve``; a ``409`` for a version superseded meanwhile is expected).
 - A watcher polls the database until every approved version has its full channel set ready.
 
-Reported per run: uploads accepted (through Django / direct) and uploads/s over the upload
-phase, approvals, approval-to-channel-set-ready p50 / p95 / max (from the approve answer to the
-last channel file ready), wall time, CPU seconds of gunicorn, of the RQ workers (their forked
-work horses included) and of moto, and the machine's 1-minute load before and after. Then "nothing
-lost": every accepted upload is exactly one version (and nothing else became one), every approval
-answered 200 has its full channel set (or was superseded by a later approval of the same asset),
-no asset has two current versions, no direct upload is left unregistered or its staging object
-left behind, no answer was a 5xx or a broken connection. A finding is printed and the script exits
-with status 1. Asserts no timing; run on demand. ``tests/test_load_scenario.py`` runs a tiny
-scenario's checker (``check_nothing_lost``) in the test suite.
+Reported per run: uploads accepted (through Django / direct), uploads/s over the upload phase,
+seconds from an upload's first request to its version (median, per path), approvals, the approve
+request's median, approval-to-channel-set-ready p50 / p95 / max (from the approve answer to the
+last channel file ready), wall time, CPU seconds of gunicorn, of the RQ workers (their forked work
+horses included) and of moto, and the machine's 1-minute load before and after. Then "nothing
+lost" (:func:`check_nothing_lost`): every accepted upload is exactly one version (and nothing
+else became one), every approval answered 200 has its full channel set (or was superseded by a
+later approval of the same asset), no asset has two current versions, no direct upload is left
+unregistered or its staging object left behind, no answer was a 5xx or a broken connection. A
+finding is printed (the servers' logs are kept) and the script exits with status 1. Asserts no
+timing; run on demand. ``tests/test_load_checker.py`` tests the checker.
 """
 
 from __future__ import annotations
@@ -49,6 +56,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import io
+import json
 import os
 import queue
 import random
@@ -402,7 +410,7 @@ class Client:
     def __init__(self, base: str, token: str, record: Record):
         import requests
 
-        self.base, self.record = base, record
+        self.base, self.token, self.record = base, token, record
         self.session = requests.Session()
         self.session.headers["Authorization"] = f"Bearer {token}"
 
@@ -419,26 +427,74 @@ class Client:
         return response
 
 
+def accept(record: Record, review: queue.Queue, item: Planned, version_id: int, began: float):
+    """An upload became version ``version_id``: note it and hand it to the approvers."""
+    with record.lock:
+        if version_id in record.accepted:
+            record.accepted_twice.append(version_id)
+        record.accepted[version_id] = (item.name, "direct" if item.direct else "api")
+        record.upload_done.append(time.monotonic())
+        record.upload_seconds.setdefault("direct" if item.direct else "api", []).append(
+            time.monotonic() - began
+        )
+    review.put(version_id)
+
+
+def registrations(
+    client: Client, sent: queue.Queue, record: Record, review: queue.Queue, deadline, done
+):
+    """Poll a studio's direct uploads until the worker has registered (or refused) each one, as
+    the upload page does while the studio goes on sending the next files."""
+    waiting: list[tuple[int, Planned, float]] = []
+    while time.monotonic() < deadline:
+        while not sent.empty():
+            waiting.append(sent.get())
+        if not waiting:
+            if done.is_set() and sent.empty():
+                return
+            time.sleep(0.25)
+            continue
+        for entry in list(waiting):
+            upload_id, item, began = entry
+            state = client.call("GET", f"{API}/uploads/direct/{upload_id}")
+            body = state.json() if state is not None and state.status_code == 200 else {}
+            if body.get("status") == "registered":
+                waiting.remove(entry)
+                accept(record, review, item, body["version_id"], began)
+            elif body.get("status") in ("refused", "aborted"):
+                waiting.remove(entry)
+                with record.lock:
+                    record.refused.append(f"{item.name} (direct): {body}")
+        time.sleep(0.25)
+
+
 def studio(client: Client, plan: list[Planned], record: Record, review: queue.Queue, deadline):
+    """Send the studio's masters one after the other; direct uploads are followed up by a
+    second thread, so the next file goes while the worker checks the previous one."""
     import requests
 
-    for item in plan:
-        if time.monotonic() > deadline:
-            return
-        version_id = None
-        began = time.monotonic()
-        if not item.direct:
-            r = client.call(
-                "POST",
-                f"{API}/uploads",
-                files={"file": (item.name, item.data, "image/jpeg")},
-            )
-            if r is not None and r.status_code == 201:
-                version_id = r.json()["version_id"]
-            elif r is not None:
-                with record.lock:
-                    record.refused.append(f"{item.name}: {r.status_code} {r.text[:200]}")
-        else:
+    sent: queue.Queue = queue.Queue()
+    done = threading.Event()
+    follow = threading.Thread(
+        target=registrations,
+        args=(Client(client.base, client.token, record), sent, record, review, deadline, done),
+    )
+    follow.start()
+    try:
+        for item in plan:
+            if time.monotonic() > deadline:
+                return
+            began = time.monotonic()
+            if not item.direct:
+                r = client.call(
+                    "POST", f"{API}/uploads", files={"file": (item.name, item.data, "image/jpeg")}
+                )
+                if r is not None and r.status_code == 201:
+                    accept(record, review, item, r.json()["version_id"], began)
+                elif r is not None:
+                    with record.lock:
+                        record.refused.append(f"{item.name}: {r.status_code} {r.text[:200]}")
+                continue
             r = client.call(
                 "POST",
                 f"{API}/uploads/direct",
@@ -466,40 +522,25 @@ def studio(client: Client, plan: list[Planned], record: Record, review: queue.Qu
                 # Two requests at once, as a double click or a retrying proxy sends them; each must
                 # answer 202 and the file must still become exactly one version.
                 again = threading.Thread(
-                    target=client.call, args=("POST", complete), kwargs={"json": {}}
+                    target=Client(client.base, client.token, record).call,
+                    args=("POST", complete),
+                    kwargs={"json": {}},
                 )
                 again.start()
-            done = client.call("POST", complete, json={})
+            answer = client.call("POST", complete, json={})
             if item.twice:
                 again.join()
-            if done is None or done.status_code != 202:
+            if answer is None or answer.status_code != 202:
                 with record.lock:
                     record.refused.append(
-                        f"{item.name} (direct, complete): {done and done.status_code} {done and done.text[:200]}"
+                        f"{item.name} (direct, complete): {answer and answer.status_code} "
+                        f"{answer and answer.text[:200]}"
                     )
                 continue
-            while time.monotonic() < deadline:
-                state = client.call("GET", f"{API}/uploads/direct/{started['id']}")
-                body = state.json() if state is not None and state.status_code == 200 else {}
-                if body.get("status") == "registered":
-                    version_id = body["version_id"]
-                    break
-                if body.get("status") in ("refused", "aborted"):
-                    with record.lock:
-                        record.refused.append(f"{item.name} (direct): {body}")
-                    break
-                time.sleep(0.25)
-        if version_id is None:
-            continue
-        with record.lock:
-            if version_id in record.accepted:
-                record.accepted_twice.append(version_id)
-            record.accepted[version_id] = (item.name, "direct" if item.direct else "api")
-            record.upload_done.append(time.monotonic())
-            record.upload_seconds.setdefault("direct" if item.direct else "api", []).append(
-                time.monotonic() - began
-            )
-        review.put(version_id)
+            sent.put((started["id"], item, began))
+    finally:
+        done.set()
+        follow.join()
 
 
 def approver(client: Client, record: Record, review: queue.Queue, deadline):
@@ -832,6 +873,13 @@ def main() -> None:
     parser.add_argument("--web-workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--channels", default=DEFAULT_CHANNELS, help="each deliverable's channels")
     parser.add_argument("--settle", type=float, default=240, help="seconds a run may take at most")
+    parser.add_argument(
+        "--rendition-threads",
+        type=int,
+        default=0,
+        help="WAGTAIL_LFCLOUD_RENDITION_THREADS of the workers (0: the package's default, one "
+        "per core)",
+    )
     parser.add_argument("--seed", type=int, default=19)
     parser.add_argument(
         "--gunicorn-path",
@@ -859,6 +907,11 @@ def main() -> None:
             moto.create_bucket(f"renditions-{suffix}"),
         )
         configure(tmp, f"{moto.endpoint_url} {buckets[0]} {buckets[1]}")
+        if args.rendition_threads:
+            # tests/settings_rq.py applies these to every process (the workers render).
+            os.environ["LFCLOUD_TEST_WORKER_SETTINGS"] = json.dumps(
+                {"WAGTAIL_LFCLOUD_RENDITION_THREADS": args.rendition_threads}
+            )
         import django
 
         django.setup()
@@ -869,7 +922,8 @@ def main() -> None:
             f"\nload: {args.studios} studios x {args.uploads} masters ({args.megapixels[0]:g}-"
             f"{args.megapixels[1]:g} MP JPEG, {args.direct:.0%} straight to S3, {args.retouch:.0%} "
             f"retouches), {args.approvers} approvers, {len(args.channels)} channels per approval "
-            f"({', '.join(args.channels)}); gunicorn {args.web_workers} sync workers, PostgreSQL, "
+            f"({', '.join(args.channels)}), rendition threads per worker: "
+            f"{args.rendition_threads or 'one per core'}; gunicorn {args.web_workers} sync workers, PostgreSQL, "
             f"Redis, moto S3; {os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d %H:%M %Z')}",
             flush=True,
         )
@@ -886,8 +940,8 @@ def main() -> None:
                 flush=True,
             )
         print(
-            "\n| RQ workers | uploads accepted (Django / direct) | uploads/s | approvals (409 stale) "
-            "| approve ms p50 | approval to channel set ready p50 / p95 / max s | wall s "
+            "\n| RQ workers | uploads accepted (Django / direct) | uploads/s "
+            "| s to version p50 (Django / direct) | approvals (409 stale) | approve ms p50 | approval to channel set ready p50 / p95 / max s | wall s "
             "| CPU s gunicorn / workers / moto | load 1-min before / after |"
         )
         print("|---|---|---|---|---|---|---|---|---|---|")

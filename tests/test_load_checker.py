@@ -41,7 +41,10 @@ def run():
     v1 = version(asset, 1, VersionStatus.CURRENT, CHANNELS)
     v2 = version(asset, 2, VersionStatus.IN_REVIEW)
     record = Record()
-    record.accepted = {v1.pk: (v1.original_filename, "api"), v2.pk: (v2.original_filename, "direct")}
+    record.accepted = {
+        v1.pk: (v1.original_filename, "api"),
+        v2.pk: (v2.original_filename, "direct"),
+    }
     record.approved = {v1.pk: 1.0}
     return brand, asset, record, v1
 
