@@ -197,3 +197,20 @@ def test_placement_follows_the_crop_resize_trim_and_padding():
     )
     assert where.box((100, 0, 300, 200)) == pytest.approx((25.0, 30.0, 75.0, 80.0))
     assert where.size == (160, 160)
+
+
+@pytest.mark.django_db
+def test_the_approval_path_reads_the_text_from_the_pipelines_decode(tesseract, tesseract_runs):
+    from unittest import mock
+
+    from wagtail_lfcloud.channels import compliance
+    from wagtail_lfcloud.channels.deliverables import build_channel_renditions
+
+    version = _version(_caption_left_of_the_product(), "caption.jpg", ["amazon_main"])
+    with mock.patch.object(compliance, "_source_copy", wraps=compliance._source_copy) as decodes:
+        (row,) = build_channel_renditions(version, ["amazon_main"])
+    # The master is decoded for the outputs and once, small, for its product mask; the text
+    # is read from a copy of the outputs' decode.
+    assert [c.args[2:] for c in decodes.call_args_list] == [()]
+    assert len(tesseract_runs) == 1
+    assert next(c for c in row.compliance if c["code"] == "text")["status"] == "fail"

@@ -820,6 +820,8 @@ class Master:
         self._text_lock = threading.Lock()
         self._text_read = False
         self._words: text.RawWords | None = None
+        #: A copy of the master to read, made by the pipeline from its decode.
+        self._text_copy: tuple[Image.Image, float] | None = None
 
     @cached_property
     def _opened(self) -> tuple[Image.Image | None, ImageError | None]:
@@ -860,7 +862,26 @@ class Master:
                 self._text_read = True
             return self._words
 
-    def _read_text(self) -> text.RawWords | None:
+    def read_text_from(self, copy) -> None:
+        """Read the master's text (in a thread) from ``copy(side) -> (image, scale)``: the
+        pipeline's reduced copy of its decode (see ``generate_renditions(on_decode=...)``), the
+        pixels the outputs are made from, instead of decoding the master again."""
+        try:
+            side = self._text_side()
+            if side is None:
+                return
+            image, scale = copy(side)
+            rgb = normalised_rgb(image, oriented=True)
+            del image
+        except Exception:  # noqa: BLE001 - never fail the rendering: read it apart, as before
+            logger.exception("Could not copy %s for reading its text", self.name)
+            return
+        self._text_copy = (rgb, scale)
+        threading.Thread(target=self.text_words, name="lfcloud-master-text", daemon=True).start()
+
+    def _text_side(self) -> int | None:
+        """The longest side to read the master at (None: it cannot be read, or text detection
+        is off)."""
         if not text.available():
             return None
         image, error = self._opened
@@ -877,7 +898,19 @@ class Master:
         region = longest
         if bbox is not None:
             region = max(bbox[2] - bbox[0], bbox[3] - bbox[1]) * longest / max(mask.size)
-        side = text.master_read_side(longest, region)
+        return text.master_read_side(longest, region)
+
+    def _read_text(self) -> text.RawWords | None:
+        if self._text_copy is not None:
+            rgb, scale = self._text_copy
+            self._text_copy = None
+            return text.read_master(rgb, scale)
+        side = self._text_side()
+        if side is None:
+            return None
+        image, _error = self._opened
+        longest = max(oriented_size(image))
+        survey = self._survey
         copy = survey
         if max(survey.size) < side:
             copy = _source_copy(self.data, self.name, side)
@@ -885,6 +918,11 @@ class Master:
                 return None
         copy, _factor = analysis.reduced(copy, side)
         return text.read_master(copy, max(copy.size) / longest)
+
+    def product_mask(self):
+        """The master's product mask (or the ImageError): measured once, thread-safe."""
+        with self._lock:
+            return self._product_mask
 
     def edge_check(self, status: str) -> CheckResult:
         with self._lock:

@@ -71,6 +71,8 @@ class _Pyramid:
             info = dict(base.info)
             base = base.convert(PREMULTIPLIED[base.mode])
             base.info = info
+        #: The decode's own ``info`` (ICC profile...), which reduced levels do not carry.
+        self.info = dict(base.info)
         self.levels: dict[int, Image.Image] = {0: base}
         #: The decode is the master at full size (no DCT scaling).
         self.full_size = base.size == (self.full_w, self.full_h)
@@ -103,6 +105,28 @@ class _Pyramid:
             if self.uses[k]:
                 self.levels[k] = previous
         del previous
+
+    def copy(self, side: int) -> tuple[Image.Image, float]:
+        """A box-reduced copy of the upright master at most ``side`` px on its longest side,
+        from the smallest level still held that is at least twice that (else the largest),
+        with the decode's ``info``, and its scale to the full-size master."""
+        with self._lock:
+            held = sorted(self.levels.items(), reverse=True)  # smallest first
+        source = next((im for _k, im in held if max(im.size) >= 2 * side), held[-1][1])
+        factor = side / max(source.size)
+        if factor < 1:
+            size = (
+                max(1, math.floor(source.width * factor)),
+                max(1, math.floor(source.height * factor)),
+            )
+            out = source.resize(size, Image.Resampling.BOX)
+        else:
+            out = source.copy()
+        del source, held
+        if out.mode in _UNPREMULTIPLIED:
+            out = out.convert(_UNPREMULTIPLIED[out.mode])
+        out.info = dict(self.info)
+        return out, max(out.size) / max(self.full_w, self.full_h)
 
     def release_full(self) -> None:
         """Drop level 0 (the decode): every output that needs it has taken it."""

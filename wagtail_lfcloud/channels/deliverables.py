@@ -40,16 +40,20 @@ def build_channel_renditions(version, channel_keys: Iterable[str]) -> list:
         keys_by_spec.setdefault(presets[key].spec, []).append(key)
     # Output checks of freshly rendered files run in the pipeline's worker threads, on the
     # pixels that were encoded: no output is decoded again. The master is read and analysed
-    # once for all of them (Master): its text is read while the pipeline decodes, and each
-    # output's text check maps those words into the output instead of reading it again.
+    # once for all of them (Master): its text is read from the pipeline's decode (in a thread,
+    # while the outputs render), and each output's text check maps those words into the output
+    # instead of reading it again.
     checked: dict[str, tuple[Any, int]] = {}
     master = _master(image)
-    if (
+    reads_text = (
         master is not None
         and text.available()
         and any("no_text" in presets[key].rules for key in keys)
-    ):
-        threading.Thread(target=master.text_words, name="lfcloud-master-text", daemon=True).start()
+    )
+    if reads_text:
+        # The product mask (the edge check; how finely to read the text) while the pipeline
+        # decodes.
+        threading.Thread(target=master.product_mask, name="lfcloud-master", daemon=True).start()
 
     def inspect(spec, name, data, pixels, placement):
         for key in keys_by_spec.get(spec, ()):
@@ -59,7 +63,9 @@ def build_channel_renditions(version, channel_keys: Iterable[str]) -> list:
             checked[key] = (report, len(data))
 
     try:
-        renditions = generate_renditions(image, keys, inspect=inspect)
+        renditions = generate_renditions(
+            image, keys, inspect=inspect, on_decode=master.read_text_from if reads_text else None
+        )
         error = ""
     except ChannelError as e:
         renditions, error = {}, str(e)

@@ -126,6 +126,7 @@ def generate_renditions(
     specs_or_channel_keys: Sequence[str | Filter],
     *,
     inspect: Inspector | None = None,
+    on_decode: Callable[[Callable[[int], tuple[Image.Image, float]]], None] | None = None,
 ) -> dict[str, AbstractRendition]:
     """Renditions of ``image`` for channel keys and/or filter specs, keyed as given.
 
@@ -139,6 +140,11 @@ def generate_renditions(
     :class:`~.operations.Placement`, or None when an operation moved them in a way the pipeline
     does not know): the approval path checks compliance there, without decoding the file again,
     and maps what it found once on the master into each output.
+
+    ``on_decode(copy)`` is called once, in the calling thread, when the master has been decoded
+    (only if something is generated): ``copy(side)`` gives a box-reduced copy of the upright
+    master, at most ``side`` px long, made from the pixels the outputs are made from, and its
+    scale to the full-size master. The approval path reads the master's text from it.
 
     Raises a :class:`~.errors.ChannelError` subclass when the master is missing, empty,
     corrupt or too large; in that case no file or row is left behind.
@@ -159,7 +165,7 @@ def generate_renditions(
             # Vector masters have no pixels to share; Wagtail's own path handles them.
             found.update(image.create_renditions(*missing))
         else:
-            for flt, rendition in _create(image, missing, encoders, inspect).items():
+            for flt, rendition in _create(image, missing, encoders, inspect, on_decode).items():
                 image._add_to_prefetched_renditions(rendition)
                 found[flt] = rendition
     cache_additions = {
@@ -417,6 +423,7 @@ def _create(
     filters: list[Filter],
     encoders: dict[str, EncoderOptions],
     inspect: Inspector | None = None,
+    on_decode: Callable[[Callable[[int], tuple[Image.Image, float]]], None] | None = None,
 ) -> dict[Filter, AbstractRendition]:
     Rendition = image.get_rendition_model()
     file_field = Rendition._meta.get_field("file")
@@ -526,6 +533,8 @@ def _create(
         with concurrent.futures.ThreadPoolExecutor(max_workers=threads) as pool:
             try:
                 pyramid.build_smaller()
+                if on_decode is not None:
+                    on_decode(pyramid.copy)
                 run(pool, trimmed)
                 drain(0)
                 full = (pyramid.levels[0], 1.0, 1.0) if pyramid.full_size else None
