@@ -79,14 +79,31 @@ def test_a_transcode_over_the_memory_limit_fails_with_the_reason_and_the_worker_
     assert (row.status, row.error, row.compliance_status) == ("ready", "", "pass")
 
 
-def test_the_review_preview_over_the_memory_limit_fails_its_task(
-    brand, video_asset, studio, clip_bytes, settings
+def test_the_review_preview_over_the_memory_limit_fails_its_task_and_the_page_says_why(
+    brand, video_asset, studio, approver, clip_bytes, settings, client
 ):
     version = upload_version(SimpleUploadedFile(NAME, clip_bytes), brand=brand, user=studio).version
+    review = reverse("wagtail_lfcloud_admin:asset_review", args=[video_asset.pk])
+    client.force_login(approver)
+    assert "data-lfcloud-clip-preview-pending" in client.get(review).content.decode()
+
     settings.WAGTAIL_LFCLOUD_VIDEO_MEMORY_LIMIT = TINY
     with pytest.raises(StepFailed, match="The review preview needed more memory"):
         make_clip_preview.call(version.pk)
-    assert not VersionClip.objects.get(version=version).preview
+    clip = VersionClip.objects.get(version=version)
+    assert not clip.preview
+    assert clip.preview_error.startswith("The review preview needed more memory")
+    # The review page no longer promises a preview that is not coming: it says why.
+    html = client.get(review).content.decode()
+    assert "data-lfcloud-clip-preview-pending" not in html
+    assert "The review preview could not be made: The review preview needed more memory" in html
+
+    # A later run that succeeds (the limit raised) clears the reason.
+    del settings.WAGTAIL_LFCLOUD_VIDEO_MEMORY_LIMIT
+    make_clip_preview.call(version.pk)
+    clip.refresh_from_db()
+    assert clip.preview and clip.preview_error == ""
+    assert "could not be made" not in client.get(review).content.decode()
 
 
 def test_an_upload_too_heavy_to_read_is_refused_with_the_reason(

@@ -244,6 +244,8 @@ class VersionClip(models.Model):
         max_length=255,
         blank=True,
     )
+    #: Why the review preview could not be made (shown on the review page); empty otherwise.
+    preview_error = models.TextField(_("preview error"), blank=True)
     #: FFmpeg's name of the container format (``mov,mp4,m4a,3gp,3g2,mj2``) and the brand it declares.
     container = models.CharField(max_length=64)
     video_codec = models.CharField(max_length=32)

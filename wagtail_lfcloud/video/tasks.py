@@ -52,19 +52,27 @@ def make_clip_preview(version_id: int) -> str:
             for chunk in iter(lambda: stored.read(1024 * 1024), b""):
                 source.write(chunk)
         source.flush()
-        run_bounded(
-            transcode_file,
-            source.name,
-            target.name,
-            preview_spec(),
-            deadline=deadline(),
-            seconds=lfcloud_settings.VIDEO_TASK_SECONDS,
-            what="The review preview",
-        )
+        try:
+            run_bounded(
+                transcode_file,
+                source.name,
+                target.name,
+                preview_spec(),
+                deadline=deadline(),
+                seconds=lfcloud_settings.VIDEO_TASK_SECONDS,
+                what="The review preview",
+            )
+        except Exception as exc:
+            # The review page says why instead of "being made" for ever; the task still fails
+            # (the worker logs it, and the engine retries it where configured).
+            clip.preview_error = str(exc) or exc.__class__.__name__
+            clip.save(update_fields=["preview_error"])
+            raise
         stem = os.path.splitext(os.path.basename(clip.version.original_filename))[0]
         with open(target.name, "rb") as made:
             clip.preview.save(unguessable(f"{stem}_preview.webm"), File(made), save=False)
-    clip.save(update_fields=["preview"])
+    clip.preview_error = ""
+    clip.save(update_fields=["preview", "preview_error"])
     return clip.preview.name
 
 
