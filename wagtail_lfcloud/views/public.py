@@ -144,6 +144,10 @@ def _public(request, brand, sku, angle, channel, token, *, poster: bool = False)
             count_usage(
                 brand_obj.pk, version.asset_id, version.pk, channel, UsageKind.STABLE_PUBLIC
             )
+    if response.status_code == 416:
+        # A refusal of this request's range only: a CDN keeping it (under the link's path) would
+        # refuse the clip to every viewer, so it is never cached.
+        headers["Cache-Control"] = "no-store"
     for header, value in headers.items():
         response[header] = value
     return response

@@ -33,6 +33,14 @@ from ..storage.privacy import signs_urls
 RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 CONTENT_TYPES = {"preview": "video/webm", "mp4": "video/mp4", "m4v": "video/mp4"}
 CHUNK = 256 * 1024
+#: Digits of a range bound past which it is read as "beyond any file" (``int()`` refuses more
+#: than 4300 digits, and no file has 19).
+RANGE_DIGITS = 18
+
+
+def _bound(digits: str) -> int:
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= RANGE_DIGITS else 10**RANGE_DIGITS
 
 
 def _chunks(handle, remaining: int):
@@ -60,10 +68,10 @@ def serve_range(
         response["Content-Length"] = str(size)
         return response
     if match[1]:
-        start = int(match[1])
-        end = min(int(match[2]), size - 1) if match[2] else size - 1
+        start = _bound(match[1])
+        end = min(_bound(match[2]), size - 1) if match[2] else size - 1
     else:  # the last N bytes
-        start, end = max(size - int(match[2]), 0), size - 1
+        start, end = max(size - _bound(match[2]), 0), size - 1
     if start >= size or start > end:
         handle.close()
         response = HttpResponse(status=416)
