@@ -57,6 +57,8 @@ STAGING_FOLDER = PRIVATE_PREFIX + "uploads/"
 #: S3's limits: parts of 5 MiB at least (but the last), at most 10,000 parts.
 MIN_PART_SIZE = 5 * 1024 * 1024
 MAX_PARTS = 10_000
+#: The largest object S3 holds (5 TiB): the limit when no upload size limit is set.
+MAX_OBJECT_SIZE = 5 * 1024**4
 
 
 def storage():
@@ -120,7 +122,8 @@ def start(*, user, brand: Brand, filename: str, size: int, content_type: str = "
     maximum = int(lfcloud_settings.VIDEO_MAX_BYTES) if clip else _max_upload_size()
     if size is None or size <= 0:
         raise UploadRefused("not_image", _("%(name)s is empty.") % {"name": name})
-    if maximum and size > maximum:
+    maximum = min(maximum, MAX_OBJECT_SIZE) if maximum else MAX_OBJECT_SIZE
+    if size > maximum:
         raise UploadRefused(
             "too_large",
             _("%(name)s is %(size)s; the most is %(max)s.")
@@ -301,6 +304,25 @@ def _refuse(upload: DirectUpload, code: str, message: str) -> None:
     upload.error = message
 
 
+def _read_back(client, bucket: str, key: str, etag: str, size: int, out) -> bool:
+    """Copy the object ``key`` whose ETag is ``etag`` into ``out``; False when it is another
+    object now (replaced since it was measured) or not ``size`` bytes long."""
+    try:
+        body = client.get_object(Bucket=bucket, Key=key, IfMatch=etag)["Body"]
+    except client.exceptions.ClientError:
+        return False
+    copied = 0
+    try:
+        for chunk in iter(lambda: body.read(1024 * 1024), b""):
+            copied += len(chunk)
+            if copied > size:
+                return False
+            out.write(chunk)
+    finally:
+        body.close()
+    return copied == size
+
+
 def register(upload_id: int) -> str:
     """Read the sent object back, run every upload check and make the version (task body).
 
@@ -327,23 +349,31 @@ def register(upload_id: int) -> str:
             )
         else:
             with tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024) as spool:
-                client.download_fileobj(bucket, key, spool)
-                spool.seek(0)
-                file = UploadedFile(
-                    spool,
-                    name=upload.filename,
-                    content_type=upload.content_type or None,
-                    size=upload.size,
-                )
-                try:
-                    result = upload_version(
-                        file, brand=upload.brand, user=upload.user, filename=upload.filename
+                # The very object just measured, and no more than the announced bytes: the
+                # presigned URL still works, so the client may have sent other bytes since.
+                if not _read_back(client, bucket, key, head["ETag"], upload.size, spool):
+                    _refuse(
+                        upload,
+                        "incomplete",
+                        _("The file changed in the storage while it was checked; send it again."),
                     )
-                except UploadRefused as exc:
-                    _refuse(upload, exc.code, str(exc))
                 else:
-                    upload.version = result.version
-                    upload.status = DirectUpload.Status.REGISTERED
+                    spool.seek(0)
+                    file = UploadedFile(
+                        spool,
+                        name=upload.filename,
+                        content_type=upload.content_type or None,
+                        size=upload.size,
+                    )
+                    try:
+                        result = upload_version(
+                            file, brand=upload.brand, user=upload.user, filename=upload.filename
+                        )
+                    except UploadRefused as exc:
+                        _refuse(upload, exc.code, str(exc))
+                    else:
+                        upload.version = result.version
+                        upload.status = DirectUpload.Status.REGISTERED
         # Recorded before the staging object goes, and only on an upload still being checked: a
         # second run of the check (a job run again) never turns a registered upload into a refused
         # one ("nothing arrived", "duplicate" of the version the first run made).

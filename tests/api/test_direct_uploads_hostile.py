@@ -1,0 +1,126 @@
+"""Uploads straight to S3 against a client that lies: about the content type (the stored original
+is typed by what it is, never by what the client said), about the size (none past what S3 can
+hold), about the bytes (replaced in the bucket while the check reads them), about the file name
+(a path never leaves the staging folder) and about the kind (an image named as a clip)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.files.storage import storages
+from django.test.utils import override_settings
+
+from tests.factories import make_asset
+from tests.storage.hostile_files import noisy
+from wagtail_lfcloud.assets import direct
+from wagtail_lfcloud.models import AssetKind, AssetVersion, DirectUpload, Role
+
+from .conftest import API, auth
+from .test_direct_uploads import LIMITS, put, start
+
+pytestmark = [pytest.mark.django_db, pytest.mark.s3]
+
+NAME = "SKU12345_2026-02_front.png"
+
+
+def png(size=(64, 48)) -> bytes:
+    buffer = io.BytesIO()
+    noisy(size).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def complete(client, token, upload_id, capture, parts=()):
+    with capture(execute=True):
+        return client.post(
+            f"{API}/uploads/direct/{upload_id}/complete",
+            {"parts": list(parts)},
+            content_type="application/json",
+            **auth(token),
+        )
+
+
+def stored_type(s3_storages, name: str) -> str:
+    key = storages["default"]._normalize_name(name)
+    head = s3_storages.server.client().head_object(Bucket=s3_storages.originals, Key=key)
+    return head["ContentType"]
+
+
+@override_settings(**LIMITS)
+def test_the_stored_original_is_typed_by_its_bytes_not_by_the_client(
+    client, tokens, s3_storages, approved_asset, django_capture_on_commit_callbacks
+):
+    token, data = tokens[Role.STUDIO], png()
+    body = start(client, token, NAME, len(data), content_type="text/html").json()
+    put(body["url"], data, body["headers"])
+    complete(client, token, body["id"], django_capture_on_commit_callbacks)
+    upload = DirectUpload.objects.get()
+    assert upload.status == "registered", upload.error
+    # Opened from a presigned link, the original must not be rendered as a web page.
+    assert stored_type(s3_storages, upload.version.image.file.name) == "image/png"
+
+
+@override_settings(**{**LIMITS, "WAGTAILIMAGES_MAX_UPLOAD_SIZE": None})
+def test_without_a_size_limit_no_upload_is_larger_than_s3_holds(
+    client, tokens, s3_storages, approved_asset
+):
+    for size in (5 * 1024**4 + 1, 10**19, 10**40):
+        refused = start(client, tokens[Role.STUDIO], NAME, size)
+        assert refused.status_code == 413 and refused.json()["code"] == "too_large", size
+    assert not DirectUpload.objects.exists()
+
+
+@override_settings(**LIMITS)
+def test_bytes_replaced_while_they_are_checked_are_refused(
+    client, tokens, s3_storages, approved_asset, django_capture_on_commit_callbacks, monkeypatch
+):
+    token, data = tokens[Role.STUDIO], png()
+    body = start(client, token, NAME, len(data)).json()
+    put(body["url"], data, body["headers"])
+    other = png((900, 900))  # far over the announced size, sent with the same presigned URL
+
+    real = direct._client
+
+    class Swapping:
+        """S3, with the client's second PUT landing right after the check looked at the object."""
+
+        def __init__(self, inner):
+            self._inner = inner
+
+        def __getattr__(self, name):
+            return getattr(self._inner, name)
+
+        def head_object(self, **kwargs):
+            head = self._inner.head_object(**kwargs)
+            put(body["url"], other, body["headers"])
+            return head
+
+    monkeypatch.setattr(direct, "_client", lambda: Swapping(real()))
+    complete(client, token, body["id"], django_capture_on_commit_callbacks)
+    upload = DirectUpload.objects.get()
+    assert (upload.status, upload.error_code) == ("refused", "incomplete"), upload.error
+    assert not AssetVersion.objects.filter(original_filename=NAME, number=2).exists()
+    assert not [k for k in s3_storages.original_keys() if k.startswith("lfcloud-private/")]
+
+
+@override_settings(**LIMITS)
+def test_a_path_in_the_name_stays_in_the_staging_folder_and_an_image_named_as_a_clip_is_refused(
+    client, tokens, s3_storages, approved_asset, django_capture_on_commit_callbacks
+):
+    token, data = tokens[Role.STUDIO], png()
+    for name in (f"../../{NAME}", f"/etc/{NAME}", f"lfcloud-private/originals/x/../{NAME}"):
+        body = start(client, token, name, len(data))
+        assert body.status_code == 201, name
+        upload = DirectUpload.objects.get(pk=body.json()["id"])
+        assert upload.key.startswith(direct.STAGING_FOLDER) and ".." not in upload.key
+        assert upload.key.endswith(f"/{NAME}") and upload.key.count("/") == 3
+    assert start(client, token, f"..\\..\\{NAME}", len(data)).json()["code"] == "name"
+
+    make_asset(approved_asset.product, "turntable-15s", kind=AssetKind.VIDEO)
+    clip_name = "SKU12345_2026-02_turntable-15s.mp4"
+    body = start(client, token, clip_name, len(data), content_type="video/mp4").json()
+    put(body["url"], data, body["headers"])
+    complete(client, token, body["id"], django_capture_on_commit_callbacks)
+    upload = DirectUpload.objects.get(pk=body["id"])
+    assert upload.status == "refused" and upload.version is None
+    assert not AssetVersion.objects.filter(asset__angle="turntable-15s").exists()
