@@ -51,6 +51,16 @@ def _body(request) -> dict:
     return data if isinstance(data, dict) else {}
 
 
+def _part_number(value) -> int:
+    """A part number as JSON sends it: a whole number (or its digits), never a float, ``NaN``,
+    ``Infinity`` or ``true``. Raises ``ValueError``."""
+    if isinstance(value, str) and value.isdigit() and len(value) < 10:
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise ValueError(value)
+
+
 def _mine(request, pk) -> DirectUpload:
     return get_for_user_or_404(
         request.user,
@@ -166,7 +176,7 @@ class DirectUploadCompleteView(View):
             return _not_available()
         parts = _body(request).get("parts") or []
         try:
-            parts = [{"number": int(p["number"]), "etag": str(p["etag"])} for p in parts]
+            parts = [{"number": _part_number(p["number"]), "etag": str(p["etag"])} for p in parts]
         except (TypeError, KeyError, ValueError):
             return JsonResponse(
                 _refused(upload.filename, "incomplete", _("Send each part's number and ETag.")),
