@@ -1,7 +1,8 @@
 """Uploads straight to S3 against a client that lies: about the content type (the stored original
 is typed by what it is, never by what the client said), about the size (none past what S3 can
 hold), about the bytes (replaced in the bucket while the check reads them), about the file name
-(a path never leaves the staging folder) and about the kind (an image named as a clip)."""
+(a path never leaves the staging folder) and about the kind (an image named as a clip); and a
+brand token reaching another brand's upload of the same person."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import pytest
 from django.core.files.storage import storages
 from django.test.utils import override_settings
 
-from tests.factories import make_asset
+from tests.api.test_write_scopes import brand_token
+from tests.factories import make_asset, make_product, make_user, role_group
 from tests.storage.hostile_files import noisy
 from wagtail_lfcloud.assets import direct
 from wagtail_lfcloud.models import AssetKind, AssetVersion, DirectUpload, Role
@@ -124,3 +126,39 @@ def test_a_path_in_the_name_stays_in_the_staging_folder_and_an_image_named_as_a_
     upload = DirectUpload.objects.get(pk=body["id"])
     assert upload.status == "refused" and upload.version is None
     assert not AssetVersion.objects.filter(asset__angle="turntable-15s").exists()
+
+
+@override_settings(**LIMITS)
+def test_a_brand_token_reaches_only_its_brands_uploads_and_only_with_the_upload_scope(
+    client, brand, other_brand, s3_storages, approved_asset
+):
+    make_asset(make_product(other_brand, "GLX-1"), "front")
+    studio = make_user("two_brand_studio", brand=brand, role=Role.STUDIO)
+    studio.groups.add(role_group(other_brand, Role.STUDIO))  # the same person studios brand B too
+    acme = brand_token(studio, brand, ["upload"])
+    globex = brand_token(studio, other_brand, ["upload"])
+    read = brand_token(studio, brand, ["read"])
+    upload_id = start(client, acme, NAME, 12 * 1024 * 1024).json()["id"]
+
+    # Brand B's token of the very same person: brand A's upload does not exist for it.
+    for token in (globex, read):
+        for path in (f"/uploads/direct/{upload_id}", f"/uploads/direct/{upload_id}/resume"):
+            assert client.get(f"{API}{path}", **auth(token)).status_code in (403, 404), path
+        completed = client.post(
+            f"{API}/uploads/direct/{upload_id}/complete",
+            {"parts": []},
+            content_type="application/json",
+            **auth(token),
+        )
+        assert completed.status_code in (403, 404)
+    named = client.post(
+        f"{API}/uploads/direct",
+        {"filename": NAME, "size": 10, "brand": brand.slug},
+        content_type="application/json",
+        **auth(globex),
+    )
+    assert named.status_code == 404 and named.json()["code"] == "unknown_brand"
+    assert start(client, read, NAME, 10).json()["code"] == "read_only_token"
+    assert DirectUpload.objects.get().status == "started"
+    resumed = client.get(f"{API}/uploads/direct/{upload_id}/resume", **auth(acme)).json()
+    assert [p["number"] for p in resumed["parts"]] == [1, 2, 3]
