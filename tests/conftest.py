@@ -6,12 +6,33 @@ from django.core.cache import caches
 pytest_plugins = ["tests.s3", "tests.sqlite_template"]
 
 
+def _uses_db(item) -> bool:
+    """As pytest-django decides when it orders the tests (database tests first)."""
+    return bool(item.get_closest_marker("django_db")) or bool(
+        {"db", "transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
+    )
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-django's ordering, which it keeps
 def pytest_collection_modifyitems(items):
-    """Browser tests share one example site per worker (a session fixture that migrates and loads
-    demo data): with ``--dist loadgroup`` (scripts/test) they all run on one xdist worker."""
-    for item in items:
-        if item.get_closest_marker("browser"):
-            item.add_marker(pytest.mark.xdist_group("browser"))
+    """The longest tests start early, so that no xdist worker is left with a long one at the end:
+    those marked ``slow`` (Django in subprocesses) first, and the browser tests (the crawl, one
+    test per role, first of all) first of the tests without a database, which pytest-django puts
+    last. Browser tests must not run before a database test of the same worker: Playwright's
+    event loop would make Django refuse database access (SynchronousOnlyOperation). Each xdist
+    worker that runs browser tests serves its own copy of the example site."""
+    slow = [
+        i for i in items if i.get_closest_marker("slow") and not i.get_closest_marker("browser")
+    ]
+    rest = [
+        i
+        for i in items
+        if not (i.get_closest_marker("slow") and not i.get_closest_marker("browser"))
+    ]
+    last_db = max((n for n, item in enumerate(rest) if _uses_db(item)), default=-1)
+    head, tail = rest[: last_db + 1], rest[last_db + 1 :]
+    tail.sort(key=lambda item: 0 if item.get_closest_marker("browser") else 1)
+    items[:] = slow + head + tail
 
 
 @pytest.fixture(scope="session")

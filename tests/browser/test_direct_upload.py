@@ -20,7 +20,12 @@ import pytest
 
 from .conftest import PASSWORD, VIEWPORT, screenshot
 
-pytestmark = pytest.mark.browser
+pytestmark = [
+    pytest.mark.browser,
+    # One S3 example site (migrated and loaded here) for the module's tests (scripts/test runs
+    # --dist loadgroup).
+    pytest.mark.xdist_group("s3_example_site"),
+]
 
 SKU = "FK-3005"
 PERIOD = "2026-03"

@@ -83,6 +83,7 @@ def probe(migrated: Path, tmp_path: Path, content: bytes, name: str) -> dict:
     return json.loads(lines[-1][len("PROBE ") :])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", list(CASES))
 def test_peak_memory_of_one_file_stays_under_the_documented_bound(migrated_sqlite, tmp_path, case):
     make, extension, code = CASES[case]

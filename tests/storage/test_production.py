@@ -20,7 +20,7 @@ import pytest
 
 from tests.s3 import ACCESS_KEY, REGION, SECRET_KEY
 
-pytestmark = pytest.mark.s3
+pytestmark = [pytest.mark.s3, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 
