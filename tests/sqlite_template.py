@@ -5,7 +5,7 @@ without this each xdist worker and each subprocess test paid it again. Here each
 ``pytest`` session, in a directory all the session's xdist workers share (a file lock makes one
 worker build while the others wait), and copied:
 
-- ``migrated_test_database(image_model)``: ``migrate`` under ``tests.settings``. On SQLite, each
+- ``migrated_test_database(image_model, settings_module)``: ``migrate`` under the run's settings. On SQLite, each
   xdist worker's in-memory test database is restored from it with SQLite's backup API
   (tests/conftest.py ``django_db_modify_db_settings``), and subprocess tests copy the file
   (tests/storage/test_memory_bounds.py, tests/rights/test_usage.py).
@@ -30,6 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_SITE = ROOT / "example_site"
@@ -61,7 +62,7 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     """The environment of a subprocess under tests.settings on SQLite (``LFCLOUD_`` variables of the
     run removed, so the default image model unless ``extra`` says otherwise)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LFCLOUD_")}
-    env.update(DJANGO_SETTINGS_MODULE="tests.settings", LFCLOUD_TEST_DB="sqlite", **extra)
+    env.update({"DJANGO_SETTINGS_MODULE": "tests.settings", "LFCLOUD_TEST_DB": "sqlite", **extra})
     return env
 
 
@@ -77,17 +78,22 @@ def _run(command: list[str], env: dict[str, str], cwd: Path) -> subprocess.Compl
     return done
 
 
-def migrated_test_database(config, tmp_path_factory, image_model: str = "default") -> Path:
-    """A SQLite file migrated under tests.settings with ``image_model`` (copy it before writing)."""
+def migrated_test_database(
+    config, tmp_path_factory, image_model: str = "default", settings_module: str = "tests.settings"
+) -> Path:
+    """A SQLite file migrated under ``settings_module`` with ``image_model`` (copy it before
+    writing)."""
 
     def build(path: Path) -> None:
         env = subprocess_env(
-            LFCLOUD_TEST_SQLITE_NAME=str(path), LFCLOUD_TEST_IMAGE_MODEL=image_model
+            LFCLOUD_TEST_SQLITE_NAME=str(path),
+            LFCLOUD_TEST_IMAGE_MODEL=image_model,
+            DJANGO_SETTINGS_MODULE=settings_module,
         )
         _run([sys.executable, "-m", "django", "migrate", "--no-input", "-v0"], env, ROOT)
 
     directory = shared_directory(config, tmp_path_factory)
-    return build_once(directory, f"tests-{image_model}.sqlite3", build)
+    return build_once(directory, f"{settings_module}-{image_model}.sqlite3", build)
 
 
 @pytest.fixture(scope="session")
@@ -160,13 +166,13 @@ def sqlite_test_database_from_template(request, tmp_path_factory, django_db_use_
     ):
         return
     model = os.environ.get("LFCLOUD_TEST_IMAGE_MODEL", "default")
-    template = migrated_test_database(request.config, tmp_path_factory, model)
+    template = migrated_test_database(
+        request.config, tmp_path_factory, model, settings.SETTINGS_MODULE
+    )
     connection.creation.create_test_db = _create_from(connection, template)
 
 
 def _create_from(connection, template: Path):
-    from django.conf import settings
-
     def create_test_db(verbosity=1, autoclobber=False, serialize=True, keepdb=False, **kwargs):
         creation = connection.creation
         name = creation._get_test_db_name()
