@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 
 import pytest
-from django.core.files.storage import storages
 from django.test.utils import override_settings
 
 from tests.api.test_write_scopes import brand_token
@@ -42,9 +41,10 @@ def complete(client, token, upload_id, capture, parts=()):
         )
 
 
-def stored_type(s3_storages, name: str) -> str:
-    key = storages["default"]._normalize_name(name)
-    head = s3_storages.server.client().head_object(Bucket=s3_storages.originals, Key=key)
+def stored_type(s3_storages, field) -> str:
+    """The ``Content-Type`` S3 answers for the stored file ``field``."""
+    key = field.storage._normalize_name(field.name)
+    head = s3_storages.server.client().head_object(Bucket=field.storage.bucket_name, Key=key)
     return head["ContentType"]
 
 
@@ -59,7 +59,7 @@ def test_the_stored_original_is_typed_by_its_bytes_not_by_the_client(
     upload = DirectUpload.objects.get()
     assert upload.status == "registered", upload.error
     # Opened from a presigned link, the original must not be rendered as a web page.
-    assert stored_type(s3_storages, upload.version.image.file.name) == "image/png"
+    assert stored_type(s3_storages, upload.version.image.file) == "image/png"
 
 
 @override_settings(**{**LIMITS, "WAGTAILIMAGES_MAX_UPLOAD_SIZE": None})
@@ -162,3 +162,28 @@ def test_a_brand_token_reaches_only_its_brands_uploads_and_only_with_the_upload_
     assert DirectUpload.objects.get().status == "started"
     resumed = client.get(f"{API}/uploads/direct/{upload_id}/resume", **auth(acme)).json()
     assert [p["number"] for p in resumed["parts"]] == [1, 2, 3]
+
+
+@override_settings(**LIMITS)
+def test_a_stored_clip_is_typed_by_its_bytes_not_by_the_client(
+    client, tokens, s3_storages, approved_asset, django_capture_on_commit_callbacks, monkeypatch
+):
+    pytest.importorskip("av")
+    from django.core.files.storage import storages
+
+    from tests.video.clips import make_clip
+    from wagtail_lfcloud.models import VersionClip
+
+    # The clip's field resolved its (private) storage when the model was defined: S3 here.
+    monkeypatch.setattr(VersionClip._meta.get_field("file"), "storage", storages["default"])
+
+    make_asset(approved_asset.product, "turntable-15s", kind=AssetKind.VIDEO)
+    token, data = tokens[Role.STUDIO], make_clip(seconds=1)
+    name = "SKU12345_2026-02_turntable-15s.mp4"
+    body = start(client, token, name, len(data), content_type="text/html").json()
+    put(body["url"], data, body["headers"])
+    complete(client, token, body["id"], django_capture_on_commit_callbacks)
+    upload = DirectUpload.objects.get()
+    assert upload.status == "registered", upload.error
+    assert stored_type(s3_storages, upload.version.clip.file) == "video/mp4"
+    assert stored_type(s3_storages, upload.version.image.file) == "image/jpeg"

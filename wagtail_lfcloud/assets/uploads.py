@@ -19,7 +19,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.db.models import Max
 from django.template.defaultfilters import filesizeformat
@@ -461,7 +461,10 @@ def upload_version(file, *, brand: Brand, user, filename: str | None = None) -> 
             )
             file.seek(0)
             # A clip's version image is its poster frame; the clip itself is stored below.
-            image_file = file
+            # Stored without the content type the sender claimed (a browser's part header, a
+            # direct upload's declared type): the storage types it by its name, so S3 never
+            # serves an original as, say, text/html.
+            image_file = File(file, name=name)
             image_name = name
             if probed is not None:
                 image_name = os.path.splitext(name)[0] + "_poster.jpg"
@@ -473,7 +476,7 @@ def upload_version(file, *, brand: Brand, user, filename: str | None = None) -> 
                 if probed is not None:
                     clip_row = VersionClip(**_clip_fields(probed))
                     file.seek(0)
-                    clip_row.file.save(unguessable(name), file, save=False)
+                    clip_row.file.save(unguessable(name), File(file, name=name), save=False)
                     stored.append((clip_row.file.storage, clip_row.file.name))
             except (
                 Exception
