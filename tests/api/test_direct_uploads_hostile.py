@@ -187,3 +187,49 @@ def test_a_stored_clip_is_typed_by_its_bytes_not_by_the_client(
     assert upload.status == "registered", upload.error
     assert stored_type(s3_storages, upload.version.clip.file) == "video/mp4"
     assert stored_type(s3_storages, upload.version.image.file) == "image/jpeg"
+
+
+@override_settings(**LIMITS)
+def test_the_review_player_link_is_typed_by_name_even_for_a_clip_stored_with_a_lie(
+    client, tokens, s3_storages, approved_asset, django_capture_on_commit_callbacks, monkeypatch
+):
+    """A clip stored before uploads were typed by their bytes may still say ``text/html`` in S3:
+    the presigned link the review player is sent to overrides the type, so the bucket's domain
+    never serves it as a web page."""
+    pytest.importorskip("av")
+    import urllib.request
+
+    from django.core.files.storage import storages
+    from django.urls import reverse
+
+    from tests.video.clips import make_clip
+    from wagtail_lfcloud.models import VersionClip
+
+    monkeypatch.setattr(VersionClip._meta.get_field("file"), "storage", storages["default"])
+    make_asset(approved_asset.product, "turntable-15s", kind=AssetKind.VIDEO)
+    token, data = tokens[Role.STUDIO], make_clip(seconds=1)
+    body = start(client, token, "SKU12345_2026-02_turntable-15s.mp4", len(data)).json()
+    put(body["url"], data, body["headers"])
+    complete(client, token, body["id"], django_capture_on_commit_callbacks)
+    clip = DirectUpload.objects.get().version.clip
+    storage = clip.file.storage
+    key = storage._normalize_name(clip.file.name)
+    s3 = s3_storages.server.client()
+    s3.copy_object(
+        Bucket=storage.bucket_name,
+        Key=key,
+        CopySource={"Bucket": storage.bucket_name, "Key": key},
+        ContentType="text/html",
+        MetadataDirective="REPLACE",
+    )
+    assert stored_type(s3_storages, clip.file) == "text/html"
+
+    client.force_login(make_user(superuser=True))
+    response = client.get(
+        reverse("wagtail_lfcloud_admin:clip_file", args=[clip.version_id, "clip"])
+    )
+    assert response.status_code == 302
+    with urllib.request.urlopen(response["Location"]) as answer:
+        assert answer.headers["Content-Type"] == "video/mp4"
+        assert answer.headers["Content-Disposition"] == "inline"
+        assert answer.read() == data

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import mimetypes
 import posixpath
 import re
 import secrets
@@ -249,11 +250,34 @@ def signs_urls(storage) -> bool:
         return False
 
 
+def _typed_by_name(name: str) -> str:
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
 def presigned_download_url(storage, name: str, filename: str) -> str:
     """A URL of ``storage`` itself, valid ``WAGTAIL_LFCLOUD_SIGNED_URL_EXPIRY`` seconds, that
-    downloads ``name`` as ``filename`` (only for a storage that :func:`signs_urls`)."""
+    downloads ``name`` as ``filename`` (only for a storage that :func:`signs_urls`).
+
+    The answer's type is set from the name, whatever ``Content-Type`` the object was stored
+    with (a client may have chosen it: an upload straight to S3 announced as ``text/html``)."""
     return storage.url(
         name,
-        parameters={"ResponseContentDisposition": f'attachment; filename="{filename}"'},
+        parameters={
+            "ResponseContentDisposition": f'attachment; filename="{filename}"',
+            "ResponseContentType": _typed_by_name(filename),
+        },
+        expire=lfcloud_settings.SIGNED_URL_EXPIRY,
+    )
+
+
+def presigned_view_url(storage, name: str) -> str:
+    """Like :func:`presigned_download_url`, for showing ``name`` in the page (a rendition, a
+    clip in the review player): inline, typed by its name, never by what it was stored with."""
+    return storage.url(
+        name,
+        parameters={
+            "ResponseContentDisposition": "inline",
+            "ResponseContentType": _typed_by_name(name),
+        },
         expire=lfcloud_settings.SIGNED_URL_EXPIRY,
     )

@@ -33,7 +33,6 @@ from wagtail.log_actions import log
 
 from ..access import get_for_user_or_404, user_may_see_image_files
 from ..access.capabilities import has_capability
-from ..conf import lfcloud_settings
 from ..delivery.rights import deliverable
 from ..delivery.usage import count as count_usage
 from ..models import AssetVersion, UsageKind
@@ -42,6 +41,7 @@ from ..storage.privacy import (
     is_private_name,
     name_from_token,
     presigned_download_url,
+    presigned_view_url,
     private_storage,
     signs_urls,
 )
@@ -116,7 +116,7 @@ def private_file(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404(_("No file found."))
     storage = private_storage()
     if signs_urls(storage):
-        return HttpResponseRedirect(storage.url(name, expire=lfcloud_settings.SIGNED_URL_EXPIRY))
+        return HttpResponseRedirect(presigned_view_url(storage, name))
     try:
         handle = storage.open(name, "rb")
     except FileNotFoundError:

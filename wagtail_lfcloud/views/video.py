@@ -26,9 +26,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from ..access import user_may_see_image_files
-from ..conf import lfcloud_settings
 from ..models import VersionClip
-from ..storage.privacy import signs_urls
+from ..storage.privacy import presigned_view_url, signs_urls
 
 RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 CONTENT_TYPES = {"preview": "video/webm", "mp4": "video/mp4", "m4v": "video/mp4"}
@@ -105,9 +104,7 @@ def clip_file(request: HttpRequest, version_id: int, which: str) -> HttpResponse
         raise Http404(_("The preview is not ready yet."))
     storage = field.storage
     if signs_urls(storage):
-        return HttpResponseRedirect(
-            storage.url(field.name, expire=lfcloud_settings.SIGNED_URL_EXPIRY)
-        )
+        return HttpResponseRedirect(presigned_view_url(storage, field.name))
     try:
         handle = storage.open(field.name, "rb")
         size = storage.size(field.name)
