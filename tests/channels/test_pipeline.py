@@ -106,6 +106,9 @@ def test_trimmed_outputs_match_wagtail_to_the_pixel_on_a_soft_shadowed_master(st
         "max-500x500|srgb|trimbg|padsquare-88|format-png",
         "max-300x300|trimbg-20|format-png",
         "fill-400x300|trimbg|padratio-4x3-90|format-png",
+        # 1200 -> 660 (20/11): a strip of this resize, even on whole source rows, is not the
+        # one pass's pixels with Pillow 13; Wagtail's pixels come from one pass.
+        "max-660x660|trimbg|padsquare-88|format-png",
     ]
     result = generate_renditions(ours, specs)
     for spec in specs:

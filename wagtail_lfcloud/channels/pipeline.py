@@ -574,7 +574,8 @@ def _weight(size: tuple[int, int]) -> int:
     """Bytes an output holds at its peak: its pixels (Pillow keeps RGB as RGBX, 4 bytes a
     pixel) three times: the resized pixels, an operation's result (a crop, a padded canvas, an
     sRGB conversion) and the copy the encoder is given (flattened on white for JPEG, 8-bit).
-    The resize's intermediate is held to a strip (:data:`.decoding.STRIP_PIXELS`) and an RGBA
+    The resize's intermediate is held to a strip (:data:`.decoding.STRIP_PIXELS`; a trimmed
+    output redone at full size is one pass, as Wagtail resizes it) and an RGBA
     source is premultiplied once for all outputs, so neither grows with the source."""
     return size[0] * size[1] * 4 * 3
 
