@@ -2,8 +2,9 @@ import pytest
 from django.core.cache import caches
 
 # The moto S3 server's fixtures (s3_storages, moto_server), and migrated SQLite databases built
-# once per session (the SQLite test database, subprocesses, the example site), for every suite.
-pytest_plugins = ["tests.s3", "tests.sqlite_template"]
+# once per session (the SQLite test database, subprocesses, the example site), and the PostgreSQL
+# template database each worker clones, for every suite.
+pytest_plugins = ["tests.s3", "tests.sqlite_template", "tests.postgres_template"]
 
 
 def _uses_db(item) -> bool:
@@ -37,10 +38,13 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(
-    django_db_modify_db_settings_parallel_suffix, sqlite_test_database_from_template
+    django_db_modify_db_settings_parallel_suffix,
+    sqlite_test_database_from_template,
+    postgres_test_database_from_template,
 ):
-    """On SQLite, each xdist worker's test database is a copy of one migrated once per session
-    (tests/sqlite_template.py)."""
+    """Each xdist worker's test database is a copy of one migrated once per session: on SQLite
+    restored from a file (tests/sqlite_template.py), on PostgreSQL cloned from a template database
+    (tests/postgres_template.py)."""
 
 
 @pytest.fixture(autouse=True)
