@@ -7,6 +7,19 @@ from fractions import Fraction
 
 import numpy as np
 
+#: ``WAGTAIL_LFCLOUD_VIDEO_CHANNELS`` for tests: the built-in Amazon video channel scaled down, so
+#: a 320x180 clip transcodes in a moment.
+SMALL = {
+    "amazon_video": {
+        "transcode": {
+            "max_width": 320,
+            "max_height": 180,
+            "video_options": {"preset": "ultrafast"},
+        },
+        "rules": {"min_width": 160, "min_height": 90},
+    },
+}
+
 
 def make_clip(
     *,

@@ -13,7 +13,7 @@ from django.urls import reverse
 from wagtail.models import TaskState
 
 from tests.factories import make_asset, make_user
-from tests.video.clips import make_clip
+from tests.video.clips import SMALL, make_clip
 from tests.video.conftest import NAME
 from wagtail_lfcloud.assets.uploads import UploadRefused, upload_version
 from wagtail_lfcloud.models import AssetKind, ChannelRendition, VersionClip, VersionStatus
@@ -23,16 +23,6 @@ from wagtail_lfcloud.video.tasks import make_clip_preview, transcode_clip_channe
 
 pytestmark = pytest.mark.django_db
 
-SMALL = {
-    "amazon_video": {
-        "transcode": {
-            "max_width": 320,
-            "max_height": 180,
-            "video_options": {"preset": "ultrafast"},
-        },
-        "rules": {"min_width": 160, "min_height": 90},
-    },
-}
 #: Far less than FFmpeg needs to open a decoder and an encoder for even a 320x180 clip.
 TINY = 8 * 1024 * 1024
 

@@ -10,6 +10,7 @@ from wagtail.models import APIToken, TaskState
 
 from tests.factories import make_asset, make_user
 from tests.orders.conftest import make_order
+from tests.video import clips
 from tests.video.clips import make_clip
 from wagtail_lfcloud.assets.uploads import upload_version
 from wagtail_lfcloud.delivery.bundles import plan_bundle
@@ -110,18 +111,7 @@ def test_a_clip_failing_its_channels_rules_comes_back_with_the_reasons(brand, pr
     assert "at least 720 px wide" in result.message
 
 
-SMALL = {
-    # Built-in settings, scaled down so the test transcodes a 320x180 clip in a moment.
-    "amazon_video": {
-        "transcode": {
-            "max_width": 320,
-            "max_height": 180,
-            "video_options": {"preset": "ultrafast"},
-        },
-        "rules": {"min_width": 160, "min_height": 90},
-    },
-    "web_loop": {"transcode": {"video_options": {"preset": "ultrafast"}}},
-}
+SMALL = {**clips.SMALL, "web_loop": {"transcode": {"video_options": {"preset": "ultrafast"}}}}
 
 
 def test_approval_transcodes_each_channel_and_delivers_clip_and_poster(

@@ -9,23 +9,12 @@ from django.core.management import call_command
 from wagtail.models import TaskState
 
 from tests.factories import make_asset, make_user
-from tests.video.clips import make_clip
+from tests.video.clips import SMALL, make_clip
 from tests.video.conftest import NAME
 from wagtail_lfcloud.assets.uploads import upload_version
 from wagtail_lfcloud.models import AssetKind, ChannelRendition, VersionStatus
 
 pytestmark = pytest.mark.django_db
-
-SMALL = {
-    "amazon_video": {
-        "transcode": {
-            "max_width": 320,
-            "max_height": 180,
-            "video_options": {"preset": "ultrafast"},
-        },
-        "rules": {"min_width": 160, "min_height": 90},
-    },
-}
 
 
 def test_the_renditions_command_transcodes_approved_clips_then_skips_them(

@@ -11,24 +11,13 @@ from PIL import Image as PILImage
 from wagtail.models import TaskState
 
 from tests.factories import make_asset, make_user
-from tests.video.clips import make_clip
+from tests.video.clips import SMALL, make_clip
 from tests.video.conftest import NAME
 from wagtail_lfcloud.assets.uploads import upload_version
 from wagtail_lfcloud.delivery.public_urls import asset_urls, public_poster_url, public_url
 from wagtail_lfcloud.models import AssetKind, ChannelRendition
 
 pytestmark = pytest.mark.django_db
-
-SMALL = {
-    "amazon_video": {
-        "transcode": {
-            "max_width": 320,
-            "max_height": 180,
-            "video_options": {"preset": "ultrafast"},
-        },
-        "rules": {"min_width": 160, "min_height": 90},
-    },
-}
 
 
 def path_of(url: str) -> str:
