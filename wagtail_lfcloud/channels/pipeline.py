@@ -500,7 +500,7 @@ def _create(
     del decoded
 
     def weight_in_flight() -> int:
-        return sum(_weight(job.size) for job in pending.values())
+        return sum(_job_weight(job) for job in pending.values())
 
     def drain(limit: int, adding: int = 0) -> None:
         while pending and (len(pending) > limit or weight_in_flight() + adding > budget):
@@ -519,7 +519,7 @@ def _create(
 
     def run(pool, group, source=None) -> None:
         for job in group:
-            drain(threads - 1, _weight(job.size))
+            drain(threads - 1, _job_weight(job))
             if source is None and job.exact and uncertain:
                 pyramid.take(job)  # released as if rendered
                 shared.discard(job)
@@ -568,6 +568,18 @@ def _create(
         shared.images.clear()
         _return_free_memory()  # the decode and the outputs, freed in this and the workers' arenas
     return _save_rows(image, jobs, storage)
+
+
+def _job_weight(job: _Job) -> int:
+    """:func:`_weight`, plus, for a trimmed output redone at full size, the intermediate image
+    of its one-pass resize (output width x the crop's full-size height, 4 bytes a pixel): Wagtail's
+    exact pixels cannot be had in strips, so that pass is paid whole and counted in the budget
+    (a 21 MP master's 2200 px output holds about 40 MB there)."""
+    weight = _weight(job.size)
+    if job.from_full:
+        _left, top, _right, bottom = job.rect
+        weight += job.size[0] * max(0, int(bottom - top)) * 4
+    return weight
 
 
 def _weight(size: tuple[int, int]) -> int:
