@@ -8,8 +8,10 @@ import signal
 import time
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 from wagtail.models import TaskState
 
 from tests.factories import make_asset, make_user
@@ -152,3 +154,21 @@ def test_a_step_that_crashes_fails_without_taking_the_process_down(settings):
     with pytest.raises(StepFailed, match=r"The transcode stopped unexpectedly \(signal 9\)"):
         run_bounded(_crash, seconds=30, what="The transcode")
     assert run_bounded(sum, [1, 2, 3], seconds=30) == 6
+
+
+def _seen_in_child():
+    return (
+        os.getpid(),
+        django_settings.WAGTAIL_LFCLOUD_VIDEO_MAX_SECONDS,
+        translation.get_language(),
+    )
+
+
+def test_a_step_runs_apart_with_its_callers_settings_and_language(settings):
+    """The child comes from the fork server (not a fork of this threaded process) and still
+    reads the caller's overridden settings and speaks its language."""
+    settings.WAGTAIL_LFCLOUD_VIDEO_MAX_SECONDS = 7
+    with translation.override("de"):
+        pid, longest, language = run_bounded(_seen_in_child, seconds=30)
+    assert pid != os.getpid()
+    assert (longest, language) == (7, "de")

@@ -45,7 +45,7 @@ from ..storage import unguessable
 from ..storage.locking import lock_asset, run_with_retry
 from ..video import VideoUnavailable
 from ..video.bounded import StepFailed, run_bounded
-from ..video.probe import ClipRefused, inspect_clip, local_file
+from ..video.probe import ClipRefused, inspect_clip, local_path
 from ..video.tasks import make_clip_preview
 from .tasks import generate_version_previews
 from .workflows import close_open_review, compliance_warnings_of, version_for_task_state
@@ -381,15 +381,15 @@ def _validate_clip(file, name: str) -> _Clip:
     """Probe the clip and take its poster frame, or raise :class:`UploadRefused`."""
     # In a child process bounded in memory and time (video/bounded.py): a hostile clip fails
     # its upload, never the web worker.
-    readable = local_file(file)
     try:
-        info, at, poster = run_bounded(
-            inspect_clip,
-            readable,
-            name,
-            seconds=lfcloud_settings.VIDEO_TASK_SECONDS,
-            what=_("Reading %(name)s") % {"name": name},
-        )
+        with local_path(file) as path:
+            info, at, poster = run_bounded(
+                inspect_clip,
+                path,
+                name,
+                seconds=lfcloud_settings.VIDEO_TASK_SECONDS,
+                what=_("Reading %(name)s") % {"name": name},
+            )
     except ClipRefused as exc:
         raise UploadRefused(exc.code, str(exc)) from exc
     except VideoUnavailable as exc:
@@ -397,8 +397,6 @@ def _validate_clip(file, name: str) -> _Clip:
     except StepFailed as exc:
         raise UploadRefused("too_large", str(exc)) from exc
     finally:
-        if readable is not file:
-            readable.close()
         file.seek(0)
     return _Clip(info=info, poster=poster, poster_time=at)
 

@@ -2,9 +2,16 @@
 with a memory and a time limit, so a hostile or huge clip fails that step with a clear error
 instead of taking the web or queue worker down.
 
-:func:`run_bounded` forks the current process (``multiprocessing``'s ``fork`` start method: the
-child starts in a moment with the settings, translations and modules already loaded, where
-``spawn`` or ``forkserver`` would import Django and Wagtail again for every step). The child
+:func:`run_bounded` starts the child from ``multiprocessing``'s fork server: one helper process,
+started on the first step, that has imported Django and the apps once
+(``video/forkserver.py``) and forks a fresh child for each step. Not ``fork`` from the worker
+itself: a web or queue worker has threads (gunicorn's, a thread-pool task backend's, FFmpeg's own
+from an earlier step in the same process), and a child forked from a threaded process can hang
+for ever inside FFmpeg waiting on a thread that was not copied (seen with PyAV 19 on Python
+3.12: ``avpriv_slicethread_free`` joining a slice thread). Not ``spawn``: that would import
+Django and Wagtail again for every step. The child is given the caller's
+``WAGTAIL_LFCLOUD_*`` settings (an ``override_settings`` in force included) and active language,
+so a step reads the same limits and speaks the same language as its caller. The child
 
 * sets ``RLIMIT_AS`` to its address space at the start plus ``VIDEO_MEMORY_LIMIT`` bytes: an
   allocation past it fails in the child (FFmpeg answers ``ENOMEM`` or refuses to open a codec,
@@ -16,14 +23,15 @@ The parent waits at most ``seconds`` (the step's share of ``VIDEO_TASK_SECONDS``
 child past it: a decoder stuck inside FFmpeg cannot hold the worker, where the transcode's own
 deadline (checked between packets) cannot reach it.
 
-Where ``fork`` does not exist (Windows) or on macOS (whose system libraries do not survive a
-fork), the step runs in the process itself, bounded by its deadline only.
+Where the fork server does not exist (Windows) or on macOS (whose system libraries do not
+survive a fork), the step runs in the process itself, bounded by its deadline only.
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import pickle
 import resource
 import sys
@@ -31,9 +39,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import django
+from django.apps import apps
+from django.conf import settings
 from django.template.defaultfilters import filesizeformat
+from django.utils import translation
 
-from ..conf import lfcloud_settings
+from ..conf import PREFIX, lfcloud_settings
 
 logger = logging.getLogger(__name__)
 
@@ -59,8 +71,19 @@ class StepTimedOut(StepFailed):
 
 
 def isolated() -> bool:
-    """Whether steps run in a child process on this platform."""
-    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+    """Whether steps run in a child process here: on Linux, with the settings in a module the
+    fork server can import (``DJANGO_SETTINGS_MODULE``, not ``settings.configure()``)."""
+    return (
+        sys.platform.startswith("linux")
+        and "forkserver" in multiprocessing.get_all_start_methods()
+        and bool(os.environ.get("DJANGO_SETTINGS_MODULE"))
+    )
+
+
+def _context():
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["wagtail_lfcloud.video.forkserver"])
+    return context
 
 
 def _status(field: str) -> int:
@@ -75,9 +98,17 @@ def _status(field: str) -> int:
     return 0
 
 
-def _child(conn, memory: int | None, func: Callable, args: tuple, kwargs: dict) -> None:
+def _child(conn, memory: int | None, step: bytes) -> None:
     limit = None
     try:
+        # The fork server set Django up (video/forkserver.py) unless it could not find the
+        # settings then; the step's function and arguments may need the apps to unpickle.
+        if not apps.ready:
+            django.setup()
+        func, args, kwargs, ours, language = pickle.loads(step)
+        for name, value in ours.items():
+            setattr(settings, name, value)
+        translation.activate(language or settings.LANGUAGE_CODE)
         if memory is not None:
             soft, hard = resource.getrlimit(resource.RLIMIT_AS)
             limit = _status("VmSize") + int(memory)
@@ -112,10 +143,11 @@ def run_bounded(
     if not isolated():  # pragma: no cover - the tests run on Linux
         return func(*args, **kwargs)
     memory = lfcloud_settings.VIDEO_MEMORY_LIMIT
-    context = multiprocessing.get_context("fork")
+    step = pickle.dumps((func, args, kwargs, _our_settings(), translation.get_language()))
+    context = _context()
     reader, writer = context.Pipe(duplex=False)
     child = context.Process(
-        target=_child, args=(writer, memory, func, args, kwargs), name="lfcloud-video", daemon=True
+        target=_child, args=(writer, memory, step), name="lfcloud-video", daemon=True
     )
     started = time.monotonic()
     child.start()
@@ -142,7 +174,9 @@ def run_bounded(
         code = child.exitcode
         how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
         logger.warning("%s stopped without an answer (%s) after %.1f s", what, how, _since(started))
-        if memory is not None:
+        if memory is not None and code is not None and code < 0:
+            # Killed by a signal under a memory limit: FFmpeg aborts when an allocation fails
+            # where it cannot report it. An exit code is a Python failure (logged by the child).
             raise StepOutOfMemory(_memory_message(what, memory, f"it stopped with {how}"))
         raise StepFailed(f"{what} stopped unexpectedly ({how}).")
     kind, value = answer
@@ -153,6 +187,21 @@ def run_bounded(
     if kind == "memory":
         raise StepOutOfMemory(_memory_message(what, memory, str(value))) from value
     raise value
+
+
+def _our_settings() -> dict[str, Any]:
+    """The caller's ``WAGTAIL_LFCLOUD_*`` settings that can go to the child (a value that does
+    not pickle, such as a function, stays the settings module's there)."""
+    ours = {}
+    for name in dir(settings):
+        if name.startswith(PREFIX):
+            value = getattr(settings, name)
+            try:
+                pickle.dumps(value)
+            except Exception:  # noqa: BLE001, S112 - any value that does not pickle stays behind
+                continue
+            ours[name] = value
+    return ours
 
 
 def _memory_message(what: str, memory: int | None, detail: str) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -308,32 +309,31 @@ def poster_jpeg(file, name: str, at: float, *, quality: int = 90) -> bytes:
     return out.getvalue()
 
 
-def inspect_clip(file, name: str) -> tuple[ClipInfo, float, bytes]:
-    """``(facts, poster time, poster JPEG)`` of an uploaded clip: :func:`probe`, then
+def inspect_clip(path: str, name: str) -> tuple[ClipInfo, float, bytes]:
+    """``(facts, poster time, poster JPEG)`` of the uploaded clip at ``path``: :func:`probe`, then
     :func:`poster_jpeg` at :func:`poster_time`. Raises :class:`ClipRefused`."""
-    info = probe(file, name)
-    at = poster_time(info)
-    return info, at, poster_jpeg(file, name, at)
+    with open(path, "rb") as file:
+        info = probe(file, name)
+        at = poster_time(info)
+        return info, at, poster_jpeg(file, name, at)
 
 
-def local_file(file):
-    """``file``, if a forked child can read it as it is (in memory, or an open local file), else
-    a temporary copy: a child must not read a remote file through the parent's connections."""
-    if hasattr(file, "temporary_file_path") or isinstance(getattr(file, "file", file), io.BytesIO):
-        return file
-    inner = getattr(file, "file", file)
-    try:
-        inner.fileno()
-        return file
-    except (AttributeError, OSError, io.UnsupportedOperation):
-        pass
-    copy = tempfile.TemporaryFile()
-    file.seek(0)
-    for chunk in iter(lambda: file.read(1024 * 1024), b""):
-        copy.write(chunk)
-    copy.seek(0)
-    file.seek(0)
-    return copy
+@contextmanager
+def local_path(file):
+    """The path of a local file holding ``file``'s bytes, for a child process to open: the
+    upload's own temporary file where it has one, else a temporary copy (removed on exit). A
+    child never reads the parent's open files or a remote file through the parent's
+    connections."""
+    if hasattr(file, "temporary_file_path"):
+        yield file.temporary_file_path()
+        return
+    with tempfile.NamedTemporaryFile(prefix="lfcloud-clip-") as copy:
+        file.seek(0)
+        for chunk in iter(lambda: file.read(1024 * 1024), b""):
+            copy.write(chunk)
+        copy.flush()
+        file.seek(0)
+        yield copy.name
 
 
 # --- transcoding ------------------------------------------------------------------------------
