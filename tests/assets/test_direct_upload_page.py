@@ -132,6 +132,9 @@ def test_a_clip_goes_straight_to_s3_too(
     assert state["status"] == "registered", state
     version = AssetVersion.objects.get(asset=clip_asset)
     assert version.clip.duration > 0
+    # The clip itself is kept in the site's (private) S3 bucket, not on a local disk.
+    assert version.clip.file.name.startswith("lfcloud-private/clips/")
+    assert version.clip.file.name in s3_storages.original_keys()
 
 
 @pytest.mark.s3

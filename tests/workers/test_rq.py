@@ -18,18 +18,22 @@ import uuid
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from wagtail.models import Collection, TaskState
 
 from tests.api.receivers import Receiver
 from tests.factories import image_upload, make_asset, make_brand, make_product, make_user
 from tests.s3 import s3_storages_settings, use_rendition_storage
+from tests.video.clips import SMALL, make_clip
 from wagtail_lfcloud.assets.uploads import upload_version
 from wagtail_lfcloud.assets.workflows import ensure_default_workflow
-from wagtail_lfcloud.background import CHANNELS, PREVIEWS, QUEUES, WEBHOOKS
+from wagtail_lfcloud.background import CHANNELS, PREVIEWS, QUEUES, VIDEO, WEBHOOKS
 from wagtail_lfcloud.models import (
+    AssetKind,
     ChannelRendition,
     Role,
+    VersionClip,
     VersionStatus,
     WebhookDelivery,
     WebhookEndpoint,
@@ -49,6 +53,7 @@ pytestmark = [
 
 CHANNEL_KEYS = ["ig_square", "shopify_product"]
 NAME = "SKU12345_2025-10_front.png"
+CLIP_NAME = "SKU12345_2025-10_turntable-15s.mp4"
 
 
 @pytest.fixture
@@ -223,3 +228,38 @@ def test_a_webhook_retry_is_delivered_by_a_worker(client, site, workers, setting
         assert sum(b'"asset.approved"' in b for b in bodies) == 2
     finally:
         receiver.close()
+
+
+def test_an_approved_clip_is_transcoded_by_a_video_worker(client, site, workers, settings):
+    """The video queue's worker runs each transcode in a child of its fork server (a work
+    horse is itself a fork of the worker): the review preview and the channel's clip are made
+    there, with the site's settings, while the approval answered at once."""
+    settings.WAGTAIL_LFCLOUD_VIDEO_CHANNELS = SMALL
+    workers.overrides = {"WAGTAIL_LFCLOUD_VIDEO_CHANNELS": SMALL}
+    asset = make_asset(
+        site["asset"].product, "turntable-15s", channels=["amazon_video"], kind=AssetKind.VIDEO
+    )
+    upload_version(
+        SimpleUploadedFile(CLIP_NAME, make_clip(seconds=1, size=(320, 180))),
+        brand=site["brand"],
+        user=site["studio"],
+    )
+    step = TaskState.objects.for_instance(asset).filter(status="in_progress").get()
+    client.force_login(site["approver"])
+    response = client.post(
+        reverse(
+            "wagtailsnippets_wagtail_lfcloud_asset:workflow_action",
+            args=[asset.pk, "approve", step.pk],
+        )
+    )
+    assert response.status_code == 302
+    version = asset.versions.get(status=VersionStatus.CURRENT)
+    assert ready_channels(version) == set()
+    assert queued_jobs()[VIDEO] >= 2  # the review preview and the channel transcode
+
+    workers.start(VIDEO)
+    wait_for(lambda: ready_channels(version) == {"amazon_video"}, "the clip's channel", workers)
+    wait_for(lambda: VersionClip.objects.get(version=version).preview.name, "the preview", workers)
+    row = ChannelRendition.objects.get(version=version, channel="amazon_video")
+    assert row.file.name.endswith(".mp4") and row.poster.name.endswith(".jpg")
+    assert (row.width, row.height) == (320, 180)

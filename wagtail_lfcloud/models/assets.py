@@ -217,9 +217,9 @@ def version_for_task_state(task_state: TaskState) -> AssetVersion | None:
 
 def _private_storage():
     # cycle: storage imports the models (a FileField's storage callable)
-    from ..storage.privacy import private_storage
+    from ..storage.privacy import FOLLOWING_PRIVATE
 
-    return private_storage()
+    return FOLLOWING_PRIVATE
 
 
 class VersionClip(models.Model):

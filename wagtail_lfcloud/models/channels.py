@@ -8,9 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 def _public_storage():
     # cycle: storage imports the models (a FileField's storage callable)
-    from ..storage.privacy import public_rendition_storage
+    from ..storage.privacy import FOLLOWING_PUBLIC
 
-    return public_rendition_storage()
+    return FOLLOWING_PUBLIC
 
 
 class ChannelRendition(models.Model):

@@ -30,12 +30,15 @@ import secrets
 from django.conf import settings
 from django.core import signing
 from django.core.files.storage import Storage, storages
+from django.core.signals import setting_changed
 from django.db.models import Q
+from django.dispatch import receiver
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.functional import LazyObject, empty
 from wagtail.images import get_image_model
 from wagtail.models import Collection
 
-from ..conf import lfcloud_settings
+from ..conf import PREFIX, lfcloud_settings
 
 #: Every private rendition's storage name starts with this (the router keys on it).
 PRIVATE_PREFIX = "lfcloud-private/"
@@ -111,6 +114,39 @@ def private_storage() -> Storage:
     return storages[private_storage_alias()]
 
 
+class FollowingStorage(LazyObject):
+    """The storage ``resolve()`` returns, looked up on first use and again after the storage
+    settings change (``override_settings``, a test's S3 buckets), like Django's
+    ``default_storage``. The package's own file fields (clips, their previews, video channel
+    files) use these: a ``FileField`` keeps the storage its callable returned when the model was
+    defined, which would write to the storage of import time for ever."""
+
+    def __init__(self, resolve):
+        self.__dict__["_resolve"] = resolve
+        super().__init__()
+
+    def _setup(self):
+        self._wrapped = self._resolve()
+
+
+#: Settings whose change makes :class:`FollowingStorage` objects look their storage up again.
+STORAGE_SETTINGS = {
+    "STORAGES",
+    "MEDIA_ROOT",
+    "MEDIA_URL",
+    "WAGTAILIMAGES_RENDITION_STORAGE",
+    PREFIX + "PRIVATE_STORAGE",
+    PREFIX + "PUBLIC_RENDITION_STORAGE",
+}
+
+
+@receiver(setting_changed)
+def _storage_settings_changed(setting, **kwargs):
+    if setting in STORAGE_SETTINGS:
+        for following in (FOLLOWING_PRIVATE, FOLLOWING_PUBLIC):
+            following._wrapped = empty
+
+
 def public_rendition_storage_alias() -> str:
     alias = lfcloud_settings.PUBLIC_RENDITION_STORAGE
     if alias:
@@ -121,6 +157,11 @@ def public_rendition_storage_alias() -> str:
 def public_rendition_storage() -> Storage:
     """Where renditions of approved finals (and of the site's own images) go."""
     return storages[public_rendition_storage_alias()]
+
+
+#: :func:`private_storage` and :func:`public_rendition_storage`, following the settings.
+FOLLOWING_PRIVATE = FollowingStorage(private_storage)
+FOLLOWING_PUBLIC = FollowingStorage(public_rendition_storage)
 
 
 # --- which images are private ------------------------------------------------------------------
