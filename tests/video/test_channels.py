@@ -2,6 +2,7 @@
 verdicts, and delivery (stable URL, API, bundle, webhook) of the clip and its poster."""
 
 import io
+from urllib.parse import urlsplit
 
 import av
 import pytest
@@ -179,6 +180,11 @@ def test_approval_transcodes_each_channel_and_delivers_clip_and_poster(
     assert by_channel["web_loop"]["label"] == "Muted web loop (with poster)"
     assert by_channel["web_loop"]["url"].endswith(".mp4")
     assert by_channel["web_loop"]["poster_url"].endswith(".jpg")
+    # The public links of the clip and its poster, for a storefront's <video poster=...>.
+    public = by_channel["web_loop"]["public_url"]
+    assert public and by_channel["web_loop"]["public_poster_url"] == public + "/poster.jpg"
+    poster = client.get(urlsplit(by_channel["web_loop"]["public_poster_url"]).path)
+    assert poster.status_code == 200 and poster["Content-Type"] == "image/jpeg"
 
     # The bundle holds each clip and its poster, named by the convention.
     plan = plan_bundle(marketer, "amazon_video", asset_ids=[asset.pk])

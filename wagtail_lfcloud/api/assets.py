@@ -258,6 +258,8 @@ def rendition_out(
         "url": rendition.url if rendition is not None and verdict else None,
         "poster_url": getattr(rendition, "poster_url", None) if verdict else None,
         "public_url": public,
+        # A clip's poster frame at its public link + /poster.jpg (views/public.py).
+        "public_poster_url": public + "/poster.jpg" if public and cr.poster else None,
         "width": cr.width,
         "height": cr.height,
         "bytes": cr.file_size,

@@ -106,6 +106,13 @@ class RenditionOut(Schema):
             "(the read scope); else null."
         ),
     )
+    public_poster_url: str | None = Field(
+        None,
+        description=(
+            "A video channel's poster frame at its public signed URL (public_url + /poster.jpg), "
+            "on the same terms as public_url; else null."
+        ),
+    )
     width: int | None
     height: int | None
     bytes: int | None
