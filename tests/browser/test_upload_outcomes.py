@@ -8,6 +8,7 @@ for an angle nobody ordered (red bar and the reason: refused, nothing stored).
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -78,9 +79,16 @@ def test_each_outcome_has_its_colour(login, example_site, tmp_path):
         bar = item.locator("[data-progress-bar]")
         colour = _rgb(bar.evaluate("e => getComputedStyle(e).backgroundColor"))
         message = _rgb(item.locator("[data-message]").evaluate("e => getComputedStyle(e).color"))
-        full = bar.evaluate(
-            "e => e.getBoundingClientRect().width / e.parentElement.getBoundingClientRect().width"
-        )
+        # The bar grows to full width with a short CSS transition: wait for it to end.
+        full = 0.0
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            full = bar.evaluate(
+                "e => e.getBoundingClientRect().width / e.parentElement.getBoundingClientRect().width"
+            )
+            if full > 0.99:
+                break
+            studio.wait_for_timeout(100)
         assert full > 0.99, f"{outcome}: the bar is not full ({full:.2f})"
         expected = {"success": is_green, "warning": is_amber}.get(outcome, is_red)
         assert expected(colour), f"{outcome}: the bar is {colour}"
