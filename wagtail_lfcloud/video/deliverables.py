@@ -28,7 +28,7 @@ from ..storage import unguessable
 from .bounded import StepFailed, run_bounded
 from .compliance import check_clip
 from .presets import get_video_preset
-from .probe import ClipRefused, poster_jpeg, poster_time, probe, transcode_file
+from .probe import ClipRefused, local_path, poster_jpeg, poster_time, probe, transcode_file
 
 #: ``ChannelRendition.filter_spec`` of a clip's channel file.
 SPEC_PREFIX = "video:"
@@ -60,11 +60,7 @@ def build_clip_channels(version, channel_keys: Iterable[str]) -> list:
     clip = version.clip
     rows = []
     deadline = time.monotonic() + lfcloud_settings.VIDEO_TASK_SECONDS
-    with tempfile.NamedTemporaryFile(suffix=".mov") as source:
-        with clip.file.open("rb") as stored:
-            for chunk in iter(lambda: stored.read(1024 * 1024), b""):
-                source.write(chunk)
-        source.flush()
+    with local_path(clip.file) as source:
         for key in dict.fromkeys(channel_keys):
             try:
                 preset = get_video_preset(key)
@@ -96,14 +92,14 @@ def make_output(source_path: str, target_path: str, spec, *, deadline: float):
         return info, poster_jpeg(made, "output", poster_time(info))
 
 
-def _one(version, clip, preset, source, deadline):
+def _one(version, clip, preset, source: str, deadline):
     values = {"filter_spec": SPEC_PREFIX + preset.key}
     suffix = "." + preset.extension
     try:
         with tempfile.NamedTemporaryFile(suffix=suffix) as target:
             info, poster = run_bounded(
                 make_output,
-                source.name,
+                source,
                 target.name,
                 preset.transcode,
                 deadline=deadline,

@@ -12,18 +12,23 @@ are decoded in the request. Limits (``VIDEO_MAX_BYTES``, ``VIDEO_MAX_SECONDS``,
 from __future__ import annotations
 
 import io
+import shutil
 import tempfile
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from django.db.models.fields.files import FieldFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image
 
 from ..conf import lfcloud_settings
 from . import require_av
+
+#: Bytes read at a time when a clip is copied to a local file.
+COPY_CHUNK = 1024 * 1024
 
 #: Box types an MP4 or QuickTime file can start with.
 ISO_BOXES = {b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot", b"uuid"}
@@ -320,19 +325,23 @@ def inspect_clip(path: str, name: str) -> tuple[ClipInfo, float, bytes]:
 
 @contextmanager
 def local_path(file):
-    """The path of a local file holding ``file``'s bytes, for a child process to open: the
+    """The path of a local file holding ``file``'s bytes, for a child process to open: an
     upload's own temporary file where it has one, else a temporary copy (removed on exit). A
-    child never reads the parent's open files or a remote file through the parent's
-    connections."""
+    stored file (``FieldFile``) is opened, copied and closed before the path is given, so a
+    remote clip is not held twice. A child never reads the parent's open files or a remote file
+    through the parent's connections."""
     if hasattr(file, "temporary_file_path"):
         yield file.temporary_file_path()
         return
     with tempfile.NamedTemporaryFile(prefix="lfcloud-clip-") as copy:
-        file.seek(0)
-        for chunk in iter(lambda: file.read(1024 * 1024), b""):
-            copy.write(chunk)
+        if isinstance(file, FieldFile):
+            with file.open("rb") as stored:
+                shutil.copyfileobj(stored, copy, COPY_CHUNK)
+        else:
+            file.seek(0)
+            shutil.copyfileobj(file, copy, COPY_CHUNK)
+            file.seek(0)
         copy.flush()
-        file.seek(0)
         yield copy.name
 
 

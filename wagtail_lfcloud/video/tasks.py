@@ -18,7 +18,7 @@ from ..signals import rendition_ready
 from ..storage import unguessable
 from .bounded import run_bounded
 from .deliverables import build_clip_channels
-from .probe import preview_spec, transcode_file
+from .probe import local_path, preview_spec, transcode_file
 
 logger = logging.getLogger(__name__)
 
@@ -44,18 +44,11 @@ def make_clip_preview(version_id: int) -> str:
         return ""
     if clip.preview:
         return clip.preview.name
-    with (
-        tempfile.NamedTemporaryFile(suffix=".mov") as source,
-        tempfile.NamedTemporaryFile(suffix=".webm") as target,
-    ):
-        with clip.file.open("rb") as stored:
-            for chunk in iter(lambda: stored.read(1024 * 1024), b""):
-                source.write(chunk)
-        source.flush()
+    with local_path(clip.file) as source, tempfile.NamedTemporaryFile(suffix=".webm") as target:
         try:
             run_bounded(
                 transcode_file,
-                source.name,
+                source,
                 target.name,
                 preview_spec(),
                 deadline=deadline(),
