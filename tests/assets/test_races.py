@@ -252,7 +252,7 @@ def test_fifty_parallel_uploads(scene):
     )
 
 
-def test_a_deadlock_is_run_again_not_reported(scene):
+def test_a_deadlock_is_run_again_not_reported(scene, caplog):
     """Two transactions locking two assets in opposite orders (as code outside the lock order might):
     PostgreSQL aborts one as a deadlock; the wrapper runs it again and both succeed."""
     from wagtail_lfcloud.models import Asset
@@ -280,4 +280,8 @@ def test_a_deadlock_is_run_again_not_reported(scene):
     )
     assert errors == []
     assert results == ["done", "done"]
-    assert len(attempts) == 3  # one of the two ran again
+    # At least one of the two ran again, because of a deadlock. How many times depends on when the
+    # server's deadlock check runs on a loaded machine (CI once saw a second retry), not on the code.
+    retries = [r.getMessage() for r in caplog.records if "aborted by a race" in r.getMessage()]
+    assert any("deadlock" in message for message in retries), retries
+    assert len(attempts) == 2 + len(retries)
