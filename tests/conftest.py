@@ -15,7 +15,7 @@ def _uses_db(item) -> bool:
 
 
 @pytest.hookimpl(trylast=True)  # after pytest-django's ordering, which it keeps
-def pytest_collection_modifyitems(items):
+def pytest_collection_modifyitems(config, items):
     """The longest tests start early, so that no xdist worker is left with a long one at the end:
     those marked ``slow`` (Django in subprocesses) first, and the browser tests (the crawl, one
     test per role, first of all) first of the tests without a database, which pytest-django puts
@@ -34,6 +34,32 @@ def pytest_collection_modifyitems(items):
     head, tail = rest[: last_db + 1], rest[last_db + 1 :]
     tail.sort(key=lambda item: 0 if item.get_closest_marker("browser") else 1)
     items[:] = slow + head + tail
+    _check_xdist_groups(config, items)
+
+
+_UNGROUPED = pytest.StashKey[set]()
+
+
+def _check_xdist_groups(config, items) -> None:
+    """With ``--dist loadgroup`` each xdist worker suffixes the nodeid of a test marked
+    ``xdist_group`` with ``@<group>``, and the scheduler sends a group to one worker. If a pytest or
+    pytest-xdist upgrade loses that (pytest 9.2 with xdist 3.8 did, silently), the tests of a group
+    spread over the workers and each starts its own example site: those tests fail and say why."""
+    lost = set()
+    if config.getoption("loadgroup", default=False):
+        lost = {
+            i.nodeid for i in items if i.get_closest_marker("xdist_group") and "@" not in i.nodeid
+        }
+    config.stash[_UNGROUPED] = lost
+
+
+def pytest_runtest_setup(item):
+    if item.nodeid in item.config.stash.get(_UNGROUPED, set()):
+        pytest.fail(
+            "--dist loadgroup did not group this test marked xdist_group: this pytest-xdist does "
+            "not work with this pytest (see the pin of pytest in pyproject.toml)",
+            pytrace=False,
+        )
 
 
 @pytest.fixture(scope="session")
