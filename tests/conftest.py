@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from django.core.cache import caches
 
@@ -34,6 +36,12 @@ def pytest_collection_modifyitems(config, items):
     head, tail = rest[: last_db + 1], rest[last_db + 1 :]
     tail.sort(key=lambda item: 0 if item.get_closest_marker("browser") else 1)
     items[:] = slow + head + tail
+    if os.environ.get("LFCLOUD_TEST_DB") == "postgres":
+        # The same code on the same SQLite file as in the SQLite run: running it again proves nothing.
+        own = pytest.mark.skip(reason="runs on its own SQLite database: covered by the SQLite run")
+        for item in items:
+            if item.get_closest_marker("own_sqlite"):
+                item.add_marker(own)
     _check_xdist_groups(config, items)
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -27,10 +26,7 @@ pytestmark = [
     # One site per xdist worker for the module's tests (scripts/test runs --dist loadgroup).
     pytest.mark.xdist_group("client_example"),
     # The site has its own SQLite database whatever the suite runs on: the SQLite run covers it.
-    pytest.mark.skipif(
-        os.environ.get("LFCLOUD_TEST_DB") == "postgres",
-        reason="the example site runs on its own database; covered by the SQLite run",
-    ),
+    pytest.mark.own_sqlite,
 ]
 
 SCRIPT = ROOT / "docs" / "how-to" / "api_client_example.py"

@@ -18,6 +18,9 @@ from tests.sqlite_template import copy_example_site, example_env, example_site_t
 
 ROOT = Path(__file__).resolve().parents[2]
 
+# The example site runs on its own SQLite database whatever the suite runs on.
+pytestmark = pytest.mark.own_sqlite
+
 
 def manage(*args, env):
     return subprocess.run(

@@ -160,6 +160,7 @@ def _worker(db: Path, *args: str, wait: bool = True):
 
 
 @pytest.mark.slow
+@pytest.mark.own_sqlite
 @pytest.mark.django_db(transaction=False)
 def test_counts_are_exact_across_two_processes(migrated_sqlite, tmp_path):
     """Two processes count the same rows and flush at the same time: no hit lost, none twice."""

@@ -84,6 +84,7 @@ def probe(migrated: Path, tmp_path: Path, content: bytes, name: str) -> dict:
 
 
 @pytest.mark.slow
+@pytest.mark.own_sqlite  # the probe runs on a copy of migrated_sqlite
 @pytest.mark.parametrize("case", list(CASES))
 def test_peak_memory_of_one_file_stays_under_the_documented_bound(migrated_sqlite, tmp_path, case):
     make, extension, code = CASES[case]
