@@ -45,6 +45,15 @@ def pytest_collection_modifyitems(config, items):
     _check_xdist_groups(config, items)
 
 
+def pytest_make_parametrize_id(config, val, argname):
+    """A parameter of bytes is named after its argument, never by its content: generated files hold
+    random bytes or the time they were written, and xdist refuses a run whose workers collected
+    different test ids (pytest numbers the duplicates: content0, content1, ...)."""
+    if isinstance(val, (bytes, bytearray)):
+        return argname
+    return None
+
+
 _UNGROUPED = pytest.StashKey[set]()
 
 

@@ -113,6 +113,9 @@ def _damaged() -> bytes:
         (_damaged(), "not a readable XLSX workbook"),
         (workbook(["sku", "name"], ["A", "B"])[:300], "not a readable XLSX workbook"),
     ],
+    # Named, not identified by their bytes: a zip holds the time it was written, and each xdist
+    # worker collects at its own moment (different ids make xdist refuse the run).
+    ids=["empty", "no-sku-column", "unknown-column", "no-rows", "damaged-zip", "truncated"],
 )
 def test_malformed_workbooks_are_refused_with_a_reason(brand, data, expected):
     with pytest.raises(ImportFailed) as excinfo:
