@@ -111,15 +111,10 @@ def foreground_bbox(
         image = image.convert("RGB")
     if background is None and not has_alpha(image):
         background = image.getpixel((0, 0))
-    factor = max(1, math.ceil(max(image.size) / COARSE_SIDE))
+    factor = coarse_factor(image.size)
     if factor == 1:
         return _despeckle(_threshold(_difference_map(image, background), tolerance)).getbbox()
-    # Blocks whose average differs from the background, minus isolated blocks (a speck of
-    # dust lands in one block). No opening: it would cut a thin strap off the region, and
-    # trimming must never crop the product; a strap's blocks have neighbours along it.
-    coarse = _threshold(_difference_map(image.reduce(factor), background), tolerance)
-    neighbours = _threshold(coarse.filter(_NEIGHBOURS), 0)
-    box = ImageChops.darker(coarse, neighbours).getbbox()
+    box = coarse_box(image, factor, tolerance, background)
     if box is None:
         return None
     w, h = image.size
@@ -146,6 +141,25 @@ def foreground_bbox(
         right[2] if right else min(w, box[2] * factor),
         bottom[3] if bottom else min(h, box[3] * factor),
     )
+
+
+def coarse_factor(size: tuple[int, int]) -> int:
+    """Block size of :func:`foreground_bbox`'s coarse pass (1: no coarse pass)."""
+    return max(1, math.ceil(max(size) / COARSE_SIDE))
+
+
+def coarse_box(
+    image: Image.Image, factor: int, tolerance: int, background: tuple[int, int, int] | None
+) -> tuple[int, int, int, int] | None:
+    """:func:`foreground_bbox`'s coarse pass: the box, in blocks of ``factor`` pixels, of the
+    blocks whose average differs from the background by more than ``tolerance`` and that have
+    such a neighbour (``image``: RGB or RGBA, as :func:`foreground_bbox` converts it)."""
+    # Blocks whose average differs from the background, minus isolated blocks (a speck of
+    # dust lands in one block). No opening: it would cut a thin strap off the region, and
+    # trimming must never crop the product; a strap's blocks have neighbours along it.
+    coarse = _threshold(_difference_map(image.reduce(factor), background), tolerance)
+    neighbours = _threshold(coarse.filter(_NEIGHBOURS), 0)
+    return ImageChops.darker(coarse, neighbours).getbbox()
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,10 @@ NOTES = "lfcloud-notes"
 #: env key the pipeline sets when it renders a ``trimbg`` spec from reduced pixels, not from the
 #: full-size ones Wagtail uses: the margin (levels) within which no pixel may decide the box.
 TRIM_MARGIN = "lfcloud-trim-margin"
+#: env key the pipeline sets when it renders a ``trimbg`` spec from reduced pixels and can give
+#: Wagtail's exact pixels of parts of the output: ``resolve(pixels, tolerance, color)`` returns
+#: the box Wagtail's pixels give (:func:`.exact.trim_box`), or False if it cannot tell.
+TRIM_RESOLVE = "lfcloud-trim-resolve"
 #: env key: how the operations moved the pixels they were given, for callers that map positions
 #: on the master into the output (the approval path's text check): a list of
 #: ``("crop", left, top)`` and ``("place", scale_x, scale_y, left, top)`` steps, in order.
@@ -249,7 +253,13 @@ class TrimBackgroundOperation(FilterOperation):
     def run(self, willow, image, env):
         pil = _pillow(willow)
         env[TRIM_FROM] = pil.size
-        bbox = analysis.foreground_bbox(pil, self.tolerance, self.color)
+        if resolve := env.get(TRIM_RESOLVE):
+            # Reduced pixels, and Wagtail's exact pixels where the box is decided.
+            bbox = resolve(pil, self.tolerance, self.color)
+            if bbox is False:
+                raise TrimUncertain(self.tolerance)
+        else:
+            bbox = analysis.foreground_bbox(pil, self.tolerance, self.color)
         if margin := env.get(TRIM_MARGIN):
             # The pixels are the pipeline's reduced rendering, a few levels off Wagtail's. The box
             # (and so the padded canvas) is the same as Wagtail's only if no pixel within

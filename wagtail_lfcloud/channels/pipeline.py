@@ -30,13 +30,15 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 from PIL import Image
+from wagtail.images.image_operations import TransformOperation
 from wagtail.images.models import IMAGE_FORMAT_EXTENSIONS, Filter, SourceImageIOError
 from willow.plugins.pillow import PillowImage
 
 from wagtail_lfcloud.conf import lfcloud_settings
 from wagtail_lfcloud.storage import image_files_are_public, routes_privately
 
-from .decoding import _decode, _decode_full, _resize, _return_free_memory
+from . import exact
+from .decoding import MAX_LEVEL, _decode, _decode_full, _resize, _return_free_memory
 from .encoders import BUDGETABLE_FORMATS, EncoderOptions, encode, fit_budget, prepare_for_format
 from .errors import ChannelError, CorruptImageError, SourceMissingError
 from .imaging import keep_large_blocks_apart, open_image, oriented_size
@@ -45,7 +47,10 @@ from .operations import (
     NOTES,
     PIPELINE_FLAG,
     TRIM_MARGIN,
+    TRIM_RESOLVE,
     Placement,
+    SRGBOperation,
+    TrimBackgroundOperation,
     TrimUncertain,
     placement_known,
 )
@@ -305,20 +310,51 @@ class _SharedResizes:
                 self.images.pop(key, None)
 
 
+#: ``reduced(job, full)``: a box-reduced copy of the full-size decode ``full`` for a trimmed
+#: output redone at full size (the coarsest that still has its resolution) and its scale, or
+#: None when that is the full-size decode itself.
+Reduced = Callable[[_Job, Image.Image], tuple[Image.Image, float, float] | None]
+
+
 def _prepare(
     image: AbstractImage,
     source: tuple[Image.Image, float, float],
     original_format: str,
     job: _Job,
     shared: _SharedResizes | None = None,
+    reduced: Reduced | None = None,
 ) -> _Prepared:
     """Crop+resize one output from its pyramid level (``source``: the level and its scale)
-    and run the filter operations on it."""
+    and run the filter operations on it.
+
+    A trimmed output whose box was uncertain on the pyramid (``job.from_full``, ``source`` the
+    full-size decode) is rendered from a reduced copy of the full-size decode (``reduced``)
+    with the box found on Wagtail's exact pixels where it is decided (:func:`.exact.trim_box`);
+    if that cannot decide, or no reduced copy is coarser than the full-size decode, from the
+    full-size decode exactly as Wagtail renders it."""
     src, sx, sy = source
     del source
     left, top, right, bottom = job.rect
     env: dict[str, Any] = {"original-format": original_format, PIPELINE_FLAG: True}
     if job.from_full:
+        resolve = _trim_resolver(image, job, src) if reduced is not None else None
+        level = reduced(job, src) if resolve is not None else None
+        if level is not None:
+            low, lx, ly = level
+            del level
+            box = (left * lx, top * ly, right * lx, bottom * ly)
+            try:
+                return _finish(
+                    image,
+                    _resize(low, job.size, box),
+                    {**env, TRIM_RESOLVE: resolve},
+                    original_format,
+                    job,
+                )
+            except TrimUncertain:
+                logger.debug("trim box of %s not decided on exact strips", job.filter.spec)
+            finally:
+                del low
         # As Willow does it, from the full-size decode: crop (a copy, so edge pixels are
         # clamped the same way), then Lanczos. Cropping the whole frame is skipped (a copy).
         if (left, top, right, bottom) != (0, 0, src.width, src.height):
@@ -333,11 +369,18 @@ def _prepare(
         if job.exact:
             env[TRIM_MARGIN] = TRIM_CERTAINTY_MARGIN
     del src
+    return _finish(image, out, env, original_format, job)
+
+
+def _finish(
+    image: AbstractImage, out: Image.Image, env: dict[str, Any], original_format: str, job: _Job
+) -> _Prepared:
+    """Run the filter operations on the resized pixels ``out``; the pixels to encode."""
     willow = PillowImage(out)
+    del out
     for operation in job.filter.filter_operations:
         willow = operation.run(willow, image, env) or willow
     fmt = _output_format(env, original_format, willow)
-    del out
     pil = willow.get_pillow_image()
     del willow  # a flattened copy must not sit next to the pixels it came from
     pil = prepare_for_format(pil, fmt)
@@ -355,6 +398,43 @@ def _prepare(
         max_bytes=env.get("max-bytes"),
         min_quality=env.get("max-bytes-min-quality", 50),
     )
+
+
+def _trim_resolver(image: AbstractImage, job: _Job, full: Image.Image):
+    """``resolve(pixels, tolerance, color)`` for ``trimbg`` (:data:`.operations.TRIM_RESOLVE`):
+    the box on Wagtail's pixels of ``job``, from Wagtail's exact pixels of a few strips of the
+    output (:class:`.exact.ExactResize` of the full-size decode ``full``), or None when that is
+    not possible here (no numpy, a mode Pillow premultiplies, an operation before ``trimbg``
+    other than ``srgb``)."""
+    if not exact.available() or full.mode not in exact.MODES:
+        return None
+    before = []
+    for operation in job.filter.filter_operations:
+        if isinstance(operation, TrimBackgroundOperation):
+            break
+        if isinstance(operation, TransformOperation):
+            continue  # folded into the crop and resize
+        if not isinstance(operation, SRGBOperation):
+            return None  # its effect on a part of the output is not known
+        before.append(operation)
+    else:
+        return None
+    resize = exact.ExactResize(full, job.rect, job.size)
+    info = dict(full.info)
+
+    def exact_pixels(box: tuple[int, int, int, int]) -> Image.Image:
+        region = resize.region(box)
+        region.info = dict(info)
+        willow = PillowImage(region)
+        for operation in before:  # srgb: pixel by pixel, so a part converts as the whole
+            willow = operation.run(willow, image, {PIPELINE_FLAG: True}) or willow
+        pil = willow.get_pillow_image()
+        return pil if pil.mode == "RGB" else pil.convert("RGB")
+
+    def resolve(pixels: Image.Image, tolerance: int, color) -> tuple[int, int, int, int] | None:
+        return exact.trim_box(pixels, exact_pixels, tolerance, color)
+
+    return resolve
 
 
 def _encode(job: _Job, prepared: _Prepared) -> bytes:
@@ -445,9 +525,37 @@ def _create(
 
     shared = _SharedResizes(jobs)
 
+    # Box-reduced copies of the full-size decode, for trimmed outputs redone from it: made
+    # once per factor, dropped with the full-size decode.
+    reductions: dict[int, Image.Image] = {}
+    reductions_lock = threading.Lock()
+    full_w, full_h = pyramid.full_w, pyramid.full_h
+
+    def reduced(job: _Job, full: Image.Image) -> tuple[Image.Image, float, float] | None:
+        factor = 1
+        while factor < 2**MAX_LEVEL:
+            w, h = -(-full_w // (factor * 2)), -(-full_h // (factor * 2))
+            if min(w / full_w, h / full_h) < job.need:
+                break
+            factor *= 2
+        if factor == 1:
+            return None
+        with reductions_lock:
+            level = reductions.get(factor)
+            if level is None:
+                level = reductions[factor] = full.reduce(factor)
+        return level, level.width / full_w, level.height / full_h
+
     def render(job: _Job, src: tuple[Image.Image, float, float]) -> bytes:
         # In a worker thread: Pillow releases the GIL in resize, filters and the encoders.
-        prepared = _prepare(image, src, original_format, job, None if job.from_full else shared)
+        prepared = _prepare(
+            image,
+            src,
+            original_format,
+            job,
+            None if job.from_full else shared,
+            reduced if job.from_full else None,
+        )
         del src
         data = _encode(job, prepared)
         if inspect is not None:
@@ -541,6 +649,8 @@ def _create(
                 if full is not None:
                     run(pool, sorted(uncertain, key=_cost), full)
                     uncertain.clear()
+                    drain(0)
+                    reductions.clear()
                 del full
                 run(pool, full_size_jobs)
                 pyramid.release_full()
@@ -552,6 +662,7 @@ def _create(
                     run(pool, sorted(uncertain, key=_cost), full)
                     del full
                     drain(0)
+                    reductions.clear()
             except BaseException:
                 for future in pending:
                     future.cancel()
@@ -566,6 +677,7 @@ def _create(
     finally:
         pyramid.levels.clear()
         shared.images.clear()
+        reductions.clear()
         _return_free_memory()  # the decode and the outputs, freed in this and the workers' arenas
     return _save_rows(image, jobs, storage)
 
