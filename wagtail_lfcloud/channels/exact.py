@@ -91,34 +91,33 @@ class _Axis:
         return found
 
     def taps(self, start: int, stop: int):
-        """For output indices start..stop-1: the first and last + 1 input index they read,
-        and (n x taps) arrays of input indices (relative to the first) and fixed-point weights
-        (unused taps: weight 0 on the first input)."""
+        """For output indices start..stop-1: the first input index they read, the last + 1
+        (so that every output's ``taps`` consecutive inputs are inside; unused taps have
+        weight 0), where each output's inputs start (relative to the first), and an
+        (n x taps) array of fixed-point weights."""
         rows = [self.coeffs(i) for i in range(start, stop)]
         first = min(r[0] for r in rows)
-        last = max(r[0] + len(r[1]) for r in rows)
         taps = max(len(r[1]) for r in rows)
+        last = max(r[0] for r in rows) + taps
         weight = np.zeros((stop - start, taps), dtype=np.int32)
         for i, (_xmin, fixed) in enumerate(rows):
             weight[i, : len(fixed)] = fixed
         starts = np.array([r[0] - first for r in rows], dtype=np.intp)
-        # Unused taps have weight 0; their index is clipped onto the last input read.
-        index = np.minimum(starts[:, None] + np.arange(taps), last - first - 1)
-        return first, last, index, weight
+        return first, last, starts, weight
 
 
-def _pass(pixels, axis: int, index, weight):
+def _pass(pixels, axis: int, starts, weight):
     """One resampling pass of ``pixels`` (rows x columns x bands, uint8) along ``axis`` (0:
-    vertical, 1: horizontal), rounded to 8 bits as Pillow rounds each pass."""
-    shape = list(pixels.shape)
-    shape[axis] = index.shape[0]
-    # int32, as Pillow sums: 255 x the weights' absolute sum stays under 2**31.
-    acc = np.full(shape, 1 << (PRECISION_BITS - 1), dtype=np.int32)
-    for k in range(index.shape[1]):
-        if axis == 1:
-            acc += pixels[:, index[:, k], :] * weight[None, :, k, None]
-        else:
-            acc += pixels[index[:, k], :, :] * weight[:, k, None, None]
+    vertical, 1: horizontal), rounded to 8 bits as Pillow rounds each pass. Output ``i``
+    reads the ``taps`` inputs from ``starts[i]`` with ``weight[i]`` (int32 sums, as Pillow's:
+    255 x the weights' absolute sum stays under 2**31)."""
+    taps = weight.shape[1]
+    windows = np.lib.stride_tricks.sliding_window_view(pixels, taps, axis=axis)
+    if axis == 1:
+        acc = np.einsum("rnct,nt->rnc", windows[:, starts], weight, dtype=np.int32)
+    else:
+        acc = np.einsum("nxct,nt->nxc", windows[starts], weight, dtype=np.int32)
+    acc += 1 << (PRECISION_BITS - 1)
     return np.clip(acc >> PRECISION_BITS, 0, 255).astype(np.uint8)
 
 
