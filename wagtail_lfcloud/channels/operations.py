@@ -69,6 +69,9 @@ TRIM_MARGIN = "lfcloud-trim-margin"
 #: Wagtail's exact pixels of parts of the output: ``resolve(pixels, tolerance, color)`` returns
 #: the box Wagtail's pixels give (:func:`.exact.trim_box`), or False if it cannot tell.
 TRIM_RESOLVE = "lfcloud-trim-resolve"
+#: env key the pipeline sets when it resized an output straight to the size a pad operation
+#: would scale it down to: the size the pixels stand for (the pad lays them out as that).
+PAD_PRESCALED = "lfcloud-pad-prescaled"
 #: env key: how the operations moved the pixels they were given, for callers that map positions
 #: on the master into the output (the approval path's text check): a list of
 #: ``("crop", left, top)`` and ``("place", scale_x, scale_y, left, top)`` steps, in order.
@@ -284,22 +287,12 @@ def _parse_fill(fill: str) -> float:
     return value / 100
 
 
-def pad_to_canvas(
-    image: Image.Image,
-    ratio: float,
-    color: tuple[int, int, int],
-    fill: float,
-    bound: tuple[int, int],
-    placed: list | None = None,
-) -> Image.Image:
-    """Centre ``image`` on a ``ratio`` (w/h) canvas, its limiting side at ``fill`` of the canvas.
-
-    The canvas is the smallest that holds the image at ``fill`` without scaling it, capped at
-    ``bound``; past the cap the image is scaled *down* to fit. Never upscaled, never cropped.
-    ``placed``: a list to append ``(scale_x, scale_y, left, top)`` to, where the image went.
-    """
-    w, h = image.size
-    w0, h0 = w, h
+def pad_layout(
+    size: tuple[int, int], ratio: float, fill: float, bound: tuple[int, int]
+) -> tuple[tuple[int, int], tuple[int, int]]:
+    """(canvas size, size of the image on it) for :func:`pad_to_canvas` of an image of
+    ``size``: the image keeps its size unless the canvas hits ``bound``."""
+    w, h = size
     bound_w, bound_h = bound
     need_h = max(h / fill, w / (fill * ratio))
     canvas_h = math.ceil(need_h - 1e-9)
@@ -308,9 +301,31 @@ def pad_to_canvas(
         canvas_w, canvas_h = bound_w, bound_h
         scale = min(1.0, canvas_w * fill / w, canvas_h * fill / h)
         if scale < 1.0:
-            size = (max(1, round(w * scale)), max(1, round(h * scale)))
-            image = image.resize(size, Image.Resampling.LANCZOS)
-            w, h = size
+            w, h = max(1, round(w * scale)), max(1, round(h * scale))
+    return (canvas_w, canvas_h), (w, h)
+
+
+def pad_to_canvas(
+    image: Image.Image,
+    ratio: float,
+    color: tuple[int, int, int],
+    fill: float,
+    bound: tuple[int, int],
+    placed: list | None = None,
+    stands_for: tuple[int, int] | None = None,
+) -> Image.Image:
+    """Centre ``image`` on a ``ratio`` (w/h) canvas, its limiting side at ``fill`` of the canvas.
+
+    The canvas is the smallest that holds the image at ``fill`` without scaling it, capped at
+    ``bound``; past the cap the image is scaled *down* to fit. Never upscaled, never cropped.
+    ``placed``: a list to append ``(scale_x, scale_y, left, top)`` to, where the image went.
+    ``stands_for``: the size of the image this one stands for, already scaled down to its
+    size on the canvas (the pipeline resizes once, not twice): laid out as that image.
+    """
+    w0, h0 = stands_for or image.size
+    (canvas_w, canvas_h), (w, h) = pad_layout((w0, h0), ratio, fill, bound)
+    if image.size != (w, h):
+        image = image.resize((w, h), Image.Resampling.LANCZOS)
     mode = "RGBA" if analysis.has_alpha(image) else "RGB"
     fill_colour = (*color, 255) if mode == "RGBA" else color
     canvas = Image.new(mode, (canvas_w, canvas_h), fill_colour)
@@ -339,6 +354,8 @@ def _ratio_bound(entering: tuple[int, int], ratio: float) -> tuple[int, int]:
 class PadSquareOperation(FilterOperation):
     """``padsquare[-FILL[-HEX[-SIZE]]]``: pad onto a square canvas."""
 
+    ratio = 1.0
+
     def construct(self, fill: str = "100", color: str = "ffffff", size: str | None = None):
         self.color = parse_color_string(color)
         self.fill = _parse_fill(fill)
@@ -346,12 +363,19 @@ class PadSquareOperation(FilterOperation):
         if self.size is not None and self.size < 1:
             raise ValueError("padsquare size must be positive")
 
+    def bound(self, size: tuple[int, int], env) -> tuple[int, int]:
+        """The canvas bound for an image of ``size`` entering this operation."""
+        side = self.size or max(env.get(TRIM_FROM, size))
+        return side, side
+
     def run(self, willow, image, env):
         pil = _pillow(willow)
-        entering = env.get(TRIM_FROM, pil.size)
-        side = self.size or max(entering)
+        stands_for = env.pop(PAD_PRESCALED, None)
+        size = stands_for or pil.size
         placed: list = []
-        canvas = pad_to_canvas(pil, 1.0, self.color, self.fill, (side, side), placed)
+        canvas = pad_to_canvas(
+            pil, 1.0, self.color, self.fill, self.bound(size, env), placed, stands_for
+        )
         env.setdefault(GEOMETRY, []).append(("place", *placed[0]))
         return _wrap(canvas)
 
@@ -375,14 +399,20 @@ class PadRatioOperation(FilterOperation):
         self.color = parse_color_string(color)
         self.fill = _parse_fill(fill)
 
+    def bound(self, size: tuple[int, int], env) -> tuple[int, int]:
+        """The canvas bound for an image of ``size`` entering this operation."""
+        if self.is_size:
+            return self.width, self.height
+        return _ratio_bound(env.get(TRIM_FROM, size), self.ratio)
+
     def run(self, willow, image, env):
         pil = _pillow(willow)
-        if self.is_size:
-            bound = (self.width, self.height)
-        else:
-            bound = _ratio_bound(env.get(TRIM_FROM, pil.size), self.ratio)
+        stands_for = env.pop(PAD_PRESCALED, None)
+        size = stands_for or pil.size
         placed: list = []
-        canvas = pad_to_canvas(pil, self.ratio, self.color, self.fill, bound, placed)
+        canvas = pad_to_canvas(
+            pil, self.ratio, self.color, self.fill, self.bound(size, env), placed, stands_for
+        )
         env.setdefault(GEOMETRY, []).append(("place", *placed[0]))
         return _wrap(canvas)
 

@@ -45,13 +45,17 @@ from .imaging import keep_large_blocks_apart, open_image, oriented_size
 from .operations import (
     GEOMETRY,
     NOTES,
+    PAD_PRESCALED,
     PIPELINE_FLAG,
     TRIM_MARGIN,
     TRIM_RESOLVE,
+    PadRatioOperation,
+    PadSquareOperation,
     Placement,
     SRGBOperation,
     TrimBackgroundOperation,
     TrimUncertain,
+    pad_layout,
     placement_known,
 )
 from .registry import get_presets
@@ -82,13 +86,17 @@ class _Job:
     rect: tuple[float, float, float, float]
     size: tuple[int, int]
     focal_point_key: str
-    need: float = 1.0  #: output scale relative to the full-size oriented master
+    #: scale of the resized pixels (``resize_to``) relative to the full-size oriented master
+    need: float = 1.0
     #: The spec has an operation whose output size depends on pixel values (``trimbg``): it is
     #: rendered from the pyramid only if the operation finds its box certain there
     #: (``TRIM_MARGIN``), else again from exactly the pixels Wagtail would (``from_full``),
     #: or the size could differ by a pixel.
     exact: bool = False
     from_full: bool = False
+    #: The size the pixels are resized to: ``size``, or smaller when a pad operation would
+    #: scale the resized image down onto its canvas (:func:`_prescaled`): one resize, not two.
+    resize_to: tuple[int, int] = (0, 0)
     level: int = 0  #: pyramid level the output is derived from
     # Filled by the worker:
     name: str = ""
@@ -216,7 +224,6 @@ def _plan(
         if left >= right or top >= bottom:
             raise CorruptImageError(f"invalid crop {tuple(rect)} for {flt.spec!r}", image.file.name)
         size_out = tuple(transform.size)
-        need = max(size_out[0] / (right - left), size_out[1] / (bottom - top))
         exact = any(getattr(op, "content_dependent", False) for op in flt.filter_operations)
         jobs.append(
             _Job(
@@ -225,11 +232,37 @@ def _plan(
                 (left, top, right, bottom),
                 size_out,
                 flt.get_cache_key(image),
-                need=need,
                 exact=exact,
             )
         )
+    # An output a pad operation scales down onto its canvas is resized once, straight to its
+    # size there (perhaps from a smaller pyramid level), unless another output has the same
+    # crop and size: one shared resize and a smaller second one cost less than two resizes.
+    alike: dict[tuple, int] = {}
+    for job in jobs:
+        alike[job.rect, job.size] = alike.get((job.rect, job.size), 0) + 1
+    for job in jobs:
+        left, top, right, bottom = job.rect
+        job.resize_to = (
+            job.size if alike[job.rect, job.size] > 1 else _prescaled(job.filter, job.size)
+        )
+        job.need = max(job.resize_to[0] / (right - left), job.resize_to[1] / (bottom - top))
     return jobs
+
+
+def _prescaled(flt: Filter, size: tuple[int, int]) -> tuple[int, int]:
+    """The size a pad operation scales an output of ``size`` down to on its canvas, when only
+    pixel-wise operations (``srgb``) come before it; else ``size``. Wagtail resizes twice
+    (to ``size``, then onto the canvas); the pipeline resizes once, straight to this size,
+    and the pad operation lays the pixels out as the ``size`` image (:data:`PAD_PRESCALED`)."""
+    for operation in flt.filter_operations:
+        if isinstance(operation, (TransformOperation, SRGBOperation)):
+            continue
+        if isinstance(operation, (PadSquareOperation, PadRatioOperation)):
+            bound = operation.bound(size, {})
+            return pad_layout(size, operation.ratio, operation.fill, bound)[1]
+        break
+    return size
 
 
 def _output_format(env: dict[str, Any], original_format: str, willow) -> str:
@@ -285,7 +318,7 @@ class _SharedResizes:
 
     @staticmethod
     def key(job: _Job) -> tuple:
-        return job.level, job.rect, job.size
+        return job.level, job.rect, job.resize_to
 
     def get(self, job: _Job, compute: Callable[[], Image.Image]) -> Image.Image:
         key = self.key(job)
@@ -363,11 +396,13 @@ def _prepare(
     else:
         box = (left * sx, top * sy, right * sx, bottom * sy)
         if shared is None:
-            out = _resize(src, job.size, box)
+            out = _resize(src, job.resize_to, box)
         else:
-            out = shared.get(job, lambda src=src: _resize(src, job.size, box))
+            out = shared.get(job, lambda src=src: _resize(src, job.resize_to, box))
         if job.exact:
             env[TRIM_MARGIN] = TRIM_CERTAINTY_MARGIN
+        if job.resize_to != job.size:
+            env[PAD_PRESCALED] = job.size
     del src
     return _finish(image, out, env, original_format, job)
 
