@@ -90,8 +90,9 @@ class _Job:
     need: float = 1.0
     #: The spec has an operation whose output size depends on pixel values (``trimbg``): it is
     #: rendered from the pyramid only if the operation finds its box certain there
-    #: (``TRIM_MARGIN``), else again from exactly the pixels Wagtail would (``from_full``),
-    #: or the size could differ by a pixel.
+    #: (``TRIM_MARGIN``), else again with the full-size decode (``from_full``): with the box
+    #: found on Wagtail's exact pixels (:func:`.exact.trim_box`), or from exactly Wagtail's
+    #: pixels; or the size could differ by a pixel.
     exact: bool = False
     from_full: bool = False
     #: The size the pixels are resized to: ``size``, or smaller when a pad operation would
