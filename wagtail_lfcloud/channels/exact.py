@@ -255,7 +255,7 @@ def trim_box(
     """The box :func:`.analysis.foreground_bbox` finds on Wagtail's pixels of an output, from
     ``approx`` (the output rendered from reduced pixels, mode RGB) and Wagtail's exact pixels
     of a few strips of it (``exact_pixels(box)``: mode RGB, after the operations before
-    ``trimbg``), or False when that cannot be decided this way.
+    ``trimbg``; they are pasted into ``approx``), or False when that cannot be decided this way.
 
     The box depends on the output's pixels only through block averages (the coarse pass) and
     on full-resolution pixels in bands along the coarse box's edges. Strips a few blocks wide
@@ -278,7 +278,9 @@ def trim_box(
 def _trim_box_in_strips(approx, exact, tolerance, color, factor):
     w, h = approx.size
     nbx, nby = -(-w // factor), -(-h // factor)
-    hybrid = approx.copy()
+    # Wagtail's pixels are pasted into the rendering itself, not a copy of it: the output made
+    # from it has them along the product's edges (closer to Wagtail's, and no second image).
+    hybrid = approx
     corner = (0, 0, min(w, factor), min(h, factor))
     hybrid.paste(exact(corner), corner[:2])  # the background colour is Wagtail's top-left pixel
     background = color if color is not None else hybrid.getpixel((0, 0))

@@ -67,8 +67,11 @@ NOTES = "lfcloud-notes"
 TRIM_MARGIN = "lfcloud-trim-margin"
 #: env key the pipeline sets when it renders a ``trimbg`` spec from reduced pixels and can give
 #: Wagtail's exact pixels of parts of the output: ``resolve(pixels, tolerance, color)`` returns
-#: the box Wagtail's pixels give (:func:`.exact.trim_box`), or False if it cannot tell.
+#: the box Wagtail's pixels give (:func:`.exact.trim_box`), or False if it cannot tell. With
+#: :data:`TRIM_MARGIN` too, it is asked only when the box is not certain on the pixels.
 TRIM_RESOLVE = "lfcloud-trim-resolve"
+#: env key ``trimbg`` sets when it asked :data:`TRIM_RESOLVE` (the box was not certain).
+TRIM_RESOLVED = "lfcloud-trim-resolved"
 #: env key the pipeline sets when it resized an output straight to the size a pad operation
 #: would scale it down to: the size the pixels stand for (the pad lays them out as that).
 PAD_PRESCALED = "lfcloud-pad-prescaled"
@@ -256,25 +259,33 @@ class TrimBackgroundOperation(FilterOperation):
     def run(self, willow, image, env):
         pil = _pillow(willow)
         env[TRIM_FROM] = pil.size
-        if resolve := env.get(TRIM_RESOLVE):
+        margin = env.get(TRIM_MARGIN)
+        resolve = env.get(TRIM_RESOLVE)
+        if margin or not resolve:
+            bbox = analysis.foreground_bbox(pil, self.tolerance, self.color)
+        if margin and not self._certain(pil, bbox, margin):
+            if not resolve:
+                raise TrimUncertain(self.tolerance)
+            margin = None
+        if resolve and not margin:
             # Reduced pixels, and Wagtail's exact pixels where the box is decided.
+            env[TRIM_RESOLVED] = True
             bbox = resolve(pil, self.tolerance, self.color)
             if bbox is False:
                 raise TrimUncertain(self.tolerance)
-        else:
-            bbox = analysis.foreground_bbox(pil, self.tolerance, self.color)
-        if margin := env.get(TRIM_MARGIN):
-            # The pixels are the pipeline's reduced rendering, a few levels off Wagtail's. The box
-            # (and so the padded canvas) is the same as Wagtail's only if no pixel within
-            # `margin` levels of the tolerance decides an edge: the boxes at tolerance -/+ margin
-            # must agree. Otherwise the pipeline renders this spec from Wagtail's pixels.
-            for tolerance in (max(0, self.tolerance - margin), min(254, self.tolerance + margin)):
-                if analysis.foreground_bbox(pil, tolerance, self.color) != bbox:
-                    raise TrimUncertain(self.tolerance)
         if bbox is None or bbox == (0, 0, *pil.size):
             return willow
         env.setdefault(GEOMETRY, []).append(("crop", bbox[0], bbox[1]))
         return _wrap(pil.crop(bbox))
+
+    def _certain(self, pil: Image.Image, bbox, margin: int) -> bool:
+        # The pixels are the pipeline's reduced rendering, a few levels off Wagtail's. The box
+        # (and so the padded canvas) is the same as Wagtail's only if no pixel within `margin`
+        # levels of the tolerance decides an edge: the boxes at tolerance -/+ margin must agree.
+        return all(
+            analysis.foreground_bbox(pil, tolerance, self.color) == bbox
+            for tolerance in (max(0, self.tolerance - margin), min(254, self.tolerance + margin))
+        )
 
 
 # --- padsquare / padratio ------------------------------------------------------------------------

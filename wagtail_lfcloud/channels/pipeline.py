@@ -49,6 +49,7 @@ from .operations import (
     PIPELINE_FLAG,
     TRIM_MARGIN,
     TRIM_RESOLVE,
+    TRIM_RESOLVED,
     PadRatioOperation,
     PadSquareOperation,
     Placement,
@@ -95,6 +96,10 @@ class _Job:
     #: pixels; or the size could differ by a pixel.
     exact: bool = False
     from_full: bool = False
+    #: Its box was not certain on the pyramid and was found on exact strips.
+    resolved: bool = False
+    #: It may share its resize with outputs of the same crop and size (:class:`_SharedResizes`).
+    shares: bool = True
     #: The size the pixels are resized to: ``size``, or smaller when a pad operation would
     #: scale the resized image down onto its canvas (:func:`_prescaled`): one resize, not two.
     resize_to: tuple[int, int] = (0, 0)
@@ -357,6 +362,7 @@ def _prepare(
     job: _Job,
     shared: _SharedResizes | None = None,
     reduced: Reduced | None = None,
+    full: Image.Image | None = None,
 ) -> _Prepared:
     """Crop+resize one output from its pyramid level (``source``: the level and its scale)
     and run the filter operations on it.
@@ -365,7 +371,8 @@ def _prepare(
     full-size decode) is rendered from a reduced copy of the full-size decode (``reduced``)
     with the box found on Wagtail's exact pixels where it is decided (:func:`.exact.trim_box`);
     if that cannot decide, or no reduced copy is coarser than the full-size decode, from the
-    full-size decode exactly as Wagtail renders it."""
+    full-size decode exactly as Wagtail renders it. ``full``: the full-size decode, when a
+    trimmed output renders from a reduced level of it (the box on exact strips if needed)."""
     src, sx, sy = source
     del source
     left, top, right, bottom = job.rect
@@ -402,6 +409,11 @@ def _prepare(
             out = shared.get(job, lambda src=src: _resize(src, job.resize_to, box))
         if job.exact:
             env[TRIM_MARGIN] = TRIM_CERTAINTY_MARGIN
+            # The full-size decode is at hand: if the box is not certain on this level, it is
+            # found on exact strips of the output (as for ``from_full`` below), not redone.
+            resolve = _trim_resolver(image, job, full) if full is not None else None
+            if resolve is not None:
+                env[TRIM_RESOLVE] = resolve
         if job.resize_to != job.size:
             env[PAD_PRESCALED] = job.size
     del src
@@ -424,6 +436,7 @@ def _finish(
     if placement_known(job.filter.filter_operations):
         job.placement = Placement.of(job.rect, job.size, env.get(GEOMETRY, []), pil.size)
     job.format = fmt
+    job.resolved = bool(env.get(TRIM_RESOLVED))
     job.notes += env.get(NOTES, [])
     return _Prepared(
         pixels=pil,
@@ -559,7 +572,12 @@ def _create(
     # worker threads, which must not query the database.
     save_options = {"public": image_files_are_public(image)} if routes_privately(storage) else {}
 
-    shared = _SharedResizes(jobs)
+    # A trimmed output of a full-size decode comes from a reduced level (or goes to the exact
+    # strips): it does not share its resize, which would keep the shared image until a later
+    # output takes it (a copy of a level, mostly, as cheap to make again).
+    for job in jobs:
+        job.shares = not (job.exact and pyramid.full_size)
+    shared = _SharedResizes(job for job in jobs if job.shares)
 
     # Box-reduced copies of the full-size decode, for trimmed outputs redone from it: made
     # once per factor, dropped with the full-size decode.
@@ -582,17 +600,20 @@ def _create(
                 level = reductions[factor] = full.reduce(factor)
         return level, level.width / full_w, level.height / full_h
 
-    def render(job: _Job, src: tuple[Image.Image, float, float]) -> bytes:
+    def render(
+        job: _Job, src: tuple[Image.Image, float, float], full: Image.Image | None = None
+    ) -> bytes:
         # In a worker thread: Pillow releases the GIL in resize, filters and the encoders.
         prepared = _prepare(
             image,
             src,
             original_format,
             job,
-            None if job.from_full else shared,
+            shared if job.shares and not job.from_full else None,
             reduced if job.from_full else None,
+            full,
         )
-        del src
+        del src, full
         data = _encode(job, prepared)
         if inspect is not None:
             inspect(job.filter.spec, _file_name(image, job), data, prepared.pixels, job.placement)
@@ -664,14 +685,27 @@ def _create(
     def run(pool, group, source=None) -> None:
         for job in group:
             drain(threads - 1, _job_weight(job))
-            if source is None and job.exact and uncertain:
+            # Once a trimmed output's box was not certain on the pyramid, the others' would not
+            # be either (the same soft shadow or edge): not tried there, except from a reduced
+            # level with the box found on exact strips (a full-size one costs a full resize).
+            resolving = job.level and pyramid.full_size and exact.available()
+            if (
+                source is None
+                and job.exact
+                and (uncertain or (not resolving and any(j.resolved for j in jobs)))
+            ):
                 pyramid.take(job)  # released as if rendered
-                shared.discard(job)
+                if job.shares:
+                    shared.discard(job)
                 job.from_full = True
                 uncertain.append(job)
                 continue
             src = source if source is not None else pyramid.take(job)
-            pending[pool.submit(render, job, src)] = job
+            # A trimmed output from a reduced level, while the decode is the full-size one: its
+            # box can be found on exact strips at once if it is not certain on the level.
+            full = pyramid.levels[0] if job.exact and job.level and pyramid.full_size else None
+            pending[pool.submit(render, job, src, full)] = job
+            del full
 
     try:
         with concurrent.futures.ThreadPoolExecutor(max_workers=threads) as pool:
