@@ -45,6 +45,13 @@ def pytest_collection_modifyitems(config, items):
     _check_xdist_groups(config, items)
 
 
+def pytest_configure(config):
+    """With ``--dist loadgroup``, xdist sends the largest group first unless told not to; that
+    would run the S3 browser tests before a database test of the same worker (see above)."""
+    if getattr(config.option, "dist", None) == "loadgroup":
+        config.option.loadscopereorder = False
+
+
 def pytest_make_parametrize_id(config, val, argname):
     """A parameter of bytes is named after its argument, never by its content: generated files hold
     random bytes or the time they were written, and xdist refuses a run whose workers collected
