@@ -67,3 +67,19 @@ def test_trim_box_on_a_full_frame_texture():
     resize = exact.ExactResize(master, (0, 0, 1800, 1200), (900, 600))
     found = exact.trim_box(approx, resize.region, 12, None)
     assert found == analysis.foreground_bbox(master.resize((900, 600), LANCZOS), 12, None)
+
+
+def test_a_check_that_fails_to_run_means_no_strips(monkeypatch, caplog):
+    """An older numpy (no ``sliding_window_view``) or another Pillow: the bit-identical fallback,
+    not a failed channel set."""
+
+    def broken(rule):
+        raise AttributeError("module 'numpy.lib.stride_tricks' has no attribute")
+
+    exact.available.cache_clear()
+    monkeypatch.setattr(exact, "_matches", broken)
+    try:
+        assert exact.available() is None
+        assert "exact strips unavailable" in caplog.text
+    finally:
+        exact.available.cache_clear()

@@ -163,12 +163,20 @@ def _decode(source: _Source, jobs: list[_Job]) -> tuple[_Pyramid, str]:
     return pyramid, original_format
 
 
-def _decode_full(source: _Source) -> Image.Image:
-    """The master at full size, upright: the pixels Wagtail renders from."""
-    return _load(source, 1.0)[0]
+def _decode_full(source: _Source, keep_depth: bool = False) -> Image.Image:
+    """The master at full size, upright: the pixels Wagtail renders from. ``keep_depth``: a
+    16-bit greyscale master stays 16-bit, as Willow resizes it (``srgb`` scales it afterwards)."""
+    return _load(source, 1.0, keep_depth)[0]
 
 
-def _load(source: _Source, need: float) -> tuple[Image.Image, str, tuple[int, int]]:
+def is_deep_grey(pil: Image.Image) -> bool:
+    """16-bit greyscale (``I;16`` PNG and TIFF masters, ``I``)."""
+    return pil.mode.startswith("I;16") or pil.mode == "I"
+
+
+def _load(
+    source: _Source, need: float, keep_depth: bool = False
+) -> tuple[Image.Image, str, tuple[int, int]]:
     pil = open_image(source.data, source.name)
     original_format = wagtail_format(pil)
     full_size = oriented_size(pil)
@@ -179,7 +187,7 @@ def _load(source: _Source, need: float) -> tuple[Image.Image, str, tuple[int, in
     if getattr(pil, "n_frames", 1) > 1:
         pil.seek(0)  # Willow's Pillow plugin renders the first frame of an animation too
     apply_orientation(pil)
-    if pil.mode.startswith("I;16") or pil.mode == "I":
+    if is_deep_grey(pil) and not keep_depth:
         # 16-bit greyscale (TIFF masters): convert("L") would clip everything above 255 to
         # white; scale 0-65535 to 0-255 instead (RGB 16-bit TIFFs already decode to 8 bits).
         pil = pil.point(lambda v: v / 257, "L")

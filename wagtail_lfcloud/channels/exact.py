@@ -19,6 +19,7 @@ outputs from the full-size decode as before.
 from __future__ import annotations
 
 import functools
+import logging
 import math
 
 from PIL import Image
@@ -34,6 +35,8 @@ except ImportError:  # pragma: no cover - numpy is installed wherever the tests 
 PRECISION_BITS = 32 - 8 - 2
 #: Modes resized channel by channel without premultiplication (RGBA/LA are premultiplied).
 MODES = {"RGB": 3, "L": 1}
+
+logger = logging.getLogger(__name__)
 
 
 def _sinc(x: float) -> float:
@@ -209,9 +212,12 @@ def available() -> str | None:
     images), or None (numpy is missing, or this Pillow computes differently)."""
     if np is None:
         return None
-    for name, rule in _ORDERS.items():
-        if _matches(rule):
-            return name
+    try:
+        for name, rule in _ORDERS.items():
+            if _matches(rule):
+                return name
+    except Exception:  # noqa: BLE001 - an older numpy or Pillow: the bit-identical fallback
+        logger.warning("exact strips unavailable: the check failed", exc_info=True)
     return None
 
 

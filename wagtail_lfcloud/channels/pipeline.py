@@ -38,7 +38,14 @@ from wagtail_lfcloud.conf import lfcloud_settings
 from wagtail_lfcloud.storage import image_files_are_public, routes_privately
 
 from . import exact
-from .decoding import MAX_LEVEL, _decode, _decode_full, _resize, _return_free_memory
+from .decoding import (
+    MAX_LEVEL,
+    _decode,
+    _decode_full,
+    _resize,
+    _return_free_memory,
+    is_deep_grey,
+)
 from .encoders import BUDGETABLE_FORMATS, EncoderOptions, encode, fit_budget, prepare_for_format
 from .errors import ChannelError, CorruptImageError, SourceMissingError
 from .imaging import keep_large_blocks_apart, open_image, oriented_size
@@ -562,6 +569,11 @@ def _create(
     # Size check and orientation come from the header, before any pixel is decoded.
     header = open_image(source.data, source.name)
     jobs = _plan(image, filters, oriented_size(header), encoders)
+    # A 16-bit greyscale master: Willow resizes it in 16 bits and ``srgb`` scales it to 8 bits
+    # afterwards, while the pyramid is scaled to 8 bits first (a level apart at places). A
+    # trimmed output whose box is not certain on the pyramid is then rendered from a 16-bit
+    # full-size decode as Wagtail renders it, never on exact strips (computed from 8-bit pixels).
+    deep_grey = is_deep_grey(header)
     del header
     pyramid, original_format = _decode(source, jobs)
     # The encoded master stays until the end: a trimmed output whose box is uncertain on the
@@ -610,8 +622,8 @@ def _create(
             original_format,
             job,
             shared if job.shares and not job.from_full else None,
-            reduced if job.from_full else None,
-            full,
+            reduced if job.from_full and not deep_grey else None,
+            None if deep_grey else full,
         )
         del src, full
         data = _encode(job, prepared)
@@ -688,7 +700,7 @@ def _create(
             # Once a trimmed output's box was not certain on the pyramid, the others' would not
             # be either (the same soft shadow or edge): not tried there, except from a reduced
             # level with the box found on exact strips (a full-size one costs a full resize).
-            resolving = job.level and pyramid.full_size and exact.available()
+            resolving = job.level and pyramid.full_size and not deep_grey and exact.available()
             if (
                 source is None
                 and job.exact
@@ -703,7 +715,11 @@ def _create(
             src = source if source is not None else pyramid.take(job)
             # A trimmed output from a reduced level, while the decode is the full-size one: its
             # box can be found on exact strips at once if it is not certain on the level.
-            full = pyramid.levels[0] if job.exact and job.level and pyramid.full_size else None
+            full = (
+                pyramid.levels[0]
+                if source is None and job.exact and job.level and pyramid.full_size
+                else None
+            )
             pending[pool.submit(render, job, src, full)] = job
             del full
 
@@ -715,7 +731,9 @@ def _create(
                     on_decode(pyramid.copy)
                 run(pool, trimmed)
                 drain(0)
-                full = (pyramid.levels[0], 1.0, 1.0) if pyramid.full_size else None
+                full = (
+                    (pyramid.levels[0], 1.0, 1.0) if pyramid.full_size and not deep_grey else None
+                )
                 if full is not None:
                     run(pool, sorted(uncertain, key=_cost), full)
                     uncertain.clear()
@@ -728,7 +746,7 @@ def _create(
                 drain(0)
                 if uncertain:
                     logger.debug("%d trimmed outputs redone at full size", len(uncertain))
-                    full = (_decode_full(source), 1.0, 1.0)
+                    full = (_decode_full(source, keep_depth=deep_grey), 1.0, 1.0)
                     run(pool, sorted(uncertain, key=_cost), full)
                     del full
                     drain(0)
