@@ -33,6 +33,8 @@ except ImportError:  # pragma: no cover - numpy is installed wherever the tests 
 
 #: Pillow's fixed-point precision for 8-bit resampling (``PRECISION_BITS``).
 PRECISION_BITS = 32 - 8 - 2
+#: At most this many bytes of gathered input windows per resampling step (see :func:`_pass`).
+CHUNK_BYTES = 2_000_000
 #: Modes resized channel by channel without premultiplication (RGBA/LA are premultiplied).
 MODES = {"RGB": 3, "L": 1}
 
@@ -116,10 +118,24 @@ def _pass(pixels, axis: int, starts, weight):
     255 x the weights' absolute sum stays under 2**31)."""
     taps = weight.shape[1]
     windows = np.lib.stride_tricks.sliding_window_view(pixels, taps, axis=axis)
+    n, bands = starts.shape[0], pixels.shape[2]
+    # The gathered windows are a copy, cast to int32 by einsum: a tall strip of a 21 MP master
+    # would hold some 20 MB of them at once. Gathered a slice of the other axis at a time, they
+    # stay under CHUNK_BYTES; integer sums, so the bytes are the same.
+    other = pixels.shape[1 - axis]
+    step = max(1, CHUNK_BYTES // max(1, n * bands * taps * 4))
     if axis == 1:
-        acc = np.einsum("rnct,nt->rnc", windows[:, starts], weight, dtype=np.int32)
+        acc = np.empty((other, n, bands), dtype=np.int32)
+        for r in range(0, other, step):
+            acc[r : r + step] = np.einsum(
+                "rnct,nt->rnc", windows[r : r + step, starts], weight, dtype=np.int32
+            )
     else:
-        acc = np.einsum("nxct,nt->nxc", windows[starts], weight, dtype=np.int32)
+        acc = np.empty((n, other, bands), dtype=np.int32)
+        for x in range(0, other, step):
+            acc[:, x : x + step] = np.einsum(
+                "nxct,nt->nxc", windows[starts, x : x + step], weight, dtype=np.int32
+            )
     acc += 1 << (PRECISION_BITS - 1)
     return np.clip(acc >> PRECISION_BITS, 0, 255).astype(np.uint8)
 
