@@ -110,6 +110,16 @@ SHADOW_SPECS = [
 ]
 
 
+def _shadow_outputs():
+    """(spec, the pipeline's rendition, Wagtail's) for each of SHADOW_SPECS of a soft-shadowed
+    master, the pipeline's all generated together."""
+    data = shadowed_master()
+    ours, theirs = make_image(data, "shadow.jpg"), make_image(data, "shadow.jpg")
+    result = generate_renditions(ours, SHADOW_SPECS)
+    for spec in SHADOW_SPECS:
+        yield spec, result[spec], theirs.get_rendition(spec)
+
+
 @pytest.mark.parametrize("strips", [False, True])
 def test_trimmed_outputs_match_wagtail_to_the_pixel_without_exact_strips(strips, monkeypatch):
     """Where the trim box cannot be found on exact strips of the output (no numpy, or
@@ -118,11 +128,7 @@ def test_trimmed_outputs_match_wagtail_to_the_pixel_without_exact_strips(strips,
     if strips:  # large outputs are resized in strips; they must stay bit-identical
         monkeypatch.setattr("wagtail_lfcloud.channels.decoding.STRIP_PIXELS", 20_000)
     monkeypatch.setattr("wagtail_lfcloud.channels.exact.trim_box", lambda *a: False)
-    data = shadowed_master()
-    ours, theirs = make_image(data, "shadow.jpg"), make_image(data, "shadow.jpg")
-    result = generate_renditions(ours, SHADOW_SPECS)
-    for spec in SHADOW_SPECS:
-        mine, wagtail = result[spec], theirs.get_rendition(spec)
+    for spec, mine, wagtail in _shadow_outputs():
         assert (mine.width, mine.height) == (wagtail.width, wagtail.height), spec
         assert read(mine).tobytes() == read(wagtail).tobytes(), spec
 
@@ -145,11 +151,7 @@ def test_trimmed_outputs_have_wagtails_size_on_a_soft_shadowed_master(strips, mo
         return box
 
     monkeypatch.setattr("wagtail_lfcloud.channels.exact.trim_box", spy)
-    data = shadowed_master()
-    ours, theirs = make_image(data, "shadow.jpg"), make_image(data, "shadow.jpg")
-    result = generate_renditions(ours, SHADOW_SPECS)
-    for spec in SHADOW_SPECS:
-        mine, wagtail = result[spec], theirs.get_rendition(spec)
+    for spec, mine, wagtail in _shadow_outputs():
         assert (mine.width, mine.height) == (wagtail.width, wagtail.height), spec
         assert _psnr(read(mine).convert("RGB"), read(wagtail).convert("RGB")) >= 30, spec
     # max-660 needs more than half the master: rendered as Wagtail does, no strips.
