@@ -313,6 +313,8 @@ def child(mode: str, master: str) -> dict:
     extra = {}
     if os.environ.get("LFBENCH_THREADS"):  # for investigating the thread count's effect
         extra["WAGTAIL_LFCLOUD_RENDITION_THREADS"] = int(os.environ["LFBENCH_THREADS"])
+    if os.environ.get("LFBENCH_MEMORY"):  # WAGTAIL_LFCLOUD_RENDITION_MEMORY, in MB
+        extra["WAGTAIL_LFCLOUD_RENDITION_MEMORY"] = int(os.environ["LFBENCH_MEMORY"]) * 1_000_000
     with override_settings(MEDIA_ROOT=os.path.join(media, "public"), STORAGES=storages, **extra):
         result = _child(mode, master)
     result["media"] = media

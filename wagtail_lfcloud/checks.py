@@ -166,6 +166,23 @@ def check_currencies(app_configs=None, **kwargs):
 
 
 @register(Tags.compatibility)
+def check_rendition_resources(app_configs=None, **kwargs):
+    errors = []
+    for setting in ("RENDITION_THREADS", "RENDITION_MEMORY"):
+        value = getattr(lfcloud_settings, setting)
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 1
+        ):
+            errors.append(
+                Error(
+                    f"WAGTAIL_LFCLOUD_{setting} must be None or a positive integer, not {value!r}.",
+                    id="wagtail_lfcloud.E007",
+                )
+            )
+    return errors
+
+
+@register(Tags.compatibility)
 def check_installed_apps(app_configs=None, **kwargs):
     required = [
         "wagtail.images",

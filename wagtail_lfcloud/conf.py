@@ -132,6 +132,12 @@ DEFAULTS: dict[str, Any] = {
     #: outputs run side by side; at most this many outputs are in memory at once).
     #: None: one per core the process may use.
     "RENDITION_THREADS": None,
+    #: Bytes the outputs of a channel set being rendered at once may weigh together (each output
+    #: counted as three copies of its pixels at 4 bytes a pixel); one heavier than this renders
+    #: alone (its resize still uses every thread). None: as much as the master's decode, at
+    #: least 64 MB. More lets large outputs render side by side (a faster approval) for more
+    #: memory (docs/explanation/performance.md).
+    "RENDITION_MEMORY": None,
     #: Uploads straight to S3 (docs/how-to/direct-uploads.md): None offers them whenever the
     #: default storage is S3 with presigned URLs; False never.
     "DIRECT_UPLOADS": None,

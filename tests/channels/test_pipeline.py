@@ -473,3 +473,98 @@ def test_outputs_scaled_down_onto_their_canvas_have_wagtails_size():
         mine, wagtail = result[spec], theirs.get_rendition(spec)
         assert (mine.width, mine.height) == (wagtail.width, wagtail.height), spec
         assert _psnr(read(mine).convert("RGB"), read(wagtail).convert("RGB")) >= 30, spec
+
+
+def test_strips_resized_side_by_side_are_the_serial_strips_pixel_for_pixel():
+    """A large resize runs its strips on the channel set's strip pool (so an output rendered
+    alone still uses every core): the pixels must not depend on it."""
+    import concurrent.futures
+
+    from wagtail_lfcloud.channels import decoding
+
+    src = product_shot((2400, 2000), fill=0.7)
+    box = (10.5, 20.25, 2390.0, 1990.5)
+    size = (1500, 1240)
+    assert size[0] * (box[3] - box[1]) > 2 * decoding.STRIP_PIXELS, "several strips"
+    serial = decoding._resize(src, size, box)
+
+    class Pool(concurrent.futures.ThreadPoolExecutor):
+        submitted = 0
+
+        def submit(self, *args, **kwargs):
+            Pool.submitted += 1
+            return super().submit(*args, **kwargs)
+
+    with Pool(max_workers=3) as pool:
+        parallel = decoding._resize(src, size, box, strip_pool=pool)
+    assert Pool.submitted >= 3, "the strips ran on the pool"
+    assert parallel.size == serial.size and parallel.mode == serial.mode
+    assert parallel.tobytes() == serial.tobytes()
+
+
+def test_outputs_in_flight_stay_within_the_memory_budget_while_smaller_ones_fill_in(settings):
+    """While the next output waits for room in the memory budget
+    (``WAGTAIL_LFCLOUD_RENDITION_MEMORY``), smaller ones start beside the one rendering (first
+    fit); no two outputs ever weigh more than the budget together, one heavier than the budget
+    renders alone, and every file is the one a single thread makes."""
+    import threading
+
+    from wagtail_lfcloud.channels import pipeline
+
+    data = encode(product_shot((1600, 1200), fill=0.8), quality=92)
+    specs = [
+        "max-1600x1600|format-jpeg",  # heavier than the budget below: alone
+        "max-1000x1000|format-png",  # weighs 3/5 of it: with small ones only
+        "max-900x900|format-webp",
+        "max-300x300|format-jpeg",
+        "fill-200x200|format-jpeg",
+        "max-150x150|format-png",
+    ]
+    budget = pipeline._weight((1000, 750)) * 5 // 3
+    lock = threading.Lock()
+    running: dict[str, int] = {}
+    seen: list[dict[str, int]] = []
+    prepare, encode_job = pipeline._prepare, pipeline._encode
+
+    def tracked_prepare(image, source, original_format, job, *args, **kwargs):
+        with lock:
+            running[job.filter.spec] = pipeline._job_weight(job)
+            seen.append(dict(running))
+        return prepare(image, source, original_format, job, *args, **kwargs)
+
+    def tracked_encode(job, prepared):
+        try:
+            return encode_job(job, prepared)
+        finally:
+            with lock:
+                running.pop(job.filter.spec)
+
+    resized_on: set[str] = set()
+    resize = Image.Image.resize
+
+    def tracked_resize(self, *args, **kwargs):
+        resized_on.add(threading.current_thread().name.split("_")[0])
+        return resize(self, *args, **kwargs)
+
+    files = {}
+    for threads in (1, 2):
+        settings.WAGTAIL_LFCLOUD_RENDITION_THREADS = threads
+        image = make_image(data, "budget.jpg")
+        seen.clear()
+        settings.WAGTAIL_LFCLOUD_RENDITION_MEMORY = budget
+        with (
+            mock.patch.object(pipeline, "_prepare", tracked_prepare),
+            mock.patch.object(pipeline, "_encode", tracked_encode),
+            mock.patch.object(Image.Image, "resize", tracked_resize),
+        ):
+            made = generate_renditions(image, specs)
+        files[threads] = {spec: read(made[spec]).tobytes() for spec in specs}
+        for together in seen:
+            assert len(together) <= threads, together
+            assert len(together) == 1 or sum(together.values()) <= budget, together
+    # With two threads, the small outputs rendered beside the large ones.
+    large = {"max-1000x1000|format-png", "max-900x900|format-webp"}
+    assert any(len(together) == 2 and set(together) & large for together in seen), seen
+    # The large resizes' strips ran on the strip pool.
+    assert "strips" in resized_on, resized_on
+    assert files[1] == files[2]

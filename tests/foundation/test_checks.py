@@ -65,3 +65,16 @@ def test_manage_py_check_reports_misconfiguration(settings):
     settings.WAGTAIL_LFCLOUD_ANGLES = []
     with pytest.raises(SystemCheckError, match="wagtail_lfcloud.E003"):
         call_command("check")
+
+
+@pytest.mark.parametrize("setting", ["RENDITION_THREADS", "RENDITION_MEMORY"])
+@pytest.mark.parametrize("value", [0, -2, "4", 1.5, True])
+def test_rendition_resources_are_positive_integers(settings, setting, value):
+    from wagtail_lfcloud.checks import check_rendition_resources
+
+    setattr(settings, f"WAGTAIL_LFCLOUD_{setting}", value)
+    errors = check_rendition_resources()
+    assert ids(errors) == ["wagtail_lfcloud.E007"]
+    assert f"WAGTAIL_LFCLOUD_{setting}" in errors[0].msg and repr(value) in errors[0].msg
+    setattr(settings, f"WAGTAIL_LFCLOUD_{setting}", 2)
+    assert check_rendition_resources() == []

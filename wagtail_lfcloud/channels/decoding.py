@@ -15,6 +15,7 @@ Levels are released after their last use and freed heap is handed back to the OS
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
 import math
 import threading
@@ -34,6 +35,8 @@ from .imaging import (
 )
 
 if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
     from .pipeline import _Job, _Source
 
 logger = logging.getLogger(__name__)
@@ -200,7 +203,11 @@ def _load(
 
 
 def _resize(
-    src: Image.Image, size: tuple[int, int], box: tuple[float, ...], exact: bool = False
+    src: Image.Image,
+    size: tuple[int, int],
+    box: tuple[float, ...],
+    exact: bool = False,
+    strip_pool: Executor | None = None,
 ) -> Image.Image:
     """``src.resize(size, LANCZOS, box=box)``, in strips when one pass would be memory-hungry.
 
@@ -214,8 +221,12 @@ def _resize(
     A premultiplied source (``RGBa``/``La``, see :class:`_Pyramid`) gives an RGBA/LA output,
     the pixels Pillow's RGBA resize gives; an RGBA/LA source resized in strips is
     premultiplied once, not once per strip.
+
+    ``strip_pool``: an executor the strips are resized on, side by side (Pillow releases the
+    GIL while resampling): an output rendered while the other threads have nothing else to do
+    still uses every core. The pixels do not depend on it.
     """
-    out = _resize_raw(src, size, box, exact)
+    out = _resize_raw(src, size, box, exact, strip_pool)
     if out.mode in _UNPREMULTIPLIED:
         info = out.info
         out = out.convert(_UNPREMULTIPLIED[out.mode])
@@ -227,7 +238,11 @@ _UNPREMULTIPLIED = {v: k for k, v in PREMULTIPLIED.items()}
 
 
 def _resize_raw(
-    src: Image.Image, size: tuple[int, int], box: tuple[float, ...], exact: bool
+    src: Image.Image,
+    size: tuple[int, int],
+    box: tuple[float, ...],
+    exact: bool,
+    strip_pool: Executor | None = None,
 ) -> Image.Image:
     out_w, out_h = size
     box_h = box[3] - box[1]
@@ -241,14 +256,26 @@ def _resize_raw(
         src = src.convert(PREMULTIPLIED[src.mode])
         src.info = info
     out = Image.new(src.mode, size)
-    for r0 in range(0, out_h, rows):
+
+    def strip(r0: int) -> int:
         r1 = min(out_h, r0 + rows)
         part = src.resize(
             (out_w, r1 - r0),
             Image.Resampling.LANCZOS,
             box=(box[0], float(box[1] + step * r0), box[2], float(box[1] + step * r1)),
         )
-        out.paste(part, (0, r0))
-        del part
+        out.paste(part, (0, r0))  # disjoint rows of ``out``
+        return r0
+
+    starts = range(0, out_h, rows)
+    if strip_pool is None or len(starts) < 2:
+        for r0 in starts:
+            strip(r0)
+    else:
+        # Every strip is waited for, also when one fails: none may still write into ``out``.
+        futures = [strip_pool.submit(strip, r0) for r0 in starts]
+        concurrent.futures.wait(futures)
+        for future in futures:
+            future.result()
     out.info = dict(src.info)
     return out

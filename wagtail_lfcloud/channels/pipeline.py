@@ -370,6 +370,7 @@ def _prepare(
     shared: _SharedResizes | None = None,
     reduced: Reduced | None = None,
     full: Image.Image | None = None,
+    strip_pool: concurrent.futures.Executor | None = None,
 ) -> _Prepared:
     """Crop+resize one output from its pyramid level (``source``: the level and its scale)
     and run the filter operations on it.
@@ -379,7 +380,8 @@ def _prepare(
     with the box found on Wagtail's exact pixels where it is decided (:func:`.exact.trim_box`);
     if that cannot decide, or no reduced copy is coarser than the full-size decode, from the
     full-size decode exactly as Wagtail renders it. ``full``: the full-size decode, when a
-    trimmed output renders from a reduced level of it (the box on exact strips if needed)."""
+    trimmed output renders from a reduced level of it (the box on exact strips if needed).
+    ``strip_pool``: where a large resize's strips run (see :func:`.decoding._resize`)."""
     src, sx, sy = source
     del source
     left, top, right, bottom = job.rect
@@ -394,7 +396,7 @@ def _prepare(
             try:
                 return _finish(
                     image,
-                    _resize(low, job.size, box),
+                    _resize(low, job.size, box, strip_pool=strip_pool),
                     {**env, TRIM_RESOLVE: resolve},
                     original_format,
                     job,
@@ -411,9 +413,11 @@ def _prepare(
     else:
         box = (left * sx, top * sy, right * sx, bottom * sy)
         if shared is None:
-            out = _resize(src, job.resize_to, box)
+            out = _resize(src, job.resize_to, box, strip_pool=strip_pool)
         else:
-            out = shared.get(job, lambda src=src: _resize(src, job.resize_to, box))
+            out = shared.get(
+                job, lambda src=src: _resize(src, job.resize_to, box, strip_pool=strip_pool)
+            )
         if job.exact:
             env[TRIM_MARGIN] = TRIM_CERTAINTY_MARGIN
             # The full-size decode is at hand: if the box is not certain on this level, it is
@@ -536,6 +540,20 @@ def _file_name(image: AbstractImage, job: _Job) -> str:
     return stem[: (59 - len(extension))] + "." + extension
 
 
+#: By default the outputs in flight may weigh together as much as the decode, at least this.
+MIN_BUDGET = 64_000_000
+
+
+def rendition_memory(decoded_bytes: int) -> int:
+    """Bytes the outputs in flight may weigh together (:func:`_weight`):
+    ``WAGTAIL_LFCLOUD_RENDITION_MEMORY``, else as much as the decode (``decoded_bytes``), at
+    least :data:`MIN_BUDGET`."""
+    configured = lfcloud_settings.RENDITION_MEMORY
+    if configured:
+        return int(configured)
+    return max(MIN_BUDGET, decoded_bytes)
+
+
 def rendition_threads() -> int:
     """Threads a channel set renders with: ``WAGTAIL_LFCLOUD_RENDITION_THREADS``, else one per
     core this process may use."""
@@ -624,6 +642,7 @@ def _create(
             shared if job.shares and not job.from_full else None,
             reduced if job.from_full and not deep_grey else None,
             None if deep_grey else full,
+            strip_pool,
         )
         del src, full
         data = _encode(job, prepared)
@@ -659,7 +678,9 @@ def _create(
     # 2. outputs that need the decode itself; once the last has started the pyramid lets go of
     #    it (the workers still rendering from it keep it until they finish);
     # 3. the rest.
-    # Smallest first: the cheapest to try. Once one box is uncertain the others are too in all
+    # Groups 2 and 3 also fill in: whenever the next output must wait for room in the memory
+    # budget, a later one of them that fits starts on the free thread (:func:`fill`).
+    # Trimmed outputs smallest first: the cheapest to try. Once one box is uncertain the others are too in all
     # likelihood (the same soft shadow or edge), so they are not tried on reduced pixels.
     trimmed = sorted((j for j in jobs if j.exact), key=lambda j: j.size[0] * j.size[1])
     full_size_jobs = sorted((j for j in jobs if j.level == 0 and not j.exact), key=_cost)
@@ -668,19 +689,37 @@ def _create(
     uncertain: list[_Job] = []
 
     # Memory: besides the thread count, the outputs in flight (:func:`_weight`) may together
-    # weigh at most as much as the decode (at least 64 MB); one heavier than that runs alone.
+    # weigh at most :func:`rendition_memory` (as much as the decode, at least 64 MB;
+    # WAGTAIL_LFCLOUD_RENDITION_MEMORY sets it); one heavier than that runs alone.
     # So a master near the decoded-size limit renders its large outputs one at a time, and the
     # peak stays near the decode, its smaller levels and one large output, whatever the
-    # threads' timing; a typical photo, decoded DCT-scaled, keeps both threads busy.
+    # threads' timing; a typical photo keeps both threads busy.
     decoded = pyramid.levels[0]
-    budget = max(64_000_000, decoded.width * decoded.height * 4)
+    budget = rendition_memory(decoded.width * decoded.height * 4)
     del decoded
 
     def weight_in_flight() -> int:
         return sum(_job_weight(job) for job in pending.values())
 
-    def drain(limit: int, adding: int = 0) -> None:
-        while pending and (len(pending) > limit or weight_in_flight() + adding > budget):
+    #: Outputs of the pyramid (not trimmed) not started yet, in their order. The next one waits
+    #: for room in the budget or a free thread; while it waits, later ones that fit start
+    #: (first fit), so a large output does not keep the other threads idle.
+    waiting: list[_Job] = full_size_jobs + rest
+
+    def start(pool, job: _Job, src, full: Image.Image | None = None) -> None:
+        pending[pool.submit(render, job, src, full)] = job
+
+    def fill(pool) -> None:
+        for job in list(waiting):
+            if len(pending) >= threads:
+                return
+            if weight_in_flight() + _job_weight(job) <= budget:
+                waiting.remove(job)
+                start(pool, job, pyramid.take(job))
+
+    def wait_while(pool, blocked: Callable[[], bool]) -> None:
+        while pending and blocked():
+            fill(pool)
             done, _running = concurrent.futures.wait(
                 pending, return_when=concurrent.futures.FIRST_COMPLETED
             )
@@ -694,9 +733,16 @@ def _create(
                     continue
                 save(job, data)
 
+    def drain(pool, limit: int, adding: int = 0) -> None:
+        wait_while(pool, lambda: len(pending) > limit or weight_in_flight() + adding > budget)
+
+    def settle_trimmed(pool) -> None:
+        """Until no trimmed output is in flight (the others go on)."""
+        wait_while(pool, lambda: any(job.exact for job in pending.values()))
+
     def run(pool, group, source=None) -> None:
         for job in group:
-            drain(threads - 1, _job_weight(job))
+            drain(pool, threads - 1, _job_weight(job))
             # Once a trimmed output's box was not certain on the pyramid, the others' would not
             # be either (the same soft shadow or edge): not tried there, except from a reduced
             # level with the box found on exact strips (a full-size one costs a full resize).
@@ -720,9 +766,17 @@ def _create(
                 if source is None and job.exact and job.level and pyramid.full_size
                 else None
             )
-            pending[pool.submit(render, job, src, full)] = job
+            start(pool, job, src, full)
             del full
 
+    # The strips of a large resize (:func:`.decoding._resize`) run on a pool of their own, so
+    # that an output rendered alone (heavier than the memory budget allows two of) still keeps
+    # every core busy; the strips never wait on anything, so the two pools cannot deadlock.
+    strip_pool = (
+        concurrent.futures.ThreadPoolExecutor(max_workers=threads, thread_name_prefix="strips")
+        if threads > 1
+        else None
+    )
     try:
         with concurrent.futures.ThreadPoolExecutor(max_workers=threads) as pool:
             try:
@@ -730,26 +784,32 @@ def _create(
                 if on_decode is not None:
                     on_decode(pyramid.copy)
                 run(pool, trimmed)
-                drain(0)
+                settle_trimmed(pool)
                 full = (
                     (pyramid.levels[0], 1.0, 1.0) if pyramid.full_size and not deep_grey else None
                 )
                 if full is not None:
                     run(pool, sorted(uncertain, key=_cost), full)
                     uncertain.clear()
-                    drain(0)
+                    settle_trimmed(pool)
                     reductions.clear()
                 del full
-                run(pool, full_size_jobs)
+                released = False
+                while waiting:
+                    if not released and not any(job.level == 0 for job in waiting):
+                        pyramid.release_full()
+                        released = True
+                    job = waiting.pop(0)
+                    drain(pool, threads - 1, _job_weight(job))
+                    start(pool, job, pyramid.take(job))
                 pyramid.release_full()
-                run(pool, rest)
-                drain(0)
+                drain(pool, 0)
                 if uncertain:
                     logger.debug("%d trimmed outputs redone at full size", len(uncertain))
                     full = (_decode_full(source, keep_depth=deep_grey), 1.0, 1.0)
                     run(pool, sorted(uncertain, key=_cost), full)
                     del full
-                    drain(0)
+                    drain(pool, 0)
                     reductions.clear()
             except BaseException:
                 for future in pending:
@@ -763,6 +823,8 @@ def _create(
             raise CorruptImageError(f"rendering failed ({e})", source.name) from e
         raise
     finally:
+        if strip_pool is not None:
+            strip_pool.shutdown(wait=True)
         pyramid.levels.clear()
         shared.images.clear()
         reductions.clear()
