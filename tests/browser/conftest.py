@@ -21,7 +21,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,7 +133,11 @@ def example_site(request, tmp_path_factory) -> Iterator[ExampleSite]:
 
 @contextmanager
 def running_example_site(
-    settings: str = "", port: int | None = None, *, template: Path | None = None
+    settings: str = "",
+    port: int | None = None,
+    *,
+    template: Path | None = None,
+    media_to: Callable[[Path], None] | None = None,
 ) -> Iterator[ExampleSite]:
     """A fresh example site with demo data on a free port, stopped and deleted on exit (also used
     without a browser, e.g. by tests/api/test_client_example.py, which writes to its own copy).
@@ -141,9 +145,10 @@ def running_example_site(
     ``settings``: Python run after the example's settings, in a settings module of its own (e.g.
     S3 storage on the moto server: :func:`s3_example_site`). ``template``: the session's migrated,
     demo-loaded example site (tests/sqlite_template.py ``example_site_template``), whose database
-    and media are copied. Without a template, with ``settings``, or when
-    LFCLOUD_BROWSER_DATABASE_URL names another (empty) database, the site is migrated and loaded
-    here."""
+    and media are copied. ``media_to(media)``: where the copied ``media/`` goes when ``settings``
+    store the default storage's files elsewhere (S3: :func:`s3_example_site` puts each file in
+    the bucket under its name). Without a template, or when LFCLOUD_BROWSER_DATABASE_URL names
+    another (empty) database, the site is migrated and loaded here."""
     workdir = Path(tempfile.mkdtemp(prefix="lfcloud-browser-"))
     port = port or _free_port()
     url = f"http://127.0.0.1:{port}"
@@ -163,8 +168,11 @@ def running_example_site(
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(workdir), env.get("PYTHONPATH")]))
     log = workdir / "runserver.log"
     site = ExampleSite(url=url, env=env, media_root=workdir / "media", log=log, process=None)  # type: ignore[arg-type]
-    if template is not None and not settings and not other_database:
+    if template is not None and not other_database and (media_to is not None or not settings):
         copy_example_site(template, workdir)
+        if media_to is not None:
+            media_to(workdir / "media")
+            shutil.rmtree(workdir / "media")
     else:
         site.manage("migrate", "--no-input", "-v0")
         site.manage("lfcloud_demo")
@@ -241,9 +249,11 @@ WAGTAIL_LFCLOUD_DIRECT_UPLOAD_PART_SIZE = 8 * 1024 * 1024
 
 
 @pytest.fixture(scope="session")
-def s3_example_site(chromium, moto_server) -> Iterator[S3Site]:
+def s3_example_site(request, tmp_path_factory, chromium, moto_server) -> Iterator[S3Site]:
     """A second example site, its originals on a bucket of the moto server whose CORS rule lets
-    the site's pages PUT to it (the rule docs/how-to/direct-uploads.md gives)."""
+    the site's pages PUT to it (the rule docs/how-to/direct-uploads.md gives). Its database is a
+    copy of the session's demo-loaded example site, and that site's media files are put in the
+    bucket, as ``lfcloud_demo`` would have stored them there."""
     from tests import s3
 
     port = _free_port()
@@ -257,7 +267,15 @@ def s3_example_site(chromium, moto_server) -> Iterator[S3Site]:
         secret=s3.SECRET_KEY,
         region=s3.REGION,
     )
-    with running_example_site(code, port=port) as site:
+    client = moto_server.client()
+
+    def to_bucket(media: Path) -> None:
+        for path in sorted(media.rglob("*")):
+            if path.is_file():
+                client.upload_file(str(path), bucket, path.relative_to(media).as_posix())
+
+    template = example_site_template(request.config, tmp_path_factory)
+    with running_example_site(code, port=port, template=template, media_to=to_bucket) as site:
         yield S3Site(site=site, bucket=bucket, moto=moto_server)
 
 
