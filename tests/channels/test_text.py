@@ -214,3 +214,54 @@ def test_the_approval_path_reads_the_text_from_the_pipelines_decode(tesseract, t
     assert [c.args[2:] for c in decodes.call_args_list] == [()]
     assert len(tesseract_runs) == 1
     assert next(c for c in row.compliance if c["code"] == "text")["status"] == "fail"
+
+
+@pytest.mark.django_db
+def test_outputs_render_while_the_master_is_being_read(tesseract, settings):
+    """The approval path's text checks wait for the master's words after the rendering, not in
+    the rendering threads: every output is rendered and checked while Tesseract still reads
+    (here: until the last output is encoded), and the verdicts are the ones the words give."""
+    import threading
+    from unittest import mock
+
+    from wagtail_lfcloud.channels import pipeline
+    from wagtail_lfcloud.channels.deliverables import build_channel_renditions
+
+    settings.WAGTAIL_LFCLOUD_RENDITION_THREADS = 2
+    channels = [*TEXT_CHANNELS, "ig_square", "pinterest_pin", "email_hero", "pdp_thumb"]
+    version = _version(_caption_left_of_the_product(), "caption.jpg", channels)
+    all_encoded = threading.Event()
+    encoded = []
+    encode, read_master = pipeline._encode, text.read_master
+
+    def counted_encode(job, prepared):
+        data = encode(job, prepared)
+        encoded.append(job.filter.spec)
+        if len(encoded) == len(channels):
+            all_encoded.set()
+        return data
+
+    def slow_read(*args, **kwargs):
+        # Held until every output is encoded: a rendering thread waiting for the words would
+        # never let that happen (then the read goes on after 20 s and the test fails).
+        waited = all_encoded.wait(20)
+        return read_master(*args, **kwargs), waited
+
+    outcome = {}
+
+    def read(*args, **kwargs):
+        words, outcome["rendered_meanwhile"] = slow_read(*args, **kwargs)
+        return words
+
+    with (
+        mock.patch.object(pipeline, "_encode", counted_encode),
+        mock.patch.object(text, "read_master", read),
+    ):
+        rows = build_channel_renditions(version, channels)
+    assert outcome == {"rendered_meanwhile": True}
+    results = _text_results(rows[: len(TEXT_CHANNELS)])
+    assert {r.status for r in rows} == {"ready"}
+    # The caption left of the product is added text for every text channel that keeps it.
+    assert results["amazon_main"]["status"] == "fail"
+    assert "SALE" in results["amazon_main"]["measured"]["added"]
+    assert all(r["message"] != "the text check has not finished" for r in results.values())

@@ -19,6 +19,7 @@ import logging
 import math
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
 from typing import IO, Any
@@ -80,6 +81,19 @@ class Report:
     channel: str
     name: str = ""
     results: list[CheckResult] = field(default_factory=list)
+    #: Checks left to finish (``check_bytes(..., defer_text=True)``): index in ``results`` ->
+    #: the result. Until :meth:`finish`, their place holds a warning saying so.
+    pending: dict[int, Callable[[], CheckResult]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def finish(self) -> Report:
+        """Finish the checks left pending: the text check of an output rendered while the
+        master's text was being read waits for it here, not in the rendering thread."""
+        for index, result in sorted(self.pending.items()):
+            self.results[index] = result()
+        self.pending = {}
+        return self
 
     @property
     def status(self) -> str:
@@ -451,10 +465,16 @@ PIXEL_RULES = {
 
 
 def _pixel_checks(
-    image: Image.Image, rules: dict, oriented: bool = False, placed_words=None
+    image: Image.Image,
+    rules: dict,
+    oriented: bool = False,
+    placed_words=None,
+    later: Callable[[int, Callable[[], CheckResult]], None] | None = None,
 ) -> list[CheckResult]:
     """``placed_words(crop)``: the words read once on the master, in the pixels of ``image``
-    cropped to ``crop`` (or None: read the image itself)."""
+    cropped to ``crop`` (or None: read the image itself). ``later(index, result)``: with
+    ``placed_words``, the text check is left to finish later if the master's words are still
+    being read: :data:`TEXT_PENDING` stands at ``index`` until ``result()`` replaces it."""
     if not PIXEL_RULES & set(rules):
         return []
     rgb = normalised_rgb(image, oriented=oriented)
@@ -605,8 +625,14 @@ def _pixel_checks(
             )
 
     if "no_text" in rules:
-        words = placed_words(crop) if placed_words is not None else None
-        results.append(_text_check(framed, seg, rules["no_text"], words))
+        if later is not None and placed_words is not None and not placed_words.ready():
+            later(
+                len(results), _text_check_later(framed, seg, rules["no_text"], placed_words, crop)
+            )
+            results.append(TEXT_PENDING)
+        else:
+            words = placed_words(crop) if placed_words is not None else None
+            results.append(_text_check(framed, seg, rules["no_text"], words))
 
     if "sharpness" in rules:
         region = None
@@ -651,19 +677,42 @@ def _edge_check(code: str, mask: Image.Image, status: str, who: str = "the produ
     return CheckResult(code, PASS, f"{who} is clear of the frame", sides, [])
 
 
+def _text_off() -> CheckResult | None:
+    ok, why = text.availability()
+    if ok:
+        return None
+    return CheckResult(
+        "text",
+        WARN,
+        f"text detection is off ({why}): check by eye for added text and watermarks",
+        None,
+        None,
+    )
+
+
 def _text_check(
     rgb: Image.Image, seg: analysis.Segmentation, status: str, words=None
 ) -> CheckResult:
-    ok, why = text.availability()
-    if not ok:
-        return CheckResult(
-            "text",
-            WARN,
-            f"text detection is off ({why}): check by eye for added text and watermarks",
-            None,
-            None,
-        )
-    findings = text.find_text(rgb, seg, words)
+    return _text_off() or _text_verdict(text.find_text(rgb, seg, words), status)
+
+
+def _text_check_later(
+    rgb: Image.Image, seg: analysis.Segmentation, status: str, placed_words, crop
+) -> Callable[[], CheckResult]:
+    """:func:`_text_check` with the master's words, finished later: what it needs of ``rgb``
+    is kept (a reduced copy), the words are asked for when the result is."""
+    off = _text_off()
+    if off is not None:
+        return lambda: off
+    prepared = text.prepare(rgb, seg)
+    return lambda: _text_verdict(text.find_prepared(prepared, placed_words(crop)), status)
+
+
+#: Where a text check left to finish later stands until then (never a pass).
+TEXT_PENDING = CheckResult("text", WARN, "the text check has not finished", None, None)
+
+
+def _text_verdict(findings: text.TextFindings, status: str) -> CheckResult:
     measured = {
         "added": [w.text for w in findings.added],
         "on_product": [w.text for w in findings.on_product],
@@ -718,6 +767,7 @@ def check_bytes(
     pixels: Image.Image | None = None,
     master: Master | None = None,
     placement: Placement | None = None,
+    defer_text: bool = False,
 ) -> Report:
     """Check an output file's bytes against ``preset``'s output rules.
 
@@ -731,12 +781,20 @@ def check_bytes(
     its pixels landed in them (:class:`~.operations.Placement`). The text check then uses the
     words read once on the master (:meth:`Master.text_words`), mapped into the output, instead
     of reading every output (see :func:`.text.words_in_output` for what counts).
+    ``defer_text``: that text check does not wait for the master's words; it is left pending in
+    the report (:data:`TEXT_PENDING` until :meth:`Report.finish`), keeping only a reduced copy
+    of the pixels, so a rendering thread goes on with the next output meanwhile.
     """
     preset = get_preset(preset) if isinstance(preset, str) else preset
     rules = dict(preset.rules)
     placed_words = None
     if master is not None and placement is not None and pixels is not None:
         placed_words = _placed_words(master, placement, pixels.size)
+    pending: dict[int, Callable[[], CheckResult]] = {}
+
+    def later(index: int, result: Callable[[], CheckResult]) -> None:
+        pending[index] = lambda: _cite(preset, [result()])[0]
+
     try:
         image = open_image(data, name)
         results = _file_checks(data, name, image, rules)
@@ -747,12 +805,19 @@ def check_bytes(
     results += _dimension_checks(oriented_size(image), rules)
     if pixels is not None and pixels.size == oriented_size(image):
         # Already upright: no EXIF orientation to apply, no decode.
-        results += _pixel_checks(pixels, rules, oriented=True, placed_words=placed_words)
+        offset = len(results)
+        results += _pixel_checks(
+            pixels,
+            rules,
+            oriented=True,
+            placed_words=placed_words,
+            later=(lambda i, r: later(offset + i, r)) if defer_text else None,
+        )
     else:
         if pixels is not None:
             load_pixels(image, name)
         results += _pixel_checks(image, rules)
-    return Report(preset.key, name, _cite(preset, results))
+    return Report(preset.key, name, _cite(preset, results), pending)
 
 
 def _placed_words(master: Master, placement: Placement, size: tuple[int, int]):
@@ -775,6 +840,8 @@ def _placed_words(master: Master, placement: Placement, size: tuple[int, int]):
             )
         return text.words_in_output(words, where)
 
+    #: Whether ``placed`` answers at once (the master's text has been read).
+    placed.ready = master.text_ready
     return placed
 
 
@@ -861,6 +928,10 @@ class Master:
                     self._words = None
                 self._text_read = True
             return self._words
+
+    def text_ready(self) -> bool:
+        """Whether :meth:`text_words` answers without waiting (the text has been read)."""
+        return self._text_read
 
     def read_text_from(self, copy) -> None:
         """Read the master's text (in a thread) from ``copy(side) -> (image, scale)``: the

@@ -57,8 +57,16 @@ def build_channel_renditions(version, channel_keys: Iterable[str]) -> list:
 
     def inspect(spec, name, data, pixels, placement):
         for key in keys_by_spec.get(spec, ()):
+            # The text check waits for the master's words after the rendering (below), not in
+            # this thread: the other outputs render meanwhile.
             report = check_bytes(
-                data, name, presets[key], pixels=pixels, master=master, placement=placement
+                data,
+                name,
+                presets[key],
+                pixels=pixels,
+                master=master,
+                placement=placement,
+                defer_text=True,
             )
             checked[key] = (report, len(data))
 
@@ -96,6 +104,7 @@ def build_channel_renditions(version, channel_keys: Iterable[str]) -> list:
             rendition = renditions[key]
             if key in checked:
                 output, file_size = checked[key]
+                output.finish()
             else:  # found, not rendered now: check the stored file
                 with rendition.open_file() as f:
                     data = f.read()

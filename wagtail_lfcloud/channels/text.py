@@ -237,6 +237,47 @@ def words_in_output(words: RawWords, placement) -> RawWords:
     return tuple(found)
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """What placing words on an image needs of it (:func:`prepare`): a copy at most
+    :data:`OCR_SIDE` px long (what Tesseract reads when no words are given), its scale, where
+    it looks like the background, and the image's segmentation. A few MB, not the image."""
+
+    small: Image.Image
+    factor: float
+    background_like: Image.Image
+    seg: Segmentation
+
+
+def prepare(rgb: Image.Image, seg: Segmentation) -> Prepared:
+    """``rgb`` (8-bit RGB, the normalised image) reduced for :func:`find_prepared`."""
+    small, factor = reduced(rgb, OCR_SIDE)
+    distance = channel_max(
+        ImageChops.difference(small, Image.new("RGB", small.size, seg.background))
+    )
+    background_like = distance.point([255 if v <= seg.tolerance else 0 for v in range(256)])
+    return Prepared(small, factor, background_like, seg)
+
+
+def find_prepared(prepared: Prepared, words: RawWords | None = None) -> TextFindings:
+    """:func:`find_text` on an image made ready by :func:`prepare`."""
+    ok, why = availability()
+    if not ok:
+        raise RuntimeError(why)
+    if words is not None and not words:
+        return TextFindings()
+    small, factor, seg = prepared.small, prepared.factor, prepared.seg
+    found = []
+    for text, conf, box in _read_words(small, factor) if words is None else words:
+        scaled = tuple(round(v * factor) for v in box)
+        hist = prepared.background_like.crop(scaled).histogram()
+        box_share = hist[255] / (sum(hist) or 1)
+        found.append(
+            Word(text, conf, box, round(box_share, 3), round(_surroundings_share(seg, box), 3))
+        )
+    return TextFindings(tuple(found))
+
+
 def find_text(rgb: Image.Image, seg: Segmentation, words: RawWords | None = None) -> TextFindings:
     """Words in ``rgb`` (8-bit RGB, the normalised image) placed against ``seg``.
 
@@ -249,29 +290,19 @@ def find_text(rgb: Image.Image, seg: Segmentation, words: RawWords | None = None
         raise RuntimeError(why)
     if words is not None and not words:
         return TextFindings()
-    small, factor = reduced(rgb, OCR_SIDE)
-    distance = channel_max(
-        ImageChops.difference(small, Image.new("RGB", small.size, seg.background))
-    )
-    background_like = distance.point([255 if v <= seg.tolerance else 0 for v in range(256)])
-    found = []
-    for text, conf, box in _read_words(small, factor) if words is None else words:
-        scaled = tuple(round(v * factor) for v in box)
-        hist = background_like.crop(scaled).histogram()
-        box_share = hist[255] / (sum(hist) or 1)
-        found.append(
-            Word(text, conf, box, round(box_share, 3), round(_surroundings_share(seg, box), 3))
-        )
-    return TextFindings(tuple(found))
+    return find_prepared(prepare(rgb, seg), words)
 
 
 __all__ = [
+    "Prepared",
     "TextFindings",
     "Word",
     "availability",
     "available",
+    "find_prepared",
     "find_text",
     "master_read_side",
+    "prepare",
     "read_master",
     "words_in_output",
 ]
