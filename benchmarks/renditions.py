@@ -57,6 +57,10 @@ at each text channel's size; it also counts what the OCR flags as added text on 
 added text (caught) and on the clean ones, labels, printed fabric and embossed logos (false
 alarms).
 
+For investigating: ``LFBENCH_THREADS=N`` (``WAGTAIL_LFCLOUD_RENDITION_THREADS``),
+``LFBENCH_MEMORY=MB`` (``WAGTAIL_LFCLOUD_RENDITION_MEMORY``, in MB) and
+``LFBENCH_ONLY=key,key`` (only those presets) change what the child processes run.
+
 Run on demand; never part of the test suite.
 """
 
