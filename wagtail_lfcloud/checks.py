@@ -170,8 +170,10 @@ def check_rendition_resources(app_configs=None, **kwargs):
     errors = []
     for setting in ("RENDITION_THREADS", "RENDITION_MEMORY"):
         value = getattr(lfcloud_settings, setting)
-        if value is not None and (
-            isinstance(value, bool) or not isinstance(value, int) or value < 1
+        # A string of digits (read from the environment) is a number too.
+        number = int(value) if isinstance(value, str) and value.strip().isdigit() else value
+        if number is not None and (
+            isinstance(number, bool) or not isinstance(number, int) or number < 1
         ):
             errors.append(
                 Error(

@@ -265,3 +265,27 @@ def test_outputs_render_while_the_master_is_being_read(tesseract, settings):
     assert results["amazon_main"]["status"] == "fail"
     assert "SALE" in results["amazon_main"]["measured"]["added"]
     assert all(r["message"] != "the text check has not finished" for r in results.values())
+
+
+@pytest.mark.django_db
+def test_when_the_master_cannot_be_read_each_deferred_check_reads_its_output(
+    tesseract, tesseract_runs, settings
+):
+    """The master's reading fails while the outputs render: each text check left for later
+    reads its own output (the reduced copy it kept), as before the master was read once."""
+    from unittest import mock
+
+    from wagtail_lfcloud.channels.deliverables import build_channel_renditions
+
+    settings.WAGTAIL_LFCLOUD_RENDITION_THREADS = 2
+    version = _version(_caption_left_of_the_product(), "caption.jpg", ["amazon_main", "ig_square"])
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("tesseract crashed")
+
+    with mock.patch.object(text, "read_master", broken):
+        rows = build_channel_renditions(version, ["amazon_main", "ig_square"])
+    assert {r.status for r in rows} == {"ready"}
+    result = _text_results(rows[:1])["amazon_main"]
+    assert result["status"] == "fail" and "SALE" in result["measured"]["added"]
+    assert len(tesseract_runs) == 1  # the amazon_main output, read by itself

@@ -68,7 +68,7 @@ def test_manage_py_check_reports_misconfiguration(settings):
 
 
 @pytest.mark.parametrize("setting", ["RENDITION_THREADS", "RENDITION_MEMORY"])
-@pytest.mark.parametrize("value", [0, -2, "4", 1.5, True])
+@pytest.mark.parametrize("value", [0, -2, "four", "0", 1.5, True])
 def test_rendition_resources_are_positive_integers(settings, setting, value):
     from wagtail_lfcloud.checks import check_rendition_resources
 
@@ -76,5 +76,6 @@ def test_rendition_resources_are_positive_integers(settings, setting, value):
     errors = check_rendition_resources()
     assert ids(errors) == ["wagtail_lfcloud.E007"]
     assert f"WAGTAIL_LFCLOUD_{setting}" in errors[0].msg and repr(value) in errors[0].msg
-    setattr(settings, f"WAGTAIL_LFCLOUD_{setting}", 2)
-    assert check_rendition_resources() == []
+    for fine in (2, "4", None):  # a string of digits: read from the environment
+        setattr(settings, f"WAGTAIL_LFCLOUD_{setting}", fine)
+        assert check_rendition_resources() == [], fine

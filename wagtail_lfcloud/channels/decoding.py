@@ -272,9 +272,14 @@ def _resize_raw(
         for r0 in starts:
             strip(r0)
     else:
-        # Every strip is waited for, also when one fails: none may still write into ``out``.
-        futures = [strip_pool.submit(strip, r0) for r0 in starts]
-        concurrent.futures.wait(futures)
+        # Every strip submitted is waited for, also when one fails or a submit does: none may
+        # still write into ``out`` once this returns.
+        futures = []
+        try:
+            for r0 in starts:
+                futures.append(strip_pool.submit(strip, r0))
+        finally:
+            concurrent.futures.wait(futures)
         for future in futures:
             future.result()
     out.info = dict(src.info)

@@ -74,6 +74,10 @@ def build_channel_renditions(version, channel_keys: Iterable[str]) -> list:
         renditions = generate_renditions(
             image, keys, inspect=inspect, on_decode=master.read_text_from if reads_text else None
         )
+        # The text checks left to wait for the master's words; an error here is handled as one
+        # in the rendering, before any row is written.
+        for report, _size in checked.values():
+            report.finish()
         error = ""
     except ChannelError as e:
         renditions, error = {}, str(e)
@@ -104,7 +108,6 @@ def build_channel_renditions(version, channel_keys: Iterable[str]) -> list:
             rendition = renditions[key]
             if key in checked:
                 output, file_size = checked[key]
-                output.finish()
             else:  # found, not rendered now: check the stored file
                 with rendition.open_file() as f:
                     data = f.read()
