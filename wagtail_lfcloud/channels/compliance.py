@@ -469,12 +469,12 @@ def _pixel_checks(
     rules: dict,
     oriented: bool = False,
     placed_words=None,
-    later: Callable[[int, Callable[[], CheckResult]], None] | None = None,
+    pending: dict[int, Callable[[], CheckResult]] | None = None,
 ) -> list[CheckResult]:
     """``placed_words(crop)``: the words read once on the master, in the pixels of ``image``
-    cropped to ``crop`` (or None: read the image itself). ``later(index, result)``: with
-    ``placed_words``, the text check is left to finish later if the master's words are still
-    being read: :data:`TEXT_PENDING` stands at ``index`` until ``result()`` replaces it."""
+    cropped to ``crop`` (or None: read the image itself). ``pending``: with ``placed_words``,
+    the text check is left to finish later if the master's words are still being read:
+    :data:`TEXT_PENDING` stands at its index in the results, ``pending[index]()`` gives it."""
     if not PIXEL_RULES & set(rules):
         return []
     rgb = normalised_rgb(image, oriented=oriented)
@@ -625,9 +625,14 @@ def _pixel_checks(
             )
 
     if "no_text" in rules:
-        if later is not None and placed_words is not None and not placed_words.ready():
-            later(
-                len(results), _text_check_later(framed, seg, rules["no_text"], placed_words, crop)
+        if (
+            pending is not None
+            and placed_words is not None
+            and not placed_words.ready()
+            and text.available()
+        ):
+            pending[len(results)] = _text_check_later(
+                framed, seg, rules["no_text"], placed_words, crop
             )
             results.append(TEXT_PENDING)
         else:
@@ -701,9 +706,6 @@ def _text_check_later(
 ) -> Callable[[], CheckResult]:
     """:func:`_text_check` with the master's words, finished later: what it needs of ``rgb``
     is kept (a reduced copy), the words are asked for when the result is."""
-    off = _text_off()
-    if off is not None:
-        return lambda: off
     prepared = text.prepare(rgb, seg)
     return lambda: _text_verdict(text.find_prepared(prepared, placed_words(crop)), status)
 
@@ -790,11 +792,6 @@ def check_bytes(
     placed_words = None
     if master is not None and placement is not None and pixels is not None:
         placed_words = _placed_words(master, placement, pixels.size)
-    pending: dict[int, Callable[[], CheckResult]] = {}
-
-    def later(index: int, result: Callable[[], CheckResult]) -> None:
-        pending[index] = lambda: _cite(preset, [result()])[0]
-
     try:
         image = open_image(data, name)
         results = _file_checks(data, name, image, rules)
@@ -806,17 +803,23 @@ def check_bytes(
     if pixels is not None and pixels.size == oriented_size(image):
         # Already upright: no EXIF orientation to apply, no decode.
         offset = len(results)
+        later: dict[int, Callable[[], CheckResult]] = {}
         results += _pixel_checks(
             pixels,
             rules,
             oriented=True,
             placed_words=placed_words,
-            later=(lambda i, r: later(offset + i, r)) if defer_text else None,
+            pending=later if defer_text else None,
         )
+        pending = {
+            offset + i: (lambda result=result: _cite(preset, [result()])[0])
+            for i, result in later.items()
+        }
     else:
         if pixels is not None:
             load_pixels(image, name)
         results += _pixel_checks(image, rules)
+        pending = {}
     return Report(preset.key, name, _cite(preset, results), pending)
 
 

@@ -257,7 +257,7 @@ def _resize_raw(
         src.info = info
     out = Image.new(src.mode, size)
 
-    def strip(r0: int) -> int:
+    def strip(r0: int) -> None:
         r1 = min(out_h, r0 + rows)
         part = src.resize(
             (out_w, r1 - r0),
@@ -265,7 +265,6 @@ def _resize_raw(
             box=(box[0], float(box[1] + step * r0), box[2], float(box[1] + step * r1)),
         )
         out.paste(part, (0, r0))  # disjoint rows of ``out``
-        return r0
 
     starts = range(0, out_h, rows)
     if strip_pool is None or len(starts) < 2:

@@ -802,7 +802,8 @@ def _create(
                     job = waiting.pop(0)
                     drain(pool, threads - 1, _job_weight(job))
                     start(pool, job, pyramid.take(job))
-                pyramid.release_full()
+                if not released:
+                    pyramid.release_full()
                 drain(pool, 0)
                 if uncertain:
                     logger.debug("%d trimmed outputs redone at full size", len(uncertain))
