@@ -234,3 +234,38 @@ def test_the_poller_answers_only_people_on_the_thread(client, order, users, othe
     response = client.get(messages_url(other))
     assert response.status_code == 404 and "Zedcorp" not in response.content.decode()
     assert client.get(messages_url(order) + "x").status_code == 400
+
+
+@pytest.mark.parametrize("reader", ["poller", "page"])
+def test_a_message_posted_while_the_thread_is_read_stays_new(
+    client, order, users, monkeypatch, reader
+):
+    """A message posted between reading the thread and marking it read is not lost as read.
+
+    The page's poller once marked every unread message read, including one committed after it
+    had fetched the thread: the open page then showed it as already read.
+    """
+    from wagtail_lfcloud.views import order_thread, orders
+
+    studio, admin = users[Role.STUDIO], users[Role.BRAND_ADMIN]
+    OrderMessage.objects.create(order=order, author=studio, body="first")
+    real = order_thread.unread_messages
+    late = []
+
+    def unread_after_a_post(user, order_=None):
+        if not late:  # the studio's message lands after the thread was fetched
+            late.append(OrderMessage.objects.create(order=order, author=studio, body="late"))
+        return real(user, order_)
+
+    module = order_thread if reader == "poller" else orders
+    monkeypatch.setattr(module, "unread_messages", unread_after_a_post)
+    client.force_login(admin)
+    if reader == "poller":
+        first = client.get(messages_url(order)).json()["messages"]
+    else:
+        first = [{"id": message.pk} for message in client.get(order_url(order)).context["thread"]]
+    assert [m["id"] for m in first] == [OrderMessage.objects.get(body="first").pk]
+    monkeypatch.undo()
+    data = client.get(messages_url(order, after=first[-1]["id"])).json()
+    assert [m["id"] for m in data["messages"]] == [late[0].pk]
+    assert "lfcloud-message--unread" in data["messages"][0]["html"]

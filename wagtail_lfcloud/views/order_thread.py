@@ -119,8 +119,12 @@ class OrderMessagesView(View):
         except ValueError:
             return JsonResponse({"error": _("'after' must be a message id.")}, status=400)
         new = list(order.messages.filter(pk__gt=after).select_related("author").order_by("pk"))
+        # Only what this answer delivers is marked read: a message posted since the query above
+        # comes with the next poll, still new.
         unread = set(
-            unread_messages(request.user, order).filter(pk__gt=after).values_list("pk", flat=True)
+            unread_messages(request.user, order)
+            .filter(pk__in=[message.pk for message in new])
+            .values_list("pk", flat=True)
         )
         items = []
         for message in new:

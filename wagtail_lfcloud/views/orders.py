@@ -187,7 +187,8 @@ class OrderDetailView(WagtailAdminTemplateMixin, TemplateView):
                 show_thread=True,
             )
             if self.request.method == "GET":
-                mark_read(user, order)
+                # The messages shown, not any posted since: those reach the page's poller unread.
+                mark_read(user, order, unread & {message.pk for message in thread})
         if has_capability(user, brand_id, "view_invoices"):
             context["invoices"] = list(order.invoices.all())
         return context
