@@ -210,3 +210,34 @@ def test_a_cell_opens_the_review_page_not_the_generic_edit_form(client, order, u
     html = page.content.decode()
     # The review page, where a person comments and decides; not the snippet form with its JSON textarea.
     assert 'name="channels"' not in html and "Save draft" not in html
+
+
+def test_a_change_while_the_page_is_built_reaches_the_pages_poller(
+    client, order, users, monkeypatch
+):
+    """A file uploaded between building the page's grid and its ETag still reaches the page.
+
+    The order page built the grid, then fingerprinted the order: a version committed in between
+    was in the ETag but not in the cells, so the page's poller got 304 until something else
+    changed, and the page showed the cell awaiting upload.
+    """
+    from wagtail_lfcloud.views import orders
+
+    assets = create_deliverables(order)
+    real = orders.build_grid
+    uploaded = []
+
+    def build_grid_then_an_upload(order_, user=None):
+        grid = real(order_, user)
+        if not uploaded:  # the studio's upload lands right after the page read the grid
+            uploaded.append(add_version(assets[0]))
+        return grid
+
+    monkeypatch.setattr(orders, "build_grid", build_grid_then_an_upload)
+    client.force_login(users[Role.BRAND_ADMIN])
+    page = client.get(reverse("wagtail_lfcloud_admin:order_detail", args=[order.pk]))
+    assert page.context["grid"]["totals"]["in_review"] == 0
+    monkeypatch.undo()
+    polled = client.get(grid_url(order), headers={"If-None-Match": page.context["etag"]})
+    assert polled.status_code == 200
+    assert polled.json()["totals"]["in_review"] == 1

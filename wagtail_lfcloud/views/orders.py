@@ -146,12 +146,16 @@ class OrderDetailView(WagtailAdminTemplateMixin, TemplateView):
         user = self.request.user
         order = self.order
         brand_id = order.brand_id
+        # The ETag first, then the grid: a change committed in between is in the cells but not
+        # in the ETag, so the page's poller gets it again (a 200) instead of a 304 that would
+        # keep the page's stale cells until something else changed.
+        etag = grid_fingerprint(order, user)
         grid = build_grid(order, user)
         context.update(
             order=order,
             grid=grid,
             grid_body=grid_body_html(grid),
-            etag=grid_fingerprint(order, user),
+            etag=etag,
             grid_url=reverse("wagtail_lfcloud_admin:order_grid", args=[order.pk]),
             poll_seconds=lfcloud_settings.ORDER_GRID_POLL_SECONDS,
             transitions=allowed_transitions(order, user),
