@@ -53,6 +53,17 @@ def cell_state(page, sku: str, angle: str):
     return page.locator("tr", has_text=sku).locator(f"td[data-cell$=':{angle}'] [data-state]")
 
 
+def poll_timeout(page) -> int:
+    """How long (ms) to wait for the order page's poller to bring what someone else just did.
+
+    The page asks every ``data-poll-seconds`` (5 s on the example site, as long as Playwright's
+    default expect timeout, so a change made just after a tick could be missed by a
+    default-timeout expect), and skips a tick while the previous answer is still on its way (a
+    loaded server): a wait for two poll intervals plus an answer, not for a slow machine."""
+    seconds = int(page.locator("[data-lfcloud-thread]").get_attribute("data-poll-seconds"))
+    return (2 * seconds + 10) * 1000
+
+
 def upload(page, files: list[Path]) -> list[str]:
     """Pick ``files`` on the upload page and wait until each has a result; return the messages."""
     page.set_input_files("input[data-lfcloud-files]", [str(f) for f in files])
@@ -140,11 +151,16 @@ def test_order_to_api(login, example_site, tmp_path):
     # The brand admin's order page, open since step 3, shows the question without a reload, and
     # the answer reaches the studio's page the same way.
     question = brand.locator("[data-message]").first
-    expect(question).to_contain_text("straps of the day pack")
+    expect(question).to_contain_text("straps of the day pack", timeout=poll_timeout(brand))
     expect(question).to_have_class(re.compile("lfcloud-message--unread"))  # marked as new
     brand.fill("textarea[name=body]", "Closed, please, with the buckles facing the camera.")
     brand.get_by_role("button", name="Post message").click()
-    expect(studio.locator("[data-message]").last).to_contain_text("buckles facing the camera")
+    # The brand admin's page reloaded with the answer (before step 5 marks it as never reloaded).
+    expect(brand.locator(".messages")).to_contain_text("Your message was posted")
+    expect(brand.locator("[data-message]").last).to_contain_text("buckles facing the camera")
+    expect(studio.locator("[data-message]").last).to_contain_text(
+        "buckles facing the camera", timeout=poll_timeout(studio)
+    )
 
     # 5. The studio uploads all four photos at once and watches each file's progress bar. The
     # connection is throttled so the screenshot catches the uploads in flight.
