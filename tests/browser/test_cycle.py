@@ -13,6 +13,7 @@ them, so the tutorial shows what the code really does.
 
 from __future__ import annotations
 
+import datetime
 import io
 import re
 import sys
@@ -46,6 +47,13 @@ def photo(tmp_path: Path, sku: str, angle: str, version: int) -> Path:
     seed = 4 + list(BAGS).index(sku)
     path.write_bytes(product_photo(seed, angle, size=(1200, 1200), version=version))
     return path
+
+
+def in_days(days: int) -> str:
+    """A date ``days`` from today, as the admin's date fields take it. The order's dates were once
+    written out ("2026-12-18"): from the day after, the order was overdue and its cells red in the
+    tutorial's screenshots."""
+    return (datetime.date.today() + datetime.timedelta(days=days)).isoformat()
 
 
 def cell_state(page, sku: str, angle: str):
@@ -91,7 +99,7 @@ def test_order_to_api(login, example_site, tmp_path):
     brand = login("brandadmin")
     brand.goto("/admin/snippets/wagtail_lfcloud/order/add/")
     brand.fill("#id_title", "FW26 bags for the web shop")
-    brand.fill("#id_due_date", "2026-12-18")
+    brand.fill("#id_due_date", in_days(11))
     for index, sku in enumerate(BAGS):
         brand.click("#id_lines-ADD")
         product = brand.locator(f"#id_lines-{index}-product")
@@ -116,8 +124,8 @@ def test_order_to_api(login, example_site, tmp_path):
     brand.locator("tbody tr", has_text=number).get_by_role("link", name=number).click()
     order_url = _order_page(brand, number)
     brand.get_by_role("button", name="Write the brief").click()
-    brand.fill("#id_shoot_date", "2026-12-01")
-    brand.fill("#id_finals_due", "2026-12-12")
+    brand.fill("#id_shoot_date", in_days(1))
+    brand.fill("#id_finals_due", in_days(5))
     brand.locator(".public-DraftEditor-content").first.click()
     brand.keyboard.type(
         "Pure white background, bag centred and filling 85% of the frame. Straps tucked in."
