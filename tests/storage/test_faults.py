@@ -14,6 +14,7 @@ from wagtail.images import get_image_model
 from tests.factories import image_upload, make_user
 from tests.s3 import free_port, s3_storages_settings, use_rendition_storage
 from wagtail_lfcloud.assets.uploads import UploadRefused, upload_version
+from wagtail_lfcloud.channels.errors import RenditionStorageError
 from wagtail_lfcloud.models import AssetVersion, ChannelRendition, VersionStatus
 
 pytestmark = [pytest.mark.s3, pytest.mark.django_db(transaction=False)]
@@ -287,9 +288,10 @@ def test_a_channel_set_whose_storage_failed_runs_again_later_with_a_queue_backen
         default_task_backend.clear()
         with (
             django_capture_on_commit_callbacks(execute=True),
-            pytest.raises(EndpointConnectionError),
+            pytest.raises(RenditionStorageError) as raised,
         ):
             build_channel_renditions_task.call(*args)
+        assert isinstance(raised.value.__cause__, EndpointConnectionError)
         return [
             r
             for r in default_task_backend.results
@@ -390,3 +392,84 @@ def test_the_review_pages_still_open_when_s3_is_down_and_a_preview_is_missing(
     review = client.get(pages[0]).content.decode()
     assert "data-lfcloud-preview-pending" not in review
     assert second.image.renditions.get(filter_spec="max-800x600").url in review
+
+
+def _run_on_a_deferring_backend(version, keys, django_capture_on_commit_callbacks):
+    """One run of the channel set task on a backend that can defer (so a retry would be queued);
+    returns (the exception it raised, the runs it queued)."""
+    from django.test import override_settings
+    from django_tasks import default_task_backend
+
+    from wagtail_lfcloud.channels.tasks import build_channel_renditions_task
+
+    with override_settings(
+        TASKS={"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    ):
+        default_task_backend.clear()
+        with (
+            django_capture_on_commit_callbacks(execute=True),
+            pytest.raises(Exception) as raised,
+        ):
+            build_channel_renditions_task.call(version.pk, keys)
+        queued = [
+            r
+            for r in default_task_backend.results
+            if r.task.name == "build_channel_renditions_task"
+        ]
+    return raised.value, queued
+
+
+def test_a_full_disk_is_a_storage_failure_not_a_corrupt_image(
+    studio, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The local file storage refusing a rendition (ENOSPC) is reported and retried as a storage
+    failure; it used to be turned into "rendering failed" on the image, with no retry."""
+    from django.core.files.storage import FileSystemStorage
+
+    version = _current_version(studio, django_capture_on_commit_callbacks)
+    rows_before = get_image_model().get_rendition_model().objects.count()
+
+    def full(self, name, content):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(FileSystemStorage, "_save", full)
+    error, queued = _run_on_a_deferring_backend(
+        version, ["ig_square"], django_capture_on_commit_callbacks
+    )
+    assert isinstance(error, RenditionStorageError) and isinstance(error.__cause__, OSError)
+    row = ChannelRendition.objects.get(version=version)
+    assert row.status == ChannelRendition.Status.PENDING
+    assert row.error.startswith("The file storage failed while rendering:")
+    assert "No space left on device" in row.error and "Run 2 of" in row.error
+    assert [r.args for r in queued] == [[version.pk, ["ig_square"], 2]]
+    assert get_image_model().get_rendition_model().objects.count() == rows_before
+
+
+def test_an_unforeseen_error_says_what_it_was_and_is_not_retried(
+    studio, monkeypatch, django_capture_on_commit_callbacks
+):
+    """An error that is neither the image's nor the storage's (here the output check crashing,
+    as the text reader can) fails the rows with what it was, not as a storage failure, and
+    running the same master again is not queued."""
+    from wagtail_lfcloud.channels import deliverables
+
+    version = _current_version(studio, django_capture_on_commit_callbacks)
+    rows_before = get_image_model().get_rendition_model().objects.count()
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("tesseract exited with signal 11")
+
+    monkeypatch.setattr(deliverables, "check_bytes", crash)
+    error, queued = _run_on_a_deferring_backend(
+        version, ["ig_square", "pinterest_pin"], django_capture_on_commit_callbacks
+    )
+    assert isinstance(error, RuntimeError)
+    rows = list(ChannelRendition.objects.filter(version=version))
+    assert len(rows) == 2 and {r.status for r in rows} == {ChannelRendition.Status.FAILED}
+    for row in rows:
+        assert row.error == (
+            "Rendering failed unexpectedly (RuntimeError: tesseract exited with signal 11)."
+        )
+    assert queued == []
+    # Nothing of the failed set was kept.
+    assert get_image_model().get_rendition_model().objects.count() == rows_before

@@ -9,6 +9,7 @@ size, bytes, format and export file name.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Iterable
@@ -20,9 +21,11 @@ from wagtail_lfcloud.models import ChannelRendition
 
 from . import text
 from .compliance import Master, check_bytes, check_source
-from .errors import ChannelError
+from .errors import ChannelError, RenditionStorageError
 from .pipeline import generate_renditions
 from .registry import get_preset
+
+logger = logging.getLogger(__name__)
 
 
 def build_channel_renditions(version, channel_keys: Iterable[str]) -> list:
@@ -82,8 +85,15 @@ def build_channel_renditions(version, channel_keys: Iterable[str]) -> list:
     except ChannelError as e:
         renditions, error = {}, str(e)
     except Exception as e:
-        # The storage failed (S3 unreachable, bucket gone...): no file or rendition row was kept.
-        # Record it on every row so the admin shows it, then fail the task so the queue sees it.
+        # The storage failed (S3 unreachable, bucket gone...), or something unforeseen did (a
+        # bug, the text reader crashing): no file or rendition row was kept. Record which on
+        # every row so the admin shows it, then fail the task so the queue sees it (the task
+        # runs the set again after a storage failure only).
+        if isinstance(e, RenditionStorageError):
+            message = f"The file storage failed while rendering: {e}"
+        else:
+            logger.exception("Channel set of version %s failed", version.pk)
+            message = f"Rendering failed unexpectedly ({type(e).__name__}: {e})."
         for key in keys:
             ChannelRendition.objects.update_or_create(
                 version=version,
@@ -91,7 +101,7 @@ def build_channel_renditions(version, channel_keys: Iterable[str]) -> list:
                 defaults={
                     "filter_spec": presets[key].spec,
                     "status": ChannelRendition.Status.FAILED,
-                    "error": f"The file storage failed while rendering: {e}",
+                    "error": message,
                     "compliance": [],
                     "compliance_status": "",
                 },

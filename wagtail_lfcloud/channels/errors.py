@@ -1,7 +1,10 @@
 """Errors raised by channel presets, the rendition pipeline and compliance checks.
 
-Every error is a :class:`ChannelError`, so callers (views, tasks, commands) can catch one
-class and show ``str(error)``: each message says what was wrong with which file or preset.
+Every error about the image or the preset is a :class:`ChannelError`, so callers (views, tasks,
+commands) can catch one class and show ``str(error)``: each message says what was wrong with
+which file or preset. A failure of the file storage while a channel set is written is a
+:class:`RenditionStorageError` instead: the image is not at fault, and the set is worth running
+again once the storage is back.
 """
 
 from __future__ import annotations
@@ -49,3 +52,9 @@ class ImageTooLargeError(ImageError):
 
 class SourceMissingError(ImageError):
     """The image's original file cannot be read from storage."""
+
+
+class RenditionStorageError(Exception):
+    """The file storage failed while a rendered file was written (S3 unreachable, a bucket that
+    does not exist, a full disk). Not a :class:`ChannelError`: nothing is wrong with the image.
+    The storage's own exception is the ``__cause__``; ``str()`` is its message."""

@@ -47,7 +47,7 @@ from .decoding import (
     is_deep_grey,
 )
 from .encoders import BUDGETABLE_FORMATS, EncoderOptions, encode, fit_budget, prepare_for_format
-from .errors import ChannelError, CorruptImageError, SourceMissingError
+from .errors import ChannelError, CorruptImageError, RenditionStorageError, SourceMissingError
 from .imaging import keep_large_blocks_apart, open_image, oriented_size
 from .operations import (
     GEOMETRY,
@@ -661,9 +661,14 @@ def _create(
             image=image, filter_spec=job.filter.spec, focal_point_key=job.focal_point_key
         )
         name = file_field.generate_filename(probe, _file_name(image, job))
-        stored = storage.save(
-            name, ContentFile(data), max_length=file_field.max_length, **save_options
-        )
+        try:
+            stored = storage.save(
+                name, ContentFile(data), max_length=file_field.max_length, **save_options
+            )
+        except Exception as e:
+            # Not the image's fault (a full disk is an OSError too, which below would call the
+            # image corrupt): the caller may run the set again once the storage is back.
+            raise RenditionStorageError(str(e) or type(e).__name__) from e
         saved.append(stored)
         job.name = stored
         return stored
@@ -818,7 +823,7 @@ def _create(
                 raise
     except BaseException as e:
         _delete(storage, saved)
-        if isinstance(e, ChannelError):
+        if isinstance(e, (ChannelError, RenditionStorageError)):
             raise
         if isinstance(e, (OSError, ValueError, SyntaxError)):
             raise CorruptImageError(f"rendering failed ({e})", source.name) from e

@@ -20,6 +20,7 @@ from ..conf import lfcloud_settings
 from ..models import AssetVersion, ChannelRendition, VersionStatus
 from ..signals import rendition_ready
 from .deliverables import build_channel_renditions
+from .errors import RenditionStorageError
 
 logger = logging.getLogger(__name__)
 
@@ -47,11 +48,13 @@ def build_channel_renditions_task(
 
     try:
         rows = build_channel_renditions(version, channel_keys)
-    except Exception as e:
+    except RenditionStorageError as e:
         # The storage failed; the rows say so. Fail this run (its result keeps the traceback),
         # and run again later if the backend can defer a task.
         retry_channel_set_later(version_id, channel_keys, attempt, e)
         raise
+    # Anything else failed the rows with what it was and fails this run, not run again: the
+    # same master would fail the same way.
 
     for row in rows:
         if row.status == row.Status.READY:
