@@ -269,3 +269,28 @@ def test_a_message_posted_while_the_thread_is_read_stays_new(
     data = client.get(messages_url(order, after=first[-1]["id"])).json()
     assert [m["id"] for m in data["messages"]] == [late[0].pk]
     assert "lfcloud-message--unread" in data["messages"][0]["html"]
+
+
+def test_a_message_committed_after_a_higher_id_still_reaches_the_open_page(client, order, users):
+    """Ids are taken at save, not at commit: on PostgreSQL message 10 can commit after 11.
+
+    The page's cursor had moved past 10 with 11, and the poller asked only for ids above it, so
+    the open page never showed message 10 until it was reloaded.
+    """
+    studio, admin = users[Role.STUDIO], users[Role.BRAND_ADMIN]
+    slow = OrderMessage.objects.create(order=order, author=studio, body="placeholder")
+    slow_pk = slow.pk
+    slow.delete()  # its id stays taken while its transaction has not committed
+    fast = OrderMessage.objects.create(order=order, author=studio, body="committed first")
+    client.force_login(admin)
+    data = client.get(messages_url(order)).json()
+    assert [m["id"] for m in data["messages"]] == [fast.pk] and data["last"] == fast.pk
+
+    OrderMessage.objects.create(pk=slow_pk, order=order, author=studio, body="committed late")
+    data = client.get(messages_url(order, after=fast.pk)).json()
+    assert [m["id"] for m in data["messages"]] == [slow_pk] and data["last"] == fast.pk
+    assert "committed late" in data["messages"][0]["html"]
+    assert "lfcloud-message--unread" in data["messages"][0]["html"]
+    # Delivered, so read, and not sent again.
+    assert not unread_messages(admin, order).exists()
+    assert client.get(messages_url(order, after=fast.pk)).json()["messages"] == []

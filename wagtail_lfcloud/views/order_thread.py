@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from django import forms
 from django.db import transaction
+from django.db.models import Q
 from django.http import FileResponse, Http404, JsonResponse
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
@@ -93,7 +94,12 @@ def unread_messages(user, order: Order | None = None):
     queryset = scope(OrderMessage.objects.all(), user, "message_orders", "order__brand")
     if order is not None:
         queryset = queryset.filter(order=order)
-    return queryset.exclude(reads__user=user).exclude(author=user)
+    return not_read_by(queryset, user)
+
+
+def not_read_by(messages, user):
+    """Those of ``messages`` the user has not read (and did not write)."""
+    return messages.exclude(reads__user=user).exclude(author=user)
 
 
 def mark_read(user, order: Order, unread: Iterable[int] | None = None) -> None:
@@ -109,7 +115,11 @@ class OrderMessagesView(View):
     """New messages of an order's thread as JSON, for the order page's poller.
 
     ``?after=<message id>`` gives the messages posted after that one, each as the thread's HTML,
-    and marks them read: the person has them on screen.
+    and marks them read: the person has them on screen. It also gives any message up to that id
+    the person has not read: ids are taken when a message is saved, not when it is committed
+    (on PostgreSQL a message can commit after one with a higher id, which the page has already
+    moved its cursor past). Such a message is still unread by the person on the other side, so it
+    comes with the next poll; the page drops any it already shows.
     """
 
     def get(self, request, pk):
@@ -118,7 +128,12 @@ class OrderMessagesView(View):
             after = int(request.GET.get("after", "0"))
         except ValueError:
             return JsonResponse({"error": _("'after' must be a message id.")}, status=400)
-        new = list(order.messages.filter(pk__gt=after).select_related("author").order_by("pk"))
+        late = not_read_by(order.messages.filter(pk__lte=after), request.user).values("pk")
+        new = list(
+            order.messages.filter(Q(pk__gt=after) | Q(pk__in=late))
+            .select_related("author")
+            .order_by("pk")
+        )
         # Only what this answer delivers is marked read: a message posted since the query above
         # comes with the next poll, still new.
         unread = set(
@@ -137,7 +152,8 @@ class OrderMessagesView(View):
             items.append({"id": message.pk, "html": html})
         if unread:
             mark_read(request.user, order, unread)
-        response = JsonResponse({"messages": items, "last": new[-1].pk if new else after})
+        last = max([after, *(message.pk for message in new)])
+        response = JsonResponse({"messages": items, "last": last})
         response["Cache-Control"] = "private, no-cache"
         return response
 

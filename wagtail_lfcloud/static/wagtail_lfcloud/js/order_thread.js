@@ -4,7 +4,8 @@
  * Asks the thread's JSON endpoint for messages newer than the last one shown, every few seconds
  * (the grid's interval), and appends them: the brand and the studio see each other's messages
  * without reloading. Polling pauses while the tab is hidden; the server marks delivered messages
- * read.
+ * read. The server also sends any message below the cursor the person has not read (one that
+ * committed after a higher id): append() skips those the page already shows.
  */
 (function () {
   'use strict';
