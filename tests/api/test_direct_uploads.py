@@ -12,6 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.test.utils import override_settings
 
+from tests.factories import image_bytes
 from tests.storage.hostile_files import noisy, png_bomb, zip_bytes
 from wagtail_lfcloud.assets.direct import purge_abandoned
 from wagtail_lfcloud.models import AssetVersion, DirectUpload, Role
@@ -229,3 +230,51 @@ def test_an_interrupted_multipart_upload_resumes_with_the_missing_parts(
         client.get(f"{API}/uploads/direct/{body['id']}/resume", **auth(tokens["other"])).status_code
         == 404
     )
+
+
+@pytest.mark.s3
+def test_a_check_stopped_after_the_version_was_made_leaves_the_upload_registered(
+    client, tokens, s3_storages, approved_asset, django_capture_on_commit_callbacks, monkeypatch
+):
+    """The check's worker dies (or its database connection drops) right after the file became a
+    version: the upload is registered with that version all the same, and the check run again
+    keeps it so. It used to stay "uploaded" (the registration was a separate write after the
+    version's transaction), and the run again refused it as "nothing arrived" (the staging object
+    was gone) while the version existed."""
+    from wagtail_lfcloud.assets import direct
+
+    token = tokens[Role.STUDIO]
+    data = image_bytes((640, 480), color=(30, 90, 160), fmt="JPEG")
+    started = start(client, token, "SKU12345_2026-02_front.jpg", len(data), "image/jpeg")
+    assert started.status_code == 201, started.content
+    body = started.json()
+    put(body["url"], data, body["headers"])
+    versions = AssetVersion.objects.count()
+
+    real = direct.upload_version
+
+    def then_the_worker_dies(*args, **kwargs):
+        real(*args, **kwargs)
+        raise ConnectionError("the database connection was lost")
+
+    monkeypatch.setattr(direct, "upload_version", then_the_worker_dies)
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(
+            f"{API}/uploads/direct/{body['id']}/complete",
+            {"parts": []},
+            content_type="application/json",
+            **auth(token),
+        )
+    assert done.status_code == 202, done.content
+    monkeypatch.undo()
+    assert AssetVersion.objects.count() == versions + 1
+    version = AssetVersion.objects.latest("pk")
+
+    def state():
+        return client.get(f"{API}/uploads/direct/{body['id']}", **auth(token)).json()
+
+    assert state()["status"] == "registered" and state()["version_id"] == version.pk, state()
+    # The queue runs the failed check again: nothing changes.
+    assert direct.register(body["id"]) == DirectUpload.Status.REGISTERED
+    assert state()["status"] == "registered" and state()["version_id"] == version.pk, state()
+    assert AssetVersion.objects.count() == versions + 1

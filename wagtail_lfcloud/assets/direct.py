@@ -365,9 +365,27 @@ def register(upload_id: int) -> str:
                         content_type=upload.content_type or None,
                         size=upload.size,
                     )
+
+                    def record(version) -> None:
+                        # In the version's own transaction: a check stopped after it (a worker
+                        # killed, the database gone) never leaves a version whose upload still
+                        # looks unchecked, which a second run would refuse as "nothing arrived"
+                        # (the first run deleted the staging object) or as its own duplicate.
+                        DirectUpload.objects.filter(
+                            pk=upload.pk, status=DirectUpload.Status.UPLOADED
+                        ).update(
+                            status=DirectUpload.Status.REGISTERED,
+                            version=version,
+                            finished_at=timezone.now(),
+                        )
+
                     try:
                         result = upload_version(
-                            file, brand=upload.brand, user=upload.user, filename=upload.filename
+                            file,
+                            brand=upload.brand,
+                            user=upload.user,
+                            filename=upload.filename,
+                            on_created=record,
                         )
                     except UploadRefused as exc:
                         _refuse(upload, exc.code, str(exc))

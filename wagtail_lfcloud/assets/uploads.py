@@ -14,6 +14,7 @@ import os
 import struct
 import warnings
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -401,7 +402,14 @@ def _validate_clip(file, name: str) -> _Clip:
     return _Clip(info=info, poster=poster, poster_time=at)
 
 
-def upload_version(file, *, brand: Brand, user, filename: str | None = None) -> UploadResult:
+def upload_version(
+    file,
+    *,
+    brand: Brand,
+    user,
+    filename: str | None = None,
+    on_created: Callable[[AssetVersion], None] | None = None,
+) -> UploadResult:
     """Store ``file`` as the next version of the asset its name points to and submit it for review.
 
     ``file`` is an uploaded file (or any Django ``File``); ``filename`` overrides its name (e.g. the
@@ -416,7 +424,9 @@ def upload_version(file, *, brand: Brand, user, filename: str | None = None) -> 
     :mod:`~wagtail_lfcloud.storage.locking` says (concurrent uploads get distinct numbers; a deadlock or
     serialization failure runs the transaction again, when this call owns it), any review still open on an older version is cancelled (that version is superseded,
     kept), and the asset's workflow is started for the new version. ``signals.version_uploaded`` is
-    sent once the transaction commits.
+    sent once the transaction commits. ``on_created(version)``, if given, runs in that transaction
+    once the version exists: what it records commits with the version or not at all (a direct
+    upload's registration, :func:`~wagtail_lfcloud.assets.direct.register`).
     """
     raw_name = filename or getattr(file, "name", "") or ""
     if ".." in raw_name.replace("\\", "/").split("/"):
@@ -526,6 +536,8 @@ def upload_version(file, *, brand: Brand, user, filename: str | None = None) -> 
                 )
 
             version.refresh_from_db()
+            if on_created is not None:
+                on_created(version)
             version_id = version.pk
             transaction.on_commit(lambda: _after_upload(version_id, user))
             return locked, version
