@@ -9,6 +9,8 @@ Amazon bundle; the stable API URL serves v2.
 Every step is done through the admin UI as the person would do it. Each step saves a screenshot
 to docs/img/tutorial/NN-name.png; docs/tutorial/first-steps.md walks through the same steps with
 them, so the tutorial shows what the code really does.
+
+Also here: the order page's pollers go on after a request that never gets an answer.
 """
 
 from __future__ import annotations
@@ -374,3 +376,75 @@ def _order_page(page, number: str) -> str:
 
     expect(page.locator("main")).to_contain_text(number)
     return page.url
+
+
+#: TIMEOUT_INTERVALS of order_grid.js and order_thread.js: how many poll intervals a request may
+#: take before the page gives it up and asks again at the next tick.
+POLL_TIMEOUT_INTERVALS = 3
+
+HUNG_POLL_ORDER = r"""
+import datetime
+from wagtail_lfcloud.models import Brand, Order, OrderLine, Product
+order = Order.objects.create(
+    brand=Brand.objects.get(slug="northwind"), title="Hung poll", currency="EUR",
+    status="in_production", due_date=datetime.date.today() + datetime.timedelta(days=30),
+)
+OrderLine.objects.create(
+    order=order, product=Product.objects.get(sku="NW-1001"), angles=["front"],
+    channels=["amazon_main"], unit_price=10, quantity=1,
+)
+print(order.pk)
+"""
+
+
+def test_an_unanswered_poll_does_not_stop_the_order_page(login, example_site):
+    """A poll whose answer never comes (a dropped connection, a stuck proxy) once left the order
+    page's grid and thread pollers busy for good: the page showed nothing new until reloaded.
+    Here the first request of each poller never gets an answer; the message and the status
+    change made after it still reach the open page."""
+    from playwright.sync_api import expect
+
+    pk = int(example_site.shell(HUNG_POLL_ORDER).splitlines()[-1])
+    try:
+        brand = login("brandadmin")
+        held: dict[str, object] = {}
+
+        def hold_the_first(route) -> None:
+            kind = "grid" if "grid.json" in route.request.url else "thread"
+            if kind in held:
+                route.continue_()
+            else:
+                held[kind] = route  # never answered
+
+        brand.route(
+            re.compile(rf"/admin/lfcloud/orders/{pk}/(grid|messages)\.json"), hold_the_first
+        )
+        # Each poller's first request (one interval after the page loads) is held.
+        with (
+            brand.expect_request(re.compile(r"/grid\.json"), timeout=60_000),
+            brand.expect_request(re.compile(r"/messages\.json"), timeout=60_000),
+        ):
+            brand.goto(f"/admin/lfcloud/orders/{pk}/")
+        status = brand.locator("[data-order-status]")
+        expect(status).to_have_attribute("data-order-status", "in_production")
+
+        example_site.shell(
+            "from django.contrib.auth import get_user_model\n"
+            "from wagtail_lfcloud.models import Order, OrderMessage\n"
+            f"order = Order.objects.get(pk={pk})\n"
+            "OrderMessage.objects.create(order=order, body='Lights are set up',"
+            " author=get_user_model().objects.get(username='studio'))\n"
+            f"Order.objects.filter(pk={pk}).update(status='in_review')\n"
+        )
+        # The held requests are given up after POLL_TIMEOUT_INTERVALS, the next ticks ask again.
+        seconds = int(brand.locator("[data-lfcloud-thread]").get_attribute("data-poll-seconds"))
+        wait = POLL_TIMEOUT_INTERVALS * seconds * 1000 + poll_timeout(brand)
+        expect(brand.locator("[data-message]").last).to_contain_text(
+            "Lights are set up", timeout=wait
+        )
+        expect(status).to_have_attribute("data-order-status", "in_review", timeout=wait)
+        assert set(held) == {"grid", "thread"}  # the first requests were never answered
+    finally:
+        example_site.shell(
+            f"from wagtail_lfcloud.models import Order\nOrder.objects.filter(pk={pk}).delete()"
+        )

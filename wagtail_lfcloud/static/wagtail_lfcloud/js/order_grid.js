@@ -3,10 +3,14 @@
  *
  * Polls the grid's JSON endpoint every few seconds with If-None-Match; a 304 costs nothing,
  * a 200 updates only the cells (and totals) that changed. No page reload, no framework.
- * Polling pauses while the tab is hidden.
+ * Polling pauses while the tab is hidden; a request still unanswered after a few intervals is
+ * given up, and the next tick asks again.
  */
 (function () {
   'use strict';
+
+  // How many poll intervals a request may take (its answer included) before it is given up.
+  var TIMEOUT_INTERVALS = 3;
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -107,7 +111,15 @@
       busy = true;
       var headers = { Accept: 'application/json' };
       if (etag) headers['If-None-Match'] = etag;
-      fetch(url, { headers: headers, credentials: 'same-origin', cache: 'no-store' })
+      // A request that never answers (a dropped connection, a stuck proxy) would leave busy set
+      // and the page would stop polling for good: give up after a few intervals and try again.
+      var controller = new AbortController();
+      var timer = window.setTimeout(function () {
+        controller.abort();
+      }, TIMEOUT_INTERVALS * seconds * 1000);
+      fetch(url, {
+        headers: headers, credentials: 'same-origin', cache: 'no-store', signal: controller.signal
+      })
         .then(function (response) {
           if (response.status === 304) return null;
           if (!response.ok) throw new Error('grid ' + response.status);
@@ -118,7 +130,10 @@
           if (grid) applyGrid(table, grid);
         })
         .catch(function () { /* try again at the next tick */ })
-        .then(function () { busy = false; });
+        .then(function () {
+          window.clearTimeout(timer);
+          busy = false;
+        });
     }
 
     window.setInterval(poll, seconds * 1000);

@@ -5,10 +5,14 @@
  * (the grid's interval), and appends them: the brand and the studio see each other's messages
  * without reloading. Polling pauses while the tab is hidden; the server marks delivered messages
  * read. The server also sends any message below the cursor the person has not read (one that
- * committed after a higher id): append() skips those the page already shows.
+ * committed after a higher id): append() skips those the page already shows. A request still
+ * unanswered after a few intervals is given up, and the next tick asks again.
  */
 (function () {
   'use strict';
+
+  // How many poll intervals a request may take (its answer included) before it is given up.
+  var TIMEOUT_INTERVALS = 3;
 
   function start(thread) {
     var url = thread.dataset.messagesUrl;
@@ -30,8 +34,15 @@
       if (busy || document.hidden) return;
       busy = true;
       var sep = url.indexOf('?') === -1 ? '?' : '&';
+      // A request that never answers (a dropped connection, a stuck proxy) would leave busy set
+      // and the page would stop polling for good: give up after a few intervals and try again.
+      var controller = new AbortController();
+      var timer = window.setTimeout(function () {
+        controller.abort();
+      }, TIMEOUT_INTERVALS * seconds * 1000);
       fetch(url + sep + 'after=' + last, {
-        headers: { Accept: 'application/json' }, credentials: 'same-origin', cache: 'no-store'
+        headers: { Accept: 'application/json' }, credentials: 'same-origin', cache: 'no-store',
+        signal: controller.signal
       })
         .then(function (response) {
           if (!response.ok) throw new Error('thread ' + response.status);
@@ -43,7 +54,10 @@
           thread.dataset.lastMessage = String(last);
         })
         .catch(function () { /* try again at the next tick */ })
-        .then(function () { busy = false; });
+        .then(function () {
+          window.clearTimeout(timer);
+          busy = false;
+        });
     }
 
     window.setInterval(poll, seconds * 1000);
