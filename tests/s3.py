@@ -7,18 +7,17 @@ Its fixtures are registered for every test by ``tests/conftest.py``::
         ...  # default storage and the "renditions" storage are S3 buckets on the moto server
 
 Nothing is patched: django-storages and boto3 make real HTTP requests to ``127.0.0.1:<port>``.
-The server starts once per test session (on a free port) and stops when the session ends;
-each test gets its own pair of empty buckets.
+The server starts once per test session (on a port it binds itself) and stops when the session
+ends; each test gets its own pair of empty buckets.
 """
 
 from __future__ import annotations
 
 import os
+import select
 import socket
 import subprocess
 import sys
-import time
-import urllib.error
 import urllib.request
 import uuid
 from dataclasses import dataclass
@@ -89,33 +88,50 @@ def upload_cors(*origins: str) -> dict:
     }
 
 
+#: The moto server's process: it binds a port the system chooses (port 0) and prints it. A port
+#: chosen here and handed over (bound, closed, passed as ``-p``) could be taken by another xdist
+#: worker's server in between, and a check that something answers there would then accept that
+#: worker's server: this session would share its buckets without noticing.
+MOTO_SERVER = """
+import os, threading
+from moto.server import ThreadedMotoServer
+server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+server.start()
+print(server.get_host_and_port()[1], flush=True)
+os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # the test reads one line, then closes the pipe
+threading.Event().wait()
+"""
+
+
 def start_moto_server(timeout: float = 30.0) -> MotoServer:
-    """Start ``python -m moto.server`` on a free port of 127.0.0.1 and wait until it answers."""
-    port = free_port()
+    """Start moto's S3 server on a port of 127.0.0.1 it binds itself and wait until it answers."""
     env = {**os.environ, "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY}
     process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
+        [sys.executable, "-c", MOTO_SERVER],
+        stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
         env=env,
+        text=True,
     )
-    endpoint = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + timeout
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(
-                f"moto_server exited with code {process.returncode} before answering"
-            )
-        try:
-            with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1):
-                return MotoServer(endpoint, process)
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            if time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError(
-                    f"moto_server did not answer on {endpoint} within {timeout} s"
-                ) from None
-            time.sleep(0.1)
+    ready, _, _ = select.select([process.stdout], [], [], timeout)
+    line = process.stdout.readline().strip() if ready else ""
+    process.stdout.close()
+    if not line.isdigit():
+        process.kill()
+        process.wait()
+        raise RuntimeError(
+            f"moto_server did not start within {timeout} s (exit code {process.returncode})"
+        )
+    endpoint = f"http://127.0.0.1:{line}"
+    server = MotoServer(endpoint, process)
+    try:
+        # Bound before its port was printed: nothing else can answer there.
+        with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=timeout):
+            return server
+    except BaseException:
+        stop_moto_server(server)
+        raise
 
 
 def stop_moto_server(server: MotoServer) -> None:

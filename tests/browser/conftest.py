@@ -21,6 +21,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -102,18 +103,51 @@ class ExampleSite:
         return self.manage("shell", "-c", code).stdout.strip()
 
 
+#: Each response of a site started here names it in this header (SITE_SETTINGS), so the startup
+#: check knows that the server answering on the site's port is this site. Its port is chosen free
+#: (:func:`_free_port`) and bound by runserver only later: another xdist worker's site could take
+#: it in between, and a check that anything answers there would hand this worker that site.
+SITE_HEADER = "X-LFCloud-Test-Site"
+
+#: The settings module of each site (``lfcloud_site_settings``); ``settings`` code goes after it.
+SITE_SETTINGS = """from example.settings import *  # noqa: F403
+
+LFCLOUD_TEST_SITE = {token!r}
+
+
+def name_the_site(get_response):
+    def middleware(request):
+        response = get_response(request)
+        response[{header!r}] = LFCLOUD_TEST_SITE
+        return response
+
+    return middleware
+
+
+MIDDLEWARE = ["lfcloud_site_settings.name_the_site", *MIDDLEWARE]  # noqa: F405
+
+"""
+
+
+class _PortTaken(Exception):
+    """The site's runserver exited because something else listens on its port."""
+
+
 def _wait_until_answering(
-    url: str, process: subprocess.Popen, log: Path, timeout: float = 90
+    url: str, token: str, process: subprocess.Popen, log: Path, timeout: float = 90
 ) -> None:
+    """Wait until the site answers with its own ``token``; raise :class:`_PortTaken` if its
+    runserver found the port taken (another server answering there is not taken for it)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(
-                f"the example site exited with {process.returncode}:\n{log.read_text()}"
-            )
+            output = log.read_text()
+            if "That port is already in use" in output:
+                raise _PortTaken(url)
+            raise RuntimeError(f"the example site exited with {process.returncode}:\n{output}")
         try:
             with urllib.request.urlopen(url + "/admin/login/", timeout=5) as response:
-                if response.status == 200:
+                if response.status == 200 and response.headers.get(SITE_HEADER) == token:
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
@@ -121,6 +155,15 @@ def _wait_until_answering(
     raise RuntimeError(
         f"the example site did not answer within {timeout:.0f} s:\n{log.read_text()}"
     )
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @pytest.fixture(scope="session")
@@ -134,7 +177,6 @@ def example_site(request, tmp_path_factory) -> Iterator[ExampleSite]:
 @contextmanager
 def running_example_site(
     settings: str = "",
-    port: int | None = None,
     *,
     template: Path | None = None,
     media_to: Callable[[Path], None] | None = None,
@@ -148,10 +190,10 @@ def running_example_site(
     and media are copied. ``media_to(media)``: where the copied ``media/`` goes when ``settings``
     store the default storage's files elsewhere (S3: :func:`s3_example_site` puts each file in
     the bucket under its name). Without a template, or when LFCLOUD_BROWSER_DATABASE_URL names
-    another (empty) database, the site is migrated and loaded here."""
+    another (empty) database, the site is migrated and loaded here. If runserver finds its port
+    taken (another worker's site), the site starts again on another: ``site.url`` is its URL."""
     workdir = Path(tempfile.mkdtemp(prefix="lfcloud-browser-"))
-    port = port or _free_port()
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{_free_port()}"
     other_database = os.environ.get("LFCLOUD_BROWSER_DATABASE_URL")
     env = example_env(
         workdir,
@@ -160,12 +202,12 @@ def running_example_site(
         PYTHONUNBUFFERED="1",
         **({"DATABASE_URL": other_database} if other_database else {}),
     )
-    if settings:
-        (workdir / "lfcloud_site_settings.py").write_text(
-            "from example.settings import *  # noqa: F403\n\n" + settings
-        )
-        env["DJANGO_SETTINGS_MODULE"] = "lfcloud_site_settings"
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(workdir), env.get("PYTHONPATH")]))
+    token = uuid.uuid4().hex
+    (workdir / "lfcloud_site_settings.py").write_text(
+        SITE_SETTINGS.format(token=token, header=SITE_HEADER) + settings
+    )
+    env["DJANGO_SETTINGS_MODULE"] = "lfcloud_site_settings"
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(workdir), env.get("PYTHONPATH")]))
     log = workdir / "runserver.log"
     site = ExampleSite(url=url, env=env, media_root=workdir / "media", log=log, process=None)  # type: ignore[arg-type]
     if template is not None and not other_database and (media_to is not None or not settings):
@@ -176,32 +218,34 @@ def running_example_site(
     else:
         site.manage("migrate", "--no-input", "-v0")
         site.manage("lfcloud_demo")
-    with log.open("w") as out:
-        # --noreload: one process to stop; threads so two people's pages can load at once.
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                str(EXAMPLE_SITE / "manage.py"),
-                "runserver",
-                "--noreload",
-                f"127.0.0.1:{port}",
-            ],
-            env=env,
-            cwd=EXAMPLE_SITE,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    site.process = process
     try:
-        _wait_until_answering(url, process, log)
+        for _attempt in range(5):
+            with log.open("w") as out:
+                # --noreload: one process to stop; threads so two people's pages can load at once.
+                site.process = subprocess.Popen(
+                    [
+                        sys.executable,
+                        str(EXAMPLE_SITE / "manage.py"),
+                        "runserver",
+                        "--noreload",
+                        site.url.removeprefix("http://"),
+                    ],
+                    env=env,
+                    cwd=EXAMPLE_SITE,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
+            try:
+                _wait_until_answering(site.url, token, site.process, log)
+                break
+            except _PortTaken:
+                site.url = env["WAGTAILADMIN_BASE_URL"] = f"http://127.0.0.1:{_free_port()}"
+        else:
+            raise RuntimeError(f"the example site found its port taken 5 times:\n{log.read_text()}")
         yield site
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        if site.process is not None:
+            _stop(site.process)
         shutil.rmtree(workdir, ignore_errors=True)
 
 
@@ -256,10 +300,7 @@ def s3_example_site(request, tmp_path_factory, chromium, moto_server) -> Iterato
     bucket, as ``lfcloud_demo`` would have stored them there."""
     from tests import s3
 
-    port = _free_port()
-    bucket = moto_server.create_bucket(
-        f"browser-originals-{port}", cors_origins=(f"http://127.0.0.1:{port}",)
-    )
+    bucket = moto_server.create_bucket(f"browser-originals-{uuid.uuid4().hex[:12]}")
     code = S3_SETTINGS.format(
         bucket=bucket,
         endpoint=moto_server.endpoint_url,
@@ -275,7 +316,9 @@ def s3_example_site(request, tmp_path_factory, chromium, moto_server) -> Iterato
                 client.upload_file(str(path), bucket, path.relative_to(media).as_posix())
 
     template = example_site_template(request.config, tmp_path_factory)
-    with running_example_site(code, port=port, template=template, media_to=to_bucket) as site:
+    with running_example_site(code, template=template, media_to=to_bucket) as site:
+        # Its port is known once it answers (it may have had to take another).
+        client.put_bucket_cors(Bucket=bucket, CORSConfiguration=s3.upload_cors(site.url))
         yield S3Site(site=site, bucket=bucket, moto=moto_server)
 
 
