@@ -13,7 +13,7 @@ from . import background, notifications, signals
 from .access.roles import ensure_brand_roles, on_groups_changed
 from .assets import tasks as asset_tasks
 from .assets import workflows
-from .catalog.library import ensure_brand_tree, rename_places
+from .catalog.library import rename_places
 from .delivery import public_urls, webhooks
 from .delivery.expiry import schedule_for
 from .models import AssetVersion, Brand, BrandRole, Catalog, Product, Season, UsageRights
@@ -25,7 +25,9 @@ def _brand_saved(sender, instance, created, raw=False, **kwargs):
     if raw:
         return
 
-    ensure_brand_tree(instance)
+    # The brand's collection tree, then its five role groups on creation; on a rename, renames
+    # both (ensure_brand_roles sets up the tree first).
+    ensure_brand_roles(instance)
 
 
 def _catalog_or_season_saved(sender, instance, created, raw=False, **kwargs):
@@ -44,14 +46,6 @@ def _product_saved(sender, instance, created, raw=False, **kwargs):
 
     for asset in instance.assets.select_related("product"):
         index.insert_or_update_object(asset)
-
-
-def _brand_roles(sender, instance, created, raw=False, **kwargs):
-    if raw:
-        return
-
-    # Creates the five role groups on creation; on a rename, renames them.
-    ensure_brand_roles(instance)
 
 
 def _rights_saved(sender, instance, created, raw=False, **kwargs):
@@ -81,7 +75,6 @@ def connect() -> None:
     workflow_emails.connect()
 
     post_save.connect(_brand_saved, sender=Brand, dispatch_uid="lfcloud_brand_tree")
-    post_save.connect(_brand_roles, sender=Brand, dispatch_uid="lfcloud_brand_roles")
 
     # Role changes made outside the Roles screen (Wagtail's user and group editors) are logged too.
     m2m_changed.connect(

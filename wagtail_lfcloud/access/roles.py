@@ -94,7 +94,9 @@ def ensure_extra_permissions() -> None:
 
     Wagtail creates them after migrate, but only for models registered as snippets at that time;
     role groups must get them even if the groups are set up first (approvers need ``publish_asset``).
+    One query when they exist (every brand's creation calls this).
     """
+    wanted = {}
     for model_name in MODEL_ACCESS:
         model = getattr(models, model_name)
         extra = (["publish"] if issubclass(model, DraftStateMixin) else []) + (
@@ -104,10 +106,20 @@ def ensure_extra_permissions() -> None:
             continue
         ct = ContentType.objects.get_for_model(model, for_concrete_model=False)
         for action in extra:
+            wanted[(ct.pk, f"{action}_{model._meta.model_name}")] = (
+                ct,
+                f"Can {action} {model._meta.verbose_name_raw}",
+            )
+    have = set(
+        Permission.objects.filter(
+            content_type__in={ct for ct, _name in wanted.values()},
+            codename__in={codename for _ct, codename in wanted},
+        ).values_list("content_type_id", "codename")
+    )
+    for (_ct_id, codename), (ct, name) in wanted.items():
+        if (ct.pk, codename) not in have:
             Permission.objects.get_or_create(
-                content_type=ct,
-                codename=f"{action}_{model._meta.model_name}",
-                defaults={"name": f"Can {action} {model._meta.verbose_name_raw}"},
+                content_type=ct, codename=codename, defaults={"name": name}
             )
 
 
@@ -138,21 +150,23 @@ def _restrict_tree(top, groups: list[Group]) -> None:
     restriction.groups.add(*groups)
 
 
-def _role_group(brand: Brand, role: str) -> Group:
-    link = BrandRole.objects.select_related("group").filter(brand=brand, role=role).first()
+def _role_group(brand: Brand, role: str, link: BrandRole | None) -> tuple[Group, bool]:
+    """The group of ``brand`` x ``role`` (``link``: its ``BrandRole``, None if there is none
+    yet), renamed if the brand was; and whether it was created just now."""
     name = group_name(brand, role)
     if link is not None:
         group = link.group
         if group.name != name and not Group.objects.filter(name=name).exists():
             group.name = name
             group.save(update_fields=["name"])
-        return group
+        return group, False
     # Adopt an unlinked group of the right name (e.g. left over by hand), otherwise create it.
-    group = Group.objects.filter(
-        name=name, lfcloud_role__isnull=True
-    ).first() or Group.objects.create(name=_free_name(name))
+    group = Group.objects.filter(name=name, lfcloud_role__isnull=True).first()
+    created = group is None
+    if created:
+        group = Group.objects.create(name=_free_name(name))
     BrandRole.objects.create(brand=brand, role=role, group=group)
-    return group
+    return group, created
 
 
 def _free_name(name: str) -> str:
@@ -171,17 +185,29 @@ def ensure_brand_roles(brand: Brand) -> dict[str, Group]:
     image_perms = _image_permissions()
     document_perms = _document_permissions()
     tree_ids = [c.pk for c in tree.values()]
+    # Every role's model permissions in one query, then each role's share.
+    wanted_by_role = {role: set(model_permissions_for(role)) for role in Role.values}
+    permissions = _permission_objects(sorted(set().union(*wanted_by_role.values())))
+    links = {
+        link.role: link for link in BrandRole.objects.select_related("group").filter(brand=brand)
+    }
     groups = {}
     for role in Role.values:
-        group = _role_group(brand, role)
-        group.permissions.set(_permission_objects(model_permissions_for(role)))
+        group, created = _role_group(brand, role, links.get(role))
+        role_permissions = [
+            p for p in permissions if (p.content_type.app_label, p.codename) in wanted_by_role[role]
+        ]
+        if created:  # nothing to compare with
+            group.permissions.add(*role_permissions)
+        else:
+            group.permissions.set(role_permissions)
         wanted = {
             (tree[stage].pk, image_perms[action].pk)
             for stage, actions in COLLECTION_PERMISSIONS[role].items()
             for action in actions
         } | {(tree[""].pk, document_perms[action].pk) for action in DOCUMENT_PERMISSIONS[role]}
         existing = GroupCollectionPermission.objects.filter(group=group)
-        have = set(existing.values_list("collection_id", "permission_id"))
+        have = set() if created else set(existing.values_list("collection_id", "permission_id"))
         # Anything this group holds on the brand's tree but should not: remove.
         for collection_id, permission_id in have - wanted:
             if collection_id in tree_ids:

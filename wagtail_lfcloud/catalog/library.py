@@ -34,14 +34,28 @@ def _stage_name(stage: str) -> str:
     return lfcloud_settings.STAGE_COLLECTION_NAMES.get(stage, stage.title())
 
 
+_NOT_LOOKED_UP = object()
+
+
 def _place(
-    brand: Brand, parent: Collection, name: str, *, stage="", catalog=None, season=None
+    brand: Brand,
+    parent: Collection | None,
+    name: str,
+    *,
+    stage="",
+    catalog=None,
+    season=None,
+    place=_NOT_LOOKED_UP,
 ) -> Collection:
-    place = (
-        BrandCollection.objects.select_related("collection")
-        .filter(brand=brand, stage=stage, catalog=catalog, season=season)
-        .first()
-    )
+    """The collection of ``brand`` for this stage / catalog / season, renamed to ``name`` if it
+    was renamed, created under ``parent`` if missing. ``place``: its ``BrandCollection`` (or
+    None), if the caller has looked it up already."""
+    if place is _NOT_LOOKED_UP:
+        place = (
+            BrandCollection.objects.select_related("collection")
+            .filter(brand=brand, stage=stage, catalog=catalog, season=season)
+            .first()
+        )
     if place is not None:
         collection = place.collection
         if collection.name != name:
@@ -63,10 +77,19 @@ def ensure_brand_tree(brand: Brand) -> dict[str, Collection]:
     """
     # Serialise tree changes for one brand: treebeard path allocation is not safe under concurrency.
     Brand.objects.select_for_update().filter(pk=brand.pk).first()
-    top = _place(brand, get_root_collection(), brand.name)
+    # The top and the stage collections in one query (every brand save comes here).
+    places = {
+        place.stage: place
+        for place in BrandCollection.objects.select_related("collection").filter(
+            brand=brand, catalog=None, season=None
+        )
+    }
+    # The root is needed only to create the top collection.
+    root = get_root_collection() if places.get("") is None else None
+    top = _place(brand, root, brand.name, place=places.get(""))
     tree = {"": top}
     for stage in Stage.values:
-        tree[stage] = _place(brand, top, _stage_name(stage), stage=stage)
+        tree[stage] = _place(brand, top, _stage_name(stage), stage=stage, place=places.get(stage))
     return tree
 
 
