@@ -473,3 +473,66 @@ def test_an_unforeseen_error_says_what_it_was_and_is_not_retried(
     assert queued == []
     # Nothing of the failed set was kept.
     assert get_image_model().get_rendition_model().objects.count() == rows_before
+
+
+def test_an_unreachable_original_is_a_storage_failure_run_again(
+    studio, s3_storages, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """S3 down while the master is read (before anything is written): the set is retried as a
+    storage failure, not failed as an unexpected error; a missing original is still final
+    (test_rendition_generation_when_the_original_vanished_from_s3)."""
+    version = _current_version(studio, django_capture_on_commit_callbacks)
+    settings.STORAGES = s3_storages_settings(f"http://127.0.0.1:{free_port()}", "x", "y")
+    use_rendition_storage(monkeypatch)
+
+    error, queued = _run_on_a_deferring_backend(
+        version, ["ig_square"], django_capture_on_commit_callbacks
+    )
+    assert isinstance(error, RenditionStorageError), repr(error)
+    assert isinstance(error.__cause__, EndpointConnectionError)
+    row = ChannelRendition.objects.get(version=version)
+    assert row.status == ChannelRendition.Status.PENDING
+    assert row.error.startswith(
+        "The file storage failed while rendering: the original file could not be read"
+    ), row.error
+    assert [r.args for r in queued] == [[version.pk, ["ig_square"], 2]]
+
+
+def test_the_template_tag_renders_nothing_when_the_storage_fails(
+    studio, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    """``{% channel_rendition %}`` on a page whose rendition cannot be stored (a full disk)
+    leaves the image out and logs why, as for an unreadable master: the page still renders."""
+    from django.core.files.storage import FileSystemStorage
+    from django.template import Context, Template
+
+    version = _current_version(studio, django_capture_on_commit_callbacks)
+
+    def full(self, name, content):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(FileSystemStorage, "_save", full)
+    html = Template(
+        '{% load wagtail_lfcloud_tags %}[{% channel_rendition image "ig_square" %}]'
+    ).render(Context({"image": version.image}))
+    assert html == "[]"
+    assert "No space left on device" in caplog.text
+
+
+def test_the_renditions_command_stops_with_a_clear_error_when_the_storage_fails(
+    studio, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.core.files.storage import FileSystemStorage
+    from django.core.management import CommandError, call_command
+
+    _current_version(studio, django_capture_on_commit_callbacks)
+
+    def full(self, name, content):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(FileSystemStorage, "_save", full)
+    with pytest.raises(CommandError) as stopped:
+        call_command("lfcloud_renditions", "--all", "--channel", "ig_square")
+    message = str(stopped.value)
+    assert "The file storage failed on" in message and "0/1 versions done" in message
+    assert "No space left on device" in message and "Run the command again" in message

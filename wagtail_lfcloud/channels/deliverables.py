@@ -82,6 +82,18 @@ def build_channel_renditions(version, channel_keys: Iterable[str]) -> list:
         for report, _size in checked.values():
             report.finish()
         error = ""
+        # What the rows need from the storage besides the fresh files, read here so that a
+        # storage failure is handled as one in the rendering: the master (if it could not be
+        # read before the rendering) and the files found rather than rendered.
+        if renditions and master is None:
+            master = _read_from_storage(lambda: Master(image), "the original file")
+        found = {
+            key: _read_from_storage(
+                lambda rendition=renditions[key]: _file_bytes(rendition), "a channel file"
+            )
+            for key in keys
+            if key in renditions and key not in checked
+        }
     except ChannelError as e:
         renditions, error = {}, str(e)
     except Exception as e:
@@ -93,7 +105,8 @@ def build_channel_renditions(version, channel_keys: Iterable[str]) -> list:
             message = f"The file storage failed while rendering: {e}"
         else:
             logger.exception("Channel set of version %s failed", version.pk)
-            message = f"Rendering failed unexpectedly ({type(e).__name__}: {e})."
+            detail = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+            message = f"Rendering failed unexpectedly ({detail})."
         for key in keys:
             ChannelRendition.objects.update_or_create(
                 version=version,
@@ -109,8 +122,6 @@ def build_channel_renditions(version, channel_keys: Iterable[str]) -> list:
         raise
 
     rows = []
-    if renditions and master is None:
-        master = Master(image)  # read and measured once for every channel
     for key in keys:
         preset = presets[key]
         values: dict[str, Any] = {"filter_spec": preset.spec}
@@ -119,8 +130,7 @@ def build_channel_renditions(version, channel_keys: Iterable[str]) -> list:
             if key in checked:
                 output, file_size = checked[key]
             else:  # found, not rendered now: check the stored file
-                with rendition.open_file() as f:
-                    data = f.read()
+                data = found[key]
                 output = check_bytes(data, os.path.basename(rendition.file.name), preset)
                 file_size = len(data)
             source = check_source(master, key)
@@ -154,6 +164,23 @@ def build_channel_renditions(version, channel_keys: Iterable[str]) -> list:
         )
         rows.append(row)
     return rows
+
+
+def _file_bytes(rendition) -> bytes:
+    with rendition.open_file() as f:
+        return f.read()
+
+
+def _read_from_storage(read, what: str):
+    """``read()``; a failure that is not the image's (a :class:`ChannelError`) is the storage's."""
+    try:
+        return read()
+    except ChannelError:
+        raise
+    except Exception as e:
+        raise RenditionStorageError(
+            f"{what} could not be read ({str(e) or type(e).__name__})"
+        ) from e
 
 
 def _master(image) -> Master | None:

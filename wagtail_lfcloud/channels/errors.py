@@ -55,6 +55,25 @@ class SourceMissingError(ImageError):
 
 
 class RenditionStorageError(Exception):
-    """The file storage failed while a rendered file was written (S3 unreachable, a bucket that
-    does not exist, a full disk). Not a :class:`ChannelError`: nothing is wrong with the image.
-    The storage's own exception is the ``__cause__``; ``str()`` is its message."""
+    """The file storage failed while a channel set's files were read or written (S3 unreachable,
+    a bucket that does not exist, access denied, a full disk). Not a :class:`ChannelError`:
+    nothing is wrong with the image. The storage's own exception is the ``__cause__``."""
+
+
+def is_missing_file(error: BaseException) -> bool:
+    """Whether ``error`` (or what it was raised from) says the file is not there: a local
+    ``FileNotFoundError`` (which django-storages also raises for an S3 404, and which Wagtail
+    wraps in ``SourceImageIOError``) or an S3 client error answering 404 / NoSuchKey."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, FileNotFoundError):
+            return True
+        response = getattr(error, "response", None)
+        if isinstance(response, dict):
+            code = str(response.get("Error", {}).get("Code", ""))
+            status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            if code in {"404", "NoSuchKey", "NotFound"} or status == 404:
+                return True
+        error = error.__cause__ or error.__context__
+    return False

@@ -31,7 +31,7 @@ from django.db import transaction
 from django.db.models import Q
 from PIL import Image
 from wagtail.images.image_operations import TransformOperation
-from wagtail.images.models import IMAGE_FORMAT_EXTENSIONS, Filter, SourceImageIOError
+from wagtail.images.models import IMAGE_FORMAT_EXTENSIONS, Filter
 from willow.plugins.pillow import PillowImage
 
 from wagtail_lfcloud.conf import lfcloud_settings
@@ -47,7 +47,13 @@ from .decoding import (
     is_deep_grey,
 )
 from .encoders import BUDGETABLE_FORMATS, EncoderOptions, encode, fit_budget, prepare_for_format
-from .errors import ChannelError, CorruptImageError, RenditionStorageError, SourceMissingError
+from .errors import (
+    ChannelError,
+    CorruptImageError,
+    RenditionStorageError,
+    SourceMissingError,
+    is_missing_file,
+)
 from .imaging import keep_large_blocks_apart, open_image, oriented_size
 from .operations import (
     GEOMETRY,
@@ -212,8 +218,15 @@ def _read_source(image: AbstractImage) -> _Source:
     try:
         with image.open_file() as f:
             data = f.read()
-    except (SourceImageIOError, OSError) as e:
-        raise SourceMissingError(f"the original file cannot be read ({e})", image.file.name) from e
+    except Exception as e:
+        if is_missing_file(e):
+            raise SourceMissingError(
+                f"the original file cannot be read ({e})", image.file.name
+            ) from e
+        # Not the image's fault (S3 unreachable, access denied): worth running again.
+        raise RenditionStorageError(
+            f"the original file could not be read ({str(e) or type(e).__name__})"
+        ) from e
     return _Source(data, os.path.basename(image.file.name))
 
 

@@ -11,7 +11,9 @@
 
 A missing rendition is generated on the spot through the one-decode pipeline, like
 Wagtail's ``{% image %}`` does; pre-generate channel sets in a task for pages that matter.
-An unknown channel key raises; an unreadable master renders nothing and logs a warning.
+An unknown channel key raises; an unreadable master, or a file storage failing while the
+rendition is made (:class:`~wagtail_lfcloud.channels.errors.RenditionStorageError`), renders
+nothing and logs a warning.
 
 ``{% lfcloud_preview version.image "max-800x600" class="..." %}``
     the admin's preview of a file, **never made in the request**: an existing rendition's
@@ -31,7 +33,7 @@ from django.utils.translation import gettext as _
 
 from wagtail_lfcloud.assets.previews import existing_preview
 from wagtail_lfcloud.channels import get_channel_rendition
-from wagtail_lfcloud.channels.errors import ImageError
+from wagtail_lfcloud.channels.errors import ImageError, RenditionStorageError
 
 register = template.Library()
 logger = logging.getLogger(__name__)
@@ -44,7 +46,7 @@ def channel_rendition(image, key: str, **attrs):
         return ""
     try:
         rendition = get_channel_rendition(image, key)
-    except ImageError as e:
+    except (ImageError, RenditionStorageError) as e:
         logger.warning("No %s rendition for image %s: %s", key, getattr(image, "pk", image), e)
         return ""
     if attrs:

@@ -180,7 +180,12 @@ class OrderDetailView(WagtailAdminTemplateMixin, TemplateView):
                 )
         if self.can_message():
             thread = list(order.messages.select_related("author"))
-            unread = set(unread_messages(user, order).values_list("pk", flat=True))
+            # Of the messages shown: one posted since the thread was read comes with the poller.
+            unread = set(
+                unread_messages(user, order)
+                .filter(pk__in=[message.pk for message in thread])
+                .values_list("pk", flat=True)
+            )
             for message in thread:
                 message.is_unread = message.pk in unread
             context.update(
@@ -192,7 +197,7 @@ class OrderDetailView(WagtailAdminTemplateMixin, TemplateView):
             )
             if self.request.method == "GET":
                 # The messages shown, not any posted since: those reach the page's poller unread.
-                mark_read(user, order, unread & {message.pk for message in thread})
+                mark_read(user, order, unread)
         if has_capability(user, brand_id, "view_invoices"):
             context["invoices"] = list(order.invoices.all())
         return context

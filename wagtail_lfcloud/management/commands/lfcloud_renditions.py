@@ -17,7 +17,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from wagtail_lfcloud.channels.errors import UnknownChannelError
+from wagtail_lfcloud.channels.errors import RenditionStorageError, UnknownChannelError
 from wagtail_lfcloud.channels.registry import get_preset, get_presets
 from wagtail_lfcloud.management.progress import ProgressMixin
 from wagtail_lfcloud.models import AssetVersion, ChannelRendition, VersionStatus
@@ -93,7 +93,15 @@ class Command(ProgressMixin, BaseCommand):
         try:
             for version, keys, clip in todo:
                 build = build_clip_channels if clip else build_channel_renditions
-                rows = build(version, keys)
+                try:
+                    rows = build(version, keys)
+                except RenditionStorageError as e:
+                    # The next versions would fail the same way: stop, say where.
+                    raise CommandError(
+                        f"The file storage failed on {version} ({done}/{total} versions done; "
+                        f"nothing of this one was kept): {e}. Run the command again once the "
+                        "storage is back; it continues where it stopped."
+                    ) from e
                 failed += sum(1 for r in rows if r.status == ChannelRendition.Status.FAILED)
                 done += 1
                 self._progress(done, total, started)
