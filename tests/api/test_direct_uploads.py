@@ -278,3 +278,63 @@ def test_a_check_stopped_after_the_version_was_made_leaves_the_upload_registered
     assert direct.register(body["id"]) == DirectUpload.Status.REGISTERED
     assert state()["status"] == "registered" and state()["version_id"] == version.pk, state()
     assert AssetVersion.objects.count() == versions + 1
+
+
+def _sent(client, token):
+    data = image_bytes((640, 480), color=(30, 90, 160), fmt="JPEG")
+    started = start(client, token, "SKU12345_2026-02_front.jpg", len(data), "image/jpeg")
+    assert started.status_code == 201, started.content
+    body = started.json()
+    put(body["url"], data, body["headers"])
+    upload = DirectUpload.objects.get(pk=body["id"])
+    DirectUpload.objects.filter(pk=upload.pk).update(status=DirectUpload.Status.UPLOADED)
+    return upload
+
+
+@pytest.mark.s3
+def test_a_check_that_fails_before_the_version_is_made_can_be_run_again(
+    client, tokens, s3_storages, approved_asset, monkeypatch
+):
+    """The database fails inside the check, before the version commits: the staging object is
+    kept, and the check run again makes the version (it was refused as "nothing arrived")."""
+    from django.db import OperationalError
+
+    from wagtail_lfcloud.assets import direct
+
+    upload = _sent(client, tokens[Role.STUDIO])
+    versions = AssetVersion.objects.count()
+
+    def lost(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(direct, "upload_version", lost)
+    with pytest.raises(OperationalError):
+        direct.register(upload.pk)
+    monkeypatch.undo()
+    assert DirectUpload.objects.get(pk=upload.pk).status == DirectUpload.Status.UPLOADED
+    assert AssetVersion.objects.count() == versions
+    assert direct.register(upload.pk) == DirectUpload.Status.REGISTERED
+    assert AssetVersion.objects.count() == versions + 1
+    assert not [k for k in s3_storages.original_keys() if k.startswith("lfcloud-private/uploads/")]
+
+
+@pytest.mark.s3
+def test_an_upload_given_up_while_it_is_checked_makes_no_version(
+    client, tokens, s3_storages, approved_asset, monkeypatch
+):
+    """lfcloud_purge (or the client) gives the upload up while its check runs: the check makes
+    no version, instead of one whose upload says aborted."""
+    from wagtail_lfcloud.assets import direct
+
+    upload = _sent(client, tokens[Role.STUDIO])
+    versions = AssetVersion.objects.count()
+    real = direct.upload_version
+
+    def given_up_meanwhile(*args, **kwargs):
+        DirectUpload.objects.filter(pk=upload.pk).update(status=DirectUpload.Status.ABORTED)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(direct, "upload_version", given_up_meanwhile)
+    assert direct.register(upload.pk) == DirectUpload.Status.ABORTED
+    assert AssetVersion.objects.count() == versions
+    assert not [k for k in s3_storages.original_keys() if k.startswith("lfcloud-private/uploads/")]

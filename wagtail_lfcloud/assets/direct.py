@@ -326,13 +326,15 @@ def _read_back(client, bucket: str, key: str, etag: str, size: int, out) -> bool
 def register(upload_id: int) -> str:
     """Read the sent object back, run every upload check and make the version (task body).
 
-    Returns the upload's new status. The staging object is deleted whatever the outcome, so a
-    refused file leaves neither a version nor an object.
+    Returns the upload's new status. The staging object is deleted once the outcome is recorded,
+    so a refused file leaves neither a version nor an object; a check that fails before that (the
+    database gone) leaves it for the check run again (or ``lfcloud_purge``).
     """
     upload = DirectUpload.objects.select_related("brand", "user").get(pk=upload_id)
     if upload.status != DirectUpload.Status.UPLOADED:
         return upload.status
     client, bucket, key = _client(), _bucket(), _key(upload.key)
+    recorded = False
     try:
         try:
             head = client.head_object(Bucket=bucket, Key=key)
@@ -369,15 +371,22 @@ def register(upload_id: int) -> str:
                     def record(version) -> None:
                         # In the version's own transaction: a check stopped after it (a worker
                         # killed, the database gone) never leaves a version whose upload still
-                        # looks unchecked, which a second run would refuse as "nothing arrived"
-                        # (the first run deleted the staging object) or as its own duplicate.
-                        DirectUpload.objects.filter(
+                        # looks unchecked, which a second run would refuse as its own duplicate.
+                        recorded = DirectUpload.objects.filter(
                             pk=upload.pk, status=DirectUpload.Status.UPLOADED
                         ).update(
                             status=DirectUpload.Status.REGISTERED,
                             version=version,
                             finished_at=timezone.now(),
                         )
+                        if not recorded:  # given up meanwhile (aborted, purged): no version
+                            raise UploadRefused(
+                                "aborted",
+                                _(
+                                    "The upload was given up while it was checked; nothing "
+                                    "was kept."
+                                ),
+                            )
 
                     try:
                         result = upload_version(
@@ -402,13 +411,28 @@ def register(upload_id: int) -> str:
             version=upload.version,
             finished_at=timezone.now(),
         )
+        recorded = True
     finally:
-        try:
-            client.delete_object(Bucket=bucket, Key=key)
-        except Exception:  # noqa: BLE001 - purge_abandoned deletes it later
-            logger.exception("Could not delete the staging object %s", upload.key)
+        # Only once the outcome is recorded: a check that failed before (the database gone
+        # before the version committed) would otherwise be refused as "nothing arrived" when run
+        # again. What the check leaves is deleted by lfcloud_purge.
+        if recorded or _outcome_recorded(upload.pk):
+            try:
+                client.delete_object(Bucket=bucket, Key=key)
+            except Exception:  # noqa: BLE001 - purge_abandoned deletes it later
+                logger.exception("Could not delete the staging object %s", upload.key)
     upload.refresh_from_db()
     return upload.status
+
+
+def _outcome_recorded(upload_id: int) -> bool:
+    """Whether the upload's check has recorded an outcome (False if that cannot be known)."""
+    try:
+        return not DirectUpload.objects.filter(
+            pk=upload_id, status=DirectUpload.Status.UPLOADED
+        ).exists()
+    except Exception:  # noqa: BLE001 - the database may be what failed
+        return False
 
 
 def abort(upload: DirectUpload) -> None:

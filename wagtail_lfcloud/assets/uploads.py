@@ -61,7 +61,8 @@ class UploadRefused(ValueError):
     decoded size over a limit), ``not_image``, ``corrupt``, ``duplicate``, ``unsafe`` (an HTML/ZIP
     payload besides the image), ``storage`` (the file store failed; retrying may succeed); for
     clips also ``wrong_kind`` (a clip for a photo angle or a photo for a video deliverable),
-    ``not_video``, ``codec``, ``too_long`` and ``no_video_support`` (PyAV is not installed).
+    ``not_video``, ``codec``, ``too_long`` and ``no_video_support`` (PyAV is not installed); for
+    uploads straight to S3 also ``incomplete`` and ``aborted`` (given up while it was checked).
     """
 
     def __init__(self, code: str, message: str):
