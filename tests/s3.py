@@ -30,11 +30,18 @@ SECRET_KEY = "lfcloud-test-secret"
 REGION = "eu-west-1"
 
 
-def free_port() -> int:
-    """A TCP port nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+#: Sockets of :func:`closed_port`, bound and never listening, kept for the process's lifetime.
+_HELD: list[socket.socket] = []
+
+
+def closed_port() -> int:
+    """A TCP port that refuses connections for the rest of this process: bound here and never
+    listened on, so no server (another xdist worker's site or S3 server) can take it meanwhile,
+    as one could take a port only found free."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    _HELD.append(sock)
+    return sock.getsockname()[1]
 
 
 @dataclass

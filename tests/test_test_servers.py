@@ -48,8 +48,8 @@ def taken_first(port: int, free):
 
 
 @pytest.mark.s3
-def test_the_moto_server_is_our_own(foreign_port, monkeypatch):
-    monkeypatch.setattr(s3, "free_port", taken_first(foreign_port, s3.free_port))
+def test_the_moto_server_is_our_own(foreign_port):
+    """moto binds a port of its own choosing (port 0), so a foreign server cannot be taken for it."""
     server = s3.start_moto_server()
     try:
         assert not server.endpoint_url.endswith(f":{foreign_port}")

@@ -12,7 +12,7 @@ from django.urls import reverse
 from wagtail.images import get_image_model
 
 from tests.factories import image_upload, make_user
-from tests.s3 import free_port, s3_storages_settings, use_rendition_storage
+from tests.s3 import closed_port, s3_storages_settings, use_rendition_storage
 from wagtail_lfcloud.assets.uploads import UploadRefused, upload_version
 from wagtail_lfcloud.channels.errors import RenditionStorageError
 from wagtail_lfcloud.models import AssetVersion, ChannelRendition, VersionStatus
@@ -49,7 +49,7 @@ def test_upload_to_s3_stores_a_private_original_and_public_renditions(
 
 def test_upload_when_s3_is_unreachable_is_refused_and_leaves_nothing(studio, settings):
     before = counts()
-    closed = f"http://127.0.0.1:{free_port()}"
+    closed = f"http://127.0.0.1:{closed_port()}"
     settings.STORAGES = s3_storages_settings(closed, "originals", "renditions")
     with pytest.raises(UploadRefused) as refused:
         upload_version(image_upload(NAME), brand=studio.brand, user=studio.user)
@@ -193,7 +193,7 @@ def test_rendition_generation_recovers_once_s3_is_back(
     good = settings.STORAGES
     settings.STORAGES = {
         **good,
-        "renditions": s3_storages_settings(f"http://127.0.0.1:{free_port()}", "x", "y")[
+        "renditions": s3_storages_settings(f"http://127.0.0.1:{closed_port()}", "x", "y")[
             "renditions"
         ],
     }
@@ -212,7 +212,7 @@ def test_rendition_generation_recovers_once_s3_is_back(
 
 def test_the_upload_screen_says_so_when_s3_is_down(client, studio, settings):
     settings.STORAGES = s3_storages_settings(
-        f"http://127.0.0.1:{free_port()}", "originals", "renditions"
+        f"http://127.0.0.1:{closed_port()}", "originals", "renditions"
     )
     client.force_login(studio.user)
     before = counts()
@@ -239,7 +239,7 @@ def test_the_library_still_opens_when_s3_is_down_and_a_thumbnail_is_missing(
 
     working = settings.STORAGES
     settings.STORAGES = s3_storages_settings(
-        f"http://127.0.0.1:{free_port()}", "originals", "renditions"
+        f"http://127.0.0.1:{closed_port()}", "originals", "renditions"
     )
     with django_capture_on_commit_callbacks(execute=True):
         response = client.get(library)
@@ -275,7 +275,7 @@ def test_a_channel_set_whose_storage_failed_runs_again_later_with_a_queue_backen
     good = settings.STORAGES
     settings.STORAGES = {
         **good,
-        "renditions": s3_storages_settings(f"http://127.0.0.1:{free_port()}", "x", "y")[
+        "renditions": s3_storages_settings(f"http://127.0.0.1:{closed_port()}", "x", "y")[
             "renditions"
         ],
     }
@@ -342,7 +342,7 @@ def test_without_a_queue_backend_a_storage_failure_is_not_retried(
     version = _current_version(studio, django_capture_on_commit_callbacks)
     settings.STORAGES = {
         **settings.STORAGES,
-        "renditions": s3_storages_settings(f"http://127.0.0.1:{free_port()}", "x", "y")[
+        "renditions": s3_storages_settings(f"http://127.0.0.1:{closed_port()}", "x", "y")[
             "renditions"
         ],
     }
@@ -375,7 +375,7 @@ def test_the_review_pages_still_open_when_s3_is_down_and_a_preview_is_missing(
 
     working = settings.STORAGES
     settings.STORAGES = s3_storages_settings(
-        f"http://127.0.0.1:{free_port()}", "originals", "renditions"
+        f"http://127.0.0.1:{closed_port()}", "originals", "renditions"
     )
     for url in pages:
         with django_capture_on_commit_callbacks(execute=True):
@@ -482,7 +482,7 @@ def test_an_unreachable_original_is_a_storage_failure_run_again(
     storage failure, not failed as an unexpected error; a missing original is still final
     (test_rendition_generation_when_the_original_vanished_from_s3)."""
     version = _current_version(studio, django_capture_on_commit_callbacks)
-    settings.STORAGES = s3_storages_settings(f"http://127.0.0.1:{free_port()}", "x", "y")
+    settings.STORAGES = s3_storages_settings(f"http://127.0.0.1:{closed_port()}", "x", "y")
     use_rendition_storage(monkeypatch)
 
     error, queued = _run_on_a_deferring_backend(
