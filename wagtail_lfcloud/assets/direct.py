@@ -372,14 +372,14 @@ def register(upload_id: int) -> str:
                         # In the version's own transaction: a check stopped after it (a worker
                         # killed, the database gone) never leaves a version whose upload still
                         # looks unchecked, which a second run would refuse as its own duplicate.
-                        recorded = DirectUpload.objects.filter(
+                        updated = DirectUpload.objects.filter(
                             pk=upload.pk, status=DirectUpload.Status.UPLOADED
                         ).update(
                             status=DirectUpload.Status.REGISTERED,
                             version=version,
                             finished_at=timezone.now(),
                         )
-                        if not recorded:  # given up meanwhile (aborted, purged): no version
+                        if not updated:  # given up meanwhile (aborted, purged): no version
                             raise UploadRefused(
                                 "aborted",
                                 _(

@@ -98,8 +98,9 @@ def build_channel_renditions(version, channel_keys: Iterable[str]) -> list:
         renditions, error = {}, str(e)
     except Exception as e:
         # The storage failed (S3 unreachable, bucket gone...), or something unforeseen did (a
-        # bug, the text reader crashing): no file or rendition row was kept. Record which on
-        # every row so the admin shows it, then fail the task so the queue sees it (the task
+        # bug, the text reader crashing): no channel row is ready (a failed rendering kept no
+        # file; files rendered before a later failure are found by the next run). Record which
+        # on every row so the admin shows it, then fail the task so the queue sees it (the task
         # runs the set again after a storage failure only).
         if isinstance(e, RenditionStorageError):
             message = f"The file storage failed while rendering: {e}"

@@ -2,7 +2,7 @@
 
 Every error about the image or the preset is a :class:`ChannelError`, so callers (views, tasks,
 commands) can catch one class and show ``str(error)``: each message says what was wrong with
-which file or preset. A failure of the file storage while a channel set is written is a
+which file or preset. A failure of the file storage while a channel set is read or written is a
 :class:`RenditionStorageError` instead: the image is not at fault, and the set is worth running
 again once the storage is back.
 """
