@@ -51,7 +51,7 @@ def build_channel_renditions_task(
     except RenditionStorageError as e:
         # The storage failed; the rows say so. Fail this run (its result keeps the traceback),
         # and run again later if the backend can defer a task.
-        retry_channel_set_later(version_id, channel_keys, attempt, e)
+        retry_channel_set_later(build_channel_renditions_task, version_id, channel_keys, attempt, e)
         raise
     # Anything else failed the rows with what it was and fails this run, not run again: the
     # same master would fail the same way.
@@ -63,9 +63,10 @@ def build_channel_renditions_task(
 
 
 def retry_channel_set_later(
-    version_id: int, channel_keys: list[str], attempt: int, error: Exception
+    set_task, version_id: int, channel_keys: list[str], attempt: int, error: Exception
 ) -> bool:
-    """Queue run ``attempt + 1`` of a channel set after a storage failure; False if there is none.
+    """Queue run ``attempt + 1`` of a channel set's ``set_task`` (a photo's, or a clip's:
+    ``video.tasks.transcode_clip_channels``) after a storage failure; False if there is none.
 
     Waits ``WAGTAIL_LFCLOUD_RENDITION_RETRY_SECONDS`` x 2^(attempt-1). The set's rows go back to
     *pending*, their ``error`` saying what failed and when the next run is; after the last run
@@ -73,7 +74,7 @@ def retry_channel_set_later(
     approving again or ``manage.py lfcloud_renditions`` rebuilds the set.
     """
     last = int(lfcloud_settings.RENDITION_MAX_ATTEMPTS)
-    if attempt >= last or not build_channel_renditions_task.get_backend().supports_defer:
+    if attempt >= last or not set_task.get_backend().supports_defer:
         logger.error(
             "Channel set of version %s failed (run %s of %s): %s", version_id, attempt, last, error
         )
@@ -95,8 +96,6 @@ def retry_channel_set_later(
     )
     keys = list(channel_keys)
     transaction.on_commit(
-        lambda: queued(build_channel_renditions_task, run_after=when).enqueue(
-            version_id, keys, attempt + 1
-        )
+        lambda: queued(set_task, run_after=when).enqueue(version_id, keys, attempt + 1)
     )
     return True

@@ -15,13 +15,14 @@ import os
 import tempfile
 import time
 from collections.abc import Iterable
+from contextlib import ExitStack, suppress
 
 from django.core.files import File
 from django.core.files.base import ContentFile
 
 from ..catalog.naming import format_name
 from ..channels.deliverables import _export_name
-from ..channels.errors import UnknownChannelError
+from ..channels.errors import RenditionStorageError, UnknownChannelError, is_missing_file
 from ..conf import lfcloud_settings
 from ..models import ChannelRendition
 from ..storage import unguessable
@@ -56,28 +57,58 @@ def export_name(version, preset) -> str:
 
 
 def build_clip_channels(version, channel_keys: Iterable[str]) -> list:
-    """Transcode ``version``'s clip for each channel; returns the ``ChannelRendition`` rows."""
+    """Transcode ``version``'s clip for each channel; returns the ``ChannelRendition`` rows.
+
+    A transcode that fails (the clip, a limit) fails its channel's row with the reason and the
+    others go on. The file storage failing (the clip cannot be read, an output cannot be stored:
+    S3 unreachable, access denied, a full disk) is not the clip's fault: every row not made yet
+    says so and :class:`~wagtail_lfcloud.channels.errors.RenditionStorageError` is raised, for
+    the task to run the set again later, as for a photo's channel set."""
     clip = version.clip
-    rows = []
+    keys = list(dict.fromkeys(channel_keys))
+    rows = {}
     deadline = time.monotonic() + lfcloud_settings.VIDEO_TASK_SECONDS
-    with local_path(clip.file) as source:
-        for key in dict.fromkeys(channel_keys):
+    try:
+        with ExitStack() as stack:
             try:
-                preset = get_video_preset(key)
-            except UnknownChannelError as e:
-                row, _ = ChannelRendition.objects.update_or_create(
-                    version=version,
-                    channel=key,
-                    defaults={
-                        "filter_spec": SPEC_PREFIX + key,
-                        "status": ChannelRendition.Status.FAILED,
-                        "error": str(e),
-                    },
-                )
-                rows.append(row)
-                continue
-            rows.append(_one(version, clip, preset, source, deadline))
-    return rows
+                source = stack.enter_context(local_path(clip.file))
+            except Exception as e:
+                if is_missing_file(e):
+                    return [
+                        _failed(version, key, f"The clip's file cannot be read ({e}).")
+                        for key in keys
+                    ]
+                raise RenditionStorageError(
+                    f"the clip could not be read ({str(e) or type(e).__name__})"
+                ) from e
+            for key in keys:
+                try:
+                    preset = get_video_preset(key)
+                except UnknownChannelError as e:
+                    rows[key] = _failed(version, key, str(e))
+                    continue
+                rows[key] = _one(version, clip, preset, source, deadline)
+    except RenditionStorageError as e:
+        for key in keys:
+            if key not in rows:
+                _failed(version, key, f"The file storage failed while transcoding: {e}")
+        raise
+    return [rows[key] for key in keys]
+
+
+def _failed(version, key: str, error: str):
+    row, _ = ChannelRendition.objects.update_or_create(
+        version=version,
+        channel=key,
+        defaults={
+            "filter_spec": SPEC_PREFIX + key,
+            "status": ChannelRendition.Status.FAILED,
+            "error": error,
+            "compliance": [],
+            "compliance_status": "",
+        },
+    )
+    return row
 
 
 def make_output(source_path: str, target_path: str, spec, *, deadline: float):
@@ -115,15 +146,27 @@ def _one(version, clip, preset, source: str, deadline):
                     version=version, channel=preset.key, defaults=values
                 )
                 old = [f.name for f in (row.file, row.poster) if f]
-                made.seek(0)
-                row.file.save(unguessable(name), File(made), save=False)
-                if poster:
-                    stem = os.path.splitext(name)[0]
-                    row.poster.save(
-                        unguessable(f"{stem}_poster.jpg"), ContentFile(poster), save=False
-                    )
-                for stale in old:
-                    row.file.storage.delete(stale)
+                try:
+                    made.seek(0)
+                    row.file.save(unguessable(name), File(made), save=False)
+                    if poster:
+                        stem = os.path.splitext(name)[0]
+                        row.poster.save(
+                            unguessable(f"{stem}_poster.jpg"), ContentFile(poster), save=False
+                        )
+                    for stale in old:
+                        row.file.storage.delete(stale)
+                except Exception as e:
+                    # A file stored before the failure is not on any row: delete it if the
+                    # storage lets us (the next run stores the channel's files again).
+                    for made_name in {row.file.name, row.poster.name} - {*old, "", None}:
+                        with suppress(Exception):
+                            row.file.storage.delete(made_name)
+                    raise RenditionStorageError(
+                        f"{preset.key}'s file could not be stored ({str(e) or type(e).__name__})"
+                    ) from e
+    except RenditionStorageError:
+        raise
     except (ClipRefused, Exception) as e:  # noqa: BLE001 - every failure is recorded on the row
         values.update(
             status=ChannelRendition.Status.FAILED,

@@ -12,6 +12,8 @@ from django.core.files import File
 from django_tasks import task
 
 from ..background import VIDEO, queue
+from ..channels.errors import RenditionStorageError
+from ..channels.tasks import retry_channel_set_later
 from ..conf import lfcloud_settings
 from ..models import AssetVersion, VersionClip, VersionStatus
 from ..signals import rendition_ready
@@ -71,10 +73,16 @@ def make_clip_preview(version_id: int) -> str:
 
 @queue(VIDEO)
 @task()
-def transcode_clip_channels(version_id: int, channel_keys: list[str]) -> list[int]:
+def transcode_clip_channels(
+    version_id: int, channel_keys: list[str], attempt: int = 1
+) -> list[int]:
     """Transcode an approved clip for its video channels (``video/deliverables.py``); returns
     the ``ChannelRendition`` pks and sends ``rendition_ready`` (webhooks: ``rendition.ready``)
-    for each one made. A version no longer current is skipped: its channel files are not wanted."""
+    for each one made. A version no longer current is skipped: its channel files are not wanted.
+
+    If the file storage fails, the set runs again later as a photo's does (``attempt`` counts
+    the runs, up to ``WAGTAIL_LFCLOUD_RENDITION_MAX_ATTEMPTS``:
+    :func:`~wagtail_lfcloud.channels.tasks.retry_channel_set_later`)."""
     version = (
         AssetVersion.objects.select_related("image", "asset__product__season", "clip")
         .filter(pk=version_id, status=VersionStatus.CURRENT)
@@ -82,7 +90,12 @@ def transcode_clip_channels(version_id: int, channel_keys: list[str]) -> list[in
     )
     if version is None or not hasattr(version, "clip"):
         return []
-    rows = build_clip_channels(version, channel_keys)
+    try:
+        rows = build_clip_channels(version, channel_keys)
+    except RenditionStorageError as e:
+        # The rows say so; this run fails (its result keeps the traceback), the next is queued.
+        retry_channel_set_later(transcode_clip_channels, version_id, channel_keys, attempt, e)
+        raise
     for row in rows:
         if row.status == row.Status.READY:
             rendition_ready.send(sender=type(row), channel_rendition=row)
