@@ -37,12 +37,32 @@ def pytest_collection_modifyitems(config, items):
     tail.sort(key=lambda item: 0 if item.get_closest_marker("browser") else 1)
     items[:] = slow + head + tail
     if os.environ.get("LFCLOUD_TEST_DB") == "postgres":
-        # The same code on the same SQLite file as in the SQLite run: running it again proves nothing.
-        own = pytest.mark.skip(reason="runs on its own SQLite database: covered by the SQLite run")
-        for item in items:
-            if item.get_closest_marker("own_sqlite"):
-                item.add_marker(own)
+        _select_database_tests(config, items)
     _check_xdist_groups(config, items)
+
+
+def _select_database_tests(config, items) -> None:
+    """The PostgreSQL run is there for what the database changes: it keeps the tests that reach
+    the suite's database (pytest-django's ``db`` and its kin, or marked ``database`` when they reach
+    it another way, e.g. Django in a subprocess with the suite's settings) and deselects the rest,
+    which run the same code on the same inputs in the SQLite run. Tests marked ``own_sqlite`` run on
+    a SQLite file of their own whatever the suite's database: skipped, saying so."""
+    own = pytest.mark.skip(reason="runs on its own SQLite database: covered by the SQLite run")
+    kept, deselected = [], []
+    for item in items:
+        if item.get_closest_marker("own_sqlite"):
+            item.add_marker(own)
+        elif not (
+            _uses_db(item)
+            or item.get_closest_marker("database")
+            or item.get_closest_marker("postgres")
+        ):
+            deselected.append(item)
+            continue
+        kept.append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
 
 
 def pytest_configure(config):

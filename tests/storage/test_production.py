@@ -20,7 +20,8 @@ import pytest
 
 from tests.s3 import ACCESS_KEY, REGION, SECRET_KEY
 
-pytestmark = [pytest.mark.s3, pytest.mark.slow]
+# Its deployment uses the suite's database server (a fresh database on it): PostgreSQL in that run.
+pytestmark = [pytest.mark.s3, pytest.mark.slow, pytest.mark.database]
 
 ROOT = Path(__file__).resolve().parents[2]
 
