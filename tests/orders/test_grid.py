@@ -124,6 +124,36 @@ def test_endpoint_answers_304_until_something_changes(client, order, users):
     )
 
 
+def test_a_change_committed_after_a_later_one_still_changes_the_etag(client, order, users):
+    """Two workers make channel files at once: one saves its row first and commits last. The
+    grid must not answer 304 after that commit, though the latest timestamp did not move."""
+    assets = create_deliverables(order)
+    version = add_version(assets[0], VersionStatus.CURRENT)
+    first, second = (
+        ChannelRendition.objects.create(
+            version=version, channel=channel, filter_spec="x", status="pending"
+        )
+        for channel in ("amazon_main", "ig_square")
+    )
+    client.force_login(users[Role.STUDIO])
+    etag = client.get(grid_url(order))["ETag"]
+
+    saved_first = datetime.datetime.now(datetime.UTC)
+    # The second worker's row commits: a change, the grid says so.
+    ChannelRendition.objects.filter(pk=second.pk).update(
+        status="ready", updated_at=saved_first + datetime.timedelta(seconds=1)
+    )
+    changed = client.get(grid_url(order), headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    etag = changed["ETag"]
+    # Then the first worker's row, saved before the second's, commits.
+    ChannelRendition.objects.filter(pk=first.pk).update(status="ready", updated_at=saved_first)
+    late = client.get(grid_url(order), headers={"If-None-Match": etag})
+    assert late.status_code == 200
+    assert late["ETag"] != etag
+    assert client.get(grid_url(order), headers={"If-None-Match": late["ETag"]}).status_code == 304
+
+
 def test_another_brands_users_get_404(client, order, other_brand):
     client.force_login(make_user("spy", brand=other_brand, role=Role.BRAND_ADMIN))
     assert client.get(grid_url(order)).status_code == 404
