@@ -235,23 +235,14 @@ def build_grid(order: Order, user=None) -> dict[str, Any]:
 
 
 class Seconds(Func):
-    """A timestamp as seconds since 1970 (a float), on each database the package supports."""
+    """A timestamp as seconds since 1970 (a float), on PostgreSQL and SQLite."""
 
+    template = "EXTRACT(EPOCH FROM %(expressions)s)"
     output_field = FloatField()
 
-    def as_sql(self, compiler, connection, **extra_context):  # PostgreSQL and others
-        return self.as_sql_template(compiler, connection, "EXTRACT(EPOCH FROM %(expressions)s)")
-
     def as_sqlite(self, compiler, connection, **extra_context):
-        return self.as_sql_template(
-            compiler, connection, "((julianday(%(expressions)s) - 2440587.5) * 86400.0)"
-        )
-
-    def as_mysql(self, compiler, connection, **extra_context):
-        return self.as_sql_template(compiler, connection, "UNIX_TIMESTAMP(%(expressions)s)")
-
-    def as_sql_template(self, compiler, connection, template):
-        return super().as_sql(compiler, connection, template=template)
+        template = "((julianday(%(expressions)s) - 2440587.5) * 86400.0)"
+        return self.as_sql(compiler, connection, template=template, **extra_context)
 
 
 def _changes(queryset, field: str) -> dict:

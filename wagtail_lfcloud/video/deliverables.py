@@ -168,17 +168,9 @@ def _one(version, clip, preset, source: str, deadline):
     except RenditionStorageError:
         raise
     except (ClipRefused, Exception) as e:  # noqa: BLE001 - every failure is recorded on the row
-        values.update(
-            status=ChannelRendition.Status.FAILED,
-            # A bounded step's own message says what stopped it (memory, time).
-            error=str(e) if isinstance(e, StepFailed) else f"The transcode failed: {e}",
-            compliance=[],
-            compliance_status="",
-        )
-        row, _ = ChannelRendition.objects.update_or_create(
-            version=version, channel=preset.key, defaults=values
-        )
-        return row
+        # A bounded step's own message says what stopped it (memory, time).
+        message = str(e) if isinstance(e, StepFailed) else f"The transcode failed: {e}"
+        return _failed(version, preset.key, message)
     statuses = {r["status"] for r in results}
     row.filter_spec = values["filter_spec"]
     row.width = info.width if info else None
