@@ -144,3 +144,26 @@ def test_a_cached_target_is_still_refused_to_other_brands_and_forgotten_on_appro
     assert refused.json()["error"] == "unknown_brand"
     approve(approved_asset, 2, color=(30, 30, 200))
     assert client.get(URL, **auth(tokens[Role.MARKETER]))["X-LFCloud-Version"] == "2"
+
+
+@pytest.mark.django_db
+def test_a_channel_set_that_fails_again_is_answered_at_once_not_from_the_cache(
+    client, tokens, approved_asset, monkeypatch
+):
+    """The set's rows are written in one statement (no ``post_save``): writing them must still
+    forget the cached redirect, or the URL would send clients to the old file until it expires."""
+    from wagtail_lfcloud.channels import deliverables
+    from wagtail_lfcloud.channels.errors import ChannelError
+
+    token = tokens[Role.MARKETER]
+    assert client.get(URL, **auth(token)).status_code == 302  # now cached
+
+    def broken(*args, **kwargs):
+        raise ChannelError("the master is corrupt")
+
+    monkeypatch.setattr(deliverables, "generate_renditions", broken)
+    (row,) = deliverables.build_channel_renditions(approved_asset.versions.get(), ["amazon_main"])
+    assert row.status == ChannelRendition.Status.FAILED
+    response = client.get(URL, **auth(token))
+    assert response.status_code == 409
+    assert "the master is corrupt" in response.json()["detail"]

@@ -79,6 +79,37 @@ def test_build_channel_renditions_marks_rows_failed_on_a_broken_master(version):
     assert "empty" in row.error
 
 
+def test_a_set_writes_its_rows_in_two_statements_and_a_failure_keeps_the_last_size(version):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    keys = ["amazon_main", "ig_square", "pdp_thumb", "og_share", "pinterest_pin"]
+    table = ChannelRendition._meta.db_table
+    with CaptureQueriesContext(connection) as first:
+        rows = build(version, keys)
+    assert [r.channel for r in rows] == keys  # the caller's order
+    assert {r.status for r in rows} == {ChannelRendition.Status.READY}
+    # One upsert and one read for five channels (it was three or four queries per channel).
+    writes = [q["sql"] for q in first.captured_queries if table in q["sql"]]
+    assert len(writes) == 2, writes
+    before = {r.channel: r for r in rows}
+
+    # The master breaks: every row says so, keeps its identity, creation time and last size.
+    from django.core.files.storage import default_storage
+
+    with default_storage.open(version.image.file.name, "wb") as f:
+        f.write(b"")
+    version.image.renditions.all().delete()
+    failed = build(version, keys)
+    for row in failed:
+        old = before[row.channel]
+        assert row.status == ChannelRendition.Status.FAILED and "empty" in row.error
+        assert (row.pk, row.created_at) == (old.pk, old.created_at)
+        assert (row.width, row.height, row.file_name) == (old.width, old.height, old.file_name)
+        assert row.compliance == [] and row.updated_at > old.updated_at
+    assert ChannelRendition.objects.filter(version=version).count() == len(keys)
+
+
 def build(version, keys):
     from wagtail_lfcloud.channels.deliverables import build_channel_renditions
 

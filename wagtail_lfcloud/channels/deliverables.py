@@ -19,6 +19,7 @@ from wagtail.images.models import IMAGE_FORMAT_EXTENSIONS
 
 from wagtail_lfcloud.models import ChannelRendition
 
+from ..storage.stable_urls import forget_stable_urls
 from . import text
 from .compliance import Master, check_bytes, check_source
 from .errors import ChannelError, RenditionStorageError
@@ -108,21 +109,22 @@ def build_channel_renditions(version, channel_keys: Iterable[str]) -> list:
             logger.exception("Channel set of version %s failed", version.pk)
             detail = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
             message = f"Rendering failed unexpectedly ({detail})."
-        for key in keys:
-            ChannelRendition.objects.update_or_create(
-                version=version,
-                channel=key,
-                defaults={
+        _upsert(
+            version,
+            {
+                key: {
                     "filter_spec": presets[key].spec,
                     "status": ChannelRendition.Status.FAILED,
                     "error": message,
                     "compliance": [],
                     "compliance_status": "",
-                },
-            )
+                }
+                for key in keys
+            },
+        )
         raise
 
-    rows = []
+    values_by_key: dict[str, dict[str, Any]] = {}
     for key in keys:
         preset = presets[key]
         values: dict[str, Any] = {"filter_spec": preset.spec}
@@ -160,11 +162,40 @@ def build_channel_renditions(version, channel_keys: Iterable[str]) -> list:
                 compliance=[],
                 compliance_status="",
             )
-        row, _created = ChannelRendition.objects.update_or_create(
-            version=version, channel=key, defaults=values
+        values_by_key[key] = values
+    return _upsert(version, values_by_key)
+
+
+def _upsert(version, values_by_key: dict[str, dict[str, Any]]) -> list:
+    """Create or update the version's row of each channel with ``values``, as
+    ``update_or_create`` would (fields not in ``values`` keep their value on an update, take the
+    model's default on an insert), in one ``INSERT ... ON CONFLICT (version, channel) DO UPDATE``
+    per set of fields written (a failed row leaves its last size alone): two statements at most
+    instead of three or four queries per channel. Rows are written in channel order, so two
+    workers writing the same version's rows lock them in the same order. Returns the rows, read
+    back, in ``values_by_key``'s order."""
+    groups: dict[tuple[str, ...], list] = {}
+    for key in sorted(values_by_key):
+        values = values_by_key[key]
+        groups.setdefault(tuple(sorted(values)), []).append(
+            ChannelRendition(version=version, channel=key, **values)
         )
-        rows.append(row)
-    return rows
+    for fields, rows in sorted(groups.items()):
+        ChannelRendition.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["version", "channel"],
+            update_fields=[*fields, "updated_at"],
+        )
+    # A bulk write sends no post_save: forget the stable URL's cached redirects as a save does.
+    forget_stable_urls()
+    found = {
+        row.channel: row
+        for row in ChannelRendition.objects.filter(version=version, channel__in=values_by_key)
+    }
+    for row in found.values():
+        row.version = version
+    return [found[key] for key in values_by_key]
 
 
 def _file_bytes(rendition) -> bytes:
