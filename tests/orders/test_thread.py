@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.factories import make_image, make_user
 from wagtail_lfcloud import signals
@@ -19,7 +22,7 @@ from wagtail_lfcloud.models import (
 )
 from wagtail_lfcloud.orders.grid import THUMBNAIL_SPEC
 from wagtail_lfcloud.orders.status import create_deliverables
-from wagtail_lfcloud.views.order_thread import unread_messages
+from wagtail_lfcloud.views.order_thread import LATE_COMMIT_SECONDS, unread_messages
 
 
 def order_url(order):
@@ -281,19 +284,73 @@ def test_a_message_committed_after_a_higher_id_still_reaches_the_open_page(clien
     the open page never showed message 10 until it was reloaded.
     """
     studio, admin = users[Role.STUDIO], users[Role.BRAND_ADMIN]
+    OrderMessage.objects.create(order=order, author=admin, body="an earlier message")
     slow = OrderMessage.objects.create(order=order, author=studio, body="placeholder")
     slow_pk = slow.pk
     slow.delete()  # its id stays taken while its transaction has not committed
     fast = OrderMessage.objects.create(order=order, author=studio, body="committed first")
     client.force_login(admin)
-    data = client.get(messages_url(order)).json()
-    assert [m["id"] for m in data["messages"]] == [fast.pk] and data["last"] == fast.pk
+    data = client.get(messages_url(order, after=slow_pk - 1)).json()
+    # Delivered, but the cursor stays below the id that may still commit.
+    assert [m["id"] for m in data["messages"]] == [fast.pk] and data["last"] == slow_pk - 1
+    # So does the page's own cursor.
+    assert client.get(order_url(order)).context["last_message_id"] == slow_pk - 1
 
     OrderMessage.objects.create(pk=slow_pk, order=order, author=studio, body="committed late")
-    data = client.get(messages_url(order, after=fast.pk)).json()
-    assert [m["id"] for m in data["messages"]] == [slow_pk] and data["last"] == fast.pk
+    data = client.get(messages_url(order, after=slow_pk - 1)).json()
+    # The page drops the one it shows already; the cursor moves on.
+    assert [m["id"] for m in data["messages"]] == [slow_pk, fast.pk] and data["last"] == fast.pk
     assert "committed late" in data["messages"][0]["html"]
     assert "lfcloud-message--unread" in data["messages"][0]["html"]
     # Delivered, so read, and not sent again.
     assert not unread_messages(admin, order).exists()
     assert client.get(messages_url(order, after=fast.pk)).json()["messages"] == []
+
+
+def test_a_late_message_reaches_every_open_page_of_the_reader_and_of_its_author(
+    client, order, users
+):
+    """The late message of the test above, with the brand admin's thread open in two tabs and
+    the studio's (its author's) in another: the first tab to poll marked it read, which once kept
+    it from the brand admin's second tab for good, and its author's own message was never sent
+    below the cursor at all."""
+    studio, admin = users[Role.STUDIO], users[Role.BRAND_ADMIN]
+    OrderMessage.objects.create(order=order, author=admin, body="an earlier message")
+    slow = OrderMessage.objects.create(order=order, author=studio, body="placeholder")
+    slow_pk = slow.pk
+    slow.delete()  # its id stays taken while its transaction has not committed
+    fast = OrderMessage.objects.create(order=order, author=admin, body="committed first")
+    tab_a, tab_b, studio_tab = Client(), Client(), Client()
+    tab_a.force_login(admin)
+    tab_b.force_login(admin)
+    studio_tab.force_login(studio)
+    cursors = {}
+    for tab in (tab_a, tab_b, studio_tab):
+        cursors[tab] = tab.get(messages_url(order)).json()["last"]
+        assert cursors[tab] == slow_pk - 1
+    OrderMessage.objects.create(pk=slow_pk, order=order, author=studio, body="committed late")
+    for tab in (tab_a, tab_b, studio_tab):
+        data = tab.get(messages_url(order, after=cursors[tab])).json()
+        assert slow_pk in [m["id"] for m in data["messages"]]
+        assert data["last"] == fast.pk
+    assert not unread_messages(admin, order).exists()
+
+
+def test_a_rolled_back_message_holds_the_cursor_only_while_the_next_one_is_recent(
+    client, order, users
+):
+    studio, admin = users[Role.STUDIO], users[Role.BRAND_ADMIN]
+    OrderMessage.objects.create(order=order, author=admin, body="an earlier message")
+    gone = OrderMessage.objects.create(order=order, author=studio, body="rolled back")
+    gone_pk = gone.pk
+    gone.delete()
+    after = OrderMessage.objects.create(order=order, author=studio, body="next")
+    client.force_login(admin)
+    assert client.get(messages_url(order)).json()["last"] == gone_pk - 1
+    # Polled again while the message after it is recent: still held.
+    assert client.get(messages_url(order, after=gone_pk - 1)).json()["last"] == gone_pk - 1
+    OrderMessage.objects.filter(pk=after.pk).update(
+        created_at=timezone.now() - timedelta(seconds=LATE_COMMIT_SECONDS + 1)
+    )
+    data = client.get(messages_url(order, after=gone_pk - 1)).json()
+    assert [m["id"] for m in data["messages"]] == [after.pk] and data["last"] == after.pk

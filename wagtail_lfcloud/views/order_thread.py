@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django import forms
 from django.db import transaction
-from django.db.models import Q
 from django.http import FileResponse, Http404, JsonResponse
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -111,15 +112,51 @@ def mark_read(user, order: Order, unread: Iterable[int] | None = None) -> None:
     )
 
 
+#: How long after it was saved a message may still commit (its transaction: the row, its author's
+#: read mark, the notifications queued). See :func:`settled_cursor`.
+LATE_COMMIT_SECONDS = 60
+
+
+def settled_cursor(last: int) -> int:
+    """``last`` (a message id a page has shown), or less while an id at or below it may still
+    commit: ids are taken when a message is saved, not when its transaction commits, so on
+    PostgreSQL message 10 can commit after 11, and a page that moved its cursor to 11 would
+    never ask for 10. An id that may still commit is missing from the ids of the messages saved
+    in the last :data:`LATE_COMMIT_SECONDS` (every order's: they share the sequence), counted
+    from the one before them; the cursor stays below the first such id. A missing id that never
+    commits (a rolled-back or deleted message) holds it only as long as the messages after it
+    are that recent."""
+    since = timezone.now() - timedelta(seconds=LATE_COMMIT_SECONDS)
+    recent = list(
+        OrderMessage.objects.filter(created_at__gte=since, pk__lte=last)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not recent:
+        return last
+    before = (
+        OrderMessage.objects.filter(pk__lt=recent[0])
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    expected = recent[0] if before is None else before + 1
+    for pk in recent:
+        if pk != expected:
+            return expected - 1
+        expected = pk + 1
+    return last
+
+
 class OrderMessagesView(View):
     """New messages of an order's thread as JSON, for the order page's poller.
 
     ``?after=<message id>`` gives the messages posted after that one, each as the thread's HTML,
-    and marks them read: the person has them on screen. It also gives any message up to that id
-    the person has not read: ids are taken when a message is saved, not when it is committed
-    (on PostgreSQL a message can commit after one with a higher id, which the page has already
-    moved its cursor past). Such a message is still unread by the person on the other side, so it
-    comes with the next poll; the page drops any it already shows.
+    and marks them read: the person has them on screen. ``last`` is where the page's next poll
+    starts: the highest id delivered, held below an id that may still commit (see
+    :func:`settled_cursor`), so a message that commits after one with a higher id reaches every
+    open page, of either party, its author's other tabs included. While the cursor is held, the
+    messages above it come again; the page drops any it already shows.
     """
 
     def get(self, request, pk):
@@ -128,12 +165,7 @@ class OrderMessagesView(View):
             after = int(request.GET.get("after", "0"))
         except ValueError:
             return JsonResponse({"error": _("'after' must be a message id.")}, status=400)
-        late = not_read_by(order.messages.filter(pk__lte=after), request.user).values("pk")
-        new = list(
-            order.messages.filter(Q(pk__gt=after) | Q(pk__in=late))
-            .select_related("author")
-            .order_by("pk")
-        )
+        new = list(order.messages.filter(pk__gt=after).select_related("author").order_by("pk"))
         # Only what this answer delivers is marked read: a message posted since the query above
         # comes with the next poll, still new.
         unread = set(
@@ -152,7 +184,7 @@ class OrderMessagesView(View):
             items.append({"id": message.pk, "html": html})
         if unread:
             mark_read(request.user, order, unread)
-        last = max([after, *(message.pk for message in new)])
+        last = settled_cursor(max([after, *(message.pk for message in new)]))
         response = JsonResponse({"messages": items, "last": last})
         response["Cache-Control"] = "private, no-cache"
         return response

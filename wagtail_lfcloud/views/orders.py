@@ -33,7 +33,13 @@ from ..models import (
 from ..orders.grid import build_grid, grid_fingerprint
 from ..orders.status import TransitionError, allowed_transitions, transition
 from .base import order_for
-from .order_thread import OrderMessageForm, mark_read, post_message, unread_messages
+from .order_thread import (
+    OrderMessageForm,
+    mark_read,
+    post_message,
+    settled_cursor,
+    unread_messages,
+)
 
 
 def _cell_html(product_id: int, cell: dict | None) -> str:
@@ -190,7 +196,7 @@ class OrderDetailView(WagtailAdminTemplateMixin, TemplateView):
                 message.is_unread = message.pk in unread
             context.update(
                 thread=thread,
-                last_message_id=thread[-1].pk if thread else 0,
+                last_message_id=settled_cursor(max((m.pk for m in thread), default=0)),
                 unread_count=len(unread),
                 message_form=kwargs.get("message_form") or OrderMessageForm(),
                 show_thread=True,

@@ -4,9 +4,10 @@
  * Asks the thread's JSON endpoint for messages newer than the last one shown, every few seconds
  * (the grid's interval), and appends them: the brand and the studio see each other's messages
  * without reloading. Polling pauses while the tab is hidden; the server marks delivered messages
- * read. The server also sends any message below the cursor the person has not read (one that
- * committed after a higher id): append() skips those the page already shows. A request still
- * unanswered after a few intervals is given up, and the next tick asks again.
+ * read. The next poll starts where the server says (`last`): it holds the cursor below an id that
+ * may still commit (a message saved before one with a higher id but committed after it), and
+ * sends the messages above it again meanwhile: append() skips those the page already shows. A
+ * request still unanswered after a few intervals is given up, and the next tick asks again.
  */
 (function () {
   'use strict';
@@ -50,7 +51,7 @@
         })
         .then(function (data) {
           data.messages.forEach(append);
-          last = Math.max(last, data.last || 0);
+          if (typeof data.last === 'number') last = data.last;
           thread.dataset.lastMessage = String(last);
         })
         .catch(function () { /* try again at the next tick */ })
