@@ -354,3 +354,21 @@ def test_a_rolled_back_message_holds_the_cursor_only_while_the_next_one_is_recen
     )
     data = client.get(messages_url(order, after=gone_pk - 1)).json()
     assert [m["id"] for m in data["messages"]] == [after.pk] and data["last"] == after.pk
+
+
+def test_a_poll_looks_only_at_ids_above_its_cursor(order, users, django_assert_num_queries):
+    """The cursor is settled up to ``after`` (it was held below any id missing then): a poll with
+    nothing new costs no query for it, and a missing id at or below ``after`` holds nothing."""
+    from wagtail_lfcloud.views.order_thread import settled_cursor
+
+    studio = users[Role.STUDIO]
+    first = OrderMessage.objects.create(order=order, author=studio, body="first")
+    gone = OrderMessage.objects.create(order=order, author=studio, body="gone")
+    gone_pk = gone.pk
+    gone.delete()
+    third = OrderMessage.objects.create(order=order, author=studio, body="third")
+    assert settled_cursor(third.pk) == first.pk  # the missing id may still commit
+    with django_assert_num_queries(0):
+        assert settled_cursor(gone_pk, after=gone_pk) == gone_pk
+    # A page that showed the message before it was deleted: only what is above its cursor counts.
+    assert settled_cursor(third.pk, after=gone_pk) == third.pk

@@ -117,7 +117,7 @@ def mark_read(user, order: Order, unread: Iterable[int] | None = None) -> None:
 LATE_COMMIT_SECONDS = 60
 
 
-def settled_cursor(last: int) -> int:
+def settled_cursor(last: int, after: int = 0) -> int:
     """``last`` (a message id a page has shown), or less while an id at or below it may still
     commit: ids are taken when a message is saved, not when its transaction commits, so on
     PostgreSQL message 10 can commit after 11, and a page that moved its cursor to 11 would
@@ -125,10 +125,13 @@ def settled_cursor(last: int) -> int:
     in the last :data:`LATE_COMMIT_SECONDS` (every order's: they share the sequence), counted
     from the one before them; the cursor stays below the first such id. A missing id that never
     commits (a rolled-back or deleted message) holds it only as long as the messages after it
-    are that recent."""
+    are that recent. ``after``: the page's cursor so far, already settled up to there (it was
+    held below any id missing then), so only the ids above it are looked at."""
+    if last <= after:
+        return last
     since = timezone.now() - timedelta(seconds=LATE_COMMIT_SECONDS)
     recent = list(
-        OrderMessage.objects.filter(created_at__gte=since, pk__lte=last)
+        OrderMessage.objects.filter(created_at__gte=since, pk__gt=after, pk__lte=last)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
@@ -140,7 +143,9 @@ def settled_cursor(last: int) -> int:
         .values_list("pk", flat=True)
         .first()
     )
-    expected = recent[0] if before is None else before + 1
+    # Ids up to ``after`` are settled; with no message before them at all (a site's first
+    # messages), the first recent one is taken as the start.
+    expected = recent[0] if before is None else max(before, after) + 1
     for pk in recent:
         if pk != expected:
             return expected - 1
@@ -184,7 +189,7 @@ class OrderMessagesView(View):
             items.append({"id": message.pk, "html": html})
         if unread:
             mark_read(request.user, order, unread)
-        last = settled_cursor(max([after, *(message.pk for message in new)]))
+        last = settled_cursor(max([after, *(message.pk for message in new)]), after)
         response = JsonResponse({"messages": items, "last": last})
         response["Cache-Control"] = "private, no-cache"
         return response
