@@ -171,7 +171,8 @@ def _upsert(version, values_by_key: dict[str, dict[str, Any]]) -> list:
     ``update_or_create`` would (fields not in ``values`` keep their value on an update, take the
     model's default on an insert), in one ``INSERT ... ON CONFLICT (version, channel) DO UPDATE``
     per set of fields written (a failed row leaves its last size alone): two statements at most
-    instead of three or four queries per channel. Rows are written in channel order, so two
+    instead of four to six per channel (with ``update_or_create``'s savepoints). Rows are written
+    in channel order, so two
     workers writing the same version's rows lock them in the same order. Returns the rows, read
     back, in ``values_by_key``'s order."""
     groups: dict[tuple[str, ...], list] = {}
