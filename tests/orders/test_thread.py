@@ -277,6 +277,15 @@ def test_a_message_posted_while_the_thread_is_read_stays_new(
     assert "lfcloud-message--unread" in data["messages"][0]["html"]
 
 
+def taken_id(order, author) -> int:
+    """An id the sequence has given to a message that is not in the table: one whose transaction
+    has not committed yet, was rolled back or was deleted (made and deleted here)."""
+    message = OrderMessage.objects.create(order=order, author=author, body="placeholder")
+    pk = message.pk
+    message.delete()
+    return pk
+
+
 def test_a_message_committed_after_a_higher_id_still_reaches_the_open_page(client, order, users):
     """Ids are taken at save, not at commit: on PostgreSQL message 10 can commit after 11.
 
@@ -285,9 +294,7 @@ def test_a_message_committed_after_a_higher_id_still_reaches_the_open_page(clien
     """
     studio, admin = users[Role.STUDIO], users[Role.BRAND_ADMIN]
     OrderMessage.objects.create(order=order, author=admin, body="an earlier message")
-    slow = OrderMessage.objects.create(order=order, author=studio, body="placeholder")
-    slow_pk = slow.pk
-    slow.delete()  # its id stays taken while its transaction has not committed
+    slow_pk = taken_id(order, studio)  # its message's transaction has not committed
     fast = OrderMessage.objects.create(order=order, author=studio, body="committed first")
     client.force_login(admin)
     data = client.get(messages_url(order, after=slow_pk - 1)).json()
@@ -316,9 +323,7 @@ def test_a_late_message_reaches_every_open_page_of_the_reader_and_of_its_author(
     below the cursor at all."""
     studio, admin = users[Role.STUDIO], users[Role.BRAND_ADMIN]
     OrderMessage.objects.create(order=order, author=admin, body="an earlier message")
-    slow = OrderMessage.objects.create(order=order, author=studio, body="placeholder")
-    slow_pk = slow.pk
-    slow.delete()  # its id stays taken while its transaction has not committed
+    slow_pk = taken_id(order, studio)  # its message's transaction has not committed
     fast = OrderMessage.objects.create(order=order, author=admin, body="committed first")
     tab_a, tab_b, studio_tab = Client(), Client(), Client()
     tab_a.force_login(admin)
@@ -341,9 +346,7 @@ def test_a_rolled_back_message_holds_the_cursor_only_while_the_next_one_is_recen
 ):
     studio, admin = users[Role.STUDIO], users[Role.BRAND_ADMIN]
     OrderMessage.objects.create(order=order, author=admin, body="an earlier message")
-    gone = OrderMessage.objects.create(order=order, author=studio, body="rolled back")
-    gone_pk = gone.pk
-    gone.delete()
+    gone_pk = taken_id(order, studio)  # rolled back
     after = OrderMessage.objects.create(order=order, author=studio, body="next")
     client.force_login(admin)
     assert client.get(messages_url(order)).json()["last"] == gone_pk - 1
@@ -363,9 +366,7 @@ def test_a_poll_looks_only_at_ids_above_its_cursor(order, users, django_assert_n
 
     studio = users[Role.STUDIO]
     first = OrderMessage.objects.create(order=order, author=studio, body="first")
-    gone = OrderMessage.objects.create(order=order, author=studio, body="gone")
-    gone_pk = gone.pk
-    gone.delete()
+    gone_pk = taken_id(order, studio)  # a message deleted since
     third = OrderMessage.objects.create(order=order, author=studio, body="third")
     assert settled_cursor(third.pk) == first.pk  # the missing id may still commit
     with django_assert_num_queries(0):
