@@ -114,7 +114,6 @@ def example_env(workdir: Path, **extra: str) -> dict[str, str]:
             "DJANGO_SETTINGS_MODULE": "example.settings",
             "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
             "MEDIA_ROOT": str(workdir / "media"),
-            "PYTHONDONTWRITEBYTECODE": "1",
         }
     )
     env.update(extra)
