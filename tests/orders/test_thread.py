@@ -22,7 +22,11 @@ from wagtail_lfcloud.models import (
 )
 from wagtail_lfcloud.orders.grid import THUMBNAIL_SPEC
 from wagtail_lfcloud.orders.status import create_deliverables
-from wagtail_lfcloud.views.order_thread import LATE_COMMIT_SECONDS, unread_messages
+from wagtail_lfcloud.views.order_thread import (
+    LATE_COMMIT_SECONDS,
+    settled_cursor,
+    unread_messages,
+)
 
 
 def order_url(order):
@@ -362,8 +366,6 @@ def test_a_rolled_back_message_holds_the_cursor_only_while_the_next_one_is_recen
 def test_a_poll_looks_only_at_ids_above_its_cursor(order, users, django_assert_num_queries):
     """The cursor is settled up to ``after`` (it was held below any id missing then): a poll with
     nothing new costs no query for it, and a missing id at or below ``after`` holds nothing."""
-    from wagtail_lfcloud.views.order_thread import settled_cursor
-
     studio = users[Role.STUDIO]
     first = OrderMessage.objects.create(order=order, author=studio, body="first")
     gone_pk = taken_id(order, studio)  # a message deleted since

@@ -172,9 +172,8 @@ def _upsert(version, values_by_key: dict[str, dict[str, Any]]) -> list:
     model's default on an insert), in one ``INSERT ... ON CONFLICT (version, channel) DO UPDATE``
     per set of fields written (a failed row leaves its last size alone): two statements at most
     instead of four to six per channel (with ``update_or_create``'s savepoints). Rows are written
-    in channel order, so two
-    workers writing the same version's rows lock them in the same order. Returns the rows, read
-    back, in ``values_by_key``'s order."""
+    in channel order, so two workers writing the same version's rows lock them in the same
+    order. Returns the rows, read back, in ``values_by_key``'s order."""
     groups: dict[tuple[str, ...], list] = {}
     for key in sorted(values_by_key):
         values = values_by_key[key]
