@@ -363,6 +363,28 @@ def test_a_rolled_back_message_holds_the_cursor_only_while_the_next_one_is_recen
     assert [m["id"] for m in data["messages"]] == [after.pk] and data["last"] == after.pk
 
 
+def test_a_page_whose_messages_were_all_deleted_is_still_held_below_a_missing_id(
+    client, order, users
+):
+    """A page showed a message that was deleted since, with nothing left below it on the site:
+    an id between its cursor and the next message may still commit, so the cursor stays where
+    it was (it used to jump to the next message, and the late one never reached that page)."""
+    studio, admin = users[Role.STUDIO], users[Role.BRAND_ADMIN]
+    assert not OrderMessage.objects.exists()
+    shown = OrderMessage.objects.create(order=order, author=admin, body="shown, then deleted")
+    cursor = shown.pk
+    shown.delete()
+    slow_pk = taken_id(order, studio)  # its message's transaction has not committed
+    fast = OrderMessage.objects.create(order=order, author=studio, body="committed first")
+    client.force_login(admin)
+    data = client.get(messages_url(order, after=cursor)).json()
+    assert [m["id"] for m in data["messages"]] == [fast.pk] and data["last"] == cursor
+    OrderMessage.objects.create(pk=slow_pk, order=order, author=studio, body="committed late")
+    data = client.get(messages_url(order, after=data["last"])).json()
+    assert [m["id"] for m in data["messages"]] == [slow_pk, fast.pk]
+    assert data["last"] == fast.pk
+
+
 def test_a_poll_looks_only_at_ids_above_its_cursor(order, users, django_assert_num_queries):
     """The cursor is settled up to ``after`` (it was held below any id missing then): a poll with
     nothing new costs no query for it, and a missing id at or below ``after`` holds nothing."""

@@ -143,9 +143,13 @@ def settled_cursor(last: int, after: int = 0) -> int:
         .values_list("pk", flat=True)
         .first()
     )
-    # Ids up to ``after`` are settled; with no message before them at all (a site's first
-    # messages), the first recent one is taken as the start.
-    expected = recent[0] if before is None else max(before, after) + 1
+    # Ids up to ``after`` are settled. With no message before them at all, the ids from ``after``
+    # on are counted (the messages the page showed were deleted since); with no cursor either (a
+    # site's first messages), the first recent one is taken as the start.
+    if before is None:
+        expected = after + 1 if after else recent[0]
+    else:
+        expected = max(before, after) + 1
     for pk in recent:
         if pk != expected:
             return expected - 1
