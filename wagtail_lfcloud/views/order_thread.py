@@ -137,19 +137,15 @@ def settled_cursor(last: int, after: int = 0) -> int:
     )
     if not recent:
         return last
-    before = (
-        OrderMessage.objects.filter(pk__lt=recent[0])
+    # Ids up to ``after`` are settled, and up to the last message before the first recent one.
+    # With neither (a site's first messages), the first recent one is taken as the start.
+    settled = (
+        OrderMessage.objects.filter(pk__gt=after, pk__lt=recent[0])
         .order_by("-pk")
         .values_list("pk", flat=True)
         .first()
-    )
-    # Ids up to ``after`` are settled. With no message before them at all, the ids from ``after``
-    # on are counted (the messages the page showed were deleted since); with no cursor either (a
-    # site's first messages), the first recent one is taken as the start.
-    if before is None:
-        expected = after + 1 if after else recent[0]
-    else:
-        expected = max(before, after) + 1
+    ) or after
+    expected = settled + 1 if settled else recent[0]
     for pk in recent:
         if pk != expected:
             return expected - 1
