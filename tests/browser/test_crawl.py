@@ -51,7 +51,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import pytest
 
-from .conftest import PASSWORD, ROOT, VIEWPORT
+from .conftest import PASSWORD, ROOT, new_context
 
 pytestmark = pytest.mark.browser
 
@@ -498,7 +498,7 @@ class Crawler:
 
 
 def login(chromium, example_site, username: str):
-    context = chromium.new_context(viewport=VIEWPORT, base_url=example_site.url)
+    context = new_context(chromium, example_site.url)
     context.set_default_timeout(30_000)
     page = context.new_page()
     page.goto("/admin/login/")

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import EXAMPLE_SITE, screenshot
+from .conftest import EXAMPLE_SITE, new_context, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -353,9 +353,9 @@ def test_order_to_api(login, example_site, tmp_path):
     assert image.body() == archive.read("B0NW200101.MAIN.jpg")
     anonymous = api.get(url, max_redirects=0, headers={"Authorization": ""})
     assert anonymous.status == 401
-    viewer = admin.context.browser.new_context(
-        viewport={"width": 1280, "height": 800},
-        base_url=example_site.url,
+    viewer = new_context(
+        admin.context.browser,
+        example_site.url,
         extra_http_headers={"Authorization": f"Bearer {token}"},
     )
     try:

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from .conftest import PASSWORD, VIEWPORT, screenshot
+from .conftest import PASSWORD, new_context, screenshot
 
 pytestmark = [
     pytest.mark.browser,
@@ -45,7 +45,7 @@ new MutationObserver((records) => {
 @pytest.fixture
 def studio(chromium, s3_example_site):
     """The Fabrikam studio, logged into the S3 site's admin, with the bars watched."""
-    context = chromium.new_context(viewport=VIEWPORT, base_url=s3_example_site.url)
+    context = new_context(chromium, s3_example_site.url)
     context.set_default_timeout(60_000)
     context.add_init_script(WATCH_PROGRESS)
     page = context.new_page()
