@@ -1,9 +1,9 @@
 """Every browser window of the browser tests opens through ``new_context`` in
 tests/browser/conftest.py, which asks for reduced motion.
 
-A window opened with Playwright's own ``browser.new_context()`` animates Wagtail's pulsing
-"what's new" badge: headless Chromium then draws frames at 13-17 % of a core for as long as an
-admin page stays open, which the browser tests paid for in every idle second
+A window opened with Playwright's own ``browser.new_context()`` animates Wagtail's pulsing count
+badge on the sidebar's Help menu: headless Chromium then draws frames at 13-17 % of a core for as
+long as an admin page stays open, which the browser tests paid for in every idle second
 (docs/explanation/performance.md). This check reads the browser tests' source, so it runs
 without Chromium.
 """

@@ -73,9 +73,9 @@ def _free_port() -> int:
 def new_context(browser, base_url: str, **options):
     """A new browser window (its own cookies and cache) on ``base_url``: every test opens its
     windows here, so they share the viewport and ask for reduced motion. Without it, the admin's
-    animated badges (Wagtail's "what's new" ping) kept Chromium drawing frames at 13-17 % of a core
-    for as long as any admin page stayed open (0.13 s of CPU per idle second against 0.004 with
-    reduced motion); nothing a test asserts depends on an animation."""
+    animated badge (the count on the sidebar's Help menu) kept Chromium drawing frames at 13-17 %
+    of a core for as long as any admin page stayed open (0.13 s of CPU per idle second against
+    0.004 with reduced motion); nothing a test asserts depends on an animation."""
     return browser.new_context(
         viewport=VIEWPORT, base_url=base_url, reduced_motion="reduce", **options
     )
