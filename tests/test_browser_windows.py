@@ -13,6 +13,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from tests.browser.conftest import new_context
+
 BROWSER_TESTS = Path(__file__).resolve().parent / "browser"
 
 
@@ -44,8 +46,6 @@ def test_every_window_opens_through_the_helper():
 
 
 def test_the_helper_asks_for_reduced_motion():
-    from tests.browser.conftest import new_context
-
     class Browser:
         def new_context(self, **options):
             return options
